@@ -1,0 +1,21 @@
+/**
+ * POST /assignment-callback: TaskRouter's signed assignment callback (SPEC §7). Records the
+ * reservation and answers 200 with the policy's instruction JSON, or `{}`.
+ */
+import { RESERVATION_TIMEOUT, parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
+import { ForbiddenError } from '#lib/domain/errors.ts';
+import { parseParameter } from '#lib/domain/parameters.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { jsonResponse } from '#lib/http/api-response.ts';
+
+export const assignmentCallback = apiFunction({ auth: 'webhook' }, async (request, { runtime }) => {
+  const callback = parseAssignmentCallback(request.body);
+  if (callback.accountSid !== runtime.credentials.accountSid) {
+    throw new ForbiddenError(`AccountSid ${callback.accountSid} is not this service's account`);
+  }
+  const timeout = request.query.get(RESERVATION_TIMEOUT.name);
+  const seconds = timeout === undefined ? runtime.config.reservationTimeoutSeconds : (parseParameter(RESERVATION_TIMEOUT, timeout) as number);
+  return jsonResponse(200, await runtime.service.assign(callback, seconds));
+});
+
+export const handler = lambdaHandler(assignmentCallback);

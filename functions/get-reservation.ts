@@ -1,0 +1,11 @@
+/** GET a reservation, task-scoped or worker-scoped (SPEC §4). */
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { reservationResponse } from '#lib/http/reservation-response.ts';
+import { reservationTarget } from '#lib/http/targets.ts';
+
+export const getReservation = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+  const target = reservationTarget(request, accountSid);
+  return reservationResponse(runtime, await runtime.service.get(target), target.kind);
+});
+
+export const handler = lambdaHandler(getReservation);

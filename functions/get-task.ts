@@ -1,0 +1,12 @@
+/** GET the read-only Task view: its assignment status as the reservations make it (SPEC §4). */
+import { taskJson } from '#lib/domain/representations.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { jsonResponse } from '#lib/http/api-response.ts';
+import { resourceOf, taskScope } from '#lib/http/targets.ts';
+
+export const getTask = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+  const task = await runtime.service.getTask(taskScope(request, accountSid), resourceOf(request));
+  return jsonResponse(200, taskJson(task, runtime.clock.now(), runtime.config.publicBaseUrl));
+});
+
+export const handler = lambdaHandler(getTask);

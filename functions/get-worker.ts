@@ -1,0 +1,12 @@
+/** GET the read-only Worker view: what callbacks said of the worker, and its activity (SPEC §4). */
+import { workerJson } from '#lib/domain/representations.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { jsonResponse } from '#lib/http/api-response.ts';
+import { resourceOf, workerScope } from '#lib/http/targets.ts';
+
+export const getWorker = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+  const worker = await runtime.service.getWorker(workerScope(request, accountSid), resourceOf(request));
+  return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl));
+});
+
+export const handler = lambdaHandler(getWorker);

@@ -1,0 +1,9 @@
+/** Any request no route matches: Twilio's 404 instead of API Gateway's own body. */
+import { NotFoundError } from '#lib/domain/errors.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+
+export const notFound = apiFunction({ auth: 'none' }, async (request) => {
+  throw new NotFoundError(request.path.replace(/^\/v1(?=\/)/, ''));
+});
+
+export const handler = lambdaHandler(notFound);

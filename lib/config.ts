@@ -1,0 +1,122 @@
+/**
+ * Configuration from the environment (SPEC §3), validated once at start-up: a bad value stops the
+ * process with a message naming the variable, never a request.
+ */
+import { canonicalSid, isSid } from './domain/sid.ts';
+
+/** The printed development pair `npm start` uses when no credentials are configured. */
+export const LOCAL_ACCOUNT_SID = 'AC00000000000000000000000000010ca1';
+export const LOCAL_AUTH_TOKEN = 'local0dev0auth0token000000000000';
+
+export const DEFAULT_TABLE_NAME = 'taskrouter-reservations';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly accountSid: string;
+  /** Plain token: local runs and tests. Deployed functions read it from the secret instead. */
+  readonly authToken: string | undefined;
+  readonly authTokenSecretArn: string | undefined;
+  /** Without a trailing slash. */
+  readonly publicBaseUrl: string;
+  readonly reservationTimeoutSeconds: number;
+  readonly maxRejections: number;
+  readonly timeoutActivitySid: string | undefined;
+  readonly retentionDays: number;
+  readonly assignmentPolicyPath: string | undefined;
+  readonly dataDir: string | undefined;
+  readonly tableName: string;
+  /** A local engine (dynalite, DynamoDB Local); unset means AWS. */
+  readonly dynamodbEndpoint: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+  }
+}
+
+/** `local`: `npm start`, tests, `npm run invoke` (development defaults); `lambda`: deployed. */
+export type ConfigMode = 'local' | 'lambda';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function value(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function required(env: Env, name: string, why: string): string {
+  const v = value(env, name);
+  if (v === undefined) throw new ConfigError(name, `is required ${why}`);
+  return v;
+}
+
+function baseUrl(env: Env, name: string, fallback: string | undefined): string {
+  const raw = value(env, name) ?? fallback;
+  if (raw === undefined) throw new ConfigError(name, 'is required in a deployed function (the stack sets it)');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash) {
+    throw new ConfigError(name, `must be an http(s) URL without query or fragment, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env, mode: ConfigMode): Config {
+  const host = value(env, 'HOST') ?? '127.0.0.1';
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+
+  const accountSid = value(env, 'TWILIO_ACCOUNT_SID') ?? (mode === 'local' ? LOCAL_ACCOUNT_SID : undefined);
+  if (accountSid === undefined) throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required in a deployed function');
+  if (!isSid(accountSid, 'AC')) throw new ConfigError('TWILIO_ACCOUNT_SID', `must be an Account SID (AC + 32 hex digits), got "${accountSid}"`);
+
+  const authTokenSecretArn = value(env, 'TWILIO_AUTH_TOKEN_SECRET_ARN');
+  let authToken = value(env, 'TWILIO_AUTH_TOKEN');
+  if (authToken === undefined && authTokenSecretArn === undefined) {
+    if (mode === 'lambda') throw new ConfigError('TWILIO_AUTH_TOKEN_SECRET_ARN', 'is required in a deployed function');
+    if (value(env, 'TWILIO_ACCOUNT_SID') !== undefined) {
+      throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when TWILIO_ACCOUNT_SID is set');
+    }
+    authToken = LOCAL_AUTH_TOKEN;
+  }
+
+  const timeoutActivitySid = value(env, 'TIMEOUT_ACTIVITY_SID');
+  if (timeoutActivitySid !== undefined && !isSid(timeoutActivitySid, 'WA')) {
+    throw new ConfigError('TIMEOUT_ACTIVITY_SID', `must be an Activity SID (WA + 32 hex digits), got "${timeoutActivitySid}"`);
+  }
+
+  return {
+    host,
+    port,
+    accountSid: canonicalSid(accountSid, 'AC')!,
+    authToken,
+    authTokenSecretArn,
+    publicBaseUrl: baseUrl(env, 'PUBLIC_BASE_URL', mode === 'local' ? `http://${host}:${port}` : undefined),
+    reservationTimeoutSeconds: integer(env, 'RESERVATION_TIMEOUT_SECONDS', 120, 1, 86_400),
+    // Twilio's own Max Assignment Count is 1,000; the seed's default is 10.
+    maxRejections: integer(env, 'MAX_REJECTIONS', 10, 1, 1_000),
+    timeoutActivitySid: timeoutActivitySid && canonicalSid(timeoutActivitySid, 'WA'),
+    retentionDays: integer(env, 'RETENTION_DAYS', 7, 1, 3_650),
+    assignmentPolicyPath: value(env, 'ASSIGNMENT_POLICY'),
+    dataDir: value(env, 'DATA_DIR'),
+    tableName: mode === 'lambda' ? required(env, 'TABLE_NAME', 'in a deployed function (the stack sets it)') : (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME),
+    dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),
+  };
+}

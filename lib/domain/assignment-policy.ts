@@ -1,0 +1,22 @@
+/**
+ * The assignment policy's contract: for each assignment callback, an instruction or none (SPEC
+ * §7). Rules and their file format live in lib/policy/.
+ */
+import type { AssignmentCallback } from './assignment-callback.ts';
+import type { ReservationAction } from './instructions.ts';
+
+export interface AssignmentDecision {
+  /** The rule that matched, for logs. */
+  readonly rule?: string;
+  /** What the instruction does to the reservation; none leaves it pending. */
+  readonly action?: ReservationAction;
+  /** TaskRouter's snake_case instruction JSON, or `{}`. */
+  readonly answer: Readonly<Record<string, unknown>>;
+}
+
+export interface AssignmentPolicy {
+  decide(callback: AssignmentCallback): AssignmentDecision;
+}
+
+/** Answers `{}`: the reservation stays pending for the REST API (the default policy). */
+export const ANSWER_LATER: AssignmentPolicy = { decide: () => ({ answer: {} }) };

@@ -1,0 +1,50 @@
+/** The query of a reservation list (SPEC §4; OpenAPI ListTaskReservation, ListWorkerReservation). */
+import { decodePageToken, type Cursor } from './paging.ts';
+import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
+import { RESERVATION_STATUSES, type ReservationStatus } from './state-machine.ts';
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+const LIST_PARAMETERS = {
+  ReservationStatus: { name: 'ReservationStatus', type: { kind: 'enum', values: RESERVATION_STATUSES }, pii: false },
+  WorkerSid: { name: 'WorkerSid', type: { kind: 'sid', prefix: 'WK' }, pii: false },
+  PageSize: { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false },
+  Page: { name: 'Page', type: { kind: 'integer', min: 0, max: 1_000_000 }, pii: false },
+  PageToken: { name: 'PageToken', type: { kind: 'string' }, pii: false },
+} as const satisfies Record<string, ParameterSpec>;
+
+export interface ListQuery {
+  readonly status?: ReservationStatus;
+  /** Task lists only: the worker list has no WorkerSid filter (OpenAPI). */
+  readonly workerSid?: string;
+  readonly pageSize: number;
+  readonly cursor: Cursor;
+}
+
+export function readListQuery(query: Params, scope: 'task' | 'worker'): ListQuery {
+  const read = (spec: ParameterSpec) => {
+    const raw = query.get(spec.name);
+    return raw === undefined ? undefined : parseParameter(spec, raw);
+  };
+  const token = read(LIST_PARAMETERS.PageToken) as string | undefined;
+  const page = (read(LIST_PARAMETERS.Page) as number | undefined) ?? 0;
+  const status = read(LIST_PARAMETERS.ReservationStatus) as ReservationStatus | undefined;
+  const workerSid = scope === 'task' ? (read(LIST_PARAMETERS.WorkerSid) as string | undefined) : undefined;
+  return {
+    ...(status !== undefined && { status }),
+    ...(workerSid !== undefined && { workerSid }),
+    pageSize: (read(LIST_PARAMETERS.PageSize) as number | undefined) ?? DEFAULT_PAGE_SIZE,
+    cursor: token === undefined ? { page } : decodePageToken(token),
+  };
+}
+
+/** The query string of a list page's URL: its filters, size, page and token, in Twilio's order. */
+export function listQueryString(query: ListQuery, page: number, token: string | undefined): string {
+  const params = new URLSearchParams();
+  if (query.status !== undefined) params.set('ReservationStatus', query.status);
+  if (query.workerSid !== undefined) params.set('WorkerSid', query.workerSid);
+  params.set('PageSize', String(query.pageSize));
+  params.set('Page', String(page));
+  if (token !== undefined) params.set('PageToken', token);
+  return params.toString();
+}

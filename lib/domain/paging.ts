@@ -1,0 +1,106 @@
+/**
+ * Keyset paging for reservation lists (SPEC §4): stable order by creation time then SID, and an
+ * opaque PageToken that says where a page starts. Both lists, the task's (one item in memory) and
+ * the worker's (a DynamoDB query), read pages through the same `readPage`.
+ */
+import { InvalidParameterError } from './errors.ts';
+
+/** Sort key of a reservation in a list: creation time (ms, zero-padded) then SID. */
+export function listKey(createdAt: number, reservationSid: string): string {
+  return `${String(createdAt).padStart(15, '0')}#${reservationSid}`;
+}
+
+const LIST_KEY = /^\d{15}#WR[0-9a-f]{32}$/;
+
+export interface Cursor {
+  /** Twilio's page number, for `meta.page` (clients keep it as state; the key decides). */
+  readonly page: number;
+  /** The page holds the items after this key… */
+  readonly after?: string;
+  /** …or the items just before this one. */
+  readonly before?: string;
+}
+
+export function encodePageToken(cursor: Cursor): string {
+  const body = cursor.before !== undefined ? { p: cursor.page, b: cursor.before } : { p: cursor.page, a: cursor.after };
+  return `PT${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
+}
+
+export function decodePageToken(token: string): Cursor {
+  const invalid = new InvalidParameterError('PageToken', 'is not a token this API issued');
+  if (!token.startsWith('PT') || token.length > 200) throw invalid;
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(token.slice(2), 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const { p, a, b } = (body ?? {}) as { p?: unknown; a?: unknown; b?: unknown };
+  if (!Number.isSafeInteger(p) || (p as number) < 0) throw invalid;
+  if (typeof a === 'string' && LIST_KEY.test(a) && b === undefined) return { page: p as number, after: a };
+  if (typeof b === 'string' && LIST_KEY.test(b) && a === undefined) return { page: p as number, before: b };
+  throw invalid;
+}
+
+/** Up to `limit` items next to `from` (exclusive) in one direction, in ascending order. */
+export interface ListWindow<T> {
+  readonly items: readonly T[];
+  /** More items lie beyond the window, in the direction it was read. */
+  readonly more: boolean;
+}
+
+export type WindowReader<T> = (direction: 'forward' | 'backward', from: string | undefined, limit: number) => Promise<ListWindow<T>>;
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: Cursor | null;
+  readonly previous: Cursor | null;
+}
+
+/**
+ * One page from `read`. `keep` filters what a window returned without moving the page's edges, so
+ * a page may hold fewer than `size` items and still lead on (the twilio SDK follows
+ * `next_page_url` across short and empty pages).
+ */
+export async function readPage<T>(
+  cursor: Cursor,
+  size: number,
+  keyOf: (item: T) => string,
+  read: WindowReader<T>,
+  keep: (item: T) => boolean = () => true,
+): Promise<Page<T>> {
+  const previousPage = Math.max(0, cursor.page - 1);
+  if (cursor.before !== undefined) {
+    const { items, more } = await read('backward', cursor.before, size);
+    const first = items[0];
+    const last = items.at(-1);
+    return {
+      items: items.filter(keep),
+      // The page we came from follows this one.
+      next: { page: cursor.page + 1, ...(last !== undefined && { after: keyOf(last) }) },
+      previous: more && first !== undefined ? { page: previousPage, before: keyOf(first) } : null,
+    };
+  }
+  const { items, more } = await read('forward', cursor.after, size);
+  const first = items[0];
+  const last = items.at(-1);
+  return {
+    items: items.filter(keep),
+    next: more && last !== undefined ? { page: cursor.page + 1, after: keyOf(last) } : null,
+    previous: cursor.after === undefined ? null : { page: previousPage, before: first === undefined ? cursor.after : keyOf(first) },
+  };
+}
+
+/** A window over a list already in memory and sorted by `keyOf`. */
+export function memoryWindow<T>(sorted: readonly T[], keyOf: (item: T) => string): WindowReader<T> {
+  return async (direction, from, limit) => {
+    if (direction === 'forward') {
+      const start = from === undefined ? 0 : sorted.findIndex((item) => keyOf(item) > from);
+      const begin = start === -1 ? sorted.length : start;
+      return { items: sorted.slice(begin, begin + limit), more: begin + limit < sorted.length };
+    }
+    const end = from === undefined ? sorted.length : sorted.filter((item) => keyOf(item) < from!).length;
+    const begin = Math.max(0, end - limit);
+    return { items: sorted.slice(begin, end), more: begin > 0 };
+  };
+}

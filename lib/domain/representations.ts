@@ -1,0 +1,115 @@
+/**
+ * Twilio's JSON shapes (SPEC §4): keys in Twilio's (alphabetical) order, dates without
+ * milliseconds, and every URL absolute under PUBLIC_BASE_URL so that the twilio SDK can follow
+ * `next_page_url` and `links` back to this service.
+ */
+import { twilioDate } from './clock.ts';
+import { TwilioError } from './errors.ts';
+import { effectiveStatus, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
+import type { WorkerRecord } from './worker.ts';
+
+export type ReservationScope = 'task' | 'worker';
+
+export function workspaceUrl(baseUrl: string, workspaceSid: string): string {
+  return `${baseUrl}/v1/Workspaces/${workspaceSid}`;
+}
+
+export function reservationJson(
+  task: TaskRecord,
+  reservation: ReservationRecord,
+  now: number,
+  baseUrl: string,
+  scope: ReservationScope,
+) {
+  const workspace = workspaceUrl(baseUrl, task.workspaceSid);
+  const taskUrl = `${workspace}/Tasks/${task.sid}`;
+  const workerUrl = `${workspace}/Workers/${reservation.workerSid}`;
+  const effective = effectiveStatus(task, reservation, now);
+  return {
+    account_sid: task.accountSid,
+    date_created: twilioDate(reservation.createdAt),
+    date_updated: twilioDate(effective.since),
+    links: { task: taskUrl, worker: workerUrl, workspace },
+    reservation_status: effective.status,
+    sid: reservation.sid,
+    task_sid: task.sid,
+    url: `${scope === 'task' ? taskUrl : workerUrl}/Reservations/${reservation.sid}`,
+    worker_name: reservation.workerName,
+    worker_sid: reservation.workerSid,
+    workspace_sid: task.workspaceSid,
+  };
+}
+
+export function taskJson(task: TaskRecord, now: number, baseUrl: string) {
+  const workspace = workspaceUrl(baseUrl, task.workspaceSid);
+  const url = `${workspace}/Tasks/${task.sid}`;
+  const assignment = taskAssignment(task, now);
+  return {
+    account_sid: task.accountSid,
+    age: Math.max(0, Math.floor((now - task.createdAt) / 1000)),
+    assignment_status: assignment.status,
+    attributes: task.attributes,
+    date_created: twilioDate(task.createdAt),
+    date_updated: twilioDate(assignment.updatedAt),
+    links: { reservations: `${url}/Reservations`, workspace },
+    priority: task.priority,
+    reason: assignment.reason,
+    sid: task.sid,
+    task_queue_sid: task.taskQueueSid,
+    url,
+    workflow_sid: task.workflowSid,
+    workspace_sid: task.workspaceSid,
+  };
+}
+
+export function workerJson(worker: WorkerRecord, baseUrl: string) {
+  const workspace = workspaceUrl(baseUrl, worker.workspaceSid);
+  const url = `${workspace}/Workers/${worker.sid}`;
+  return {
+    account_sid: worker.accountSid,
+    activity_sid: worker.activitySid,
+    attributes: worker.attributes,
+    date_created: twilioDate(worker.createdAt),
+    date_status_changed: worker.activityChangedAt === null ? null : twilioDate(worker.activityChangedAt),
+    date_updated: twilioDate(worker.updatedAt),
+    friendly_name: worker.friendlyName,
+    links: { reservations: `${url}/Reservations`, workspace },
+    sid: worker.sid,
+    url,
+    workspace_sid: worker.workspaceSid,
+  };
+}
+
+export interface PageLinks {
+  readonly page: number;
+  readonly pageSize: number;
+  readonly firstPageUrl: string;
+  readonly previousPageUrl: string | null;
+  readonly url: string;
+  readonly nextPageUrl: string | null;
+}
+
+export function listJson<K extends string, T>(key: K, items: readonly T[], links: PageLinks) {
+  return {
+    meta: {
+      first_page_url: links.firstPageUrl,
+      key,
+      next_page_url: links.nextPageUrl,
+      page: links.page,
+      page_size: links.pageSize,
+      previous_page_url: links.previousPageUrl,
+      url: links.url,
+    },
+    [key]: items,
+  } as { meta: Record<string, unknown> } & Record<K, readonly T[]>;
+}
+
+/** The legacy four-key error body: twilio-node turns it into a RestException. */
+export function errorJson(error: TwilioError) {
+  return {
+    code: error.code,
+    message: error.message,
+    more_info: `https://www.twilio.com/docs/errors/${error.code}`,
+    status: error.status,
+  };
+}

@@ -1,0 +1,164 @@
+import { PreconditionFailedError, ReservationStateError } from './errors.ts';
+import { missingContact, type ReservationAction } from './instructions.ts';
+import {
+  TASK_EFFECTS,
+  TRANSITIONS,
+  requiredStateLabel,
+  taskStatusOfClaim,
+  type ReservationStatus,
+  type TaskStatus,
+  type Transition,
+} from './state-machine.ts';
+
+/** A value of an instruction parameter after validation (see lib/domain/parameters.ts). */
+export type ParameterValue = string | number | boolean | readonly string[];
+
+/** The instruction a reservation was given, with its validated parameters by wire name. */
+export interface RecordedInstruction {
+  readonly name: string;
+  readonly params: Readonly<Record<string, ParameterValue>>;
+}
+
+/** A reservation as stored: `status` is the last one written (see `effectiveStatus`). */
+export interface ReservationRecord {
+  readonly sid: string;
+  readonly workerSid: string;
+  readonly workerName: string | null;
+  readonly status: ReservationStatus;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Epoch ms after which a pending reservation is a timed-out one (SPEC §6). */
+  readonly deadline: number;
+  /** The worker's `contact_uri` attribute at assignment, the fallback for To/DequeueTo/CallTo. */
+  readonly contactUri?: string;
+  readonly instruction?: RecordedInstruction;
+  /** The activity this reservation moved its worker to (reject, timeout). */
+  readonly activitySid?: string;
+  /** The assignment-callback answer, replayed verbatim on a repeated callback. */
+  readonly answer?: string;
+}
+
+/**
+ * A task and every reservation TaskRouter made for it: the aggregate whose invariants (at most one
+ * accepted reservation, an exact rejection count) one conditional write can keep.
+ */
+export interface TaskRecord {
+  readonly sid: string;
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+  readonly workflowSid: string;
+  readonly taskQueueSid: string;
+  /** JSON string, as TaskRouter sends it. */
+  readonly attributes: string;
+  readonly priority: number;
+  /** When TaskRouter created the task: first callback time minus its TaskAge. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly reservations: readonly ReservationRecord[];
+  readonly acceptedReservationSid?: string;
+  readonly acceptedAt?: number;
+  readonly rejections: number;
+  /** MAX_REJECTIONS when the task was first seen, so a later change of it does not revive a task. */
+  readonly maxRejections: number;
+  readonly lastRejectedAt?: number;
+}
+
+export interface EffectiveStatus {
+  readonly status: ReservationStatus;
+  /** When the reservation entered that status (a derived status has no write of its own). */
+  readonly since: number;
+}
+
+export function isCanceled(task: TaskRecord): boolean {
+  return task.rejections >= task.maxRejections;
+}
+
+export function findReservation(task: TaskRecord, reservationSid: string): ReservationRecord | undefined {
+  return task.reservations.find((r) => r.sid === reservationSid);
+}
+
+/**
+ * The status every read reports. A stored `pending` stops being pending at the first of: its
+ * deadline, another reservation's acceptance, the task's cancellation. None of those needs a write
+ * to this reservation, so correctness never waits for a timer or a fan-out (SPEC §6, §8).
+ */
+export function effectiveStatus(task: TaskRecord, reservation: ReservationRecord, now: number): EffectiveStatus {
+  if (reservation.status !== 'pending') return { status: reservation.status, since: reservation.updatedAt };
+  let end: EffectiveStatus = { status: TASK_EFFECTS.deadlinePassed, since: reservation.deadline };
+  if (task.acceptedReservationSid !== undefined && task.acceptedReservationSid !== reservation.sid && task.acceptedAt! < end.since) {
+    end = { status: TASK_EFFECTS.claimedBySibling, since: task.acceptedAt! };
+  }
+  if (isCanceled(task) && task.lastRejectedAt! < end.since) {
+    end = { status: TASK_EFFECTS.taskCanceled, since: task.lastRejectedAt! };
+  }
+  return end.since <= now ? end : { status: 'pending', since: reservation.updatedAt };
+}
+
+export interface TaskAssignment {
+  readonly status: TaskStatus;
+  readonly reason: string | null;
+  readonly updatedAt: number;
+}
+
+export function canceledReason(task: TaskRecord): string {
+  return `Task canceled after ${task.rejections} rejected reservations (maximum ${task.maxRejections})`;
+}
+
+/** The task's assignment status as every read reports it, derived from its reservations. */
+export function taskAssignment(task: TaskRecord, now: number): TaskAssignment {
+  let updatedAt = task.updatedAt;
+  let anyPending = false;
+  for (const reservation of task.reservations) {
+    const effective = effectiveStatus(task, reservation, now);
+    if (effective.status === 'pending') anyPending = true;
+    updatedAt = Math.max(updatedAt, effective.since);
+  }
+  if (isCanceled(task)) return { status: 'canceled', reason: canceledReason(task), updatedAt };
+  if (task.acceptedReservationSid !== undefined) {
+    const claimed = findReservation(task, task.acceptedReservationSid)!;
+    return { status: taskStatusOfClaim(claimed.status), reason: null, updatedAt };
+  }
+  return { status: anyPending ? 'reserved' : 'pending', reason: null, updatedAt };
+}
+
+/** The reservation's version as an HTTP entity tag. */
+export function etagOf(reservation: ReservationRecord): string {
+  return `"${reservation.version}"`;
+}
+
+/** RFC 9110 If-Match: `*`, or a list of (possibly weak) tags, one of which must be ours. */
+export function ifMatchSatisfied(ifMatch: string, reservation: ReservationRecord): boolean {
+  return ifMatch.split(',').some((tag) => {
+    const t = tag.trim().replace(/^W\//, '');
+    return t === '*' || t.replace(/^"(.*)"$/, '$1') === String(reservation.version);
+  });
+}
+
+/**
+ * Throws the error a client gets for this action; returns when it is allowed now. The DynamoDB
+ * adapter encodes the same rule in the condition of its write; after a failed condition it calls
+ * this on the stored item to say why.
+ */
+export function checkAction(
+  task: TaskRecord,
+  reservation: ReservationRecord,
+  action: ReservationAction,
+  now: number,
+  ifMatch?: string,
+): void {
+  if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, reservation)) {
+    throw new PreconditionFailedError(ifMatch, etagOf(reservation));
+  }
+  const transition: Transition = TRANSITIONS[action.transition];
+  const current = effectiveStatus(task, reservation, now).status;
+  const allowed = transition.afterDeadline
+    ? reservation.status === 'pending' && current === TASK_EFFECTS.deadlinePassed
+    : transition.from.includes(current);
+  if (!allowed) {
+    throw new ReservationStateError(reservation.sid, requiredStateLabel(transition.afterDeadline ? [TASK_EFFECTS.deadlinePassed] : transition.from));
+  }
+  if (action.needsContactUri !== undefined && reservation.contactUri === undefined) {
+    throw missingContact(action.needsContactUri, action.instruction?.name ?? action.transition);
+  }
+}

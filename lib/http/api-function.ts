@@ -1,0 +1,54 @@
+/**
+ * An API function: its authentication and its implementation, wired into middy the same way for
+ * every route. `createHandler` binds it to a runtime (the local stack and `npm run invoke` bring
+ * their own); `lambdaHandler` is the deployed entry point.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { lambdaRuntime, type Runtime } from '../runtime.ts';
+import type { ApiRequest } from './api-request.ts';
+import type { ApiResponse } from './api-response.ts';
+import { accessLog, basicAuth, parseRequest, twilioErrors, webhookSignature, type ApiContext } from './middleware.ts';
+
+export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResponse>;
+
+export interface ApiFunctionSpec {
+  /** `basic`: REST credentials; `webhook`: X-Twilio-Signature; `none`: public (health). */
+  readonly auth: 'basic' | 'webhook' | 'none';
+}
+
+export type ApiImplementation = (request: ApiRequest, context: { readonly runtime: Runtime; readonly accountSid: string }) => Promise<ApiResponse>;
+
+export interface ApiFunction {
+  readonly createHandler: (runtime: Runtime) => ApiHandler;
+}
+
+export function apiFunction(spec: ApiFunctionSpec, implementation: ApiImplementation): ApiFunction {
+  return {
+    createHandler(runtime) {
+      const { logger, clock, credentials, config } = runtime;
+      const chain = middy<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>()
+        .use(injectLambdaContext(logger, { resetKeys: true }))
+        .use(accessLog(logger, clock))
+        .use(twilioErrors(logger))
+        .use(parseRequest());
+      if (spec.auth === 'basic') chain.use(basicAuth(credentials));
+      if (spec.auth === 'webhook') chain.use(webhookSignature(credentials, config.publicBaseUrl));
+      const handler = chain.handler((_event, context) => implementation(context.api, { runtime, accountSid: context.accountSid }));
+      return (event, context) => handler(event, context as ApiContext);
+    },
+  };
+}
+
+/**
+ * The Lambda entry point of a function. Deployed, the runtime is built at cold start so that a
+ * bad configuration fails there, with the variable's name in the log; elsewhere (tests that
+ * import a function) only when first called.
+ */
+export function lambdaHandler<H>(fn: { readonly createHandler: (runtime: Runtime) => H }): H {
+  let handler: H | undefined;
+  const build = () => (handler ??= fn.createHandler(lambdaRuntime()));
+  if (process.env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined) build();
+  return ((...args: unknown[]) => (build() as (...a: unknown[]) => unknown)(...args)) as H;
+}

@@ -1,0 +1,102 @@
+/**
+ * The middy middleware every API function runs, outermost first: access log with a correlation
+ * id, Twilio's error JSON for any failure, request parsing, then authentication.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Clock } from '../domain/clock.ts';
+import { AuthenticationError, ForbiddenError, ServiceUnavailableError, TwilioError } from '../domain/errors.ts';
+import { errorJson } from '../domain/representations.ts';
+import { parseBasicAuth, type Credentials } from '../credentials.ts';
+import { isValidTwilioSignature, sha256Hex } from '../signature.ts';
+import { parseApiRequest, type ApiRequest } from './api-request.ts';
+import { jsonResponse, type ApiResponse } from './api-response.ts';
+
+export interface ApiContext extends Context {
+  api: ApiRequest;
+  /** The authenticated account (Basic auth or a verified webhook signature). */
+  accountSid: string;
+}
+
+type ApiMiddleware = MiddlewareObj<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>;
+
+/** One structured line per request; never the body, the query or the headers (PII). */
+export function accessLog(logger: Logger, clock: Clock): ApiMiddleware {
+  const started = new WeakMap<object, number>();
+  const log = (request: Request<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>) => {
+    const status = request.response?.statusCode ?? 500;
+    logger[status >= 500 ? 'error' : 'info']('request', {
+      route: request.event.routeKey,
+      status,
+      durationMs: clock.now() - (started.get(request.context) ?? clock.now()),
+    });
+  };
+  return {
+    before: (request) => {
+      started.set(request.context, clock.now());
+      logger.setCorrelationId(request.event.requestContext.requestId);
+    },
+    after: log,
+    onError: log,
+  };
+}
+
+/** Every failure becomes Twilio's error JSON; an unexpected one is logged and is a bare 500 body. */
+export function twilioErrors(logger: Logger): ApiMiddleware {
+  return {
+    onError: (request) => {
+      let error: unknown = request.error;
+      // middy aborts a handler that would outlive the Lambda timeout.
+      if (error instanceof Error && error.name === 'TimeoutError') error = new ServiceUnavailableError(1);
+      if (error instanceof TwilioError) {
+        request.response = jsonResponse(error.status, errorJson(error), error.headers);
+        return;
+      }
+      const e = error as Error;
+      logger.error('unexpected error', { error: { name: e?.name, message: e?.message, stack: e?.stack } });
+      request.response = jsonResponse(500, { code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 });
+    },
+  };
+}
+
+export function parseRequest(): ApiMiddleware {
+  return {
+    before: (request) => {
+      request.context.api = parseApiRequest(request.event);
+    },
+  };
+}
+
+/** HTTP Basic with the account's SID and auth token (SPEC §4); 401 with WWW-Authenticate. */
+export function basicAuth(credentials: Credentials): ApiMiddleware {
+  return {
+    before: async (request) => {
+      const pair = parseBasicAuth(request.context.api.headers['authorization']);
+      if (!pair) throw new AuthenticationError('Authentication Error - No credentials provided');
+      request.context.accountSid = await credentials.authenticate(pair.username, pair.password);
+    },
+  };
+}
+
+/**
+ * X-Twilio-Signature over PUBLIC_BASE_URL + path + query and the form parameters (SPEC §7), or
+ * over the URL alone with a matching `bodySHA256` for a JSON body (notes §7.2). 403 otherwise.
+ */
+export function webhookSignature(credentials: Credentials, publicBaseUrl: string): ApiMiddleware {
+  return {
+    before: async (request) => {
+      const api = request.context.api;
+      const signature = api.headers['x-twilio-signature'];
+      const url = `${publicBaseUrl}${api.path}${api.rawQueryString ? `?${api.rawQueryString}` : ''}`;
+      const token = await credentials.authToken();
+      const valid =
+        signature !== undefined &&
+        (api.bodyType === 'json'
+          ? api.query.get('bodySHA256')?.[0] === sha256Hex(api.rawBody) && isValidTwilioSignature(token, signature, url, [])
+          : isValidTwilioSignature(token, signature, url, api.form));
+      if (!valid) throw new ForbiddenError('Invalid X-Twilio-Signature');
+      request.context.accountSid = credentials.accountSid;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** Every API function by name: the local stack's and `npm run invoke`'s view of functions/. */
+import { assignmentCallback } from '#functions/assignment-callback.ts';
+import { getReservation } from '#functions/get-reservation.ts';
+import { getTask } from '#functions/get-task.ts';
+import { getWorker } from '#functions/get-worker.ts';
+import { health } from '#functions/health.ts';
+import { listReservations } from '#functions/list-reservations.ts';
+import { notFound } from '#functions/not-found.ts';
+import { updateReservation } from '#functions/update-reservation.ts';
+import type { ApiFunction } from '../http/api-function.ts';
+import type { FunctionName } from '../http/routes.ts';
+
+export const API_FUNCTIONS: Readonly<Record<FunctionName, ApiFunction>> = {
+  'assignment-callback': assignmentCallback,
+  'list-reservations': listReservations,
+  'get-reservation': getReservation,
+  'update-reservation': updateReservation,
+  'get-task': getTask,
+  'get-worker': getWorker,
+  health,
+  'not-found': notFound,
+};

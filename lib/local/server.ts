@@ -1,0 +1,184 @@
+/**
+ * `npm start`: one HTTP server that turns each request into the API Gateway HTTP API (payload
+ * 2.0) event AWS would send, and calls the same handlers with it; dynalite in this process.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../config.ts';
+import type { ApiHandler } from '../http/api-function.ts';
+import { MAX_BODY_BYTES } from '../http/api-request.ts';
+import { DEFAULT_ROUTE, FUNCTIONS, ROUTES, type FunctionName } from '../http/routes.ts';
+import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
+import { API_FUNCTIONS } from './api-functions.ts';
+import { ensureTable, startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
+import { localLambdaContext } from './lambda-context.ts';
+
+export interface LocalStack {
+  /** The base URL clients use (PUBLIC_BASE_URL). */
+  readonly url: string;
+  readonly config: Config;
+  readonly runtime: Runtime;
+  close(): Promise<void>;
+}
+
+interface CompiledRoute {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+  readonly routeKey: string;
+  readonly fn: FunctionName;
+}
+
+const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { method: route.method, pattern: new RegExp(`^${source}$`), names, routeKey: `${route.method} ${route.path}`, fn: route.fn };
+});
+
+export function matchRoute(method: string, path: string): { fn: FunctionName; routeKey: string; pathParameters?: Record<string, string> } {
+  for (const route of COMPILED) {
+    const match = route.method === method ? route.pattern.exec(path) : null;
+    if (!match) continue;
+    const pathParameters = Object.fromEntries(route.names.map((name, i) => [name, safeDecode(match[i + 1]!)]));
+    return { fn: route.fn, routeKey: route.routeKey, pathParameters };
+  }
+  return { fn: DEFAULT_ROUTE, routeKey: '$default' };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** API Gateway passes text and JSON bodies as they are and base64-encodes the rest, forms included. */
+function isText(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type.startsWith('text/') || type === 'application/json' || type.endsWith('+json') || type === 'application/xml';
+}
+
+/**
+ * The body, kept up to one byte past the limit (enough for the handler to answer 413). The rest
+ * is read and dropped, so the connection stays usable for the response.
+ */
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    if (kept > MAX_BODY_BYTES) continue;
+    chunks.push(chunk);
+    kept += chunk.length;
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES + 1);
+}
+
+export function toApiGatewayEvent(
+  request: IncomingMessage,
+  body: Buffer,
+  route: ReturnType<typeof matchRoute>,
+): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const queryStringParameters: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+  const now = new Date();
+  const text = isText(headers['content-type']);
+  return {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: (request.url ?? '').split('?')[1] ?? '',
+    headers,
+    ...(url.search && { queryStringParameters }),
+    ...(route.pathParameters && { pathParameters: route.pathParameters }),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers['host'] ?? 'localhost',
+      domainPrefix: (headers['host'] ?? 'localhost').split('.')[0]!,
+      http: {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 && { body: text ? body.toString('utf8') : body.toString('base64') }),
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * Starts the stack. The configuration is validated before anything starts; with PORT=0 the
+ * server takes a free port and PUBLIC_BASE_URL (unless set) follows it.
+ */
+export async function startLocalStack(env: Readonly<Record<string, string | undefined>> = process.env, parts: RuntimeParts = {}): Promise<LocalStack> {
+  let config = loadConfig(env, 'local');
+  const server = createServer();
+  const port = await listen(server, config.port, config.host);
+  if (port !== config.port) config = loadConfig({ ...env, PORT: String(port) }, 'local');
+
+  let engine: DynamoDbEngine | undefined;
+  if (config.dynamodbEndpoint === undefined) {
+    engine = await startDynalite({ dataDir: config.dataDir });
+    config = { ...config, dynamodbEndpoint: engine.endpoint };
+  }
+  await ensureTable(config.dynamodbEndpoint!, config.tableName);
+  const runtime = createRuntime(config, parts);
+  const handlers = Object.fromEntries(
+    Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(runtime)]),
+  ) as Record<FunctionName, ApiHandler>;
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    void (async () => {
+      try {
+        const body = await readBody(request);
+        const route = matchRoute(request.method ?? 'GET', new URL(request.url ?? '/', 'http://localhost').pathname);
+        const result = await handlers[route.fn](toApiGatewayEvent(request, body, route), localLambdaContext(route.fn, FUNCTIONS[route.fn].timeoutSeconds));
+        response.writeHead(result.statusCode, result.headers);
+        response.end(result.body);
+      } catch (error) {
+        runtime.logger.error('local server failed a request', { error: (error as Error).message });
+        if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify({ code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 }));
+      }
+    })();
+  });
+
+  return {
+    url: config.publicBaseUrl,
+    config,
+    runtime,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      runtime.close();
+      await engine?.close();
+    },
+  };
+}

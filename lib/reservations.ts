@@ -1,0 +1,186 @@
+/**
+ * The use cases of the product: record an assigned reservation and answer TaskRouter, read,
+ * list and update reservations. Handlers parse and shape; this module orders the store calls so
+ * that a process dying between any two of them leaves nothing that a repeat cannot finish.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { contactUriOf, type AssignmentCallback } from './domain/assignment-callback.ts';
+import type { AssignmentPolicy } from './domain/assignment-policy.ts';
+import type { Clock } from './domain/clock.ts';
+import { NotFoundError, ReservationStateError } from './domain/errors.ts';
+import { updateAction } from './domain/instructions.ts';
+import type { ListQuery } from './domain/list-query.ts';
+import { listKey, memoryWindow, readPage, type Page } from './domain/paging.ts';
+import { readUpdateParameters, type Params } from './domain/parameters.ts';
+import { effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from './domain/task.ts';
+import type { WorkerRecord } from './domain/worker.ts';
+import type { ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store/store.ts';
+
+/** A reservation as a URL names it: through its task, or through its worker. */
+export type ReservationTarget =
+  | { readonly kind: 'task'; readonly scope: TaskScope; readonly reservationSid: string; readonly resource: string }
+  | { readonly kind: 'worker'; readonly scope: WorkerScope; readonly reservationSid: string; readonly resource: string };
+
+export interface ReservationServiceOptions {
+  readonly store: ReservationStore;
+  readonly clock: Clock;
+  readonly policy: AssignmentPolicy;
+  readonly logger: Logger;
+  readonly maxRejections: number;
+}
+
+const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
+
+export class ReservationService {
+  readonly #store: ReservationStore;
+  readonly #clock: Clock;
+  readonly #policy: AssignmentPolicy;
+  readonly #logger: Logger;
+  readonly #maxRejections: number;
+
+  constructor(options: ReservationServiceOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#policy = options.policy;
+    this.#logger = options.logger;
+    this.#maxRejections = options.maxRejections;
+  }
+
+  /**
+   * Records the reservation of an assignment callback with the policy's instruction applied,
+   * and returns the answer for TaskRouter. A repeat (retry, fallback URL) returns the stored
+   * answer and only re-does the idempotent writes that may not have happened the first time.
+   */
+  async assign(callback: AssignmentCallback, timeoutSeconds: number): Promise<string> {
+    const now = this.#clock.now();
+    const decision = this.#policy.decide(callback);
+    const contactUri = contactUriOf(callback);
+    const base = {
+      task: {
+        accountSid: callback.accountSid,
+        workspaceSid: callback.workspaceSid,
+        taskSid: callback.taskSid,
+        workflowSid: callback.workflowSid,
+        taskQueueSid: callback.taskQueueSid,
+        attributes: callback.taskAttributes,
+        priority: callback.taskPriority,
+        createdAt: now - callback.taskAge * 1000,
+      },
+      reservationSid: callback.reservationSid,
+      workerSid: callback.workerSid,
+      workerName: callback.workerName,
+      ...(contactUri !== undefined && { contactUri }),
+      deadline: now + timeoutSeconds * 1000,
+      maxRejections: this.#maxRejections,
+    };
+    const decided = { ...base, ...(decision.action && { action: decision.action }), answer: JSON.stringify(decision.answer) };
+    let { outcome, task } = await this.#store.recordReservation(decided, now);
+    if (outcome === 'refused') {
+      // Our record of the task is already claimed or canceled: record the reservation (it reads
+      // rescinded or canceled) and give no instruction rather than one that cannot hold.
+      this.#logger.warn('policy instruction not applied: the task is already accepted or canceled', { rule: decision.rule });
+      ({ outcome, task } = await this.#store.recordReservation({ ...base, answer: '{}' }, now));
+    }
+    const reservation = findReservation(task, callback.reservationSid)!;
+    this.#logger.info('assignment recorded', { outcome, rule: decision.rule, reservationStatus: reservation.status });
+    await this.#store.indexWorkerReservation(task, reservation, callback.workerAttributes);
+    if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    return reservation.answer ?? '{}';
+  }
+
+  async get(target: ReservationTarget): Promise<WorkerReservation> {
+    const task = target.kind === 'task' ? await this.#store.getTask(target.scope) : await this.#store.findWorkerReservation(target.scope, target.reservationSid);
+    const reservation = task && findReservation(task, target.reservationSid);
+    if (!task || !reservation) throw new NotFoundError(target.resource);
+    return { task, reservation };
+  }
+
+  async update(target: ReservationTarget, params: Params, ifMatch: string | undefined): Promise<WorkerReservation> {
+    const action = updateAction(readUpdateParameters(params, target.kind));
+    const now = this.#clock.now();
+    let scope: TaskScope;
+    if (target.kind === 'task') {
+      scope = target.scope;
+    } else {
+      const found = await this.#store.findWorkerReservation(target.scope, target.reservationSid);
+      if (!found) throw new NotFoundError(target.resource);
+      scope = { ...target.scope, taskSid: found.sid };
+    }
+    let task: TaskRecord | undefined;
+    try {
+      task = await this.#store.applyAction({
+        scope,
+        reservationSid: target.reservationSid,
+        action,
+        now,
+        ...(ifMatch !== undefined && { ifMatch }),
+        ...(target.kind === 'worker' && { workerSid: target.scope.workerSid }),
+      });
+    } catch (error) {
+      if (error instanceof ReservationStateError && action.transition === 'reject') await this.#finishRejection(scope, target.reservationSid);
+      throw error;
+    }
+    const reservation = task && findReservation(task, target.reservationSid);
+    if (!task || !reservation) throw new NotFoundError(target.resource);
+    if (action.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    return { task, reservation };
+  }
+
+  /**
+   * A repeated rejection (say, a client retrying after we died between the two writes) is
+   * refused, but first finishes what the original may have left undone: the worker's move.
+   */
+  async #finishRejection(scope: TaskScope, reservationSid: string): Promise<void> {
+    const task = await this.#store.getTask(scope);
+    const reservation = task && findReservation(task, reservationSid);
+    if (task && reservation?.status === 'rejected' && reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
+  }
+
+  async #moveWorker(task: TaskRecord, reservation: ReservationRecord): Promise<void> {
+    const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
+    await this.#store.setWorkerActivity(scope, reservation.activitySid!, reservation.updatedAt);
+  }
+
+  async listForTask(scope: TaskScope, query: ListQuery, resource: string): Promise<Page<WorkerReservation>> {
+    const task = await this.#store.getTask(scope);
+    if (!task) throw new NotFoundError(resource);
+    const now = this.#clock.now();
+    const items = task.reservations
+      .filter((r) => (query.workerSid === undefined || r.workerSid === query.workerSid) && (query.status === undefined || effectiveStatus(task, r, now).status === query.status))
+      .map((reservation) => ({ task, reservation }));
+    return readPage(query.cursor, query.pageSize, keyOf, memoryWindow(items, keyOf));
+  }
+
+  async listForWorker(scope: WorkerScope, query: ListQuery, resource: string): Promise<Page<WorkerReservation>> {
+    const now = this.#clock.now();
+    const read = this.#store.workerReservations(scope);
+    let seen = 0;
+    const page = await readPage(
+      query.cursor,
+      query.pageSize,
+      keyOf,
+      async (direction, from, limit) => {
+        const window = await read(direction, from, limit);
+        seen += window.items.length;
+        return window;
+      },
+      (item) => query.status === undefined || effectiveStatus(item.task, item.reservation, now).status === query.status,
+    );
+    // A worker this service has never seen has no reservations to list.
+    const firstPage = query.cursor.after === undefined && query.cursor.before === undefined;
+    if (firstPage && seen === 0) throw new NotFoundError(resource);
+    return page;
+  }
+
+  async getTask(scope: TaskScope, resource: string): Promise<TaskRecord> {
+    const task = await this.#store.getTask(scope);
+    if (!task) throw new NotFoundError(resource);
+    return task;
+  }
+
+  async getWorker(scope: WorkerScope, resource: string): Promise<WorkerRecord> {
+    const worker = await this.#store.getWorker(scope);
+    if (!worker) throw new NotFoundError(resource);
+    return worker;
+  }
+}

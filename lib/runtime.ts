@@ -1,0 +1,74 @@
+/**
+ * Everything a handler needs, built once per container (Lambda) or per local stack: the
+ * configuration, the store adapter, the service, credentials, a logger and a clock.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadConfig, type Config } from './config.ts';
+import { accountCredentials, type Credentials } from './credentials.ts';
+import { ANSWER_LATER, type AssignmentPolicy } from './domain/assignment-policy.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import { ReservationService } from './reservations.ts';
+import { secretsManagerToken } from './secrets.ts';
+import { createDocumentClient } from './store/dynamodb-client.ts';
+import { DynamoDbStore } from './store/dynamodb-store.ts';
+import type { ReservationStore } from './store/store.ts';
+
+export const SERVICE_NAME = 'taskrouter-reservations';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly credentials: Credentials;
+  readonly store: ReservationStore;
+  readonly service: ReservationService;
+  /** Releases what the runtime opened (the DynamoDB client's sockets). */
+  close(): void;
+}
+
+export interface RuntimeParts {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly documentClient?: DynamoDBDocumentClient;
+  readonly policy?: AssignmentPolicy;
+}
+
+export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
+  const clock = parts.clock ?? systemClock;
+  const logger = parts.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  const readToken =
+    config.authToken !== undefined ? () => Promise.resolve(config.authToken!) : secretsManagerToken(config.authTokenSecretArn!);
+  const credentials = accountCredentials(config.accountSid, readToken);
+  const client = parts.documentClient ?? createDocumentClient({ endpoint: config.dynamodbEndpoint });
+  const store = new DynamoDbStore({
+    client,
+    tableName: config.tableName,
+    retentionDays: config.retentionDays,
+  });
+  const service = new ReservationService({
+    store,
+    clock,
+    logger,
+    policy: parts.policy ?? ANSWER_LATER,
+    maxRejections: config.maxRejections,
+  });
+  return {
+    config,
+    clock,
+    logger,
+    credentials,
+    store,
+    service,
+    // A client passed in belongs to the caller.
+    close: () => parts.documentClient === undefined && client.destroy(),
+  };
+}
+
+let lambda: Runtime | undefined;
+
+/** The deployed runtime, from the environment the stack sets (once per container). */
+export function lambdaRuntime(): Runtime {
+  lambda ??= createRuntime(loadConfig(process.env, 'lambda'));
+  return lambda;
+}

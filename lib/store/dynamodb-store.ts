@@ -1,0 +1,500 @@
+/**
+ * The DynamoDB adapter of the store port. A task and all its reservations are one item, so every
+ * reservation change is one conditional UpdateItem whose condition is the state machine's `from`
+ * (compiled below), and the invariants of SPEC §8 (one accepted reservation per task, an exact
+ * rejection count, leaving `pending` once) are each a clause of that condition. No transactions:
+ * the embedded engine has none, and single-item writes never conflict with each other's locks.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConflictError, ForbiddenError, ServiceUnavailableError, TaskLimitError, TooManyRequestsError } from '../domain/errors.ts';
+import { listKey } from '../domain/paging.ts';
+import { TRANSITIONS, type Transition } from '../domain/state-machine.ts';
+import { checkAction, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
+import type { WorkerRecord } from '../domain/worker.ts';
+import type { ApplyAction, NewReservation, RecordOutcome, ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store.ts';
+import { TABLE, activityKey, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
+
+const RESERVATION_PREFIX = 'R_';
+const BATCH_GET_LIMIT = 100;
+const MAX_WRITE_ATTEMPTS = 3;
+
+/** Names and values of one expression, with placeholders made up as they are used. */
+class Expression {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  #count = 0;
+
+  name(attribute: string): string {
+    const placeholder = `#${attribute}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  value(v: unknown): string {
+    const placeholder = `:v${this.#count++}`;
+    this.values[placeholder] = v;
+    return placeholder;
+  }
+
+  /** The part of a command that carries them. */
+  get params() {
+    return {
+      ExpressionAttributeNames: this.names,
+      ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: this.values }),
+    };
+  }
+}
+
+interface StoredReservation {
+  workerSid: string;
+  workerName?: string;
+  status: ReservationRecord['status'];
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  deadline: number;
+  contactUri?: string;
+  instruction?: ReservationRecord['instruction'];
+  activitySid?: string;
+  answer?: string;
+}
+
+/** The task item's own attributes (its reservations are the `R_<WR>` ones). */
+interface StoredTask {
+  pk: string;
+  accountSid: string;
+  workspaceSid: string;
+  workflowSid: string;
+  taskQueueSid: string;
+  attributes: string;
+  priority: number;
+  createdAt: number;
+  updatedAt: number;
+  rejections: number;
+  maxRejections: number;
+  acceptedSid?: string;
+  acceptedAt?: number;
+  lastRejectedAt?: number;
+}
+
+/** A worker's link to one of its reservations (the worker index). */
+interface StoredWorkerLink {
+  sk: string;
+  accountSid: string;
+  workspaceSid: string;
+  taskSid: string;
+  workerName?: string;
+  workerAttributes: string;
+  createdAt: number;
+}
+
+interface StoredActivity {
+  accountSid: string;
+  activitySid: string;
+  changedAt: number;
+}
+
+function decodeTask(item: Record<string, unknown>): TaskRecord {
+  const reservations: ReservationRecord[] = [];
+  for (const [attribute, value] of Object.entries(item)) {
+    if (!attribute.startsWith(RESERVATION_PREFIX)) continue;
+    const r = value as StoredReservation;
+    reservations.push({
+      sid: attribute.slice(RESERVATION_PREFIX.length),
+      workerSid: r.workerSid,
+      workerName: r.workerName ?? null,
+      status: r.status,
+      version: r.version,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      deadline: r.deadline,
+      ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
+      ...(r.instruction !== undefined && { instruction: r.instruction }),
+      ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
+      ...(r.answer !== undefined && { answer: r.answer }),
+    });
+  }
+  reservations.sort((a, b) => a.createdAt - b.createdAt || (a.sid < b.sid ? -1 : 1));
+  const t = item as unknown as StoredTask;
+  return {
+    sid: t.pk.slice('TASK#'.length),
+    accountSid: t.accountSid,
+    workspaceSid: t.workspaceSid,
+    workflowSid: t.workflowSid,
+    taskQueueSid: t.taskQueueSid,
+    attributes: t.attributes,
+    priority: t.priority,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    reservations,
+    rejections: t.rejections,
+    maxRejections: t.maxRejections,
+    ...(t.acceptedSid !== undefined && { acceptedReservationSid: t.acceptedSid, acceptedAt: t.acceptedAt! }),
+    ...(t.lastRejectedAt !== undefined && { lastRejectedAt: t.lastRejectedAt }),
+  };
+}
+
+function inScope(task: TaskRecord, scope: { accountSid: string; workspaceSid: string }): boolean {
+  return task.accountSid === scope.accountSid && task.workspaceSid === scope.workspaceSid;
+}
+
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
+const UNAVAILABLE = new Set(['ServiceUnavailable', 'ServiceUnavailableException', 'InternalServerError', 'InternalFailure', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/** The client-facing error for a store failure (SPEC §4: 429 and 503 with Retry-After). */
+export function translateStoreError(error: unknown): unknown {
+  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name !== undefined && THROTTLED.has(e.name)) return new TooManyRequestsError(1);
+  if ((e.name !== undefined && UNAVAILABLE.has(e.name)) || (e.code !== undefined && NETWORK.has(e.code)) || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
+    return new ServiceUnavailableError(1);
+  }
+  if (e.name === 'ValidationException' && /item size/i.test(e.message ?? '')) {
+    return new TaskLimitError('The task holds too many reservations or instructions to store this change (DynamoDB item size limit)');
+  }
+  return error;
+}
+
+export interface DynamoDbStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly retentionDays: number;
+}
+
+export class DynamoDbStore implements ReservationStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionSeconds: number;
+
+  constructor(options: DynamoDbStoreOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#retentionSeconds = options.retentionDays * 86_400;
+  }
+
+  async #send<T>(command: object): Promise<T> {
+    try {
+      return (await this.#client.send(command as never)) as T;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw error;
+      throw translateStoreError(error);
+    }
+  }
+
+  #expiresAt(now: number): number {
+    return Math.floor(now / 1000) + this.#retentionSeconds;
+  }
+
+  async #getTaskItem(taskSid: string): Promise<TaskRecord | undefined> {
+    const { Item } = await this.#send<{ Item?: Record<string, unknown> }>(
+      new GetCommand({ TableName: this.#table, Key: taskKey(taskSid), ConsistentRead: true }),
+    );
+    return Item ? decodeTask(Item) : undefined;
+  }
+
+  /** The item a failed condition saw: returned by DynamoDB, re-read where the engine does not. */
+  async #itemAfterFailure(error: ConditionalCheckFailedException, taskSid: string): Promise<TaskRecord | undefined> {
+    return error.Item ? decodeTask(unmarshall(error.Item)) : this.#getTaskItem(taskSid);
+  }
+
+  async recordReservation(input: NewReservation, now: number): Promise<{ outcome: RecordOutcome; task: TaskRecord }> {
+    const e = new Expression();
+    const transition: Transition | undefined = input.action && TRANSITIONS[input.action.transition];
+    const stored: StoredReservation = {
+      workerSid: input.workerSid,
+      ...(input.workerName !== null && { workerName: input.workerName }),
+      status: transition?.to ?? 'pending',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      deadline: input.deadline,
+      ...(input.contactUri !== undefined && { contactUri: input.contactUri }),
+      ...(input.action?.instruction && { instruction: input.action.instruction }),
+      ...(input.action?.activitySid && { activitySid: input.action.activitySid }),
+      answer: input.answer,
+    };
+    const r = e.name(reservationAttribute(input.reservationSid));
+    const [account, workspace, rejections, max] = ['accountSid', 'workspaceSid', 'rejections', 'maxRejections'].map((n) => e.name(n)) as [string, string, string, string];
+    const accepted = () => e.name('acceptedSid');
+    const { task } = input;
+    const set = [
+      `${r} = ${e.value(stored)}`,
+      `${account} = if_not_exists(${account}, ${e.value(task.accountSid)})`,
+      `${workspace} = if_not_exists(${workspace}, ${e.value(task.workspaceSid)})`,
+      `${e.name('workflowSid')} = ${e.value(task.workflowSid)}`,
+      `${e.name('taskQueueSid')} = ${e.value(task.taskQueueSid)}`,
+      `${e.name('attributes')} = ${e.value(task.attributes)}`,
+      `${e.name('priority')} = ${e.value(task.priority)}`,
+      `${e.name('createdAt')} = if_not_exists(${e.name('createdAt')}, ${e.value(task.createdAt)})`,
+      `${e.name('updatedAt')} = ${e.value(now)}`,
+      `${max} = if_not_exists(${max}, ${e.value(input.maxRejections)})`,
+      `${rejections} = if_not_exists(${rejections}, ${e.value(0)})${transition?.countsRejection ? ` + ${e.value(1)}` : ''}`,
+      `${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`,
+    ];
+    const conditions = [
+      `attribute_not_exists(${r})`,
+      `(attribute_not_exists(${account}) OR (${account} = ${e.value(task.accountSid)} AND ${workspace} = ${e.value(task.workspaceSid)}))`,
+    ];
+    if (transition?.from.includes('pending')) {
+      // The task must still be open: not claimed by another reservation, not canceled.
+      conditions.push(`attribute_not_exists(${accepted()})`, `(attribute_not_exists(${rejections}) OR ${rejections} < ${max})`);
+    }
+    if (transition?.claimsTask) set.push(`${accepted()} = ${e.value(input.reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
+    if (transition?.countsRejection) set.push(`${e.name('lastRejectedAt')} = ${e.value(now)}`);
+
+    try {
+      const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: taskKey(task.taskSid),
+          UpdateExpression: `SET ${set.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...e.params,
+        }),
+      );
+      return { outcome: 'created', task: decodeTask(Attributes) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.#itemAfterFailure(error, task.taskSid);
+      if (!existing) throw error;
+      if (findReservation(existing, input.reservationSid)) return { outcome: 'repeated', task: existing };
+      if (!inScope(existing, task)) throw new ForbiddenError(`Task ${task.taskSid} belongs to another account or workspace`);
+      return { outcome: 'refused', task: existing };
+    }
+  }
+
+  async indexWorkerReservation(task: TaskRecord, reservation: ReservationRecord, workerAttributes: string): Promise<void> {
+    await this.#send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          ...workerLinkKey(reservation.workerSid, reservation.sid),
+          [TABLE.workerIndex.sortKey]: listKey(reservation.createdAt, reservation.sid),
+          accountSid: task.accountSid,
+          workspaceSid: task.workspaceSid,
+          taskSid: task.sid,
+          ...(reservation.workerName !== null && { workerName: reservation.workerName }),
+          workerAttributes,
+          createdAt: reservation.createdAt,
+          [TABLE.ttlAttribute]: this.#expiresAt(reservation.createdAt),
+        },
+      }),
+    );
+  }
+
+  async getTask(scope: TaskScope): Promise<TaskRecord | undefined> {
+    const task = await this.#getTaskItem(scope.taskSid);
+    return task && inScope(task, scope) ? task : undefined;
+  }
+
+  async findWorkerReservation(scope: WorkerScope, reservationSid: string): Promise<TaskRecord | undefined> {
+    const { Item } = await this.#send<{ Item?: StoredWorkerLink }>(
+      new GetCommand({ TableName: this.#table, Key: workerLinkKey(scope.workerSid, reservationSid), ConsistentRead: true }),
+    );
+    if (!Item || Item.accountSid !== scope.accountSid || Item.workspaceSid !== scope.workspaceSid) return undefined;
+    const task = await this.getTask({ ...scope, taskSid: Item.taskSid });
+    return task && findReservation(task, reservationSid)?.workerSid === scope.workerSid ? task : undefined;
+  }
+
+  workerReservations(scope: WorkerScope) {
+    return async (direction: 'forward' | 'backward', from: string | undefined, limit: number) => {
+      const e = new Expression();
+      let keyCondition = `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope.workerSid))}`;
+      if (from !== undefined) keyCondition += ` AND ${e.name(TABLE.workerIndex.sortKey)} ${direction === 'forward' ? '>' : '<'} ${e.value(from)}`;
+      const { Items = [], LastEvaluatedKey } = await this.#send<{ Items?: StoredWorkerLink[]; LastEvaluatedKey?: object }>(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: TABLE.workerIndex.name,
+          KeyConditionExpression: keyCondition,
+          ScanIndexForward: direction === 'forward',
+          Limit: limit,
+          ConsistentRead: true,
+          ...e.params,
+        }),
+      );
+      const links = Items.filter((i) => i.accountSid === scope.accountSid && i.workspaceSid === scope.workspaceSid);
+      if (direction === 'backward') links.reverse();
+      const tasks = await this.#batchGetTasks([...new Set(links.map((l) => l.taskSid))]);
+      const items: WorkerReservation[] = [];
+      for (const link of links) {
+        const task = tasks.get(link.taskSid);
+        const reservation = task && inScope(task, scope) ? findReservation(task, link.sk.slice('RESERVATION#'.length)) : undefined;
+        if (task && reservation) items.push({ task, reservation });
+      }
+      return { items, more: LastEvaluatedKey !== undefined };
+    };
+  }
+
+  async #batchGetTasks(taskSids: readonly string[]): Promise<Map<string, TaskRecord>> {
+    const tasks = new Map<string, TaskRecord>();
+    for (let i = 0; i < taskSids.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] | undefined = taskSids.slice(i, i + BATCH_GET_LIMIT).map(taskKey);
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        if (attempt > 5) throw new ServiceUnavailableError(1);
+        const result: {
+          Responses?: Record<string, Record<string, unknown>[]>;
+          UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
+        } = await this.#send(new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[this.#table] ?? []) {
+          const task = decodeTask(item);
+          tasks.set(task.sid, task);
+        }
+        keys = result.UnprocessedKeys?.[this.#table]?.Keys;
+      }
+    }
+    return tasks;
+  }
+
+  async applyAction(input: ApplyAction): Promise<TaskRecord | undefined> {
+    const { scope, reservationSid, action, now, ifMatch, workerSid } = input;
+    const transition: Transition = TRANSITIONS[action.transition];
+    const e = new Expression();
+    const r = e.name(reservationAttribute(reservationSid));
+    const field = (name: string) => `${r}.${e.name(name)}`;
+    // Placeholders are made where they are used: DynamoDB refuses unused ones.
+    const rejections = () => e.name('rejections');
+    const max = () => e.name('maxRejections');
+    const accepted = () => e.name('acceptedSid');
+    const acceptedAt = () => e.name('acceptedAt');
+    const lastRejectedAt = () => e.name('lastRejectedAt');
+    const one = e.value(1);
+    const set = [
+      `${field('status')} = ${e.value(transition.to)}`,
+      `${field('version')} = ${field('version')} + ${one}`,
+      `${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`,
+    ];
+    if (transition.afterDeadline) {
+      // The reservation ended at its deadline; writing it down later changes no date.
+      set.push(`${field('updatedAt')} = ${field('deadline')}`);
+    } else {
+      set.push(`${field('updatedAt')} = ${e.value(now)}`, `${e.name('updatedAt')} = ${e.value(now)}`);
+    }
+    if (action.instruction) set.push(`${field('instruction')} = ${e.value(action.instruction)}`);
+    if (action.activitySid) set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`);
+    if (transition.claimsTask) set.push(`${accepted()} = ${e.value(reservationSid)}`, `${acceptedAt()} = ${e.value(now)}`);
+    if (transition.countsRejection) set.push(`${rejections()} = ${rejections()} + ${one}`, `${lastRejectedAt()} = ${e.value(now)}`);
+
+    const conditions = [`${e.name('accountSid')} = ${e.value(scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`];
+    const pending = () => e.value('pending');
+    if (transition.afterDeadline) {
+      // Pending as stored, but its deadline came first of the three ends in effectiveStatus().
+      conditions.push(
+        `${field('status')} = ${pending()}`,
+        `${field('deadline')} <= ${e.value(now)}`,
+        `(attribute_not_exists(${acceptedAt()}) OR ${acceptedAt()} >= ${field('deadline')})`,
+        `(${rejections()} < ${max()} OR ${lastRejectedAt()} >= ${field('deadline')})`,
+      );
+    } else {
+      const stored = transition.from.filter((s) => s !== 'pending');
+      const allowed: string[] = stored.length > 0 ? [`${field('status')} IN (${stored.map((s) => e.value(s)).join(', ')})`] : [];
+      if (transition.from.includes('pending')) {
+        // Effectively pending: not expired, the task not claimed by anyone, not canceled.
+        allowed.push(`(${field('status')} = ${pending()} AND ${field('deadline')} > ${e.value(now)} AND attribute_not_exists(${accepted()}) AND ${rejections()} < ${max()})`);
+      }
+      conditions.push(allowed.length === 1 ? allowed[0]! : `(${allowed.join(' OR ')})`);
+    }
+    if (ifMatch !== undefined) {
+      const versions = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+      if (!versions.includes('*')) {
+        const numeric = versions.filter((v) => /^\d{1,15}$/.test(v)).map(Number);
+        conditions.push(`${field('version')} IN (${(numeric.length > 0 ? numeric : [-1]).map((v) => e.value(v)).join(', ')})`);
+      }
+    }
+    if (workerSid !== undefined) conditions.push(`${field('workerSid')} = ${e.value(workerSid)}`);
+    if (action.needsContactUri !== undefined) conditions.push(`attribute_exists(${field('contactUri')})`);
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: taskKey(scope.taskSid),
+            UpdateExpression: `SET ${set.join(', ')}`,
+            ConditionExpression: conditions.join(' AND '),
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ...e.params,
+          }),
+        );
+        return decodeTask(Attributes);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const task = await this.#itemAfterFailure(error, scope.taskSid);
+        const reservation = task && inScope(task, scope) ? findReservation(task, reservationSid) : undefined;
+        if (!task || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return undefined;
+        checkAction(task, reservation, action, now, ifMatch);
+        // The stored item allows the action now: it changed between our write and our read.
+        if (attempt === MAX_WRITE_ATTEMPTS) throw new ConflictError(`Reservation ${reservationSid} changed concurrently; retry the request`);
+      }
+    }
+  }
+
+  async setWorkerActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {
+    const e = new Expression();
+    const changedAt = e.name('changedAt');
+    try {
+      await this.#send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            ...activityKey(scope.workerSid),
+            accountSid: scope.accountSid,
+            workspaceSid: scope.workspaceSid,
+            activitySid,
+            changedAt: at,
+            [TABLE.ttlAttribute]: this.#expiresAt(at),
+          },
+          ConditionExpression: `attribute_not_exists(${changedAt}) OR ${changedAt} <= ${e.value(at)}`,
+          ...e.params,
+        }),
+      );
+    } catch (error) {
+      // A later activity change is already stored: it wins.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined> {
+    const edge = (forward: boolean) => {
+      const e = new Expression();
+      return this.#send<{ Items?: StoredWorkerLink[] }>(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: TABLE.workerIndex.name,
+          KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope.workerSid))}`,
+          ScanIndexForward: forward,
+          Limit: 1,
+          ConsistentRead: true,
+          ...e.params,
+        }),
+      );
+    };
+    const [first, latest, activity] = await Promise.all([
+      edge(true),
+      edge(false),
+      this.#send<{ Item?: StoredActivity }>(
+        new GetCommand({ TableName: this.#table, Key: activityKey(scope.workerSid), ConsistentRead: true }),
+      ),
+    ]);
+    const oldest = first.Items?.[0];
+    const newest = latest.Items?.[0];
+    if (!oldest || !newest || newest.accountSid !== scope.accountSid || newest.workspaceSid !== scope.workspaceSid) return undefined;
+    const changed = activity.Item?.accountSid === scope.accountSid ? activity.Item : undefined;
+    return {
+      sid: scope.workerSid,
+      accountSid: scope.accountSid,
+      workspaceSid: scope.workspaceSid,
+      friendlyName: newest.workerName ?? null,
+      attributes: newest.workerAttributes,
+      activitySid: changed?.activitySid ?? null,
+      activityChangedAt: changed?.changedAt ?? null,
+      createdAt: oldest.createdAt,
+      updatedAt: Math.max(newest.createdAt, changed?.changedAt ?? 0),
+    };
+  }
+}

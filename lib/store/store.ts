@@ -1,0 +1,85 @@
+/**
+ * The store port: what the reservation service needs from storage. One adapter
+ * (dynamodb-store.ts) serves DynamoDB, dynalite and DynamoDB Local alike.
+ */
+import type { ReservationAction } from '../domain/instructions.ts';
+import type { WindowReader } from '../domain/paging.ts';
+import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
+import type { WorkerRecord } from '../domain/worker.ts';
+
+export interface TaskScope {
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+  readonly taskSid: string;
+}
+
+export interface WorkerScope {
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+  readonly workerSid: string;
+}
+
+/** A reservation as an assignment callback announces it, with what the policy decided. */
+export interface NewReservation {
+  readonly task: TaskScope & {
+    readonly workflowSid: string;
+    readonly taskQueueSid: string;
+    readonly attributes: string;
+    readonly priority: number;
+    readonly createdAt: number;
+  };
+  readonly reservationSid: string;
+  readonly workerSid: string;
+  readonly workerName: string | null;
+  readonly contactUri?: string;
+  readonly deadline: number;
+  readonly maxRejections: number;
+  /** The policy's instruction, applied in the same write; none leaves the reservation pending. */
+  readonly action?: ReservationAction;
+  /** The callback's answer, stored so that a repeat gets the same one. */
+  readonly answer: string;
+}
+
+export type RecordOutcome =
+  /** Written now. */
+  | 'created'
+  /** Already there (a retry or the fallback URL): nothing written. */
+  | 'repeated'
+  /** The action is not allowed on the task as stored (claimed or canceled): nothing written. */
+  | 'refused';
+
+export interface WorkerReservation {
+  readonly task: TaskRecord;
+  readonly reservation: ReservationRecord;
+}
+
+export interface ApplyAction {
+  readonly scope: TaskScope;
+  readonly reservationSid: string;
+  readonly action: ReservationAction;
+  readonly now: number;
+  readonly ifMatch?: string;
+  /** Worker-scoped requests: the reservation must be this worker's. */
+  readonly workerSid?: string;
+}
+
+export interface ReservationStore {
+  /** One conditional write; idempotent on the ReservationSid. */
+  recordReservation(input: NewReservation, now: number): Promise<{ outcome: RecordOutcome; task: TaskRecord }>;
+  /** Makes the reservation findable from its worker (idempotent: a repeat writes the same item). */
+  indexWorkerReservation(task: TaskRecord, reservation: ReservationRecord, workerAttributes: string): Promise<void>;
+  getTask(scope: TaskScope): Promise<TaskRecord | undefined>;
+  /** The task that holds a worker's reservation, if the reservation is this worker's. */
+  findWorkerReservation(scope: WorkerScope, reservationSid: string): Promise<TaskRecord | undefined>;
+  /** Pages over a worker's reservations in list order (a query, then one batch read of their tasks). */
+  workerReservations(scope: WorkerScope): WindowReader<WorkerReservation>;
+  /**
+   * One conditional write that applies the action if the state machine allows it now. Returns
+   * the task after the write, undefined when the task or reservation is not there (or not in
+   * scope), and throws the domain error that says why it is not allowed.
+   */
+  applyAction(input: ApplyAction): Promise<TaskRecord | undefined>;
+  /** Moves a worker to an activity unless a later change is already stored. */
+  setWorkerActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void>;
+  getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined>;
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, loadConfig } from '#lib/config.ts';
+
+describe('configuration', () => {
+  it('has the local defaults of SPEC §3', () => {
+    expect(loadConfig({}, 'local')).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      accountSid: LOCAL_ACCOUNT_SID,
+      authToken: LOCAL_AUTH_TOKEN,
+      publicBaseUrl: 'http://127.0.0.1:3000',
+      reservationTimeoutSeconds: 120,
+      maxRejections: 10,
+      timeoutActivitySid: undefined,
+      retentionDays: 7,
+      assignmentPolicyPath: undefined,
+      dataDir: undefined,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['RESERVATION_TIMEOUT_SECONDS', '0'],
+    ['RESERVATION_TIMEOUT_SECONDS', '86401'],
+    ['MAX_REJECTIONS', '-1'],
+    ['MAX_REJECTIONS', '1.5'],
+    ['RETENTION_DAYS', '0'],
+    ['TIMEOUT_ACTIVITY_SID', 'WAnot-a-sid'],
+    ['TWILIO_ACCOUNT_SID', 'ACshort'],
+    ['PUBLIC_BASE_URL', 'not a url'],
+    ['PUBLIC_BASE_URL', 'ftp://example.com'],
+    ['PUBLIC_BASE_URL', 'https://example.com/?x=1'],
+  ])('refuses %s=%s with a message naming it', (variable, value) => {
+    const env = { [variable]: value, ...(variable === 'TWILIO_ACCOUNT_SID' && { TWILIO_AUTH_TOKEN: 't' }) };
+    expect(() => loadConfig(env, 'local')).toThrow(ConfigError);
+    expect(() => loadConfig(env, 'local')).toThrow(variable);
+  });
+
+  it('needs the token when the account is set, and never falls back to development credentials when deployed', () => {
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` }, 'local')).toThrow('TWILIO_AUTH_TOKEN');
+    expect(() => loadConfig({ TABLE_NAME: 't', PUBLIC_BASE_URL: 'https://x.example' }, 'lambda')).toThrow('TWILIO_ACCOUNT_SID');
+    const deployed = { TABLE_NAME: 't', PUBLIC_BASE_URL: 'https://x.example', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` };
+    expect(() => loadConfig(deployed, 'lambda')).toThrow('TWILIO_AUTH_TOKEN_SECRET_ARN');
+    expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x' }, 'lambda')).not.toThrow();
+    expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x', TABLE_NAME: '' }, 'lambda')).toThrow('TABLE_NAME');
+  });
+
+  it('strips a trailing slash from PUBLIC_BASE_URL and keeps a path prefix', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://api.example.com/tr/' }, 'local').publicBaseUrl).toBe('https://api.example.com/tr');
+  });
+});

@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidParameterError } from '#lib/domain/errors.ts';
+import { decodePageToken, encodePageToken, listKey, memoryWindow, readPage, type Cursor } from '#lib/domain/paging.ts';
+
+const key = (n: number) => listKey(1_700_000_000_000 + n, `WR${n.toString(16).padStart(32, '0')}`);
+
+async function walk(total: number, size: number, keep: (n: number) => boolean) {
+  const sorted = Array.from({ length: total }, (_, i) => i);
+  const read = memoryWindow(sorted, key);
+  const pages: number[][] = [];
+  let cursor: Cursor | null = { page: 0 };
+  const cursors: Cursor[] = [];
+  while (cursor) {
+    cursors.push(cursor);
+    const page: Awaited<ReturnType<typeof readPage<number>>> = await readPage(cursor, size, key, read, keep);
+    pages.push([...page.items]);
+    cursor = page.next;
+    if (pages.length > total + 2) throw new Error('paging does not end');
+  }
+  return { pages, cursors, read };
+}
+
+describe('page tokens', () => {
+  it('round-trip', () => {
+    const cursor = { page: 3, after: key(7) };
+    expect(decodePageToken(encodePageToken(cursor))).toEqual(cursor);
+    expect(decodePageToken(encodePageToken({ page: 1, before: key(2) }))).toEqual({ page: 1, before: key(2) });
+  });
+
+  it('refuse anything this API did not issue, naming PageToken', () => {
+    fc.assert(
+      fc.property(fc.string(), (token) => {
+        try {
+          decodePageToken(token);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidParameterError);
+          expect((error as Error).message).toContain('PageToken');
+          return;
+        }
+        throw new Error(`accepted ${token}`);
+      }),
+    );
+    for (const body of [{ p: -1, a: key(1) }, { p: 1, a: 'x' }, { p: 1, a: key(1), b: key(2) }, { p: 1.5, a: key(1) }]) {
+      expect(() => decodePageToken(`PT${Buffer.from(JSON.stringify(body)).toString('base64url')}`)).toThrow(InvalidParameterError);
+    }
+  });
+});
+
+describe('keyset pages', () => {
+  it('visit every kept item exactly once, in order, for any size and filter', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 }), async (total, size, modulo) => {
+        const keep = (n: number) => n % modulo === 0;
+        const { pages } = await walk(total, size, keep);
+        expect(pages.flat()).toEqual(Array.from({ length: total }, (_, i) => i).filter(keep));
+        expect(pages.every((p) => p.length <= size)).toBe(true);
+      }),
+    );
+  });
+
+  it('lead back page by page through previous links', async () => {
+    const { cursors, read } = await walk(10, 3, () => true);
+    const last = cursors.at(-1)!;
+    const lastPage = await readPage(last, 3, key, read);
+    expect(lastPage.items).toEqual([9]);
+    const back = await readPage(lastPage.previous!, 3, key, read);
+    expect(back.items).toEqual([6, 7, 8]);
+    const first = await readPage((await readPage(back.previous!, 3, key, read)).previous!, 3, key, read);
+    expect(first.items).toEqual([0, 1, 2]);
+    expect(first.previous).toBeNull();
+    expect(first.next).toMatchObject({ after: key(2) });
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * The store contract, run against dynalite and Amazon's DynamoDB Local: every rule of the state
+ * machine that the adapter compiles into a DynamoDB condition, checked on the real engines.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ForbiddenError, InvalidParameterError, PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
+import type { ReservationAction } from '#lib/domain/instructions.ts';
+import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
+import type { DynamoDbStore } from '#lib/store/dynamodb-store.ts';
+import type { NewReservation, TaskScope } from '#lib/store/store.ts';
+import { ENGINES, freshStore } from '../support/engines.ts';
+import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
+const TIMEOUT = 120_000;
+
+function newTask(workspaceSid = sid('WS')) {
+  return {
+    accountSid: ACCOUNT_SID,
+    workspaceSid,
+    taskSid: sid('WT'),
+    workflowSid: sid('WW'),
+    taskQueueSid: sid('WQ'),
+    attributes: '{"type":"voice"}',
+    priority: 1,
+    createdAt: T0 - 3000,
+  };
+}
+
+function newReservation(task: NewReservation['task'], overrides: Partial<NewReservation> = {}): NewReservation {
+  return {
+    task,
+    reservationSid: sid('WR'),
+    workerSid: sid('WK'),
+    workerName: 'Alice',
+    deadline: T0 + TIMEOUT,
+    maxRejections: 3,
+    answer: '{}',
+    ...overrides,
+  };
+}
+
+const ACCEPT: ReservationAction = { transition: 'accept' };
+const REJECT: ReservationAction = { transition: 'reject' };
+
+describe.each(ENGINES)('store contract on $name', (engine) => {
+  let stop: () => Promise<void>;
+  let store: DynamoDbStore;
+  let client: DynamoDBDocumentClient;
+
+  beforeAll(async () => {
+    const running = await engine.start();
+    stop = running.stop;
+    ({ store, client } = await freshStore(running.endpoint));
+  });
+  afterAll(async () => {
+    client.destroy();
+    await stop();
+  });
+
+  async function created(count = 1, overrides: Partial<NewReservation> = {}) {
+    const task = newTask();
+    const reservations = [];
+    for (let i = 0; i < count; i++) {
+      const input = newReservation(task, overrides);
+      const { outcome } = await store.recordReservation(input, T0 + i);
+      expect(outcome).toBe('created');
+      reservations.push(input);
+    }
+    const scope: TaskScope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.taskSid };
+    return { task, scope, reservations, sids: reservations.map((r) => r.reservationSid) };
+  }
+
+  const apply = (scope: TaskScope, reservationSid: string, action: ReservationAction, now = T0 + 1000, ifMatch?: string) =>
+    store.applyAction({ scope, reservationSid, action, now, ...(ifMatch !== undefined && { ifMatch }) });
+
+  describe('recording an assignment', () => {
+    it('stores the task and a pending reservation with its deadline and version 1', async () => {
+      const { scope, sids } = await created();
+      const task = (await store.getTask(scope))!;
+      expect(task).toMatchObject({ accountSid: ACCOUNT_SID, attributes: '{"type":"voice"}', priority: 1, rejections: 0, maxRejections: 3 });
+      expect(task.reservations).toHaveLength(1);
+      expect(task.reservations[0]).toMatchObject({ sid: sids[0], status: 'pending', version: 1, createdAt: T0, deadline: T0 + TIMEOUT, workerName: 'Alice' });
+    });
+
+    it('is idempotent on the ReservationSid: a repeat returns what is stored and writes nothing', async () => {
+      const { task, reservations, scope } = await created();
+      const before = await store.getTask(scope);
+      const repeat = await store.recordReservation({ ...reservations[0]!, answer: '{"instruction":"accept"}', action: ACCEPT }, T0 + 50_000);
+      expect(repeat.outcome).toBe('repeated');
+      expect(repeat.task).toEqual(before);
+      expect(await store.getTask(scope)).toEqual(before);
+      expect(task.taskSid).toBe(before!.sid);
+    });
+
+    it('adds more reservations of the same task beside the first, in creation order', async () => {
+      const { scope, sids } = await created(3);
+      expect((await store.getTask(scope))!.reservations.map((r) => r.sid)).toEqual(sids);
+    });
+
+    it('refuses a reservation for a task of another workspace', async () => {
+      const { task } = await created();
+      const other = { ...task, workspaceSid: sid('WS') };
+      await expect(store.recordReservation(newReservation(other), T0)).rejects.toBeInstanceOf(ForbiddenError);
+    });
+
+    it('applies an accepting instruction in the same write, and refuses it (writing nothing) on a claimed task', async () => {
+      const task = newTask();
+      const first = await store.recordReservation(newReservation(task, { action: ACCEPT, answer: '{"instruction":"accept"}' }), T0);
+      expect(first.outcome).toBe('created');
+      expect(taskAssignment(first.task, T0).status).toBe('assigned');
+      const second = newReservation(task, { action: ACCEPT });
+      const refused = await store.recordReservation(second, T0 + 1);
+      expect(refused.outcome).toBe('refused');
+      expect(findReservation(refused.task, second.reservationSid)).toBeUndefined();
+    });
+  });
+
+  describe('applying actions', () => {
+    it('accepts a pending reservation once; a second accept is refused and changes nothing', async () => {
+      const { scope, sids } = await created();
+      const accepted = (await apply(scope, sids[0]!, ACCEPT))!;
+      expect(findReservation(accepted, sids[0]!)).toMatchObject({ status: 'accepted', version: 2, updatedAt: T0 + 1000 });
+      expect(accepted.acceptedReservationSid).toBe(sids[0]);
+      await expect(apply(scope, sids[0]!, ACCEPT, T0 + 2000)).rejects.toThrow(/not currently in a Pending state/);
+      await expect(apply(scope, sids[0]!, REJECT, T0 + 2000)).rejects.toBeInstanceOf(ReservationStateError);
+      expect(await store.getTask(scope)).toEqual(accepted);
+    });
+
+    it('lets exactly one of many concurrent accepts of one reservation win', async () => {
+      const { scope, sids } = await created();
+      const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => apply(scope, sids[0]!, i % 2 ? ACCEPT : REJECT)));
+      const winners = results.filter((r) => r.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ReservationStateError)).toBe(true);
+      const stored = findReservation((await store.getTask(scope))!, sids[0]!)!;
+      expect(stored.version).toBe(2);
+      expect(stored.status).toBe(findReservation((winners[0] as PromiseFulfilledResult<TaskRecord>).value, sids[0]!)!.status);
+    });
+
+    it('accepts exactly one of a task’s reservations under concurrent accepts; the others read rescinded', async () => {
+      const { scope, sids } = await created(5);
+      const results = await Promise.allSettled(sids.map((s) => apply(scope, s, ACCEPT)));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const task = (await store.getTask(scope))!;
+      const statuses = task.reservations.map((r) => effectiveStatus(task, r, T0 + 2000).status).sort();
+      expect(statuses).toEqual(['accepted', 'rescinded', 'rescinded', 'rescinded', 'rescinded']);
+      await expect(apply(scope, sids.find((s) => s !== task.acceptedReservationSid)!, REJECT, T0 + 3000)).rejects.toBeInstanceOf(ReservationStateError);
+    });
+
+    it('counts rejections exactly and cancels the task at maxRejections, with its pending reservations', async () => {
+      const { scope, sids } = await created(4);
+      for (const s of sids.slice(0, 3)) await apply(scope, s, REJECT);
+      const task = (await store.getTask(scope))!;
+      expect(task.rejections).toBe(3);
+      expect(taskAssignment(task, T0 + 2000)).toMatchObject({ status: 'canceled', reason: expect.stringMatching(/3 rejected/) });
+      expect(effectiveStatus(task, findReservation(task, sids[3]!)!, T0 + 2000).status).toBe('canceled');
+      await expect(apply(scope, sids[3]!, REJECT)).rejects.toBeInstanceOf(ReservationStateError);
+      await expect(apply(scope, sids[3]!, ACCEPT)).rejects.toBeInstanceOf(ReservationStateError);
+      expect((await store.getTask(scope))!.rejections).toBe(3);
+    });
+
+    it('checks If-Match against the version: 412 and no change on a mismatch', async () => {
+      const { scope, sids } = await created();
+      await expect(apply(scope, sids[0]!, ACCEPT, T0 + 1000, '"2"')).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(apply(scope, sids[0]!, ACCEPT, T0 + 1000, 'junk')).rejects.toBeInstanceOf(PreconditionFailedError);
+      expect(findReservation((await store.getTask(scope))!, sids[0]!)!.version).toBe(1);
+      expect(await apply(scope, sids[0]!, ACCEPT, T0 + 1000, '"1"')).toBeDefined();
+      expect(await apply(scope, sids[0]!, { transition: 'wrap' }, T0 + 2000, '*')).toBeDefined();
+    });
+
+    it('never accepts at or after the deadline, and writes the timeout down only after it', async () => {
+      const { scope, sids } = await created();
+      const deadline = T0 + TIMEOUT;
+      await expect(apply(scope, sids[0]!, ACCEPT, deadline)).rejects.toBeInstanceOf(ReservationStateError);
+      await expect(apply(scope, sids[0]!, { transition: 'timeout' }, deadline - 1)).rejects.toBeInstanceOf(ReservationStateError);
+      const timedOut = (await apply(scope, sids[0]!, { transition: 'timeout' }, deadline + 30_000))!;
+      expect(findReservation(timedOut, sids[0]!)).toMatchObject({ status: 'timeout', updatedAt: deadline, version: 2 });
+      await expect(apply(scope, sids[0]!, { transition: 'timeout' }, deadline + 60_000)).rejects.toBeInstanceOf(ReservationStateError);
+    });
+
+    it('does not write a timeout down for a reservation rescinded before its deadline', async () => {
+      const { scope, sids } = await created(2);
+      await apply(scope, sids[1]!, ACCEPT);
+      await expect(apply(scope, sids[0]!, { transition: 'timeout' }, T0 + TIMEOUT + 1)).rejects.toBeInstanceOf(ReservationStateError);
+    });
+
+    it('follows accepted → wrapping → completed with the task', async () => {
+      const { scope, sids } = await created();
+      await apply(scope, sids[0]!, ACCEPT);
+      const wrapping = (await apply(scope, sids[0]!, { transition: 'wrap' }, T0 + 2000))!;
+      expect(taskAssignment(wrapping, T0 + 2000).status).toBe('wrapping');
+      const completed = (await apply(scope, sids[0]!, { transition: 'complete' }, T0 + 3000))!;
+      expect(taskAssignment(completed, T0 + 3000).status).toBe('completed');
+      await expect(apply(scope, sids[0]!, { transition: 'wrap' }, T0 + 4000)).rejects.toThrow('not currently in an Accepted state');
+    });
+
+    it('finds nothing outside the scope: unknown task, reservation, workspace, account or worker', async () => {
+      const { scope, sids } = await created();
+      expect(await apply({ ...scope, taskSid: sid('WT') }, sids[0]!, ACCEPT)).toBeUndefined();
+      expect(await apply(scope, sid('WR'), ACCEPT)).toBeUndefined();
+      expect(await apply({ ...scope, workspaceSid: sid('WS') }, sids[0]!, ACCEPT)).toBeUndefined();
+      expect(await apply({ ...scope, accountSid: sid('AC') }, sids[0]!, ACCEPT)).toBeUndefined();
+      expect(await store.applyAction({ scope, reservationSid: sids[0]!, action: ACCEPT, now: T0 + 1, workerSid: sid('WK') })).toBeUndefined();
+      expect(await store.getTask({ ...scope, workspaceSid: sid('WS') })).toBeUndefined();
+      expect(findReservation((await store.getTask(scope))!, sids[0]!)!.status).toBe('pending');
+    });
+
+    it('requires the worker’s contact_uri when an instruction leaves its address out', async () => {
+      const without = await created();
+      const instruction = { name: 'conference', params: {} };
+      await expect(apply(without.scope, without.sids[0]!, { transition: 'accept', instruction, needsContactUri: 'To' })).rejects.toBeInstanceOf(InvalidParameterError);
+      const withContact = await created(1, { contactUri: 'client:alice' });
+      const task = (await apply(withContact.scope, withContact.sids[0]!, { transition: 'accept', instruction, needsContactUri: 'To' }))!;
+      expect(findReservation(task, withContact.sids[0]!)!.instruction).toEqual(instruction);
+    });
+  });
+
+  describe('the worker index', () => {
+    it('finds a worker’s reservation without its task, only in its own workspace and account', async () => {
+      const { task, reservations, scope } = await created();
+      const input = reservations[0]!;
+      const stored = (await store.getTask(scope))!;
+      await store.indexWorkerReservation(stored, findReservation(stored, input.reservationSid)!, '{"contact_uri":"client:alice"}');
+      const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: input.workerSid };
+      expect((await store.findWorkerReservation(workerScope, input.reservationSid))?.sid).toBe(task.taskSid);
+      expect(await store.findWorkerReservation({ ...workerScope, workspaceSid: sid('WS') }, input.reservationSid)).toBeUndefined();
+      expect(await store.findWorkerReservation({ ...workerScope, workerSid: sid('WK') }, input.reservationSid)).toBeUndefined();
+      expect(await store.findWorkerReservation(workerScope, sid('WR'))).toBeUndefined();
+    });
+
+    it('lists a worker’s reservations across tasks in creation order, forwards and backwards', async () => {
+      const workspaceSid = sid('WS');
+      const workerSid = sid('WK');
+      const expected: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const input = newReservation(newTask(workspaceSid), { workerSid });
+        const { task } = await store.recordReservation(input, T0 + i * 10);
+        await store.indexWorkerReservation(task, findReservation(task, input.reservationSid)!, '{}');
+        expected.push(input.reservationSid);
+      }
+      const read = store.workerReservations({ accountSid: ACCOUNT_SID, workspaceSid, workerSid });
+      const first = await read('forward', undefined, 3);
+      expect(first.items.map((i) => i.reservation.sid)).toEqual(expected.slice(0, 3));
+      expect(first.more).toBe(true);
+      const key = (n: number) => `${String(T0 + n * 10).padStart(15, '0')}#${expected[n]}`;
+      const rest = await read('forward', key(2), 3);
+      expect(rest.items.map((i) => i.reservation.sid)).toEqual(expected.slice(3));
+      const back = await read('backward', key(3), 2);
+      expect(back.items.map((i) => i.reservation.sid)).toEqual(expected.slice(1, 3));
+      const other = store.workerReservations({ accountSid: ACCOUNT_SID, workspaceSid: sid('WS'), workerSid });
+      expect((await other('forward', undefined, 10)).items).toEqual([]);
+    });
+
+    it('keeps the worker’s latest activity, whatever order the changes arrive in', async () => {
+      const { task, reservations, scope } = await created();
+      const stored = (await store.getTask(scope))!;
+      await store.indexWorkerReservation(stored, findReservation(stored, reservations[0]!.reservationSid)!, '{"skill":"a"}');
+      const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservations[0]!.workerSid };
+      await store.setWorkerActivity(workerScope, `WA${'2'.repeat(32)}`, T0 + 2000);
+      await store.setWorkerActivity(workerScope, `WA${'1'.repeat(32)}`, T0 + 1000);
+      expect(await store.getWorker(workerScope)).toMatchObject({
+        friendlyName: 'Alice',
+        attributes: '{"skill":"a"}',
+        activitySid: `WA${'2'.repeat(32)}`,
+        activityChangedAt: T0 + 2000,
+        createdAt: T0,
+      });
+      expect(await store.getWorker({ ...workerScope, workspaceSid: sid('WS') })).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Twilio's OpenAPI description of TaskRouter v1 (test/fixtures/openapi, an unmodified copy with
+ * its provenance) as JSON-schema validators for our responses. The schemas list no
+ * `additionalProperties: false`, so tests also compare the exact key sets.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface OpenApi {
+  components: object;
+  paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>>;
+}
+
+const spec = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'openapi', 'twilio_taskrouter_v1.json'), 'utf8')) as OpenApi;
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats.default(ajv);
+ajv.addFormat('uri-map', true);
+ajv.addFormat('http-method', true);
+ajv.addSchema({ $id: 'oai', components: spec.components });
+
+function compile(schema: object): ValidateFunction {
+  return ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"oai#/components/')) as object);
+}
+
+const component = (name: string) => compile({ $ref: `#/components/schemas/${name}` });
+const response = (path: string, method: string, status = '200') => compile(spec.paths[path]![method]!.responses[status]!.content['application/json']!.schema);
+
+const TASK = '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}';
+const WORKER = '/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}';
+
+export const SCHEMAS = {
+  taskReservation: component('taskrouter.v1.workspace.task.task_reservation'),
+  workerReservation: component('taskrouter.v1.workspace.worker.worker_reservation'),
+  taskReservationList: response(`${TASK}/Reservations`, 'get'),
+  workerReservationList: response(`${WORKER}/Reservations`, 'get'),
+  task: component('taskrouter.v1.workspace.task'),
+  worker: component('taskrouter.v1.workspace.worker'),
+};
+
+/** Throws with ajv's explanation unless `value` matches. */
+export function assertSchema(validate: ValidateFunction, value: unknown): void {
+  if (!validate(value)) throw new Error(`does not match Twilio's OpenAPI schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value, null, 2)}`);
+}
+
+/** The eleven keys of Twilio's Reservation JSON (notes §1.1). */
+export const RESERVATION_KEYS = [
+  'account_sid',
+  'date_created',
+  'date_updated',
+  'links',
+  'reservation_status',
+  'sid',
+  'task_sid',
+  'url',
+  'worker_name',
+  'worker_sid',
+  'workspace_sid',
+];
