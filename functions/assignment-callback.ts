@@ -8,7 +8,7 @@ import { parseParameter } from '#lib/domain/parameters.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 
-export const assignmentCallback = apiFunction({ auth: 'webhook' }, async (request, { runtime }) => {
+export const assignmentCallback = apiFunction({ auth: 'webhook', armsTimers: true }, async (request, { runtime }) => {
   const callback = parseAssignmentCallback(request.body);
   if (callback.accountSid !== runtime.credentials.accountSid) {
     throw new ForbiddenError(`AccountSid ${callback.accountSid} is not this service's account`);

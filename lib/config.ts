@@ -28,7 +28,27 @@ export interface Config {
   readonly tableName: string;
   /** A local engine (dynalite, DynamoDB Local); unset means AWS. */
   readonly dynamodbEndpoint: string | undefined;
+  /** EventBridge Scheduler, deployed: where the assignment callback arms reservation timers. */
+  readonly timeoutSchedule: TimeoutScheduleConfig | undefined;
 }
+
+export interface TimeoutScheduleConfig {
+  readonly groupName: string;
+  /** The reservation-timeout function the schedules invoke. */
+  readonly functionArn: string;
+  /** The role EventBridge Scheduler assumes to invoke it. */
+  readonly roleArn: string;
+  /** Where undeliverable timer events go. */
+  readonly deadLetterQueueArn: string;
+}
+
+/** Variable of each scheduler setting: all of them, or none. */
+export const TIMEOUT_SCHEDULE_VARIABLES = {
+  groupName: 'TIMEOUT_SCHEDULE_GROUP',
+  functionArn: 'TIMEOUT_FUNCTION_ARN',
+  roleArn: 'TIMEOUT_SCHEDULE_ROLE_ARN',
+  deadLetterQueueArn: 'TIMEOUT_DEAD_LETTER_QUEUE_ARN',
+} as const satisfies Record<keyof TimeoutScheduleConfig, string>;
 
 export class ConfigError extends Error {
   constructor(
@@ -79,6 +99,14 @@ function baseUrl(env: Env, name: string, fallback: string | undefined): string {
   return raw.replace(/\/+$/, '');
 }
 
+function timeoutSchedule(env: Env): TimeoutScheduleConfig | undefined {
+  const entries = Object.entries(TIMEOUT_SCHEDULE_VARIABLES).map(([key, name]) => [key, name, value(env, name)] as const);
+  const missing = entries.filter(([, , v]) => v === undefined);
+  if (missing.length === entries.length) return undefined;
+  if (missing.length > 0) throw new ConfigError(missing[0]![1], `is required with ${entries.filter(([, , v]) => v !== undefined).map(([, n]) => n).join(', ')}`);
+  return Object.fromEntries(entries.map(([key, , v]) => [key, v])) as unknown as TimeoutScheduleConfig;
+}
+
 export function loadConfig(env: Env, mode: ConfigMode): Config {
   const host = value(env, 'HOST') ?? '127.0.0.1';
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -118,5 +146,6 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     dataDir: value(env, 'DATA_DIR'),
     tableName: mode === 'lambda' ? required(env, 'TABLE_NAME', 'in a deployed function (the stack sets it)') : (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME),
     dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),
+    timeoutSchedule: timeoutSchedule(env),
   };
 }

@@ -15,6 +15,7 @@ import { readUpdateParameters, type Params } from './domain/parameters.ts';
 import { effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from './domain/task.ts';
 import type { WorkerRecord } from './domain/worker.ts';
 import type { ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store/store.ts';
+import type { TimeoutEvent, TimeoutScheduler } from './timeouts/scheduler.ts';
 
 /** A reservation as a URL names it: through its task, or through its worker. */
 export type ReservationTarget =
@@ -27,7 +28,14 @@ export interface ReservationServiceOptions {
   readonly policy: AssignmentPolicy;
   readonly logger: Logger;
   readonly maxRejections: number;
+  /** Arms reservation timers; a runtime without one cannot take assignment callbacks. */
+  readonly scheduler: TimeoutScheduler | undefined;
+  /** TIMEOUT_ACTIVITY_SID: where a timed-out reservation moves its worker. */
+  readonly timeoutActivitySid: string | undefined;
 }
+
+/** What a timer delivery did: `nothing-to-do` for an early, late or repeated one. */
+export type ExpireOutcome = 'expired' | 'nothing-to-do' | 'not-found';
 
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
 
@@ -37,6 +45,8 @@ export class ReservationService {
   readonly #policy: AssignmentPolicy;
   readonly #logger: Logger;
   readonly #maxRejections: number;
+  readonly #scheduler: TimeoutScheduler | undefined;
+  readonly #timeoutActivitySid: string | undefined;
 
   constructor(options: ReservationServiceOptions) {
     this.#store = options.store;
@@ -44,6 +54,8 @@ export class ReservationService {
     this.#policy = options.policy;
     this.#logger = options.logger;
     this.#maxRejections = options.maxRejections;
+    this.#scheduler = options.scheduler;
+    this.#timeoutActivitySid = options.timeoutActivitySid;
   }
 
   /**
@@ -76,16 +88,42 @@ export class ReservationService {
     const decided = { ...base, ...(decision.action && { action: decision.action }), answer: JSON.stringify(decision.answer) };
     let { outcome, task } = await this.#store.recordReservation(decided, now);
     if (outcome === 'refused') {
-      // Our record of the task is already claimed or canceled: record the reservation (it reads
+      // Our record of the task is already accepted or canceled: record the reservation (it reads
       // rescinded or canceled) and give no instruction rather than one that cannot hold.
-      this.#logger.warn('policy instruction not applied: the task is already accepted or canceled', { rule: decision.rule });
-      ({ outcome, task } = await this.#store.recordReservation({ ...base, answer: '{}' }, now));
+      this.#logger.warn('assignment for a task already accepted or canceled: recorded without instruction', { rule: decision.rule });
+      ({ outcome, task } = await this.#store.recordReservation({ ...base, answer: '{}', evenIfClosed: true }, now));
     }
     const reservation = findReservation(task, callback.reservationSid)!;
     this.#logger.info('assignment recorded', { outcome, rule: decision.rule, reservationStatus: reservation.status });
     await this.#store.indexWorkerReservation(task, reservation, callback.workerAttributes);
     if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    if (effectiveStatus(task, reservation, now).status === 'pending') {
+      if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');
+      await this.#scheduler.schedule({ ...base.task, reservationSid: reservation.sid, deadline: reservation.deadline });
+    }
     return reservation.answer ?? '{}';
+  }
+
+  /**
+   * A reservation timer fired: write down the timeout and move the worker to
+   * TIMEOUT_ACTIVITY_SID. Early, late and repeated deliveries find nothing to do (a repeat
+   * still finishes a worker move the first one may have left undone).
+   */
+  async expire(event: TimeoutEvent): Promise<ExpireOutcome> {
+    const scope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
+    const action = { transition: 'timeout', ...(this.#timeoutActivitySid !== undefined && { activitySid: this.#timeoutActivitySid }) } as const;
+    let task: TaskRecord | undefined;
+    try {
+      task = await this.#store.applyAction({ scope, reservationSid: event.reservationSid, action, now: this.#clock.now() });
+    } catch (error) {
+      if (!(error instanceof ReservationStateError)) throw error;
+      await this.#finishWorkerMove(scope, event.reservationSid, 'timeout');
+      return 'nothing-to-do';
+    }
+    const reservation = task && findReservation(task, event.reservationSid);
+    if (!task || !reservation) return 'not-found';
+    if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    return 'expired';
   }
 
   async get(target: ReservationTarget): Promise<WorkerReservation> {
@@ -117,7 +155,7 @@ export class ReservationService {
         ...(target.kind === 'worker' && { workerSid: target.scope.workerSid }),
       });
     } catch (error) {
-      if (error instanceof ReservationStateError && action.transition === 'reject') await this.#finishRejection(scope, target.reservationSid);
+      if (error instanceof ReservationStateError && action.transition === 'reject') await this.#finishWorkerMove(scope, target.reservationSid, 'rejected');
       throw error;
     }
     const reservation = task && findReservation(task, target.reservationSid);
@@ -127,13 +165,13 @@ export class ReservationService {
   }
 
   /**
-   * A repeated rejection (say, a client retrying after we died between the two writes) is
+   * A repeated rejection or timer delivery (say, after the first died between its two writes) is
    * refused, but first finishes what the original may have left undone: the worker's move.
    */
-  async #finishRejection(scope: TaskScope, reservationSid: string): Promise<void> {
+  async #finishWorkerMove(scope: TaskScope, reservationSid: string, status: 'rejected' | 'timeout'): Promise<void> {
     const task = await this.#store.getTask(scope);
     const reservation = task && findReservation(task, reservationSid);
-    if (task && reservation?.status === 'rejected' && reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    if (task && reservation?.status === status && reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
   }
 
   async #moveWorker(task: TaskRecord, reservation: ReservationRecord): Promise<void> {

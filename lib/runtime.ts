@@ -1,8 +1,10 @@
 /**
  * Everything a handler needs, built once per container (Lambda) or per local stack: the
- * configuration, the store adapter, the service, credentials, a logger and a clock.
+ * configuration, the store adapter, the service, the timeout scheduler, credentials, a logger
+ * and a clock.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type Config } from './config.ts';
 import { accountCredentials, type Credentials } from './credentials.ts';
@@ -13,6 +15,8 @@ import { secretsManagerToken } from './secrets.ts';
 import { createDocumentClient } from './store/dynamodb-client.ts';
 import { DynamoDbStore } from './store/dynamodb-store.ts';
 import type { ReservationStore } from './store/store.ts';
+import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
+import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 
 export const SERVICE_NAME = 'taskrouter-reservations';
 
@@ -23,6 +27,7 @@ export interface Runtime {
   readonly credentials: Credentials;
   readonly store: ReservationStore;
   readonly service: ReservationService;
+  readonly scheduler: TimeoutScheduler | undefined;
   /** Releases what the runtime opened (the DynamoDB client's sockets). */
   close(): void;
 }
@@ -32,6 +37,8 @@ export interface RuntimeParts {
   readonly logger?: Logger;
   readonly documentClient?: DynamoDBDocumentClient;
   readonly policy?: AssignmentPolicy;
+  /** Reservation timers; by default EventBridge Scheduler when TIMEOUT_SCHEDULE_* is set. */
+  readonly scheduler?: TimeoutScheduler;
 }
 
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
@@ -46,12 +53,16 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     tableName: config.tableName,
     retentionDays: config.retentionDays,
   });
+  const scheduler =
+    parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule));
   const service = new ReservationService({
     store,
     clock,
     logger,
     policy: parts.policy ?? ANSWER_LATER,
     maxRejections: config.maxRejections,
+    scheduler,
+    timeoutActivitySid: config.timeoutActivitySid,
   });
   return {
     config,
@@ -60,6 +71,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     credentials,
     store,
     service,
+    scheduler,
     // A client passed in belongs to the caller.
     close: () => parts.documentClient === undefined && client.destroy(),
   };

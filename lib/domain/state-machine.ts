@@ -57,6 +57,13 @@ export const TASK_EFFECTS = {
   deadlinePassed: 'timeout',
 } as const satisfies Record<string, ReservationStatus>;
 
+/**
+ * A task whose accepted reservation is in one of these is being worked on: it keeps no TTL
+ * (SPEC §6, retention). Pending reservations need none either: RETENTION_DAYS (≥ 1 day) always
+ * outlasts their deadline (≤ 86,400 s).
+ */
+export const WORKED_STATUSES: readonly ReservationStatus[] = ['accepted', 'wrapping'];
+
 /** Task status while its claimed (accepted) reservation is in `status`: accepted → assigned, … */
 export function taskStatusOfClaim(status: ReservationStatus): TaskStatus {
   const transition = Object.values(TRANSITIONS).find((t) => t.to === status && t.to !== 'pending');

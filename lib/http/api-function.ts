@@ -6,6 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { ConfigError, TIMEOUT_SCHEDULE_VARIABLES } from '../config.ts';
 import { lambdaRuntime, type Runtime } from '../runtime.ts';
 import type { ApiRequest } from './api-request.ts';
 import type { ApiResponse } from './api-response.ts';
@@ -16,6 +17,8 @@ export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Pr
 export interface ApiFunctionSpec {
   /** `basic`: REST credentials; `webhook`: X-Twilio-Signature; `none`: public (health). */
   readonly auth: 'basic' | 'webhook' | 'none';
+  /** It arms reservation timers: a runtime without a scheduler fails at cold start. */
+  readonly armsTimers?: true;
 }
 
 export type ApiImplementation = (request: ApiRequest, context: { readonly runtime: Runtime; readonly accountSid: string }) => Promise<ApiResponse>;
@@ -28,6 +31,9 @@ export function apiFunction(spec: ApiFunctionSpec, implementation: ApiImplementa
   return {
     createHandler(runtime) {
       const { logger, clock, credentials, config } = runtime;
+      if (spec.armsTimers && !runtime.scheduler) {
+        throw new ConfigError(TIMEOUT_SCHEDULE_VARIABLES.groupName, `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`);
+      }
       const chain = middy<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>()
         .use(injectLambdaContext(logger, { resetKeys: true }))
         .use(accessLog(logger, clock))

@@ -8,9 +8,9 @@ import { listReservations } from '#functions/list-reservations.ts';
 import { notFound } from '#functions/not-found.ts';
 import { updateReservation } from '#functions/update-reservation.ts';
 import type { ApiFunction } from '../http/api-function.ts';
-import type { FunctionName } from '../http/routes.ts';
+import type { ApiFunctionName } from '../functions.ts';
 
-export const API_FUNCTIONS: Readonly<Record<FunctionName, ApiFunction>> = {
+export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'assignment-callback': assignmentCallback,
   'list-reservations': listReservations,
   'get-reservation': getReservation,

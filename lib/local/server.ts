@@ -9,8 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../config.ts';
 import type { ApiHandler } from '../http/api-function.ts';
 import { MAX_BODY_BYTES } from '../http/api-request.ts';
-import { DEFAULT_ROUTE, FUNCTIONS, ROUTES, type FunctionName } from '../http/routes.ts';
+import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
+import { DEFAULT_ROUTE, ROUTES } from '../http/routes.ts';
 import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
+import { reservationTimeout } from '#functions/reservation-timeout.ts';
+import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
 import { API_FUNCTIONS } from './api-functions.ts';
 import { ensureTable, startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { localLambdaContext } from './lambda-context.ts';
@@ -28,7 +31,7 @@ interface CompiledRoute {
   readonly pattern: RegExp;
   readonly names: readonly string[];
   readonly routeKey: string;
-  readonly fn: FunctionName;
+  readonly fn: ApiFunctionName;
 }
 
 const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
@@ -40,7 +43,7 @@ const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
   return { method: route.method, pattern: new RegExp(`^${source}$`), names, routeKey: `${route.method} ${route.path}`, fn: route.fn };
 });
 
-export function matchRoute(method: string, path: string): { fn: FunctionName; routeKey: string; pathParameters?: Record<string, string> } {
+export function matchRoute(method: string, path: string): { fn: ApiFunctionName; routeKey: string; pathParameters?: Record<string, string> } {
   for (const route of COMPILED) {
     const match = route.method === method ? route.pattern.exec(path) : null;
     if (!match) continue;
@@ -147,10 +150,14 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     config = { ...config, dynamodbEndpoint: engine.endpoint };
   }
   await ensureTable(config.dynamodbEndpoint!, config.tableName);
-  const runtime = createRuntime(config, parts);
+  const clock = parts.clock;
+  const scheduler = new LocalTimeoutScheduler(clock ? () => clock.now() : Date.now);
+  const runtime = createRuntime(config, { scheduler, ...parts });
+  const timeoutHandler = reservationTimeout.createHandler(runtime);
+  scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
   const handlers = Object.fromEntries(
     Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(runtime)]),
-  ) as Record<FunctionName, ApiHandler>;
+  ) as Record<ApiFunctionName, ApiHandler>;
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     void (async () => {
@@ -177,6 +184,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         server.closeAllConnections();
         server.close(() => resolve());
       });
+      scheduler.close();
       runtime.close();
       await engine?.close();
     },

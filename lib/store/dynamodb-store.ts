@@ -10,7 +10,7 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, t
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, ForbiddenError, ServiceUnavailableError, TaskLimitError, TooManyRequestsError } from '../domain/errors.ts';
 import { listKey } from '../domain/paging.ts';
-import { TRANSITIONS, type Transition } from '../domain/state-machine.ts';
+import { TRANSITIONS, WORKED_STATUSES, type Transition } from '../domain/state-machine.ts';
 import { checkAction, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store.ts';
@@ -136,6 +136,10 @@ function decodeTask(item: Record<string, unknown>): TaskRecord {
   };
 }
 
+function updateExpression(set: readonly string[], remove: readonly string[]): string {
+  return `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
+}
+
 function inScope(task: TaskRecord, scope: { accountSid: string; workspaceSid: string }): boolean {
   return task.accountSid === scope.accountSid && task.workspaceSid === scope.workspaceSid;
 }
@@ -187,6 +191,12 @@ export class DynamoDbStore implements ReservationStore {
     return Math.floor(now / 1000) + this.#retentionSeconds;
   }
 
+  /** The task's TTL after a change that leaves a reservation in `status` (see WORKED_STATUSES). */
+  #retention(e: Expression, status: ReservationRecord['status'], now: number, set: string[], remove: string[]): void {
+    if (WORKED_STATUSES.includes(status)) remove.push(e.name(TABLE.ttlAttribute));
+    else set.push(`${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`);
+  }
+
   async #getTaskItem(taskSid: string): Promise<TaskRecord | undefined> {
     const { Item } = await this.#send<{ Item?: Record<string, unknown> }>(
       new GetCommand({ TableName: this.#table, Key: taskKey(taskSid), ConsistentRead: true }),
@@ -231,13 +241,14 @@ export class DynamoDbStore implements ReservationStore {
       `${e.name('updatedAt')} = ${e.value(now)}`,
       `${max} = if_not_exists(${max}, ${e.value(input.maxRejections)})`,
       `${rejections} = if_not_exists(${rejections}, ${e.value(0)})${transition?.countsRejection ? ` + ${e.value(1)}` : ''}`,
-      `${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`,
     ];
+    const remove: string[] = [];
+    if (!input.evenIfClosed) this.#retention(e, transition?.to ?? 'pending', now, set, remove);
     const conditions = [
       `attribute_not_exists(${r})`,
       `(attribute_not_exists(${account}) OR (${account} = ${e.value(task.accountSid)} AND ${workspace} = ${e.value(task.workspaceSid)}))`,
     ];
-    if (transition?.from.includes('pending')) {
+    if (!input.evenIfClosed) {
       // The task must still be open: not claimed by another reservation, not canceled.
       conditions.push(`attribute_not_exists(${accepted()})`, `(attribute_not_exists(${rejections}) OR ${rejections} < ${max})`);
     }
@@ -249,7 +260,7 @@ export class DynamoDbStore implements ReservationStore {
         new UpdateCommand({
           TableName: this.#table,
           Key: taskKey(task.taskSid),
-          UpdateExpression: `SET ${set.join(', ')}`,
+          UpdateExpression: updateExpression(set, remove),
           ConditionExpression: conditions.join(' AND '),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -280,7 +291,9 @@ export class DynamoDbStore implements ReservationStore {
           ...(reservation.workerName !== null && { workerName: reservation.workerName }),
           workerAttributes,
           createdAt: reservation.createdAt,
-          [TABLE.ttlAttribute]: this.#expiresAt(reservation.createdAt),
+          // After the deadline a reservation is answered or timed out; its link outlives that by
+          // RETENTION_DAYS (a task still being worked on outlives its links).
+          [TABLE.ttlAttribute]: this.#expiresAt(reservation.deadline),
         },
       }),
     );
@@ -363,11 +376,10 @@ export class DynamoDbStore implements ReservationStore {
     const acceptedAt = () => e.name('acceptedAt');
     const lastRejectedAt = () => e.name('lastRejectedAt');
     const one = e.value(1);
-    const set = [
-      `${field('status')} = ${e.value(transition.to)}`,
-      `${field('version')} = ${field('version')} + ${one}`,
-      `${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`,
-    ];
+    const set = [`${field('status')} = ${e.value(transition.to)}`, `${field('version')} = ${field('version')} + ${one}`];
+    const remove: string[] = [];
+    // Writing a timeout down is no change of the task: its TTL stays as the last change set it.
+    if (!transition.afterDeadline) this.#retention(e, transition.to, now, set, remove);
     if (transition.afterDeadline) {
       // The reservation ended at its deadline; writing it down later changes no date.
       set.push(`${field('updatedAt')} = ${field('deadline')}`);
@@ -414,7 +426,7 @@ export class DynamoDbStore implements ReservationStore {
           new UpdateCommand({
             TableName: this.#table,
             Key: taskKey(scope.taskSid),
-            UpdateExpression: `SET ${set.join(', ')}`,
+            UpdateExpression: updateExpression(set, remove),
             ConditionExpression: conditions.join(' AND '),
             ReturnValues: 'ALL_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

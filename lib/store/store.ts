@@ -38,6 +38,11 @@ export interface NewReservation {
   readonly action?: ReservationAction;
   /** The callback's answer, stored so that a repeat gets the same one. */
   readonly answer: string;
+  /**
+   * Record it even on a task already accepted or canceled (it then reads rescinded or
+   * canceled), leaving the task's TTL as it is. Without it such a task refuses the write.
+   */
+  readonly evenIfClosed?: true;
 }
 
 export type RecordOutcome =
@@ -45,7 +50,7 @@ export type RecordOutcome =
   | 'created'
   /** Already there (a retry or the fallback URL): nothing written. */
   | 'repeated'
-  /** The action is not allowed on the task as stored (claimed or canceled): nothing written. */
+  /** The task is already accepted or canceled: nothing written. */
   | 'refused';
 
 export interface WorkerReservation {

@@ -2,13 +2,14 @@
  * The store contract, run against dynalite and Amazon's DynamoDB Local: every rule of the state
  * machine that the adapter compiles into a DynamoDB condition, checked on the real engines.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError, InvalidParameterError, PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
 import type { ReservationAction } from '#lib/domain/instructions.ts';
 import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
 import type { DynamoDbStore } from '#lib/store/dynamodb-store.ts';
 import type { NewReservation, TaskScope } from '#lib/store/store.ts';
+import { TABLE, taskKey } from '#lib/store/table.ts';
 import { ENGINES, freshStore } from '../support/engines.ts';
 import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
 
@@ -48,11 +49,12 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
   let stop: () => Promise<void>;
   let store: DynamoDbStore;
   let client: DynamoDBDocumentClient;
+  let tableName: string;
 
   beforeAll(async () => {
     const running = await engine.start();
     stop = running.stop;
-    ({ store, client } = await freshStore(running.endpoint));
+    ({ store, client, tableName } = await freshStore(running.endpoint));
   });
   afterAll(async () => {
     client.destroy();
@@ -105,15 +107,50 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       await expect(store.recordReservation(newReservation(other), T0)).rejects.toBeInstanceOf(ForbiddenError);
     });
 
-    it('applies an accepting instruction in the same write, and refuses it (writing nothing) on a claimed task', async () => {
+    it('applies an accepting instruction in the same write, and refuses any reservation (writing nothing) on a claimed task', async () => {
       const task = newTask();
       const first = await store.recordReservation(newReservation(task, { action: ACCEPT, answer: '{"instruction":"accept"}' }), T0);
       expect(first.outcome).toBe('created');
       expect(taskAssignment(first.task, T0).status).toBe('assigned');
-      const second = newReservation(task, { action: ACCEPT });
-      const refused = await store.recordReservation(second, T0 + 1);
-      expect(refused.outcome).toBe('refused');
-      expect(findReservation(refused.task, second.reservationSid)).toBeUndefined();
+      for (const second of [newReservation(task, { action: ACCEPT }), newReservation(task)]) {
+        const refused = await store.recordReservation(second, T0 + 1);
+        expect(refused.outcome).toBe('refused');
+        expect(findReservation(refused.task, second.reservationSid)).toBeUndefined();
+      }
+      const late = newReservation(task);
+      const recorded = await store.recordReservation({ ...late, evenIfClosed: true }, T0 + 2);
+      expect(recorded.outcome).toBe('created');
+      expect(effectiveStatus(recorded.task, findReservation(recorded.task, late.reservationSid)!, T0 + 2).status).toBe('rescinded');
+    });
+
+    it('keeps no TTL on a task being worked on, and one RETENTION_DAYS after the last change otherwise', async () => {
+      const expiresAt = async (scope: TaskScope) =>
+        (await client.send(new GetCommand({ TableName: tableName, Key: taskKey(scope.taskSid) }))).Item?.[TABLE.ttlAttribute] as number | undefined;
+      const seconds = (ms: number) => Math.floor(ms / 1000) + 7 * 86_400;
+      const { scope, sids } = await created(2);
+      expect(await expiresAt(scope)).toBe(seconds(T0 + 1));
+      await apply(scope, sids[0]!, REJECT, T0 + 5000);
+      expect(await expiresAt(scope)).toBe(seconds(T0 + 5000));
+      await apply(scope, sids[1]!, ACCEPT, T0 + 6000);
+      expect(await expiresAt(scope)).toBeUndefined();
+      await apply(scope, sids[1]!, { transition: 'wrap' }, T0 + 7000);
+      expect(await expiresAt(scope)).toBeUndefined();
+      await apply(scope, sids[1]!, { transition: 'complete' }, T0 + 8000);
+      expect(await expiresAt(scope)).toBe(seconds(T0 + 8000));
+    });
+
+    it('leaves the TTL alone when a late timer writes down a timeout on a task accepted since', async () => {
+      const task = newTask();
+      const scope: TaskScope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.taskSid };
+      const early = newReservation(task, { deadline: T0 + 10_000 });
+      const later = newReservation(task, { deadline: T0 + 100_000 });
+      await store.recordReservation(early, T0);
+      await store.recordReservation(later, T0 + 1);
+      await store.applyAction({ scope, reservationSid: later.reservationSid, action: ACCEPT, now: T0 + 20_000 });
+      const timedOut = await store.applyAction({ scope, reservationSid: early.reservationSid, action: { transition: 'timeout' }, now: T0 + 30_000 });
+      expect(findReservation(timedOut!, early.reservationSid)!.status).toBe('timeout');
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: taskKey(task.taskSid) }));
+      expect(Item?.[TABLE.ttlAttribute]).toBeUndefined();
     });
   });
 

@@ -1,0 +1,31 @@
+/**
+ * Every Lambda function of the product, declared once: functions/<name>.ts is its entry, the
+ * CDK stack creates it with these settings, and the local stack runs the same handler.
+ */
+export interface FunctionSpec {
+  readonly description: string;
+  /** `http`: behind an API Gateway route (lib/http/routes.ts); `schedule`: EventBridge Scheduler's target. */
+  readonly trigger: 'http' | 'schedule';
+  /** What the function does to the table: least privilege in the stack. */
+  readonly table: 'read' | 'write' | 'none';
+  /**
+   * The Lambda timeout. The callback's is under Twilio's 5 s, so that a stalled store still
+   * gets an answer (503) back to TaskRouter in time for its fallback URL.
+   */
+  readonly timeoutSeconds: number;
+}
+
+export const FUNCTIONS = {
+  'assignment-callback': { description: 'TaskRouter assignment callback', trigger: 'http', table: 'write', timeoutSeconds: 4 },
+  'list-reservations': { description: "List a task's or a worker's reservations", trigger: 'http', table: 'read', timeoutSeconds: 10 },
+  'get-reservation': { description: 'Fetch a reservation', trigger: 'http', table: 'read', timeoutSeconds: 10 },
+  'update-reservation': { description: 'Update a reservation', trigger: 'http', table: 'write', timeoutSeconds: 10 },
+  'get-task': { description: 'Read-only Task view', trigger: 'http', table: 'read', timeoutSeconds: 10 },
+  'get-worker': { description: 'Read-only Worker view', trigger: 'http', table: 'read', timeoutSeconds: 10 },
+  health: { description: 'Liveness', trigger: 'http', table: 'none', timeoutSeconds: 3 },
+  'not-found': { description: "Twilio's 404 for unmatched routes", trigger: 'http', table: 'none', timeoutSeconds: 3 },
+  'reservation-timeout': { description: 'Writes down a reservation whose deadline passed', trigger: 'schedule', table: 'write', timeoutSeconds: 30 },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+export type ApiFunctionName = { [K in FunctionName]: (typeof FUNCTIONS)[K]['trigger'] extends 'http' ? K : never }[FunctionName];

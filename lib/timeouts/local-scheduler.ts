@@ -1,0 +1,34 @@
+/** `npm start`'s timers: in-process, calling the same timeout handler at the deadline. */
+import type { ReservationTimer, TimeoutEvent, TimeoutScheduler } from './scheduler.ts';
+
+export class LocalTimeoutScheduler implements TimeoutScheduler {
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #fire: ((event: TimeoutEvent) => Promise<unknown>) | undefined;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The timeout handler; timers armed before it is set fire once it is. */
+  onTimeout(fire: (event: TimeoutEvent) => Promise<unknown>): void {
+    this.#fire = fire;
+  }
+
+  async schedule(timer: ReservationTimer): Promise<void> {
+    if (this.#timers.has(timer.reservationSid)) return;
+    const { deadline, ...event } = timer;
+    const handle = setTimeout(() => {
+      this.#timers.delete(timer.reservationSid);
+      void this.#fire?.(event);
+    }, Math.max(0, deadline - this.now()));
+    handle.unref();
+    this.#timers.set(timer.reservationSid, handle);
+  }
+
+  get pending(): number {
+    return this.#timers.size;
+  }
+
+  close(): void {
+    for (const handle of this.#timers.values()) clearTimeout(handle);
+    this.#timers.clear();
+  }
+}
