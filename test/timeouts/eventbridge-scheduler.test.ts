@@ -65,7 +65,7 @@ describe('EventBridge Scheduler timers', () => {
   });
 
   it('treat an existing schedule as armed (a repeated callback) and pass other failures on', async () => {
-    const conflict = new ConflictException({ message: 'Schedule already exists', $metadata: {} });
+    const conflict = new ConflictException({ message: 'Schedule already exists', Message: 'Schedule already exists', $metadata: {} });
     await expect(new EventBridgeTimeoutScheduler(recordingClient(conflict).client as never, config).schedule(timer)).resolves.toBeUndefined();
     const throttled = new SchedulerServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'slow down', $metadata: {} });
     await expect(new EventBridgeTimeoutScheduler(recordingClient(throttled).client as never, config).schedule(timer)).rejects.toBe(throttled);
