@@ -66,6 +66,7 @@ export class ReservationService {
   async assign(callback: AssignmentCallback, timeoutSeconds: number): Promise<string> {
     const now = this.#clock.now();
     const decision = this.#policy.decide(callback);
+    if (decision.unrendered !== undefined) this.#logger.warn('policy rule gave no instruction', { rule: decision.rule, reason: decision.unrendered });
     const contactUri = contactUriOf(callback);
     const base = {
       task: {

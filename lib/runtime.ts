@@ -8,8 +8,9 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type Config } from './config.ts';
 import { accountCredentials, type Credentials } from './credentials.ts';
-import { ANSWER_LATER, type AssignmentPolicy } from './domain/assignment-policy.ts';
+import type { AssignmentPolicy } from './domain/assignment-policy.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
+import { loadAssignmentPolicy } from './policy-file.ts';
 import { ReservationService } from './reservations.ts';
 import { secretsManagerToken } from './secrets.ts';
 import { createDocumentClient } from './store/dynamodb-client.ts';
@@ -59,7 +60,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     store,
     clock,
     logger,
-    policy: parts.policy ?? ANSWER_LATER,
+    policy: parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath),
     maxRejections: config.maxRejections,
     scheduler,
     timeoutActivitySid: config.timeoutActivitySid,

@@ -12,6 +12,8 @@ export interface AssignmentDecision {
   readonly action?: ReservationAction;
   /** TaskRouter's snake_case instruction JSON, or `{}`. */
   readonly answer: Readonly<Record<string, unknown>>;
+  /** Why the matching rule gave no instruction for this callback (a template it could not fill). */
+  readonly unrendered?: string;
 }
 
 export interface AssignmentPolicy {

@@ -11,6 +11,7 @@ import type { ApiHandler } from '../http/api-function.ts';
 import { MAX_BODY_BYTES } from '../http/api-request.ts';
 import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '../http/routes.ts';
+import { loadAssignmentPolicy } from '../policy-file.ts';
 import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
@@ -139,20 +140,29 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * server takes a free port and PUBLIC_BASE_URL (unless set) follows it.
  */
 export async function startLocalStack(env: Readonly<Record<string, string | undefined>> = process.env, parts: RuntimeParts = {}): Promise<LocalStack> {
+  // Everything that can be wrong with the configuration is found before anything starts.
   let config = loadConfig(env, 'local');
+  const policy = parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath);
+
   const server = createServer();
   const port = await listen(server, config.port, config.host);
   if (port !== config.port) config = loadConfig({ ...env, PORT: String(port) }, 'local');
-
   let engine: DynamoDbEngine | undefined;
-  if (config.dynamodbEndpoint === undefined) {
-    engine = await startDynalite({ dataDir: config.dataDir });
-    config = { ...config, dynamodbEndpoint: engine.endpoint };
-  }
-  await ensureTable(config.dynamodbEndpoint!, config.tableName);
   const clock = parts.clock;
   const scheduler = new LocalTimeoutScheduler(clock ? () => clock.now() : Date.now);
-  const runtime = createRuntime(config, { scheduler, ...parts });
+  let runtime: Runtime;
+  try {
+    if (config.dynamodbEndpoint === undefined) {
+      engine = await startDynalite({ dataDir: config.dataDir });
+      config = { ...config, dynamodbEndpoint: engine.endpoint };
+    }
+    await ensureTable(config.dynamodbEndpoint!, config.tableName);
+    runtime = createRuntime(config, { scheduler, ...parts, policy });
+  } catch (error) {
+    server.close();
+    await engine?.close();
+    throw error;
+  }
   const timeoutHandler = reservationTimeout.createHandler(runtime);
   scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
   const handlers = Object.fromEntries(
