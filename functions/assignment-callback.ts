@@ -3,16 +3,13 @@
  * reservation and answers 200 with the policy's instruction JSON, or `{}`.
  */
 import { RESERVATION_TIMEOUT, parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
-import { ForbiddenError } from '#lib/domain/errors.ts';
 import { parseParameter } from '#lib/domain/parameters.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 
 export const assignmentCallback = apiFunction({ auth: 'webhook', armsTimers: true }, async (request, { runtime }) => {
   const callback = parseAssignmentCallback(request.body);
-  if (callback.accountSid !== runtime.credentials.accountSid) {
-    throw new ForbiddenError(`AccountSid ${callback.accountSid} is not this service's account`);
-  }
+  runtime.logger.appendKeys({ reservationSid: callback.reservationSid });
   const timeout = request.query.get(RESERVATION_TIMEOUT.name);
   const seconds = timeout === undefined ? runtime.config.reservationTimeoutSeconds : (parseParameter(RESERVATION_TIMEOUT, timeout) as number);
   return jsonResponse(200, await runtime.service.assign(callback, seconds));

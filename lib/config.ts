@@ -2,6 +2,7 @@
  * Configuration from the environment (SPEC §3), validated once at start-up: a bad value stops the
  * process with a message naming the variable, never a request.
  */
+import { CredentialsError, accountKeys, parseAccountList, parseApiKeyList, type AccountEntry, type ApiKeyEntry } from './credentials.ts';
 import { canonicalSid, isSid } from './domain/sid.ts';
 
 /** The printed development pair `npm start` uses when no credentials are configured. */
@@ -17,6 +18,10 @@ export interface Config {
   /** Plain token: local runs and tests. Deployed functions read it from the secret instead. */
   readonly authToken: string | undefined;
   readonly authTokenSecretArn: string | undefined;
+  /** TWILIO_ACCOUNTS: more accounts served, with their tokens (locally; deployed, in the secret). */
+  readonly accounts: readonly AccountEntry[];
+  /** TWILIO_API_KEYS: API keys and their accounts (locally; deployed, in the secret). */
+  readonly apiKeys: readonly ApiKeyEntry[];
   /** Without a trailing slash. */
   readonly publicBaseUrl: string;
   readonly reservationTimeoutSeconds: number;
@@ -125,6 +130,21 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     authToken = LOCAL_AUTH_TOKEN;
   }
 
+  const accounts = parseAccountList(value(env, 'TWILIO_ACCOUNTS'));
+  const apiKeys = parseApiKeyList(value(env, 'TWILIO_API_KEYS'));
+  try {
+    accountKeys(canonicalSid(accountSid, 'AC')!, authToken ?? 'checked-when-read', accounts, []);
+  } catch (error) {
+    if (error instanceof CredentialsError) throw new ConfigError('TWILIO_ACCOUNTS', error.message);
+    throw error;
+  }
+  try {
+    accountKeys(canonicalSid(accountSid, 'AC')!, authToken ?? 'checked-when-read', accounts, apiKeys);
+  } catch (error) {
+    if (error instanceof CredentialsError) throw new ConfigError('TWILIO_API_KEYS', error.message);
+    throw error;
+  }
+
   const timeoutActivitySid = value(env, 'TIMEOUT_ACTIVITY_SID');
   if (timeoutActivitySid !== undefined && !isSid(timeoutActivitySid, 'WA')) {
     throw new ConfigError('TIMEOUT_ACTIVITY_SID', `must be an Activity SID (WA + 32 hex digits), got "${timeoutActivitySid}"`);
@@ -136,6 +156,8 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     accountSid: canonicalSid(accountSid, 'AC')!,
     authToken,
     authTokenSecretArn,
+    accounts,
+    apiKeys,
     publicBaseUrl: baseUrl(env, 'PUBLIC_BASE_URL', mode === 'local' ? `http://${host}:${port}` : undefined),
     reservationTimeoutSeconds: integer(env, 'RESERVATION_TIMEOUT_SECONDS', 120, 1, 86_400),
     // Twilio's own Max Assignment Count is 1,000; the seed's default is 10.

@@ -1,40 +1,132 @@
 /**
- * Who may call: the account's SID and auth token for REST Basic auth and for verifying the
- * signature of assignment callbacks. The token comes from a source read once and cached (the
- * environment locally, Secrets Manager when deployed).
+ * Who may call. The account (TWILIO_ACCOUNT_SID) with its auth token, optionally more accounts
+ * (Twilio subaccounts, say) with theirs, and API keys (`SK…` SID and secret) each mapped to one of
+ * those accounts. The tokens verify assignment-callback signatures and, with the keys, REST Basic
+ * auth. They are read once (the environment locally, Secrets Manager when deployed) and cached.
  */
 import { AuthenticationError } from './domain/errors.ts';
 import { canonicalSid } from './domain/sid.ts';
 import { constantTimeEqual } from './signature.ts';
 
-export interface Credentials {
+export interface ApiKey {
+  readonly secret: string;
   readonly accountSid: string;
-  /** The auth token that signs callbacks and authenticates the account. */
-  authToken(): Promise<string>;
+}
+
+export interface AccountKeys {
+  /** Account SID → auth token. */
+  readonly tokens: ReadonlyMap<string, string>;
+  /** API key SID → its secret and account. */
+  readonly apiKeys: ReadonlyMap<string, ApiKey>;
+}
+
+export interface Credentials {
+  /** The deployment's own account (TWILIO_ACCOUNT_SID). */
+  readonly accountSid: string;
+  /** The auth token of an account this service serves, or undefined. */
+  authToken(accountSid: string): Promise<string | undefined>;
   /** The account a Basic-auth pair belongs to; throws a 401 otherwise. */
   authenticate(username: string, password: string): Promise<string>;
 }
 
-export function accountCredentials(accountSid: string, readToken: () => Promise<string>): Credentials {
-  let token: Promise<string> | undefined;
-  const authToken = () => {
-    token ??= readToken().catch((error: unknown) => {
-      token = undefined; // a failed read is tried again by the next request
+/** Compared against when the username is unknown, so that both failures take the same time. */
+const UNKNOWN = 'x'.repeat(32);
+
+export function accountCredentials(accountSid: string, readKeys: () => Promise<AccountKeys>): Credentials {
+  let keys: Promise<AccountKeys> | undefined;
+  const load = () => {
+    keys ??= readKeys().catch((error: unknown) => {
+      keys = undefined; // a failed read is tried again by the next request
       throw error;
     });
-    return token;
+    return keys;
   };
   return {
     accountSid,
-    authToken,
+    async authToken(sid) {
+      const canonical = canonicalSid(sid, 'AC');
+      return canonical === undefined ? undefined : (await load()).tokens.get(canonical);
+    },
     async authenticate(username, password) {
-      if (canonicalSid(username, 'AC') !== canonicalSid(accountSid, 'AC')) {
-        throw new AuthenticationError('Authentication Error - invalid username');
-      }
-      if (!constantTimeEqual(password, await authToken())) throw new AuthenticationError('Authenticate');
-      return accountSid;
+      const { tokens, apiKeys } = await load();
+      const account = canonicalSid(username, 'AC');
+      const key = canonicalSid(username, 'SK');
+      const expected = account !== undefined ? tokens.get(account) : key !== undefined ? apiKeys.get(key)?.secret : undefined;
+      const matches = constantTimeEqual(password, expected ?? UNKNOWN);
+      if (expected === undefined) throw new AuthenticationError('Authentication Error - invalid username');
+      if (!matches) throw new AuthenticationError('Authenticate');
+      return account ?? apiKeys.get(key!)!.accountSid;
     },
   };
+}
+
+export class CredentialsError extends Error {}
+
+/** An extra account and its auth token. */
+export type AccountEntry = readonly [accountSid: string, token: string];
+/** An API key, its secret, and its account (the primary one when absent). */
+export type ApiKeyEntry = readonly [keySid: string, secret: string, accountSid?: string];
+
+export function accountKeys(primary: string, token: string, accounts: readonly AccountEntry[] = [], apiKeys: readonly ApiKeyEntry[] = []): AccountKeys {
+  const tokens = new Map([[primary, token]]);
+  for (const [sid, accountToken] of accounts) {
+    const account = canonicalSid(sid, 'AC');
+    if (account === undefined || !accountToken) throw new CredentialsError(`"${sid}" is not an Account SID with a token`);
+    tokens.set(account, accountToken);
+  }
+  const keys = new Map<string, ApiKey>();
+  for (const [sid, secret, accountSid] of apiKeys) {
+    const key = canonicalSid(sid, 'SK');
+    const account = accountSid === undefined ? primary : canonicalSid(accountSid, 'AC');
+    if (key === undefined || !secret) throw new CredentialsError(`"${sid}" is not an API key SID (SK…) with a secret`);
+    if (account === undefined || !tokens.has(account)) throw new CredentialsError(`API key ${key} names an account this service does not serve`);
+    keys.set(key, { secret, accountSid: account });
+  }
+  return { tokens, apiKeys: keys };
+}
+
+/** TWILIO_ACCOUNTS: `AC…:token,AC…:token`. */
+export function parseAccountList(value: string | undefined): AccountEntry[] {
+  return entries(value).map((e) => {
+    const at = e.indexOf(':');
+    return at === -1 ? [e, ''] : [e.slice(0, at), e.slice(at + 1)];
+  });
+}
+
+/** TWILIO_API_KEYS: `SK…:secret[:AC…],…`. */
+export function parseApiKeyList(value: string | undefined): ApiKeyEntry[] {
+  return entries(value).map((e) => {
+    const [sid = '', secret = '', account] = e.split(':');
+    return account === undefined ? [sid, secret] : [sid, secret, account];
+  });
+}
+
+function entries(list: string | undefined): string[] {
+  return (list ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+}
+
+/**
+ * The deployed secret: the primary account's auth token as plain text, or JSON
+ * `{"authToken": "…", "accounts": {"AC…": "token"}, "apiKeys": {"SK…": "secret" | {"secret": "…", "accountSid": "AC…"}}}`.
+ */
+export function keysFromSecret(primary: string, value: string): AccountKeys {
+  const text = value.trim();
+  if (!text.startsWith('{')) return accountKeys(primary, text);
+  let json: { authToken?: unknown; accounts?: unknown; apiKeys?: unknown };
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    throw new CredentialsError('the secret is neither a token nor valid JSON');
+  }
+  if (typeof json.authToken !== 'string' || json.authToken === '') throw new CredentialsError('the secret JSON has no authToken');
+  const accounts = Object.entries((json.accounts ?? {}) as Record<string, unknown>).map(([sid, token]): AccountEntry => [sid, typeof token === 'string' ? token : '']);
+  const apiKeys = Object.entries((json.apiKeys ?? {}) as Record<string, unknown>).map(([sid, key]): ApiKeyEntry => {
+    if (typeof key === 'string') return [sid, key];
+    const { secret, accountSid } = (key ?? {}) as { secret?: unknown; accountSid?: unknown };
+    const text = typeof secret === 'string' ? secret : '';
+    return typeof accountSid === 'string' ? [sid, text, accountSid] : [sid, text];
+  });
+  return accountKeys(primary, json.authToken, accounts, apiKeys);
 }
 
 /** The user and password of an `Authorization: Basic …` header, or undefined. */

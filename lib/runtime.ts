@@ -3,23 +3,23 @@
  * configuration, the store adapter, the service, the timeout scheduler, credentials, a logger
  * and a clock.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type Config } from './config.ts';
-import { accountCredentials, type Credentials } from './credentials.ts';
+import { accountCredentials, accountKeys, type Credentials } from './credentials.ts';
 import type { AssignmentPolicy } from './domain/assignment-policy.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
+import { createLogger } from './logging.ts';
 import { loadAssignmentPolicy } from './policy-file.ts';
 import { ReservationService } from './reservations.ts';
-import { secretsManagerToken } from './secrets.ts';
+import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/dynamodb-client.ts';
 import { DynamoDbStore } from './store/dynamodb-store.ts';
 import type { ReservationStore } from './store/store.ts';
 import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
 import type { TimeoutScheduler } from './timeouts/scheduler.ts';
-
-export const SERVICE_NAME = 'taskrouter-reservations';
 
 export interface Runtime {
   readonly config: Config;
@@ -44,10 +44,12 @@ export interface RuntimeParts {
 
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
   const clock = parts.clock ?? systemClock;
-  const logger = parts.logger ?? new Logger({ serviceName: SERVICE_NAME });
-  const readToken =
-    config.authToken !== undefined ? () => Promise.resolve(config.authToken!) : secretsManagerToken(config.authTokenSecretArn!);
-  const credentials = accountCredentials(config.accountSid, readToken);
+  const logger = parts.logger ?? createLogger();
+  const readKeys =
+    config.authToken !== undefined
+      ? () => Promise.resolve(accountKeys(config.accountSid, config.authToken!, config.accounts, config.apiKeys))
+      : secretsManagerKeys(config.accountSid, config.authTokenSecretArn!, new SecretsManagerClient({}));
+  const credentials = accountCredentials(config.accountSid, readKeys);
   const client = parts.documentClient ?? createDocumentClient({ endpoint: config.dynamodbEndpoint });
   const store = new DynamoDbStore({
     client,

@@ -1,14 +1,14 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { keysFromSecret, type AccountKeys } from './credentials.ts';
 
 /**
- * Reads the auth token from AWS Secrets Manager (SPEC §3: never a plain environment value when
- * deployed). The secret holds the token as plain text.
+ * Reads the credentials from AWS Secrets Manager (SPEC §3: never a plain environment value when
+ * deployed): the auth token as plain text, or the JSON that keysFromSecret describes.
  */
-export function secretsManagerToken(secretArn: string, client = new SecretsManagerClient({})): () => Promise<string> {
+export function secretsManagerKeys(primaryAccountSid: string, secretArn: string, client: Pick<SecretsManagerClient, 'send'>): () => Promise<AccountKeys> {
   return async () => {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-    const token = SecretString?.trim();
-    if (!token) throw new Error(`secret ${secretArn} holds no auth token: set it with put-secret-value`);
-    return token;
+    if (!SecretString?.trim()) throw new Error(`secret ${secretArn} holds no auth token: set it with put-secret-value`);
+    return keysFromSecret(primaryAccountSid, SecretString);
   };
 }

@@ -194,8 +194,8 @@ export function parseParameter(spec: ParameterSpec, raw: readonly string[], labe
   if (spec.type.kind === 'list') {
     const allowed = spec.type.values;
     const values = raw.flatMap((v) => v.split(',')).map((v) => v.trim());
-    const unknown = values.find((v) => !allowed.includes(v));
-    if (unknown !== undefined) throw bad(`must be ${describe(spec.type)}, got "${unknown}"`);
+    // The value is not echoed: it may come from attributes (PII) through a policy template.
+    if (values.some((v) => !allowed.includes(v))) throw bad(`must be ${describe(spec.type)}`);
     return [...new Set(values)];
   }
   if (raw.length !== 1) throw bad('must be given once');

@@ -74,6 +74,15 @@ export function isCanceled(task: TaskRecord): boolean {
   return task.rejections >= task.maxRejections;
 }
 
+/**
+ * The present as seen from a task: never earlier than a time the task already records. Clocks of
+ * concurrent requests (or containers) differ by milliseconds; without this, a request whose clock
+ * lags the one that accepted a sibling would see that sibling's acceptance in its future.
+ */
+export function presentOf(task: TaskRecord, now: number): number {
+  return Math.max(now, task.updatedAt, task.acceptedAt ?? 0, task.lastRejectedAt ?? 0);
+}
+
 export function findReservation(task: TaskRecord, reservationSid: string): ReservationRecord | undefined {
   return task.reservations.find((r) => r.sid === reservationSid);
 }
@@ -83,8 +92,9 @@ export function findReservation(task: TaskRecord, reservationSid: string): Reser
  * deadline, another reservation's acceptance, the task's cancellation. None of those needs a write
  * to this reservation, so correctness never waits for a timer or a fan-out (SPEC §6, §8).
  */
-export function effectiveStatus(task: TaskRecord, reservation: ReservationRecord, now: number): EffectiveStatus {
+export function effectiveStatus(task: TaskRecord, reservation: ReservationRecord, at: number): EffectiveStatus {
   if (reservation.status !== 'pending') return { status: reservation.status, since: reservation.updatedAt };
+  const now = presentOf(task, at);
   let end: EffectiveStatus = { status: TASK_EFFECTS.deadlinePassed, since: reservation.deadline };
   if (task.acceptedReservationSid !== undefined && task.acceptedReservationSid !== reservation.sid && task.acceptedAt! < end.since) {
     end = { status: TASK_EFFECTS.claimedBySibling, since: task.acceptedAt! };

@@ -41,7 +41,11 @@ export function apiFunction(spec: ApiFunctionSpec, implementation: ApiImplementa
         .use(parseRequest());
       if (spec.auth === 'basic') chain.use(basicAuth(credentials));
       if (spec.auth === 'webhook') chain.use(webhookSignature(credentials, config.publicBaseUrl));
-      const handler = chain.handler((_event, context) => implementation(context.api, { runtime, accountSid: context.accountSid }));
+      const handler = chain.handler((_event, context) => {
+        const reservationSid = context.api.pathParameters['ReservationSid'];
+        if (reservationSid !== undefined) logger.appendKeys({ reservationSid });
+        return implementation(context.api, { runtime, accountSid: context.accountSid });
+      });
       return (event, context) => handler(event, context as ApiContext);
     },
   };

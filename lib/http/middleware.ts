@@ -89,14 +89,17 @@ export function webhookSignature(credentials: Credentials, publicBaseUrl: string
       const api = request.context.api;
       const signature = api.headers['x-twilio-signature'];
       const url = `${publicBaseUrl}${api.path}${api.rawQueryString ? `?${api.rawQueryString}` : ''}`;
-      const token = await credentials.authToken();
+      // Signed with the token of the account it names; an account we do not serve has none.
+      const accountSid = api.body.get('AccountSid')?.[0] ?? '';
+      const token = await credentials.authToken(accountSid);
       const valid =
         signature !== undefined &&
+        token !== undefined &&
         (api.bodyType === 'json'
           ? api.query.get('bodySHA256')?.[0] === sha256Hex(api.rawBody) && isValidTwilioSignature(token, signature, url, [])
           : isValidTwilioSignature(token, signature, url, api.form));
       if (!valid) throw new ForbiddenError('Invalid X-Twilio-Signature');
-      request.context.accountSid = credentials.accountSid;
+      request.context.accountSid = accountSid;
     },
   };
 }

@@ -62,6 +62,15 @@ function safeDecode(segment: string): string {
   }
 }
 
+/**
+ * Path and query of the request line, as API Gateway's rawPath and rawQueryString: split, not
+ * parsed as a URL (a path such as `//x` is not a host).
+ */
+function splitTarget(target: string | undefined): { path: string; query: string } {
+  const at = (target ?? '/').indexOf('?');
+  return at === -1 ? { path: target ?? '/', query: '' } : { path: target!.slice(0, at), query: target!.slice(at + 1) };
+}
+
 /** API Gateway passes text and JSON bodies as they are and base64-encodes the rest, forms included. */
 function isText(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -88,22 +97,22 @@ export function toApiGatewayEvent(
   body: Buffer,
   route: ReturnType<typeof matchRoute>,
 ): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const { path, query } = splitTarget(request.url);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+  for (const [name, value] of new URLSearchParams(query)) queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
   const now = new Date();
   const text = isText(headers['content-type']);
   return {
     version: '2.0',
     routeKey: route.routeKey,
-    rawPath: url.pathname,
-    rawQueryString: (request.url ?? '').split('?')[1] ?? '',
+    rawPath: path,
+    rawQueryString: query,
     headers,
-    ...(url.search && { queryStringParameters }),
+    ...(query && { queryStringParameters }),
     ...(route.pathParameters && { pathParameters: route.pathParameters }),
     requestContext: {
       accountId: '000000000000',
@@ -112,7 +121,7 @@ export function toApiGatewayEvent(
       domainPrefix: (headers['host'] ?? 'localhost').split('.')[0]!,
       http: {
         method: request.method ?? 'GET',
-        path: url.pathname,
+        path,
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -173,7 +182,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     void (async () => {
       try {
         const body = await readBody(request);
-        const route = matchRoute(request.method ?? 'GET', new URL(request.url ?? '/', 'http://localhost').pathname);
+        const route = matchRoute(request.method ?? 'GET', splitTarget(request.url).path);
         const result = await handlers[route.fn](toApiGatewayEvent(request, body, route), localLambdaContext(route.fn, FUNCTIONS[route.fn].timeoutSeconds));
         response.writeHead(result.statusCode, result.headers);
         response.end(result.body);

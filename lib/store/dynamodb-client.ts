@@ -1,21 +1,33 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { HttpHandler } from '@smithy/protocol-http';
+
+/**
+ * Bounded so that an assignment callback answers inside Twilio's 5 seconds even when the store
+ * is slow or unreachable: every attempt gives up after STORE_REQUEST_TIMEOUT_MS, and there are at
+ * most STORE_MAX_ATTEMPTS of them (the SDK's standard backoff in between). The function's own
+ * timeout (lib/functions.ts) ends a request whose calls together would still overrun, with a 503.
+ */
+export const STORE_MAX_ATTEMPTS = 3;
+export const STORE_CONNECTION_TIMEOUT_MS = 500;
+export const STORE_REQUEST_TIMEOUT_MS = 1_000;
 
 export interface DocumentClientOptions {
   /** A local engine's URL; unset means AWS (region and credentials from the environment). */
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
+  /** Wraps the HTTP handler: how tests put faults between the SDK and the store. */
+  readonly wrapHandler?: (handler: HttpHandler) => HttpHandler;
 }
 
-/**
- * One client per container. Retries and timeouts are bounded so that an assignment callback
- * still answers inside Twilio's 5 seconds when the store is slow or unreachable.
- */
+/** One client per container. */
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
+  const handler = new NodeHttpHandler({ connectionTimeout: STORE_CONNECTION_TIMEOUT_MS, requestTimeout: STORE_REQUEST_TIMEOUT_MS });
   const client = new DynamoDBClient({
     region: options.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 },
+    maxAttempts: STORE_MAX_ATTEMPTS,
+    requestHandler: options.wrapHandler ? options.wrapHandler(handler as HttpHandler) : handler,
     ...(options.endpoint !== undefined && {
       endpoint: options.endpoint,
       // Local engines accept any credentials; these keep the SDK from looking for real ones.

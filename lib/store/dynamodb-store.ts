@@ -11,7 +11,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, ForbiddenError, ServiceUnavailableError, TaskLimitError, TooManyRequestsError } from '../domain/errors.ts';
 import { listKey } from '../domain/paging.ts';
 import { TRANSITIONS, WORKED_STATUSES, type Transition } from '../domain/state-machine.ts';
-import { checkAction, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
+import { checkAction, findReservation, presentOf, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store.ts';
 import { TABLE, activityKey, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
@@ -364,7 +364,29 @@ export class DynamoDbStore implements ReservationStore {
   }
 
   async applyAction(input: ApplyAction): Promise<TaskRecord | undefined> {
-    const { scope, reservationSid, action, now, ifMatch, workerSid } = input;
+    const { scope, reservationSid, action, ifMatch, workerSid } = input;
+    let now = input.now;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(new UpdateCommand(this.#actionCommand(input, now)));
+        return decodeTask(Attributes);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const task = await this.#itemAfterFailure(error, scope.taskSid);
+        const reservation = task && inScope(task, scope) ? findReservation(task, reservationSid) : undefined;
+        if (!task || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return undefined;
+        // Judged at the task's own present (see presentOf): this throws why the action is refused.
+        now = presentOf(task, now);
+        checkAction(task, reservation, action, now, ifMatch);
+        // Allowed even so: the item changed between our write and our read. Write again, at its present.
+        if (attempt === MAX_WRITE_ATTEMPTS) throw new ConflictError(`Reservation ${reservationSid} changed concurrently; retry the request`);
+      }
+    }
+  }
+
+  /** The conditional UpdateItem of an action: the state machine's `from`, compiled. */
+  #actionCommand(input: ApplyAction, now: number) {
+    const { scope, reservationSid, action, ifMatch, workerSid } = input;
     const transition: Transition = TRANSITIONS[action.transition];
     const e = new Expression();
     const r = e.name(reservationAttribute(reservationSid));
@@ -420,30 +442,15 @@ export class DynamoDbStore implements ReservationStore {
     if (workerSid !== undefined) conditions.push(`${field('workerSid')} = ${e.value(workerSid)}`);
     if (action.needsContactUri !== undefined) conditions.push(`attribute_exists(${field('contactUri')})`);
 
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(
-          new UpdateCommand({
-            TableName: this.#table,
-            Key: taskKey(scope.taskSid),
-            UpdateExpression: updateExpression(set, remove),
-            ConditionExpression: conditions.join(' AND '),
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            ...e.params,
-          }),
-        );
-        return decodeTask(Attributes);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const task = await this.#itemAfterFailure(error, scope.taskSid);
-        const reservation = task && inScope(task, scope) ? findReservation(task, reservationSid) : undefined;
-        if (!task || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return undefined;
-        checkAction(task, reservation, action, now, ifMatch);
-        // The stored item allows the action now: it changed between our write and our read.
-        if (attempt === MAX_WRITE_ATTEMPTS) throw new ConflictError(`Reservation ${reservationSid} changed concurrently; retry the request`);
-      }
-    }
+    return {
+      TableName: this.#table,
+      Key: taskKey(scope.taskSid),
+      UpdateExpression: updateExpression(set, remove),
+      ConditionExpression: conditions.join(' AND '),
+      ReturnValues: 'ALL_NEW' as const,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      ...e.params,
+    };
   }
 
   async setWorkerActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {

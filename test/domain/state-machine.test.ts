@@ -68,7 +68,13 @@ describe('effective status', () => {
       acceptedAt: DEADLINE + 1,
     });
     expect(effectiveStatus(t, t.reservations[0]!, DEADLINE + 5)).toEqual({ status: 'timeout', since: DEADLINE });
-    expect(effectiveStatus(t, t.reservations[0]!, DEADLINE - 5).status).toBe('pending');
+  });
+
+  it('reads a task no earlier than the times it records: a lagging clock sees what was already written', () => {
+    const t = SCENARIOS['rescinded (derived)'];
+    // The sibling was accepted at T0 + 10; a reader whose clock says T0 + 5 still sees it.
+    expect(effectiveStatus(t, t.reservations[0]!, T0 + 5)).toEqual({ status: 'rescinded', since: T0 + 10 });
+    expect(() => checkAction(t, t.reservations[0]!, { transition: 'accept' }, T0 + 5)).toThrow(ReservationStateError);
   });
 
   it('a cancellation before the deadline reads canceled from the moment of the last rejection', () => {

@@ -1,0 +1,130 @@
+/** Credentials: accounts, API keys, the deployed secret, and reading it once per container. */
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '#lib/config.ts';
+import { CredentialsError, accountCredentials, accountKeys, keysFromSecret } from '#lib/credentials.ts';
+import { AuthenticationError } from '#lib/domain/errors.ts';
+import type { LocalStack } from '#lib/local/server.ts';
+import { secretsManagerKeys } from '#lib/secrets.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, assign, basicAuth, sid, startStack, twilioClient } from './support/fixtures.ts';
+
+const PRIMARY = `AC${'1'.repeat(32)}`;
+const OTHER = `AC${'2'.repeat(32)}`;
+const KEY = `SK${'3'.repeat(32)}`;
+const OTHER_KEY = `SK${'4'.repeat(32)}`;
+
+describe('authenticating', () => {
+  const keys = accountKeys(PRIMARY, 'primary-token', [[OTHER, 'other-token']], [[KEY, 'key-secret'], [OTHER_KEY, 'other-secret', OTHER]]);
+  const credentials = accountCredentials(PRIMARY, async () => keys);
+
+  it.each([
+    [PRIMARY, 'primary-token', PRIMARY],
+    [PRIMARY.toUpperCase().replace(/^AC/, 'AC'), 'primary-token', PRIMARY],
+    [OTHER, 'other-token', OTHER],
+    [KEY, 'key-secret', PRIMARY],
+    [OTHER_KEY, 'other-secret', OTHER],
+  ])('%s with its secret is account %s', async (username, password, account) => {
+    await expect(credentials.authenticate(username, password)).resolves.toBe(account);
+  });
+
+  it.each([
+    [PRIMARY, 'other-token', 'Authenticate'],
+    [KEY, 'primary-token', 'Authenticate'],
+    [sid('AC'), 'primary-token', 'Authentication Error - invalid username'],
+    [sid('SK'), 'key-secret', 'Authentication Error - invalid username'],
+    ['admin', 'primary-token', 'Authentication Error - invalid username'],
+  ])('%s with %s is a 401: %s', async (username, password, message) => {
+    await expect(credentials.authenticate(username, password)).rejects.toThrow(new AuthenticationError(message));
+  });
+
+  it('gives each served account its signing token, and none to others', async () => {
+    await expect(credentials.authToken(OTHER)).resolves.toBe('other-token');
+    await expect(credentials.authToken(sid('AC'))).resolves.toBeUndefined();
+    await expect(credentials.authToken('nonsense')).resolves.toBeUndefined();
+  });
+
+  it('refuses API keys that name an account it does not serve', () => {
+    expect(() => accountKeys(PRIMARY, 't', [], [[KEY, 's', sid('AC')]])).toThrow(CredentialsError);
+    expect(() => accountKeys(PRIMARY, 't', [['ACshort', 't']])).toThrow(CredentialsError);
+  });
+});
+
+describe('the deployed secret', () => {
+  it('is the auth token as plain text, or JSON with accounts and API keys', () => {
+    expect(keysFromSecret(PRIMARY, ' primary-token\n').tokens).toEqual(new Map([[PRIMARY, 'primary-token']]));
+    const keys = keysFromSecret(
+      PRIMARY,
+      JSON.stringify({ authToken: 'primary-token', accounts: { [OTHER]: 'other-token' }, apiKeys: { [KEY]: 'key-secret', [OTHER_KEY]: { secret: 'other-secret', accountSid: OTHER } } }),
+    );
+    expect(keys.tokens.get(OTHER)).toBe('other-token');
+    expect(keys.apiKeys.get(OTHER_KEY)).toEqual({ secret: 'other-secret', accountSid: OTHER });
+    expect(() => keysFromSecret(PRIMARY, '{"authToken": 1}')).toThrow(CredentialsError);
+    expect(() => keysFromSecret(PRIMARY, '{not json')).toThrow(CredentialsError);
+  });
+
+  it('is read from Secrets Manager once per container, with exactly this request, and read again after a failure', async () => {
+    const sent: unknown[] = [];
+    let fail = true;
+    const client = {
+      send: async (command: unknown) => {
+        sent.push(command);
+        if (fail) {
+          fail = false;
+          throw new Error('network down');
+        }
+        return { SecretString: 'primary-token' };
+      },
+    };
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:taskrouter-auth-token-AbCdEf';
+    const credentials = accountCredentials(PRIMARY, secretsManagerKeys(PRIMARY, arn, client as never));
+    await expect(credentials.authenticate(PRIMARY, 'primary-token')).rejects.toThrow('network down');
+    for (let i = 0; i < 5; i++) await expect(credentials.authenticate(PRIMARY, 'primary-token')).resolves.toBe(PRIMARY);
+    await expect(credentials.authToken(PRIMARY)).resolves.toBe('primary-token');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBeInstanceOf(GetSecretValueCommand);
+    expect((sent[1] as GetSecretValueCommand).input).toEqual({ SecretId: arn });
+  });
+});
+
+describe('configuration', () => {
+  it('reads TWILIO_ACCOUNTS and TWILIO_API_KEYS, naming the variable of a bad entry', () => {
+    const config = loadConfig({ TWILIO_ACCOUNTS: `${OTHER}:other-token`, TWILIO_API_KEYS: `${KEY}:key-secret,${OTHER_KEY}:other-secret:${OTHER}` }, 'local');
+    expect(config.accounts).toEqual([[OTHER, 'other-token']]);
+    expect(config.apiKeys).toEqual([[KEY, 'key-secret'], [OTHER_KEY, 'other-secret', OTHER]]);
+    expect(() => loadConfig({ TWILIO_ACCOUNTS: 'ACnope:t' }, 'local')).toThrow(new ConfigError('TWILIO_ACCOUNTS', '"ACnope" is not an Account SID with a token'));
+    expect(() => loadConfig({ TWILIO_API_KEYS: `${KEY}` }, 'local')).toThrow(ConfigError);
+    expect(() => loadConfig({ TWILIO_API_KEYS: `${KEY}:s:${OTHER}` }, 'local')).toThrow(/TWILIO_API_KEYS .*account this service does not serve/);
+  });
+});
+
+describe('over HTTP', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startStack({ TWILIO_ACCOUNTS: `${OTHER}:other-token`, TWILIO_API_KEYS: `${KEY}:key-secret,${OTHER_KEY}:other-secret:${OTHER}` });
+  });
+  afterAll(() => stack.close());
+
+  it('takes an API key through the twilio SDK, for its account', async () => {
+    const a = await assign(stack);
+    const byKey = twilioClient(stack, KEY, 'key-secret');
+    expect((await byKey.taskrouter.v1.workspaces(a.workspaceSid).tasks(a.taskSid).reservations(a.reservationSid).fetch()).sid).toBe(a.reservationSid);
+  });
+
+  it('keeps each account’s workspaces invisible (404) to the others, callbacks included', async () => {
+    const mine = await assign(stack);
+    const theirs = await assign(stack, { AccountSid: OTHER }, { token: 'other-token' });
+    const get = async (path: string, auth: Record<string, string>) => (await fetch(`${stack.url}${path}`, { headers: auth })).status;
+    const minePath = `/v1/Workspaces/${mine.workspaceSid}/Tasks/${mine.taskSid}/Reservations/${mine.reservationSid}`;
+    const theirPath = `/v1/Workspaces/${theirs.workspaceSid}/Tasks/${theirs.taskSid}/Reservations/${theirs.reservationSid}`;
+    expect(await get(minePath, basicAuth())).toBe(200);
+    expect(await get(minePath, basicAuth(OTHER, 'other-token'))).toBe(404);
+    expect(await get(minePath, basicAuth(OTHER_KEY, 'other-secret'))).toBe(404);
+    expect(await get(theirPath, basicAuth(OTHER, 'other-token'))).toBe(200);
+    expect(await get(theirPath, basicAuth())).toBe(404);
+    expect(await get(`/v1/Workspaces/${theirs.workspaceSid}/Workers/${theirs.workerSid}/Reservations`, basicAuth(ACCOUNT_SID, AUTH_TOKEN))).toBe(404);
+    // A callback under one account for a task that belongs to another is refused.
+    const hijack = await fetch(`${stack.url}/assignment-callback`, { method: 'POST' });
+    expect(hijack.status).toBe(403);
+    await expect(assign(stack, { AccountSid: OTHER, WorkspaceSid: mine.workspaceSid, TaskSid: mine.taskSid }, { token: 'other-token' })).rejects.toThrow(/403/);
+  });
+});

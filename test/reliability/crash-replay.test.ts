@@ -1,0 +1,225 @@
+/**
+ * A process dying between any two store calls of any operation (SPEC §8): each operation is run
+ * once to count its store calls, then for every k the process "dies" right after call k (the store
+ * has done it, the code never learns), the same operation is replayed by a healthy process, and
+ * every invariant must hold: one record, the right status, the rejection count, the worker's
+ * move, the link from the worker, the timer, and the same callback answer.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { parseAssignmentCallback, type AssignmentCallback } from '#lib/domain/assignment-callback.ts';
+import { parsePolicy } from '#lib/domain/rule-policy.ts';
+import { findReservation, taskAssignment } from '#lib/domain/task.ts';
+import { ensureTable } from '#lib/local/dynamodb-engine.ts';
+import type { ReservationTarget } from '#lib/reservations.ts';
+import { createRuntime, type Runtime } from '#lib/runtime.ts';
+import { createDocumentClient } from '#lib/store/dynamodb-client.ts';
+import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
+import { FakeClock } from '../support/clock.ts';
+import { ENGINES } from '../support/engines.ts';
+import { FaultInjector, ProcessCrash } from '../support/faults.ts';
+import { recordFigure } from '../support/figures.ts';
+import { callback } from '../support/fixtures.ts';
+
+const ACTIVITY = `WA${'a'.repeat(32)}`;
+const TIMEOUT_ACTIVITY = `WA${'b'.repeat(32)}`;
+
+class RecordingScheduler implements TimeoutScheduler {
+  readonly armed = new Map<string, ReservationTimer>();
+  async schedule(timer: ReservationTimer): Promise<void> {
+    this.armed.set(timer.reservationSid, timer);
+  }
+}
+
+/** Task attributes choose the rule: one policy serves every callback operation below. */
+const POLICY = parsePolicy({
+  rules: [
+    { match: { task: { decide: 'accept' } }, instruction: { instruction: 'accept' } },
+    { match: { task: { decide: 'reject' } }, instruction: { instruction: 'reject', activity_sid: ACTIVITY } },
+  ],
+});
+
+function assignment(decide?: string): AssignmentCallback {
+  const fixture = callback({ TaskAttributes: JSON.stringify(decide ? { decide } : {}) });
+  return parseAssignmentCallback(new Map(Object.entries(fixture.params).map(([k, v]) => [k, [v]])));
+}
+
+const taskTarget = (a: AssignmentCallback): ReservationTarget => ({
+  kind: 'task',
+  scope: { accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid },
+  reservationSid: a.reservationSid,
+  resource: 'test',
+});
+const workerTarget = (a: AssignmentCallback): ReservationTarget => ({
+  kind: 'worker',
+  scope: { accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid },
+  reservationSid: a.reservationSid,
+  resource: 'test',
+});
+const form = (params: Record<string, string>) => new Map(Object.entries(params).map(([k, v]) => [k, [v]]));
+
+interface Operation {
+  readonly name: string;
+  /** Puts the world in the state the operation starts from (with the healthy runtime). */
+  prepare(healthy: Runtime, clock: FakeClock): Promise<AssignmentCallback>;
+  /** The operation itself; its result, if any, is what a repeat must reproduce. */
+  run(runtime: Runtime, a: AssignmentCallback): Promise<unknown>;
+  /** Every invariant, after the replay. */
+  check(healthy: Runtime, a: AssignmentCallback, results: { first: unknown; replay: unknown }, timers: RecordingScheduler): Promise<void>;
+}
+
+async function stored(runtime: Runtime, a: AssignmentCallback) {
+  const task = (await runtime.store.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid }))!;
+  expect(task.reservations).toHaveLength(1);
+  return { task, reservation: findReservation(task, a.reservationSid)! };
+}
+
+async function linked(runtime: Runtime, a: AssignmentCallback) {
+  expect((await runtime.store.findWorkerReservation({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }, a.reservationSid))?.sid).toBe(a.taskSid);
+}
+
+async function activityOf(runtime: Runtime, a: AssignmentCallback) {
+  return (await runtime.store.getWorker({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }))?.activitySid;
+}
+
+const pendingReservation = async (healthy: Runtime) => {
+  const a = assignment();
+  await healthy.service.assign(a, 60);
+  return a;
+};
+
+const OPERATIONS: Operation[] = [
+  {
+    name: 'callback, no instruction',
+    prepare: async () => assignment(),
+    run: (runtime, a) => runtime.service.assign(a, 60),
+    async check(healthy, a, { replay }, timers) {
+      expect(replay).toBe('{}');
+      const { reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'pending', version: 1 });
+      await linked(healthy, a);
+      expect(timers.armed.get(a.reservationSid)?.deadline).toBe(reservation.deadline);
+    },
+  },
+  {
+    name: 'callback, accept by policy',
+    prepare: async () => assignment('accept'),
+    run: (runtime, a) => runtime.service.assign(a, 60),
+    async check(healthy, a, { replay }) {
+      expect(replay).toBe('{"instruction":"accept"}');
+      const { task, reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'accepted', version: 1 });
+      expect(taskAssignment(task, Date.now()).status).toBe('assigned');
+      await linked(healthy, a);
+    },
+  },
+  {
+    name: 'callback, reject by policy with activity_sid',
+    prepare: async () => assignment('reject'),
+    run: (runtime, a) => runtime.service.assign(a, 60),
+    async check(healthy, a, { replay }) {
+      expect(replay).toBe(`{"instruction":"reject","activity_sid":"${ACTIVITY}"}`);
+      const { task, reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'rejected', version: 1 });
+      expect(task.rejections).toBe(1);
+      await linked(healthy, a);
+      expect(await activityOf(healthy, a)).toBe(ACTIVITY);
+    },
+  },
+  {
+    name: 'accept',
+    prepare: pendingReservation,
+    run: (runtime, a) => runtime.service.update(taskTarget(a), form({ ReservationStatus: 'accepted' }), undefined),
+    async check(healthy, a) {
+      const { task, reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'accepted', version: 2 });
+      expect(task.acceptedReservationSid).toBe(a.reservationSid);
+    },
+  },
+  {
+    name: 'worker-scoped accept',
+    prepare: pendingReservation,
+    run: (runtime, a) => runtime.service.update(workerTarget(a), form({ ReservationStatus: 'accepted' }), undefined),
+    async check(healthy, a) {
+      expect((await stored(healthy, a)).reservation).toMatchObject({ status: 'accepted', version: 2 });
+    },
+  },
+  {
+    name: 'reject with WorkerActivitySid',
+    prepare: pendingReservation,
+    run: (runtime, a) => runtime.service.update(taskTarget(a), form({ ReservationStatus: 'rejected', WorkerActivitySid: ACTIVITY }), undefined),
+    async check(healthy, a) {
+      const { task, reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'rejected', version: 2, activitySid: ACTIVITY });
+      expect(task.rejections).toBe(1);
+      expect(await activityOf(healthy, a)).toBe(ACTIVITY);
+    },
+  },
+  {
+    name: 'timer delivery',
+    async prepare(healthy, clock) {
+      const a = await pendingReservation(healthy);
+      clock.advance(61_000);
+      return a;
+    },
+    run: (runtime, a) => runtime.service.expire({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid, reservationSid: a.reservationSid }),
+    async check(healthy, a) {
+      const { reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'timeout', version: 2, activitySid: TIMEOUT_ACTIVITY });
+      expect(await activityOf(healthy, a)).toBe(TIMEOUT_ACTIVITY);
+    },
+  },
+];
+
+describe.each(ENGINES)('a process dying between store calls, on $name', (engine) => {
+  const clock = new FakeClock();
+  const timers = new RecordingScheduler();
+  const faults = new FaultInjector();
+  let stop: () => Promise<void>;
+  let crashing: Runtime;
+  let healthy: Runtime;
+
+  beforeAll(async () => {
+    const running = await engine.start();
+    stop = running.stop;
+    const config = loadConfig(
+      { DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `crash${randomBytes(4).toString('hex')}`, TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY },
+      'local',
+    );
+    await ensureTable(running.endpoint, config.tableName);
+    const parts = { clock, scheduler: timers, policy: POLICY };
+    crashing = createRuntime(config, { ...parts, documentClient: createDocumentClient({ endpoint: running.endpoint, wrapHandler: faults.wrap }) });
+    healthy = createRuntime(config, parts);
+  });
+  let crashPoints = 0;
+  afterAll(async () => {
+    recordFigure('crash points replayed', crashPoints, engine.name);
+    crashing.close();
+    healthy.close();
+    await stop();
+  });
+
+  const settle = (promise: Promise<unknown>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+
+  it.each(OPERATIONS.map((o) => [o.name, o] as const))('%s: every crash point, then a replay, leaves every invariant true', async (_name, operation) => {
+    // A clean run counts the operation's store calls.
+    const clean = await operation.prepare(healthy, clock);
+    faults.reset();
+    const first = await operation.run(crashing, clean);
+    const calls = faults.calls.length;
+    await operation.check(healthy, clean, { first, replay: first }, timers);
+    expect(calls).toBeGreaterThan(0);
+
+    for (let k = 1; k <= calls; k++) {
+      const a = await operation.prepare(healthy, clock);
+      faults.reset().plan((call) => (call.number === k ? 'crash-after' : undefined));
+      const crashed = await settle(operation.run(crashing, a));
+      expect(crashed, `crash after call ${k} of ${calls}`).toMatchObject({ error: expect.any(ProcessCrash) });
+      // The replay may be refused (the first run's write already decided the reservation); it must finish the rest.
+      const replay = await settle(operation.run(healthy, a));
+      await operation.check(healthy, a, { first: undefined, replay: 'value' in replay ? replay.value : undefined }, timers);
+      crashPoints++;
+    }
+  });
+});

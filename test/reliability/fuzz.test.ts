@@ -1,0 +1,231 @@
+/**
+ * Property-based fuzzing of every route (SPEC §4, §9), over HTTP against the local stack. Each
+ * generated request is a valid one with at least one defect (a malformed SID, bad credentials, a
+ * bad parameter value, a broken or oversized body, a wrong content type, a stale If-Match, a bad
+ * signature) or plain junk. Every answer must be Twilio's error JSON with the status the defect
+ * calls for, never a 5xx, and nothing may change: the seeded reservations keep their ETag and no
+ * fuzzed callback leaves a record. FUZZ_RUNS (default 10,000) sets the number of requests.
+ */
+import fc from 'fast-check';
+import twilio from 'twilio';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARAMETERS, type ParameterSpec } from '#lib/domain/parameters.ts';
+import type { LocalStack } from '#lib/local/server.ts';
+import { ENGINES } from '../support/engines.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, assign, basicAuth, callback, sid, startStack, type CallbackFixture } from '../support/fixtures.ts';
+import { recordFigure } from '../support/figures.ts';
+import { invalid } from '../support/parameter-samples.ts';
+
+export const FUZZ_REQUESTS = Number(process.env['FUZZ_RUNS'] ?? 10_000);
+/** Requests in flight at once: one generated batch. */
+const BATCH = 10;
+
+interface FuzzRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  /** Statuses the defect may lead to. */
+  readonly expect: readonly number[];
+  /** A callback's TaskSid: it must not be recorded. */
+  readonly taskSid?: string;
+}
+
+let stack: LocalStack;
+let seeded: CallbackFixture[];
+let fuzzedTasks: Set<string>;
+let sent: number;
+
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+const malformedSid = (prefix: string) =>
+  fc.oneof(
+    fc.constant(`${prefix}123`),
+    fc.constant(`${prefix.toLowerCase()}${'a'.repeat(32)}`),
+    fc.constant(`XX${'a'.repeat(32)}`),
+    fc.constant(`${prefix}${'a'.repeat(33)}`),
+    fc.constant(`${prefix}${'z'.repeat(32)}`),
+    fc.constant('%E0%A4%A'),
+    fc.constant('..'),
+    fc.string({ minLength: 1, maxLength: 40 }).map((s) => encodeURIComponent(s)),
+  );
+
+type Scope = { kind: 'task' | 'worker' };
+const resourcePaths = (f: CallbackFixture, scope: Scope) =>
+  scope.kind === 'task'
+    ? { collection: `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}/Reservations`, item: `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}/Reservations/${f.reservationSid}` }
+    : { collection: `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Reservations`, item: `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Reservations/${f.reservationSid}` };
+
+/** The request generators; they draw on the seeded reservations, so they are made after seeding. */
+function fuzzRequests() {
+  const fixture = () => fc.constantFrom(...seeded);
+  const scope = fc.constantFrom<Scope>({ kind: 'task' }, { kind: 'worker' });
+
+  /** A malformed SID in one position of one route: 404. */
+  const badPath = fc.tuple(fixture(), fc.constantFrom('WS', 'WT', 'WK', 'WR'), fc.constantFrom('GET', 'POST')).chain(([f, position, method]) =>
+    malformedSid(position).map((bad): FuzzRequest => {
+      const sids: Record<string, string> = { WS: f.workspaceSid, WT: f.taskSid, WK: f.workerSid, WR: f.reservationSid };
+      sids[position] = bad;
+      const worker = position === 'WK';
+      const path = `/v1/Workspaces/${sids['WS']}/${worker ? `Workers/${sids['WK']}` : `Tasks/${sids['WT']}`}/Reservations/${sids['WR']}`;
+      return { method, path, headers: { ...basicAuth(), ...FORM }, ...(method === 'POST' && { body: 'ReservationStatus=accepted' }), expect: [404] };
+    }),
+  );
+
+  /** Missing, malformed or wrong credentials on any route: 401. */
+  const badAuth = fc.tuple(fixture(), scope, fc.constantFrom('GET item', 'GET list', 'POST item', 'GET task')).chain(([f, s, route]) =>
+    fc
+      .oneof(
+        fc.constant<Record<string, string>>({}),
+        fc.constant(basicAuth(ACCOUNT_SID, 'not-the-token')),
+        fc.constant(basicAuth(sid('AC'), AUTH_TOKEN)),
+        fc.constant(basicAuth(sid('SK'), 'secret')),
+        fc.string({ maxLength: 30 }).map((s) => ({ Authorization: `Basic ${s}` })),
+        fc.string({ maxLength: 30 }).map((s) => ({ Authorization: s.replace(/[^\x20-\x7e]/g, '') })),
+      )
+      .map((auth): FuzzRequest => {
+        const paths = resourcePaths(f, s);
+        const path = route === 'GET list' ? paths.collection : route === 'GET task' ? `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}` : paths.item;
+        return { method: route.split(' ')[0]!, path, headers: { ...auth, ...FORM }, ...(route === 'POST item' && { body: 'ReservationStatus=accepted' }), expect: [401] };
+      }),
+  );
+
+  const listSpecs: ParameterSpec[] = [
+    { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false },
+    { name: 'Page', type: { kind: 'integer', min: 0, max: 1_000_000 }, pii: false },
+    { name: 'ReservationStatus', type: { kind: 'enum', values: ['pending'] }, pii: false },
+    { name: 'WorkerSid', type: { kind: 'sid', prefix: 'WK' }, pii: false },
+  ];
+
+  /** An invalid list filter or paging parameter: 400. */
+  const badListQuery = fc.tuple(fixture(), fc.constantFrom(...listSpecs)).chain(([f, spec]) =>
+    fc.constantFrom(...invalid(spec.type)).map((raw): FuzzRequest => {
+      const query = new URLSearchParams(raw.map((v): [string, string] => [spec.name, v])).toString();
+      return { method: 'GET', path: `${resourcePaths(f, { kind: 'task' }).collection}?${query}`, headers: basicAuth(), expect: [400] };
+    }),
+  );
+
+  /** Any update parameter with a value its type refuses, beside valid ones, form or JSON: 400. */
+  const badUpdateParameter = fc.tuple(fixture(), scope, fc.constantFrom(...PARAMETERS), fc.boolean()).chain(([f, s, spec, json]) =>
+    fc.constantFrom(...invalid(spec.type)).map((raw): FuzzRequest => {
+      const params: [string, string][] = [['ReservationStatus', 'accepted'], ...raw.map((v): [string, string] => [spec.name, v])];
+      const ignored = s.kind === 'worker' && spec.taskScopeOnly;
+      const body = json
+        ? JSON.stringify(Object.fromEntries(spec.name === 'ReservationStatus' ? [[spec.name, raw.length === 1 ? raw[0] : raw]] : [...params.slice(0, 1), [spec.name, raw.length === 1 ? raw[0] : raw]]))
+        : new URLSearchParams(spec.name === 'ReservationStatus' ? params.slice(1) : params).toString();
+      // A worker-scoped update ignores the task-only supervise parameters: it then needs If-Match to stay harmless.
+      return { method: 'POST', path: resourcePaths(f, s).item, headers: { ...basicAuth(), 'Content-Type': json ? 'application/json' : FORM['Content-Type'], ...(ignored && { 'If-Match': '"0"' }) }, body, expect: ignored ? [412] : [400] };
+    }),
+  );
+
+  /** Broken, misdeclared or oversized bodies: 400, 415, 413. */
+  const badBody = fc.tuple(fixture(), scope).chain(([f, s]) =>
+    fc.oneof(
+      fc.string({ maxLength: 40 }).filter((t) => { try { const v: unknown = JSON.parse(t); return typeof v !== 'object' || v === null || Array.isArray(v); } catch { return true; } })
+        .filter((t) => t.trim() !== '')
+        .map((text): [Record<string, string>, string, number[]] => [{ 'Content-Type': 'application/json' }, text, [400]]),
+      fc.constant<[Record<string, string>, string, number[]]>([{ 'Content-Type': 'application/json' }, '{"ReservationStatus":{"nested":true}}', [400]]),
+      fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream').map((type): [Record<string, string>, string, number[]] => [{ 'Content-Type': type }, 'ReservationStatus=accepted', [415]]),
+      fc.integer({ min: 64 * 1024 + 1, max: 200 * 1024 }).map((size): [Record<string, string>, string, number[]] => [FORM, `ReservationStatus=accepted&x=${'y'.repeat(size)}`, [413]]),
+    ).map(([headers, body, expect]): FuzzRequest => ({ method: 'POST', path: resourcePaths(f, s).item, headers: { ...basicAuth(), ...headers }, body, expect })),
+  );
+
+  /** A valid accept with a stale or malformed If-Match: 412. */
+  const badIfMatch = fc.tuple(fixture(), scope, fc.oneof(fc.constant('"2"'), fc.constant('W/"7"'), fc.string({ maxLength: 12 }).filter((t) => !/(^|,)\s*(W\/)?"?(1|\*)"?\s*(,|$)/.test(t)).map((t) => t.replace(/[^\x20-\x7e]/g, '') || '"x"'))).map(
+    ([f, s, tag]): FuzzRequest => ({ method: 'POST', path: resourcePaths(f, s).item, headers: { ...basicAuth(), ...FORM, 'If-Match': tag }, body: 'ReservationStatus=accepted', expect: [412] }),
+  );
+
+  /** Assignment callbacks that are unsigned, forged, tampered, for another account, or invalid: 403 or 400. */
+  const badCallback = fc.constantFrom('forged', 'tampered', 'other account', 'other token', 'invalid').chain((defect) =>
+    fc.constantFrom('TaskSid', 'ReservationSid', 'WorkerAttributes', 'TaskAge').map((field): FuzzRequest => {
+      const c = callback(defect === 'other account' ? { AccountSid: sid('AC') } : {});
+      const url = `${stack.url}/assignment-callback`;
+      let params = c.params;
+      let signed = c.params;
+      if (defect === 'tampered') params = { ...c.params, [field]: field === 'TaskAge' ? '999' : `${c.params[field]}x` };
+      if (defect === 'invalid') params = signed = { ...c.params, [field]: field === 'TaskAge' ? '-1' : 'not valid' };
+      const signature = defect === 'forged' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' : twilio.getExpectedTwilioSignature(defect === 'other token' ? 'other' : AUTH_TOKEN, url, signed);
+      return {
+        method: 'POST',
+        path: '/assignment-callback',
+        headers: { ...FORM, 'X-Twilio-Signature': signature },
+        body: new URLSearchParams(params).toString(),
+        expect: defect === 'invalid' ? [400] : [403],
+        taskSid: c.taskSid,
+      };
+    }),
+  );
+
+  /** Junk: any method, path, headers and body. */
+  const junk = fc
+    .record({
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+      segments: fc.array(fc.oneof(fc.constantFrom('v1', 'Workspaces', 'Tasks', 'Workers', 'Reservations', 'assignment-callback'), fc.string({ maxLength: 12 }).map(encodeURIComponent)), { maxLength: 8 }),
+      auth: fc.boolean(),
+      type: fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', ''),
+      body: fc.string({ maxLength: 200 }),
+    })
+    .map(({ method, segments, auth, type, body }): FuzzRequest => ({
+      method,
+      path: `/${segments.join('/')}`,
+      headers: { ...(auth && basicAuth()), ...(type && { 'Content-Type': type }) },
+      ...(method !== 'GET' && { body }),
+      expect: [400, 401, 403, 404, 413, 415],
+    }));
+
+  return fc.oneof(badPath, badAuth, badListQuery, badUpdateParameter, badBody, badIfMatch, badCallback, junk);
+}
+
+async function send(r: FuzzRequest) {
+  const response = await fetch(`${stack.url}${r.path}`, { method: r.method, headers: r.headers, ...(r.body !== undefined && { body: r.body }) });
+  sent++;
+  if (r.taskSid) fuzzedTasks.add(r.taskSid);
+  const text = await response.text();
+  const failure = `${r.method} ${r.path.slice(0, 120)} → ${response.status} ${text.slice(0, 200)}`;
+  expect(response.status, failure).toBeLessThan(500);
+  expect(r.expect, failure).toContain(response.status);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  expect(Object.keys(body).sort(), failure).toEqual(['code', 'message', 'more_info', 'status']);
+  expect(body['status'], failure).toBe(response.status);
+  expect(String(body['code']), failure).toMatch(/^20\d{3}$/);
+}
+
+describe.each(ENGINES)('on $name', (engine) => {
+  let stopEngine: () => Promise<void>;
+  beforeAll(async () => {
+    const running = await engine.start();
+    stopEngine = running.stop;
+    stack = await startStack({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `fuzz${randomBytes(4).toString('hex')}` });
+    seeded = [];
+    fuzzedTasks = new Set();
+    sent = 0;
+    for (let i = 0; i < 3; i++) seeded.push(await assign(stack, {}, { query: 'ReservationTimeout=86400' }));
+  });
+  afterAll(async () => {
+    await stack.close();
+    await stopEngine();
+  });
+
+  it(`answers ${FUZZ_REQUESTS} fuzzed requests with Twilio's error JSON, no 5xx, and no state change`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fuzzRequests(), { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+        await Promise.all(batch.map(send));
+      }),
+      { numRuns: Math.ceil(FUZZ_REQUESTS / BATCH) },
+    );
+    expect(sent).toBeGreaterThanOrEqual(FUZZ_REQUESTS);
+
+    for (const f of seeded) {
+      const response = await fetch(`${stack.url}${resourcePaths(f, { kind: 'task' }).item}`, { headers: basicAuth() });
+      expect(response.headers.get('etag')).toBe('"1"');
+      expect(((await response.json()) as Record<string, unknown>)['reservation_status']).toBe('pending');
+    }
+    for (const taskSid of fuzzedTasks) {
+      const stored = await stack.runtime.store.getTask({ accountSid: ACCOUNT_SID, workspaceSid: seeded[0]!.workspaceSid, taskSid });
+      expect(stored).toBeUndefined();
+    }
+    expect(fuzzedTasks.size).toBeGreaterThan(0);
+    recordFigure('requests fuzzed', sent, `${engine.name}, seed ${process.env['FUZZ_SEED'] ?? 'fixed'}`);
+  }, 600_000);
+});

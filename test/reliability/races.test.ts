@@ -1,0 +1,163 @@
+/**
+ * Races on the real engines, as properties (fast-check, fixed seed; FUZZ_RUNS scales them up):
+ * whatever mix of requests arrives at once, exactly the right number win and the stored state is
+ * the winners'.
+ */
+import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
+import { ReservationStateError } from '#lib/domain/errors.ts';
+import { parsePolicy } from '#lib/domain/rule-policy.ts';
+import { effectiveStatus, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
+import { ensureTable } from '#lib/local/dynamodb-engine.ts';
+import type { ReservationTarget } from '#lib/reservations.ts';
+import { createRuntime, type Runtime } from '#lib/runtime.ts';
+import type { TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
+import { ENGINES } from '../support/engines.ts';
+import { recordFigure } from '../support/figures.ts';
+import { callback, sid } from '../support/fixtures.ts';
+
+/** Property runs per race; FUZZ_RUNS=100000 makes them 200. */
+export const RACE_RUNS = Math.max(10, Math.floor(Number(process.env['FUZZ_RUNS'] ?? 0) / 500));
+
+const noTimers: TimeoutScheduler = { schedule: async () => undefined };
+const policy = parsePolicy({
+  rules: [
+    { match: { task: { decide: 'accept' } }, instruction: { instruction: 'accept' } },
+    { match: { task: { decide: 'reject' } }, instruction: { instruction: 'reject', activity_sid: `WA${'c'.repeat(32)}` } },
+    { match: { task: { decide: 'conference' } }, instruction: { instruction: 'conference', from: '+1555' } },
+  ],
+});
+
+/** Updates that each take a pending reservation out of pending, and the status each leaves. */
+const LEAVING = {
+  accept: [{ ReservationStatus: 'accepted' }, 'accepted'],
+  reject: [{ ReservationStatus: 'rejected' }, 'rejected'],
+  rejectAndMove: [{ ReservationStatus: 'rejected', WorkerActivitySid: `WA${'d'.repeat(32)}` }, 'rejected'],
+  conference: [{ Instruction: 'conference', To: 'client:a' }, 'accepted'],
+  dequeue: [{ Instruction: 'dequeue', DequeueFrom: '+1555', DequeueTo: 'client:a' }, 'accepted'],
+  call: [{ Instruction: 'call', CallFrom: '+1555', CallTo: 'client:a', CallUrl: 'https://example.com/t', CallAccept: 'true' }, 'accepted'],
+  redirect: [{ Instruction: 'redirect', RedirectCallSid: `CA${'e'.repeat(32)}`, RedirectUrl: 'https://example.com/t', RedirectAccept: 'true' }, 'accepted'],
+} as const;
+
+const form = (params: Record<string, string>) => new Map(Object.entries(params).map(([k, v]) => [k, [v]]));
+
+describe.each(ENGINES)('races on $name', (engine) => {
+  let stop: () => Promise<void>;
+  let runtime: Runtime;
+  let races = 0;
+
+  beforeAll(async () => {
+    const running = await engine.start();
+    stop = running.stop;
+    const config = loadConfig({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `race${randomBytes(4).toString('hex')}` }, 'local');
+    await ensureTable(running.endpoint, config.tableName);
+    runtime = createRuntime(config, { scheduler: noTimers, policy });
+  });
+  afterAll(async () => {
+    runtime.close();
+    await stop();
+    expect(races).toBeGreaterThanOrEqual(4 * RACE_RUNS);
+    recordFigure('races run', races, engine.name);
+  });
+
+  /** A task with `count` pending reservations for different workers, canceled after `maxRejections`. */
+  async function taskWith(count: number, maxRejections = 10) {
+    const workspaceSid = sid('WS');
+    const taskSid = sid('WT');
+    const targets: ReservationTarget[] = [];
+    for (let i = 0; i < count; i++) {
+      const reservationSid = sid('WR');
+      await runtime.store.recordReservation(
+        {
+          task: { accountSid: runtime.config.accountSid, workspaceSid, taskSid, workflowSid: sid('WW'), taskQueueSid: sid('WQ'), attributes: '{}', priority: 0, createdAt: Date.now() },
+          reservationSid,
+          workerSid: sid('WK'),
+          workerName: 'w',
+          deadline: Date.now() + 600_000,
+          maxRejections,
+          answer: '{}',
+        },
+        Date.now(),
+      );
+      targets.push({ kind: 'task', scope: { accountSid: runtime.config.accountSid, workspaceSid, taskSid }, reservationSid, resource: 'race' });
+    }
+    return targets;
+  }
+
+  const stored = async (target: ReservationTarget): Promise<TaskRecord> => (await runtime.store.getTask(target.scope as never))!;
+  const outcomes = (results: PromiseSettledResult<unknown>[]) => {
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ReservationStateError);
+    return results.map((r) => r.status === 'fulfilled');
+  };
+
+  it('many conflicting updates on one reservation: exactly one wins and the stored status is its', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...(Object.keys(LEAVING) as (keyof typeof LEAVING)[])), { minLength: 2, maxLength: 16 }), async (actions) => {
+        races++;
+        const [target] = await taskWith(1);
+        const results = await Promise.allSettled(actions.map((a) => runtime.service.update(target!, form(LEAVING[a][0]), undefined)));
+        const won = outcomes(results);
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const winner = actions[won.indexOf(true)]!;
+        const task = await stored(target!);
+        expect(task.reservations[0]).toMatchObject({ status: LEAVING[winner][1], version: 2 });
+        expect(task.rejections).toBe(LEAVING[winner][1] === 'rejected' ? 1 : 0);
+      }),
+      { numRuns: RACE_RUNS },
+    );
+  });
+
+  it('concurrent accepts across one task’s reservations: exactly one accepted, the rest rescinded', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 8 }), async (count) => {
+        races++;
+        const targets = await taskWith(count);
+        const won = outcomes(await Promise.allSettled(targets.map((t) => runtime.service.update(t, form({ ReservationStatus: 'accepted' }), undefined))));
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const task = await stored(targets[0]!);
+        const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status).sort();
+        expect(statuses).toEqual(['accepted', ...Array<string>(count - 1).fill('rescinded')]);
+        expect(task.acceptedReservationSid).toBe(targets[won.indexOf(true)]!.reservationSid);
+      }),
+      { numRuns: RACE_RUNS },
+    );
+  });
+
+  it('concurrent rejections around MAX_REJECTIONS: exactly that many succeed and the task is canceled', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 4 }), async (max, extra) => {
+        races++;
+        const targets = await taskWith(max + extra, max);
+        const won = outcomes(await Promise.allSettled(targets.map((t) => runtime.service.update(t, form({ ReservationStatus: 'rejected' }), undefined))));
+        expect(won.filter(Boolean)).toHaveLength(max);
+        const task = await stored(targets[0]!);
+        expect(task.rejections).toBe(max);
+        expect(taskAssignment(task, Date.now()).status).toBe('canceled');
+        const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status);
+        expect(statuses.filter((s) => s === 'rejected')).toHaveLength(max);
+        expect(statuses.filter((s) => s === 'canceled')).toHaveLength(extra);
+      }),
+      { numRuns: RACE_RUNS },
+    );
+  });
+
+  it('concurrent duplicate callbacks: one record and identical answers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 10 }), fc.constantFrom('none', 'accept', 'reject', 'conference'), async (copies, decide) => {
+        races++;
+        const fixture = callback({ TaskAttributes: JSON.stringify({ decide }) });
+        const a = parseAssignmentCallback(form(fixture.params));
+        const answers = await Promise.all(Array.from({ length: copies }, () => runtime.service.assign(a, 60)));
+        expect(new Set(answers).size).toBe(1);
+        const task = (await runtime.store.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid }))!;
+        expect(task.reservations).toHaveLength(1);
+        expect(task.reservations[0]!.version).toBe(1);
+        expect(task.rejections).toBe(decide === 'reject' ? 1 : 0);
+      }),
+      { numRuns: RACE_RUNS },
+    );
+  });
+});
