@@ -21,10 +21,21 @@ export interface DocumentClientOptions {
   readonly wrapHandler?: (handler: HttpHandler) => HttpHandler;
 }
 
-/** One client per container. */
+/** The document client the store uses: one per container. */
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
-  const handler = new NodeHttpHandler({ connectionTimeout: STORE_CONNECTION_TIMEOUT_MS, requestTimeout: STORE_REQUEST_TIMEOUT_MS });
-  const client = new DynamoDBClient({
+  return DynamoDBDocumentClient.from(createDynamoDbClient(options), { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The low-level client under it, with the same bounds. */
+export function createDynamoDbClient(options: DocumentClientOptions = {}): DynamoDBClient {
+  const handler = new NodeHttpHandler({
+    connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
+    requestTimeout: STORE_REQUEST_TIMEOUT_MS,
+    // Without it the request timeout only logs a warning and the attempt waits on: a stalled
+    // connection would hold the request until the function's own timeout, with no retry.
+    throwOnRequestTimeout: true,
+  });
+  return new DynamoDBClient({
     region: options.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
     maxAttempts: STORE_MAX_ATTEMPTS,
     requestHandler: options.wrapHandler ? options.wrapHandler(handler as HttpHandler) : handler,
@@ -34,5 +45,4 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
   });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -84,6 +84,8 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ code: 20503 });
     expect(elapsed).toBeLessThan(5000);
+    // Each attempt gave up at the request timeout and was retried: the SDK's bound, not the function's.
+    expect(faults.calls.length).toBe(STORE_MAX_ATTEMPTS);
     faults.reset();
     // The fallback URL's repeat of the same callback is recorded once, as if the first had never been sent.
     expect((await postCallback(stack, fixture.params)).status).toBe(200);
