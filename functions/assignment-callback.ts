@@ -7,7 +7,7 @@ import { parseParameter } from '#lib/domain/parameters.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 
-export const assignmentCallback = apiFunction({ auth: 'webhook', armsTimers: true }, async (request, { runtime }) => {
+export const assignmentCallback = apiFunction('assignment-callback', async (request, { runtime }) => {
   const callback = parseAssignmentCallback(request.body);
   runtime.logger.appendKeys({ reservationSid: callback.reservationSid });
   const timeout = request.query.get(RESERVATION_TIMEOUT.name);
@@ -15,4 +15,4 @@ export const assignmentCallback = apiFunction({ auth: 'webhook', armsTimers: tru
   return jsonResponse(200, await runtime.service.assign(callback, seconds));
 });
 
-export const handler = lambdaHandler(assignmentCallback);
+export const handler = await lambdaHandler(assignmentCallback);

@@ -3,9 +3,9 @@ import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { reservationResponse } from '#lib/http/reservation-response.ts';
 import { reservationTarget } from '#lib/http/targets.ts';
 
-export const getReservation = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+export const getReservation = apiFunction('get-reservation', async (request, { runtime, accountSid }) => {
   const target = reservationTarget(request, accountSid);
   return reservationResponse(runtime, await runtime.service.get(target), target.kind);
 });
 
-export const handler = lambdaHandler(getReservation);
+export const handler = await lambdaHandler(getReservation);

@@ -4,9 +4,9 @@ import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 import { resourceOf, taskScope } from '#lib/http/targets.ts';
 
-export const getTask = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+export const getTask = apiFunction('get-task', async (request, { runtime, accountSid }) => {
   const task = await runtime.service.getTask(taskScope(request, accountSid), resourceOf(request));
   return jsonResponse(200, taskJson(task, runtime.clock.now(), runtime.config.publicBaseUrl));
 });
 
-export const handler = lambdaHandler(getTask);
+export const handler = await lambdaHandler(getTask);

@@ -4,9 +4,9 @@ import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 import { resourceOf, workerScope } from '#lib/http/targets.ts';
 
-export const getWorker = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+export const getWorker = apiFunction('get-worker', async (request, { runtime, accountSid }) => {
   const worker = await runtime.service.getWorker(workerScope(request, accountSid), resourceOf(request));
   return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl));
 });
 
-export const handler = lambdaHandler(getWorker);
+export const handler = await lambdaHandler(getWorker);

@@ -2,6 +2,6 @@
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 
-export const health = apiFunction({ auth: 'none' }, async () => jsonResponse(200, { status: 'ok' }));
+export const health = apiFunction('health', async () => jsonResponse(200, { status: 'ok' }));
 
-export const handler = lambdaHandler(health);
+export const handler = await lambdaHandler(health);

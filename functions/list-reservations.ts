@@ -6,7 +6,7 @@ import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 import { isWorkerScoped, resourceOf, taskScope, workerScope } from '#lib/http/targets.ts';
 
-export const listReservations = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+export const listReservations = apiFunction('list-reservations', async (request, { runtime, accountSid }) => {
   const scope = isWorkerScoped(request) ? 'worker' : 'task';
   const query = readListQuery(request.query, scope);
   const page =
@@ -32,4 +32,4 @@ export const listReservations = apiFunction({ auth: 'basic' }, async (request, {
   return jsonResponse(200, body);
 });
 
-export const handler = lambdaHandler(listReservations);
+export const handler = await lambdaHandler(listReservations);

@@ -2,8 +2,8 @@
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 
-export const notFound = apiFunction({ auth: 'none' }, async (request) => {
+export const notFound = apiFunction('not-found', async (request) => {
   throw new NotFoundError(request.path.replace(/^\/v1(?=\/)/, ''));
 });
 
-export const handler = lambdaHandler(notFound);
+export const handler = await lambdaHandler(notFound);

@@ -34,4 +34,4 @@ export const reservationTimeout = {
   },
 };
 
-export const handler = lambdaHandler(reservationTimeout);
+export const handler = await lambdaHandler(reservationTimeout);

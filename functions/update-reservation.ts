@@ -3,10 +3,10 @@ import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { reservationResponse } from '#lib/http/reservation-response.ts';
 import { reservationTarget } from '#lib/http/targets.ts';
 
-export const updateReservation = apiFunction({ auth: 'basic' }, async (request, { runtime, accountSid }) => {
+export const updateReservation = apiFunction('update-reservation', async (request, { runtime, accountSid }) => {
   const target = reservationTarget(request, accountSid);
   const updated = await runtime.service.update(target, request.body, request.headers['if-match']);
   return reservationResponse(runtime, updated, target.kind);
 });
 
-export const handler = lambdaHandler(updateReservation);
+export const handler = await lambdaHandler(updateReservation);

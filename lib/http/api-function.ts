@@ -7,19 +7,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ConfigError, TIMEOUT_SCHEDULE_VARIABLES } from '../config.ts';
-import { lambdaRuntime, type Runtime } from '../runtime.ts';
+import { FUNCTIONS, type ApiFunctionName, type FunctionSpec } from '../functions.ts';
+import type { Runtime } from '../runtime.ts';
 import type { ApiRequest } from './api-request.ts';
 import type { ApiResponse } from './api-response.ts';
 import { accessLog, basicAuth, parseRequest, twilioErrors, webhookSignature, type ApiContext } from './middleware.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResponse>;
-
-export interface ApiFunctionSpec {
-  /** `basic`: REST credentials; `webhook`: X-Twilio-Signature; `none`: public (health). */
-  readonly auth: 'basic' | 'webhook' | 'none';
-  /** It arms reservation timers: a runtime without a scheduler fails at cold start. */
-  readonly armsTimers?: true;
-}
 
 export type ApiImplementation = (request: ApiRequest, context: { readonly runtime: Runtime; readonly accountSid: string }) => Promise<ApiResponse>;
 
@@ -27,7 +21,9 @@ export interface ApiFunction {
   readonly createHandler: (runtime: Runtime) => ApiHandler;
 }
 
-export function apiFunction(spec: ApiFunctionSpec, implementation: ApiImplementation): ApiFunction {
+/** Binds a function of lib/functions.ts (its authentication and timers come from there) to its implementation. */
+export function apiFunction(name: ApiFunctionName, implementation: ApiImplementation): ApiFunction {
+  const spec: FunctionSpec = FUNCTIONS[name];
   return {
     createHandler(runtime) {
       const { logger, clock, credentials, config } = runtime;
@@ -52,13 +48,15 @@ export function apiFunction(spec: ApiFunctionSpec, implementation: ApiImplementa
 }
 
 /**
- * The Lambda entry point of a function. Deployed, the runtime is built at cold start so that a
- * bad configuration fails there, with the variable's name in the log; elsewhere (tests that
- * import a function) only when first called.
+ * The Lambda entry point of a function, awaited at the top of its module. Deployed, the runtime
+ * (the AWS SDK clients, the configuration, the policy) is built during Lambda's init phase, so that
+ * a bad configuration fails there with the variable's name in the log; elsewhere (tests and
+ * benchmarks that import a function) only when first called. The runtime module is imported
+ * dynamically: the bundle evaluates the SDK only when a runtime is built, never on a bare import.
  */
-export function lambdaHandler<H>(fn: { readonly createHandler: (runtime: Runtime) => H }): H {
-  let handler: H | undefined;
-  const build = () => (handler ??= fn.createHandler(lambdaRuntime()));
-  if (process.env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined) build();
-  return ((...args: unknown[]) => (build() as (...a: unknown[]) => unknown)(...args)) as H;
+export async function lambdaHandler<E, R>(fn: { readonly createHandler: (runtime: Runtime) => (event: E, context: Context) => Promise<R> }): Promise<(event: E, context: Context) => Promise<R>> {
+  let handler: Promise<(event: E, context: Context) => Promise<R>> | undefined;
+  const build = () => (handler ??= import('../runtime.ts').then(({ lambdaRuntime }) => fn.createHandler(lambdaRuntime())));
+  if (process.env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined) await build();
+  return async (event, context) => (await build())(event, context);
 }

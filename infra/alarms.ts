@@ -1,0 +1,68 @@
+/**
+ * What an operator must hear about: the assignment callback failing or nearing Twilio's 5-second
+ * deadline (TaskRouter then falls back or cancels), the API answering 5xx, and reservation timers
+ * that could not be delivered. Optionally mailed through an SNS topic.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, type IAlarmAction, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface ReservationAlarmsProps {
+  readonly callback: IFunction;
+  readonly stage: HttpStage;
+  readonly deadLetterQueue: IQueue;
+  readonly email: string | undefined;
+}
+
+const PERIOD = Duration.minutes(5);
+
+export class ReservationAlarms extends Construct {
+  constructor(scope: Construct, id: string, props: ReservationAlarmsProps) {
+    super(scope, id);
+    const action = props.email === undefined ? undefined : this.emailAction(props.email);
+    const alarm = (name: string, description: string, metric: Metric, threshold: number, comparison: ComparisonOperator) => {
+      const created = new Alarm(this, name, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: comparison,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (action) created.addAlarmAction(action);
+    };
+    const atLeast = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+    alarm('CallbackErrors', 'The assignment callback function failed (TaskRouter gets no instruction)', props.callback.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    alarm(
+      'CallbackDuration',
+      "The assignment callback's p99 duration is above 1 s (Twilio waits 5 s at most)",
+      props.callback.metricDuration({ period: PERIOD, statistic: 'p99' }),
+      1_000,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+    alarm('ApiServerErrors', 'The API answered 5xx', props.stage.metricServerError({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    alarm(
+      'UndeliveredTimers',
+      'Reservation timers could not be delivered and wait in the dead-letter queue (their reservations still time out on read)',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      1,
+      atLeast,
+    );
+  }
+
+  private emailAction(email: string): IAlarmAction {
+    const topic = new Topic(this, 'Topic', { displayName: 'TaskRouter reservations alarms', enforceSSL: true });
+    topic.addSubscription(new EmailSubscription(email));
+    Validations.of(topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason: 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key for alarm names and metric values (no customer data) is not worth its cost.',
+    });
+    return new SnsAction(topic);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * One function of lib/functions.ts, with the defaults every function shares: Node.js 22 on arm64,
+ * the bundle of infra/bundling.ts built by the local esbuild at synth (no Docker), its own log
+ * group, and its own role (no managed policy: a function may write its log group and do what the
+ * stack grants it, nothing else).
+ */
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssetHashType, DockerImage, Duration, type ILocalBundling, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
+import { HANDLER, esbuildOptions } from './bundling.ts';
+import { PROJECT_ROOT } from './settings.ts';
+
+export interface ServiceFunctionProps {
+  readonly name: FunctionName;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Files copied into the bundle: name in the bundle (under /var/task) → path on this machine. */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
+}
+
+/**
+ * CPU scales with memory: at 1024 MB a cold start (evaluating the bundled SDK) and the callback's
+ * store calls stay well inside Twilio's 5-second deadline, for about the same cost per request
+ * (the same work finishes sooner).
+ */
+const MEMORY_MB = 1024;
+
+/**
+ * Bundles a function exactly as the benchmark does, with the local esbuild. Its fields are data on
+ * purpose: CDK caches staged assets by their options serialized, where tryBundle does not show.
+ */
+class LocalEsbuild implements ILocalBundling {
+  constructor(
+    readonly entry: string,
+    readonly files: Readonly<Record<string, string>>,
+  ) {}
+
+  tryBundle(outputDir: string): boolean {
+    buildSync(esbuildOptions(this.entry, outputDir));
+    for (const [file, source] of Object.entries(this.files)) copyFileSync(source, join(outputDir, file));
+    return true;
+  }
+}
+
+export function functionCode(name: FunctionName, bundledFiles: Readonly<Record<string, string>> = {}): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    // The hash of the bundle: a change anywhere it reaches (lib/, the policy file) is a new asset.
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: the local bundling succeeds or throws.
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+      local: new LocalEsbuild(join(PROJECT_ROOT, 'functions', `${name}.ts`), bundledFiles),
+    },
+  });
+}
+
+export class ServiceFunction extends LambdaFunction {
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const spec = FUNCTIONS[props.name];
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function`,
+    });
+    super(scope, id, {
+      description: spec.description,
+      code: functionCode(props.name, props.bundledFiles),
+      handler: HANDLER,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: MEMORY_MB,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      role,
+      logGroup,
+      environment: {
+        // The bundles carry source maps: stack traces point into lib/, not minified code.
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+    });
+    logGroup.grantWrite(role);
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is pinned on purpose: the bundles target node22 (infra/bundling.ts) and the tests and benchmarks run on it; a runtime upgrade is a reviewed change, not a drift.',
+    });
+  }
+}

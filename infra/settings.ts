@@ -1,0 +1,122 @@
+/**
+ * The deployment's knobs, read from CDK context (`cdk.json` or `-c key=value`) and checked before
+ * anything is built: a bad value stops `cdk synth` with a message naming the key. The service
+ * settings of SPEC §3 go through the functions' own configuration loader, so synth refuses exactly
+ * what a cold start would.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { ConfigError, loadConfig } from '#lib/config.ts';
+import { loadAssignmentPolicy } from '#lib/policy-file.ts';
+
+export const PROJECT_ROOT = join(import.meta.dirname, '..');
+export const DEFAULT_ASSIGNMENT_POLICY = join(PROJECT_ROOT, 'policies', 'default.json');
+export const DEFAULT_STACK_NAME = 'TaskRouterReservations';
+
+/** Context keys of the service settings and the variable each becomes; unset keeps the service's default. */
+export const SERVICE_CONTEXT = {
+  reservationTimeoutSeconds: 'RESERVATION_TIMEOUT_SECONDS',
+  maxRejections: 'MAX_REJECTIONS',
+  retentionDays: 'RETENTION_DAYS',
+  timeoutActivitySid: 'TIMEOUT_ACTIVITY_SID',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+} as const;
+
+export interface Settings {
+  readonly stackName: string;
+  /** Of what holds data: the table, the auth-token secret, the log groups. */
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: RetentionDays;
+  /** Absolute path of the policy file bundled into the assignment callback, validated. */
+  readonly assignmentPolicyPath: string;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** A custom domain in front of the API; unset: the API's own endpoint. */
+  readonly publicBaseUrl: string | undefined;
+  /** Where alarm notifications go; unset: alarms without actions. */
+  readonly alarmEmail: string | undefined;
+  /** The SPEC §3 variables set by context, for every function. */
+  readonly serviceEnvironment: Readonly<Record<string, string>>;
+}
+
+export class ContextError extends Error {
+  constructor(key: string, raw: unknown, detail: string) {
+    super(`Invalid CDK context value ${key}=${JSON.stringify(raw)}: ${detail}`);
+  }
+}
+
+const RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+
+export function readSettings(node: Node): Settings {
+  const raw = (key: string): unknown => node.tryGetContext(key);
+  const text = (key: string): string | undefined => {
+    const value = raw(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') throw new ContextError(key, value, 'must be a string or a number');
+    return String(value).trim();
+  };
+  // `-c key=value` gives strings, cdk.json gives JSON numbers: both are read from text.
+  const number = (key: string, fallback: number, check: (n: number) => boolean, expected: string): number => {
+    const value = text(key);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !check(n)) throw new ContextError(key, raw(key), `must be ${expected}`);
+    return n;
+  };
+
+  const stackName = text('stackName') ?? DEFAULT_STACK_NAME;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+    throw new ContextError('stackName', stackName, 'must be a CloudFormation stack name (a letter, then letters, digits and hyphens, at most 128)');
+  }
+
+  const removal = text('removalPolicy') ?? 'retain';
+  if (removal !== 'retain' && removal !== 'destroy') throw new ContextError('removalPolicy', removal, 'must be "retain" or "destroy"');
+
+  const logRetention = number('logRetentionDays', RetentionDays.ONE_MONTH, (n) => RETENTION_DAYS.includes(n), `one of CloudWatch Logs' retention periods (${RETENTION_DAYS.join(', ')})`);
+
+  const policy = text('assignmentPolicy');
+  const assignmentPolicyPath = policy === undefined ? DEFAULT_ASSIGNMENT_POLICY : isAbsolute(policy) ? policy : resolve(policy);
+  try {
+    loadAssignmentPolicy(assignmentPolicyPath);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ContextError('assignmentPolicy', policy ?? assignmentPolicyPath, error.message);
+    throw error;
+  }
+
+  const throttle = {
+    rateLimit: number('throttleRate', 100, (n) => n > 0 && n <= 10_000, 'requests per second above 0, at most 10000'),
+    burstLimit: number('throttleBurst', 200, (n) => Number.isInteger(n) && n >= 1 && n <= 5_000, 'a whole number of requests from 1 to 5000'),
+  };
+
+  const alarmEmail = text('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) throw new ContextError('alarmEmail', alarmEmail, 'must be an email address');
+
+  const serviceEnvironment: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(SERVICE_CONTEXT)) {
+    const value = text(key);
+    if (value !== undefined) serviceEnvironment[variable] = value;
+  }
+  try {
+    loadConfig(serviceEnvironment, 'local');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const key = Object.entries(SERVICE_CONTEXT).find(([, variable]) => variable === error.variable)?.[0] ?? error.variable;
+    throw new ContextError(key, raw(key), error.message);
+  }
+  const { PUBLIC_BASE_URL: publicBaseUrl, ...lifecycle } = serviceEnvironment;
+  if (publicBaseUrl !== undefined && !publicBaseUrl.startsWith('https://')) {
+    throw new ContextError('publicBaseUrl', publicBaseUrl, 'must be an https URL (TaskRouter and clients reach the API over TLS)');
+  }
+
+  return {
+    stackName,
+    removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    logRetention,
+    assignmentPolicyPath,
+    throttle,
+    publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
+    alarmEmail,
+    serviceEnvironment: lifecycle,
+  };
+}

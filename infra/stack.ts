@@ -1,0 +1,123 @@
+/**
+ * The deployed service: the functions of lib/functions.ts behind the HTTP API, the table, the
+ * reservation timers, the auth-token secret and the alarms, each function granted what it uses.
+ */
+import { type App, CfnOutput, CfnParameter, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/functions.ts';
+import { ROUTES } from '#lib/http/routes.ts';
+import { ReservationAlarms } from './alarms.ts';
+import { ReservationApi } from './api.ts';
+import { ServiceFunction } from './function.ts';
+import { readSettings, type Settings } from './settings.ts';
+import { ReservationTable, bindTable } from './table.ts';
+import { ReservationTimers } from './timers.ts';
+
+/** Where the assignment callback finds its policy, copied into its bundle at synth. */
+export const BUNDLED_POLICY_FILE = 'policy.json';
+
+export interface ReservationsStackProps extends StackProps {
+  readonly settings: Settings;
+}
+
+/** The construct id of a function: its name in PascalCase (`assignment-callback` → `AssignmentCallback`). */
+export const functionId = (name: FunctionName) => name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
+
+const armsTimers = (name: FunctionName) => (FUNCTIONS[name] as FunctionSpec).armsTimers === true;
+
+export class ReservationsStack extends Stack {
+  readonly functions: Readonly<Record<FunctionName, ServiceFunction>>;
+  readonly table: ReservationTable;
+  readonly api: ReservationApi;
+  readonly timers: ReservationTimers;
+  readonly authToken: Secret;
+  /** What TaskRouter and clients see: PUBLIC_BASE_URL. */
+  readonly publicBaseUrl: string;
+
+  constructor(scope: Construct, id: string, props: ReservationsStackProps) {
+    super(scope, id, { description: 'Twilio TaskRouter reservation lifecycle (taskrouter-reservations)', ...props });
+    const { settings } = props;
+
+    // A parameter rather than context: `cdk synth` needs no account, `cdk deploy` must be given one.
+    const accountSid = new CfnParameter(this, 'TwilioAccountSid', {
+      type: 'String',
+      description: 'The Twilio Account SID whose callbacks and REST credentials this deployment accepts',
+      allowedPattern: '^AC[0-9a-fA-F]{32}$',
+      constraintDescription: 'must be an Account SID: AC followed by 32 hexadecimal digits',
+    });
+
+    this.authToken = new Secret(this, 'AuthToken', {
+      description:
+        'Twilio auth token (plain text), or JSON {"authToken", "accounts", "apiKeys"}. Created with a random placeholder: set it with `aws secretsmanager put-secret-value`.',
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      removalPolicy: settings.removalPolicy,
+    });
+    Validations.of(this.authToken).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The secret holds the Twilio auth token, which Twilio issues and rotates (console or API); the owner then puts the new value here. There is nothing for a rotation Lambda to generate.',
+    });
+
+    this.table = new ReservationTable(this, 'Table', { removalPolicy: settings.removalPolicy });
+
+    const environment = {
+      ...settings.serviceEnvironment,
+      TWILIO_ACCOUNT_SID: accountSid.valueAsString,
+      TWILIO_AUTH_TOKEN_SECRET_ARN: this.authToken.secretArn,
+    };
+    const functions = {} as Record<FunctionName, ServiceFunction>;
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const fn = new ServiceFunction(this, functionId(name), {
+        name,
+        logRetention: settings.logRetention,
+        removalPolicy: settings.removalPolicy,
+        environment: name === 'assignment-callback' ? { ...environment, ASSIGNMENT_POLICY: `/var/task/${BUNDLED_POLICY_FILE}` } : environment,
+        ...(name === 'assignment-callback' && { bundledFiles: { [BUNDLED_POLICY_FILE]: settings.assignmentPolicyPath } }),
+      });
+      bindTable(fn, this.table, FUNCTIONS[name].table);
+      // Basic auth and webhook signatures need the token; the public functions and the timer do not.
+      if (FUNCTIONS[name].auth !== 'none') {
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.authToken.secretArn] }));
+      }
+      functions[name] = fn;
+    }
+    this.functions = functions;
+
+    this.timers = new ReservationTimers(this, 'Timers', { target: functions['reservation-timeout'] });
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      if (armsTimers(name)) this.timers.bindArmer(functions[name]);
+    }
+
+    this.api = new ReservationApi(this, 'Api', {
+      functions,
+      throttle: settings.throttle,
+      logRetention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+    this.publicBaseUrl = settings.publicBaseUrl ?? this.api.endpoint;
+    for (const fn of Object.values(functions)) fn.addEnvironment('PUBLIC_BASE_URL', this.publicBaseUrl);
+
+    new ReservationAlarms(this, 'Alarms', {
+      callback: functions['assignment-callback'],
+      stage: this.api.stage,
+      deadLetterQueue: this.timers.deadLetterQueue,
+      email: settings.alarmEmail,
+    });
+
+    const callbackPath = ROUTES.find((r) => r.fn === 'assignment-callback')!.path;
+    new CfnOutput(this, 'WebhookUrl', { value: `${this.publicBaseUrl}${callbackPath}`, description: "A TaskRouter Workflow's AssignmentCallbackUrl" });
+    new CfnOutput(this, 'ApiBaseUrl', { value: this.publicBaseUrl, description: 'Base URL of the Reservation REST API (PUBLIC_BASE_URL)' });
+    new CfnOutput(this, 'AuthTokenSecretArn', { value: this.authToken.secretArn, description: 'Put the Twilio auth token here (aws secretsmanager put-secret-value)' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+  }
+}
+
+/** The app: the stack named by context, checked by cdk-nag's AWS Solutions rules at synth. */
+export function defineApp(app: App): ReservationsStack {
+  const settings = readSettings(app.node);
+  const stack = new ReservationsStack(app, settings.stackName, { settings });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return stack;
+}

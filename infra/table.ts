@@ -1,0 +1,53 @@
+/**
+ * The single table of lib/store/table.ts, and what each function may do to it. The actions are
+ * the store's own calls (lib/store), no more: no Scan, no DeleteItem, no batch writes.
+ */
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { FunctionSpec } from '#lib/functions.ts';
+import { TABLE } from '#lib/store/table.ts';
+
+export type TableAccess = FunctionSpec['table'];
+
+/** DynamoDB actions per access level; a test checks them against the commands lib/store sends. */
+export const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  write: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  none: [],
+} as const satisfies Record<TableAccess, readonly string[]>;
+
+export class ReservationTable extends Table {
+  constructor(scope: Construct, id: string, props: { readonly removalPolicy: RemovalPolicy }) {
+    super(scope, id, {
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      removalPolicy: props.removalPolicy,
+    });
+    this.addLocalSecondaryIndex({
+      indexName: TABLE.workerIndex.name,
+      sortKey: { name: TABLE.workerIndex.sortKey, type: AttributeType.STRING },
+    });
+  }
+}
+
+/**
+ * Sets TABLE_NAME and grants the access in one call. Every function gets the name, even one that
+ * never touches the table: the deployed configuration (lib/config.ts) requires it at cold start.
+ */
+export function bindTable(fn: LambdaFunction, table: Table, access: TableAccess): void {
+  fn.addEnvironment('TABLE_NAME', table.tableName);
+  if (access === 'none') return;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: [...TABLE_ACTIONS[access]],
+      resources: [table.tableArn, `${table.tableArn}/index/${TABLE.workerIndex.name}`],
+    }),
+  );
+}

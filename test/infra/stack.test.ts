@@ -1,0 +1,402 @@
+/**
+ * The CDK stack, synthesized in memory without bundling (`aws:cdk:bundling-stacks: []`): what it
+ * deploys, what each function may do, and that cdk-nag's AWS Solutions rules pass.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/functions.ts';
+import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
+import { TABLE } from '#lib/store/table.ts';
+import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
+import { defineApp, type ReservationsStack } from '../../infra/stack.ts';
+import { TABLE_ACTIONS } from '../../infra/table.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+const scratch = mkdtempSync(join(tmpdir(), 'infra-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let apps = 0;
+function newApp(context: Record<string, unknown> = {}): App {
+  return new App({ outdir: join(scratch, `app-${apps++}`), context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
+}
+
+function synth(context: Record<string, unknown> = {}) {
+  const app = newApp(context);
+  const stack = defineApp(app);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Json = Record<string, unknown>;
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Json;
+}
+
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const logicalId = (stack: ReservationsStack, construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+function resources(template: Template, type: string): Record<string, Json> {
+  return template.findResources(type) as Record<string, Json>;
+}
+
+/** Every statement of the role's policies (attached AWS::IAM::Policy and inline). */
+function statementsOfRole(template: Template, roleId: string): Statement[] {
+  const attached = Object.values(resources(template, 'AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify((p['Properties'] as Json)['Roles']).includes(`"${roleId}"`))
+    .flatMap((p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement);
+  const role = resources(template, 'AWS::IAM::Role')[roleId]!;
+  const inline = (((role['Properties'] as Json)['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  return [...attached, ...inline];
+}
+
+function actionsOf(template: Template, stack: ReservationsStack, name: FunctionName): string[] {
+  return statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).flatMap((s) => list(s.Action));
+}
+
+function environmentOf(template: Template, stack: ReservationsStack, name: FunctionName): Record<string, unknown> {
+  const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions[name])]!;
+  return ((fn['Properties'] as Json)['Environment'] as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** The default configuration, shared; a failure here (a cdk-nag finding, say) still cleans up. */
+const defaults = (() => {
+  try {
+    return synth();
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
+})();
+
+describe('the functions', () => {
+  const { template, stack } = defaults;
+
+  it('are one Lambda function per entry of lib/functions.ts, Node.js 22 on arm64, with its timeout, a log group and the handler of the bundle', () => {
+    const functions = Object.values(resources(template, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(NAMES.length);
+    for (const fn of functions) {
+      expect(fn['Properties']).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024 });
+    }
+    for (const name of NAMES) {
+      const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions[name])]!;
+      expect(fn['Properties']).toMatchObject({
+        Timeout: FUNCTIONS[name].timeoutSeconds,
+        Description: FUNCTIONS[name].description,
+        LoggingConfig: { LogGroup: { Ref: logicalId(stack, stack.functions[name].logGroup) } },
+      });
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', NAMES.length + 1); // and the API's access logs
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('each get an environment the deployed configuration (lib/config.ts, lambda mode) accepts', () => {
+    // What CloudFormation resolves at deploy time, stood in for by plausible values.
+    const stand = (key: string, value: unknown) =>
+      typeof value === 'string' ? value : ({ PUBLIC_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` }[key] ?? `resolved-${key}`);
+    for (const name of NAMES) {
+      const variables = environmentOf(template, stack, name);
+      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, stand(k, v)]));
+      const config = loadConfig(env, 'lambda');
+      expect(config.timeoutSchedule !== undefined, name).toBe((FUNCTIONS[name] as FunctionSpec).armsTimers === true);
+      expect(config.assignmentPolicyPath, name).toBe(name === 'assignment-callback' ? '/var/task/policy.json' : undefined);
+    }
+  });
+
+  it('find the token only in the secret: its ARN in the environment, never the token itself', () => {
+    const secretId = logicalId(stack, stack.authToken);
+    const secret = resources(template, 'AWS::SecretsManager::Secret')[secretId]!;
+    expect(secret['Properties']).toMatchObject({ GenerateSecretString: { PasswordLength: 32 } });
+    expect((secret['Properties'] as Json)['SecretString']).toBeUndefined();
+    for (const name of NAMES) {
+      const env = environmentOf(template, stack, name);
+      expect(env['TWILIO_AUTH_TOKEN_SECRET_ARN'], name).toEqual({ Ref: secretId });
+      expect(Object.keys(env).filter((k) => ['TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNTS', 'TWILIO_API_KEYS'].includes(k)), name).toEqual([]);
+      expect(env['TWILIO_ACCOUNT_SID'], name).toEqual({ Ref: 'TwilioAccountSid' });
+    }
+    template.hasParameter('TwilioAccountSid', { Type: 'String', AllowedPattern: '^AC[0-9a-fA-F]{32}$' });
+  });
+});
+
+describe('the HTTP API', () => {
+  const { template, stack } = defaults;
+  const routes = Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r['Properties'] as { RouteKey: string; Target: unknown; AuthorizationType?: string });
+  const integrations = resources(template, 'AWS::ApiGatewayV2::Integration');
+
+  /** The function a route key leads to. */
+  function functionOf(routeKey: string): string | undefined {
+    const route = routes.find((r) => r.RouteKey === routeKey);
+    const integrationId = JSON.stringify(route?.Target).match(/"Ref":"([^"]+)"/)?.[1];
+    const uri = (integrations[integrationId ?? '']?.['Properties'] as Json | undefined)?.['IntegrationUri'] as { 'Fn::GetAtt': [string, string] } | undefined;
+    return uri?.['Fn::GetAtt'][0];
+  }
+
+  it('has one route per entry of lib/http/routes.ts and `$default`, each to its function with payload format 2.0', () => {
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    for (const route of ROUTES) expect(functionOf(`${route.method} ${route.path}`), route.path).toBe(logicalId(stack, stack.functions[route.fn]));
+    expect(functionOf('$default')).toBe(logicalId(stack, stack.functions[DEFAULT_ROUTE]));
+    template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  it('serves the `$default` stage only (no stage prefix), auto-deployed and throttled', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+    const throttled = synth({ throttleRate: '5', throttleBurst: 10 }).template;
+    throttled.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+  });
+
+  it('logs each request as JSON without the caller, the path, the query string or the body', () => {
+    const stage = Object.values(resources(template, 'AWS::ApiGatewayV2::Stage'))[0]!['Properties'] as { AccessLogSettings: { Format: string; DestinationArn: unknown } };
+    const format = JSON.parse(stage.AccessLogSettings.Format) as Record<string, string>;
+    expect(format).toEqual(ACCESS_LOG_FIELDS);
+    expect(Object.values(format).join(' ')).not.toMatch(/sourceIp|identity|path|querystring|body|userAgent|authorizer/i);
+  });
+
+  it('gives the webhook and base URLs as outputs: the API endpoint, or publicBaseUrl when set', () => {
+    const endpoint = { 'Fn::GetAtt': [logicalId(stack, stack.api.httpApi), 'ApiEndpoint'] };
+    template.hasOutput('ApiBaseUrl', { Value: endpoint });
+    template.hasOutput('WebhookUrl', { Value: { 'Fn::Join': ['', [endpoint, '/assignment-callback']] } });
+    template.hasOutput('AuthTokenSecretArn', { Value: { Ref: logicalId(stack, stack.authToken) } });
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack, stack.table) } });
+    for (const name of NAMES) expect(environmentOf(template, stack, name)['PUBLIC_BASE_URL']).toEqual(endpoint);
+
+    const custom = synth({ publicBaseUrl: 'https://taskrouter.example.com/' });
+    custom.template.hasOutput('WebhookUrl', { Value: 'https://taskrouter.example.com/assignment-callback' });
+    custom.template.hasOutput('ApiBaseUrl', { Value: 'https://taskrouter.example.com' });
+    expect(environmentOf(custom.template, custom.stack, 'get-task')['PUBLIC_BASE_URL']).toBe('https://taskrouter.example.com');
+  });
+});
+
+describe('the table', () => {
+  it('is lib/store/table.ts: pk/sk strings, the worker LSI, on demand, PITR, encrypted, TTL, retained by default', () => {
+    const { template } = defaults;
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+          { AttributeName: TABLE.workerIndex.sortKey, AttributeType: 'S' },
+        ]),
+        LocalSecondaryIndexes: [
+          {
+            IndexName: TABLE.workerIndex.name,
+            KeySchema: [
+              { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.workerIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      },
+    });
+  });
+
+  it('is deleted with the stack when removalPolicy is destroy', () => {
+    const { template } = synth({ removalPolicy: 'destroy' });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('reservation timers', () => {
+  const { template, stack } = defaults;
+  const timeoutFunction = { 'Fn::GetAtt': [logicalId(stack, stack.functions['reservation-timeout']), 'Arn'] };
+  const schedulerRoleId = logicalId(stack, stack.timers.schedulerRole);
+  const queueId = logicalId(stack, stack.timers.deadLetterQueue);
+
+  it('have a schedule group and an encrypted, TLS-only dead-letter queue', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: stack.timers.group.scheduleGroupName });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it("fire with a role only Scheduler of this account assumes, that may invoke the timeout function and write to the queue, nothing else", () => {
+    const role = resources(template, 'AWS::IAM::Role')[schedulerRoleId]!;
+    expect((role['Properties'] as Json)['AssumeRolePolicyDocument']).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+      ],
+    });
+    const statements = statementsOfRole(template, schedulerRoleId);
+    expect(statements.map((s) => [list(s.Action), s.Resource])).toEqual([
+      [['lambda:InvokeFunction'], timeoutFunction],
+      [['sqs:SendMessage'], { 'Fn::GetAtt': [queueId, 'Arn'] }],
+    ]);
+  });
+
+  it('are armed by the assignment callback alone: CreateSchedule in the group, PassRole of the scheduler role to Scheduler', () => {
+    for (const name of NAMES) {
+      const statements = statementsOfRole(template, logicalId(stack, stack.functions[name].role!));
+      const scheduling = statements.filter((s) => list(s.Action).some((a) => a.startsWith('scheduler:') || a === 'iam:PassRole' || a.startsWith('lambda:')));
+      if (name !== 'assignment-callback') {
+        expect(scheduling, name).toEqual([]);
+        continue;
+      }
+      expect(scheduling.map((s) => list(s.Action))).toEqual([['scheduler:CreateSchedule'], ['iam:PassRole']]);
+      expect(scheduling[1]).toMatchObject({
+        Resource: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
+      const arn = JSON.stringify(scheduling[0]!.Resource);
+      expect(arn).toContain(`:schedule/${stack.timers.group.scheduleGroupName}/*`);
+      const env = environmentOf(template, stack, name);
+      expect(env).toMatchObject({
+        TIMEOUT_SCHEDULE_GROUP: stack.timers.group.scheduleGroupName,
+        TIMEOUT_FUNCTION_ARN: timeoutFunction,
+        TIMEOUT_SCHEDULE_ROLE_ARN: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
+        TIMEOUT_DEAD_LETTER_QUEUE_ARN: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      });
+    }
+  });
+});
+
+describe('least privilege', () => {
+  const { template, stack } = defaults;
+  const allStatements = () => [
+    ...Object.values(resources(template, 'AWS::IAM::Policy')).flatMap((p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement),
+    ...Object.keys(resources(template, 'AWS::IAM::Role')).flatMap((id) => statementsOfRole(template, id)),
+  ];
+
+  it('no statement allows a wildcard action, or any action on every resource', () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(NAMES.length);
+    for (const s of statements) {
+      expect(list(s.Action).filter((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s)).toEqual([]);
+      expect(list(s.Resource), JSON.stringify(s)).not.toContain('*');
+    }
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) expect((role['Properties'] as Json)['ManagedPolicyArns']).toBeUndefined();
+  });
+
+  it('each function reaches the table as lib/functions.ts says and the secret only if it authenticates', () => {
+    const writes = TABLE_ACTIONS.write.filter((a) => !(TABLE_ACTIONS.read as readonly string[]).includes(a));
+    for (const name of NAMES) {
+      const actions = actionsOf(template, stack, name);
+      const table = actions.filter((a) => a.startsWith('dynamodb:')).sort();
+      expect(table, name).toEqual([...TABLE_ACTIONS[FUNCTIONS[name].table]].sort());
+      if (FUNCTIONS[name].table === 'read') expect(actions.filter((a) => writes.includes(a as never)), name).toEqual([]);
+      expect(actions.includes('secretsmanager:GetSecretValue'), name).toBe(FUNCTIONS[name].auth !== 'none');
+    }
+    for (const name of ['health', 'not-found'] as const) {
+      expect(actionsOf(template, stack, name).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    }
+  });
+
+  it('the table grants cover every DynamoDB command lib/store sends', () => {
+    const ACTION_OF: Record<string, string> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem', Query: 'Query', Scan: 'Scan', TransactGet: 'TransactGetItems', TransactWrite: 'TransactWriteItems' };
+    const store = join(ROOT, 'lib', 'store');
+    const source = readdirSync(store, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(store, f), 'utf8'))
+      .join('\n');
+    const commands = [...new Set([...source.matchAll(/new (\w+?)(?:Item)?Command\(/g)].map((m) => m[1]!))];
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      expect(ACTION_OF[command], `${command}Command`).toBeDefined();
+      expect(TABLE_ACTIONS.write, `${command}Command`).toContain(`dynamodb:${ACTION_OF[command]}`);
+    }
+  });
+});
+
+describe('alarms', () => {
+  it('watch callback errors and p99 duration, API 5xx and undelivered timers', () => {
+    const { template, stack } = defaults;
+    const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['assignment-callback']) } };
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [callback], Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [callback], ExtendedStatistic: 'p99', Threshold: 1000, ComparisonOperator: 'GreaterThanThreshold' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: Match.arrayWith([{ Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } }, { Name: 'Stage', Value: '$default' }]),
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it('mail alarmEmail through a TLS-only topic when it is set', () => {
+    const { template } = synth({ alarmEmail: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const topic = Object.keys(resources(template, 'AWS::SNS::Topic'));
+    expect(topic).toHaveLength(1);
+    for (const alarm of Object.values(resources(template, 'AWS::CloudWatch::Alarm'))) expect((alarm['Properties'] as Json)['AlarmActions']).toEqual([{ Ref: topic[0] }]);
+  });
+});
+
+describe('cdk-nag (AWS Solutions)', () => {
+  it('reports nothing unacknowledged, with and without the alarm topic', () => {
+    for (const { app } of [defaults, synth({ alarmEmail: 'ops@example.com', removalPolicy: 'destroy' })]) {
+      const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
+      expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    }
+  });
+});
+
+describe('context', () => {
+  it('bundles the assignment policy it names, validated at synth with the message naming the file', () => {
+    const bad = join(scratch, 'bad-policy.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ name: 'broken', instruction: { instruction: 'teleport' } }] }));
+    expect(() => defineApp(newApp({ assignmentPolicy: bad }))).toThrow(/assignmentPolicy.*bad-policy\.json/s);
+    expect(() => defineApp(newApp({ assignmentPolicy: join(scratch, 'missing.json') }))).toThrow(/missing\.json.*cannot be read/s);
+    expect(() => defineApp(newApp({ assignmentPolicy: join(ROOT, 'policies', 'vip-call.json') }))).not.toThrow();
+  });
+
+  it.each([
+    ['stackName', '1-not-a-stack'],
+    ['removalPolicy', 'keep'],
+    ['logRetentionDays', '8'],
+    ['throttleRate', 'fast'],
+    ['throttleBurst', '0'],
+    ['reservationTimeoutSeconds', '0'],
+    ['maxRejections', '1.5'],
+    ['retentionDays', 'forever'],
+    ['timeoutActivitySid', 'WAnot-a-sid'],
+    ['publicBaseUrl', 'http://taskrouter.example.com'],
+    ['alarmEmail', 'ops'],
+  ])('refuses %s=%s with a message naming the key', (key, value) => {
+    expect(() => defineApp(newApp({ [key]: value }))).toThrow(new RegExp(`Invalid CDK context value ${key}=`));
+  });
+
+  it('passes the service settings to every function and names the stack', () => {
+    const activity = `WA${'b'.repeat(32)}`;
+    const { stack, template } = synth({ stackName: 'TrStaging', reservationTimeoutSeconds: 30, maxRejections: '3', retentionDays: 14, timeoutActivitySid: activity, logRetentionDays: 7 });
+    expect(stack.stackName).toBe('TrStaging');
+    for (const name of NAMES) {
+      expect(environmentOf(template, stack, name), name).toMatchObject({ RESERVATION_TIMEOUT_SECONDS: '30', MAX_REJECTIONS: '3', RETENTION_DAYS: '14', TIMEOUT_ACTIVITY_SID: activity });
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    expect(environmentOf(defaults.template, defaults.stack, 'get-task')['RESERVATION_TIMEOUT_SECONDS']).toBeUndefined();
+  });
+});
