@@ -1,0 +1,201 @@
+/**
+ * `npm run bench`: every figure of SPEC §10, each measured against its floor in the same run, in
+ * alternating rounds after a warm-up; a table on stdout and bench/results.json.
+ *
+ *   npm run bench                      the full run (a few minutes)
+ *   npm run bench -- --quick           tiny counts: checks the harness, not the figures
+ *   npm run bench -- --only=cold,http  some figures (in-process, store-calls, http, cold)
+ *   npm run bench -- --out=file.json   where the results go (default bench/results.json)
+ */
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureColdStart, type ColdStartResult } from './cold-start.ts';
+import { measureHttp, type HttpResult } from './http.ts';
+import type { InProcessOptions, InProcessResult } from './in-process.ts';
+import type { Ratio } from './stats.ts';
+import type { CallCount } from './store-calls.ts';
+
+const FIGURES = ['in-process', 'store-calls', 'http', 'cold'] as const;
+type Figure = (typeof FIGURES)[number];
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly only: readonly Figure[];
+}
+
+export interface Row {
+  readonly figure: string;
+  readonly measured: string;
+  readonly target: string;
+  readonly pass: boolean;
+  /** The ratio, where the figure is one. */
+  readonly ratio?: Ratio;
+  /** Absolute values behind it, for the reader (they drift with the machine; the ratio should not). */
+  readonly detail?: string;
+}
+
+export interface BenchResults {
+  readonly date: string;
+  readonly machine: { readonly node: string; readonly platform: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number };
+  readonly options: BenchOptions;
+  readonly rows: readonly Row[];
+  readonly pass: boolean;
+}
+
+/** Store-call budgets of SPEC §10, per operation measured in bench/in-process.ts. */
+const BUDGETS: Record<string, { readonly text: string; readonly within: (c: CallCount & { schedules: number }) => boolean }> = {
+  callback: { text: '<= 2 writes (+1 schedule)', within: (c) => c.writes <= 2 && c.reads + c.queries + c.batchReads === 0 && c.schedules <= 1 },
+  accept: { text: '<= 2 writes', within: (c) => c.writes <= 2 && c.reads + c.queries + c.batchReads === 0 },
+  reject: { text: '<= 2 writes', within: (c) => c.writes <= 2 && c.reads + c.queries + c.batchReads === 0 },
+  'reject with WorkerActivitySid': { text: '<= 2 writes', within: (c) => c.writes <= 2 && c.reads + c.queries + c.batchReads === 0 },
+  fetch: { text: '1 read', within: (c) => c.writes === 0 && c.reads + c.queries <= 1 && c.batchReads === 0 },
+  'list page': { text: '1 query', within: (c) => c.writes === 0 && c.reads + c.queries <= 1 && c.batchReads === 0 },
+  'list page, worker-scoped': { text: '1 query (+1 batch read)', within: (c) => c.writes === 0 && c.queries + c.reads <= 1 && c.batchReads <= 1 },
+};
+
+/** Not in SPEC §10's table, shown so the store design hides nothing (see README, "How it is built"). */
+const INFORMATIONAL = new Set(['fetch, worker-scoped']);
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+const ratioText = (r: Ratio) => `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})`;
+
+function callsText(c: CallCount & { schedules: number }): string {
+  const parts = [
+    c.writes && `${c.writes} write${c.writes > 1 ? 's' : ''}`,
+    c.reads && `${c.reads} read${c.reads > 1 ? 's' : ''}`,
+    c.queries && `${c.queries} quer${c.queries > 1 ? 'ies' : 'y'}`,
+    c.batchReads && `${c.batchReads} batch read${c.batchReads > 1 ? 's' : ''}`,
+    c.schedules && `${c.schedules} schedule`,
+  ].filter(Boolean);
+  return parts.join(' + ') || 'none';
+}
+
+/** The in-process figures run in a child: its handlers' logs go to a stdout nobody reads. */
+function inProcess(options: InProcessOptions): Promise<InProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(import.meta.dirname, 'in-process.ts'), ['--child'], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    child.once('message', (message: { result?: InProcessResult; error?: string }) => (message.result ? resolve(message.result) : reject(new Error(message.error))));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`bench/in-process.ts exited ${code}`)));
+    child.send(options);
+  });
+}
+
+export async function runBench(options: BenchOptions, log: (line: string) => void = () => {}): Promise<BenchResults> {
+  const { quick, only } = options;
+  const rows: Row[] = [];
+  const wants = (f: Figure) => only.includes(f);
+
+  let inProc: InProcessResult | undefined;
+  if (wants('in-process') || wants('store-calls') || wants('http')) {
+    log('in-process: the callback handler against its own store calls, bare');
+    inProc = await inProcess(quick ? { rounds: 2, iterations: 20 } : { rounds: 7, iterations: 400 });
+  }
+  if (inProc && wants('in-process')) {
+    const { ratio, handlerMs, bareMs } = inProc.callback;
+    rows.push({
+      figure: 'assignment callback in-process / bare store calls',
+      measured: ratioText(ratio),
+      target: '<= 1.3',
+      pass: ratio.median <= 1.3,
+      ratio,
+      detail: `${fmt(handlerMs, 3)} ms vs ${fmt(bareMs, 3)} ms per callback`,
+    });
+  }
+  if (inProc && wants('store-calls')) {
+    for (const [operation, count] of Object.entries(inProc.storeCalls)) {
+      const budget = BUDGETS[operation];
+      rows.push({
+        figure: `store calls: ${operation}`,
+        measured: callsText(count),
+        target: budget?.text ?? (INFORMATIONAL.has(operation) ? 'none (informational)' : 'none'),
+        pass: budget ? budget.within(count) : true,
+      });
+    }
+  }
+  if (inProc && wants('http')) {
+    log('http: the local stack against a bare node:http server, concurrency 32');
+    const http: HttpResult = await measureHttp(quick ? { rounds: 1, seconds: 1, connections: 8 } : { rounds: 5, seconds: 5, connections: 32 }, inProc.templates);
+    for (const [name, figure] of [
+      ['signed callbacks per second', http.callbacks],
+      ['accepts per second', http.accepts],
+    ] as const) {
+      rows.push({
+        figure: `HTTP ${name}: stack / bare server`,
+        measured: ratioText(figure.ratio),
+        target: '>= 0.7',
+        pass: figure.ratio.median >= 0.7,
+        ratio: figure.ratio,
+        detail: `${fmt(figure.stack, 0)}/s vs ${fmt(figure.bare, 0)}/s`,
+      });
+    }
+  }
+  if (wants('cold')) {
+    log('cold start: the bundles as the stack builds them');
+    const cold: ColdStartResult = await measureColdStart(quick ? { rounds: 1, starts: 2 } : { rounds: 7, starts: 10 });
+    rows.push({
+      figure: 'cold start: node importing the callback bundle / node bare',
+      measured: ratioText(cold.ratio),
+      target: '<= 2.0',
+      pass: cold.ratio.median <= 2.0,
+      ratio: cold.ratio,
+      detail: `${fmt(cold.importMs, 1)} ms vs ${fmt(cold.bareMs, 1)} ms`,
+    });
+    rows.push({
+      figure: 'cold start with init (deployed environment: runtime built) / node bare',
+      measured: ratioText(cold.init.ratio),
+      target: 'none (informational)',
+      pass: true,
+      ratio: cold.init.ratio,
+      detail: `${fmt(cold.init.importMs, 1)} ms vs ${fmt(cold.init.bareMs, 1)} ms`,
+    });
+    for (const [name, bytes] of Object.entries(cold.sizes)) {
+      rows.push({
+        figure: `bundle size: ${name}`,
+        measured: `${fmt(bytes / 1024, 0)} KB (entry ${fmt(cold.entrySizes[name as keyof typeof cold.entrySizes] / 1024, 0)} KB)`,
+        target: '<= 700 KB',
+        pass: bytes <= 700 * 1024,
+      });
+    }
+  }
+
+  const cpu = cpus();
+  return {
+    date: new Date().toISOString(),
+    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) },
+    options,
+    rows,
+    pass: rows.every((row) => row.pass),
+  };
+}
+
+export function renderTable(results: BenchResults): string {
+  const header = ['figure', 'measured: median (min–max)', 'target', 'pass', 'detail'];
+  const lines = results.rows.map((r) => [r.figure, r.measured, r.target, r.pass ? 'yes' : 'NO', r.detail ?? '']);
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...lines.map((cells) => `| ${cells.join(' | ')} |`),
+  ].join('\n');
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
+  const only = (values.only?.split(',').map((f) => f.trim()) ?? [...FIGURES]) as Figure[];
+  const unknown = only.filter((f) => !FIGURES.includes(f));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown figure(s) ${unknown.join(', ')}: choose from ${FIGURES.join(', ')}\n`);
+    process.exit(2);
+  }
+  const results = await runBench({ quick: values.quick, only }, (line) => process.stderr.write(`bench: ${line}\n`));
+  const out = values.out ?? join(import.meta.dirname, 'results.json');
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${renderTable(results)}\n\n${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, ${results.date}\nresults: ${out}\n`);
+  if (!results.pass) process.exitCode = 1;
+}

@@ -1,0 +1,55 @@
+/**
+ * Store calls as the SDK sends them, recorded by a middleware on the DynamoDB client (after the
+ * document client has marshalled them): counted per operation against SPEC §10's budget, and
+ * replayed bare for the in-process floor.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface StoreCall {
+  /** e.g. UpdateItemCommand. */
+  readonly command: string;
+  /** The low-level (marshalled) input. */
+  readonly input: Record<string, unknown>;
+}
+
+export function recordStoreCalls(client: DynamoDBDocumentClient, sink: (call: StoreCall) => void): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sink({ command: context.commandName ?? 'unknown', input: structuredClone(args.input) as Record<string, unknown> });
+      return next(args);
+    },
+    { step: 'serialize', priority: 'low', name: 'benchStoreCallRecorder' },
+  );
+}
+
+const WRITES = new Set(['UpdateItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
+const QUERIES = new Set(['QueryCommand']);
+const BATCH_READS = new Set(['BatchGetItemCommand']);
+
+export interface CallCount {
+  readonly writes: number;
+  readonly reads: number;
+  readonly queries: number;
+  readonly batchReads: number;
+}
+
+export function countCalls(calls: readonly StoreCall[]): CallCount {
+  let writes = 0;
+  let reads = 0;
+  let queries = 0;
+  let batchReads = 0;
+  for (const { command } of calls) {
+    if (WRITES.has(command)) writes++;
+    else if (QUERIES.has(command)) queries++;
+    else if (BATCH_READS.has(command)) batchReads++;
+    else reads++;
+  }
+  return { writes, reads, queries, batchReads };
+}
+
+/** A recorded call with its SIDs swapped for others (a fresh reservation), ready to send again. */
+export function withSids(call: StoreCall, replacements: ReadonlyMap<string, string>): StoreCall {
+  let json = JSON.stringify(call.input);
+  for (const [from, to] of replacements) json = json.replaceAll(from, to);
+  return { command: call.command, input: JSON.parse(json) as Record<string, unknown> };
+}
