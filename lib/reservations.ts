@@ -100,7 +100,9 @@ export class ReservationService {
     if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
     if (effectiveStatus(task, reservation, now).status === 'pending') {
       if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');
-      await this.#scheduler.schedule({ ...base.task, reservationSid: reservation.sid, deadline: reservation.deadline });
+      // The reservation's keys only: a timer's payload is stored by Scheduler and logged, the task's attributes are PII.
+      const { accountSid, workspaceSid, taskSid } = base.task;
+      await this.#scheduler.schedule({ accountSid, workspaceSid, taskSid, reservationSid: reservation.sid, deadline: reservation.deadline });
     }
     return reservation.answer ?? '{}';
   }
