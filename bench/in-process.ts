@@ -60,7 +60,7 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
   const bare = createDynamoDbClient({ endpoint: engine.endpoint });
   const calls: StoreCall[] = [];
   let recording = false;
-  recordStoreCalls(documentClient, (call) => recording && calls.push(call));
+  recordStoreCalls(documentClient, () => recording, (call) => calls.push(call));
   const local = new LocalTimeoutScheduler();
   let schedules = 0;
   const scheduler = { schedule: (timer: ReservationTimer) => (schedules++, local.schedule(timer)) };

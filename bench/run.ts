@@ -95,7 +95,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   let inProc: InProcessResult | undefined;
   if (wants('in-process') || wants('store-calls') || wants('http')) {
     log('in-process: the callback handler against its own store calls, bare');
-    inProc = await inProcess(quick ? { rounds: 2, iterations: 20 } : { rounds: 7, iterations: 400 });
+    inProc = await inProcess(quick ? { rounds: 2, iterations: 20 } : { rounds: 25, iterations: 100 });
   }
   if (inProc && wants('in-process')) {
     const { ratio, handlerMs, bareMs } = inProc.callback;
@@ -138,7 +138,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   }
   if (wants('cold')) {
     log('cold start: the bundles as the stack builds them');
-    const cold: ColdStartResult = await measureColdStart(quick ? { rounds: 1, starts: 2 } : { rounds: 7, starts: 10 });
+    const cold: ColdStartResult = await measureColdStart(quick ? { rounds: 1, starts: 2 } : { rounds: 11, starts: 10 });
     rows.push({
       figure: 'cold start: node importing the callback bundle / node bare',
       measured: ratioText(cold.ratio),

@@ -12,10 +12,14 @@ export interface StoreCall {
   readonly input: Record<string, unknown>;
 }
 
-export function recordStoreCalls(client: DynamoDBDocumentClient, sink: (call: StoreCall) => void): void {
+/**
+ * Sends each call to `sink` while `recording()` says so. When it does not, the middleware copies
+ * nothing: the handler being timed pays only for the check.
+ */
+export function recordStoreCalls(client: DynamoDBDocumentClient, recording: () => boolean, sink: (call: StoreCall) => void): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      sink({ command: context.commandName ?? 'unknown', input: structuredClone(args.input) as Record<string, unknown> });
+      if (recording()) sink({ command: context.commandName ?? 'unknown', input: structuredClone(args.input) as Record<string, unknown> });
       return next(args);
     },
     { step: 'serialize', priority: 'low', name: 'benchStoreCallRecorder' },
