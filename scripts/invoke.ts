@@ -230,12 +230,6 @@ async function main(): Promise<void> {
   // lines to stdout, as Lambda would to CloudWatch) and anything else go to stderr.
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  // dynalite throws out of its request handler when another process holds its LevelDB folder.
-  process.once('uncaughtException', (error) => {
-    const locked = error.message === 'Database is closed' ? ' (one process at a time per DATA_DIR: is npm start or another invoke using it?)' : '';
-    process.stderr.write(`invoke failed: ${error.stack ?? error.message}${locked}\n`);
-    process.exit(1);
-  });
   const outcome = await runInvoke(argv);
   for (const message of outcome.messages) process.stderr.write(`${message}\n`);
   if (outcome.exitCode === 0) write(`${JSON.stringify(outcome.result)}\n`);

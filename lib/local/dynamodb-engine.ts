@@ -5,8 +5,10 @@
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ConfigError } from '../config.ts';
 import { createTableInput } from '../store/table.ts';
 
 export interface DynamoDbEngine {
@@ -14,20 +16,64 @@ export interface DynamoDbEngine {
   close(): Promise<void>;
 }
 
+/** Held in a DATA_DIR while a process uses it: the process's pid. */
+export const DATA_DIR_LOCK = 'taskrouter.lock';
+
+/**
+ * One process at a time may open a DATA_DIR: LevelDB locks its folder, and dynalite, refused,
+ * throws out of its request handler later ("Database is closed"). Checked first, with a message
+ * that says who holds it; a lock left by a process that has died is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lock = join(dataDir, DATA_DIR_LOCK);
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new ConfigError('DATA_DIR', `${dataDir} is in use by process ${holder} (npm start or npm run invoke): stop it, or choose another folder`);
+    }
+    rmSync(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function startDynalite(options: { dataDir?: string | undefined } = {}): Promise<DynamoDbEngine> {
-  if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
+  const unlock = options.dataDir !== undefined ? lockDataDir(options.dataDir) : () => {};
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir !== undefined && { path: options.dataDir }) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => {
+          unlock();
+          if (error) reject(error);
+          else resolve();
+        });
       }),
   };
 }
