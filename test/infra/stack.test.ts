@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
-import { TABLE } from '#lib/store/table.ts';
+import { TABLE, createTableInput } from '#lib/store/table.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
 import { defineApp, type ReservationsStack } from '../../infra/stack.ts';
 import { TABLE_ACTIONS } from '../../infra/table.ts';
@@ -185,30 +185,16 @@ describe('the HTTP API', () => {
 describe('the table', () => {
   it('is lib/store/table.ts: pk/sk strings, the worker LSI, on demand, PITR, encrypted, TTL, retained by default', () => {
     const { template } = defaults;
+    const local = createTableInput('any');
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
-        KeySchema: [
-          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: Match.arrayWith([
-          { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.sortKey, AttributeType: 'S' },
-          { AttributeName: TABLE.workerIndex.sortKey, AttributeType: 'S' },
-        ]),
-        LocalSecondaryIndexes: [
-          {
-            IndexName: TABLE.workerIndex.name,
-            KeySchema: [
-              { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.workerIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
+        // The very keys and index the local engines create the table with.
+        KeySchema: local.KeySchema,
+        AttributeDefinitions: Match.arrayWith(local.AttributeDefinitions!.map((definition) => Match.objectEquals({ ...definition }))),
+        LocalSecondaryIndexes: local.LocalSecondaryIndexes,
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
