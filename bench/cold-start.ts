@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
 import { ENTRY_FILE, esbuildOptions } from '../infra/bundling.ts';
+import { FUNCTION_ENVIRONMENT } from '../infra/function.ts';
 import { alternate, type Ratio } from './stats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -41,6 +42,7 @@ export interface ColdStartResult {
 
 /** A deployed function's environment, as the stack sets it, with values that need no network at init. */
 const LAMBDA_ENV = {
+  ...FUNCTION_ENVIRONMENT,
   AWS_LAMBDA_FUNCTION_NAME: 'assignment-callback',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
   AWS_REGION: 'us-east-1',
@@ -54,7 +56,6 @@ const LAMBDA_ENV = {
   TIMEOUT_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:reservation-timeout',
   TIMEOUT_SCHEDULE_ROLE_ARN: 'arn:aws:iam::000000000000:role/bench',
   TIMEOUT_DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
-  POWERTOOLS_SERVICE_NAME: 'taskrouter-reservations',
 };
 
 export async function bundleFunctions(outdir: string): Promise<Record<FunctionName, string>> {
