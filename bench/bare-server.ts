@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { ensureTable, startDynalite } from '#lib/local/dynamodb-engine.ts';
 import { createDynamoDbClient } from '#lib/store/dynamodb-client.ts';
-import type { Assignment } from './events.ts';
 import { send, type Template, type Templates } from './in-process.ts';
-import { withSids } from './store-calls.ts';
+import { withSids, type OperationSids } from './store-calls.ts';
 
 const templates = JSON.parse(readFileSync(process.env['TEMPLATES']!, 'utf8')) as Templates;
 const engine = await startDynalite();
@@ -17,14 +16,8 @@ const engine = await startDynalite();
 await ensureTable(engine.endpoint, String(templates.callback.calls[0]!.input['TableName']));
 const client = createDynamoDbClient({ endpoint: engine.endpoint });
 
-async function replay(template: Template, sids: Assignment['sids']) {
-  const swaps = new Map<string, string>([
-    [template.sids.workspace, sids.workspace],
-    [template.sids.task, sids.task],
-    [template.sids.worker, sids.worker],
-    [template.sids.reservation, sids.reservation],
-  ]);
-  for (const call of template.calls) await send(client, withSids(call, swaps));
+async function replay(template: Template, sids: OperationSids) {
+  for (const call of template.calls) await send(client, withSids(call, template.sids, sids));
 }
 
 const server = createServer((request, response) => {

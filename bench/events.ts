@@ -1,42 +1,21 @@
 /** API Gateway HTTP API (v2) events for in-process invocations, as the local server builds them. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { matchRoute } from '#lib/local/server.ts';
+import { randomSid as sid } from '#lib/domain/sid.ts';
+import { toApiGatewayEvent } from '#lib/local/server.ts';
 import { twilioSignature } from '#lib/signature.ts';
+import type { OperationSids } from './store-calls.ts';
 
-export const sid = (prefix: string) => prefix + randomBytes(16).toString('hex');
 
+/** The event the local server would build for this request (lib/local/server.ts). */
 export function apiEvent(method: 'GET' | 'POST', target: string, init: { form?: Record<string, string>; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
-  const [path = '/', query = ''] = target.split('?');
-  const route = matchRoute(method, path);
-  const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
-  return {
-    version: '2.0',
-    routeKey: route.routeKey,
-    rawPath: path,
-    rawQueryString: query,
-    headers: { host: '127.0.0.1', ...(body && { 'content-type': 'application/x-www-form-urlencoded' }), ...init.headers },
-    ...(route.pathParameters && { pathParameters: route.pathParameters }),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: '127.0.0.1',
-      domainPrefix: '127',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: randomUUID(),
-      routeKey: route.routeKey,
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    ...(body !== undefined && { body: Buffer.from(body).toString('base64') }),
-    isBase64Encoded: body !== undefined,
-  };
+  const body = Buffer.from(init.form ? new URLSearchParams(init.form).toString() : '');
+  const headers = { host: '127.0.0.1', ...(init.form && { 'content-type': 'application/x-www-form-urlencoded' }), ...init.headers };
+  return toApiGatewayEvent({ method, target, headers, body }).event;
 }
 
 export interface Assignment {
   readonly params: Record<string, string>;
-  readonly sids: { readonly workspace: string; readonly task: string; readonly worker: string; readonly reservation: string };
+  readonly sids: OperationSids;
 }
 
 /** Fresh assignment-callback parameters for `accountSid`. */

@@ -41,15 +41,15 @@ interface Server {
   stop(): Promise<void>;
 }
 
+const children = new Set<ChildProcess>();
+// A crash in the load generator must not leave servers behind.
+process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
 /**
  * Starts a server in a child process. Its stdout (a log line per request, for the stack) goes to
  * a file, as a deployed function's goes to CloudWatch: the load generator never reads it, so it
  * costs the server its writes and nothing else. The file is read for the URL, and shown on failure.
  */
-const children = new Set<ChildProcess>();
-// A crash in the load generator must not leave servers behind.
-process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-
 async function start(entry: string, env: Record<string, string>): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-server-'));
   const logFile = join(dir, 'stdout.log');
@@ -92,14 +92,14 @@ async function start(entry: string, env: Record<string, string>): Promise<Server
 
 type Request = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
 
-function load(url: string, seconds: number | undefined, amount: number | undefined, connections: number, next: () => Request): Promise<number> {
+/** Load for some seconds, or for an amount of requests; resolves with the requests per second. */
+function load(url: string, span: { seconds: number } | { amount: number }, connections: number, next: () => Request): Promise<number> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url,
         connections,
-        ...(seconds !== undefined && { duration: seconds }),
-        ...(amount !== undefined && { amount }),
+        ...('seconds' in span ? { duration: span.seconds } : { amount: span.amount }),
         requests: [{ setupRequest: (request) => ({ ...request, ...next() }) }],
       },
       (error, result) => {
@@ -140,7 +140,7 @@ function acceptRequest(a: Assignment): Request {
 /** Seeds `count` pending reservations through callbacks; returns them, to be accepted once each. */
 async function seed(url: string, count: number, connections: number): Promise<Assignment[]> {
   const pool: Assignment[] = [];
-  await load(url, undefined, count, connections, () => {
+  await load(url, { amount: count }, connections, () => {
     const a = assignment(LOCAL_ACCOUNT_SID);
     pool.push(a);
     return callbackRequest(url, a);
@@ -157,8 +157,8 @@ export async function measureHttp(options: HttpOptions, templates: Templates): P
     const rate = { stack: 0, bare: 0 };
     const callbacks = await alternate(
       options.rounds,
-      async () => (rate.stack = await load(stack.url, options.seconds, undefined, options.connections, () => callbackRequest(stack.url))),
-      async () => (rate.bare = await load(bare.url, options.seconds, undefined, options.connections, () => callbackRequest(bare.url))),
+      async () => (rate.stack = await load(stack.url, { seconds: options.seconds }, options.connections, () => callbackRequest(stack.url))),
+      async () => (rate.bare = await load(bare.url, { seconds: options.seconds }, options.connections, () => callbackRequest(bare.url))),
     );
     const callbackRates = { ...rate };
 
@@ -170,8 +170,8 @@ export async function measureHttp(options: HttpOptions, templates: Templates): P
     const pools = { stack: await seed(stack.url, size, options.connections), bare: await seed(bare.url, size, options.connections) };
     const accepts = await alternate(
       options.rounds,
-      async () => (rate.stack = await load(stack.url, undefined, perRound, options.connections, () => acceptRequest(pools.stack.pop()!))),
-      async () => (rate.bare = await load(bare.url, undefined, perRound, options.connections, () => acceptRequest(pools.bare.pop()!))),
+      async () => (rate.stack = await load(stack.url, { amount: perRound }, options.connections, () => acceptRequest(pools.stack.pop()!))),
+      async () => (rate.bare = await load(bare.url, { amount: perRound }, options.connections, () => acceptRequest(pools.bare.pop()!))),
     );
     return {
       callbacks: { ratio: callbacks, stack: callbackRates.stack, bare: callbackRates.bare },

@@ -17,9 +17,10 @@ import { createRuntime } from '#lib/runtime.ts';
 import { createDocumentClient, createDynamoDbClient } from '#lib/store/dynamodb-client.ts';
 import { LocalTimeoutScheduler } from '#lib/timeouts/local-scheduler.ts';
 import type { ReservationTimer } from '#lib/timeouts/scheduler.ts';
-import { apiEvent, assignment, basicAuthHeader, callbackEvent, sid, type Assignment } from './events.ts';
+import { randomSid as sid } from '#lib/domain/sid.ts';
+import { apiEvent, assignment, basicAuthHeader, callbackEvent, type Assignment } from './events.ts';
 import { alternate, type Ratio } from './stats.ts';
-import { countCalls, recordStoreCalls, withSids, type CallCount, type StoreCall } from './store-calls.ts';
+import { countCalls, recordStoreCalls, withSids, type CallCount, type OperationSids, type StoreCall } from './store-calls.ts';
 
 export interface InProcessOptions {
   readonly rounds: number;
@@ -35,7 +36,7 @@ export interface InProcessResult {
 }
 
 export interface Template {
-  readonly sids: Assignment['sids'];
+  readonly sids: OperationSids;
   readonly calls: readonly StoreCall[];
 }
 
@@ -114,13 +115,6 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
   await count('list page, worker-scoped', () => invoke(list, apiEvent('GET', workerPath(read), { headers: auth })));
 
   // The callback, warm, against its own store calls issued bare.
-  const swaps = (a: Assignment) =>
-    new Map([
-      [template.sids.workspace, a.sids.workspace],
-      [template.sids.task, a.sids.task],
-      [template.sids.worker, a.sids.worker],
-      [template.sids.reservation, a.sids.reservation],
-    ]);
   let handlerMs = 0;
   let bareMs = 0;
   const project = async () => {
@@ -135,8 +129,8 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
   };
   const floor = async () => {
     const batches = Array.from({ length: options.iterations }, () => {
-      const fresh = swaps(assignment(config.accountSid));
-      return templateCalls.map((call) => withSids(call, fresh));
+      const fresh = assignment(config.accountSid).sids;
+      return templateCalls.map((call) => withSids(call, template.sids, fresh));
     });
     const started = performance.now();
     for (const batch of batches) for (const call of batch) await send(bare, call);

@@ -51,9 +51,17 @@ export function countCalls(calls: readonly StoreCall[]): CallCount {
   return { writes, reads, queries, batchReads };
 }
 
-/** A recorded call with its SIDs swapped for others (a fresh reservation), ready to send again. */
-export function withSids(call: StoreCall, replacements: ReadonlyMap<string, string>): StoreCall {
+/** The SIDs a recorded operation names: swapped for another reservation's to replay it. */
+export interface OperationSids {
+  readonly workspace: string;
+  readonly task: string;
+  readonly worker: string;
+  readonly reservation: string;
+}
+
+/** A call recorded for the reservation `from`, made again for the reservation `to`. */
+export function withSids(call: StoreCall, from: OperationSids, to: OperationSids): StoreCall {
   let json = JSON.stringify(call.input);
-  for (const [from, to] of replacements) json = json.replaceAll(from, to);
+  for (const key of ['workspace', 'task', 'worker', 'reservation'] as const) json = json.replaceAll(from[key], to[key]);
   return { command: call.command, input: JSON.parse(json) as Record<string, unknown> };
 }

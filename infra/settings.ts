@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { ConfigError, loadConfig } from '#lib/config.ts';
+import { ConfigError, loadConfig, type Config } from '#lib/config.ts';
 import { loadAssignmentPolicy } from '#lib/policy-file.ts';
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -97,16 +97,19 @@ export function readSettings(node: Node): Settings {
     const value = text(key);
     if (value !== undefined) serviceEnvironment[variable] = value;
   }
+  let checked: Config;
   try {
-    loadConfig(serviceEnvironment, 'local');
+    checked = loadConfig(serviceEnvironment, 'local');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const key = Object.entries(SERVICE_CONTEXT).find(([, variable]) => variable === error.variable)?.[0] ?? error.variable;
     throw new ContextError(key, raw(key), error.message);
   }
-  const { PUBLIC_BASE_URL: publicBaseUrl, ...lifecycle } = serviceEnvironment;
+  const { PUBLIC_BASE_URL: given, ...lifecycle } = serviceEnvironment;
+  // As the service reads it (no trailing slash); unset, the stack uses the API's own URL.
+  const publicBaseUrl = given === undefined ? undefined : checked.publicBaseUrl;
   if (publicBaseUrl !== undefined && !publicBaseUrl.startsWith('https://')) {
-    throw new ContextError('publicBaseUrl', publicBaseUrl, 'must be an https URL (TaskRouter and clients reach the API over TLS)');
+    throw new ContextError('publicBaseUrl', given, 'must be an https URL (TaskRouter and clients reach the API over TLS)');
   }
 
   return {
@@ -115,7 +118,7 @@ export function readSettings(node: Node): Settings {
     logRetention,
     assignmentPolicyPath,
     throttle,
-    publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
+    publicBaseUrl,
     alarmEmail,
     serviceEnvironment: lifecycle,
   };

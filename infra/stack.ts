@@ -7,7 +7,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/functions.ts';
+import { FUNCTIONS, armsTimers, type FunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
 import { ReservationApi } from './api.ts';
@@ -25,8 +25,6 @@ export interface ReservationsStackProps extends StackProps {
 
 /** The construct id of a function: its name in PascalCase (`assignment-callback` → `AssignmentCallback`). */
 export const functionId = (name: FunctionName) => name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
-
-const armsTimers = (name: FunctionName) => (FUNCTIONS[name] as FunctionSpec).armsTimers === true;
 
 export class ReservationsStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, ServiceFunction>>;

@@ -36,4 +36,7 @@ export const FUNCTIONS = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Whether the function arms reservation timers (the stack grants it the scheduler). */
+export const armsTimers = (name: FunctionName): boolean => (FUNCTIONS[name] as FunctionSpec).armsTimers === true;
 export type ApiFunctionName = { [K in FunctionName]: (typeof FUNCTIONS)[K]['trigger'] extends 'http' ? K : never }[FunctionName];

@@ -23,6 +23,11 @@ export function twilioSignature(authToken: string, url: string, params: FormEntr
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
+/** The URL a callback is signed over: PUBLIC_BASE_URL, the path, and the query string as sent. */
+export function signedUrl(publicBaseUrl: string, path: string, rawQueryString: string | undefined): string {
+  return `${publicBaseUrl}${path}${rawQueryString ? `?${rawQueryString}` : ''}`;
+}
+
 export function sha256Hex(body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex');
 }

@@ -9,7 +9,7 @@
  * The configuration is `npm start`'s (SPEC §3), the local development credentials by default.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,7 @@ import { API_FUNCTIONS } from '#lib/local/api-functions.ts';
 import { ensureTable, startDynalite, type DynamoDbEngine } from '#lib/local/dynamodb-engine.ts';
 import { localLambdaContext } from '#lib/local/lambda-context.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
-import { twilioSignature } from '#lib/signature.ts';
+import { signedUrl, twilioSignature } from '#lib/signature.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 
@@ -122,21 +122,9 @@ async function signCallback(event: APIGatewayProxyEventV2, config: Config, crede
   const accountSid = form.find(([name]) => name === 'AccountSid')?.[1] ?? '';
   const token = await credentials.authToken(accountSid);
   if (token === undefined) return { event, note: `not signed: AccountSid "${accountSid}" is not an account this configuration serves` };
-  const url = `${config.publicBaseUrl}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+  const url = signedUrl(config.publicBaseUrl, event.rawPath, event.rawQueryString);
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'x-twilio-signature'));
   return { event: { ...event, headers: { ...headers, 'x-twilio-signature': twilioSignature(token, url, form) } } };
-}
-
-/**
- * --fresh deletes DATA_DIR only when it holds nothing or a LevelDB store (dynalite's), so that a
- * mistyped DATA_DIR never costs anything else.
- */
-function wipe(dataDir: string): void {
-  if (!existsSync(dataDir)) return;
-  if (readdirSync(dataDir).length > 0 && !existsSync(resolve(dataDir, 'CURRENT'))) {
-    throw new UsageError(`--fresh: ${dataDir} does not hold the embedded engine's data (no LevelDB CURRENT file); not deleting it`);
-  }
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 function handlerOf(fn: FunctionName, runtime: Runtime): (event: unknown) => Promise<unknown> {
@@ -192,8 +180,7 @@ export async function runInvoke(argv: readonly string[], env: Readonly<Record<st
   try {
     let endpoint = config.dynamodbEndpoint;
     if (endpoint === undefined) {
-      if (invocation.fresh) wipe(dataDir);
-      engine = await startDynalite({ dataDir });
+      engine = await startDynalite({ dataDir, fresh: invocation.fresh });
       endpoint = engine.endpoint;
     }
     await ensureTable(endpoint, config.tableName);

@@ -6,9 +6,9 @@
  *
  * Unset parameters get fresh SIDs; Name=Value pairs override any (TaskAttributes='{"type":"voice"}').
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#lib/config.ts';
+import { randomSid as sid } from '#lib/domain/sid.ts';
 import { twilioSignature } from '#lib/signature.ts';
 
 const { values, positionals } = parseArgs({
@@ -21,7 +21,6 @@ if (values.help) {
 }
 
 const config = loadConfig(process.env, 'local');
-const sid = (prefix: string) => prefix + randomBytes(16).toString('hex');
 const params: Record<string, string> = {
   AccountSid: config.accountSid,
   WorkspaceSid: sid('WS'),

@@ -9,7 +9,7 @@ import type { Clock } from '../domain/clock.ts';
 import { AuthenticationError, ForbiddenError, ServiceUnavailableError, TwilioError } from '../domain/errors.ts';
 import { errorJson } from '../domain/representations.ts';
 import { parseBasicAuth, type Credentials } from '../credentials.ts';
-import { isValidTwilioSignature, sha256Hex } from '../signature.ts';
+import { isValidTwilioSignature, sha256Hex, signedUrl } from '../signature.ts';
 import { parseApiRequest, type ApiRequest } from './api-request.ts';
 import { jsonResponse, type ApiResponse } from './api-response.ts';
 
@@ -88,7 +88,7 @@ export function webhookSignature(credentials: Credentials, publicBaseUrl: string
     before: async (request) => {
       const api = request.context.api;
       const signature = api.headers['x-twilio-signature'];
-      const url = `${publicBaseUrl}${api.path}${api.rawQueryString ? `?${api.rawQueryString}` : ''}`;
+      const url = signedUrl(publicBaseUrl, api.path, api.rawQueryString);
       // Signed with the token of the account it names; an account we do not serve has none.
       const accountSid = api.body.get('AccountSid')?.[0] ?? '';
       const token = await credentials.authToken(accountSid);

@@ -5,7 +5,7 @@
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError } from '../config.ts';
@@ -51,9 +51,37 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function startDynalite(options: { dataDir?: string | undefined } = {}): Promise<DynamoDbEngine> {
-  const unlock = options.dataDir !== undefined ? lockDataDir(options.dataDir) : () => {};
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir !== undefined && { path: options.dataDir }) });
+/**
+ * Empties a DATA_DIR this process holds, but only one that is the engine's (a LevelDB store, or
+ * nothing yet): a mistyped DATA_DIR must never cost anything else.
+ */
+function emptyDataDir(dataDir: string): void {
+  const entries = readdirSync(dataDir).filter((name) => name !== DATA_DIR_LOCK);
+  if (entries.length > 0 && !entries.includes('CURRENT')) {
+    throw new ConfigError('DATA_DIR', `${dataDir} does not hold the embedded engine's data (no LevelDB CURRENT file); not emptying it`);
+  }
+  for (const name of entries) rmSync(join(dataDir, name), { recursive: true, force: true });
+}
+
+export interface DynaliteOptions {
+  /** Keep the data in this folder (one process at a time); unset: in memory. */
+  readonly dataDir?: string | undefined;
+  /** Start from an empty DATA_DIR (npm run invoke --fresh): emptied once this process holds it. */
+  readonly fresh?: boolean;
+}
+
+export async function startDynalite(options: DynaliteOptions = {}): Promise<DynamoDbEngine> {
+  const { dataDir } = options;
+  const unlock = dataDir !== undefined ? lockDataDir(dataDir) : () => {};
+  if (dataDir !== undefined && options.fresh) {
+    try {
+      emptyDataDir(dataDir);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir !== undefined && { path: dataDir }) });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

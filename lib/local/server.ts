@@ -66,9 +66,9 @@ function safeDecode(segment: string): string {
  * Path and query of the request line, as API Gateway's rawPath and rawQueryString: split, not
  * parsed as a URL (a path such as `//x` is not a host).
  */
-function splitTarget(target: string | undefined): { path: string; query: string } {
-  const at = (target ?? '/').indexOf('?');
-  return at === -1 ? { path: target ?? '/', query: '' } : { path: target!.slice(0, at), query: target!.slice(at + 1) };
+function splitTarget(target: string): { path: string; query: string } {
+  const at = target.indexOf('?');
+  return at === -1 ? { path: target, query: '' } : { path: target.slice(0, at), query: target.slice(at + 1) };
 }
 
 /** API Gateway passes text and JSON bodies as they are and base64-encodes the rest, forms included. */
@@ -92,26 +92,33 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES + 1);
 }
 
-export function toApiGatewayEvent(
-  request: IncomingMessage,
-  body: Buffer,
-  route: ReturnType<typeof matchRoute>,
-): APIGatewayProxyEventV2 {
-  const { path, query } = splitTarget(request.url);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
+/** An HTTP request as the local server received it: what API Gateway would turn into an event. */
+export interface LocalRequest {
+  readonly method: string;
+  /** The request line's target: path and query. */
+  readonly target: string;
+  /** Lower-case names, repeated headers joined with commas (as API Gateway v2 does). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  readonly sourceIp?: string;
+  readonly protocol?: string;
+}
+
+/** The function API Gateway would route `request` to, and the v2 event it would give it. */
+export function toApiGatewayEvent(request: LocalRequest): { fn: ApiFunctionName; event: APIGatewayProxyEventV2 } {
+  const { method, headers, body } = request;
+  const { path, query } = splitTarget(request.target);
+  const route = matchRoute(method, path);
   const queryStringParameters: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(query)) queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
   const now = new Date();
   const text = isText(headers['content-type']);
-  return {
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: route.routeKey,
     rawPath: path,
     rawQueryString: query,
-    headers,
+    headers: { ...headers },
     ...(query && { queryStringParameters }),
     ...(route.pathParameters && { pathParameters: route.pathParameters }),
     requestContext: {
@@ -120,10 +127,10 @@ export function toApiGatewayEvent(
       domainName: headers['host'] ?? 'localhost',
       domainPrefix: (headers['host'] ?? 'localhost').split('.')[0]!,
       http: {
-        method: request.method ?? 'GET',
+        method,
         path,
-        protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        protocol: request.protocol ?? 'HTTP/1.1',
+        sourceIp: request.sourceIp ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
@@ -134,6 +141,22 @@ export function toApiGatewayEvent(
     },
     ...(body.length > 0 && { body: text ? body.toString('utf8') : body.toString('base64') }),
     isBase64Encoded: body.length > 0 && !text,
+  };
+  return { fn: route.fn, event };
+}
+
+function localRequest(request: IncomingMessage, body: Buffer): LocalRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return {
+    method: request.method ?? 'GET',
+    target: request.url ?? '/',
+    headers,
+    body,
+    protocol: `HTTP/${request.httpVersion}`,
+    ...(request.socket.remoteAddress !== undefined && { sourceIp: request.socket.remoteAddress }),
   };
 }
 
@@ -182,8 +205,8 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     void (async () => {
       try {
         const body = await readBody(request);
-        const route = matchRoute(request.method ?? 'GET', splitTarget(request.url).path);
-        const result = await handlers[route.fn](toApiGatewayEvent(request, body, route), localLambdaContext(route.fn, FUNCTIONS[route.fn].timeoutSeconds));
+        const { fn, event } = toApiGatewayEvent(localRequest(request, body));
+        const result = await handlers[fn](event, localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds));
         response.writeHead(result.statusCode, result.headers);
         response.end(result.body);
       } catch (error) {

@@ -3,7 +3,7 @@
  * after applying its effect; a repeat answers the same; a bad policy stops the start-up.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -102,7 +102,9 @@ describe('vip-call.json', () => {
 });
 
 describe('an invalid policy', () => {
-  const bad = join(mkdtempSync(join(tmpdir(), 'policy-')), 'bad.json');
+  const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ rules: [{ name: 'ok', instruction: { instruction: 'accept' } }, { name: 'vip', instruction: { instruction: 'call', from: '+1', url: 'not a url' } }] }));
 
   it('stops the start-up with a message naming the variable, the rule and the field', async () => {

@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '#lib/functions.ts';
+import { FUNCTIONS, armsTimers, type FunctionName } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
 import { TABLE, createTableInput } from '#lib/store/table.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
@@ -109,7 +109,7 @@ describe('the functions', () => {
       const variables = environmentOf(template, stack, name);
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, stand(k, v)]));
       const config = loadConfig(env, 'lambda');
-      expect(config.timeoutSchedule !== undefined, name).toBe((FUNCTIONS[name] as FunctionSpec).armsTimers === true);
+      expect(config.timeoutSchedule !== undefined, name).toBe(armsTimers(name));
       expect(config.assignmentPolicyPath, name).toBe(name === 'assignment-callback' ? '/var/task/policy.json' : undefined);
     }
   });

@@ -5,13 +5,13 @@
  * data kept between processes).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { FUNCTIONS } from '#lib/functions.ts';
 import { matchRoute } from '#lib/local/server.ts';
@@ -30,7 +30,13 @@ interface Step {
 const { sequence } = JSON.parse(readFileSync(join(ROOT, 'events', 'manifest.json'), 'utf8')) as { sequence: readonly Step[] };
 
 const readEvent = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, unknown>;
-const freshDir = () => mkdtempSync(join(tmpdir(), 'invoke-'));
+const dirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'invoke-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 /** The configuration's defaults (the local credentials), whatever the developer's shell has set. */
 const envWith = (dataDir: string) => ({ DATA_DIR: dataDir, INIT_CWD: ROOT });
 

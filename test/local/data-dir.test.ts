@@ -60,3 +60,23 @@ it('takes over a lock left by a process that died', async () => {
     await engine.close();
   }
 });
+
+it('empties a folder for a fresh start only once it holds it, and only if it is the engine’s', async () => {
+  const dataDir = fresh();
+  const first = await startDynalite({ dataDir });
+  await ensureTable(first.endpoint, 'kept');
+  // Held by another: refused before anything is deleted.
+  await expect(startDynalite({ dataDir, fresh: true })).rejects.toThrow('is in use by process');
+  await first.close();
+  const again = await startDynalite({ dataDir, fresh: true });
+  const client = new DynamoDBClient({ endpoint: again.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+  client.destroy();
+  await again.close();
+
+  const notOurs = fresh();
+  writeFileSync(join(notOurs, 'notes.txt'), 'mine');
+  await expect(startDynalite({ dataDir: notOurs, fresh: true })).rejects.toThrow("does not hold the embedded engine's data");
+  expect(readFileSync(join(notOurs, 'notes.txt'), 'utf8')).toBe('mine');
+  expect(() => readFileSync(join(notOurs, DATA_DIR_LOCK))).toThrow();
+});
