@@ -1,6 +1,6 @@
 /**
  * The assignment policy's contract: for each assignment callback, an instruction or none (SPEC
- * §7). Rules and their file format live in lib/policy/.
+ * §7). Rules and their file format live in rule-policy.ts, the file is read by lib/policy-file.ts.
  */
 import type { AssignmentCallback } from './assignment-callback.ts';
 import type { ReservationAction } from './instructions.ts';

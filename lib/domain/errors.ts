@@ -1,5 +1,5 @@
 /**
- * Typed errors of the domain. One middleware (lib/http/twilio-errors.ts) turns each into Twilio's
+ * Typed errors of the domain. One middleware (`twilioErrors` in lib/http/middleware.ts) turns each into Twilio's
  * error JSON `{code, message, more_info, status}` with the same HTTP status.
  */
 export abstract class TwilioError extends Error {

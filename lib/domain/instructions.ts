@@ -4,9 +4,14 @@
  * `contact_uri`. Both the REST update and the assignment policy build a `ReservationAction` here.
  */
 import { InvalidParameterError } from './errors.ts';
-import { PARAMETERS, parseParameter, type InstructionName, type ParameterSpec } from './parameters.ts';
+import { PARAMETERS, parseParameter, type InstructionName, type ParameterSpec, type ParameterValue } from './parameters.ts';
 import type { TransitionName } from './state-machine.ts';
-import type { ParameterValue, RecordedInstruction } from './task.ts';
+
+/** The instruction a reservation was given, with its validated parameters by wire name. */
+export interface RecordedInstruction {
+  readonly name: string;
+  readonly params: Readonly<Record<string, ParameterValue>>;
+}
 
 export interface InstructionSpec {
   readonly transition: TransitionName;

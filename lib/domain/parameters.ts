@@ -7,7 +7,9 @@
 import { InvalidParameterError } from './errors.ts';
 import { RESERVATION_STATUSES } from './state-machine.ts';
 import { canonicalSid, type SidPrefix } from './sid.ts';
-import type { ParameterValue } from './task.ts';
+
+/** A value of an instruction parameter after validation. */
+export type ParameterValue = string | number | boolean | readonly string[];
 
 export const INSTRUCTION_NAMES = ['accept', 'reject', 'conference', 'dequeue', 'call', 'redirect', 'supervise'] as const;
 export type InstructionName = (typeof INSTRUCTION_NAMES)[number];

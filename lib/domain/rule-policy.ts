@@ -16,9 +16,8 @@ import type { AssignmentDecision, AssignmentPolicy } from './assignment-policy.t
 import { contactUriOf } from './assignment-callback.ts';
 import { InvalidParameterError } from './errors.ts';
 import { INSTRUCTIONS, callbackInstructionJson, instructionAction, parametersOf, parseCallbackValue } from './instructions.ts';
-import { INSTRUCTION_NAMES, type InstructionName } from './parameters.ts';
+import { INSTRUCTION_NAMES, type InstructionName, type ParameterValue } from './parameters.ts';
 import { canonicalSid } from './sid.ts';
-import type { ParameterValue } from './task.ts';
 
 /** Instructions a policy may give: supervise needs an accepted reservation, so never at assignment. */
 export const POLICY_INSTRUCTIONS = INSTRUCTION_NAMES.filter((n) => n !== 'supervise');

@@ -1,5 +1,5 @@
 import { PreconditionFailedError, ReservationStateError } from './errors.ts';
-import { missingContact, type ReservationAction } from './instructions.ts';
+import { missingContact, type RecordedInstruction, type ReservationAction } from './instructions.ts';
 import {
   TASK_EFFECTS,
   TRANSITIONS,
@@ -9,15 +9,6 @@ import {
   type TaskStatus,
   type Transition,
 } from './state-machine.ts';
-
-/** A value of an instruction parameter after validation (see lib/domain/parameters.ts). */
-export type ParameterValue = string | number | boolean | readonly string[];
-
-/** The instruction a reservation was given, with its validated parameters by wire name. */
-export interface RecordedInstruction {
-  readonly name: string;
-  readonly params: Readonly<Record<string, ParameterValue>>;
-}
 
 /** A reservation as stored: `status` is the last one written (see `effectiveStatus`). */
 export interface ReservationRecord {
