@@ -6,6 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { lambdaHandler } from '#lib/http/api-function.ts';
+import { LOG_CONTEXT } from '#lib/logging.ts';
 import type { ExpireOutcome } from '#lib/reservations.ts';
 import type { Runtime } from '#lib/runtime.ts';
 import { parseTimeoutEvent } from '#lib/timeouts/scheduler.ts';
@@ -19,7 +20,7 @@ export const reservationTimeout = {
   createHandler(runtime: Runtime) {
     const { logger } = runtime;
     return middy<unknown, TimeoutResult>()
-      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(injectLambdaContext(logger, LOG_CONTEXT))
       .handler(async (event): Promise<TimeoutResult> => {
         const timer = parseTimeoutEvent(event);
         if (!timer) {

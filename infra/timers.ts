@@ -50,7 +50,7 @@ export class ReservationTimers extends Construct {
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
   }
 
-  /** ARN pattern of the group's schedules (named after their reservations: lib/timeouts). */
+  /** ARN pattern of the group's schedules (named after their reservations: lib/timeouts/scheduler.ts). */
   get scheduleArns(): string {
     return Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.scheduleGroupName}/*` });
   }
@@ -78,7 +78,7 @@ export class ReservationTimers extends Construct {
     // The statement lands in the role's policy, a sibling of the function.
     Validations.of(fn.role ?? fn).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.iamFindingResource()}]`,
-      reason: 'One schedule per reservation, named reservation-timeout-<ReservationSid> (lib/timeouts): the names are only known at run time, so the grant is every schedule of this group and no other.',
+      reason: 'One schedule per reservation, named rt-<ReservationSid>-<digest of its account, workspace and task> (lib/timeouts): the names are only known at run time, so the grant is every schedule of this group and no other.',
     });
   }
 

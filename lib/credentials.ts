@@ -29,6 +29,9 @@ export interface Credentials {
   authenticate(username: string, password: string): Promise<string>;
 }
 
+/** The message of every refused Basic-auth pair. */
+export const AUTHENTICATION_FAILED = 'Authenticate';
+
 /** Compared against when the username is unknown, so that both failures take the same time. */
 const UNKNOWN = 'x'.repeat(32);
 
@@ -52,9 +55,9 @@ export function accountCredentials(accountSid: string, readKeys: () => Promise<A
       const account = canonicalSid(username, 'AC');
       const key = canonicalSid(username, 'SK');
       const expected = account !== undefined ? tokens.get(account) : key !== undefined ? apiKeys.get(key)?.secret : undefined;
-      const matches = constantTimeEqual(password, expected ?? UNKNOWN);
-      if (expected === undefined) throw new AuthenticationError('Authentication Error - invalid username');
-      if (!matches) throw new AuthenticationError('Authenticate');
+      // One answer for an unknown username and a wrong secret: a difference would tell an
+      // outsider which accounts and API keys this deployment serves (SPEC §9).
+      if (!constantTimeEqual(password, expected ?? UNKNOWN) || expected === undefined) throw new AuthenticationError(AUTHENTICATION_FAILED);
       return account ?? apiKeys.get(key!)!.accountSid;
     },
   };

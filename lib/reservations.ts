@@ -82,6 +82,7 @@ export class ReservationService {
       reservationSid: callback.reservationSid,
       workerSid: callback.workerSid,
       workerName: callback.workerName,
+      workerAttributes: callback.workerAttributes,
       ...(contactUri !== undefined && { contactUri }),
       deadline: now + timeoutSeconds * 1000,
       maxRejections: this.#maxRejections,
@@ -96,7 +97,8 @@ export class ReservationService {
     }
     const reservation = findReservation(task, callback.reservationSid)!;
     this.#logger.info('assignment recorded', { outcome, rule: decision.rule, reservationStatus: reservation.status });
-    await this.#store.indexWorkerReservation(task, reservation, callback.workerAttributes);
+    // From the stored record, not from this callback: a repeat never re-indexes with its own data.
+    await this.#store.indexWorkerReservation(task, reservation);
     if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
     if (effectiveStatus(task, reservation, now).status === 'pending') {
       if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');

@@ -205,9 +205,26 @@ function holds(condition: Condition, actual: unknown, scope: Scope): boolean {
       const expected = render(condition.value, scope);
       if (expected === undefined) return false;
       if (Array.isArray(actual) && !Array.isArray(expected)) return actual.some((a) => a === expected);
-      return JSON.stringify(actual) === JSON.stringify(expected);
+      return sameJson(actual, expected);
     }
   }
+}
+
+/**
+ * Whether an attribute equals a policy's value, as JSON (object keys in any order). It walks the
+ * policy's value, whose depth the policy file bounds, so an attribute nested thousands of levels
+ * deep (a callback's TaskAttributes is anyone's JSON) is a plain no-match, never a stack overflow.
+ */
+function sameJson(actual: unknown, expected: unknown): boolean {
+  if (typeof expected !== 'object' || expected === null) return actual === expected;
+  if (typeof actual !== 'object' || actual === null || Array.isArray(actual) !== Array.isArray(expected)) return false;
+  if (Array.isArray(expected)) {
+    const list = actual as unknown[];
+    return list.length === expected.length && expected.every((e, i) => sameJson(list[i], e));
+  }
+  const object = actual as Record<string, unknown>;
+  const keys = Object.keys(expected);
+  return Object.keys(object).length === keys.length && keys.every((k) => Object.hasOwn(object, k) && sameJson(object[k], (expected as Record<string, unknown>)[k]));
 }
 
 export class RulePolicy implements AssignmentPolicy {

@@ -7,6 +7,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ConfigError, TIMEOUT_SCHEDULE_VARIABLES } from '../config.ts';
+import { canonicalSid } from '../domain/sid.ts';
+import { LOG_CONTEXT } from '../logging.ts';
 import { FUNCTIONS, type ApiFunctionName, type FunctionSpec } from '../functions.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ApiRequest } from './api-request.ts';
@@ -31,14 +33,16 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
         throw new ConfigError(TIMEOUT_SCHEDULE_VARIABLES.groupName, `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`);
       }
       const chain = middy<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>()
-        .use(injectLambdaContext(logger, { resetKeys: true }))
+        .use(injectLambdaContext(logger, LOG_CONTEXT))
         .use(accessLog(logger, clock))
         .use(twilioErrors(logger))
         .use(parseRequest());
       if (spec.auth === 'basic') chain.use(basicAuth(credentials));
       if (spec.auth === 'webhook') chain.use(webhookSignature(credentials, config.publicBaseUrl));
       const handler = chain.handler((_event, context) => {
-        const reservationSid = context.api.pathParameters['ReservationSid'];
+        // A path segment reaches the logs only once it is known to be a SID: anything else the
+        // caller typed there may be a phone number or a name (SPEC §9).
+        const reservationSid = canonicalSid(context.api.pathParameters['ReservationSid'], 'WR');
         if (reservationSid !== undefined) logger.appendKeys({ reservationSid });
         return implementation(context.api, { runtime, accountSid: context.accountSid });
       });

@@ -5,11 +5,11 @@
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError } from '../config.ts';
-import { createTableInput } from '../store/table.ts';
+import { STORAGE_FORMAT, createTableInput } from '../store/table.ts';
 
 export interface DynamoDbEngine {
   readonly endpoint: string;
@@ -52,30 +52,71 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Empties a DATA_DIR this process holds, but only one that is the engine's (a LevelDB store, or
- * nothing yet): a mistyped DATA_DIR must never cost anything else.
+ * Written by the engine into every DATA_DIR it creates: only a folder that carries it is ever
+ * emptied (--fresh) or opened with data in it, so a mistyped DATA_DIR costs nothing else.
  */
-function emptyDataDir(dataDir: string): void {
-  const entries = readdirSync(dataDir).filter((name) => name !== DATA_DIR_LOCK);
-  if (entries.length > 0 && !entries.includes('CURRENT')) {
-    throw new ConfigError('DATA_DIR', `${dataDir} does not hold the embedded engine's data (no LevelDB CURRENT file); not emptying it`);
+export const DATA_DIR_MARKER = 'taskrouter-data.json';
+
+interface DataDirMarker {
+  readonly engine: 'dynalite';
+  /** lib/store/table.ts STORAGE_FORMAT of the data inside. */
+  readonly format: number;
+}
+
+/** The files LevelDB (dynalite's store) writes, and the marker: nothing else is the engine's. */
+const ENGINE_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst)|taskrouter-data\.json)$/;
+
+function readMarker(dataDir: string): DataDirMarker | undefined {
+  try {
+    const marker = JSON.parse(readFileSync(join(dataDir, DATA_DIR_MARKER), 'utf8')) as Partial<DataDirMarker>;
+    return marker.engine === 'dynalite' && Number.isInteger(marker.format) ? (marker as DataDirMarker) : undefined;
+  } catch {
+    return undefined;
   }
-  for (const name of entries) rmSync(join(dataDir, name), { recursive: true, force: true });
+}
+
+function writeMarker(dataDir: string): void {
+  const marker: DataDirMarker = { engine: 'dynalite', format: STORAGE_FORMAT };
+  writeFileSync(join(dataDir, DATA_DIR_MARKER), `${JSON.stringify(marker)}\n`);
+}
+
+/**
+ * Checks a DATA_DIR this process holds before the engine opens it: empty (it becomes the
+ * engine's), or marked as the engine's with data of this version's storage format. With `fresh`,
+ * a marked folder is emptied of the engine's own files, and of nothing else.
+ */
+function prepareDataDir(dataDir: string, fresh: boolean): void {
+  const entries = readdirSync(dataDir).filter((name) => name !== DATA_DIR_LOCK);
+  const marker = readMarker(dataDir);
+  if (entries.length > 0 && marker === undefined) {
+    throw new ConfigError(
+      'DATA_DIR',
+      `${dataDir} holds files that are not the embedded engine's (it has no ${DATA_DIR_MARKER}): nothing was ${fresh ? 'deleted' : 'opened'}; choose an empty folder, or delete an old DATA_DIR yourself`,
+    );
+  }
+  if (fresh) {
+    for (const name of entries) {
+      if (ENGINE_FILE.test(name) && lstatSync(join(dataDir, name)).isFile()) rmSync(join(dataDir, name), { force: true });
+    }
+  } else if (marker !== undefined && marker.format !== STORAGE_FORMAT) {
+    throw new ConfigError('DATA_DIR', `${dataDir} holds data in storage format ${marker.format}, and this version reads format ${STORAGE_FORMAT}: choose another folder, or empty this one (npm run invoke -- <function> <event> --fresh)`);
+  }
+  writeMarker(dataDir);
 }
 
 export interface DynaliteOptions {
   /** Keep the data in this folder (one process at a time); unset: in memory. */
   readonly dataDir?: string | undefined;
-  /** Start from an empty DATA_DIR (npm run invoke --fresh): emptied once this process holds it. */
+  /** Start from an empty DATA_DIR (npm run invoke --fresh): the engine's files are deleted once this process holds it. */
   readonly fresh?: boolean;
 }
 
 export async function startDynalite(options: DynaliteOptions = {}): Promise<DynamoDbEngine> {
   const { dataDir } = options;
   const unlock = dataDir !== undefined ? lockDataDir(dataDir) : () => {};
-  if (dataDir !== undefined && options.fresh) {
+  if (dataDir !== undefined) {
     try {
-      emptyDataDir(dataDir);
+      prepareDataDir(dataDir, options.fresh === true);
     } catch (error) {
       unlock();
       throw error;

@@ -1,5 +1,6 @@
 /** `npm start`: the whole stack on this machine, with a banner that says how to use it. */
 import { ConfigError } from '../config.ts';
+import { bannerLines } from './banner.ts';
 import { startLocalStack } from './server.ts';
 
 // The AWS SDK warns that it will want Node 22 in 2027; the deployed functions run on Node 22,
@@ -8,18 +9,7 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 try {
   const stack = await startLocalStack();
-  const { config } = stack;
-  const lines = [
-    'TaskRouter reservations: local stack',
-    `  base URL      ${stack.url}`,
-    `  webhook URL   ${stack.url}/assignment-callback   (AssignmentCallbackUrl; add ?ReservationTimeout=<seconds>)`,
-    `  account SID   ${config.accountSid}`,
-    `  auth token    ${config.authToken ?? '(from Secrets Manager)'}`,
-    `  storage       dynalite, ${config.dataDir === undefined ? 'in memory (set DATA_DIR to persist)' : `persisted in ${config.dataDir}`}`,
-    `  policy        ${config.assignmentPolicyPath ?? 'default: answers {} and leaves reservations pending'}`,
-    `listening on http://${config.host}:${config.port}`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${bannerLines(stack).join('\n')}\n`);
   const stop = () => void stack.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

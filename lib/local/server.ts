@@ -24,6 +24,8 @@ export interface LocalStack {
   readonly url: string;
   readonly config: Config;
   readonly runtime: Runtime;
+  /** The embedded engine (dynalite) holds the data, rather than DYNAMODB_ENDPOINT. */
+  readonly embedded: boolean;
   close(): Promise<void>;
 }
 
@@ -221,6 +223,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     url: config.publicBaseUrl,
     config,
     runtime,
+    embedded: engine !== undefined,
     async close() {
       await new Promise<void>((resolve) => {
         server.closeAllConnections();

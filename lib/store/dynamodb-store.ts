@@ -8,76 +8,19 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError, ForbiddenError, ServiceUnavailableError, TaskLimitError, TooManyRequestsError } from '../domain/errors.ts';
+import { ConflictError, ServiceUnavailableError } from '../domain/errors.ts';
 import { listKey } from '../domain/paging.ts';
 import { TRANSITIONS, WORKED_STATUSES, type Transition } from '../domain/state-machine.ts';
 import { checkAction, findReservation, presentOf, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
+import { Expression, updateExpression } from './expression.ts';
+import { translateStoreError } from './store-errors.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store.ts';
 import { TABLE, activityKey, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
+import { decodeTask, encodeReservation } from './task-item.ts';
 
-const RESERVATION_PREFIX = 'R_';
 const BATCH_GET_LIMIT = 100;
 const MAX_WRITE_ATTEMPTS = 3;
-
-/** Names and values of one expression, with placeholders made up as they are used. */
-class Expression {
-  readonly names: Record<string, string> = {};
-  readonly values: Record<string, unknown> = {};
-  #count = 0;
-
-  name(attribute: string): string {
-    const placeholder = `#${attribute}`;
-    this.names[placeholder] = attribute;
-    return placeholder;
-  }
-
-  value(v: unknown): string {
-    const placeholder = `:v${this.#count++}`;
-    this.values[placeholder] = v;
-    return placeholder;
-  }
-
-  /** The part of a command that carries them. */
-  get params() {
-    return {
-      ExpressionAttributeNames: this.names,
-      ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: this.values }),
-    };
-  }
-}
-
-interface StoredReservation {
-  workerSid: string;
-  workerName?: string;
-  status: ReservationRecord['status'];
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-  deadline: number;
-  contactUri?: string;
-  instruction?: ReservationRecord['instruction'];
-  activitySid?: string;
-  answer?: string;
-}
-
-/** The task item's own attributes (its reservations are the `R_<WR>` ones). */
-interface StoredTask {
-  pk: string;
-  accountSid: string;
-  workspaceSid: string;
-  workflowSid: string;
-  taskQueueSid: string;
-  attributes: string;
-  priority: number;
-  createdAt: number;
-  updatedAt: number;
-  rejections: number;
-  maxRejections: number;
-  acceptedSid?: string;
-  acceptedAt?: number;
-  lastRejectedAt?: number;
-}
 
 /** A worker's link to one of its reservations (the worker index). */
 interface StoredWorkerLink {
@@ -96,69 +39,8 @@ interface StoredActivity {
   changedAt: number;
 }
 
-function decodeTask(item: Record<string, unknown>): TaskRecord {
-  const reservations: ReservationRecord[] = [];
-  for (const [attribute, value] of Object.entries(item)) {
-    if (!attribute.startsWith(RESERVATION_PREFIX)) continue;
-    const r = value as StoredReservation;
-    reservations.push({
-      sid: attribute.slice(RESERVATION_PREFIX.length),
-      workerSid: r.workerSid,
-      workerName: r.workerName ?? null,
-      status: r.status,
-      version: r.version,
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-      deadline: r.deadline,
-      ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
-      ...(r.instruction !== undefined && { instruction: r.instruction }),
-      ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
-      ...(r.answer !== undefined && { answer: r.answer }),
-    });
-  }
-  reservations.sort((a, b) => a.createdAt - b.createdAt || (a.sid < b.sid ? -1 : 1));
-  const t = item as unknown as StoredTask;
-  return {
-    sid: t.pk.slice('TASK#'.length),
-    accountSid: t.accountSid,
-    workspaceSid: t.workspaceSid,
-    workflowSid: t.workflowSid,
-    taskQueueSid: t.taskQueueSid,
-    attributes: t.attributes,
-    priority: t.priority,
-    createdAt: t.createdAt,
-    updatedAt: t.updatedAt,
-    reservations,
-    rejections: t.rejections,
-    maxRejections: t.maxRejections,
-    ...(t.acceptedSid !== undefined && { acceptedReservationSid: t.acceptedSid, acceptedAt: t.acceptedAt! }),
-    ...(t.lastRejectedAt !== undefined && { lastRejectedAt: t.lastRejectedAt }),
-  };
-}
-
-function updateExpression(set: readonly string[], remove: readonly string[]): string {
-  return `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
-}
-
 function inScope(task: TaskRecord, scope: { accountSid: string; workspaceSid: string }): boolean {
   return task.accountSid === scope.accountSid && task.workspaceSid === scope.workspaceSid;
-}
-
-const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
-const UNAVAILABLE = new Set(['ServiceUnavailable', 'ServiceUnavailableException', 'InternalServerError', 'InternalFailure', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
-
-/** The client-facing error for a store failure (SPEC §4: 429 and 503 with Retry-After). */
-export function translateStoreError(error: unknown): unknown {
-  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  if (e.name !== undefined && THROTTLED.has(e.name)) return new TooManyRequestsError(1);
-  if ((e.name !== undefined && UNAVAILABLE.has(e.name)) || (e.code !== undefined && NETWORK.has(e.code)) || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
-    return new ServiceUnavailableError(1);
-  }
-  if (e.name === 'ValidationException' && /item size/i.test(e.message ?? '')) {
-    return new TaskLimitError('The task holds too many reservations or instructions to store this change (DynamoDB item size limit)');
-  }
-  return error;
 }
 
 export interface DynamoDbStoreOptions {
@@ -197,24 +79,25 @@ export class DynamoDbStore implements ReservationStore {
     else set.push(`${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`);
   }
 
-  async #getTaskItem(taskSid: string): Promise<TaskRecord | undefined> {
+  async #getTaskItem(scope: TaskScope): Promise<TaskRecord | undefined> {
     const { Item } = await this.#send<{ Item?: Record<string, unknown> }>(
-      new GetCommand({ TableName: this.#table, Key: taskKey(taskSid), ConsistentRead: true }),
+      new GetCommand({ TableName: this.#table, Key: taskKey(scope), ConsistentRead: true }),
     );
     return Item ? decodeTask(Item) : undefined;
   }
 
   /** The item a failed condition saw: returned by DynamoDB, re-read where the engine does not. */
-  async #itemAfterFailure(error: ConditionalCheckFailedException, taskSid: string): Promise<TaskRecord | undefined> {
-    return error.Item ? decodeTask(unmarshall(error.Item)) : this.#getTaskItem(taskSid);
+  async #itemAfterFailure(error: ConditionalCheckFailedException, scope: TaskScope): Promise<TaskRecord | undefined> {
+    return error.Item ? decodeTask(unmarshall(error.Item)) : this.#getTaskItem(scope);
   }
 
   async recordReservation(input: NewReservation, now: number): Promise<{ outcome: RecordOutcome; task: TaskRecord }> {
     const e = new Expression();
     const transition: Transition | undefined = input.action && TRANSITIONS[input.action.transition];
-    const stored: StoredReservation = {
+    const stored = encodeReservation({
       workerSid: input.workerSid,
-      ...(input.workerName !== null && { workerName: input.workerName }),
+      workerName: input.workerName,
+      workerAttributes: input.workerAttributes,
       status: transition?.to ?? 'pending',
       version: 1,
       createdAt: now,
@@ -224,9 +107,10 @@ export class DynamoDbStore implements ReservationStore {
       ...(input.action?.instruction && { instruction: input.action.instruction }),
       ...(input.action?.activitySid && { activitySid: input.action.activitySid }),
       answer: input.answer,
-    };
+    });
     const r = e.name(reservationAttribute(input.reservationSid));
     const [account, workspace, rejections, max] = ['accountSid', 'workspaceSid', 'rejections', 'maxRejections'].map((n) => e.name(n)) as [string, string, string, string];
+    // The key holds the account and the workspace: the item, if any, is this scope's.
     const accepted = () => e.name('acceptedSid');
     const { task } = input;
     const set = [
@@ -244,10 +128,7 @@ export class DynamoDbStore implements ReservationStore {
     ];
     const remove: string[] = [];
     if (!input.evenIfClosed) this.#retention(e, transition?.to ?? 'pending', now, set, remove);
-    const conditions = [
-      `attribute_not_exists(${r})`,
-      `(attribute_not_exists(${account}) OR (${account} = ${e.value(task.accountSid)} AND ${workspace} = ${e.value(task.workspaceSid)}))`,
-    ];
+    const conditions = [`attribute_not_exists(${r})`];
     if (!input.evenIfClosed) {
       // The task must still be open: not claimed by another reservation, not canceled.
       conditions.push(`attribute_not_exists(${accepted()})`, `(attribute_not_exists(${rejections}) OR ${rejections} < ${max})`);
@@ -259,7 +140,7 @@ export class DynamoDbStore implements ReservationStore {
       const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(
         new UpdateCommand({
           TableName: this.#table,
-          Key: taskKey(task.taskSid),
+          Key: taskKey(task),
           UpdateExpression: updateExpression(set, remove),
           ConditionExpression: conditions.join(' AND '),
           ReturnValues: 'ALL_NEW',
@@ -270,43 +151,51 @@ export class DynamoDbStore implements ReservationStore {
       return { outcome: 'created', task: decodeTask(Attributes) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.#itemAfterFailure(error, task.taskSid);
+      const existing = await this.#itemAfterFailure(error, task);
       if (!existing) throw error;
       if (findReservation(existing, input.reservationSid)) return { outcome: 'repeated', task: existing };
-      if (!inScope(existing, task)) throw new ForbiddenError(`Task ${task.taskSid} belongs to another account or workspace`);
       return { outcome: 'refused', task: existing };
     }
   }
 
-  async indexWorkerReservation(task: TaskRecord, reservation: ReservationRecord, workerAttributes: string): Promise<void> {
-    await this.#send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: {
-          ...workerLinkKey(reservation.workerSid, reservation.sid),
-          [TABLE.workerIndex.sortKey]: listKey(reservation.createdAt, reservation.sid),
-          accountSid: task.accountSid,
-          workspaceSid: task.workspaceSid,
-          taskSid: task.sid,
-          ...(reservation.workerName !== null && { workerName: reservation.workerName }),
-          workerAttributes,
-          createdAt: reservation.createdAt,
-          // After the deadline a reservation is answered or timed out; its link outlives that by
-          // RETENTION_DAYS (a task still being worked on outlives its links).
-          [TABLE.ttlAttribute]: this.#expiresAt(reservation.deadline),
-        },
-      }),
-    );
+  async indexWorkerReservation(task: TaskRecord, reservation: ReservationRecord): Promise<void> {
+    const e = new Expression();
+    const worker = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
+    try {
+      await this.#send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            ...workerLinkKey(worker, reservation.sid),
+            [TABLE.workerIndex.sortKey]: listKey(reservation.createdAt, reservation.sid),
+            accountSid: task.accountSid,
+            workspaceSid: task.workspaceSid,
+            taskSid: task.sid,
+            ...(reservation.workerName !== null && { workerName: reservation.workerName }),
+            workerAttributes: reservation.workerAttributes,
+            createdAt: reservation.createdAt,
+            // After the deadline a reservation is answered or timed out; its link outlives that by
+            // RETENTION_DAYS (a task still being worked on outlives its links).
+            [TABLE.ttlAttribute]: this.#expiresAt(reservation.deadline),
+          },
+          // The first task to name this ReservationSid for this worker keeps the link.
+          ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)}) OR ${e.name('taskSid')} = ${e.value(task.sid)}`,
+          ...e.params,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async getTask(scope: TaskScope): Promise<TaskRecord | undefined> {
-    const task = await this.#getTaskItem(scope.taskSid);
+    const task = await this.#getTaskItem(scope);
     return task && inScope(task, scope) ? task : undefined;
   }
 
   async findWorkerReservation(scope: WorkerScope, reservationSid: string): Promise<TaskRecord | undefined> {
     const { Item } = await this.#send<{ Item?: StoredWorkerLink }>(
-      new GetCommand({ TableName: this.#table, Key: workerLinkKey(scope.workerSid, reservationSid), ConsistentRead: true }),
+      new GetCommand({ TableName: this.#table, Key: workerLinkKey(scope, reservationSid), ConsistentRead: true }),
     );
     if (!Item || Item.accountSid !== scope.accountSid || Item.workspaceSid !== scope.workspaceSid) return undefined;
     const task = await this.getTask({ ...scope, taskSid: Item.taskSid });
@@ -316,7 +205,7 @@ export class DynamoDbStore implements ReservationStore {
   workerReservations(scope: WorkerScope) {
     return async (direction: 'forward' | 'backward', from: string | undefined, limit: number) => {
       const e = new Expression();
-      let keyCondition = `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope.workerSid))}`;
+      let keyCondition = `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope))}`;
       if (from !== undefined) keyCondition += ` AND ${e.name(TABLE.workerIndex.sortKey)} ${direction === 'forward' ? '>' : '<'} ${e.value(from)}`;
       const { Items = [], LastEvaluatedKey } = await this.#send<{ Items?: StoredWorkerLink[]; LastEvaluatedKey?: object }>(
         new QueryCommand({
@@ -331,7 +220,7 @@ export class DynamoDbStore implements ReservationStore {
       );
       const links = Items.filter((i) => i.accountSid === scope.accountSid && i.workspaceSid === scope.workspaceSid);
       if (direction === 'backward') links.reverse();
-      const tasks = await this.#batchGetTasks([...new Set(links.map((l) => l.taskSid))]);
+      const tasks = await this.#batchGetTasks(scope, [...new Set(links.map((l) => l.taskSid))]);
       const items: WorkerReservation[] = [];
       for (const link of links) {
         const task = tasks.get(link.taskSid);
@@ -342,10 +231,10 @@ export class DynamoDbStore implements ReservationStore {
     };
   }
 
-  async #batchGetTasks(taskSids: readonly string[]): Promise<Map<string, TaskRecord>> {
+  async #batchGetTasks(scope: WorkerScope, taskSids: readonly string[]): Promise<Map<string, TaskRecord>> {
     const tasks = new Map<string, TaskRecord>();
     for (let i = 0; i < taskSids.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = taskSids.slice(i, i + BATCH_GET_LIMIT).map(taskKey);
+      let keys: Record<string, unknown>[] | undefined = taskSids.slice(i, i + BATCH_GET_LIMIT).map((taskSid) => taskKey({ ...scope, taskSid }));
       for (let attempt = 0; keys && keys.length > 0; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
         if (attempt > 5) throw new ServiceUnavailableError(1);
@@ -372,7 +261,7 @@ export class DynamoDbStore implements ReservationStore {
         return decodeTask(Attributes);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const task = await this.#itemAfterFailure(error, scope.taskSid);
+        const task = await this.#itemAfterFailure(error, scope);
         const reservation = task && inScope(task, scope) ? findReservation(task, reservationSid) : undefined;
         if (!task || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return undefined;
         // Judged at the task's own present (see presentOf): this throws why the action is refused.
@@ -444,7 +333,7 @@ export class DynamoDbStore implements ReservationStore {
 
     return {
       TableName: this.#table,
-      Key: taskKey(scope.taskSid),
+      Key: taskKey(scope),
       UpdateExpression: updateExpression(set, remove),
       ConditionExpression: conditions.join(' AND '),
       ReturnValues: 'ALL_NEW' as const,
@@ -461,7 +350,7 @@ export class DynamoDbStore implements ReservationStore {
         new PutCommand({
           TableName: this.#table,
           Item: {
-            ...activityKey(scope.workerSid),
+            ...activityKey(scope),
             accountSid: scope.accountSid,
             workspaceSid: scope.workspaceSid,
             activitySid,
@@ -485,7 +374,7 @@ export class DynamoDbStore implements ReservationStore {
         new QueryCommand({
           TableName: this.#table,
           IndexName: TABLE.workerIndex.name,
-          KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope.workerSid))}`,
+          KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope))}`,
           ScanIndexForward: forward,
           Limit: 1,
           ConsistentRead: true,
@@ -497,7 +386,7 @@ export class DynamoDbStore implements ReservationStore {
       edge(true),
       edge(false),
       this.#send<{ Item?: StoredActivity }>(
-        new GetCommand({ TableName: this.#table, Key: activityKey(scope.workerSid), ConsistentRead: true }),
+        new GetCommand({ TableName: this.#table, Key: activityKey(scope), ConsistentRead: true }),
       ),
     ]);
     const oldest = first.Items?.[0];

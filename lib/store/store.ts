@@ -31,6 +31,8 @@ export interface NewReservation {
   readonly reservationSid: string;
   readonly workerSid: string;
   readonly workerName: string | null;
+  /** WorkerAttributes as the callback gave them (JSON): the Worker view and the events read them. */
+  readonly workerAttributes: string;
   readonly contactUri?: string;
   readonly deadline: number;
   readonly maxRejections: number;
@@ -71,8 +73,11 @@ export interface ApplyAction {
 export interface ReservationStore {
   /** One conditional write; idempotent on the ReservationSid. */
   recordReservation(input: NewReservation, now: number): Promise<{ outcome: RecordOutcome; task: TaskRecord }>;
-  /** Makes the reservation findable from its worker (idempotent: a repeat writes the same item). */
-  indexWorkerReservation(task: TaskRecord, reservation: ReservationRecord, workerAttributes: string): Promise<void>;
+  /**
+   * Makes the reservation findable from its worker, from the stored record alone (idempotent: a
+   * repeat writes the same item; a link to another task with the same ReservationSid is kept).
+   */
+  indexWorkerReservation(task: TaskRecord, reservation: ReservationRecord): Promise<void>;
   getTask(scope: TaskScope): Promise<TaskRecord | undefined>;
   /** The task that holds a worker's reservation, if the reservation is this worker's. */
   findWorkerReservation(scope: WorkerScope, reservationSid: string): Promise<TaskRecord | undefined>;

@@ -2,11 +2,18 @@
  * The single table: keys, the worker index and TTL, declared once for the local engines (which
  * create it from `createTableInput`) and for the CDK stack (infra/).
  *
- *   task          pk TASK#<WT>    sk TASK                 the task and all its reservations (R_<WR>)
- *   worker link   pk WORKER#<WK>  sk RESERVATION#<WR>     listKey <created>#<WR>: a worker's reservations
- *   activity      pk WORKER#<WK>  sk ACTIVITY             the worker's last activity change
+ *   task          pk TASK#<AC>#<WS>#<WT>    sk TASK                 the task and all its reservations (R_<WR>)
+ *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>     listKey <created>#<WR>: a worker's reservations
+ *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY             the worker's last activity change
+ *
+ * Every key starts with the account and the workspace (SPEC §9): a request, a signed callback
+ * included, can only ever name items of its own account, so no SID another account knows reaches
+ * a record that is not its own. SIDs are identifiers, not secrets.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/** The layout of the keys above; a local DATA_DIR written with another one is refused (lib/local). */
+export const STORAGE_FORMAT = 2;
 
 export const TABLE = {
   partitionKey: 'pk',
@@ -17,13 +24,26 @@ export const TABLE = {
   ttlAttribute: 'expiresAt',
 } as const;
 
-export const taskKey = (taskSid: string) => ({ pk: `TASK#${taskSid}`, sk: 'TASK' });
-export const workerLinkKey = (workerSid: string, reservationSid: string) => ({ pk: `WORKER#${workerSid}`, sk: `RESERVATION#${reservationSid}` });
-export const activityKey = (workerSid: string) => ({ pk: `WORKER#${workerSid}`, sk: 'ACTIVITY' });
-export const workerPartition = (workerSid: string) => `WORKER#${workerSid}`;
+interface Scope {
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+}
+
+export const TASK_PREFIX = 'TASK#';
+export const taskPartition = (scope: Scope & { readonly taskSid: string }) => `${TASK_PREFIX}${scope.accountSid}#${scope.workspaceSid}#${scope.taskSid}`;
+export const taskKey = (scope: Scope & { readonly taskSid: string }) => ({ pk: taskPartition(scope), sk: 'TASK' });
+export const workerPartition = (scope: Scope & { readonly workerSid: string }) => `WORKER#${scope.accountSid}#${scope.workspaceSid}#${scope.workerSid}`;
+export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, reservationSid: string) => ({ pk: workerPartition(scope), sk: `RESERVATION#${reservationSid}` });
+export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: 'ACTIVITY' });
+
+/** The task SID at the end of a task item's partition key. */
+export function taskSidOf(partitionKey: string): string {
+  return partitionKey.slice(partitionKey.lastIndexOf('#') + 1);
+}
 
 /** Attribute of the task item that holds one reservation. */
-export const reservationAttribute = (reservationSid: string) => `R_${reservationSid}`;
+export const RESERVATION_PREFIX = 'R_';
+export const reservationAttribute = (reservationSid: string) => `${RESERVATION_PREFIX}${reservationSid}`;
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {

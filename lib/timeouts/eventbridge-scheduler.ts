@@ -6,16 +6,11 @@
  */
 import { ConflictException, CreateScheduleCommand, type CreateScheduleCommandInput, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { TimeoutScheduleConfig } from '../config.ts';
-import type { ReservationTimer, TimeoutEvent, TimeoutScheduler } from './scheduler.ts';
+import { timerName, type ReservationTimer, type TimeoutEvent, type TimeoutScheduler } from './scheduler.ts';
 
 /** After the deadline, the timer keeps trying this long, then goes to the dead-letter queue. */
 export const TIMER_MAXIMUM_EVENT_AGE_SECONDS = 300;
 export const TIMER_MAXIMUM_RETRY_ATTEMPTS = 10;
-
-/** Deterministic, so that arming a reservation's timer twice finds the first one. */
-export function scheduleName(reservationSid: string): string {
-  return `reservation-timeout-${reservationSid}`;
-}
 
 /**
  * `at()` takes whole seconds and Scheduler fires to the minute, so the timer is set for the first
@@ -34,13 +29,13 @@ export function createScheduleInput(config: TimeoutScheduleConfig, timer: Reserv
     reservationSid: timer.reservationSid,
   };
   return {
-    Name: scheduleName(timer.reservationSid),
+    Name: timerName(timer),
     GroupName: config.groupName,
     ScheduleExpression: atExpression(timer.deadline),
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',
-    ClientToken: timer.reservationSid,
+    ClientToken: timerName(timer),
     Target: {
       Arn: config.functionArn,
       RoleArn: config.roleArn,

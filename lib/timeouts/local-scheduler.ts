@@ -1,5 +1,5 @@
 /** `npm start`'s timers: in-process, calling the same timeout handler at the deadline. */
-import type { ReservationTimer, TimeoutEvent, TimeoutScheduler } from './scheduler.ts';
+import { timerName, type ReservationTimer, type TimeoutEvent, type TimeoutScheduler } from './scheduler.ts';
 
 export class LocalTimeoutScheduler implements TimeoutScheduler {
   readonly #timers = new Map<string, NodeJS.Timeout>();
@@ -13,14 +13,15 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
   }
 
   async schedule(timer: ReservationTimer): Promise<void> {
-    if (this.#timers.has(timer.reservationSid)) return;
+    const name = timerName(timer);
+    if (this.#timers.has(name)) return;
     const { deadline, ...event } = timer;
     const handle = setTimeout(() => {
-      this.#timers.delete(timer.reservationSid);
+      this.#timers.delete(name);
       void this.#fire?.(event);
     }, Math.max(0, deadline - this.now()));
     handle.unref();
-    this.#timers.set(timer.reservationSid, handle);
+    this.#timers.set(name, handle);
   }
 
   get pending(): number {

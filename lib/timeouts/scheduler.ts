@@ -3,6 +3,7 @@
  * the deadline has passed, so one that fires late, twice, or never changes nothing a client can
  * see but the record itself (and the worker's move to TIMEOUT_ACTIVITY_SID).
  */
+import { createHash } from 'node:crypto';
 import { canonicalSid } from '../domain/sid.ts';
 
 export interface ReservationTimer {
@@ -12,6 +13,17 @@ export interface ReservationTimer {
   readonly reservationSid: string;
   /** Epoch ms. */
   readonly deadline: number;
+}
+
+/**
+ * A timer's name, deterministic so that arming it twice finds the first: the ReservationSid for
+ * the reader, and a digest of account, workspace and task, so that another account naming the
+ * same SIDs arms a timer of its own instead of finding this one (SPEC §9). 64 characters, the
+ * longest name EventBridge Scheduler takes.
+ */
+export function timerName(timer: Omit<ReservationTimer, 'deadline'>): string {
+  const scope = createHash('sha256').update(`${timer.accountSid}#${timer.workspaceSid}#${timer.taskSid}#${timer.reservationSid}`).digest('hex');
+  return `rt-${timer.reservationSid}-${scope.slice(0, 26)}`;
 }
 
 /** What the timeout function receives: the reservation's keys (EventBridge Scheduler's Input). */

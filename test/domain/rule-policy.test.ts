@@ -94,8 +94,22 @@ describe('matching', () => {
     [{ tags: { not: 'urgent' } }, { tags: ['new'] }, true],
     [{ count: 3 }, { count: 3 }, true],
     [{ count: 3 }, { count: '3' }, false],
+    [{ customer: { in: [{ tier: 'gold', id: 7 }] } }, { customer: { id: 7, tier: 'gold' } }, true],
+    [{ customer: { in: [{ tier: 'gold' }] } }, { customer: { tier: 'gold', id: 7 } }, false],
+    [{ route: ['a', 'b'] }, { route: ['a', 'b'] }, true],
+    [{ route: ['a', 'b'] }, { route: ['b', 'a'] }, false],
   ])('task condition %j on attributes %j: %s', (conditions, attributes, expected) => {
     expect(decides({ task: conditions }, withTask(attributes))).toBe(expected);
+  });
+
+  it('gives no match, never a stack overflow, for an attribute nested far deeper than any policy value', () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const policy = parsePolicy({ rules: [{ name: 'r', match: { task: { type: { in: ['voice', ['x']] } } }, ...accept }] });
+    const a = assignment({ TaskAttributes: `{"type":${deep(30_000)}}` });
+    expect(policy.decide(a)).toEqual({ answer: {} });
+    const objects = assignment({ TaskAttributes: `{"type":${'{"a":'.repeat(30_000)}1${'}'.repeat(30_000)}}` });
+    expect(decides({ task: { type: 'voice' } }, objects)).toBe(false);
+    expect(decides({ task: { type: [[['x']]] } }, assignment({ TaskAttributes: `{"type":${deep(30_000)}}` }))).toBe(false);
   });
 
   it('compares a worker attribute with a task attribute through a template', () => {

@@ -2,7 +2,9 @@
  * Assignment policies through the local stack: the callback answers the rendered instruction,
  * after applying its effect; a repeat answers the same; a bad policy stops the start-up.
  */
+import twilio from 'twilio';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '#lib/config.ts';
 import type { LocalStack } from '#lib/local/server.ts';
-import { assign, basicAuth, postCallback, startStack, type CallbackFixture } from '../support/fixtures.ts';
+import { AUTH_TOKEN, assign, basicAuth, callback, postCallback, startStack, type CallbackFixture } from '../support/fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const policy = (name: string) => join(ROOT, 'policies', name);
@@ -44,6 +46,21 @@ describe('voice-conference.json', () => {
     const repeat = await postCallback(stack, a.params);
     expect(await repeat.json()).toEqual(a.answer);
     expect(await reservationOf(stack, a)).toEqual(before);
+  });
+
+  it('answers 200 {} (no match), never a 5xx, for task attributes nested 8,000 levels deep under the tested one', async () => {
+    // A JSON body (signed through bodySHA256) fits 8,000 levels of objects (56 KB) under the 64 KiB limit.
+    const fixture = callback({ TaskAttributes: `{"type":${'{"a":'.repeat(8_000)}1${'}'.repeat(8_000)},"from":"+14155550100"}` });
+    const body = JSON.stringify(fixture.params);
+    const url = `${stack.url}/assignment-callback?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+    const send = () =>
+      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, {}) }, body });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({});
+    expect((await reservationOf(stack, fixture)).body['reservation_status']).toBe('pending');
+    // The fallback URL's repeat gets the same answer.
+    expect(await (await send()).json()).toEqual({});
   });
 
   it('leaves other tasks pending with {}', async () => {

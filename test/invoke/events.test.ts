@@ -134,7 +134,7 @@ describe('runInvoke', () => {
     const other = freshDir();
     writeFileSync(join(other, 'notes.txt'), 'mine');
     const outcome = await runInvoke(['health', 'events/health.json', '--fresh'], envWith(other));
-    expect(outcome).toMatchObject({ exitCode: 2, messages: [expect.stringContaining('does not hold the embedded engine')] });
+    expect(outcome).toMatchObject({ exitCode: 2, messages: [expect.stringContaining("holds files that are not the embedded engine's")] });
     expect(existsSync(join(other, 'notes.txt'))).toBe(true);
   });
 

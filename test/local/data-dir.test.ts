@@ -5,12 +5,13 @@
  */
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { ConfigError } from '#lib/config.ts';
-import { DATA_DIR_LOCK, ensureTable, startDynalite } from '#lib/local/dynamodb-engine.ts';
+import { DATA_DIR_LOCK, DATA_DIR_MARKER, ensureTable, startDynalite } from '#lib/local/dynamodb-engine.ts';
+import { STORAGE_FORMAT } from '#lib/store/table.ts';
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -61,7 +62,7 @@ it('takes over a lock left by a process that died', async () => {
   }
 });
 
-it('empties a folder for a fresh start only once it holds it, and only if it is the engine’s', async () => {
+it('empties a folder for a fresh start only once it holds it', async () => {
   const dataDir = fresh();
   const first = await startDynalite({ dataDir });
   await ensureTable(first.endpoint, 'kept');
@@ -73,10 +74,42 @@ it('empties a folder for a fresh start only once it holds it, and only if it is 
   expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
   client.destroy();
   await again.close();
+});
 
+it('never deletes or opens a folder the engine did not mark as its own, LevelDB-looking or not', async () => {
+  // Another program's LevelDB store beside a document and a folder of photos (defect 5 of issue 11).
   const notOurs = fresh();
+  writeFileSync(join(notOurs, 'CURRENT'), 'MANIFEST-000002\n');
+  writeFileSync(join(notOurs, 'MANIFEST-000002'), 'theirs');
   writeFileSync(join(notOurs, 'notes.txt'), 'mine');
-  await expect(startDynalite({ dataDir: notOurs, fresh: true })).rejects.toThrow("does not hold the embedded engine's data");
-  expect(readFileSync(join(notOurs, 'notes.txt'), 'utf8')).toBe('mine');
-  expect(() => readFileSync(join(notOurs, DATA_DIR_LOCK))).toThrow();
+  mkdirSync(join(notOurs, 'photos'));
+  writeFileSync(join(notOurs, 'photos', 'cat.jpg'), 'meow');
+  for (const options of [{ fresh: true }, {}]) {
+    await expect(startDynalite({ dataDir: notOurs, ...options })).rejects.toThrow(`has no ${DATA_DIR_MARKER}`);
+  }
+  expect(readdirSync(notOurs).sort()).toEqual(['CURRENT', 'MANIFEST-000002', 'notes.txt', 'photos']);
+  expect(readFileSync(join(notOurs, 'photos', 'cat.jpg'), 'utf8')).toBe('meow');
+  expect(readFileSync(join(notOurs, 'CURRENT'), 'utf8')).toBe('MANIFEST-000002\n');
+});
+
+it('deletes only the engine’s own files from its folder, and refuses data of another storage format', async () => {
+  const dataDir = fresh();
+  const engine = await startDynalite({ dataDir });
+  await ensureTable(engine.endpoint, 'kept');
+  await engine.close();
+  expect(JSON.parse(readFileSync(join(dataDir, DATA_DIR_MARKER), 'utf8'))).toEqual({ engine: 'dynalite', format: STORAGE_FORMAT });
+  // Someone left their own things in it.
+  writeFileSync(join(dataDir, 'notes.txt'), 'mine');
+  mkdirSync(join(dataDir, '000009.ldb'));
+  writeFileSync(join(dataDir, '000009.ldb', 'keep.txt'), 'a folder, not a LevelDB file');
+  const again = await startDynalite({ dataDir, fresh: true });
+  await again.close();
+  expect(readFileSync(join(dataDir, 'notes.txt'), 'utf8')).toBe('mine');
+  expect(readFileSync(join(dataDir, '000009.ldb', 'keep.txt'), 'utf8')).toBe('a folder, not a LevelDB file');
+
+  writeFileSync(join(dataDir, DATA_DIR_MARKER), JSON.stringify({ engine: 'dynalite', format: STORAGE_FORMAT - 1 }));
+  await expect(startDynalite({ dataDir })).rejects.toThrow(`holds data in storage format ${STORAGE_FORMAT - 1}`);
+  const emptied = await startDynalite({ dataDir, fresh: true });
+  await emptied.close();
+  expect(JSON.parse(readFileSync(join(dataDir, DATA_DIR_MARKER), 'utf8')).format).toBe(STORAGE_FORMAT);
 });

@@ -30,12 +30,21 @@ interface FuzzRequest {
   readonly expect: readonly number[];
   /** A callback's TaskSid: it must not be recorded. */
   readonly taskSid?: string;
+  /** A request of the second account: a success is allowed, and must show that account's data only. */
+  readonly asSecondAccount?: true;
 }
+
+/** The second account served by the stack: it knows account A's SIDs and uses them everywhere. */
+const B = `AC${'b0'.repeat(16)}`;
+const B_TOKEN = 'account-b-token-91d2';
 
 let stack: LocalStack;
 let seeded: CallbackFixture[];
 let fuzzedTasks: Set<string>;
 let sent: number;
+let crossAccountRequests: number;
+/** A page token of A's own lists (a second page of a worker's list), for B to replay. */
+const pageTokens: { task?: string; worker?: string } = {};
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
@@ -174,7 +183,73 @@ function fuzzRequests() {
       expect: [400, 401, 403, 404, 413, 415],
     }));
 
-  return fc.oneof(badPath, badAuth, badListQuery, badUpdateParameter, badBody, badIfMatch, badCallback, junk);
+  /**
+   * The second account replays, forges and interleaves A's SIDs: its own signed callbacks naming
+   * A's workspace, task, reservation and worker in any mix; callbacks claiming A's account under
+   * B's token; B's credentials on every REST route of A's resources, with A's page tokens.
+   */
+  const sidFrom = (f: CallbackFixture, name: 'workspaceSid' | 'taskSid' | 'reservationSid' | 'workerSid', prefix: string) => fc.constantFrom(f[name], sid(prefix));
+  const crossCallback = fixture().chain((f) =>
+    fc
+      .tuple(sidFrom(f, 'workspaceSid', 'WS'), sidFrom(f, 'taskSid', 'WT'), sidFrom(f, 'reservationSid', 'WR'), sidFrom(f, 'workerSid', 'WK'), fc.boolean())
+      .map(([WorkspaceSid, TaskSid, ReservationSid, WorkerSid, forged]): FuzzRequest => {
+        const c = callback({ AccountSid: forged ? ACCOUNT_SID : B, WorkspaceSid, TaskSid, ReservationSid, WorkerSid, WorkerAttributes: JSON.stringify({ contact_uri: 'client:bob' }) });
+        const signature = twilio.getExpectedTwilioSignature(B_TOKEN, `${stack.url}/assignment-callback`, c.params);
+        return { method: 'POST', path: '/assignment-callback', headers: { ...FORM, 'X-Twilio-Signature': signature }, body: new URLSearchParams(c.params).toString(), expect: forged ? [403] : [200], asSecondAccount: true };
+      }),
+  );
+  const crossRest = fc.tuple(fixture(), scope, fc.constantFrom('GET item', 'POST item', 'GET list', 'GET list page', 'GET task', 'GET worker'), fc.constantFrom('accepted', 'rejected', 'wrapping', 'completed')).map(
+    ([f, s, route, status]): FuzzRequest => {
+      const paths = resourcePaths(f, s);
+      const path =
+        route === 'GET list' ? paths.collection
+        : route === 'GET list page' ? `${paths.collection}?PageSize=1&Page=1&PageToken=${encodeURIComponent(pageTokens[s.kind]!)}`
+        : route === 'GET task' ? `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}`
+        : route === 'GET worker' ? `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`
+        : paths.item;
+      const post = route === 'POST item';
+      return { method: post ? 'POST' : 'GET', path, headers: { ...basicAuth(B, B_TOKEN), ...FORM }, ...(post && { body: `ReservationStatus=${status}` }), expect: [200, 400, 404], asSecondAccount: true };
+    },
+  );
+
+  return fc.oneof(badPath, badAuth, badListQuery, badUpdateParameter, badBody, badIfMatch, badCallback, junk, crossCallback, crossRest);
+}
+
+/** A second-account success: only that account's data, never A's. */
+function expectSecondAccountOnly(body: Record<string, unknown>, failure: string) {
+  const items = [body, ...((body['reservations'] as Record<string, unknown>[] | undefined) ?? [])].filter((item) => 'account_sid' in item);
+  for (const item of items) expect(item['account_sid'], failure).toBe(B);
+  expect(JSON.stringify(body), failure).not.toContain(ACCOUNT_SID);
+}
+
+/** Everything account A sees of its seeded records, through every route; the task's age aside (it grows). */
+async function viewsOfA(): Promise<unknown[]> {
+  const views: unknown[] = [];
+  for (const f of seeded) {
+    const paths = [
+      resourcePaths(f, { kind: 'task' }).item,
+      resourcePaths(f, { kind: 'worker' }).item,
+      resourcePaths(f, { kind: 'task' }).collection,
+      resourcePaths(f, { kind: 'worker' }).collection,
+      `${resourcePaths(f, { kind: 'worker' }).collection}?PageSize=1&Page=1&PageToken=${encodeURIComponent(pageTokens.worker!)}`,
+      `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}`,
+      `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`,
+    ];
+    for (const path of paths) {
+      const response = await fetch(`${stack.url}${path}`, { headers: basicAuth() });
+      const body = (await response.json()) as Record<string, unknown>;
+      delete body['age'];
+      views.push({ path, status: response.status, etag: response.headers.get('etag'), body });
+    }
+    // A's answer to a repeat of its callback.
+    const repeat = await fetch(`${stack.url}/assignment-callback?ReservationTimeout=86400`, {
+      method: 'POST',
+      headers: { ...FORM, 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${stack.url}/assignment-callback?ReservationTimeout=86400`, f.params) },
+      body: new URLSearchParams(f.params),
+    });
+    views.push({ repeat: f.reservationSid, status: repeat.status, answer: await repeat.text() });
+  }
+  return views;
 }
 
 async function send(r: FuzzRequest) {
@@ -186,6 +261,8 @@ async function send(r: FuzzRequest) {
   expect(response.status, failure).toBeLessThan(500);
   expect(r.expect, failure).toContain(response.status);
   const body = JSON.parse(text) as Record<string, unknown>;
+  if (r.asSecondAccount) crossAccountRequests++;
+  if (r.asSecondAccount && response.status === 200) return expectSecondAccountOnly(body, failure);
   expect(Object.keys(body).sort(), failure).toEqual(['code', 'message', 'more_info', 'status']);
   expect(body['status'], failure).toBe(response.status);
   expect(String(body['code']), failure).toMatch(/^20\d{3}$/);
@@ -196,11 +273,19 @@ describe.each(ENGINES)('on $name', (engine) => {
   beforeAll(async () => {
     const running = await engine.start();
     stopEngine = running.stop;
-    stack = await startStack({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `fuzz${randomBytes(4).toString('hex')}` });
+    stack = await startStack({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `fuzz${randomBytes(4).toString('hex')}`, TWILIO_ACCOUNTS: `${B}:${B_TOKEN}` });
     seeded = [];
     fuzzedTasks = new Set();
     sent = 0;
-    for (let i = 0; i < 3; i++) seeded.push(await assign(stack, {}, { query: 'ReservationTimeout=86400' }));
+    crossAccountRequests = 0;
+    // Three reservations, the first two of one worker and one task, so that lists have a second page.
+    const first = await assign(stack, {}, { query: 'ReservationTimeout=86400' });
+    const sameWorker = { WorkspaceSid: first.workspaceSid, WorkerSid: first.workerSid, TaskSid: first.taskSid };
+    seeded.push(first, await assign(stack, sameWorker, { query: 'ReservationTimeout=86400' }), await assign(stack, {}, { query: 'ReservationTimeout=86400' }));
+    for (const kind of ['task', 'worker'] as const) {
+      const list = (await (await fetch(`${stack.url}${resourcePaths(first, { kind }).collection}?PageSize=1`, { headers: basicAuth() })).json()) as { meta: { next_page_url: string } };
+      pageTokens[kind] = new URL(list.meta.next_page_url).searchParams.get('PageToken')!;
+    }
   });
   afterAll(async () => {
     await stack.close();
@@ -208,6 +293,7 @@ describe.each(ENGINES)('on $name', (engine) => {
   });
 
   it(`answers ${FUZZ_REQUESTS} fuzzed requests with Twilio's error JSON, no 5xx, and no state change`, async () => {
+    const before = await viewsOfA();
     await fc.assert(
       fc.asyncProperty(fc.array(fuzzRequests(), { minLength: BATCH, maxLength: BATCH }), async (batch) => {
         await Promise.all(batch.map(send));
@@ -226,6 +312,10 @@ describe.each(ENGINES)('on $name', (engine) => {
       expect(stored).toBeUndefined();
     }
     expect(fuzzedTasks.size).toBeGreaterThan(0);
+    // Account A's records, views and answers are exactly as if account B did not exist.
+    expect(await viewsOfA()).toEqual(before);
+    expect(crossAccountRequests).toBeGreaterThan(FUZZ_REQUESTS / 20);
     recordFigure('requests fuzzed', sent, `${engine.name}, seed ${process.env['FUZZ_SEED'] ?? 'fixed'}`);
+    recordFigure('cross-account requests fuzzed', crossAccountRequests, `${engine.name}, seed ${process.env['FUZZ_SEED'] ?? 'fixed'}`);
   }, 600_000);
 });

@@ -13,6 +13,7 @@ import { parsePolicy } from '#lib/domain/rule-policy.ts';
 import { effectiveStatus, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
 import { ensureTable } from '#lib/local/dynamodb-engine.ts';
 import type { ReservationTarget } from '#lib/reservations.ts';
+import type { TaskScope } from '#lib/store/store.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import type { TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { ENGINES } from '../support/engines.ts';
@@ -59,30 +60,32 @@ describe.each(ENGINES)('races on $name', (engine) => {
   afterAll(async () => {
     runtime.close();
     await stop();
-    expect(races).toBeGreaterThanOrEqual(4 * RACE_RUNS);
+    expect(races).toBeGreaterThanOrEqual(5 * RACE_RUNS);
     recordFigure('races run', races, engine.name);
   });
 
   /** A task with `count` pending reservations for different workers, canceled after `maxRejections`. */
-  async function taskWith(count: number, maxRejections = 10) {
-    const workspaceSid = sid('WS');
-    const taskSid = sid('WT');
+  async function taskWith(count: number, maxRejections = 10, like?: { accountSid: string; targets: readonly ReservationTarget[] }) {
+    const accountSid = like?.accountSid ?? runtime.config.accountSid;
+    const workspaceSid = like ? like.targets[0]!.scope.workspaceSid : sid('WS');
+    const taskSid = like ? (like.targets[0]!.scope as TaskScope).taskSid : sid('WT');
     const targets: ReservationTarget[] = [];
     for (let i = 0; i < count; i++) {
-      const reservationSid = sid('WR');
+      const reservationSid = like ? like.targets[i]!.reservationSid : sid('WR');
       await runtime.store.recordReservation(
         {
-          task: { accountSid: runtime.config.accountSid, workspaceSid, taskSid, workflowSid: sid('WW'), taskQueueSid: sid('WQ'), attributes: '{}', priority: 0, createdAt: Date.now() },
+          task: { accountSid, workspaceSid, taskSid, workflowSid: sid('WW'), taskQueueSid: sid('WQ'), attributes: '{}', priority: 0, createdAt: Date.now() },
           reservationSid,
           workerSid: sid('WK'),
           workerName: 'w',
+          workerAttributes: '{}',
           deadline: Date.now() + 600_000,
           maxRejections,
           answer: '{}',
         },
         Date.now(),
       );
-      targets.push({ kind: 'task', scope: { accountSid: runtime.config.accountSid, workspaceSid, taskSid }, reservationSid, resource: 'race' });
+      targets.push({ kind: 'task', scope: { accountSid, workspaceSid, taskSid }, reservationSid, resource: 'race' });
     }
     return targets;
   }
@@ -139,6 +142,39 @@ describe.each(ENGINES)('races on $name', (engine) => {
         const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status);
         expect(statuses.filter((s) => s === 'rejected')).toHaveLength(max);
         expect(statuses.filter((s) => s === 'canceled')).toHaveLength(extra);
+      }),
+      { numRuns: RACE_RUNS },
+    );
+  });
+
+  it('a second account racing the same SIDs beside the first: the first account’s outcome is as if it were alone', async () => {
+    const other = sid('AC');
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 6 }), fc.array(fc.constantFrom('accept', 'reject', 'callback'), { minLength: 2, maxLength: 12 }), async (count, theirs) => {
+        races++;
+        const mine = await taskWith(count);
+        // The other account holds a task with the very same workspace, task and reservation SIDs…
+        const copies = await taskWith(count, 10, { accountSid: other, targets: mine });
+        // …and races on it, and replays A's callbacks under its own account, while A's accepts race.
+        const interleaved = theirs.map((kind, i) => {
+          const target = copies[i % count]!;
+          if (kind === 'callback') {
+            const fixture = callback({ AccountSid: other, WorkspaceSid: target.scope.workspaceSid, TaskSid: (target.scope as TaskScope).taskSid, ReservationSid: target.reservationSid });
+            return runtime.service.assign(parseAssignmentCallback(form(fixture.params)), 60);
+          }
+          return runtime.service.update(target, form({ ReservationStatus: kind === 'accept' ? 'accepted' : 'rejected' }), undefined);
+        });
+        const [results] = await Promise.all([Promise.allSettled(mine.map((t) => runtime.service.update(t, form({ ReservationStatus: 'accepted' }), undefined))), Promise.allSettled(interleaved)]);
+        const won = outcomes(results);
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const task = await stored(mine[0]!);
+        expect(task.accountSid).toBe(runtime.config.accountSid);
+        expect(task.reservations.map((r) => r.sid).sort()).toEqual(mine.map((t) => t.reservationSid).sort());
+        expect(task.rejections).toBe(0);
+        const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status).sort();
+        expect(statuses).toEqual(['accepted', ...Array<string>(count - 1).fill('rescinded')]);
+        expect(task.acceptedReservationSid).toBe(mine[won.indexOf(true)]!.reservationSid);
+        expect(task.reservations.every((r) => r.version <= 2)).toBe(true);
       }),
       { numRuns: RACE_RUNS },
     );

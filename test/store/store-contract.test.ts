@@ -4,7 +4,7 @@
  */
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForbiddenError, InvalidParameterError, PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
+import { InvalidParameterError, PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
 import type { ReservationAction } from '#lib/domain/instructions.ts';
 import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
 import type { DynamoDbStore } from '#lib/store/dynamodb-store.ts';
@@ -35,6 +35,7 @@ function newReservation(task: NewReservation['task'], overrides: Partial<NewRese
     reservationSid: sid('WR'),
     workerSid: sid('WK'),
     workerName: 'Alice',
+    workerAttributes: '{"skill":"a"}',
     deadline: T0 + TIMEOUT,
     maxRejections: 3,
     answer: '{}',
@@ -101,10 +102,16 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       expect((await store.getTask(scope))!.reservations.map((r) => r.sid)).toEqual(sids);
     });
 
-    it('refuses a reservation for a task of another workspace', async () => {
-      const { task } = await created();
-      const other = { ...task, workspaceSid: sid('WS') };
-      await expect(store.recordReservation(newReservation(other), T0)).rejects.toBeInstanceOf(ForbiddenError);
+    it('keeps a task SID named in another workspace or account apart: each scope has its own record', async () => {
+      const { task, scope, reservations } = await created();
+      const before = await store.getTask(scope);
+      for (const other of [{ ...task, workspaceSid: sid('WS') }, { ...task, accountSid: sid('AC') }]) {
+        // The same task and reservation SIDs, even an accepting instruction: a new record of that scope.
+        const recorded = await store.recordReservation({ ...newReservation(other), reservationSid: reservations[0]!.reservationSid, action: ACCEPT }, T0 + 5);
+        expect(recorded.outcome).toBe('created');
+        expect(recorded.task).toMatchObject({ accountSid: other.accountSid, workspaceSid: other.workspaceSid, sid: task.taskSid });
+      }
+      expect(await store.getTask(scope)).toEqual(before);
     });
 
     it('applies an accepting instruction in the same write, and refuses any reservation (writing nothing) on a claimed task', async () => {
@@ -125,7 +132,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
 
     it('keeps no TTL on a task being worked on, and one RETENTION_DAYS after the last change otherwise', async () => {
       const expiresAt = async (scope: TaskScope) =>
-        (await client.send(new GetCommand({ TableName: tableName, Key: taskKey(scope.taskSid) }))).Item?.[TABLE.ttlAttribute] as number | undefined;
+        (await client.send(new GetCommand({ TableName: tableName, Key: taskKey(scope) }))).Item?.[TABLE.ttlAttribute] as number | undefined;
       const seconds = (ms: number) => Math.floor(ms / 1000) + 7 * 86_400;
       const { scope, sids } = await created(2);
       expect(await expiresAt(scope)).toBe(seconds(T0 + 1));
@@ -149,7 +156,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       await store.applyAction({ scope, reservationSid: later.reservationSid, action: ACCEPT, now: T0 + 20_000 });
       const timedOut = await store.applyAction({ scope, reservationSid: early.reservationSid, action: { transition: 'timeout' }, now: T0 + 30_000 });
       expect(findReservation(timedOut!, early.reservationSid)!.status).toBe('timeout');
-      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: taskKey(task.taskSid) }));
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: taskKey(task) }));
       expect(Item?.[TABLE.ttlAttribute]).toBeUndefined();
     });
   });
@@ -259,7 +266,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       const { task, reservations, scope } = await created();
       const input = reservations[0]!;
       const stored = (await store.getTask(scope))!;
-      await store.indexWorkerReservation(stored, findReservation(stored, input.reservationSid)!, '{"contact_uri":"client:alice"}');
+      await store.indexWorkerReservation(stored, findReservation(stored, input.reservationSid)!);
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: input.workerSid };
       expect((await store.findWorkerReservation(workerScope, input.reservationSid))?.sid).toBe(task.taskSid);
       expect(await store.findWorkerReservation({ ...workerScope, workspaceSid: sid('WS') }, input.reservationSid)).toBeUndefined();
@@ -274,7 +281,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       for (let i = 0; i < 5; i++) {
         const input = newReservation(newTask(workspaceSid), { workerSid });
         const { task } = await store.recordReservation(input, T0 + i * 10);
-        await store.indexWorkerReservation(task, findReservation(task, input.reservationSid)!, '{}');
+        await store.indexWorkerReservation(task, findReservation(task, input.reservationSid)!);
         expected.push(input.reservationSid);
       }
       const read = store.workerReservations({ accountSid: ACCOUNT_SID, workspaceSid, workerSid });
@@ -293,7 +300,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     it('keeps the worker’s latest activity, whatever order the changes arrive in', async () => {
       const { task, reservations, scope } = await created();
       const stored = (await store.getTask(scope))!;
-      await store.indexWorkerReservation(stored, findReservation(stored, reservations[0]!.reservationSid)!, '{"skill":"a"}');
+      await store.indexWorkerReservation(stored, findReservation(stored, reservations[0]!.reservationSid)!);
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservations[0]!.workerSid };
       await store.setWorkerActivity(workerScope, `WA${'2'.repeat(32)}`, T0 + 2000);
       await store.setWorkerActivity(workerScope, `WA${'1'.repeat(32)}`, T0 + 1000);
@@ -305,6 +312,41 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
         createdAt: T0,
       });
       expect(await store.getWorker({ ...workerScope, workspaceSid: sid('WS') })).toBeUndefined();
+    });
+
+    it('keeps another account’s links and activity apart, even under the same worker and reservation SIDs', async () => {
+      const { task, reservations, scope } = await created();
+      const mine = (await store.getTask(scope))!;
+      await store.indexWorkerReservation(mine, findReservation(mine, reservations[0]!.reservationSid)!);
+      const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservations[0]!.workerSid };
+      await store.setWorkerActivity(workerScope, `WA${'3'.repeat(32)}`, T0 + 1000);
+      const before = await store.getWorker(workerScope);
+
+      // Another account records the same worker, reservation and workspace SIDs, later, and moves "its" worker.
+      const other = { ...newTask(task.workspaceSid), accountSid: sid('AC') };
+      const theirs = await store.recordReservation({ ...newReservation(other), workerSid: workerScope.workerSid, reservationSid: reservations[0]!.reservationSid, workerName: 'Mallory', workerAttributes: '{"contact_uri":"client:mallory"}' }, T0 + 5000);
+      await store.indexWorkerReservation(theirs.task, findReservation(theirs.task, reservations[0]!.reservationSid)!);
+      await store.setWorkerActivity({ ...workerScope, accountSid: other.accountSid }, `WA${'4'.repeat(32)}`, T0 + 6000);
+
+      expect(await store.getWorker(workerScope)).toEqual(before);
+      expect((await store.findWorkerReservation(workerScope, reservations[0]!.reservationSid))?.sid).toBe(task.taskSid);
+      const mineListed = await store.workerReservations(workerScope)('forward', undefined, 10);
+      expect(mineListed.items.map((i) => [i.task.accountSid, i.reservation.sid])).toEqual([[ACCOUNT_SID, reservations[0]!.reservationSid]]);
+      expect((await store.getWorker({ ...workerScope, accountSid: other.accountSid }))?.friendlyName).toBe('Mallory');
+    });
+
+    it('indexes from the stored record: the first task to name a reservation keeps its link', async () => {
+      const { task, reservations, scope } = await created();
+      const stored = (await store.getTask(scope))!;
+      const reservation = findReservation(stored, reservations[0]!.reservationSid)!;
+      await store.indexWorkerReservation(stored, reservation);
+      const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
+      // A second task of the same workspace naming the same reservation and worker.
+      const second = newTask(task.workspaceSid);
+      const recorded = await store.recordReservation({ ...newReservation(second), workerSid: reservation.workerSid, reservationSid: reservation.sid, workerAttributes: '{"x":1}' }, T0 + 9);
+      await store.indexWorkerReservation(recorded.task, findReservation(recorded.task, reservation.sid)!);
+      expect((await store.findWorkerReservation(workerScope, reservation.sid))?.sid).toBe(task.taskSid);
+      expect((await store.getWorker(workerScope))?.attributes).toBe('{"skill":"a"}');
     });
   });
 });

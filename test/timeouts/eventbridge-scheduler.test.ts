@@ -5,6 +5,7 @@
 import { ConflictException, CreateScheduleCommand, SchedulerServiceException } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
 import { EventBridgeTimeoutScheduler, atExpression } from '#lib/timeouts/eventbridge-scheduler.ts';
+import { timerName } from '#lib/timeouts/scheduler.ts';
 
 const config = {
   groupName: 'taskrouter-reservation-timeouts',
@@ -41,13 +42,13 @@ describe('EventBridge Scheduler timers', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toBeInstanceOf(CreateScheduleCommand);
     expect((sent[0] as CreateScheduleCommand).input).toEqual({
-      Name: `reservation-timeout-WR${'4'.repeat(32)}`,
+      Name: timerName(timer),
       GroupName: 'taskrouter-reservation-timeouts',
       ScheduleExpression: 'at(2026-11-24T09:31:00)',
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
-      ClientToken: `WR${'4'.repeat(32)}`,
+      ClientToken: timerName(timer),
       Target: {
         Arn: config.functionArn,
         RoleArn: config.roleArn,
@@ -69,5 +70,15 @@ describe('EventBridge Scheduler timers', () => {
     await expect(new EventBridgeTimeoutScheduler(recordingClient(conflict).client as never, config).schedule(timer)).resolves.toBeUndefined();
     const throttled = new SchedulerServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'slow down', $metadata: {} });
     await expect(new EventBridgeTimeoutScheduler(recordingClient(throttled).client as never, config).schedule(timer)).rejects.toBe(throttled);
+  });
+
+  it('name each timer after its reservation and its scope: another account naming the same SIDs gets a timer of its own', () => {
+    const name = timerName(timer);
+    // Scheduler's limits: Name ^[0-9a-zA-Z-_.]+$ and ClientToken ^[a-zA-Z0-9-_]{1,64}$.
+    expect(name).toMatch(/^[a-zA-Z0-9-_]{1,64}$/);
+    expect(name).toContain(timer.reservationSid);
+    expect(timerName({ ...timer })).toBe(name);
+    const others = [{ accountSid: `AC${'9'.repeat(32)}` }, { workspaceSid: `WS${'9'.repeat(32)}` }, { taskSid: `WT${'9'.repeat(32)}` }].map((o) => timerName({ ...timer, ...o }));
+    expect(new Set([name, ...others]).size).toBe(4);
   });
 });

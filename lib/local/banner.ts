@@ -1,0 +1,31 @@
+/** What `npm start` prints: how to reach and use the local stack, and never a real secret (SPEC §9). */
+import { LOCAL_AUTH_TOKEN, type Config } from '../config.ts';
+
+export interface BannerFacts {
+  readonly url: string;
+  readonly config: Config;
+  /** The embedded engine (dynalite) serves the data, rather than DYNAMODB_ENDPOINT. */
+  readonly embedded: boolean;
+}
+
+/** The auth token as the banner shows it: the built-in development token only. */
+export function shownToken(config: Config): string {
+  if (config.authToken === LOCAL_AUTH_TOKEN) return `${LOCAL_AUTH_TOKEN}   (the built-in development token)`;
+  return config.authToken !== undefined ? '(set by TWILIO_AUTH_TOKEN; not shown)' : '(from Secrets Manager; not shown)';
+}
+
+export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
+  const storage = embedded
+    ? `dynalite, ${config.dataDir === undefined ? 'in memory (set DATA_DIR to persist)' : `persisted in ${config.dataDir}`}`
+    : `DynamoDB at ${config.dynamodbEndpoint}, table ${config.tableName}`;
+  return [
+    'TaskRouter reservations: local stack',
+    `  base URL      ${url}`,
+    `  webhook URL   ${url}/assignment-callback   (AssignmentCallbackUrl; add ?ReservationTimeout=<seconds>)`,
+    `  account SID   ${config.accountSid}`,
+    `  auth token    ${shownToken(config)}`,
+    `  storage       ${storage}`,
+    `  policy        ${config.assignmentPolicyPath ?? 'default: answers {} and leaves reservations pending'}`,
+    `listening on http://${config.host}:${config.port}`,
+  ];
+}

@@ -1,0 +1,19 @@
+/** What a failed store call means to a client (SPEC §4: 429 and 503 with Retry-After). */
+import { ServiceUnavailableError, TaskLimitError, TooManyRequestsError } from '../domain/errors.ts';
+
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
+const UNAVAILABLE = new Set(['ServiceUnavailable', 'ServiceUnavailableException', 'InternalServerError', 'InternalFailure', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/** The client-facing error for a store failure, or the error itself when it is none of those. */
+export function translateStoreError(error: unknown): unknown {
+  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name !== undefined && THROTTLED.has(e.name)) return new TooManyRequestsError(1);
+  if ((e.name !== undefined && UNAVAILABLE.has(e.name)) || (e.code !== undefined && NETWORK.has(e.code)) || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
+    return new ServiceUnavailableError(1);
+  }
+  if (e.name === 'ValidationException' && /item size/i.test(e.message ?? '')) {
+    return new TaskLimitError('The task holds too many reservations or instructions to store this change (DynamoDB item size limit)');
+  }
+  return error;
+}

@@ -1,0 +1,103 @@
+/**
+ * The task item's codec: how a TaskRecord and its reservations are laid out in one DynamoDB item.
+ * Exported so that every reader of task items (the store, and a consumer of the table's stream)
+ * decodes them the same way.
+ */
+import type { RecordedInstruction } from '../domain/instructions.ts';
+import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
+import { RESERVATION_PREFIX, taskSidOf } from './table.ts';
+
+/** A reservation, as the value of its task item's `R_<WR>` attribute. */
+export interface StoredReservation {
+  workerSid: string;
+  workerName?: string;
+  workerAttributes?: string;
+  status: ReservationRecord['status'];
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  deadline: number;
+  contactUri?: string;
+  instruction?: RecordedInstruction;
+  activitySid?: string;
+  answer?: string;
+}
+
+/** The task item's own attributes (its reservations are the `R_<WR>` ones). */
+export interface StoredTask {
+  pk: string;
+  accountSid: string;
+  workspaceSid: string;
+  workflowSid: string;
+  taskQueueSid: string;
+  attributes: string;
+  priority: number;
+  createdAt: number;
+  updatedAt: number;
+  rejections: number;
+  maxRejections: number;
+  acceptedSid?: string;
+  acceptedAt?: number;
+  lastRejectedAt?: number;
+}
+
+export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredReservation {
+  return {
+    workerSid: r.workerSid,
+    ...(r.workerName !== null && { workerName: r.workerName }),
+    workerAttributes: r.workerAttributes,
+    status: r.status,
+    version: r.version,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    deadline: r.deadline,
+    ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
+    ...(r.instruction !== undefined && { instruction: r.instruction }),
+    ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
+    ...(r.answer !== undefined && { answer: r.answer }),
+  };
+}
+
+function decodeReservation(sid: string, r: StoredReservation): ReservationRecord {
+  return {
+    sid,
+    workerSid: r.workerSid,
+    workerName: r.workerName ?? null,
+    workerAttributes: r.workerAttributes ?? '{}',
+    status: r.status,
+    version: r.version,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    deadline: r.deadline,
+    ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
+    ...(r.instruction !== undefined && { instruction: r.instruction }),
+    ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
+    ...(r.answer !== undefined && { answer: r.answer }),
+  };
+}
+
+/** A task item (unmarshalled) as the domain's TaskRecord, its reservations in creation order. */
+export function decodeTask(item: Record<string, unknown>): TaskRecord {
+  const reservations: ReservationRecord[] = [];
+  for (const [attribute, value] of Object.entries(item)) {
+    if (attribute.startsWith(RESERVATION_PREFIX)) reservations.push(decodeReservation(attribute.slice(RESERVATION_PREFIX.length), value as StoredReservation));
+  }
+  reservations.sort((a, b) => a.createdAt - b.createdAt || (a.sid < b.sid ? -1 : 1));
+  const t = item as unknown as StoredTask;
+  return {
+    sid: taskSidOf(t.pk),
+    accountSid: t.accountSid,
+    workspaceSid: t.workspaceSid,
+    workflowSid: t.workflowSid,
+    taskQueueSid: t.taskQueueSid,
+    attributes: t.attributes,
+    priority: t.priority,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    reservations,
+    rejections: t.rejections,
+    maxRejections: t.maxRejections,
+    ...(t.acceptedSid !== undefined && { acceptedReservationSid: t.acceptedSid, acceptedAt: t.acceptedAt! }),
+    ...(t.lastRejectedAt !== undefined && { lastRejectedAt: t.lastRejectedAt }),
+  };
+}
