@@ -17,6 +17,7 @@ export interface TimeoutResult {
 }
 
 export const reservationTimeout = {
+  name: 'reservation-timeout' as const,
   createHandler(runtime: Runtime) {
     const { logger } = runtime;
     return middy<unknown, TimeoutResult>()

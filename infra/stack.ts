@@ -7,7 +7,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { FUNCTIONS, armsTimers, type FunctionName } from '#lib/functions.ts';
+import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
 import { ReservationApi } from './api.ts';
@@ -60,32 +60,26 @@ export class ReservationsStack extends Stack {
 
     this.table = new ReservationTable(this, 'Table', { removalPolicy: settings.removalPolicy });
 
-    const environment = {
-      ...settings.serviceEnvironment,
-      TWILIO_ACCOUNT_SID: accountSid.valueAsString,
-      TWILIO_AUTH_TOKEN_SECRET_ARN: this.authToken.secretArn,
-    };
+    const environment = { ...settings.serviceEnvironment, TWILIO_ACCOUNT_SID: accountSid.valueAsString };
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
-      const fn = new ServiceFunction(this, functionId(name), {
+      functions[name] = new ServiceFunction(this, functionId(name), {
         name,
         logRetention: settings.logRetention,
         removalPolicy: settings.removalPolicy,
         environment: name === 'assignment-callback' ? { ...environment, ASSIGNMENT_POLICY: `/var/task/${BUNDLED_POLICY_FILE}` } : environment,
         ...(name === 'assignment-callback' && { bundledFiles: { [BUNDLED_POLICY_FILE]: settings.assignmentPolicyPath } }),
       });
-      bindTable(fn, this.table, FUNCTIONS[name].table);
-      // Basic auth and webhook signatures need the token; the public functions and the timer do not.
-      if (FUNCTIONS[name].auth !== 'none') {
-        fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.authToken.secretArn] }));
-      }
-      functions[name] = fn;
     }
     this.functions = functions;
 
+    // Each function gets what it binds (lib/functions.ts), one bind per resource: the grant and its variables together.
     this.timers = new ReservationTimers(this, 'Timers', { target: functions['reservation-timeout'] });
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
-      if (armsTimers(name)) this.timers.bindArmer(functions[name]);
+      const binds = bindsOf(name);
+      if (binds.table) bindTable(functions[name], this.table, binds.table);
+      if (binds.credentials) bindSecret(functions[name], this.authToken);
+      if (binds.timers) this.timers.bindArmer(functions[name]);
     }
 
     this.api = new ReservationApi(this, 'Api', {
@@ -110,6 +104,12 @@ export class ReservationsStack extends Stack {
     new CfnOutput(this, 'AuthTokenSecretArn', { value: this.authToken.secretArn, description: 'Put the Twilio auth token here (aws secretsmanager put-secret-value)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
   }
+}
+
+/** Lets a function read the accounts' credentials: the secret's ARN (never its value) and GetSecretValue on it. */
+function bindSecret(fn: ServiceFunction, secret: Secret): void {
+  fn.addEnvironment('TWILIO_AUTH_TOKEN_SECRET_ARN', secret.secretArn);
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
 }
 
 /** The app: the stack named by context, checked by cdk-nag's AWS Solutions rules at synth. */

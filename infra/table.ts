@@ -7,16 +7,15 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { FunctionSpec } from '#lib/functions.ts';
+import type { Binds } from '#lib/functions.ts';
 import { TABLE } from '#lib/store/table.ts';
 
-export type TableAccess = FunctionSpec['table'];
+export type TableAccess = NonNullable<Binds['table']>;
 
 /** DynamoDB actions per access level; a test checks them against the commands lib/store sends. */
 export const TABLE_ACTIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   write: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  none: [],
 } as const satisfies Record<TableAccess, readonly string[]>;
 
 export class ReservationTable extends Table {
@@ -37,13 +36,9 @@ export class ReservationTable extends Table {
   }
 }
 
-/**
- * Sets TABLE_NAME and grants the access in one call. Every function gets the name, even one that
- * never touches the table: the deployed configuration (lib/config.ts) requires it at cold start.
- */
+/** Sets TABLE_NAME and grants the access in one call, for a function that binds the table. */
 export function bindTable(fn: LambdaFunction, table: Table, access: TableAccess): void {
   fn.addEnvironment('TABLE_NAME', table.tableName);
-  if (access === 'none') return;
   fn.addToRolePolicy(
     new PolicyStatement({
       actions: [...TABLE_ACTIONS[access]],

@@ -4,6 +4,7 @@
  */
 import { CredentialsError, accountKeys, parseAccountList, parseApiKeyList, type AccountEntry, type ApiKeyEntry } from './credentials.ts';
 import { canonicalSid, isSid } from './domain/sid.ts';
+import type { Binds } from './functions.ts';
 
 /** The printed development pair `npm start` uses when no credentials are configured. */
 export const LOCAL_ACCOUNT_SID = 'AC00000000000000000000000000010ca1';
@@ -30,7 +31,8 @@ export interface Config {
   readonly retentionDays: number;
   readonly assignmentPolicyPath: string | undefined;
   readonly dataDir: string | undefined;
-  readonly tableName: string;
+  /** Unset only in a deployed function that binds no table (lib/functions.ts). */
+  readonly tableName: string | undefined;
   /** A local engine (dynalite, DynamoDB Local); unset means AWS. */
   readonly dynamodbEndpoint: string | undefined;
   /** EventBridge Scheduler, deployed: where the assignment callback arms reservation timers. */
@@ -112,7 +114,10 @@ function timeoutSchedule(env: Env): TimeoutScheduleConfig | undefined {
   return Object.fromEntries(entries.map(([key, , v]) => [key, v])) as unknown as TimeoutScheduleConfig;
 }
 
-export function loadConfig(env: Env, mode: ConfigMode): Config {
+/** What a deployed function binds decides what it requires; local runs default everything. */
+const EVERYTHING: Binds = { table: 'write', credentials: true, timers: true };
+
+export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING): Config {
   const host = value(env, 'HOST') ?? '127.0.0.1';
   const port = integer(env, 'PORT', 3000, 0, 65535);
 
@@ -123,11 +128,11 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
   const authTokenSecretArn = value(env, 'TWILIO_AUTH_TOKEN_SECRET_ARN');
   let authToken = value(env, 'TWILIO_AUTH_TOKEN');
   if (authToken === undefined && authTokenSecretArn === undefined) {
-    if (mode === 'lambda') throw new ConfigError('TWILIO_AUTH_TOKEN_SECRET_ARN', 'is required in a deployed function');
-    if (value(env, 'TWILIO_ACCOUNT_SID') !== undefined) {
+    if (mode === 'lambda' && binds.credentials) throw new ConfigError('TWILIO_AUTH_TOKEN_SECRET_ARN', 'is required in a deployed function that reads credentials');
+    if (mode === 'local' && value(env, 'TWILIO_ACCOUNT_SID') !== undefined) {
       throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when TWILIO_ACCOUNT_SID is set');
     }
-    authToken = LOCAL_AUTH_TOKEN;
+    if (mode === 'local') authToken = LOCAL_AUTH_TOKEN;
   }
 
   const accounts = parseAccountList(value(env, 'TWILIO_ACCOUNTS'));
@@ -143,6 +148,11 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
   } catch (error) {
     if (error instanceof CredentialsError) throw new ConfigError('TWILIO_API_KEYS', error.message);
     throw error;
+  }
+
+  const timers = timeoutSchedule(env);
+  if (mode === 'lambda' && binds.timers && timers === undefined) {
+    throw new ConfigError(TIMEOUT_SCHEDULE_VARIABLES.groupName, `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`);
   }
 
   const timeoutActivitySid = value(env, 'TIMEOUT_ACTIVITY_SID');
@@ -166,8 +176,17 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     retentionDays: integer(env, 'RETENTION_DAYS', 7, 1, 3_650),
     assignmentPolicyPath: value(env, 'ASSIGNMENT_POLICY'),
     dataDir: value(env, 'DATA_DIR'),
-    tableName: mode === 'lambda' ? required(env, 'TABLE_NAME', 'in a deployed function (the stack sets it)') : (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME),
+    tableName:
+      mode === 'local' ? (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME)
+      : binds.table ? required(env, 'TABLE_NAME', 'in a deployed function that binds the table (the stack sets it)')
+      : value(env, 'TABLE_NAME'),
     dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),
-    timeoutSchedule: timeoutSchedule(env),
+    timeoutSchedule: timers,
   };
+}
+
+/** The table's name, for what uses the table (never missing in a function that binds it). */
+export function tableNameOf(config: Config): string {
+  if (config.tableName === undefined) throw new ConfigError('TABLE_NAME', 'is required by a function that uses the table');
+  return config.tableName;
 }

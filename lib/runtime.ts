@@ -1,16 +1,19 @@
 /**
  * Everything a handler needs, built once per container (Lambda) or per local stack: the
- * configuration, the store adapter, the service, the timeout scheduler, credentials, a logger
- * and a clock.
+ * configuration, a logger and a clock, and the ports a function binds (lib/functions.ts): the
+ * store and the service, the timeout scheduler, credentials. Each port is built when first used,
+ * so a function that binds no table makes no DynamoDB client, and one without credentials no
+ * Secrets Manager client.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadConfig, type Config } from './config.ts';
+import { loadConfig, tableNameOf, type Config } from './config.ts';
 import { accountCredentials, accountKeys, type Credentials } from './credentials.ts';
 import type { AssignmentPolicy } from './domain/assignment-policy.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
+import { bindsOf, type Binds, type FunctionName } from './functions.ts';
 import { createLogger } from './logging.ts';
 import { loadAssignmentPolicy } from './policy-file.ts';
 import { ReservationService } from './reservations.ts';
@@ -29,6 +32,10 @@ export interface Runtime {
   readonly store: ReservationStore;
   readonly service: ReservationService;
   readonly scheduler: TimeoutScheduler | undefined;
+  /** The document client the store uses (built with it). */
+  readonly documentClient: DynamoDBDocumentClient;
+  /** Builds now what `binds` names, so that a configuration it lacks fails at start-up. */
+  prepare(binds: Binds): void;
   /** Releases what the runtime opened (the DynamoDB client's sockets). */
   close(): void;
 }
@@ -42,48 +49,77 @@ export interface RuntimeParts {
   readonly scheduler?: TimeoutScheduler;
 }
 
+/** A value built on first use, once. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
   const clock = parts.clock ?? systemClock;
   const logger = parts.logger ?? createLogger();
-  const readKeys =
-    config.authToken !== undefined
-      ? () => Promise.resolve(accountKeys(config.accountSid, config.authToken!, config.accounts, config.apiKeys))
-      : secretsManagerKeys(config.accountSid, config.authTokenSecretArn!, new SecretsManagerClient({}));
-  const credentials = accountCredentials(config.accountSid, readKeys);
-  const client = parts.documentClient ?? createDocumentClient({ endpoint: config.dynamodbEndpoint });
-  const store = new DynamoDbStore({
-    client,
-    tableName: config.tableName,
-    retentionDays: config.retentionDays,
-  });
-  const scheduler =
-    parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule));
-  const service = new ReservationService({
-    store,
-    clock,
-    logger,
-    policy: parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath),
-    maxRejections: config.maxRejections,
-    scheduler,
-    timeoutActivitySid: config.timeoutActivitySid,
-  });
+  const credentials = once(() =>
+    accountCredentials(
+      config.accountSid,
+      config.authToken !== undefined
+        ? () => Promise.resolve(accountKeys(config.accountSid, config.authToken!, config.accounts, config.apiKeys))
+        : secretsManagerKeys(config.accountSid, config.authTokenSecretArn!, new SecretsManagerClient({})),
+    ),
+  );
+  let ownClient: DynamoDBDocumentClient | undefined;
+  const documentClient = once(() => parts.documentClient ?? (ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint })));
+  const store = once(() => new DynamoDbStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }));
+  const scheduler = once(() => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule)));
+  const service = once(
+    () =>
+      new ReservationService({
+        store: store(),
+        clock,
+        logger,
+        policy: parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath),
+        maxRejections: config.maxRejections,
+        scheduler: scheduler(),
+        timeoutActivitySid: config.timeoutActivitySid,
+      }),
+  );
   return {
     config,
     clock,
     logger,
-    credentials,
-    store,
-    service,
-    scheduler,
+    get credentials() {
+      return credentials();
+    },
+    get store() {
+      return store();
+    },
+    get service() {
+      return service();
+    },
+    get scheduler() {
+      return scheduler();
+    },
+    get documentClient() {
+      return documentClient();
+    },
+    prepare(binds) {
+      if (binds.credentials) credentials();
+      if (binds.table) service();
+      if (binds.timers) scheduler();
+    },
     // A client passed in belongs to the caller.
-    close: () => parts.documentClient === undefined && client.destroy(),
+    close: () => ownClient?.destroy(),
   };
 }
 
-let lambda: Runtime | undefined;
+const lambda = new Map<FunctionName, Runtime>();
 
-/** The deployed runtime, from the environment the stack sets (once per container). */
-export function lambdaRuntime(): Runtime {
-  lambda ??= createRuntime(loadConfig(process.env, 'lambda'));
-  return lambda;
+/** The deployed runtime of a function, from the environment the stack sets (once per container). */
+export function lambdaRuntime(name: FunctionName): Runtime {
+  let runtime = lambda.get(name);
+  if (!runtime) {
+    runtime = createRuntime(loadConfig(process.env, 'lambda', bindsOf(name)));
+    runtime.prepare(bindsOf(name));
+    lambda.set(name, runtime);
+  }
+  return runtime;
 }

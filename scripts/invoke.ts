@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '#lib/config.ts';
+import { ConfigError, loadConfig, tableNameOf, type Config } from '#lib/config.ts';
 import type { Credentials } from '#lib/credentials.ts';
 import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
 import { API_FUNCTIONS } from '#lib/local/api-functions.ts';
@@ -183,7 +183,7 @@ export async function runInvoke(argv: readonly string[], env: Readonly<Record<st
       engine = await startDynalite({ dataDir, fresh: invocation.fresh });
       endpoint = engine.endpoint;
     }
-    await ensureTable(endpoint, config.tableName);
+    await ensureTable(endpoint, tableNameOf(config));
     runtime = createRuntime({ ...config, dataDir, dynamodbEndpoint: endpoint }, { scheduler, ...(at !== undefined && { clock: { now: () => at } }) });
     if (fn === 'assignment-callback' && invocation.sign) {
       const signed = await signCallback(event as APIGatewayProxyEventV2, runtime.config, runtime.credentials);

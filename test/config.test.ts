@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, loadConfig } from '#lib/config.ts';
+import { ConfigError, LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, loadConfig, tableNameOf } from '#lib/config.ts';
 
 describe('configuration', () => {
   it('has the local defaults of SPEC §3', () => {
@@ -41,9 +41,20 @@ describe('configuration', () => {
     expect(() => loadConfig({ TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` }, 'local')).toThrow('TWILIO_AUTH_TOKEN');
     expect(() => loadConfig({ TABLE_NAME: 't', PUBLIC_BASE_URL: 'https://x.example' }, 'lambda')).toThrow('TWILIO_ACCOUNT_SID');
     const deployed = { TABLE_NAME: 't', PUBLIC_BASE_URL: 'https://x.example', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` };
-    expect(() => loadConfig(deployed, 'lambda')).toThrow('TWILIO_AUTH_TOKEN_SECRET_ARN');
-    expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x' }, 'lambda')).not.toThrow();
-    expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x', TABLE_NAME: '' }, 'lambda')).toThrow('TABLE_NAME');
+    const api = { table: 'read', credentials: true } as const;
+    expect(() => loadConfig(deployed, 'lambda', api)).toThrow('TWILIO_AUTH_TOKEN_SECRET_ARN');
+    expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x' }, 'lambda', api)).not.toThrow();
+    expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x', TABLE_NAME: '' }, 'lambda', api)).toThrow('TABLE_NAME');
+    expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x' }, 'lambda', { ...api, timers: true })).toThrow('TIMEOUT_SCHEDULE_GROUP');
+  });
+
+  it('requires in a deployed function only what it binds (lib/functions.ts)', () => {
+    const bare = { PUBLIC_BASE_URL: 'https://x.example', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` };
+    const config = loadConfig(bare, 'lambda', {});
+    expect(config.tableName).toBeUndefined();
+    expect(config.authToken).toBeUndefined();
+    expect(() => tableNameOf(config)).toThrow('TABLE_NAME');
+    expect(tableNameOf(loadConfig({ ...bare, TABLE_NAME: 't' }, 'lambda', { table: 'write' }))).toBe('t');
   });
 
   it('strips a trailing slash from PUBLIC_BASE_URL and keeps a path prefix', () => {

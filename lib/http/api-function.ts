@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ConfigError, TIMEOUT_SCHEDULE_VARIABLES } from '../config.ts';
 import { canonicalSid } from '../domain/sid.ts';
 import { LOG_CONTEXT } from '../logging.ts';
-import { FUNCTIONS, type ApiFunctionName, type FunctionSpec } from '../functions.ts';
+import { FUNCTIONS, type ApiFunctionName, type FunctionName, type FunctionSpec } from '../functions.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ApiRequest } from './api-request.ts';
 import type { ApiResponse } from './api-response.ts';
@@ -20,16 +20,18 @@ export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Pr
 export type ApiImplementation = (request: ApiRequest, context: { readonly runtime: Runtime; readonly accountSid: string }) => Promise<ApiResponse>;
 
 export interface ApiFunction {
+  readonly name: ApiFunctionName;
   readonly createHandler: (runtime: Runtime) => ApiHandler;
 }
 
-/** Binds a function of lib/functions.ts (its authentication and timers come from there) to its implementation. */
+/** Binds a function of lib/functions.ts (its authentication and what it binds come from there) to its implementation. */
 export function apiFunction(name: ApiFunctionName, implementation: ApiImplementation): ApiFunction {
   const spec: FunctionSpec = FUNCTIONS[name];
   return {
+    name,
     createHandler(runtime) {
-      const { logger, clock, credentials, config } = runtime;
-      if (spec.armsTimers && !runtime.scheduler) {
+      const { logger, clock, config } = runtime;
+      if (spec.binds.timers && !runtime.scheduler) {
         throw new ConfigError(TIMEOUT_SCHEDULE_VARIABLES.groupName, `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`);
       }
       const chain = middy<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>()
@@ -37,8 +39,8 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
         .use(accessLog(logger, clock))
         .use(twilioErrors(logger))
         .use(parseRequest());
-      if (spec.auth === 'basic') chain.use(basicAuth(credentials));
-      if (spec.auth === 'webhook') chain.use(webhookSignature(credentials, config.publicBaseUrl));
+      if (spec.auth === 'basic') chain.use(basicAuth(runtime.credentials));
+      if (spec.auth === 'webhook') chain.use(webhookSignature(runtime.credentials, config.publicBaseUrl));
       const handler = chain.handler((_event, context) => {
         // A path segment reaches the logs only once it is known to be a SID: anything else the
         // caller typed there may be a phone number or a name (SPEC §9).
@@ -58,9 +60,12 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
  * benchmarks that import a function) only when first called. The runtime module is imported
  * dynamically: the bundle evaluates the SDK only when a runtime is built, never on a bare import.
  */
-export async function lambdaHandler<E, R>(fn: { readonly createHandler: (runtime: Runtime) => (event: E, context: Context) => Promise<R> }): Promise<(event: E, context: Context) => Promise<R>> {
+export async function lambdaHandler<E, R>(fn: {
+  readonly name: FunctionName;
+  readonly createHandler: (runtime: Runtime) => (event: E, context: Context) => Promise<R>;
+}): Promise<(event: E, context: Context) => Promise<R>> {
   let handler: Promise<(event: E, context: Context) => Promise<R>> | undefined;
-  const build = () => (handler ??= import('../runtime.ts').then(({ lambdaRuntime }) => fn.createHandler(lambdaRuntime())));
+  const build = () => (handler ??= import('../runtime.ts').then(({ lambdaRuntime }) => fn.createHandler(lambdaRuntime(fn.name))));
   if (process.env['AWS_LAMBDA_FUNCTION_NAME'] !== undefined) await build();
   return async (event, context) => (await build())(event, context);
 }

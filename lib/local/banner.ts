@@ -17,7 +17,7 @@ export function shownToken(config: Config): string {
 export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
   const storage = embedded
     ? `dynalite, ${config.dataDir === undefined ? 'in memory (set DATA_DIR to persist)' : `persisted in ${config.dataDir}`}`
-    : `DynamoDB at ${config.dynamodbEndpoint}, table ${config.tableName}`;
+    : `DynamoDB at ${config.dynamodbEndpoint}, table ${config.tableName ?? '(none)'}`;
   return [
     'TaskRouter reservations: local stack',
     `  base URL      ${url}`,

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, tableNameOf, type Config } from '../config.ts';
 import type { ApiHandler } from '../http/api-function.ts';
 import { MAX_BODY_BYTES } from '../http/api-request.ts';
 import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
@@ -190,7 +190,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       engine = await startDynalite({ dataDir: config.dataDir });
       config = { ...config, dynamodbEndpoint: engine.endpoint };
     }
-    await ensureTable(config.dynamodbEndpoint!, config.tableName);
+    await ensureTable(config.dynamodbEndpoint!, tableNameOf(config));
     runtime = createRuntime(config, { scheduler, ...parts, policy });
   } catch (error) {
     server.close();

@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
-import { FUNCTIONS, armsTimers, type FunctionName } from '#lib/functions.ts';
+import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
 import { TABLE, createTableInput } from '#lib/store/table.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
@@ -108,8 +108,9 @@ describe('the functions', () => {
     for (const name of NAMES) {
       const variables = environmentOf(template, stack, name);
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, stand(k, v)]));
-      const config = loadConfig(env, 'lambda');
-      expect(config.timeoutSchedule !== undefined, name).toBe(armsTimers(name));
+      const config = loadConfig(env, 'lambda', bindsOf(name));
+      expect(config.timeoutSchedule !== undefined, name).toBe(bindsOf(name).timers === true);
+      expect(config.tableName !== undefined, name).toBe(bindsOf(name).table !== undefined);
       expect(config.assignmentPolicyPath, name).toBe(name === 'assignment-callback' ? '/var/task/policy.json' : undefined);
     }
   });
@@ -121,7 +122,7 @@ describe('the functions', () => {
     expect((secret['Properties'] as Json)['SecretString']).toBeUndefined();
     for (const name of NAMES) {
       const env = environmentOf(template, stack, name);
-      expect(env['TWILIO_AUTH_TOKEN_SECRET_ARN'], name).toEqual({ Ref: secretId });
+      expect(env['TWILIO_AUTH_TOKEN_SECRET_ARN'], name).toEqual(bindsOf(name).credentials ? { Ref: secretId } : undefined);
       expect(Object.keys(env).filter((k) => ['TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNTS', 'TWILIO_API_KEYS'].includes(k)), name).toEqual([]);
       expect(env['TWILIO_ACCOUNT_SID'], name).toEqual({ Ref: 'TwilioAccountSid' });
     }
@@ -284,14 +285,18 @@ describe('least privilege', () => {
     for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) expect((role['Properties'] as Json)['ManagedPolicyArns']).toBeUndefined();
   });
 
-  it('each function reaches the table as lib/functions.ts says and the secret only if it authenticates', () => {
+  it('each function reaches the table and the secret as lib/functions.ts says it binds them, and nothing it does not bind', () => {
     const writes = TABLE_ACTIONS.write.filter((a) => !(TABLE_ACTIONS.read as readonly string[]).includes(a));
     for (const name of NAMES) {
       const actions = actionsOf(template, stack, name);
+      const { table: access, credentials } = bindsOf(name);
       const table = actions.filter((a) => a.startsWith('dynamodb:')).sort();
-      expect(table, name).toEqual([...TABLE_ACTIONS[FUNCTIONS[name].table]].sort());
-      if (FUNCTIONS[name].table === 'read') expect(actions.filter((a) => writes.includes(a as never)), name).toEqual([]);
-      expect(actions.includes('secretsmanager:GetSecretValue'), name).toBe(FUNCTIONS[name].auth !== 'none');
+      expect(table, name).toEqual(access === undefined ? [] : [...TABLE_ACTIONS[access]].sort());
+      if (access === 'read') expect(actions.filter((a) => writes.includes(a as never)), name).toEqual([]);
+      expect(actions.includes('secretsmanager:GetSecretValue'), name).toBe(credentials === true);
+      expect(environmentOf(template, stack, name)['TABLE_NAME'] !== undefined, name).toBe(access !== undefined);
+      // Every function that authenticates its callers reads the credentials to do it.
+      if (FUNCTIONS[name].auth !== 'none') expect(credentials, name).toBe(true);
     }
     for (const name of ['health', 'not-found'] as const) {
       expect(actionsOf(template, stack, name).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);

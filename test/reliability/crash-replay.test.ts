@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
+import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { parseAssignmentCallback, type AssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { parsePolicy } from '#lib/domain/rule-policy.ts';
 import { findReservation, taskAssignment } from '#lib/domain/task.ts';
@@ -187,7 +187,7 @@ describe.each(ENGINES)('a process dying between store calls, on $name', (engine)
       { DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `crash${randomBytes(4).toString('hex')}`, TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY },
       'local',
     );
-    await ensureTable(running.endpoint, config.tableName);
+    await ensureTable(running.endpoint, tableNameOf(config));
     const parts = { clock, scheduler: timers, policy: POLICY };
     crashing = createRuntime(config, { ...parts, documentClient: createDocumentClient({ endpoint: running.endpoint, wrapHandler: faults.wrap }) });
     healthy = createRuntime(config, parts);

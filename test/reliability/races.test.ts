@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
+import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { ReservationStateError } from '#lib/domain/errors.ts';
 import { parsePolicy } from '#lib/domain/rule-policy.ts';
@@ -54,7 +54,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
     const running = await engine.start();
     stop = running.stop;
     const config = loadConfig({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `race${randomBytes(4).toString('hex')}` }, 'local');
-    await ensureTable(running.endpoint, config.tableName);
+    await ensureTable(running.endpoint, tableNameOf(config));
     runtime = createRuntime(config, { scheduler: noTimers, policy });
   });
   afterAll(async () => {
