@@ -4,7 +4,7 @@
  *   it makes, recorded from it and issued bare through the SDK (no handler, no middleware);
  * - the store calls of each operation, counted against SPEC §10's budget.
  */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { assignmentCallback } from '#functions/assignment-callback.ts';
 import { getReservation } from '#functions/get-reservation.ts';
 import { listReservations } from '#functions/list-reservations.ts';
@@ -20,7 +20,7 @@ import type { ReservationTimer } from '#lib/timeouts/scheduler.ts';
 import { randomSid as sid } from '#lib/domain/sid.ts';
 import { apiEvent, assignment, basicAuthHeader, callbackEvent, type Assignment } from './events.ts';
 import { alternate, type Ratio } from './stats.ts';
-import { countCalls, recordStoreCalls, withSids, type CallCount, type OperationSids, type StoreCall } from './store-calls.ts';
+import { LOCAL_SUFFIX, countCalls, recordStoreCalls, withSids, type CallCount, type OperationSids, type StoreCall } from './store-calls.ts';
 
 export interface InProcessOptions {
   readonly rounds: number;
@@ -45,7 +45,7 @@ export interface Templates {
   readonly accept: Template;
 }
 
-const COMMANDS = { UpdateItemCommand, PutItemCommand, GetItemCommand, QueryCommand, DeleteItemCommand } as const;
+const COMMANDS = { UpdateItemCommand, PutItemCommand, GetItemCommand, QueryCommand, DeleteItemCommand, BatchWriteItemCommand } as const;
 
 export function send(client: DynamoDBClient, call: StoreCall) {
   const Command = COMMANDS[call.command as keyof typeof COMMANDS] as unknown as new (input: unknown) => Parameters<DynamoDBClient['send']>[0];
@@ -65,13 +65,19 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
   const local = new LocalTimeoutScheduler();
   let schedules = 0;
   const scheduler = { schedule: (timer: ReservationTimer) => (schedules++, local.schedule(timer)) };
+  // npm start's wiring: each write's events stored in the same request. And the deployed one,
+  // where they leave through the table's stream: SPEC §10's budget is the deployed request path's.
   const runtime = createRuntime(config, { documentClient, scheduler });
+  const deployed = createRuntime({ ...config, eventsFrom: 'stream' }, { documentClient, scheduler });
   const token = config.authToken!;
   const auth = basicAuthHeader(config.accountSid, token);
-  const callback = assignmentCallback.createHandler(runtime);
-  const update = updateReservation.createHandler(runtime);
-  const get = getReservation.createHandler(runtime);
-  const list = listReservations.createHandler(runtime);
+  const handlersOf = (r: typeof runtime) => ({
+    callback: assignmentCallback.createHandler(r),
+    update: updateReservation.createHandler(r),
+    get: getReservation.createHandler(r),
+    list: listReservations.createHandler(r),
+  });
+  const { callback } = handlersOf(runtime);
   const invoke = (handler: ApiHandler, event: ReturnType<typeof apiEvent>) => handler(event, localLambdaContext('bench', 30));
 
   async function record(run: () => Promise<{ statusCode: number }>) {
@@ -98,21 +104,30 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
     return recorded;
   };
 
-  const template = assignment(config.accountSid);
-  const templateCalls = await count('callback', () => invoke(callback, callbackEvent(template, config.publicBaseUrl, token)));
-  const accept = await assigned();
-  const acceptCalls = await count('accept', () => invoke(update, apiEvent('POST', `${taskPath(accept)}/${accept.sids.reservation}`, { form: { ReservationStatus: 'accepted' }, headers: auth })));
-  const reject = await assigned();
-  await count('reject', () => invoke(update, apiEvent('POST', `${taskPath(reject)}/${reject.sids.reservation}`, { form: { ReservationStatus: 'rejected' }, headers: auth })));
-  const move = await assigned();
-  await count('reject with WorkerActivitySid', () =>
-    invoke(update, apiEvent('POST', `${taskPath(move)}/${move.sids.reservation}`, { form: { ReservationStatus: 'rejected', WorkerActivitySid: sid('WA') }, headers: auth })),
-  );
-  const read = await assigned();
-  await count('fetch', () => invoke(get, apiEvent('GET', `${taskPath(read)}/${read.sids.reservation}`, { headers: auth })));
-  await count('fetch, worker-scoped', () => invoke(get, apiEvent('GET', `${workerPath(read)}/${read.sids.reservation}`, { headers: auth })));
-  await count('list page', () => invoke(list, apiEvent('GET', taskPath(read), { headers: auth })));
-  await count('list page, worker-scoped', () => invoke(list, apiEvent('GET', workerPath(read), { headers: auth })));
+  /** Every operation's store calls with one wiring; `suffix` names the rows. */
+  const countAll = async (handlers: ReturnType<typeof handlersOf>, suffix: string) => {
+    const { callback: call, update, get, list } = handlers;
+    const template = assignment(config.accountSid);
+    const templateCalls = await count(`callback${suffix}`, () => invoke(call, callbackEvent(template, config.publicBaseUrl, token)));
+    const accept = await assigned();
+    const acceptCalls = await count(`accept${suffix}`, () => invoke(update, apiEvent('POST', `${taskPath(accept)}/${accept.sids.reservation}`, { form: { ReservationStatus: 'accepted' }, headers: auth })));
+    const reject = await assigned();
+    await count(`reject${suffix}`, () => invoke(update, apiEvent('POST', `${taskPath(reject)}/${reject.sids.reservation}`, { form: { ReservationStatus: 'rejected' }, headers: auth })));
+    const move = await assigned();
+    await count(`reject with WorkerActivitySid${suffix}`, () =>
+      invoke(update, apiEvent('POST', `${taskPath(move)}/${move.sids.reservation}`, { form: { ReservationStatus: 'rejected', WorkerActivitySid: sid('WA') }, headers: auth })),
+    );
+    if (suffix === '') {
+      const read = await assigned();
+      await count('fetch', () => invoke(get, apiEvent('GET', `${taskPath(read)}/${read.sids.reservation}`, { headers: auth })));
+      await count('fetch, worker-scoped', () => invoke(get, apiEvent('GET', `${workerPath(read)}/${read.sids.reservation}`, { headers: auth })));
+      await count('list page', () => invoke(list, apiEvent('GET', taskPath(read), { headers: auth })));
+      await count('list page, worker-scoped', () => invoke(list, apiEvent('GET', workerPath(read), { headers: auth })));
+    }
+    return { template, templateCalls, accept, acceptCalls };
+  };
+  await countAll(handlersOf(deployed), '');
+  const { template, templateCalls, accept, acceptCalls } = await countAll(handlersOf(runtime), LOCAL_SUFFIX);
 
   // The callback, warm, against its own store calls issued bare.
   let handlerMs = 0;
@@ -141,6 +156,7 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
 
   local.close();
   runtime.close();
+  deployed.close();
   bare.destroy();
   await engine.close();
   return {

@@ -16,7 +16,7 @@ import { measureColdStart, type ColdStartResult } from './cold-start.ts';
 import { measureHttp, type HttpResult } from './http.ts';
 import type { InProcessOptions, InProcessResult } from './in-process.ts';
 import type { Ratio } from './stats.ts';
-import type { CallCount } from './store-calls.ts';
+import { LOCAL_SUFFIX, type CallCount } from './store-calls.ts';
 
 const FIGURES = ['in-process', 'store-calls', 'http', 'cold'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -62,6 +62,11 @@ const BUDGETS: Record<string, { readonly text: string; readonly within: (c: Coun
   fetch: budget('1 read', { writes: 0, pages: 1 }),
   'list page': budget('1 query', { writes: 0, pages: 1 }),
   'list page, worker-scoped': budget('1 query (+1 batch read)', { writes: 0, pages: 1, batchReads: 1 }),
+  // SPEC §10, events: deployed the budget above is unchanged (the stream carries them); locally at most one write more.
+  [`callback${LOCAL_SUFFIX}`]: budget('<= 3 writes (+1 schedule)', { writes: 3, pages: 0, schedules: 1 }),
+  [`accept${LOCAL_SUFFIX}`]: budget('<= 3 writes', { writes: 3, pages: 0 }),
+  [`reject${LOCAL_SUFFIX}`]: budget('<= 3 writes', { writes: 3, pages: 0 }),
+  [`reject with WorkerActivitySid${LOCAL_SUFFIX}`]: budget('<= 3 writes', { writes: 3, pages: 0 }),
 };
 
 /** Not in SPEC §10's table, shown so the store design hides nothing (see README, "How it is built"). */

@@ -26,6 +26,9 @@ export function recordStoreCalls(client: DynamoDBDocumentClient, recording: () =
   );
 }
 
+/** The rows of the local stack's store calls (events stored in the request) end in this. */
+export const LOCAL_SUFFIX = ', local (events in the request)';
+
 const WRITES = new Set(['UpdateItemCommand', 'PutItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
 const QUERIES = new Set(['QueryCommand']);
 const BATCH_READS = new Set(['BatchGetItemCommand']);

@@ -1,7 +1,8 @@
 /**
  * What an operator must hear about: the assignment callback failing or nearing Twilio's 5-second
- * deadline (TaskRouter then falls back or cancels), the API answering 5xx, and reservation timers
- * that could not be delivered. Optionally mailed through an SNS topic.
+ * deadline (TaskRouter then falls back or cancels), the API answering 5xx, reservation timers
+ * that could not be delivered, event callbacks parked, and task writes whose events the stream
+ * reader could not store. Optionally mailed through an SNS topic.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -17,6 +18,7 @@ export interface ReservationAlarmsProps {
   readonly callback: IFunction;
   readonly stage: HttpStage;
   readonly deadLetterQueue: IQueue;
+  readonly events: { readonly streamReader: IFunction; readonly deliveryDeadLetterQueue: IQueue; readonly streamFailureQueue: IQueue };
   readonly email: string | undefined;
 }
 
@@ -54,6 +56,21 @@ export class ReservationAlarms extends Construct {
       1,
       atLeast,
     );
+    alarm(
+      'ParkedEventCallbacks',
+      'Event callbacks failed for over an hour and are parked in the dead-letter queue (the events are stored: GET …/Events serves them)',
+      props.events.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      1,
+      atLeast,
+    );
+    alarm(
+      'UnreadTaskWrites',
+      "Stream batches the event reader failed on every retry: those writes' events are not stored until recovered",
+      props.events.streamFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      1,
+      atLeast,
+    );
+    alarm('EventReaderErrors', 'The event-stream function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
   }
 
   private emailAction(email: string): IAlarmAction {

@@ -22,6 +22,8 @@ export const SERVICE_CONTEXT = {
   retentionDays: 'RETENTION_DAYS',
   timeoutActivitySid: 'TIMEOUT_ACTIVITY_SID',
   publicBaseUrl: 'PUBLIC_BASE_URL',
+  eventCallbackUrl: 'EVENT_CALLBACK_URL',
+  eventsFilter: 'EVENTS_FILTER',
 } as const;
 
 export interface Settings {

@@ -11,6 +11,7 @@ import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
 import { ReservationApi } from './api.ts';
+import { TaskRouterEvents } from './events.ts';
 import { ServiceFunction } from './function.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { ReservationTable, bindTable } from './table.ts';
@@ -31,6 +32,7 @@ export class ReservationsStack extends Stack {
   readonly table: ReservationTable;
   readonly api: ReservationApi;
   readonly timers: ReservationTimers;
+  readonly events: TaskRouterEvents;
   readonly authToken: Secret;
   /** What TaskRouter and clients see: PUBLIC_BASE_URL. */
   readonly publicBaseUrl: string;
@@ -75,11 +77,14 @@ export class ReservationsStack extends Stack {
 
     // Each function gets what it binds (lib/functions.ts), one bind per resource: the grant and its variables together.
     this.timers = new ReservationTimers(this, 'Timers', { target: functions['reservation-timeout'] });
+    this.events = new TaskRouterEvents(this, 'Events', { table: this.table, streamReader: functions['event-stream'], deliverer: functions['event-delivery'] });
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const binds = bindsOf(name);
       if (binds.table) bindTable(functions[name], this.table, binds.table);
       if (binds.credentials) bindSecret(functions[name], this.authToken);
       if (binds.timers) this.timers.bindArmer(functions[name]);
+      if (binds.eventBus) this.events.bindBus(functions[name]);
+      if (binds.eventDelivery) this.events.bindDeliveryQueue(functions[name], binds.eventDelivery);
     }
 
     this.api = new ReservationApi(this, 'Api', {
@@ -95,6 +100,7 @@ export class ReservationsStack extends Stack {
       callback: functions['assignment-callback'],
       stage: this.api.stage,
       deadLetterQueue: this.timers.deadLetterQueue,
+      events: { streamReader: functions['event-stream'], deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue, streamFailureQueue: this.events.streamFailureQueue },
       email: settings.alarmEmail,
     });
 
@@ -103,6 +109,7 @@ export class ReservationsStack extends Stack {
     new CfnOutput(this, 'ApiBaseUrl', { value: this.publicBaseUrl, description: 'Base URL of the Reservation REST API (PUBLIC_BASE_URL)' });
     new CfnOutput(this, 'AuthTokenSecretArn', { value: this.authToken.secretArn, description: 'Put the Twilio auth token here (aws secretsmanager put-secret-value)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'The EventBridge bus every TaskRouter event is put on (source taskrouter-reservations)' });
   }
 }
 

@@ -3,19 +3,19 @@
  * the store's own calls (lib/store), no more: no Scan, no DeleteItem, no batch writes.
  */
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { Binds } from '#lib/functions.ts';
-import { TABLE } from '#lib/store/table.ts';
+import { EVENT_INDEXES, TABLE } from '#lib/store/table.ts';
 
 export type TableAccess = NonNullable<Binds['table']>;
 
 /** DynamoDB actions per access level; a test checks them against the commands lib/store sends. */
 export const TABLE_ACTIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-  write: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  write: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
 } as const satisfies Record<TableAccess, readonly string[]>;
 
 export class ReservationTable extends Table {
@@ -28,12 +28,27 @@ export class ReservationTable extends Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
       removalPolicy: props.removalPolicy,
+      // Each write's new image: the events of a task write are derived from it alone (functions/event-stream.ts).
+      stream: StreamViewType.NEW_IMAGE,
     });
     this.addLocalSecondaryIndex({
       indexName: TABLE.workerIndex.name,
       sortKey: { name: TABLE.workerIndex.sortKey, type: AttributeType.STRING },
     });
+    for (const index of Object.values(EVENT_INDEXES)) {
+      this.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: TABLE.eventIndexSortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
   }
+}
+
+/** Every index of the table, by ARN: what a grant names (never `index/*`). */
+export function indexArns(table: Table): string[] {
+  return [TABLE.workerIndex.name, ...Object.values(EVENT_INDEXES).map((index) => index.name)].map((name) => `${table.tableArn}/index/${name}`);
 }
 
 /** Sets TABLE_NAME and grants the access in one call, for a function that binds the table. */
@@ -42,7 +57,7 @@ export function bindTable(fn: LambdaFunction, table: Table, access: TableAccess)
   fn.addToRolePolicy(
     new PolicyStatement({
       actions: [...TABLE_ACTIONS[access]],
-      resources: [table.tableArn, `${table.tableArn}/index/${TABLE.workerIndex.name}`],
+      resources: [table.tableArn, ...indexArns(table)],
     }),
   );
 }

@@ -4,6 +4,7 @@
  */
 import { CredentialsError, accountKeys, parseAccountList, parseApiKeyList, type AccountEntry, type ApiKeyEntry } from './credentials.ts';
 import { canonicalSid, isSid } from './domain/sid.ts';
+import { EVENT_TYPE_NAMES, isEventType, type EventType } from './domain/taskrouter-events.ts';
 import type { Binds } from './functions.ts';
 
 /** The printed development pair `npm start` uses when no credentials are configured. */
@@ -37,6 +38,18 @@ export interface Config {
   readonly dynamodbEndpoint: string | undefined;
   /** EventBridge Scheduler, deployed: where the assignment callback arms reservation timers. */
   readonly timeoutSchedule: TimeoutScheduleConfig | undefined;
+  /**
+   * Where events come from: `write`, in the process that wrote the task (local: dynalite has no
+   * stream); `stream`, the table's DynamoDB Stream (deployed: functions/event-stream.ts).
+   */
+  readonly eventsFrom: 'write' | 'stream';
+  /** EVENT_CALLBACK_URL: where events are POSTed in TaskRouter's callback format (SPEC §11). */
+  readonly eventCallbackUrl: string | undefined;
+  /** EVENTS_FILTER: the types sent there (unset: all); every event is stored either way. */
+  readonly eventsFilter: readonly EventType[] | undefined;
+  /** Deployed: the queue event callbacks are delivered from, and the EventBridge bus. */
+  readonly eventDeliveryQueueUrl: string | undefined;
+  readonly eventBusName: string | undefined;
 }
 
 export interface TimeoutScheduleConfig {
@@ -104,6 +117,30 @@ function baseUrl(env: Env, name: string, fallback: string | undefined): string {
     throw new ConfigError(name, `must be an http(s) URL without query or fragment, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+function callbackUrl(env: Env, name: string): string | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be an absolute http(s) URL');
+  }
+  if (!/^https?:$/.test(url.protocol)) throw new ConfigError(name, 'must be an http or https URL');
+  // TaskRouter's connection-override fragment (#ct=…) is not part of the request, nor of its signature.
+  if (url.hash) throw new ConfigError(name, 'must not carry a #fragment (this service does not read connection overrides)');
+  return raw;
+}
+
+function eventTypeList(env: Env, name: string): EventType[] | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  const types = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  const unknown = types.filter((t) => !isEventType(t));
+  if (unknown.length > 0) throw new ConfigError(name, `names event types this service never produces: ${unknown.join(', ')} (it produces ${EVENT_TYPE_NAMES.join(', ')})`);
+  return types as EventType[];
 }
 
 function timeoutSchedule(env: Env): TimeoutScheduleConfig | undefined {
@@ -182,6 +219,11 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
       : value(env, 'TABLE_NAME'),
     dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),
     timeoutSchedule: timers,
+    eventsFrom: mode === 'local' ? 'write' : 'stream',
+    eventCallbackUrl: callbackUrl(env, 'EVENT_CALLBACK_URL'),
+    eventsFilter: eventTypeList(env, 'EVENTS_FILTER'),
+    eventDeliveryQueueUrl: value(env, 'EVENT_DELIVERY_QUEUE_URL'),
+    eventBusName: value(env, 'EVENT_BUS_NAME'),
   };
 }
 

@@ -10,12 +10,19 @@ export interface Binds {
   readonly credentials?: true;
   /** It creates reservation timers (EventBridge Scheduler when deployed). */
   readonly timers?: true;
+  /** The event callbacks' delivery queue (deployed): `send` queues events, `consume` delivers them. */
+  readonly eventDelivery?: 'send' | 'consume';
+  /** It puts events on the EventBridge bus (deployed). */
+  readonly eventBus?: true;
 }
 
 export interface FunctionSpec {
   readonly description: string;
-  /** `http`: behind an API Gateway route (lib/http/routes.ts); `schedule`: EventBridge Scheduler's target. */
-  readonly trigger: 'http' | 'schedule';
+  /**
+   * `http`: behind an API Gateway route (lib/http/routes.ts); `schedule`: EventBridge Scheduler's
+   * target; `table-stream`: reads the table's DynamoDB Stream; `queue`: reads an SQS queue.
+   */
+  readonly trigger: 'http' | 'schedule' | 'table-stream' | 'queue';
   /** How HTTP callers prove who they are: `basic`, REST credentials; `webhook`, X-Twilio-Signature; `none`, public. */
   readonly auth: 'basic' | 'webhook' | 'none';
   readonly binds: Binds;
@@ -33,9 +40,19 @@ export const FUNCTIONS = {
   'update-reservation': { description: 'Update a reservation', trigger: 'http', auth: 'basic', binds: { table: 'write', credentials: true }, timeoutSeconds: 10 },
   'get-task': { description: 'Read-only Task view', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
   'get-worker': { description: 'Read-only Worker view', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'list-events': { description: "List a workspace's TaskRouter events", trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'get-event': { description: 'Fetch a TaskRouter event', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
   health: { description: 'Liveness', trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'not-found': { description: "Twilio's 404 for unmatched routes", trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'reservation-timeout': { description: 'Writes down a reservation whose deadline passed', trigger: 'schedule', auth: 'none', binds: { table: 'write' }, timeoutSeconds: 30 },
+  'event-stream': {
+    description: 'Stores the TaskRouter events of each task write from the table stream, queues their callbacks, puts them on the bus',
+    trigger: 'table-stream',
+    auth: 'none',
+    binds: { table: 'write', eventDelivery: 'send', eventBus: true },
+    timeoutSeconds: 60,
+  },
+  'event-delivery': { description: 'POSTs queued events to EVENT_CALLBACK_URL, signed', trigger: 'queue', auth: 'none', binds: { credentials: true, eventDelivery: 'consume' }, timeoutSeconds: 30 },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

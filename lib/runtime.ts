@@ -21,6 +21,13 @@ import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/dynamodb-client.ts';
 import { DynamoDbStore } from './store/dynamodb-store.ts';
 import type { ReservationStore } from './store/store.ts';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventEmittingStore, EventRecorder, type EventSink } from './taskrouter-events/event-recorder.ts';
+import { DynamoDbEventStore } from './taskrouter-events/event-store.ts';
+import { EventBridgePublisher } from './taskrouter-events/eventbridge-publisher.ts';
+import { LocalCallbackSender, type LocalCallbackSenderOptions } from './taskrouter-events/local-callback-sender.ts';
+import { SqsCallbackQueue } from './taskrouter-events/sqs-callback-queue.ts';
 import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
 import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 
@@ -34,6 +41,11 @@ export interface Runtime {
   readonly scheduler: TimeoutScheduler | undefined;
   /** The document client the store uses (built with it). */
   readonly documentClient: DynamoDBDocumentClient;
+  /** TaskRouter events: their items, and what stores and delivers those of each write. */
+  readonly eventStore: DynamoDbEventStore;
+  readonly events: EventRecorder;
+  /** EVENT_CALLBACK_URL delivered from this process (the local stack), when set. */
+  readonly callbackSender: LocalCallbackSender | undefined;
   /** Builds now what `binds` names, so that a configuration it lacks fails at start-up. */
   prepare(binds: Binds): void;
   /** Releases what the runtime opened (the DynamoDB client's sockets). */
@@ -47,6 +59,10 @@ export interface RuntimeParts {
   readonly policy?: AssignmentPolicy;
   /** Reservation timers; by default EventBridge Scheduler when TIMEOUT_SCHEDULE_* is set. */
   readonly scheduler?: TimeoutScheduler;
+  /** How the local callback sender waits between attempts and posts (tests: a fake clock, a recorder). */
+  readonly callbackSender?: Pick<LocalCallbackSenderOptions, 'wait' | 'post'>;
+  /** More places the stored events go (tests watch what each write produced). */
+  readonly eventSinks?: readonly EventSink[];
 }
 
 /** A value built on first use, once. */
@@ -68,7 +84,28 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   );
   let ownClient: DynamoDBDocumentClient | undefined;
   const documentClient = once(() => parts.documentClient ?? (ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint })));
-  const store = once(() => new DynamoDbStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }));
+  const eventStore = once(() => new DynamoDbEventStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }));
+  const callbackSender = once(
+    () =>
+      (config.eventsFrom === 'write' &&
+        config.eventCallbackUrl !== undefined &&
+        new LocalCallbackSender({ url: config.eventCallbackUrl, filter: config.eventsFilter, tokenOf: (sid) => credentials().authToken(sid), logger, ...parts.callbackSender })) ||
+      undefined,
+  );
+  const sinks = once((): EventSink[] => {
+    if (config.eventsFrom === 'write') return [...(callbackSender() ? [callbackSender()!] : []), ...(parts.eventSinks ?? [])];
+    return [
+      ...(parts.eventSinks ?? []),
+      ...(config.eventCallbackUrl !== undefined && config.eventDeliveryQueueUrl !== undefined ? [new SqsCallbackQueue(new SQSClient({}), config.eventDeliveryQueueUrl, config.eventsFilter)] : []),
+      ...(config.eventBusName !== undefined ? [new EventBridgePublisher(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)] : []),
+    ];
+  });
+  const events = once(() => new EventRecorder(eventStore(), sinks(), logger));
+  const store = once((): ReservationStore => {
+    const tasks = new DynamoDbStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays });
+    // Locally the events of a write follow it in the same process; deployed, the table's stream.
+    return config.eventsFrom === 'write' ? new EventEmittingStore(tasks, events()) : tasks;
+  });
   const scheduler = once(() => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule)));
   const service = once(
     () =>
@@ -101,13 +138,25 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     get documentClient() {
       return documentClient();
     },
+    get eventStore() {
+      return eventStore();
+    },
+    get events() {
+      return events();
+    },
+    get callbackSender() {
+      return callbackSender();
+    },
     prepare(binds) {
       if (binds.credentials) credentials();
       if (binds.table) service();
       if (binds.timers) scheduler();
     },
-    // A client passed in belongs to the caller.
-    close: () => ownClient?.destroy(),
+    close: () => {
+      callbackSender()?.close();
+      // A client passed in belongs to the caller.
+      ownClient?.destroy();
+    },
   };
 }
 

@@ -8,7 +8,7 @@
  * invocations chain: callback, fetch, accept, timeout (events/manifest.json is such a sequence).
  * The configuration is `npm start`'s (SPEC §3), the local development credentials by default.
  */
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +22,8 @@ import { localLambdaContext } from '#lib/local/lambda-context.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import { signedUrl, twilioSignature } from '#lib/signature.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
+import { eventDelivery } from '#functions/event-delivery.ts';
+import { eventStream } from '#functions/event-stream.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 
 export const USAGE = `usage: npm run invoke -- <function> <event.json> [--no-sign] [--at <time>] [--fresh]
@@ -127,11 +129,21 @@ async function signCallback(event: APIGatewayProxyEventV2, config: Config, crede
   return { event: { ...event, headers: { ...headers, 'x-twilio-signature': twilioSignature(token, url, form) } } };
 }
 
-function handlerOf(fn: FunctionName, runtime: Runtime): (event: unknown) => Promise<unknown> {
+function handlerOf(fn: FunctionName, runtime: Runtime, messages: string[]): (event: unknown) => Promise<unknown> {
   const context = localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds);
   if (fn === 'reservation-timeout') {
     const handler = reservationTimeout.createHandler(runtime);
     return (event) => handler(event, context);
+  }
+  if (fn === 'event-stream') {
+    const handler = eventStream.createHandler(runtime);
+    return (event) => handler(event as DynamoDBStreamEvent, context);
+  }
+  if (fn === 'event-delivery') {
+    // No queue here: what the function would ask of SQS is printed instead.
+    const sqs = { send: async (command: { input: unknown }) => void messages.push(`SQS not called: ${JSON.stringify(command.input)}`) };
+    const handler = eventDelivery.createHandler(runtime, { sqs: sqs as never });
+    return (event) => handler(event as SQSEvent, context);
   }
   const handler = API_FUNCTIONS[fn].createHandler(runtime);
   return (event) => handler(event as APIGatewayProxyEventV2, context);
@@ -190,7 +202,7 @@ export async function runInvoke(argv: readonly string[], env: Readonly<Record<st
       event = signed.event;
       if (signed.note !== undefined) messages.push(signed.note);
     }
-    const handler = handlerOf(fn, runtime);
+    const handler = handlerOf(fn, runtime, messages);
     const started = performance.now();
     const result = await handler(event);
     messages.push(...timers.map(timerNote), summary(fn, result, performance.now() - started));

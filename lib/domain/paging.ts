@@ -26,7 +26,8 @@ export function encodePageToken(cursor: Cursor): string {
   return `PT${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
 }
 
-export function decodePageToken(token: string): Cursor {
+/** A cursor from a PageToken this API issued for a list whose keys match `keyPattern`. */
+export function decodePageToken(token: string, keyPattern: RegExp = LIST_KEY): Cursor {
   const invalid = new InvalidParameterError('PageToken', 'is not a token this API issued');
   if (!token.startsWith('PT') || token.length > 200) throw invalid;
   let body: unknown;
@@ -37,8 +38,8 @@ export function decodePageToken(token: string): Cursor {
   }
   const { p, a, b } = (body ?? {}) as { p?: unknown; a?: unknown; b?: unknown };
   if (!Number.isSafeInteger(p) || (p as number) < 0) throw invalid;
-  if (typeof a === 'string' && LIST_KEY.test(a) && b === undefined) return { page: p as number, after: a };
-  if (typeof b === 'string' && LIST_KEY.test(b) && a === undefined) return { page: p as number, before: b };
+  if (typeof a === 'string' && keyPattern.test(a) && b === undefined) return { page: p as number, after: a };
+  if (typeof b === 'string' && keyPattern.test(b) && a === undefined) return { page: p as number, before: b };
   throw invalid;
 }
 

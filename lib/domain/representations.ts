@@ -6,6 +6,7 @@
 import { twilioDate } from './clock.ts';
 import { TwilioError } from './errors.ts';
 import { effectiveStatus, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
+import { EVENT_SOURCE, eventData, type TaskRouterEvent } from './taskrouter-events.ts';
 import type { WorkerRecord } from './worker.ts';
 
 export type ReservationScope = 'task' | 'worker';
@@ -77,6 +78,38 @@ export function workerJson(worker: WorkerRecord, baseUrl: string) {
     sid: worker.sid,
     url,
     workspace_sid: worker.workspaceSid,
+  };
+}
+
+/** The Event resource (OpenAPI `taskrouter.v1.workspace.event`: its 17 fields). */
+export function eventJson(event: TaskRouterEvent, baseUrl: string) {
+  const workspace = workspaceUrl(baseUrl, event.workspaceSid);
+  const resourceUrl =
+    event.resourceType === 'task'
+      ? `${workspace}/Tasks/${event.taskSid}`
+      : event.resourceType === 'worker'
+        ? `${workspace}/Workers/${event.resourceSid}`
+        : `${workspace}/Tasks/${event.taskSid}/Reservations/${event.resourceSid}`;
+  return {
+    account_sid: event.accountSid,
+    // The workspace acts, as in TaskRouter's own records of reservation changes.
+    actor_sid: event.workspaceSid,
+    actor_type: 'workspace',
+    actor_url: workspace,
+    description: event.description,
+    event_data: eventData(event),
+    event_date: twilioDate(event.at),
+    event_date_ms: event.at,
+    event_type: event.type,
+    resource_sid: event.resourceSid,
+    resource_type: event.resourceType,
+    resource_url: resourceUrl,
+    sid: event.sid,
+    source: EVENT_SOURCE,
+    // Never the caller's address: it is personal data, and an event is often no one request's.
+    source_ip_address: null,
+    url: `${workspace}/Events/${event.sid}`,
+    workspace_sid: event.workspaceSid,
   };
 }
 

@@ -16,6 +16,7 @@ export const SID_PREFIX = {
   reservation: 'WR',
   call: 'CA',
   apiKey: 'SK',
+  event: 'EV',
 } as const;
 
 export type SidPrefix = (typeof SID_PREFIX)[keyof typeof SID_PREFIX];

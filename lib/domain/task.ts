@@ -26,8 +26,11 @@ export interface ReservationRecord {
   /** The worker's `contact_uri` attribute at assignment, the fallback for To/DequeueTo/CallTo. */
   readonly contactUri?: string;
   readonly instruction?: RecordedInstruction;
-  /** The activity this reservation moved its worker to (reject, timeout). */
+  /** When it reached each status it was written in (a timeout: at its deadline): its events' times. */
+  readonly history: Readonly<Partial<Record<Exclude<ReservationStatus, 'pending'>, number>>>;
+  /** The activity this reservation moved its worker to (reject, timeout), and when. */
   readonly activitySid?: string;
+  readonly activityAt?: number;
   /** The assignment-callback answer, replayed verbatim on a repeated callback. */
   readonly answer?: string;
 }
@@ -55,6 +58,13 @@ export interface TaskRecord {
   /** MAX_REJECTIONS when the task was first seen, so a later change of it does not revive a task. */
   readonly maxRejections: number;
   readonly lastRejectedAt?: number;
+  /**
+   * When the task item was last written, and the time of the write before (absent for the
+   * first): strictly increasing from write to write, so that every event of the task belongs to
+   * exactly one write (lib/domain/taskrouter-events.ts `eventsOfWrite`).
+   */
+  readonly writtenAt: number;
+  readonly previousWrittenAt?: number;
 }
 
 export interface EffectiveStatus {

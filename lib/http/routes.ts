@@ -24,6 +24,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: `${WORKER}/Reservations/{ReservationSid}`, fn: 'update-reservation' },
   { method: 'GET', path: TASK, fn: 'get-task' },
   { method: 'GET', path: WORKER, fn: 'get-worker' },
+  { method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Events', fn: 'list-events' },
+  { method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Events/{EventSid}', fn: 'get-event' },
   { method: 'GET', path: '/health', fn: 'health' },
 ];
 

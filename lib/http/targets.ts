@@ -24,6 +24,14 @@ export function workerScope(request: ApiRequest, accountSid: string): WorkerScop
   return { accountSid, workspaceSid: sidParam(request, 'WorkspaceSid', 'WS'), workerSid: sidParam(request, 'WorkerSid', 'WK') };
 }
 
+export function workspaceScope(request: ApiRequest, accountSid: string): { accountSid: string; workspaceSid: string } {
+  return { accountSid, workspaceSid: sidParam(request, 'WorkspaceSid', 'WS') };
+}
+
+export function eventTarget(request: ApiRequest, accountSid: string) {
+  return { scope: workspaceScope(request, accountSid), sid: sidParam(request, 'EventSid', 'EV') };
+}
+
 export function isWorkerScoped(request: ApiRequest): boolean {
   return request.pathParameters['WorkerSid'] !== undefined;
 }

@@ -18,6 +18,7 @@ import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
 import { API_FUNCTIONS } from './api-functions.ts';
 import { ensureTable, startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { localLambdaContext } from './lambda-context.ts';
+import { sweep } from './sweep.ts';
 
 export interface LocalStack {
   /** The base URL clients use (PUBLIC_BASE_URL). */
@@ -178,32 +179,55 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   let config = loadConfig(env, 'local');
   const policy = parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath);
 
-  const server = createServer();
+  // Requests that arrive while the stack is still starting wait for it (or get a 503 if it fails
+  // to start): the port is open from the first moment, and nothing is left unanswered.
+  let started!: (handle: (request: IncomingMessage, response: ServerResponse) => void) => void;
+  let failed!: () => void;
+  const ready = new Promise<((request: IncomingMessage, response: ServerResponse) => void) | undefined>((resolve) => {
+    started = resolve;
+    failed = () => resolve(undefined);
+  });
+  const server = createServer((request, response) => {
+    void ready.then((handle) => {
+      if (handle) return handle(request, response);
+      response.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', Connection: 'close' });
+      response.end(JSON.stringify({ code: 20503, message: 'Service Unavailable: the local stack failed to start', more_info: 'https://www.twilio.com/docs/errors/20503', status: 503 }));
+    });
+  });
   const port = await listen(server, config.port, config.host);
   if (port !== config.port) config = loadConfig({ ...env, PORT: String(port) }, 'local');
   let engine: DynamoDbEngine | undefined;
   const clock = parts.clock;
   const scheduler = new LocalTimeoutScheduler(clock ? () => clock.now() : Date.now);
-  let runtime: Runtime;
+  let runtime: Runtime | undefined;
+  let handlers: Record<ApiFunctionName, ApiHandler>;
   try {
     if (config.dynamodbEndpoint === undefined) {
       engine = await startDynalite({ dataDir: config.dataDir });
       config = { ...config, dynamodbEndpoint: engine.endpoint };
     }
     await ensureTable(config.dynamodbEndpoint!, tableNameOf(config));
-    runtime = createRuntime(config, { scheduler, ...parts, policy });
+    const built = createRuntime(config, { scheduler, ...parts, policy });
+    runtime = built;
+    const timeoutHandler = reservationTimeout.createHandler(built);
+    scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
+    handlers = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(built)])) as Record<ApiFunctionName, ApiHandler>;
+    // Data this process did not write (a DATA_DIR, an engine of its own) may hold what a stopped process left.
+    if (config.dataDir !== undefined || engine === undefined) {
+      const swept = await sweep(built.documentClient, tableNameOf(config), built.events, scheduler, built.clock.now());
+      if (swept.tasks > 0) built.logger.info('start-up sweep', { ...swept });
+    }
   } catch (error) {
-    server.close();
+    failed();
+    scheduler.close();
+    runtime?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     await engine?.close();
     throw error;
   }
-  const timeoutHandler = reservationTimeout.createHandler(runtime);
-  scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
-  const handlers = Object.fromEntries(
-    Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(runtime)]),
-  ) as Record<ApiFunctionName, ApiHandler>;
+  const live = runtime;
 
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  started((request, response) => {
     void (async () => {
       try {
         const body = await readBody(request);
@@ -212,7 +236,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         response.writeHead(result.statusCode, result.headers);
         response.end(result.body);
       } catch (error) {
-        runtime.logger.error('local server failed a request', { error: (error as Error).message });
+        live.logger.error('local server failed a request', { error: (error as Error).message });
         if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
         response.end(JSON.stringify({ code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 }));
       }
@@ -222,7 +246,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   return {
     url: config.publicBaseUrl,
     config,
-    runtime,
+    runtime: live,
     embedded: engine !== undefined,
     async close() {
       await new Promise<void>((resolve) => {
@@ -230,7 +254,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         server.close(() => resolve());
       });
       scheduler.close();
-      runtime.close();
+      live.close();
       await engine?.close();
     },
   };

@@ -11,7 +11,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, ServiceUnavailableError } from '../domain/errors.ts';
 import { listKey } from '../domain/paging.ts';
 import { TRANSITIONS, WORKED_STATUSES, type Transition } from '../domain/state-machine.ts';
-import { checkAction, findReservation, presentOf, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
+import { checkAction, findReservation, isCanceled, presentOf, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import { Expression, updateExpression } from './expression.ts';
 import { translateStoreError } from './store-errors.ts';
@@ -20,7 +20,18 @@ import { TABLE, activityKey, reservationAttribute, taskKey, workerLinkKey, worke
 import { decodeTask, encodeReservation } from './task-item.ts';
 
 const BATCH_GET_LIMIT = 100;
-const MAX_WRITE_ATTEMPTS = 3;
+/**
+ * Attempts of one change before a 409. Writes to one task item are stamped in strictly increasing
+ * time (#stampWrite), so concurrent compatible changes (rejections of different reservations, say)
+ * meet each other's stamps: each retry goes just past the stamp it lost to, spread a little so that
+ * several losers do not all collide again, and about half of them succeed every round.
+ */
+const MAX_WRITE_ATTEMPTS = 10;
+
+/** The time of a retried write: after the write it lost to. */
+function after(writtenAt: number, now: number): number {
+  return Math.max(now, writtenAt + 1 + Math.floor(Math.random() * 8));
+}
 
 /** A worker's link to one of its reservations (the worker index). */
 interface StoredWorkerLink {
@@ -91,26 +102,61 @@ export class DynamoDbStore implements ReservationStore {
     return error.Item ? decodeTask(unmarshall(error.Item)) : this.#getTaskItem(scope);
   }
 
-  async recordReservation(input: NewReservation, now: number): Promise<{ outcome: RecordOutcome; task: TaskRecord }> {
+  /**
+   * Stamps a write to a task item with its time (`writtenAt`, and the previous write's as
+   * `previousWrittenAt`) and conditions it on being later than the previous one: writes to one
+   * task item are totally ordered in time, whatever the clocks of concurrent writers, which is what
+   * gives each event exactly one write (lib/domain/taskrouter-events.ts).
+   */
+  #stampWrite(e: Expression, now: number, set: string[], conditions: string[]): void {
+    const written = e.name('writtenAt');
+    set.push(`${e.name('previousWrittenAt')} = if_not_exists(${written}, ${e.value(0)})`, `${written} = ${e.value(now)}`);
+    conditions.push(`(attribute_not_exists(${written}) OR ${written} < ${e.value(now)})`);
+  }
+
+  async recordReservation(input: NewReservation, at: number): Promise<{ outcome: RecordOutcome; task: TaskRecord }> {
+    let now = at;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(new UpdateCommand(this.#recordCommand(input, now)));
+        return { outcome: 'created', task: decodeTask(Attributes) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const existing = await this.#itemAfterFailure(error, input.task);
+        if (!existing) throw error;
+        if (findReservation(existing, input.reservationSid)) return { outcome: 'repeated', task: existing };
+        if (!input.evenIfClosed && (existing.acceptedReservationSid !== undefined || isCanceled(existing))) return { outcome: 'refused', task: existing };
+        // Open, and not this reservation's: the task item was written at or after our `now` (a
+        // writer whose clock is ahead). Record it just after that write.
+        if (attempt === MAX_WRITE_ATTEMPTS) throw new ConflictError(`Task ${input.task.taskSid} changed concurrently; retry the request`);
+        now = after(existing.writtenAt, now);
+      }
+    }
+  }
+
+  /** The conditional UpdateItem that records a reservation, with its instruction applied. */
+  #recordCommand(input: NewReservation, now: number) {
     const e = new Expression();
     const transition: Transition | undefined = input.action && TRANSITIONS[input.action.transition];
+    const status = transition?.to ?? 'pending';
     const stored = encodeReservation({
       workerSid: input.workerSid,
       workerName: input.workerName,
       workerAttributes: input.workerAttributes,
-      status: transition?.to ?? 'pending',
+      status,
       version: 1,
       createdAt: now,
       updatedAt: now,
       deadline: input.deadline,
       ...(input.contactUri !== undefined && { contactUri: input.contactUri }),
       ...(input.action?.instruction && { instruction: input.action.instruction }),
-      ...(input.action?.activitySid && { activitySid: input.action.activitySid }),
+      history: status === 'pending' ? {} : { [status]: now },
+      ...(input.action?.activitySid && { activitySid: input.action.activitySid, activityAt: now }),
       answer: input.answer,
     });
     const r = e.name(reservationAttribute(input.reservationSid));
-    const [account, workspace, rejections, max] = ['accountSid', 'workspaceSid', 'rejections', 'maxRejections'].map((n) => e.name(n)) as [string, string, string, string];
     // The key holds the account and the workspace: the item, if any, is this scope's.
+    const [account, workspace, rejections, max] = ['accountSid', 'workspaceSid', 'rejections', 'maxRejections'].map((n) => e.name(n)) as [string, string, string, string];
     const accepted = () => e.name('acceptedSid');
     const { task } = input;
     const set = [
@@ -127,7 +173,7 @@ export class DynamoDbStore implements ReservationStore {
       `${rejections} = if_not_exists(${rejections}, ${e.value(0)})${transition?.countsRejection ? ` + ${e.value(1)}` : ''}`,
     ];
     const remove: string[] = [];
-    if (!input.evenIfClosed) this.#retention(e, transition?.to ?? 'pending', now, set, remove);
+    if (!input.evenIfClosed) this.#retention(e, status, now, set, remove);
     const conditions = [`attribute_not_exists(${r})`];
     if (!input.evenIfClosed) {
       // The task must still be open: not claimed by another reservation, not canceled.
@@ -135,27 +181,16 @@ export class DynamoDbStore implements ReservationStore {
     }
     if (transition?.claimsTask) set.push(`${accepted()} = ${e.value(input.reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (transition?.countsRejection) set.push(`${e.name('lastRejectedAt')} = ${e.value(now)}`);
-
-    try {
-      const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: taskKey(task),
-          UpdateExpression: updateExpression(set, remove),
-          ConditionExpression: conditions.join(' AND '),
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...e.params,
-        }),
-      );
-      return { outcome: 'created', task: decodeTask(Attributes) };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.#itemAfterFailure(error, task);
-      if (!existing) throw error;
-      if (findReservation(existing, input.reservationSid)) return { outcome: 'repeated', task: existing };
-      return { outcome: 'refused', task: existing };
-    }
+    this.#stampWrite(e, now, set, conditions);
+    return {
+      TableName: this.#table,
+      Key: taskKey(task),
+      UpdateExpression: updateExpression(set, remove),
+      ConditionExpression: conditions.join(' AND '),
+      ReturnValues: 'ALL_NEW' as const,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      ...e.params,
+    };
   }
 
   async indexWorkerReservation(task: TaskRecord, reservation: ReservationRecord): Promise<void> {
@@ -264,8 +299,8 @@ export class DynamoDbStore implements ReservationStore {
         const task = await this.#itemAfterFailure(error, scope);
         const reservation = task && inScope(task, scope) ? findReservation(task, reservationSid) : undefined;
         if (!task || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return undefined;
-        // Judged at the task's own present (see presentOf): this throws why the action is refused.
-        now = presentOf(task, now);
+        // Judged at the task's own present (see presentOf), and after its last write: this throws why the action is refused.
+        now = after(task.writtenAt, presentOf(task, now));
         checkAction(task, reservation, action, now, ifMatch);
         // Allowed even so: the item changed between our write and our read. Write again, at its present.
         if (attempt === MAX_WRITE_ATTEMPTS) throw new ConflictError(`Reservation ${reservationSid} changed concurrently; retry the request`);
@@ -298,7 +333,11 @@ export class DynamoDbStore implements ReservationStore {
       set.push(`${field('updatedAt')} = ${e.value(now)}`, `${e.name('updatedAt')} = ${e.value(now)}`);
     }
     if (action.instruction) set.push(`${field('instruction')} = ${e.value(action.instruction)}`);
-    if (action.activitySid) set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`);
+    // A transition that keeps the status (an instruction left pending, supervise) is no new status.
+    if (!(transition.from as readonly string[]).includes(transition.to)) {
+      set.push(`${field('history')}.${e.name(transition.to)} = ${transition.afterDeadline ? field('deadline') : e.value(now)}`);
+    }
+    if (action.activitySid) set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
     if (transition.claimsTask) set.push(`${accepted()} = ${e.value(reservationSid)}`, `${acceptedAt()} = ${e.value(now)}`);
     if (transition.countsRejection) set.push(`${rejections()} = ${rejections()} + ${one}`, `${lastRejectedAt()} = ${e.value(now)}`);
 
@@ -330,6 +369,7 @@ export class DynamoDbStore implements ReservationStore {
     }
     if (workerSid !== undefined) conditions.push(`${field('workerSid')} = ${e.value(workerSid)}`);
     if (action.needsContactUri !== undefined) conditions.push(`attribute_exists(${field('contactUri')})`);
+    this.#stampWrite(e, now, set, conditions);
 
     return {
       TableName: this.#table,

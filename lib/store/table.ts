@@ -5,6 +5,10 @@
  *   task          pk TASK#<AC>#<WS>#<WT>    sk TASK                 the task and all its reservations (R_<WR>)
  *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>     listKey <created>#<WR>: a worker's reservations
  *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY             the worker's last activity change
+ *   event         pk EVENT#<AC>#<WS>#<EV>   sk EVENT                a TaskRouter event (lib/taskrouter-events/)
+ *
+ * Events are listed through four global secondary indexes, one per thing a list is about (the
+ * workspace, a task, a worker, a reservation), each sorted by `eventAt` (`<ms>#<rank>#<EV>`).
  *
  * Every key starts with the account and the workspace (SPEC §9): a request, a signed callback
  * included, can only ever name items of its own account, so no SID another account knows reaches
@@ -22,7 +26,19 @@ export const TABLE = {
   workerIndex: { name: 'workerReservations', sortKey: 'listKey' },
   /** Epoch seconds; DynamoDB TTL deletes the item some time after (cleanup, never correctness). */
   ttlAttribute: 'expiresAt',
+  /** Sort key of every event index. */
+  eventIndexSortKey: 'eventAt',
 } as const;
+
+/** The event indexes: name and partition key of each (the key's value is `<AC>#<WS>[#<SID>]`). */
+export const EVENT_INDEXES = {
+  workspace: { name: 'eventsByWorkspace', partitionKey: 'eventWorkspace' },
+  task: { name: 'eventsByTask', partitionKey: 'eventTask' },
+  worker: { name: 'eventsByWorker', partitionKey: 'eventWorker' },
+  reservation: { name: 'eventsByReservation', partitionKey: 'eventReservation' },
+} as const;
+
+export type EventIndex = keyof typeof EVENT_INDEXES;
 
 interface Scope {
   readonly accountSid: string;
@@ -35,6 +51,8 @@ export const taskKey = (scope: Scope & { readonly taskSid: string }) => ({ pk: t
 export const workerPartition = (scope: Scope & { readonly workerSid: string }) => `WORKER#${scope.accountSid}#${scope.workspaceSid}#${scope.workerSid}`;
 export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, reservationSid: string) => ({ pk: workerPartition(scope), sk: `RESERVATION#${reservationSid}` });
 export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: 'ACTIVITY' });
+
+export const eventKey = (event: Scope & { readonly sid: string }) => ({ pk: `EVENT#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'EVENT' });
 
 /** The task SID at the end of a task item's partition key. */
 export function taskSidOf(partitionKey: string): string {
@@ -53,6 +71,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
       { AttributeName: TABLE.sortKey, AttributeType: 'S' },
       { AttributeName: TABLE.workerIndex.sortKey, AttributeType: 'S' },
+      { AttributeName: TABLE.eventIndexSortKey, AttributeType: 'S' },
+      ...Object.values(EVENT_INDEXES).map((index) => ({ AttributeName: index.partitionKey, AttributeType: 'S' as const })),
     ],
     KeySchema: [
       { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -68,5 +88,13 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         Projection: { ProjectionType: 'ALL' },
       },
     ],
+    GlobalSecondaryIndexes: Object.values(EVENT_INDEXES).map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: TABLE.eventIndexSortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
   };
 }

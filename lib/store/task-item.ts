@@ -19,7 +19,9 @@ export interface StoredReservation {
   deadline: number;
   contactUri?: string;
   instruction?: RecordedInstruction;
+  history?: ReservationRecord['history'];
   activitySid?: string;
+  activityAt?: number;
   answer?: string;
 }
 
@@ -39,6 +41,8 @@ export interface StoredTask {
   acceptedSid?: string;
   acceptedAt?: number;
   lastRejectedAt?: number;
+  writtenAt: number;
+  previousWrittenAt?: number;
 }
 
 export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredReservation {
@@ -53,7 +57,9 @@ export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredRese
     deadline: r.deadline,
     ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
     ...(r.instruction !== undefined && { instruction: r.instruction }),
+    history: r.history,
     ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
+    ...(r.activityAt !== undefined && { activityAt: r.activityAt }),
     ...(r.answer !== undefined && { answer: r.answer }),
   };
 }
@@ -71,7 +77,9 @@ function decodeReservation(sid: string, r: StoredReservation): ReservationRecord
     deadline: r.deadline,
     ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
     ...(r.instruction !== undefined && { instruction: r.instruction }),
+    history: r.history ?? {},
     ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
+    ...(r.activityAt !== undefined && { activityAt: r.activityAt }),
     ...(r.answer !== undefined && { answer: r.answer }),
   };
 }
@@ -99,5 +107,7 @@ export function decodeTask(item: Record<string, unknown>): TaskRecord {
     maxRejections: t.maxRejections,
     ...(t.acceptedSid !== undefined && { acceptedReservationSid: t.acceptedSid, acceptedAt: t.acceptedAt! }),
     ...(t.lastRejectedAt !== undefined && { lastRejectedAt: t.lastRejectedAt }),
+    writtenAt: t.writtenAt,
+    ...(t.previousWrittenAt !== undefined && t.previousWrittenAt > 0 && { previousWrittenAt: t.previousWrittenAt }),
   };
 }

@@ -7,7 +7,7 @@ const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const DEADLINE = T0 + 120_000;
 
 function reservation(sid: string, overrides: Partial<ReservationRecord> = {}): ReservationRecord {
-  return { sid, workerSid: `WK${sid.slice(2)}`, workerName: 'w', workerAttributes: '{}', status: 'pending', version: 1, createdAt: T0, updatedAt: T0, deadline: DEADLINE, ...overrides };
+  return { sid, workerSid: `WK${sid.slice(2)}`, workerName: 'w', workerAttributes: '{}', history: {}, status: 'pending', version: 1, createdAt: T0, updatedAt: T0, deadline: DEADLINE, ...overrides };
 }
 
 function task(reservations: ReservationRecord[], overrides: Partial<TaskRecord> = {}): TaskRecord {
@@ -24,6 +24,7 @@ function task(reservations: ReservationRecord[], overrides: Partial<TaskRecord> 
     reservations,
     rejections: 0,
     maxRejections: 10,
+    writtenAt: T0,
     ...overrides,
   };
 }

@@ -194,14 +194,18 @@ describe('the table', () => {
       Properties: {
         // The very keys and index the local engines create the table with.
         KeySchema: local.KeySchema,
-        AttributeDefinitions: Match.arrayWith(local.AttributeDefinitions!.map((definition) => Match.objectEquals({ ...definition }))),
         LocalSecondaryIndexes: local.LocalSecondaryIndexes,
+        GlobalSecondaryIndexes: local.GlobalSecondaryIndexes,
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
         TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
       },
     });
+    const deployed = (Object.values(resources(template, 'AWS::DynamoDB::Table'))[0]!['Properties'] as { AttributeDefinitions: { AttributeName: string }[] }).AttributeDefinitions;
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => a.AttributeName!.localeCompare(b.AttributeName!);
+    expect([...deployed].sort(byName)).toEqual([...local.AttributeDefinitions!].sort(byName));
   });
 
   it('is deleted with the stack when removalPolicy is destroy', () => {
@@ -267,6 +271,63 @@ describe('reservation timers', () => {
   });
 });
 
+const STREAM_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+
+describe('TaskRouter events', () => {
+  const { template, stack } = defaults;
+  const reader = logicalId(stack, stack.functions['event-stream']);
+  const deliverer = logicalId(stack, stack.functions['event-delivery']);
+  const queueArn = (queue: IConstruct) => ({ 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] });
+
+  it('leave the request path through the table stream: the reader takes task items only, reports failures per record, bisects, then parks the batch', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: reader },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.table), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: queueArn(stack.events.streamFailureQueue) } },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'TASK#' }] } } } }) }] },
+    });
+    const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['event-stream'].role!)).filter((s) => list(s.Action).some((a) => STREAM_ACTIONS.includes(a)));
+    expect(streamGrant.flatMap((s) => list(s.Action)).sort()).toEqual([...STREAM_ACTIONS].sort());
+  });
+
+  it('put every event on the custom bus, named in the EventBusName output; only the reader may', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const bus = logicalId(stack, stack.events.bus);
+    template.hasOutput('EventBusName', { Value: { Ref: bus } });
+    for (const name of NAMES) {
+      const puts = statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).filter((s) => list(s.Action).includes('events:PutEvents'));
+      expect(puts.map((s) => s.Resource), name).toEqual(name === 'event-stream' ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
+      expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(name === 'event-stream' ? { Ref: bus } : undefined);
+    }
+  });
+
+  it('deliver callbacks from a queue the reader sends to and the deliverer reads, parked after 11 receives (over an hour) in a dead-letter queue', () => {
+    const queue = logicalId(stack, stack.events.deliveryQueue);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: queueArn(stack.events.deliveryDeadLetterQueue), maxReceiveCount: 11 },
+      SqsManagedSseEnabled: true,
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: deliverer }, EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] }, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    const actionsOn = (name: FunctionName) => statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).filter((s) => JSON.stringify(s.Resource).includes(queue)).flatMap((s) => list(s.Action));
+    expect(actionsOn('event-stream')).toEqual(['sqs:SendMessage']);
+    expect([...new Set(actionsOn('event-delivery'))].sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    for (const name of ['event-stream', 'event-delivery'] as const) expect(environmentOf(template, stack, name)['EVENT_DELIVERY_QUEUE_URL']).toEqual({ Ref: queue });
+  });
+
+  it('take EVENT_CALLBACK_URL and EVENTS_FILTER from context, checked at synth', () => {
+    const { template: configured, stack: s } = synth({ eventCallbackUrl: 'https://crm.example.com/taskrouter', eventsFilter: 'reservation.accepted, task.completed' });
+    expect(environmentOf(configured, s, 'event-stream')).toMatchObject({ EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter', EVENTS_FILTER: 'reservation.accepted, task.completed' });
+    expect(environmentOf(configured, s, 'event-delivery')).toMatchObject({ EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter' });
+    expect(() => defineApp(newApp({ eventsFilter: 'reservation.acepted' }))).toThrow(/eventsFilter.*reservation\.acepted/s);
+    expect(() => defineApp(newApp({ eventCallbackUrl: 'ftp://x' }))).toThrow(/eventCallbackUrl/);
+  });
+});
+
 describe('least privilege', () => {
   const { template, stack } = defaults;
   const allStatements = () => [
@@ -274,12 +335,12 @@ describe('least privilege', () => {
     ...Object.keys(resources(template, 'AWS::IAM::Role')).flatMap((id) => statementsOfRole(template, id)),
   ];
 
-  it('no statement allows a wildcard action, or any action on every resource', () => {
+  it('no statement allows a wildcard action, or any action on every resource (but ListStreams, which AWS does not scope)', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(NAMES.length);
     for (const s of statements) {
       expect(list(s.Action).filter((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s)).toEqual([]);
-      expect(list(s.Resource), JSON.stringify(s)).not.toContain('*');
+      if (list(s.Resource).includes('*')) expect(list(s.Action), JSON.stringify(s)).toEqual(['dynamodb:ListStreams']);
     }
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) expect((role['Properties'] as Json)['ManagedPolicyArns']).toBeUndefined();
@@ -290,7 +351,8 @@ describe('least privilege', () => {
     for (const name of NAMES) {
       const actions = actionsOf(template, stack, name);
       const { table: access, credentials } = bindsOf(name);
-      const table = actions.filter((a) => a.startsWith('dynamodb:')).sort();
+      // The stream reader's event source reads the stream (asserted with the events below).
+      const table = actions.filter((a) => a.startsWith('dynamodb:') && !STREAM_ACTIONS.includes(a)).sort();
       expect(table, name).toEqual(access === undefined ? [] : [...TABLE_ACTIONS[access]].sort());
       if (access === 'read') expect(actions.filter((a) => writes.includes(a as never)), name).toEqual([]);
       expect(actions.includes('secretsmanager:GetSecretValue'), name).toBe(credentials === true);
@@ -320,10 +382,19 @@ describe('least privilege', () => {
 });
 
 describe('alarms', () => {
-  it('watch callback errors and p99 duration, API 5xx and undelivered timers', () => {
+  it('watch callback errors and p99 duration, API 5xx, undelivered timers, parked event callbacks and unread task writes', () => {
     const { template, stack } = defaults;
     const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['assignment-callback']) } };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    for (const queue of [stack.timers.deadLetterQueue, stack.events.deliveryDeadLetterQueue, stack.events.streamFailureQueue]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, queue), 'QueueName'] } }],
+        Threshold: 1,
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['event-stream']) } }] });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [callback], Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [callback], ExtendedStatistic: 'p99', Threshold: 1000, ComparisonOperator: 'GreaterThanThreshold' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

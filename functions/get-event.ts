@@ -1,0 +1,15 @@
+/** GET one TaskRouter event by its SID (SPEC §11). */
+import { NotFoundError } from '#lib/domain/errors.ts';
+import { eventJson } from '#lib/domain/representations.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { jsonResponse } from '#lib/http/api-response.ts';
+import { eventTarget, resourceOf } from '#lib/http/targets.ts';
+
+export const getEvent = apiFunction('get-event', async (request, { runtime, accountSid }) => {
+  const { scope, sid } = eventTarget(request, accountSid);
+  const event = await runtime.eventStore.get(scope, sid);
+  if (!event) throw new NotFoundError(resourceOf(request));
+  return jsonResponse(200, eventJson(event, runtime.config.publicBaseUrl));
+});
+
+export const handler = await lambdaHandler(getEvent);

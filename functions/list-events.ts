@@ -1,0 +1,23 @@
+/** GET a workspace's TaskRouter events: filtered, in time order, the last 15 minutes by default (SPEC §11). */
+import { eventListQueryString, readEventListQuery } from '#lib/domain/event-query.ts';
+import { readPage } from '#lib/domain/paging.ts';
+import { eventJson } from '#lib/domain/representations.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { listResponse } from '#lib/http/list-response.ts';
+import { workspaceScope } from '#lib/http/targets.ts';
+import { eventListKey, eventMatches } from '#lib/taskrouter-events/event-store.ts';
+
+export const listEvents = apiFunction('list-events', async (request, { runtime, accountSid }) => {
+  const scope = workspaceScope(request, accountSid);
+  const query = readEventListQuery(request.query, runtime.clock.now());
+  const page = await readPage(query.cursor, query.pageSize, eventListKey, runtime.eventStore.list(scope, query), eventMatches(query));
+  const { publicBaseUrl } = runtime.config;
+  return listResponse(
+    'events',
+    page.items.map((event) => eventJson(event, publicBaseUrl)),
+    page,
+    { request, publicBaseUrl, cursor: query.cursor, pageSize: query.pageSize, queryString: (n, token) => eventListQueryString(query, n, token) },
+  );
+});
+
+export const handler = await lambdaHandler(listEvents);

@@ -1,0 +1,93 @@
+/**
+ * TaskRouter events, deployed (SPEC §11): the table's stream read by the event-stream function
+ * (task items only, partial batch responses, bisected retries, then an on-failure queue), the
+ * custom EventBridge bus, and the event callbacks' delivery queue read by the event-delivery
+ * function, with its dead-letter queue for deliveries that failed for over an hour.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FUNCTIONS } from '#lib/functions.ts';
+import { TABLE, TASK_PREFIX } from '#lib/store/table.ts';
+import { MAX_RECEIVES } from '#lib/taskrouter-events/sqs-callback-queue.ts';
+import type { ReservationTable } from './table.ts';
+
+export interface TaskRouterEventsProps {
+  readonly table: ReservationTable;
+  /** Reads the table's stream. */
+  readonly streamReader: LambdaFunction;
+  /** Reads the delivery queue. */
+  readonly deliverer: LambdaFunction;
+}
+
+/** A queue at rest encrypted, over TLS only. */
+function queue(scope: Construct, id: string, props: { retention: Duration; visibilityTimeout?: Duration; deadLetter?: Queue; maxReceiveCount?: number }): Queue {
+  return new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: props.retention,
+    ...(props.visibilityTimeout && { visibilityTimeout: props.visibilityTimeout }),
+    ...(props.deadLetter && { deadLetterQueue: { queue: props.deadLetter, maxReceiveCount: props.maxReceiveCount! } }),
+  });
+}
+
+export class TaskRouterEvents extends Construct {
+  readonly bus: EventBus;
+  readonly deliveryQueue: Queue;
+  /** Callbacks that failed for over an hour: parked here (an alarm watches it). */
+  readonly deliveryDeadLetterQueue: Queue;
+  /** Stream batches that failed every retry: their events are not stored (an alarm watches it). */
+  readonly streamFailureQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: TaskRouterEventsProps) {
+    super(scope, id);
+    this.bus = new EventBus(this, 'Bus', { description: 'TaskRouter events of the reservation service (source taskrouter-reservations, detail-type the event type)' });
+
+    this.deliveryDeadLetterQueue = queue(this, 'DeliveryDeadLetterQueue', { retention: Duration.days(14) });
+    this.deliveryQueue = queue(this, 'DeliveryQueue', {
+      retention: Duration.days(4),
+      // Six times the function's timeout (AWS's advice for an SQS event source); failures set their own, longer.
+      visibilityTimeout: Duration.seconds(6 * FUNCTIONS['event-delivery'].timeoutSeconds),
+      deadLetter: this.deliveryDeadLetterQueue,
+      maxReceiveCount: MAX_RECEIVES,
+    });
+    this.streamFailureQueue = queue(this, 'StreamFailureQueue', { retention: Duration.days(14) });
+    for (const dlq of [this.deliveryDeadLetterQueue, this.streamFailureQueue]) {
+      Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter (or on-failure) queue: one behind it would have nobody to read it; an alarm watches its depth.' });
+    }
+
+    props.streamReader.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.streamFailureQueue),
+        // Only task items have events.
+        filters: [FilterCriteria.filter({ dynamodb: { Keys: { [TABLE.partitionKey]: { S: FilterRule.beginsWith(TASK_PREFIX) } } } })],
+      }),
+    );
+    Validations.of(props.streamReader.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: "dynamodb:ListStreams, which Lambda's DynamoDB event source needs, has no resource to scope it to (AWS); the stream's records are read under grants on this table's stream alone.",
+    });
+    props.deliverer.addEventSource(new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true }));
+  }
+
+  /** Lets a function put events on the bus: EVENT_BUS_NAME and PutEvents on this bus alone. */
+  bindBus(fn: LambdaFunction): void {
+    fn.addEnvironment('EVENT_BUS_NAME', this.bus.eventBusName);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }));
+  }
+
+  /** Lets a function queue event callbacks (`send`) or deliver them (`consume`, with the event source's own grants). */
+  bindDeliveryQueue(fn: LambdaFunction, use: 'send' | 'consume'): void {
+    fn.addEnvironment('EVENT_DELIVERY_QUEUE_URL', this.deliveryQueue.queueUrl);
+    fn.addToRolePolicy(new PolicyStatement({ actions: [use === 'send' ? 'sqs:SendMessage' : 'sqs:ChangeMessageVisibility'], resources: [this.deliveryQueue.queueArn] }));
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The query of an Event list (SPEC §11; OpenAPI ListEvent): filters, the time window (the last
+ * 15 minutes unless told otherwise, as Twilio), and paging.
+ */
+import { InvalidParameterError } from './errors.ts';
+import { decodePageToken, type Cursor } from './paging.ts';
+import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
+import { isEventType } from './taskrouter-events.ts';
+import { DEFAULT_PAGE_SIZE } from './list-query.ts';
+
+/** Twilio's default window, and the widest one it documents (30 days, its retention). */
+export const DEFAULT_MINUTES = 15;
+export const MAX_MINUTES = 43_200;
+
+const sid = (name: string, prefix: 'EV' | 'WR' | 'WT' | 'WK' | 'WQ' | 'WW'): ParameterSpec => ({ name, type: { kind: 'sid', prefix }, pii: false });
+
+const EVENT_LIST_PARAMETERS = {
+  Sid: sid('Sid', 'EV'),
+  ReservationSid: sid('ReservationSid', 'WR'),
+  TaskSid: sid('TaskSid', 'WT'),
+  WorkerSid: sid('WorkerSid', 'WK'),
+  TaskQueueSid: sid('TaskQueueSid', 'WQ'),
+  WorkflowSid: sid('WorkflowSid', 'WW'),
+  EventType: { name: 'EventType', type: { kind: 'string' }, pii: false },
+  Minutes: { name: 'Minutes', type: { kind: 'integer', min: 1, max: MAX_MINUTES }, pii: false },
+  StartDate: { name: 'StartDate', type: { kind: 'string' }, pii: false },
+  EndDate: { name: 'EndDate', type: { kind: 'string' }, pii: false },
+  PageSize: { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false },
+  Page: { name: 'Page', type: { kind: 'integer', min: 0, max: 1_000_000 }, pii: false },
+  PageToken: { name: 'PageToken', type: { kind: 'string' }, pii: false },
+} as const satisfies Record<string, ParameterSpec>;
+
+export interface EventListQuery {
+  readonly sid?: string;
+  readonly reservationSid?: string;
+  readonly taskSid?: string;
+  readonly workerSid?: string;
+  readonly taskQueueSid?: string;
+  readonly workflowSid?: string;
+  /** Any TaskRouter type; one this service never produces simply matches nothing. */
+  readonly eventType?: string;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, inclusive; unset: up to now and beyond. */
+  readonly to?: number;
+  readonly pageSize: number;
+  readonly cursor: Cursor;
+  /** The filters as given, in Twilio's order, for the page URLs. */
+  readonly echo: ReadonlyArray<readonly [string, string]>;
+}
+
+/** ISO 8601 date-times as the twilio SDK sends them (seconds) or with fractions and offsets. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function dateParameter(name: string, raw: string): number {
+  const at = ISO_8601.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(at)) throw new InvalidParameterError(name, 'must be an ISO 8601 date-time such as 2026-11-24T09:30:00Z');
+  return at;
+}
+
+const EVENT_KEY = /^\d{15}#\d{2}#EV[0-9a-f]{32}$/;
+
+export function readEventListQuery(query: Params, now: number): EventListQuery {
+  const read = (spec: ParameterSpec) => {
+    const raw = query.get(spec.name);
+    return raw === undefined ? undefined : parseParameter(spec, raw);
+  };
+  const p = EVENT_LIST_PARAMETERS;
+  const eventType = read(p.EventType) as string | undefined;
+  if (eventType !== undefined && !isEventType(eventType)) {
+    // TaskRouter's other types (task.created, workflow.*, …) are never produced here: no event has them.
+    if (!/^[a-z-]+(\.[a-z-]+)+$/.test(eventType)) throw new InvalidParameterError('EventType', 'must be an event type such as reservation.accepted');
+  }
+  const start = read(p.StartDate) as string | undefined;
+  const end = read(p.EndDate) as string | undefined;
+  const minutes = read(p.Minutes) as number | undefined;
+  const to = end === undefined ? undefined : dateParameter('EndDate', end);
+  // StartDate, when given, is the lower bound and Minutes is not used; else the last Minutes (15).
+  const from = start !== undefined ? dateParameter('StartDate', start) : (to ?? now) - (minutes ?? DEFAULT_MINUTES) * 60_000;
+  if (to !== undefined && from > to) throw new InvalidParameterError('StartDate', 'must not be after EndDate');
+  const token = read(p.PageToken) as string | undefined;
+  const page = (read(p.Page) as number | undefined) ?? 0;
+  const echo: [string, string][] = [];
+  for (const name of ['EndDate', 'EventType', 'Minutes', 'ReservationSid', 'StartDate', 'TaskQueueSid', 'TaskSid', 'WorkerSid', 'WorkflowSid', 'Sid'] as const) {
+    const value = query.get(name)?.[0];
+    if (value !== undefined) echo.push([name, value]);
+  }
+  const optional = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : { [key]: value });
+  return {
+    ...optional('sid', read(p.Sid)),
+    ...optional('reservationSid', read(p.ReservationSid)),
+    ...optional('taskSid', read(p.TaskSid)),
+    ...optional('workerSid', read(p.WorkerSid)),
+    ...optional('taskQueueSid', read(p.TaskQueueSid)),
+    ...optional('workflowSid', read(p.WorkflowSid)),
+    ...optional('eventType', eventType),
+    from,
+    ...(to !== undefined && { to }),
+    pageSize: (read(p.PageSize) as number | undefined) ?? DEFAULT_PAGE_SIZE,
+    cursor: token === undefined ? { page } : decodePageToken(token, EVENT_KEY),
+    echo,
+  } as EventListQuery;
+}
+
+/** The query string of an Event list page's URL: the filters as given, then size, page and token. */
+export function eventListQueryString(query: EventListQuery, page: number, token: string | undefined): string {
+  const params = new URLSearchParams(query.echo as [string, string][]);
+  params.set('PageSize', String(query.pageSize));
+  params.set('Page', String(page));
+  if (token !== undefined) params.set('PageToken', token);
+  return params.toString();
+}

@@ -1,0 +1,224 @@
+/**
+ * TaskRouter's events for what this service changes (SPEC §11), declared once: each type's
+ * resource, the field groups its data is built from, and its description. The Event resource,
+ * the event callbacks, the EventBridge bus and the connected-mode mirror all read this table.
+ *
+ * Events are a pure function of a task record: `eventsOf(task, at)` lists every event the record
+ * implies at time `at`, each with a deterministic SID (one per reservation, or task, and type), so
+ * deriving them again never makes a second one. A derived status (rescinded, canceled, timeout:
+ * see lib/domain/task.ts) is an event of the first write to the task item at or after the moment
+ * it began; `eventsOfWrite` gives exactly the events of one write, from the written item alone.
+ */
+import { createHash } from 'node:crypto';
+import { snakeCase, type FieldName } from './fields.ts';
+import type { ReservationStatus } from './state-machine.ts';
+import { canceledReason, effectiveStatus, isCanceled, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
+
+export type ResourceType = 'reservation' | 'task' | 'worker';
+
+/** The field groups TaskRouter builds event data from (notes §2.3, §2.4). */
+const GROUPS = {
+  task: ['TaskSid', 'TaskAttributes', 'TaskAge', 'TaskPriority', 'TaskAssignmentStatus', 'TaskCanceledReason', 'TaskCompletedReason', 'TaskDateCreated'],
+  worker: ['WorkerSid', 'WorkerName', 'WorkerAttributes', 'WorkerActivitySid'],
+  routing: ['TaskQueueSid', 'WorkflowSid'],
+  reservation: ['ReservationSid', 'ReservationTimeout'],
+} as const satisfies Record<string, readonly FieldName[]>;
+
+export type FieldGroup = keyof typeof GROUPS;
+
+export interface EventTypeSpec {
+  readonly resource: ResourceType;
+  readonly groups: readonly FieldGroup[];
+  /** Its place among the events of one moment: a reservation is created before it is accepted, … */
+  readonly rank: number;
+  readonly describe: (e: DescriptionFacts) => string;
+}
+
+interface DescriptionFacts {
+  readonly task: string;
+  readonly reservation: string;
+  readonly worker: string;
+  readonly activity: string;
+  readonly reason: string;
+}
+
+const reservationType = (rank: number, describe: (e: DescriptionFacts) => string): EventTypeSpec => ({ resource: 'reservation', groups: ['task', 'worker', 'routing', 'reservation'], rank, describe });
+const taskType = (rank: number, describe: (e: DescriptionFacts) => string): EventTypeSpec => ({ resource: 'task', groups: ['task', 'routing'], rank, describe });
+
+/**
+ * The types this service produces. Descriptions follow the two TaskRouter strings on record
+ * (`reservation.created`, `worker.activity.update`); clients must not parse them.
+ */
+export const EVENT_TYPES = {
+  'reservation.created': reservationType(10, (e) => `Task ${e.task} assigned to Worker ${e.worker} with Reservation ${e.reservation}`),
+  'reservation.accepted': reservationType(20, (e) => `Reservation ${e.reservation} accepted by Worker ${e.worker}`),
+  'reservation.rejected': reservationType(21, (e) => `Reservation ${e.reservation} rejected by Worker ${e.worker}`),
+  'reservation.timeout': reservationType(22, (e) => `Reservation ${e.reservation} for Worker ${e.worker} timed out`),
+  'reservation.rescinded': reservationType(30, (e) => `Reservation ${e.reservation} for Worker ${e.worker} rescinded: another reservation of Task ${e.task} was accepted`),
+  'reservation.canceled': reservationType(31, (e) => `Reservation ${e.reservation} for Worker ${e.worker} canceled: Task ${e.task} was canceled`),
+  'reservation.wrapup': reservationType(40, (e) => `Reservation ${e.reservation} wrapping up by Worker ${e.worker}`),
+  'reservation.completed': reservationType(50, (e) => `Reservation ${e.reservation} completed by Worker ${e.worker}`),
+  'task.canceled': taskType(60, (e) => `Task ${e.task} canceled: ${e.reason}`),
+  'task.wrapup': taskType(61, (e) => `Task ${e.task} wrapping up`),
+  'task.completed': taskType(62, (e) => `Task ${e.task} completed: ${e.reason}`),
+  'worker.activity.update': { resource: 'worker', groups: ['worker'], rank: 70, describe: (e) => `Worker ${e.worker} updated to ${e.activity} Activity` },
+} as const satisfies Record<string, EventTypeSpec>;
+
+export type EventType = keyof typeof EVENT_TYPES;
+export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES) as EventType[];
+
+export function isEventType(name: string): name is EventType {
+  return Object.hasOwn(EVENT_TYPES, name);
+}
+
+/** The event of each reservation status a reservation can reach (pending has none). */
+export const STATUS_EVENTS: Readonly<Record<Exclude<ReservationStatus, 'pending'>, EventType>> = {
+  accepted: 'reservation.accepted',
+  rejected: 'reservation.rejected',
+  timeout: 'reservation.timeout',
+  rescinded: 'reservation.rescinded',
+  canceled: 'reservation.canceled',
+  wrapping: 'reservation.wrapup',
+  completed: 'reservation.completed',
+};
+
+/** Who produced an event: the Event resource's `source` and the EventBridge bus's. */
+export const EVENT_SOURCE = 'taskrouter-reservations';
+
+/** The task's reason when its reservations completed it (TaskRouter's own words, notes §2.4). */
+export const COMPLETED_REASON = 'All reservations were completed';
+
+export interface TaskRouterEvent {
+  readonly sid: string;
+  readonly type: EventType;
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+  /** Epoch ms of the change. */
+  readonly at: number;
+  readonly resourceType: ResourceType;
+  readonly resourceSid: string;
+  readonly description: string;
+  /** The event's fields, PascalCase as in the callback, values as strings (absent ones left out). */
+  readonly data: Readonly<Partial<Record<FieldName, string>>>;
+  /** What the Event resource filters on. */
+  readonly taskSid: string;
+  readonly reservationSid?: string;
+  readonly workerSid?: string;
+  readonly taskQueueSid: string;
+  readonly workflowSid: string;
+}
+
+/**
+ * The SID of an event: one per subject (the reservation, or the task for task events) and type,
+ * within its account and workspace. A repeat, a retry, a replay, a race or a second derivation of
+ * the same change gets the same SID.
+ */
+export function eventSid(accountSid: string, workspaceSid: string, subjectSid: string, type: EventType): string {
+  return `EV${createHash('sha256').update(`${accountSid}#${workspaceSid}#${subjectSid}#${type}`).digest('hex').slice(0, 32)}`;
+}
+
+interface Occurrence {
+  readonly type: EventType;
+  readonly at: number;
+  readonly reservation?: ReservationRecord;
+  readonly activitySid?: string;
+}
+
+/** What a task record says happened, as (type, time) pairs, with derived statuses evaluated at `at`. */
+function occurrences(task: TaskRecord, at: number): Occurrence[] {
+  const found: Occurrence[] = [];
+  const claimed = task.acceptedReservationSid;
+  for (const reservation of task.reservations) {
+    found.push({ type: 'reservation.created', at: reservation.createdAt, reservation });
+    for (const [status, time] of Object.entries(reservation.history ?? {}) as [Exclude<ReservationStatus, 'pending'>, number][]) {
+      found.push({ type: STATUS_EVENTS[status], at: time, reservation });
+      if (reservation.sid === claimed && status === 'wrapping') found.push({ type: 'task.wrapup', at: time, reservation });
+      if (reservation.sid === claimed && status === 'completed') found.push({ type: 'task.completed', at: time, reservation });
+    }
+    const effective = effectiveStatus(task, reservation, at);
+    if (reservation.status === 'pending' && effective.status !== 'pending') {
+      // Derived: it began at `since`, but never before the reservation itself existed.
+      found.push({ type: STATUS_EVENTS[effective.status as Exclude<ReservationStatus, 'pending'>], at: Math.max(effective.since, reservation.createdAt), reservation });
+    }
+    if (reservation.activitySid !== undefined && reservation.activityAt !== undefined) {
+      found.push({ type: 'worker.activity.update', at: reservation.activityAt, reservation, activitySid: reservation.activitySid });
+    }
+  }
+  if (isCanceled(task) && task.lastRejectedAt !== undefined) found.push({ type: 'task.canceled', at: task.lastRejectedAt });
+  return found;
+}
+
+function eventOf(task: TaskRecord, o: Occurrence, at: number): TaskRouterEvent {
+  const spec: EventTypeSpec = EVENT_TYPES[o.type];
+  const r = o.reservation;
+  const assignment = taskAssignment(task, at);
+  const values: Partial<Record<FieldName, string>> = {
+    TaskSid: task.sid,
+    TaskAttributes: task.attributes,
+    TaskAge: String(Math.max(0, Math.floor((o.at - task.createdAt) / 1000))),
+    TaskPriority: String(task.priority),
+    TaskAssignmentStatus: assignment.status,
+    TaskDateCreated: String(Math.floor(task.createdAt / 1000)),
+    ...(assignment.status === 'canceled' && { TaskCanceledReason: canceledReason(task) }),
+    ...(assignment.status === 'completed' && { TaskCompletedReason: COMPLETED_REASON }),
+    TaskQueueSid: task.taskQueueSid,
+    WorkflowSid: task.workflowSid,
+    ...(r && {
+      WorkerSid: r.workerSid,
+      ...(r.workerName !== null && { WorkerName: r.workerName }),
+      WorkerAttributes: r.workerAttributes,
+      ...(r.activitySid !== undefined && { WorkerActivitySid: r.activitySid }),
+      ReservationSid: r.sid,
+      ReservationTimeout: String(Math.round((r.deadline - r.createdAt) / 1000)),
+    }),
+  };
+  const fields = new Set<FieldName>(spec.groups.flatMap((g) => GROUPS[g]));
+  const data = Object.fromEntries(Object.entries(values).filter(([name]) => fields.has(name as FieldName))) as Partial<Record<FieldName, string>>;
+  const subject = spec.resource === 'task' ? task.sid : r!.sid;
+  const resourceSid = spec.resource === 'task' ? task.sid : spec.resource === 'worker' ? r!.workerSid : r!.sid;
+  const reason = o.type === 'task.canceled' ? canceledReason(task) : COMPLETED_REASON;
+  return {
+    sid: eventSid(task.accountSid, task.workspaceSid, subject, o.type),
+    type: o.type,
+    accountSid: task.accountSid,
+    workspaceSid: task.workspaceSid,
+    at: o.at,
+    resourceType: spec.resource,
+    resourceSid,
+    description: spec.describe({ task: task.sid, reservation: r?.sid ?? '', worker: r?.workerName ?? r?.workerSid ?? '', activity: o.activitySid ?? '', reason }),
+    data,
+    taskSid: task.sid,
+    ...(r && { reservationSid: r.sid, workerSid: r.workerSid }),
+    taskQueueSid: task.taskQueueSid,
+    workflowSid: task.workflowSid,
+  };
+}
+
+/** The order of events: by time, then by their place in the lifecycle, then by SID. */
+export function compareEvents(a: TaskRouterEvent, b: TaskRouterEvent): number {
+  return a.at - b.at || EVENT_TYPES[a.type].rank - EVENT_TYPES[b.type].rank || (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0);
+}
+
+/** Every event the task record implies at time `at`, in order. */
+export function eventsOf(task: TaskRecord, at: number): TaskRouterEvent[] {
+  return occurrences(task, at)
+    .filter((o) => o.at <= at)
+    .map((o) => eventOf(task, o, at))
+    .sort(compareEvents);
+}
+
+/**
+ * The events of the write that left the task item as it is: those that happened after the
+ * previous write to it and no later than this one (TaskRecord.writtenAt, previousWrittenAt).
+ * Writes to one task item have strictly increasing times (the store sees to it), so every event
+ * belongs to exactly one write.
+ */
+export function eventsOfWrite(task: TaskRecord): TaskRouterEvent[] {
+  const after = task.previousWrittenAt ?? -Infinity;
+  return eventsOf(task, task.writtenAt).filter((e) => e.at > after);
+}
+
+/** The Event resource's `event_data`: the same fields in snake_case. */
+export function eventData(event: TaskRouterEvent): Record<string, string> {
+  return Object.fromEntries(Object.entries(event.data).map(([name, value]) => [snakeCase(name), value]));
+}

@@ -1,0 +1,265 @@
+/**
+ * TaskRouter events in the single table (SPEC §11): one item per event, keyed by its SID within
+ * its account and workspace, so that storing an event twice stores it once; four global
+ * secondary indexes serve the Event resource's lists by workspace, task, worker and reservation,
+ * in time order, without a scan.
+ *
+ *   event   pk EVENT#<AC>#<WS>#<EV>   sk EVENT   eventAt <ms>#<rank>#<EV> (sort key of every index)
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ServiceUnavailableError } from '../domain/errors.ts';
+import type { FieldName } from '../domain/fields.ts';
+import type { WindowReader } from '../domain/paging.ts';
+import { EVENT_TYPES, type EventType, type ResourceType, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
+import { Expression } from '../store/expression.ts';
+import { translateStoreError } from '../store/store-errors.ts';
+import { EVENT_INDEXES, TABLE, eventKey, type EventIndex } from '../store/table.ts';
+
+/** DynamoDB's limits: 25 items a BatchWriteItem, 100 keys a BatchGetItem. */
+const BATCH_WRITE_LIMIT = 25;
+const BATCH_GET_LIMIT = 100;
+const BATCH_ATTEMPTS = 6;
+
+interface Scope {
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+}
+
+/** What a list of the Event resource asks for (lib/domain/event-query.ts reads it from the URL). */
+export interface EventFilter {
+  readonly sid?: string;
+  readonly reservationSid?: string;
+  readonly taskSid?: string;
+  readonly workerSid?: string;
+  readonly taskQueueSid?: string;
+  readonly workflowSid?: string;
+  readonly eventType?: string;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, inclusive; unset: no upper bound. */
+  readonly to?: number;
+}
+
+/** Sort key of an event in every list: time (ms, zero-padded), its rank in the lifecycle, SID. */
+export function eventListKey(event: Pick<TaskRouterEvent, 'at' | 'type' | 'sid'>): string {
+  return `${String(event.at).padStart(15, '0')}#${String(EVENT_TYPES[event.type].rank).padStart(2, '0')}#${event.sid}`;
+}
+
+export const EVENT_LIST_KEY = /^\d{15}#\d{2}#EV[0-9a-f]{32}$/;
+
+interface StoredEvent {
+  pk: string;
+  sk: string;
+  accountSid: string;
+  workspaceSid: string;
+  sid: string;
+  eventType: EventType;
+  at: number;
+  resourceType: ResourceType;
+  resourceSid: string;
+  description: string;
+  data: Partial<Record<FieldName, string>>;
+  taskSid: string;
+  reservationSid?: string;
+  workerSid?: string;
+  taskQueueSid: string;
+  workflowSid: string;
+  [attribute: string]: unknown;
+}
+
+function encodeEvent(event: TaskRouterEvent, expiresAt: number): StoredEvent {
+  const scope = `${event.accountSid}#${event.workspaceSid}`;
+  return {
+    ...eventKey(event),
+    [TABLE.eventIndexSortKey]: eventListKey(event),
+    [EVENT_INDEXES.workspace.partitionKey]: scope,
+    [EVENT_INDEXES.task.partitionKey]: `${scope}#${event.taskSid}`,
+    ...(event.workerSid !== undefined && { [EVENT_INDEXES.worker.partitionKey]: `${scope}#${event.workerSid}` }),
+    ...(event.reservationSid !== undefined && { [EVENT_INDEXES.reservation.partitionKey]: `${scope}#${event.reservationSid}` }),
+    accountSid: event.accountSid,
+    workspaceSid: event.workspaceSid,
+    sid: event.sid,
+    eventType: event.type,
+    at: event.at,
+    resourceType: event.resourceType,
+    resourceSid: event.resourceSid,
+    description: event.description,
+    data: event.data,
+    taskSid: event.taskSid,
+    ...(event.reservationSid !== undefined && { reservationSid: event.reservationSid }),
+    ...(event.workerSid !== undefined && { workerSid: event.workerSid }),
+    taskQueueSid: event.taskQueueSid,
+    workflowSid: event.workflowSid,
+    [TABLE.ttlAttribute]: expiresAt,
+  };
+}
+
+export function decodeEvent(item: Record<string, unknown>): TaskRouterEvent {
+  const e = item as StoredEvent;
+  return {
+    sid: e.sid,
+    type: e.eventType,
+    accountSid: e.accountSid,
+    workspaceSid: e.workspaceSid,
+    at: e.at,
+    resourceType: e.resourceType,
+    resourceSid: e.resourceSid,
+    description: e.description,
+    data: e.data,
+    taskSid: e.taskSid,
+    ...(e.reservationSid !== undefined && { reservationSid: e.reservationSid }),
+    ...(e.workerSid !== undefined && { workerSid: e.workerSid }),
+    taskQueueSid: e.taskQueueSid,
+    workflowSid: e.workflowSid,
+  };
+}
+
+/** The index that serves a filter best: the narrowest subject it names. */
+function indexFor(filter: EventFilter): { index: EventIndex; subject: string | undefined } {
+  if (filter.reservationSid !== undefined) return { index: 'reservation', subject: filter.reservationSid };
+  if (filter.taskSid !== undefined) return { index: 'task', subject: filter.taskSid };
+  if (filter.workerSid !== undefined) return { index: 'worker', subject: filter.workerSid };
+  return { index: 'workspace', subject: undefined };
+}
+
+export interface DynamoDbEventStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly retentionDays: number;
+}
+
+/** The Event items' adapter. Its DynamoDB actions are listed for the stack's grants (EVENT_STORE_ACTIONS). */
+export class DynamoDbEventStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionSeconds: number;
+
+  constructor(options: DynamoDbEventStoreOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#retentionSeconds = options.retentionDays * 86_400;
+  }
+
+  async #send<T>(command: object): Promise<T> {
+    try {
+      return (await this.#client.send(command as never)) as T;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw error;
+      throw translateStoreError(error);
+    }
+  }
+
+  #item(event: TaskRouterEvent): StoredEvent {
+    return encodeEvent(event, Math.floor(event.at / 1000) + this.#retentionSeconds);
+  }
+
+  /**
+   * Stores the events of one write (BatchWriteItem, 25 a call). An event written again by a replay
+   * of the same write is the same item: the content is a function of that write.
+   */
+  async putAll(events: readonly TaskRouterEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += BATCH_WRITE_LIMIT) {
+      let requests: Record<string, unknown>[] | undefined = events.slice(i, i + BATCH_WRITE_LIMIT).map((e) => ({ PutRequest: { Item: this.#item(e) } }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt >= BATCH_ATTEMPTS) throw new ServiceUnavailableError(1);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const result: { UnprocessedItems?: Record<string, Record<string, unknown>[]> } = await this.#send(new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }));
+        requests = result.UnprocessedItems?.[this.#table];
+      }
+    }
+  }
+
+  /** Which of these events are stored already (BatchGetItem, 100 keys a call). */
+  async #stored(events: readonly TaskRouterEvent[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < events.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] | undefined = events.slice(i, i + BATCH_GET_LIMIT).map((e) => eventKey(e));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt >= BATCH_ATTEMPTS) throw new ServiceUnavailableError(1);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const e = new Expression();
+        const result: { Responses?: Record<string, { sid: string }[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } = await this.#send(
+          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: e.name('sid'), ExpressionAttributeNames: e.names } } }),
+        );
+        for (const item of result.Responses?.[this.#table] ?? []) found.add(item.sid);
+        keys = result.UnprocessedKeys?.[this.#table]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Stores those of `events` that are not stored yet, each with a conditional put (the first
+   * derivation of an event wins), and returns the ones it stored: what recovery delivers.
+   */
+  async putMissing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
+    if (events.length === 0) return [];
+    const stored = await this.#stored(events);
+    const added: TaskRouterEvent[] = [];
+    for (const event of events.filter((e) => !stored.has(e.sid))) {
+      const e = new Expression();
+      try {
+        await this.#send(new PutCommand({ TableName: this.#table, Item: this.#item(event), ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`, ...e.params }));
+        added.push(event);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    return added;
+  }
+
+  async get(scope: Scope, sid: string): Promise<TaskRouterEvent | undefined> {
+    const { Item } = await this.#send<{ Item?: Record<string, unknown> }>(
+      new GetCommand({ TableName: this.#table, Key: eventKey({ ...scope, sid }), ConsistentRead: true }),
+    );
+    return Item ? decodeEvent(Item) : undefined;
+  }
+
+  /**
+   * Keyset windows, in list order, over the events of the index that serves `filter` best, within
+   * its time bounds (one query a window). The rest of the filter is `eventMatches`, applied by the
+   * pager (lib/domain/paging.ts `keep`), so a window's edge is always an item it read.
+   */
+  list(scope: Scope, filter: EventFilter): WindowReader<TaskRouterEvent> {
+    const { index, subject } = indexFor(filter);
+    const spec = EVENT_INDEXES[index];
+    const partition = `${scope.accountSid}#${scope.workspaceSid}${subject === undefined ? '' : `#${subject}`}`;
+    // Time bounds as sort-key strings (every key is `<15 digits>#…`): `<ms>` sorts before every key of that ms, `<ms>#~` after.
+    const lower = String(filter.from).padStart(15, '0');
+    const upper = filter.to === undefined ? '~' : `${String(filter.to).padStart(15, '0')}#~`;
+    return async (direction, from, limit) => {
+      const e = new Expression();
+      // Keys have one length, so `from!` is the first string after `from`, and `from` with its last
+      // character lowered and `~` appended the last one before it: BETWEEN with exclusive ends.
+      const low = direction === 'forward' && from !== undefined ? `${from}!` : lower;
+      const high = direction === 'backward' && from !== undefined ? `${from.slice(0, -1)}${String.fromCharCode(from.charCodeAt(from.length - 1) - 1)}~` : upper;
+      if (low > high) return { items: [], more: false };
+      const { Items = [], LastEvaluatedKey } = await this.#send<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: object }>(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: spec.name,
+          KeyConditionExpression: `${e.name(spec.partitionKey)} = ${e.value(partition)} AND ${e.name(TABLE.eventIndexSortKey)} BETWEEN ${e.value(low)} AND ${e.value(high)}`,
+          ScanIndexForward: direction === 'forward',
+          Limit: limit,
+          ...e.params,
+        }),
+      );
+      const items = Items.map(decodeEvent);
+      if (direction === 'backward') items.reverse();
+      return { items, more: LastEvaluatedKey !== undefined };
+    };
+  }
+}
+
+/** Whether an event meets every condition of a filter (time bounds aside: the index query keeps those). */
+export function eventMatches(filter: EventFilter): (event: TaskRouterEvent) => boolean {
+  return (event) =>
+    (filter.sid === undefined || event.sid === filter.sid) &&
+    (filter.reservationSid === undefined || event.reservationSid === filter.reservationSid) &&
+    (filter.taskSid === undefined || event.taskSid === filter.taskSid) &&
+    (filter.workerSid === undefined || event.workerSid === filter.workerSid) &&
+    (filter.taskQueueSid === undefined || event.taskQueueSid === filter.taskQueueSid) &&
+    (filter.workflowSid === undefined || event.workflowSid === filter.workflowSid) &&
+    (filter.eventType === undefined || event.type === filter.eventType);
+}
