@@ -29,6 +29,8 @@ export interface Config {
   readonly timeoutActivitySid: string | undefined;
   readonly retentionDays: number;
   readonly assignmentPolicyPath: string | undefined;
+  /** The built console page (deployed: copied into the console function's bundle); locally built at start. */
+  readonly consolePagePath: string | undefined;
   readonly dataDir: string | undefined;
   readonly tableName: string;
   /** A local engine (dynalite, DynamoDB Local); unset means AWS. */
@@ -165,6 +167,7 @@ export function loadConfig(env: Env, mode: ConfigMode): Config {
     timeoutActivitySid: timeoutActivitySid && canonicalSid(timeoutActivitySid, 'WA'),
     retentionDays: integer(env, 'RETENTION_DAYS', 7, 1, 3_650),
     assignmentPolicyPath: value(env, 'ASSIGNMENT_POLICY'),
+    consolePagePath: value(env, 'CONSOLE_PAGE'),
     dataDir: value(env, 'DATA_DIR'),
     tableName: mode === 'lambda' ? required(env, 'TABLE_NAME', 'in a deployed function (the stack sets it)') : (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME),
     dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),

@@ -8,6 +8,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type Config } from './config.ts';
+import { readConsolePage, servedPage, type ConsolePage } from './console/page.ts';
 import { accountCredentials, accountKeys, type Credentials } from './credentials.ts';
 import type { AssignmentPolicy } from './domain/assignment-policy.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly store: ReservationStore;
   readonly service: ReservationService;
   readonly scheduler: TimeoutScheduler | undefined;
+  /** The console page, where this runtime serves it (CONSOLE_PAGE, or built by the local stack). */
+  readonly consolePage: ConsolePage | undefined;
   /** Releases what the runtime opened (the DynamoDB client's sockets). */
   close(): void;
 }
@@ -40,9 +43,13 @@ export interface RuntimeParts {
   readonly policy?: AssignmentPolicy;
   /** Reservation timers; by default EventBridge Scheduler when TIMEOUT_SCHEDULE_* is set. */
   readonly scheduler?: TimeoutScheduler;
+  /** The console page's HTML (the local stack builds it from lib/console at start). */
+  readonly consolePage?: string;
 }
 
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
+  // Read before any client is opened: a page that cannot be read stops the start-up, naming CONSOLE_PAGE.
+  const consolePage = parts.consolePage !== undefined ? servedPage(parts.consolePage) : config.consolePagePath !== undefined ? readConsolePage(config.consolePagePath) : undefined;
   const clock = parts.clock ?? systemClock;
   const logger = parts.logger ?? createLogger();
   const readKeys =
@@ -75,6 +82,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     store,
     service,
     scheduler,
+    consolePage,
     // A client passed in belongs to the caller.
     close: () => parts.documentClient === undefined && client.destroy(),
   };

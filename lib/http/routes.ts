@@ -24,6 +24,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: `${WORKER}/Reservations/{ReservationSid}`, fn: 'update-reservation' },
   { method: 'GET', path: TASK, fn: 'get-task' },
   { method: 'GET', path: WORKER, fn: 'get-worker' },
+  { method: 'GET', path: '/console', fn: 'console' },
   { method: 'GET', path: '/health', fn: 'health' },
 ];
 

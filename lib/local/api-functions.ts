@@ -1,5 +1,6 @@
 /** Every API function by name: the local stack's and `npm run invoke`'s view of functions/. */
 import { assignmentCallback } from '#functions/assignment-callback.ts';
+import { consolePage } from '#functions/console.ts';
 import { getReservation } from '#functions/get-reservation.ts';
 import { getTask } from '#functions/get-task.ts';
 import { getWorker } from '#functions/get-worker.ts';
@@ -17,6 +18,7 @@ export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'update-reservation': updateReservation,
   'get-task': getTask,
   'get-worker': getWorker,
+  console: consolePage,
   health,
   'not-found': notFound,
 };

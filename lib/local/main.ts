@@ -13,6 +13,7 @@ try {
     'TaskRouter reservations: local stack',
     `  base URL      ${stack.url}`,
     `  webhook URL   ${stack.url}/assignment-callback   (AssignmentCallbackUrl; add ?ReservationTimeout=<seconds>)`,
+    `  console       ${stack.url}/console   (sign in with the account SID and auth token below)`,
     `  account SID   ${config.accountSid}`,
     `  auth token    ${config.authToken ?? '(from Secrets Manager)'}`,
     `  storage       dynalite, ${config.dataDir === undefined ? 'in memory (set DATA_DIR to persist)' : `persisted in ${config.dataDir}`}`,

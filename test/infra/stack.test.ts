@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
-import { FUNCTIONS, armsTimers, type FunctionName } from '#lib/functions.ts';
+import { FUNCTIONS, armsTimers, servesConsole, type FunctionName } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
 import { TABLE, createTableInput } from '#lib/store/table.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
@@ -111,6 +111,7 @@ describe('the functions', () => {
       const config = loadConfig(env, 'lambda');
       expect(config.timeoutSchedule !== undefined, name).toBe(armsTimers(name));
       expect(config.assignmentPolicyPath, name).toBe(name === 'assignment-callback' ? '/var/task/policy.json' : undefined);
+      expect(config.consolePagePath, name).toBe(servesConsole(name) ? '/var/task/console.html' : undefined);
     }
   });
 
@@ -147,6 +148,17 @@ describe('the HTTP API', () => {
     for (const route of ROUTES) expect(functionOf(`${route.method} ${route.path}`), route.path).toBe(logicalId(stack, stack.functions[route.fn]));
     expect(functionOf('$default')).toBe(logicalId(stack, stack.functions[DEFAULT_ROUTE]));
     template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  it('serves the console page at GET /console from a function of its own, public (no authorizer), and gives its URL as an output', () => {
+    const consoleFunction = logicalId(stack, stack.functions.console);
+    expect(functionOf('GET /console')).toBe(consoleFunction);
+    expect(routes.find((r) => r.RouteKey === 'GET /console')?.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(NAMES.filter(servesConsole)).toEqual(['console']);
+    expect(FUNCTIONS.console).toMatchObject({ trigger: 'http', table: 'none', auth: 'none' });
+    const endpoint = { 'Fn::GetAtt': [logicalId(stack, stack.api.httpApi), 'ApiEndpoint'] };
+    template.hasOutput('ConsoleUrl', { Value: { 'Fn::Join': ['', [endpoint, '/console']] } });
+    expect(synth({ publicBaseUrl: 'https://taskrouter.example.com' }).template.findOutputs('ConsoleUrl')['ConsoleUrl']!['Value']).toBe('https://taskrouter.example.com/console');
   });
 
   it('serves the `$default` stage only (no stage prefix), auto-deployed and throttled', () => {
@@ -293,7 +305,7 @@ describe('least privilege', () => {
       if (FUNCTIONS[name].table === 'read') expect(actions.filter((a) => writes.includes(a as never)), name).toEqual([]);
       expect(actions.includes('secretsmanager:GetSecretValue'), name).toBe(FUNCTIONS[name].auth !== 'none');
     }
-    for (const name of ['health', 'not-found'] as const) {
+    for (const name of ['health', 'not-found', 'console'] as const) {
       expect(actionsOf(template, stack, name).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     }
   });
