@@ -6,7 +6,7 @@ type Attributes = Readonly<Record<string, string | number | boolean | null | und
 
 export function append(parent: Node, children: readonly Child[]): void {
   for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
+    if (child === null || child === undefined || child === false || child === '') continue;
     if (Array.isArray(child)) append(parent, child as readonly Child[]);
     else parent.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -160,7 +160,12 @@ export class KeyedTable<T> {
     return h(
       'tr',
       { role: 'row' },
-      this.columns.map((c) => h('td', { 'data-label': c.label, role: 'cell' }, c.cell(item))),
+      this.columns.map((c) => {
+        const content = c.cell(item);
+        // One box per cell, so that a card lays out label | content even for several parts.
+        const empty = content === '' || content === null || content === undefined || content === false;
+        return h('td', { 'data-label': c.label, role: 'cell' }, empty ? null : h('div', null, content));
+      }),
     );
   }
 }

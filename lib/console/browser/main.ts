@@ -97,7 +97,7 @@ function renderNav(session: Session, route: Route): void {
     nav,
     h('a', { href: href.events(workspace), 'aria-current': route.view === 'events' ? 'page' : null }, 'Events'),
     find,
-    h('span', { class: 'who' }, 'Signed in as ', h('code', { class: 'sid' }, session.username)),
+    h('span', { class: 'who' }, 'Signed in as ', h('code', { title: session.username }, `${session.username.slice(0, 6)}…${session.username.slice(-4)}`)),
     signOutButton,
   );
   nav.hidden = false;

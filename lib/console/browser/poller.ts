@@ -78,7 +78,7 @@ export class Poller {
     if (this.#stopped) return;
     if (this.#again) {
       this.#again = false;
-      delay = 0;
+      return this.#run();
     }
     this.#schedule(delay);
   }
