@@ -8,24 +8,33 @@ export function sidOf(event: TaskRouterEvent, key: 'task_sid' | 'worker_sid' | '
   return event.event_data?.[key] ?? (event.resource_sid?.startsWith(prefix) ? event.resource_sid : undefined);
 }
 
-export function eventColumns(workspace: string, which: { task: boolean; worker: boolean; reservation: boolean }): Column<TaskRouterEvent>[] {
+/**
+ * Time, type and description; with `subjects`, one more column of the task, worker and
+ * reservation the event is about, one per line (three SID columns would not fit a screen).
+ */
+export function eventColumns(workspace: string, subjects: boolean): Column<TaskRouterEvent>[] {
   const columns: Column<TaskRouterEvent>[] = [
     { label: 'Time', cell: (e) => time(e.event_date) },
     { label: 'Event', cell: (e) => h('code', null, e.event_type) },
     { label: 'Description', cell: (e) => e.description ?? '' },
   ];
-  if (which.task) columns.push({ label: 'Task', cell: (e) => sid(workspace, sidOf(e, 'task_sid')) });
-  if (which.worker) {
+  if (subjects) {
     columns.push({
-      label: 'Worker',
+      label: 'Task, worker, reservation',
       cell: (e): Child => {
+        const task = sidOf(e, 'task_sid');
         const worker = sidOf(e, 'worker_sid');
+        const reservation = sidOf(e, 'reservation_sid');
         const name = e.event_data?.['worker_name'];
-        return worker ? [name ? h('span', { class: 'who' }, name) : null, sid(workspace, worker)] : '—';
+        const line = (what: string, ...parts: Child[]) => h('span', { class: 'subject' }, h('span', { class: 'what' }, what), ' ', parts);
+        return [
+          task ? line('Task', sid(workspace, task)) : null,
+          worker ? line('Worker', name ? `${name} ` : null, sid(workspace, worker)) : null,
+          reservation ? line('Reservation', sid(workspace, reservation, task)) : null,
+        ];
       },
     });
   }
-  if (which.reservation) columns.push({ label: 'Reservation', cell: (e) => sid(workspace, sidOf(e, 'reservation_sid'), sidOf(e, 'task_sid')) });
   return columns;
 }
 

@@ -37,7 +37,7 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
   let newestMs: number | null = null;
   const types = new Set<string>(active.has('EventType') ? [active.get('EventType')!] : []);
 
-  const table = new KeyedTable<TaskRouterEvent>('Events, newest first', eventColumns(workspace, { task: true, worker: true, reservation: true }), (e) => e.sid, (e) => e.sid);
+  const table = new KeyedTable<TaskRouterEvent>('Events, newest first', eventColumns(workspace, true), (e) => e.sid, (e) => e.sid);
   const typeList = h('datalist', { id: 'event-types' });
   const empty = h('p', { class: 'empty' });
   ctx.title('Events');
@@ -55,7 +55,7 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
           name,
           value: active.get(name) ?? '',
           list: name === 'EventType' ? 'event-types' : null,
-          placeholder: name === 'EventType' ? 'reservation.accepted' : `${{ TaskSid: 'WT', WorkerSid: 'WK', ReservationSid: 'WR', EventType: '' }[name]}…`,
+          placeholder: name === 'EventType' ? 'e.g. reservation.accepted' : `${{ TaskSid: 'WT', WorkerSid: 'WK', ReservationSid: 'WR', EventType: '' }[name]}…`,
           autocomplete: 'off',
           spellcheck: 'false',
           autocapitalize: 'off',

@@ -35,7 +35,7 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
   const historyNote = h('p', { class: 'empty' });
   const historyTable = new KeyedTable<TaskRouterEvent>(
     "The reservation's events, newest first",
-    eventColumns(workspace, { task: false, worker: true, reservation: false }),
+    eventColumns(workspace, false),
     (e) => e.sid,
     (e) => e.sid,
   );
@@ -61,8 +61,8 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
     version.textContent = current.etag ?? 'none';
   };
 
-  const showHistory = () => {
-    historyTable.update(byNewest(events.values()), true);
+  const showHistory = (markNew: boolean) => {
+    historyTable.update(byNewest(events.values()), markNew);
     historyTable.element.hidden = events.size === 0;
     historyNote.textContent =
       history instanceof ApiError
@@ -142,7 +142,7 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
         );
       }
       showHeader();
-      showHistory();
+      showHistory(!first);
     },
     notFound: (error) => [
       h('h1', null, 'Reservation ', h('span', { class: 'sid' }, reservationSid)),
