@@ -124,7 +124,7 @@ export class KeyedTable<T> {
     this.element.caption!.textContent = text;
   }
 
-  /** Shows `items` in this order; returns the keys of rows that were not there before. */
+  /** Shows `items` in this order; with `markNew`, rows that were not there before are highlighted. */
   update(items: readonly T[], markNew: boolean): void {
     const next = new Map<string, { row: HTMLTableRowElement; signature: string }>();
     let cursor: ChildNode | null = this.#body.firstChild;
