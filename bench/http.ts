@@ -36,7 +36,7 @@ export interface HttpResult {
   readonly accepts: RateFigure;
 }
 
-interface Server {
+export interface Server {
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -50,7 +50,7 @@ process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
  * a file, as a deployed function's goes to CloudWatch: the load generator never reads it, so it
  * costs the server its writes and nothing else. The file is read for the URL, and shown on failure.
  */
-async function start(entry: string, env: Record<string, string>): Promise<Server> {
+export async function startServer(entry: string, env: Record<string, string>): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-server-'));
   const logFile = join(dir, 'stdout.log');
   const out = openSync(logFile, 'w');
@@ -151,8 +151,8 @@ async function seed(url: string, count: number, connections: number): Promise<As
 export async function measureHttp(options: HttpOptions, templates: Templates): Promise<HttpResult> {
   const file = join(tmpdir(), `bench-templates-${process.pid}.json`);
   writeFileSync(file, JSON.stringify(templates));
-  const stack = await start('lib/local/main.ts', { PORT: '0', HOST: '127.0.0.1' });
-  const bare = await start('bench/bare-server.ts', { PORT: '0', TEMPLATES: file });
+  const stack = await startServer('lib/local/main.ts', { PORT: '0', HOST: '127.0.0.1' });
+  const bare = await startServer('bench/bare-server.ts', { PORT: '0', TEMPLATES: file });
   try {
     const rate = { stack: 0, bare: 0 };
     const callbacks = await alternate(

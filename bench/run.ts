@@ -4,7 +4,7 @@
  *
  *   npm run bench                      the full run (a few minutes)
  *   npm run bench -- --quick           tiny counts: checks the harness, not the figures
- *   npm run bench -- --only=cold,http  some figures (in-process, store-calls, http, cold)
+ *   npm run bench -- --only=cold,http  some figures (in-process, store-calls, http, cold, console)
  *   npm run bench -- --out=file.json   where the results go (default bench/results.json)
  */
 import { fork } from 'node:child_process';
@@ -13,12 +13,13 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureColdStart, type ColdStartResult } from './cold-start.ts';
+import { measureConsole, type ConsoleResult } from './console.ts';
 import { measureHttp, type HttpResult } from './http.ts';
 import type { InProcessOptions, InProcessResult } from './in-process.ts';
 import type { Ratio } from './stats.ts';
 import { LOCAL_SUFFIX, type CallCount } from './store-calls.ts';
 
-const FIGURES = ['in-process', 'store-calls', 'http', 'cold'] as const;
+const FIGURES = ['in-process', 'store-calls', 'http', 'cold', 'console'] as const;
 type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -176,6 +177,26 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         pass: bytes <= 700 * 1024,
       });
     }
+  }
+
+  if (wants('console')) {
+    log('console: a worker with 200 reservations in headless Chromium, on npm start');
+    const result: ConsoleResult = await measureConsole(quick ? { rounds: 1, reservations: 200 } : { rounds: 11, reservations: 200 });
+    const { render } = result;
+    rows.push({
+      figure: `console: first render of a worker with ${result.reservations} reservations`,
+      measured: `${fmt(render.median, 0)} ms (${fmt(render.min, 0)}–${fmt(render.max, 0)})`,
+      target: '<= 1000 ms',
+      pass: render.median <= 1000,
+      detail: `${result.browser}, from navigation to the painted list, a new context each round`,
+    });
+    rows.push({
+      figure: 'console: page weight',
+      measured: `${fmt(result.pageBytes / 1024, 1)} KB`,
+      target: '<= 150 KB',
+      pass: result.pageBytes <= 150 * 1024,
+      detail: 'uncompressed: HTML, style and script in one document',
+    });
   }
 
   const cpu = cpus();

@@ -4,7 +4,7 @@
  * group, and its own role (no managed policy: a function may write its log group and do what the
  * stack grants it, nothing else).
  */
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssetHashType, DockerImage, Duration, type ILocalBundling, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -23,6 +23,8 @@ export interface ServiceFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Files copied into the bundle: name in the bundle (under /var/task) → path on this machine. */
   readonly bundledFiles?: Readonly<Record<string, string>>;
+  /** Files made at synth and written into the bundle: name in the bundle → content. */
+  readonly generatedFiles?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -40,23 +42,25 @@ class LocalEsbuild implements ILocalBundling {
   constructor(
     readonly entry: string,
     readonly files: Readonly<Record<string, string>>,
+    readonly generated: Readonly<Record<string, string>>,
   ) {}
 
   tryBundle(outputDir: string): boolean {
     buildSync(esbuildOptions(this.entry, outputDir));
     for (const [file, source] of Object.entries(this.files)) copyFileSync(source, join(outputDir, file));
+    for (const [file, content] of Object.entries(this.generated)) writeFileSync(join(outputDir, file), content);
     return true;
   }
 }
 
-export function functionCode(name: FunctionName, bundledFiles: Readonly<Record<string, string>> = {}): Code {
+export function functionCode(name: FunctionName, bundledFiles: Readonly<Record<string, string>> = {}, generatedFiles: Readonly<Record<string, string>> = {}): Code {
   return Code.fromAsset(PROJECT_ROOT, {
-    // The hash of the bundle: a change anywhere it reaches (lib/, the policy file) is a new asset.
+    // The hash of the bundle: a change anywhere it reaches (lib/, the policy file, the page) is a new asset.
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Never pulled: the local bundling succeeds or throws.
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
-      local: new LocalEsbuild(join(PROJECT_ROOT, 'functions', `${name}.ts`), bundledFiles),
+      local: new LocalEsbuild(join(PROJECT_ROOT, 'functions', `${name}.ts`), bundledFiles, generatedFiles),
     },
   });
 }
@@ -81,7 +85,7 @@ export class ServiceFunction extends LambdaFunction {
     });
     super(scope, id, {
       description: spec.description,
-      code: functionCode(props.name, props.bundledFiles),
+      code: functionCode(props.name, props.bundledFiles, props.generatedFiles),
       handler: HANDLER,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,

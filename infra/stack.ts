@@ -7,6 +7,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { buildConsoleHtml } from '#lib/console/build.ts';
 import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
@@ -19,6 +20,8 @@ import { ReservationTimers } from './timers.ts';
 
 /** Where the assignment callback finds its policy, copied into its bundle at synth. */
 export const BUNDLED_POLICY_FILE = 'policy.json';
+/** Where the console function finds the page, built from lib/console at synth into its bundle. */
+export const BUNDLED_CONSOLE_FILE = 'console.html';
 
 export interface ReservationsStackProps extends StackProps {
   readonly settings: Settings;
@@ -69,8 +72,13 @@ export class ReservationsStack extends Stack {
         name,
         logRetention: settings.logRetention,
         removalPolicy: settings.removalPolicy,
-        environment: name === 'assignment-callback' ? { ...environment, ASSIGNMENT_POLICY: `/var/task/${BUNDLED_POLICY_FILE}` } : environment,
+        environment: {
+          ...environment,
+          ...(name === 'assignment-callback' && { ASSIGNMENT_POLICY: `/var/task/${BUNDLED_POLICY_FILE}` }),
+          ...(bindsOf(name).consolePage && { CONSOLE_PAGE: `/var/task/${BUNDLED_CONSOLE_FILE}` }),
+        },
         ...(name === 'assignment-callback' && { bundledFiles: { [BUNDLED_POLICY_FILE]: settings.assignmentPolicyPath } }),
+        ...(bindsOf(name).consolePage && { generatedFiles: { [BUNDLED_CONSOLE_FILE]: buildConsoleHtml() } }),
       });
     }
     this.functions = functions;
@@ -104,8 +112,9 @@ export class ReservationsStack extends Stack {
       email: settings.alarmEmail,
     });
 
-    const callbackPath = ROUTES.find((r) => r.fn === 'assignment-callback')!.path;
-    new CfnOutput(this, 'WebhookUrl', { value: `${this.publicBaseUrl}${callbackPath}`, description: "A TaskRouter Workflow's AssignmentCallbackUrl" });
+    const pathOf = (fn: FunctionName) => ROUTES.find((r) => r.fn === fn)!.path;
+    new CfnOutput(this, 'WebhookUrl', { value: `${this.publicBaseUrl}${pathOf('assignment-callback')}`, description: "A TaskRouter Workflow's AssignmentCallbackUrl" });
+    new CfnOutput(this, 'ConsoleUrl', { value: `${this.publicBaseUrl}${pathOf('console')}`, description: 'The reservation console: sign in with an account SID and auth token, or an API key' });
     new CfnOutput(this, 'ApiBaseUrl', { value: this.publicBaseUrl, description: 'Base URL of the Reservation REST API (PUBLIC_BASE_URL)' });
     new CfnOutput(this, 'AuthTokenSecretArn', { value: this.authToken.secretArn, description: 'Put the Twilio auth token here (aws secretsmanager put-secret-value)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

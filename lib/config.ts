@@ -31,6 +31,8 @@ export interface Config {
   readonly timeoutActivitySid: string | undefined;
   readonly retentionDays: number;
   readonly assignmentPolicyPath: string | undefined;
+  /** The built console page (deployed: copied into the console function's bundle); locally built at start. */
+  readonly consolePagePath: string | undefined;
   readonly dataDir: string | undefined;
   /** Unset only in a deployed function that binds no table (lib/functions.ts). */
   readonly tableName: string | undefined;
@@ -212,6 +214,7 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
     timeoutActivitySid: timeoutActivitySid && canonicalSid(timeoutActivitySid, 'WA'),
     retentionDays: integer(env, 'RETENTION_DAYS', 7, 1, 3_650),
     assignmentPolicyPath: value(env, 'ASSIGNMENT_POLICY'),
+    consolePagePath: value(env, 'CONSOLE_PAGE'),
     dataDir: value(env, 'DATA_DIR'),
     tableName:
       mode === 'local' ? (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME)

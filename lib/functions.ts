@@ -14,6 +14,8 @@ export interface Binds {
   readonly eventDelivery?: 'send' | 'consume';
   /** It puts events on the EventBridge bus (deployed). */
   readonly eventBus?: true;
+  /** It serves the console page (lib/console): the stack builds the page into its bundle (CONSOLE_PAGE). */
+  readonly consolePage?: true;
 }
 
 export interface FunctionSpec {
@@ -42,6 +44,7 @@ export const FUNCTIONS = {
   'get-worker': { description: 'Read-only Worker view', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
   'list-events': { description: "List a workspace's TaskRouter events", trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
   'get-event': { description: 'Fetch a TaskRouter event', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  console: { description: 'The reservation console web page', trigger: 'http', auth: 'none', binds: { consolePage: true }, timeoutSeconds: 3 },
   health: { description: 'Liveness', trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'not-found': { description: "Twilio's 404 for unmatched routes", trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'reservation-timeout': { description: 'Writes down a reservation whose deadline passed', trigger: 'schedule', auth: 'none', binds: { table: 'write' }, timeoutSeconds: 30 },

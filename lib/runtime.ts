@@ -9,7 +9,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadConfig, tableNameOf, type Config } from './config.ts';
+import { ConfigError, loadConfig, tableNameOf, type Config } from './config.ts';
+import { readConsolePage, servedPage, type ConsolePage } from './console/page.ts';
 import { accountCredentials, accountKeys, type Credentials } from './credentials.ts';
 import type { AssignmentPolicy } from './domain/assignment-policy.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
@@ -48,6 +49,8 @@ export interface Runtime {
   readonly callbackSender: LocalCallbackSender | undefined;
   /** Builds now what `binds` names, so that a configuration it lacks fails at start-up. */
   prepare(binds: Binds): void;
+  /** The console page, where this runtime serves it (CONSOLE_PAGE, or built by the local stack). */
+  readonly consolePage: ConsolePage | undefined;
   /** Releases what the runtime opened (the DynamoDB client's sockets). */
   close(): void;
 }
@@ -63,6 +66,8 @@ export interface RuntimeParts {
   readonly callbackSender?: Pick<LocalCallbackSenderOptions, 'wait' | 'post'>;
   /** More places the stored events go (tests watch what each write produced). */
   readonly eventSinks?: readonly EventSink[];
+  /** The console page's HTML (the local stack builds it from lib/console at start). */
+  readonly consolePage?: string;
 }
 
 /** A value built on first use, once. */
@@ -72,6 +77,8 @@ function once<T>(build: () => T): () => T {
 }
 
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
+  // A page that cannot be read stops the start-up (prepare), naming CONSOLE_PAGE.
+  const consolePage = once(() => (parts.consolePage !== undefined ? servedPage(parts.consolePage) : config.consolePagePath !== undefined ? readConsolePage(config.consolePagePath) : undefined));
   const clock = parts.clock ?? systemClock;
   const logger = parts.logger ?? createLogger();
   const credentials = once(() =>
@@ -147,7 +154,11 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     get callbackSender() {
       return callbackSender();
     },
+    get consolePage() {
+      return consolePage();
+    },
     prepare(binds) {
+      if (binds.consolePage && consolePage() === undefined) throw new ConfigError('CONSOLE_PAGE', 'is required by the function that serves the console page (the stack sets it)');
       if (binds.credentials) credentials();
       if (binds.table) service();
       if (binds.timers) scheduler();

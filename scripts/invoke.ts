@@ -15,7 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, tableNameOf, type Config } from '#lib/config.ts';
 import type { Credentials } from '#lib/credentials.ts';
-import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
+import { buildConsoleHtml } from '#lib/console/build.ts';
+import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { API_FUNCTIONS } from '#lib/local/api-functions.ts';
 import { ensureTable, startDynalite, type DynamoDbEngine } from '#lib/local/dynamodb-engine.ts';
 import { localLambdaContext } from '#lib/local/lambda-context.ts';
@@ -196,7 +197,15 @@ export async function runInvoke(argv: readonly string[], env: Readonly<Record<st
       endpoint = engine.endpoint;
     }
     await ensureTable(endpoint, tableNameOf(config));
-    runtime = createRuntime({ ...config, dataDir, dynamodbEndpoint: endpoint }, { scheduler, ...(at !== undefined && { clock: { now: () => at } }) });
+    runtime = createRuntime(
+      { ...config, dataDir, dynamodbEndpoint: endpoint },
+      {
+        scheduler,
+        ...(at !== undefined && { clock: { now: () => at } }),
+        // As npm start does: the page built from lib/console, unless CONSOLE_PAGE names a built one.
+        ...(bindsOf(fn).consolePage && config.consolePagePath === undefined && { consolePage: buildConsoleHtml() }),
+      },
+    );
     if (fn === 'assignment-callback' && invocation.sign) {
       const signed = await signCallback(event as APIGatewayProxyEventV2, runtime.config, runtime.credentials);
       event = signed.event;

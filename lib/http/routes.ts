@@ -26,6 +26,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: WORKER, fn: 'get-worker' },
   { method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Events', fn: 'list-events' },
   { method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Events/{EventSid}', fn: 'get-event' },
+  { method: 'GET', path: '/console', fn: 'console' },
   { method: 'GET', path: '/health', fn: 'health' },
 ];
 

@@ -1,6 +1,7 @@
 /** Every API function by name: the local stack's and `npm run invoke`'s view of functions/. */
 import { assignmentCallback } from '#functions/assignment-callback.ts';
 import { getEvent } from '#functions/get-event.ts';
+import { consolePage } from '#functions/console.ts';
 import { getReservation } from '#functions/get-reservation.ts';
 import { getTask } from '#functions/get-task.ts';
 import { getWorker } from '#functions/get-worker.ts';
@@ -21,6 +22,7 @@ export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'get-worker': getWorker,
   'list-events': listEvents,
   'get-event': getEvent,
+  console: consolePage,
   health,
   'not-found': notFound,
 };

@@ -22,6 +22,7 @@ export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
     'TaskRouter reservations: local stack',
     `  base URL      ${url}`,
     `  webhook URL   ${url}/assignment-callback   (AssignmentCallbackUrl; add ?ReservationTimeout=<seconds>)`,
+    `  console       ${url}/console   (sign in with the account SID and auth token below)`,
     `  account SID   ${config.accountSid}`,
     `  auth token    ${shownToken(config)}`,
     `  storage       ${storage}`,

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildConsoleHtml } from '../console/build.ts';
 import { loadConfig, tableNameOf, type Config } from '../config.ts';
 import type { ApiHandler } from '../http/api-function.ts';
 import { MAX_BODY_BYTES } from '../http/api-request.ts';
@@ -207,7 +208,8 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       config = { ...config, dynamodbEndpoint: engine.endpoint };
     }
     await ensureTable(config.dynamodbEndpoint!, tableNameOf(config));
-    const built = createRuntime(config, { scheduler, ...parts, policy });
+    // The console page is built from lib/console once, here (deployed, at synth).
+    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), ...parts, policy });
     runtime = built;
     const timeoutHandler = reservationTimeout.createHandler(built);
     scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));

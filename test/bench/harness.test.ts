@@ -14,8 +14,8 @@ import { FUNCTIONS } from '#lib/functions.ts';
 describe('npm run bench -- --quick', () => {
   let results: BenchResults;
 
-  it('measures every figure of SPEC §10', { timeout: 180_000 }, async () => {
-    results = await runBench({ quick: true, only: ['in-process', 'store-calls', 'http', 'cold'] });
+  it('measures every figure of SPEC §10', { timeout: 240_000 }, async () => {
+    results = await runBench({ quick: true, only: ['in-process', 'store-calls', 'http', 'cold', 'console'] });
     const figures = results.rows.map((row) => row.figure);
     expect(figures).toEqual(
       expect.arrayContaining([
@@ -30,16 +30,20 @@ describe('npm run bench -- --quick', () => {
         'store calls: list page',
         'store calls: list page, worker-scoped',
         ...Object.keys(FUNCTIONS).map((name) => `bundle size: ${name}`),
+        'console: first render of a worker with 200 reservations',
+        'console: page weight',
       ]),
     );
+    const render = results.rows.find((row) => row.figure.startsWith('console: first render'))!;
+    expect(Number(/^(\d+) ms/.exec(render.measured)?.[1])).toBeGreaterThan(0);
     for (const row of results.rows.filter((r) => r.ratio)) {
       expect(row.ratio!.median, row.figure).toBeGreaterThan(0);
       expect(Number.isFinite(row.ratio!.median), row.figure).toBe(true);
     }
   });
 
-  it('holds the store-call budgets and the bundle size limit (exact, whatever the machine)', () => {
-    const exact = results.rows.filter((row) => row.figure.startsWith('store calls:') || row.figure.startsWith('bundle size:'));
+  it('holds the store-call budgets, the bundle size limit and the page weight (exact, whatever the machine)', () => {
+    const exact = results.rows.filter((row) => row.figure.startsWith('store calls:') || row.figure.startsWith('bundle size:') || row.figure === 'console: page weight');
     expect(exact.length).toBeGreaterThan(Object.keys(FUNCTIONS).length);
     expect(exact.filter((row) => !row.pass)).toEqual([]);
     expect(results.rows.find((row) => row.figure === 'store calls: callback')!.measured).toBe('2 writes + 1 schedule');

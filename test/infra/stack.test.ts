@@ -112,6 +112,7 @@ describe('the functions', () => {
       expect(config.timeoutSchedule !== undefined, name).toBe(bindsOf(name).timers === true);
       expect(config.tableName !== undefined, name).toBe(bindsOf(name).table !== undefined);
       expect(config.assignmentPolicyPath, name).toBe(name === 'assignment-callback' ? '/var/task/policy.json' : undefined);
+      expect(config.consolePagePath, name).toBe(bindsOf(name).consolePage ? '/var/task/console.html' : undefined);
     }
   });
 
@@ -148,6 +149,17 @@ describe('the HTTP API', () => {
     for (const route of ROUTES) expect(functionOf(`${route.method} ${route.path}`), route.path).toBe(logicalId(stack, stack.functions[route.fn]));
     expect(functionOf('$default')).toBe(logicalId(stack, stack.functions[DEFAULT_ROUTE]));
     template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  it('serves the console page at GET /console from a function of its own, public (no authorizer), and gives its URL as an output', () => {
+    const consoleFunction = logicalId(stack, stack.functions.console);
+    expect(functionOf('GET /console')).toBe(consoleFunction);
+    expect(routes.find((r) => r.RouteKey === 'GET /console')?.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(NAMES.filter((name) => bindsOf(name).consolePage)).toEqual(['console']);
+    expect(FUNCTIONS.console).toMatchObject({ trigger: 'http', auth: 'none', binds: { consolePage: true } });
+    const endpoint = { 'Fn::GetAtt': [logicalId(stack, stack.api.httpApi), 'ApiEndpoint'] };
+    template.hasOutput('ConsoleUrl', { Value: { 'Fn::Join': ['', [endpoint, '/console']] } });
+    expect(synth({ publicBaseUrl: 'https://taskrouter.example.com' }).template.findOutputs('ConsoleUrl')['ConsoleUrl']!['Value']).toBe('https://taskrouter.example.com/console');
   });
 
   it('serves the `$default` stage only (no stage prefix), auto-deployed and throttled', () => {
@@ -360,7 +372,7 @@ describe('least privilege', () => {
       // Every function that authenticates its callers reads the credentials to do it.
       if (FUNCTIONS[name].auth !== 'none') expect(credentials, name).toBe(true);
     }
-    for (const name of ['health', 'not-found'] as const) {
+    for (const name of ['health', 'not-found', 'console'] as const) {
       expect(actionsOf(template, stack, name).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     }
   });

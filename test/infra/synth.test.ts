@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
 import { UNRESOLVED_REQUIRE } from '../../infra/bundling.ts';
 import { DEFAULT_STACK_NAME } from '../../infra/settings.ts';
-import { BUNDLED_POLICY_FILE, functionId } from '../../infra/stack.ts';
+import { BUNDLED_CONSOLE_FILE, BUNDLED_POLICY_FILE, functionId } from '../../infra/stack.ts';
+import { buildConsoleHtml } from '#lib/console/build.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -56,6 +57,7 @@ async function start(name: FunctionName, event?: unknown): Promise<unknown> {
   const stand: Record<string, string> = { PUBLIC_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` };
   const env = Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, typeof v === 'string' ? v : (stand[k] ?? `resolved-${k}`)]));
   if (env['ASSIGNMENT_POLICY'] !== undefined) env['ASSIGNMENT_POLICY'] = join(dir, BUNDLED_POLICY_FILE);
+  if (env['CONSOLE_PAGE'] !== undefined) env['CONSOLE_PAGE'] = join(dir, BUNDLED_CONSOLE_FILE);
   const script = `
     const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
     const event = ${JSON.stringify(event ?? null)};
@@ -79,6 +81,7 @@ describe('npx cdk synth', () => {
       const bytes = files.filter((f) => f.endsWith('.mjs')).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
       expect(bytes, name).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
       expect(files.includes(BUNDLED_POLICY_FILE), name).toBe(name === 'assignment-callback');
+      expect(files.includes(BUNDLED_CONSOLE_FILE), name).toBe(name === 'console');
     }
     const callback = bundles.get('assignment-callback')!.dir;
     // An ESM bundle has no `require`: a CommonJS require esbuild could not resolve would throw when reached.
@@ -86,11 +89,42 @@ describe('npx cdk synth', () => {
       for (const file of filesUnder(dir).filter((f) => f.endsWith('.mjs'))) expect(readFileSync(join(dir, file), 'utf8'), `${name}/${file}`).not.toContain(UNRESOLVED_REQUIRE);
     }
     expect(readFileSync(join(callback, BUNDLED_POLICY_FILE), 'utf8')).toBe(readFileSync(join(ROOT, 'policies', 'default.json'), 'utf8'));
+    // The page built at synth is the page npm start serves.
+    expect(readFileSync(join(bundles.get('console')!.dir, BUNDLED_CONSOLE_FILE), 'utf8')).toBe(buildConsoleHtml());
   });
 
   it('produces bundles that start with the environment the stack gives them', async () => {
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) expect(await start(name), name).toBe('loaded');
   }, 120_000);
+
+  /** An API Gateway v2 event of a GET, as the API sends it to a function. */
+  const getEvent = (path: string, headers: Record<string, string> = {}) => ({
+    version: '2.0',
+    routeKey: `GET ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...headers },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      requestId: 'r',
+      routeKey: `GET ${path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: false,
+  });
+
+  it('produces a console function that serves the page it was bundled with, and a 304 for its ETag', async () => {
+    const page = (await start('console', getEvent('/console'))) as { statusCode: number; headers: Record<string, string>; body: string };
+    expect(page).toMatchObject({ statusCode: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: buildConsoleHtml() });
+    expect(page.headers['Content-Security-Policy']).toMatch(/^default-src 'none'; script-src 'sha256-/);
+    expect(await start('console', getEvent('/console', { 'if-none-match': page.headers['ETag']! }))).toMatchObject({ statusCode: 304, body: '' });
+  }, 30_000);
 
   it('produces a health function that answers', async () => {
     const event = {

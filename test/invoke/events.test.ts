@@ -42,10 +42,11 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 /** The configuration's defaults (the local credentials), whatever the developer's shell has set. */
 const envWith = (dataDir: string) => ({ DATA_DIR: dataDir, INIT_CWD: ROOT });
 
-/** What the handler returned, its JSON body parsed. */
+/** What the handler returned, its JSON body parsed (the console's is HTML). */
 function returned(result: unknown): Record<string, unknown> {
   const r = result as Record<string, unknown>;
-  return typeof r['body'] === 'string' ? { ...r, body: JSON.parse(r['body']) } : r;
+  const type = (r['headers'] as Record<string, string> | undefined)?.['Content-Type'] ?? 'application/json';
+  return typeof r['body'] === 'string' && type.startsWith('application/json') ? { ...r, body: JSON.parse(r['body']) } : r;
 }
 
 describe('events/manifest.json, in order, on one data folder', () => {
@@ -97,8 +98,8 @@ describe('the events are what AWS sends', () => {
     } else {
       expect(event.body).toBeUndefined();
     }
-    // TaskRouter signs instead; a REST client (even on an unknown path) sends its credentials.
-    expect(event.headers['authorization']).toBe(['assignment-callback', 'health'].includes(step.function) ? undefined : basic);
+    // TaskRouter signs instead; a browser opening the console sends none; a REST client (even on an unknown path) sends its credentials.
+    expect(event.headers['authorization']).toBe(['assignment-callback', 'health', 'console'].includes(step.function) ? undefined : basic);
   });
 
   it("reservation-timeout.json is exactly the Input of the EventBridge schedule armed for that reservation", () => {

@@ -1,0 +1,16 @@
+/**
+ * GET /console: the reservation console, one self-contained page (SPEC §13). Public: the page
+ * holds no data; what it shows it reads from the REST API with the credentials signed in with.
+ */
+import { notModified, pageHeaders } from '#lib/console/page.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+
+export const consolePage = apiFunction('console', async (request, { runtime }) => {
+  // apiFunction refuses to build this handler without a page.
+  const page = runtime.consolePage!;
+  const headers = pageHeaders(page);
+  if (notModified(page, request.headers['if-none-match'])) return { statusCode: 304, headers, body: '' };
+  return { statusCode: 200, headers, body: page.html };
+});
+
+export const handler = await lambdaHandler(consolePage);

@@ -1,0 +1,98 @@
+/**
+ * Pending reservations' deadlines, for their countdowns. A reservation's JSON has no deadline
+ * (exactly Twilio's keys); its `reservation.created` event carries `reservation_timeout`
+ * (seconds, as Twilio's Worker SDK names it), so deadline = the event's time + the timeout. One
+ * request per view finds them all (the longest timeout is 86,400 s: the last 1,440 minutes).
+ */
+import { ApiError, type Api } from './api.ts';
+import { h } from './dom.ts';
+import type { TaskRouterEvent } from './types.ts';
+
+/** Look again for missing deadlines no sooner than this (the created event may be on its way)… */
+const RETRY_MS = 5_000;
+/** …or this, when the API has no Event resource to ask. */
+const UNAVAILABLE_RETRY_MS = 60_000;
+
+export function deadlineOf(event: TaskRouterEvent): number | undefined {
+  if (event.event_type !== 'reservation.created') return undefined;
+  const timeout = Number(event.event_data?.['reservation_timeout']);
+  const at = Number(event.event_date_ms);
+  return Number.isFinite(timeout) && timeout > 0 && Number.isFinite(at) ? at + timeout * 1000 : undefined;
+}
+
+export class Deadlines {
+  readonly #deadlines = new Map<string, number>();
+  #lastAttempt = -Infinity;
+  #available = true;
+
+  constructor(
+    private readonly api: Api,
+    private readonly workspace: string,
+    /** The view's filter: `WorkerSid=…`, `TaskSid=…`. */
+    private readonly filter: Record<string, string>,
+  ) {}
+
+  get(reservationSid: string): number | undefined {
+    return this.#deadlines.get(reservationSid);
+  }
+
+  /** Records the deadlines found in events the view read anyway. */
+  learn(events: readonly TaskRouterEvent[]): void {
+    for (const event of events) {
+      const deadline = deadlineOf(event);
+      const reservation = event.event_data?.['reservation_sid'];
+      if (deadline !== undefined && reservation) this.#deadlines.set(reservation, deadline);
+    }
+  }
+
+  /** Asks for the created events when a pending reservation has no known deadline (not on every refresh). */
+  async ensure(pending: readonly string[], signal: AbortSignal): Promise<void> {
+    if (pending.every((sid) => this.#deadlines.has(sid))) return;
+    const now = Date.now();
+    if (now - this.#lastAttempt < (this.#available ? RETRY_MS : UNAVAILABLE_RETRY_MS)) return;
+    this.#lastAttempt = now;
+    const query = new URLSearchParams({ EventType: 'reservation.created', ...this.filter, Minutes: '1440', PageSize: '1000' });
+    try {
+      this.learn(await this.api.list<TaskRouterEvent>(`/v1/Workspaces/${encodeURIComponent(this.workspace)}/Events?${query}`, 'events', signal, 5));
+      this.#available = true;
+    } catch (error) {
+      // Without deadlines the view still works: pending reservations show no countdown.
+      if (signal.aborted || (error instanceof ApiError && error.status === 401)) throw error;
+      this.#available = false;
+    }
+  }
+}
+
+/** `1:05`, `1:02:03`. */
+function clock(ms: number): string {
+  const total = Math.ceil(ms / 1000);
+  const s = total % 60;
+  const m = Math.floor(total / 60) % 60;
+  const hours = Math.floor(total / 3600);
+  const mm = hours > 0 ? String(m).padStart(2, '0') : String(m);
+  return `${hours > 0 ? `${hours}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
+}
+
+function paint(element: HTMLElement, now: number): void {
+  const left = Number(element.dataset['deadline']) - now;
+  element.textContent = left > 0 ? `${clock(left)} left` : 'deadline passed';
+  element.classList.toggle('late', left <= 0);
+}
+
+/** A countdown to `deadline` (epoch ms), kept current by the ticker below without any request. */
+export function countdown(deadline: number | undefined): HTMLElement | string {
+  if (deadline === undefined) return '';
+  const element = h('span', { class: 'countdown', 'data-deadline': deadline, title: `Deadline ${new Date(deadline).toISOString().slice(0, 19).replace('T', ' ')} UTC` });
+  paint(element, Date.now());
+  return element;
+}
+
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+/** Once a second, every countdown on the page. */
+export function startTicker(): void {
+  ticker ??= setInterval(() => {
+    const now = Date.now();
+    for (const element of document.querySelectorAll<HTMLElement>('.countdown[data-deadline]')) paint(element, now);
+  }, 1000);
+}

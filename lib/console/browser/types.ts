@@ -1,0 +1,45 @@
+/** The REST API's JSON as the console reads it (SPEC §4 and §11): only the keys it shows. */
+
+export interface Reservation {
+  readonly sid: string;
+  readonly task_sid: string;
+  readonly worker_sid: string;
+  readonly worker_name: string;
+  readonly workspace_sid: string;
+  readonly reservation_status: string;
+  readonly date_created: string;
+  readonly date_updated: string;
+}
+
+export interface Task {
+  readonly sid: string;
+  readonly assignment_status: string;
+  readonly reason: string | null;
+  readonly attributes: string;
+  readonly priority: number;
+  readonly task_queue_sid: string | null;
+  readonly workflow_sid: string | null;
+  readonly date_created: string;
+  readonly date_updated: string;
+}
+
+export interface Worker {
+  readonly sid: string;
+  readonly friendly_name: string;
+  readonly activity_sid: string | null;
+  readonly attributes: string;
+  readonly date_created: string;
+  readonly date_updated: string;
+}
+
+/** TaskRouter's Event resource; `event_data` has snake_case keys and string values. */
+export interface TaskRouterEvent {
+  readonly sid: string;
+  readonly event_type: string;
+  readonly description: string | null;
+  readonly event_date: string;
+  readonly event_date_ms: number | string;
+  readonly resource_type: string | null;
+  readonly resource_sid: string | null;
+  readonly event_data: Readonly<Record<string, string | undefined>> | null;
+}

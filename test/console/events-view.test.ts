@@ -1,0 +1,308 @@
+/**
+ * The console's views that read TaskRouter's Event resource (SPEC §11, §13), in real headless
+ * Chromium against the local stack: the workspace's events, live; a callback sent with
+ * `npm run callback` showing up at the next refresh; accepting it from its page; filters;
+ * countdowns to the deadline from `reservation.created`'s `reservation_timeout`; axe and the
+ * screenshots of the events view.
+ *
+ * These need `GET /v1/Workspaces/{WS}/Events` (built on main by the events work): the Event
+ * resource's contract is Twilio's (reference/taskrouter-events-notes.md §3), with
+ * `reservation_timeout` in `reservation.created`'s event_data.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, BrowserContextOptions, Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { LocalStack } from '#lib/local/server.ts';
+import { axe, cspViolations, launchChromium, screenshotPath, serious, signedInContext, type ConsoleSession } from '../support/browser.ts';
+import { FakeClock } from '../support/clock.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, assign, basicAuth, sid, startStack } from '../support/fixtures.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+interface Opened {
+  readonly page: Page;
+  readonly calls: URL[];
+}
+
+const until = <T>(read: () => Promise<T> | T, timeout = 10_000) => expect.poll(read, { timeout });
+
+async function open(target: LocalStack, hash: string, session: ConsoleSession | null, options: BrowserContextOptions & { clock?: boolean } = {}): Promise<Opened> {
+  const { clock, ...contextOptions } = options;
+  const context = await signedInContext(browser, session, contextOptions);
+  context.setDefaultTimeout(10_000);
+  onTestFinished(() => context.close());
+  const page = await context.newPage();
+  const calls: URL[] = [];
+  page.on('request', (request: Request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/v1/')) calls.push(url);
+  });
+  if (clock) await page.clock.install();
+  await page.goto(`${target.url}/console${hash}`);
+  return { page, calls };
+}
+
+const eventCalls = (calls: readonly URL[]) => calls.filter((url) => url.pathname.endsWith('/Events'));
+
+/** `npm run callback` against the stack, as the README says: the reservation it made. */
+async function npmCallback(workspaceSid: string, ...pairs: string[]): Promise<{ taskSid: string; reservationSid: string; workerSid: string }> {
+  const workerSid = sid('WK');
+  const { stdout } = await run('npm', ['run', '--silent', 'callback', '--', '--url', stack.url, `WorkspaceSid=${workspaceSid}`, `WorkerSid=${workerSid}`, ...pairs], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  expect(stdout).toMatch(/→ 200 /);
+  const [, taskSid, reservationSid] = /\/Tasks\/(WT\w{32})\/Reservations\/(WR\w{32})/.exec(stdout)!;
+  return { taskSid: taskSid!, reservationSid: reservationSid!, workerSid };
+}
+
+async function api<T = Record<string, unknown>>(path: string): Promise<T> {
+  const response = await fetch(`${stack.url}${path}`, { headers: basicAuth() });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function update(workspaceSid: string, taskSid: string, reservationSid: string, body: Record<string, string>): Promise<void> {
+  const response = await fetch(`${stack.url}/v1/Workspaces/${workspaceSid}/Tasks/${taskSid}/Reservations/${reservationSid}`, { method: 'POST', headers: basicAuth(), body: new URLSearchParams(body) });
+  if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+}
+
+/** The events table's rows as `type reservation` pairs, top first. */
+async function rows(page: Page): Promise<string[]> {
+  return page.locator('table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => `${tr.querySelector('code')?.textContent} ${[...tr.querySelectorAll('a')].map((a) => a.textContent).find((t) => t?.startsWith('WR')) ?? ''}`),
+  );
+}
+
+describe('the events view', () => {
+  it('is where sign-in lands; with no events yet it says to send one with npm run callback', async () => {
+    const workspace = sid('WS');
+    const { page, calls } = await open(stack, '', null);
+    await page.getByLabel('Account SID or API key SID').fill(ACCOUNT_SID);
+    await page.getByLabel('Auth token or API key secret').fill(AUTH_TOKEN);
+    await page.getByLabel('Workspace SID').fill(workspace);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Events' }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/${workspace}/events`);
+    await until(() => page.locator('main .empty').textContent()).toBe('No events in the last 15 minutes — send one with npm run callback. It appears here within 2 seconds.');
+    const first = eventCalls(calls)[0]!;
+    expect(Object.fromEntries(first.searchParams)).toEqual({ Minutes: '15', PageSize: '1000' });
+    expect(await cspViolations(page)).toEqual([]);
+  });
+
+  it('shows a callback sent with npm run callback at its next refresh (1.25 s of page time: within 2 s), newest first, every SID a link to its view', async () => {
+    const workspace = sid('WS');
+    const { page, calls } = await open(stack, `#/${workspace}/events`, { workspace }, { clock: true });
+    await until(() => page.locator('main .empty').textContent()).toContain('No events in the last 15 minutes');
+    await page.clock.pauseAt(Date.now() + 5_000);
+    await page.waitForTimeout(500);
+    const asked = eventCalls(calls).length;
+    const sent = await npmCallback(workspace, 'WorkerName=Alice');
+    // The page's clock stood still meanwhile: nothing asked, nothing shown.
+    expect(eventCalls(calls).length).toBe(asked);
+    await page.clock.runFor(1_250);
+    await until(() => rows(page)).toContain(`reservation.created ${sent.reservationSid}`);
+    const row = () => page.locator('table tbody tr').filter({ has: page.getByRole('link', { name: sent.reservationSid }) }).first();
+    expect(await row().textContent()).toContain('Alice');
+    await row().getByRole('link', { name: sent.taskSid }).click();
+    await page.getByRole('heading', { name: `Task ${sent.taskSid}` }).waitFor();
+    await page.goBack();
+    await row().getByRole('link', { name: sent.workerSid }).click();
+    await page.getByRole('heading', { name: 'Worker Alice' }).waitFor();
+    await page.goBack();
+    await row().getByRole('link', { name: sent.reservationSid }).click();
+    await page.getByRole('heading', { name: `Reservation ${sent.reservationSid}` }).waitFor();
+  });
+
+  it('accepting it from its page reads accepted through the API and shows reservation.accepted', async () => {
+    const workspace = sid('WS');
+    const sent = await npmCallback(workspace);
+    const { page } = await open(stack, `#/${workspace}/events`, { workspace });
+    await page.getByRole('link', { name: sent.reservationSid }).first().click();
+    await page.getByRole('heading', { name: `Reservation ${sent.reservationSid}` }).waitFor();
+    await until(() => page.locator('.facts .countdown').textContent()).toMatch(/^\d+:\d\d left$/);
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await until(() => page.locator('.facts .badge').textContent()).toBe('accepted');
+    const path = `/v1/Workspaces/${workspace}/Tasks/${sent.taskSid}/Reservations/${sent.reservationSid}`;
+    expect((await api(path))['reservation_status']).toBe('accepted');
+    // Its history, then the workspace's events, newest first.
+    await until(() => page.locator('table tbody tr code').allTextContents()).toEqual(expect.arrayContaining(['reservation.accepted', 'reservation.created']));
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    await page.getByRole('heading', { name: 'Events' }).waitFor();
+    const listed = await rows(page);
+    expect(listed).toContain(`reservation.accepted ${sent.reservationSid}`);
+    expect(listed.indexOf(`reservation.accepted ${sent.reservationSid}`)).toBeLessThan(listed.indexOf(`reservation.created ${sent.reservationSid}`));
+  });
+
+  it('shows a sign-in error and nothing else for wrong credentials', async () => {
+    const { page } = await open(stack, '', null);
+    await page.getByLabel('Account SID or API key SID').fill(ACCOUNT_SID);
+    await page.getByLabel('Auth token or API key secret').fill('not0the0token');
+    await page.getByLabel('Workspace SID').fill(sid('WS'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const error = page.getByRole('alert').filter({ hasText: 'Sign-in failed' });
+    await error.waitFor();
+    expect(await error.textContent()).toBe('Sign-in failed: the API refused these credentials (Authenticate).');
+    expect(await page.getByRole('navigation', { name: 'Console' }).isHidden()).toBe(true);
+    expect(await page.locator('main h1').allTextContents()).toEqual(['Sign in']);
+    expect(await page.locator('main table').count()).toBe(0);
+  });
+
+  it("filters by type, task, worker and reservation, with the Event resource's own parameters", async () => {
+    const workspace = sid('WS');
+    const a = await assign(stack, { WorkspaceSid: workspace });
+    const b = await assign(stack, { WorkspaceSid: workspace });
+    await update(workspace, a.taskSid, a.reservationSid, { ReservationStatus: 'accepted' });
+    const { page, calls } = await open(stack, `#/${workspace}/events`, { workspace });
+    await until(async () => (await rows(page)).length).toBeGreaterThanOrEqual(3);
+
+    const filter = async (label: string, value: string) => {
+      // The unfiltered view (a fresh one after "Clear filters") has empty fields.
+      await until(() => page.getByLabel(label, { exact: true }).inputValue()).toBe('');
+      await page.getByLabel(label, { exact: true }).fill(value);
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await until(() => new URL(page.url()).hash).toContain(`${encodeURIComponent(value)}`);
+    };
+    /** Every row is about `reservation` or about no reservation (a task's own event), and `expected` is there. */
+    const onlyAbout = async (reservation: string, expected: string) => {
+      await until(() => rows(page)).toContain(expected);
+      expect((await rows(page)).filter((r) => !r.endsWith(` ${reservation}`) && !r.endsWith(' '))).toEqual([]);
+    };
+    await filter('Event type', 'reservation.accepted');
+    await until(() => rows(page)).toEqual([`reservation.accepted ${a.reservationSid}`]);
+    expect(eventCalls(calls).at(-1)!.searchParams.get('EventType')).toBe('reservation.accepted');
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+
+    await filter('Task SID', b.taskSid);
+    await onlyAbout(b.reservationSid, `reservation.created ${b.reservationSid}`);
+    expect(eventCalls(calls).at(-1)!.searchParams.get('TaskSid')).toBe(b.taskSid);
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+
+    await filter('Worker SID', a.workerSid);
+    await onlyAbout(a.reservationSid, `reservation.accepted ${a.reservationSid}`);
+    expect(await rows(page)).toContain(`reservation.created ${a.reservationSid}`);
+    expect(eventCalls(calls).at(-1)!.searchParams.get('WorkerSid')).toBe(a.workerSid);
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+
+    await filter('Reservation SID', b.reservationSid);
+    await until(() => rows(page)).toEqual([`reservation.created ${b.reservationSid}`]);
+    expect(eventCalls(calls).at(-1)!.searchParams.get('ReservationSid')).toBe(b.reservationSid);
+  });
+
+  it('after the first load asks only for what is new (StartDate), never the whole window again', async () => {
+    const workspace = sid('WS');
+    await assign(stack, { WorkspaceSid: workspace });
+    const { page, calls } = await open(stack, `#/${workspace}/events`, { workspace });
+    await until(async () => (await rows(page)).length).toBeGreaterThanOrEqual(1);
+    await until(() => eventCalls(calls).length).toBeGreaterThanOrEqual(3);
+    const [first, ...later] = eventCalls(calls);
+    expect(first!.searchParams.get('Minutes')).toBe('15');
+    for (const url of later) {
+      expect(url.searchParams.has('Minutes')).toBe(false);
+      expect(url.searchParams.get('StartDate')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+  });
+});
+
+describe('countdowns to the deadline', () => {
+  it.each([
+    ['reservation', (r: Seeded) => `#/${r.workspaceSid}/tasks/${r.taskSid}/reservations/${r.reservationSid}`, null],
+    ['task', (r: Seeded) => `#/${r.workspaceSid}/tasks/${r.taskSid}`, 'TaskSid'],
+    ['worker', (r: Seeded) => `#/${r.workspaceSid}/workers/${r.workerSid}`, 'WorkerSid'],
+  ] as const)('the %s view counts each pending reservation down once a second, from one Events request', async (_view, hash, filter) => {
+    const r = await assign(stack, {}, { query: 'ReservationTimeout=120' });
+    const created = (await api<{ events: { event_date_ms: number | string; event_data: Record<string, string> }[] }>(
+      `/v1/Workspaces/${r.workspaceSid}/Events?EventType=reservation.created&ReservationSid=${r.reservationSid}&Minutes=15`,
+    )).events[0]!;
+    expect(created.event_data['reservation_timeout']).toBe('120');
+    const { page, calls } = await open(stack, hash(r), { workspace: r.workspaceSid }, { clock: true });
+    const countdown = page.locator('.countdown').first();
+    await countdown.waitFor();
+    await page.clock.pauseAt(Date.now() + 1_000);
+    await page.clock.runFor(1_000);
+    const seconds = (text: string | null) => {
+      const [m, s] = /^(\d+):(\d\d) left$/.exec(text ?? '')!.slice(1).map(Number);
+      return m! * 60 + s!;
+    };
+    const before = seconds(await countdown.textContent());
+    expect(before).toBeGreaterThan(100);
+    expect(before).toBeLessThanOrEqual(120);
+    expect(await countdown.getAttribute('data-deadline')).toBe(String(Number(created.event_date_ms) + 120_000));
+    await page.clock.runFor(1_000);
+    expect(seconds(await countdown.textContent())).toBe(before - 1);
+    await page.clock.runFor(5_000);
+    await page.waitForTimeout(500);
+    // The deadlines came from one request of reservation.created events (the reservation view reads its own events).
+    const deadlines = eventCalls(calls).filter((url) => url.searchParams.get('EventType') === 'reservation.created');
+    if (filter === null) {
+      expect(deadlines).toEqual([]);
+      expect(eventCalls(calls)[0]!.searchParams.get('ReservationSid')).toBe(r.reservationSid);
+    } else {
+      expect(deadlines).toHaveLength(1);
+      expect(Object.fromEntries(deadlines[0]!.searchParams)).toEqual({ EventType: 'reservation.created', [filter]: filter === 'TaskSid' ? r.taskSid : r.workerSid, Minutes: '1440', PageSize: '1000' });
+    }
+  });
+});
+
+type Seeded = Awaited<ReturnType<typeof assign>>;
+
+describe('the events view as a user sees it', () => {
+  const NOW = Date.UTC(2026, 10, 24, 9, 0, 0);
+  const WORKSPACE = `WS${'5eed'.repeat(8)}`;
+  let seeded: LocalStack;
+
+  beforeAll(async () => {
+    const clock = new FakeClock(NOW);
+    seeded = await startStack({}, { clock });
+    const post = async (task: string, wr: string, body: Record<string, string>) => {
+      const response = await fetch(`${seeded.url}/v1/Workspaces/${WORKSPACE}/Tasks/${task}/Reservations/${wr}`, { method: 'POST', headers: basicAuth(), body: new URLSearchParams(body) });
+      if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+    };
+    const task = `WT${'7a51'.repeat(8)}`;
+    const grace = { WorkerSid: `WK${'96ace'.repeat(7).slice(0, 32)}`, WorkerName: 'Grace' };
+    const ada = { WorkerSid: `WK${'ada0'.repeat(8)}`, WorkerName: 'Ada' };
+    await assign(seeded, { WorkspaceSid: WORKSPACE, TaskSid: task, ReservationSid: `WR${'e51'.repeat(11).slice(0, 32)}`, ...grace });
+    clock.advance(20_000);
+    await post(task, `WR${'e51'.repeat(11).slice(0, 32)}`, { ReservationStatus: 'rejected' });
+    clock.advance(3_000);
+    await assign(seeded, { WorkspaceSid: WORKSPACE, TaskSid: task, ReservationSid: `WR${'e52'.repeat(11).slice(0, 32)}`, ...ada });
+    clock.advance(9_000);
+    await post(task, `WR${'e52'.repeat(11).slice(0, 32)}`, { ReservationStatus: 'accepted' });
+    clock.advance(60_000);
+    await post(task, `WR${'e52'.repeat(11).slice(0, 32)}`, { ReservationStatus: 'wrapping' });
+    clock.advance(30_000);
+    await post(task, `WR${'e52'.repeat(11).slice(0, 32)}`, { ReservationStatus: 'completed' });
+    await assign(seeded, { WorkspaceSid: WORKSPACE, TaskSid: `WT${'7a52'.repeat(8)}`, ReservationSid: `WR${'e53'.repeat(11).slice(0, 32)}`, ...ada });
+    clock.advance(5_000);
+  }, 60_000);
+  afterAll(() => seeded?.close());
+
+  it.each([
+    ['light', 1200],
+    ['dark', 1200],
+    ['light', 375],
+  ] as const)('%s at %i px: no serious or critical axe violation, nothing wider than the window, and its screenshot', async (scheme, width) => {
+    const { page } = await open(seeded, `#/${WORKSPACE}/events`, { workspace: WORKSPACE }, { colorScheme: scheme, viewport: { width, height: 800 }, deviceScaleFactor: 1 });
+    await page.clock.setFixedTime(NOW + 10 * 60_000);
+    await page.reload();
+    await until(async () => (await rows(page)).length).toBeGreaterThanOrEqual(6);
+    expect(serious(await axe(page))).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    await page.screenshot({ path: screenshotPath(width === 375 ? 'events-375' : `events-${scheme}`), fullPage: true, animations: 'disabled', caret: 'hide' });
+  });
+});
