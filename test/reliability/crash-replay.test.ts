@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { parseAssignmentCallback, type AssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { parsePolicy } from '#lib/domain/rule-policy.ts';
+import { readPage } from '#lib/domain/paging.ts';
 import { findReservation, taskAssignment } from '#lib/domain/task.ts';
+import { eventsOf } from '#lib/domain/taskrouter-events.ts';
+import { eventListKey, eventMatches } from '#lib/taskrouter-events/event-store.ts';
 import { ensureTable } from '#lib/local/dynamodb-engine.ts';
 import type { ReservationTarget } from '#lib/reservations.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
@@ -40,8 +43,8 @@ const POLICY = parsePolicy({
   ],
 });
 
-function assignment(decide?: string): AssignmentCallback {
-  const fixture = callback({ TaskAttributes: JSON.stringify(decide ? { decide } : {}) });
+function assignment(decide?: string, overrides: Partial<Record<string, string>> = {}): AssignmentCallback {
+  const fixture = callback({ TaskAttributes: JSON.stringify(decide ? { decide } : {}), ...overrides });
   return parseAssignmentCallback(new Map(Object.entries(fixture.params).map(([k, v]) => [k, [v]])));
 }
 
@@ -71,8 +74,21 @@ interface Operation {
 
 async function stored(runtime: Runtime, a: AssignmentCallback) {
   const task = (await runtime.store.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid }))!;
-  expect(task.reservations).toHaveLength(1);
   return { task, reservation: findReservation(task, a.reservationSid)! };
+}
+
+/**
+ * Every event the task's writes imply is stored, once, and no other: what the replay (or the
+ * original, had it lived) left in the Event resource.
+ */
+async function eventsExactlyOnce(runtime: Runtime, a: AssignmentCallback): Promise<string[]> {
+  const { task } = await stored(runtime, a);
+  const scope = { accountSid: a.accountSid, workspaceSid: a.workspaceSid };
+  const filter = { taskSid: a.taskSid, from: 0 };
+  const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.eventStore.list(scope, filter), eventMatches(filter));
+  const expected = eventsOf(task, task.writtenAt);
+  expect(listed.items.map((e) => e.sid).sort(), 'events stored once each').toEqual(expected.map((e) => e.sid).sort());
+  return expected.map((e) => e.type);
 }
 
 async function linked(runtime: Runtime, a: AssignmentCallback) {
@@ -100,6 +116,7 @@ const OPERATIONS: Operation[] = [
       expect(reservation).toMatchObject({ status: 'pending', version: 1 });
       await linked(healthy, a);
       expect(timers.armed.get(a.reservationSid)?.deadline).toBe(reservation.deadline);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created']);
     },
   },
   {
@@ -112,6 +129,7 @@ const OPERATIONS: Operation[] = [
       expect(reservation).toMatchObject({ status: 'accepted', version: 1 });
       expect(taskAssignment(task, Date.now()).status).toBe('assigned');
       await linked(healthy, a);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.accepted']);
     },
   },
   {
@@ -125,16 +143,22 @@ const OPERATIONS: Operation[] = [
       expect(task.rejections).toBe(1);
       await linked(healthy, a);
       expect(await activityOf(healthy, a)).toBe(ACTIVITY);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.rejected', 'worker.activity.update']);
     },
   },
   {
-    name: 'accept',
-    prepare: pendingReservation,
+    name: 'accept, rescinding two others',
+    async prepare(healthy) {
+      const a = await pendingReservation(healthy);
+      for (let i = 0; i < 2; i++) await healthy.service.assign(assignment(undefined, { WorkspaceSid: a.workspaceSid, TaskSid: a.taskSid }), 60);
+      return a;
+    },
     run: (runtime, a) => runtime.service.update(taskTarget(a), form({ ReservationStatus: 'accepted' }), undefined),
     async check(healthy, a) {
       const { task, reservation } = await stored(healthy, a);
       expect(reservation).toMatchObject({ status: 'accepted', version: 2 });
       expect(task.acceptedReservationSid).toBe(a.reservationSid);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.created', 'reservation.created', 'reservation.accepted', 'reservation.rescinded', 'reservation.rescinded']);
     },
   },
   {
@@ -143,6 +167,7 @@ const OPERATIONS: Operation[] = [
     run: (runtime, a) => runtime.service.update(workerTarget(a), form({ ReservationStatus: 'accepted' }), undefined),
     async check(healthy, a) {
       expect((await stored(healthy, a)).reservation).toMatchObject({ status: 'accepted', version: 2 });
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.accepted']);
     },
   },
   {
@@ -154,6 +179,52 @@ const OPERATIONS: Operation[] = [
       expect(reservation).toMatchObject({ status: 'rejected', version: 2, activitySid: ACTIVITY });
       expect(task.rejections).toBe(1);
       expect(await activityOf(healthy, a)).toBe(ACTIVITY);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.rejected', 'worker.activity.update']);
+    },
+  },
+  {
+    name: 'the rejection that reaches MAX_REJECTIONS, canceling the task and a pending reservation',
+    async prepare(healthy) {
+      const a = await pendingReservation(healthy);
+      const others = [0, 1, 2].map(() => assignment(undefined, { WorkspaceSid: a.workspaceSid, TaskSid: a.taskSid }));
+      for (const other of others) await healthy.service.assign(other, 60);
+      for (const other of others.slice(0, 2)) await healthy.service.update(taskTarget(other), form({ ReservationStatus: 'rejected' }), undefined);
+      return a;
+    },
+    run: (runtime, a) => runtime.service.update(taskTarget(a), form({ ReservationStatus: 'rejected' }), undefined),
+    async check(healthy, a) {
+      const { task } = await stored(healthy, a);
+      expect(task.rejections).toBe(3);
+      expect(taskAssignment(task, Date.now()).status).toBe('canceled');
+      const types = await eventsExactlyOnce(healthy, a);
+      expect(types.filter((t) => t !== 'reservation.created')).toEqual(['reservation.rejected', 'reservation.rejected', 'reservation.rejected', 'reservation.canceled', 'task.canceled']);
+    },
+  },
+  {
+    name: 'wrap-up',
+    async prepare(healthy) {
+      const a = await pendingReservation(healthy);
+      await healthy.service.update(taskTarget(a), form({ ReservationStatus: 'accepted' }), undefined);
+      return a;
+    },
+    run: (runtime, a) => runtime.service.update(taskTarget(a), form({ ReservationStatus: 'wrapping' }), undefined),
+    async check(healthy, a) {
+      expect((await stored(healthy, a)).reservation).toMatchObject({ status: 'wrapping', version: 3 });
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.accepted', 'reservation.wrapup', 'task.wrapup']);
+    },
+  },
+  {
+    name: 'completion',
+    async prepare(healthy) {
+      const a = await pendingReservation(healthy);
+      await healthy.service.update(taskTarget(a), form({ ReservationStatus: 'accepted' }), undefined);
+      await healthy.service.update(taskTarget(a), form({ ReservationStatus: 'wrapping' }), undefined);
+      return a;
+    },
+    run: (runtime, a) => runtime.service.update(workerTarget(a), form({ ReservationStatus: 'completed' }), undefined),
+    async check(healthy, a) {
+      expect((await stored(healthy, a)).reservation).toMatchObject({ status: 'completed', version: 4 });
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.accepted', 'reservation.wrapup', 'task.wrapup', 'reservation.completed', 'task.completed']);
     },
   },
   {
@@ -168,6 +239,7 @@ const OPERATIONS: Operation[] = [
       const { reservation } = await stored(healthy, a);
       expect(reservation).toMatchObject({ status: 'timeout', version: 2, activitySid: TIMEOUT_ACTIVITY });
       expect(await activityOf(healthy, a)).toBe(TIMEOUT_ACTIVITY);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.timeout', 'worker.activity.update']);
     },
   },
 ];
@@ -184,7 +256,7 @@ describe.each(ENGINES)('a process dying between store calls, on $name', (engine)
     const running = await engine.start();
     stop = running.stop;
     const config = loadConfig(
-      { DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `crash${randomBytes(4).toString('hex')}`, TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY },
+      { DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `crash${randomBytes(4).toString('hex')}`, TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY, MAX_REJECTIONS: '3' },
       'local',
     );
     await ensureTable(running.endpoint, tableNameOf(config));

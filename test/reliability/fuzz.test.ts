@@ -7,6 +7,7 @@
  * fuzzed callback leaves a record. FUZZ_RUNS (default 10,000) sets the number of requests.
  */
 import fc from 'fast-check';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -234,6 +235,8 @@ async function viewsOfA(): Promise<unknown[]> {
       `${resourcePaths(f, { kind: 'worker' }).collection}?PageSize=1&Page=1&PageToken=${encodeURIComponent(pageTokens.worker!)}`,
       `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}`,
       `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`,
+      // The workspace's events: no fuzzed request may add one.
+      `/v1/Workspaces/${f.workspaceSid}/Events?Minutes=43200&PageSize=1000`,
     ];
     for (const path of paths) {
       const response = await fetch(`${stack.url}${path}`, { headers: basicAuth() });
@@ -311,6 +314,10 @@ describe.each(ENGINES)('on $name', (engine) => {
       const stored = await stack.runtime.store.getTask({ accountSid: ACCOUNT_SID, workspaceSid: seeded[0]!.workspaceSid, taskSid });
       expect(stored).toBeUndefined();
     }
+    // Nor any event, anywhere in the account (the fuzzed callbacks name fresh workspaces of their own).
+    const ours = new Set(seeded.map((f) => f.taskSid));
+    const events = await stack.runtime.documentClient.send(new ScanCommand({ TableName: stack.config.tableName!, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': `EVENT#${ACCOUNT_SID}#` } }));
+    expect((events.Items ?? []).filter((e) => !ours.has(e['taskSid'] as string))).toEqual([]);
     expect(fuzzedTasks.size).toBeGreaterThan(0);
     // Account A's records, views and answers are exactly as if account B did not exist.
     expect(await viewsOfA()).toEqual(before);

@@ -10,7 +10,10 @@ import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { ReservationStateError } from '#lib/domain/errors.ts';
 import { parsePolicy } from '#lib/domain/rule-policy.ts';
+import { readPage } from '#lib/domain/paging.ts';
 import { effectiveStatus, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
+import { eventsOf } from '#lib/domain/taskrouter-events.ts';
+import { eventListKey, eventMatches } from '#lib/taskrouter-events/event-store.ts';
 import { ensureTable } from '#lib/local/dynamodb-engine.ts';
 import type { ReservationTarget } from '#lib/reservations.ts';
 import type { TaskScope } from '#lib/store/store.ts';
@@ -91,6 +94,14 @@ describe.each(ENGINES)('races on $name', (engine) => {
   }
 
   const stored = async (target: ReservationTarget): Promise<TaskRecord> => (await runtime.store.getTask(target.scope as never))!;
+
+  /** No event lost or doubled by the race: the task's stored events are exactly those its writes imply. */
+  async function eventsExactlyOnce(task: TaskRecord): Promise<void> {
+    const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid };
+    const filter = { taskSid: task.sid, from: 0 };
+    const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.eventStore.list(scope, filter), eventMatches(filter));
+    expect(listed.items.map((e) => e.sid).sort()).toEqual(eventsOf(task, task.writtenAt).map((e) => e.sid).sort());
+  }
   const outcomes = (results: PromiseSettledResult<unknown>[]) => {
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ReservationStateError);
     return results.map((r) => r.status === 'fulfilled');
@@ -108,6 +119,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
         const task = await stored(target!);
         expect(task.reservations[0]).toMatchObject({ status: LEAVING[winner][1], version: 2 });
         expect(task.rejections).toBe(LEAVING[winner][1] === 'rejected' ? 1 : 0);
+        await eventsExactlyOnce(task);
       }),
       { numRuns: RACE_RUNS },
     );
@@ -124,6 +136,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
         const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status).sort();
         expect(statuses).toEqual(['accepted', ...Array<string>(count - 1).fill('rescinded')]);
         expect(task.acceptedReservationSid).toBe(targets[won.indexOf(true)]!.reservationSid);
+        await eventsExactlyOnce(task);
       }),
       { numRuns: RACE_RUNS },
     );
@@ -142,6 +155,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
         const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status);
         expect(statuses.filter((s) => s === 'rejected')).toHaveLength(max);
         expect(statuses.filter((s) => s === 'canceled')).toHaveLength(extra);
+        await eventsExactlyOnce(task);
       }),
       { numRuns: RACE_RUNS },
     );
@@ -175,6 +189,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
         expect(statuses).toEqual(['accepted', ...Array<string>(count - 1).fill('rescinded')]);
         expect(task.acceptedReservationSid).toBe(mine[won.indexOf(true)]!.reservationSid);
         expect(task.reservations.every((r) => r.version <= 2)).toBe(true);
+        await eventsExactlyOnce(task);
       }),
       { numRuns: RACE_RUNS },
     );
@@ -192,6 +207,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
         expect(task.reservations).toHaveLength(1);
         expect(task.reservations[0]!.version).toBe(1);
         expect(task.rejections).toBe(decide === 'reject' ? 1 : 0);
+        await eventsExactlyOnce(task);
       }),
       { numRuns: RACE_RUNS },
     );

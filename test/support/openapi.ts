@@ -19,10 +19,21 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats.default(ajv);
 ajv.addFormat('uri-map', true);
 ajv.addFormat('http-method', true);
-ajv.addSchema({ $id: 'oai', components: spec.components });
+ajv.addSchema({ $id: 'oai', components: withoutTypelessNullable(spec.components) });
 
 function compile(schema: object): ValidateFunction {
   return ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"oai#/components/')) as object);
+}
+
+/**
+ * OpenAPI 3.0's `nullable` means nothing without a `type` (the Event's `event_data` has none: any
+ * JSON), and ajv refuses it there: such a property is left as any value.
+ */
+function withoutTypelessNullable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTypelessNullable);
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).filter(([key]) => !(key === 'nullable' && !('type' in value)));
+  return Object.fromEntries(entries.map(([k, v]) => [k, withoutTypelessNullable(v)]));
 }
 
 const component = (name: string) => compile({ $ref: `#/components/schemas/${name}` });
@@ -38,7 +49,12 @@ export const SCHEMAS = {
   workerReservationList: response(`${WORKER}/Reservations`, 'get'),
   task: component('taskrouter.v1.workspace.task'),
   worker: component('taskrouter.v1.workspace.worker'),
+  event: component('taskrouter.v1.workspace.event'),
+  eventList: response('/v1/Workspaces/{WorkspaceSid}/Events', 'get'),
 };
+
+/** The 17 fields of Twilio's Event resource, from its OpenAPI schema. */
+export const EVENT_KEYS = Object.keys((spec.components as { schemas: Record<string, { properties: object }> }).schemas['taskrouter.v1.workspace.event']!.properties).sort();
 
 /** Throws with ajv's explanation unless `value` matches. */
 export function assertSchema(validate: ValidateFunction, value: unknown): void {
