@@ -125,7 +125,7 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
     notFound: (error) => [
       h('h1', null, 'Events'),
       h('p', { class: 'notice' }, error.message),
-      h('p', null, `Check the workspace SID (${workspace}). If it is right, this API may not serve TaskRouter's Event resource; the task and worker views work without it.`),
+      h('p', null, `Check the workspace SID (${workspace}): WS followed by 32 hexadecimal digits.`),
     ],
   });
   return { stop: live.stop };
