@@ -6,7 +6,8 @@
  *
  * The action forms follow the domain's own tables: the update parameters, the instructions'
  * requirements and the settable statuses are serialized here, on the Node side, and embedded in
- * the script. The domain itself is not bundled for the browser (it uses node:crypto).
+ * the script, as are the event types the events view's filter offers. The domain itself is not
+ * bundled for the browser (it uses node:crypto).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { buildSync, transformSync } from 'esbuild';
 import { INSTRUCTIONS, STATUS_UPDATES, parametersOf, type InstructionSpec } from '../domain/instructions.ts';
 import { INSTRUCTION_NAMES, type InstructionName, type ParameterSpec } from '../domain/parameters.ts';
 import { RESERVATION_STATUSES } from '../domain/state-machine.ts';
+import { EVENT_TYPE_NAMES } from '../domain/taskrouter-events.ts';
 import type { ActionData, ConsoleData, FieldData } from './page-data.ts';
 
 const DIR = import.meta.dirname;
@@ -43,7 +45,7 @@ function fieldOf(parameter: ParameterSpec, instruction: InstructionSpec): FieldD
 
 const fieldsOf = (name: InstructionName): FieldData[] => parametersOf(name).map((p) => fieldOf(p, INSTRUCTIONS[name]));
 
-/** The page's view of lib/domain: statuses, the status updates and the instructions with their fields. */
+/** The page's view of lib/domain: statuses, the status updates and the instructions with their fields, the event types. */
 export function consoleData(): ConsoleData {
   const statusTransitions: readonly string[] = Object.values(STATUS_UPDATES).filter((t) => t !== undefined);
   const statusUpdates: ActionData[] = Object.entries(STATUS_UPDATES).map(([status, transition]) => ({
@@ -57,7 +59,7 @@ export function consoleData(): ConsoleData {
     value: name,
     fields: fieldsOf(name),
   }));
-  return { reservationStatuses: [...RESERVATION_STATUSES], statusUpdates, instructions };
+  return { reservationStatuses: [...RESERVATION_STATUSES], statusUpdates, instructions, eventTypes: [...EVENT_TYPE_NAMES] };
 }
 
 /** An inline element's text may not close the element early. */

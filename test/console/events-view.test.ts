@@ -218,6 +218,23 @@ describe('the events view', () => {
   });
 });
 
+describe('the reservation history', () => {
+  it('when the Event resource fails, keeps the reservation and its actions, says why the history is missing, and asks again', async () => {
+    const r = await assign(stack);
+    const { page } = await open(stack, '', { workspace: r.workspaceSid });
+    await page.route('**/v1/Workspaces/*/Events?*', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 20503, message: 'Service Unavailable', status: 503 }) }),
+    );
+    await page.goto(`${stack.url}/console#/${r.workspaceSid}/tasks/${r.taskSid}/reservations/${r.reservationSid}`);
+    await until(() => page.locator('.facts .badge').textContent()).toBe('pending');
+    await until(() => page.locator('main .empty').textContent()).toMatch(/^Could not load the history: Service Unavailable \(HTTP 503\)\. Retrying in \d+ s\.$/);
+    expect(await page.getByRole('button', { name: 'Accept' }).isEnabled()).toBe(true);
+    await page.unroute('**/v1/Workspaces/*/Events?*');
+    await until(() => page.locator('table tbody tr code').allTextContents()).toEqual(['reservation.created']);
+    expect(await page.locator('main .empty').textContent()).toBe('');
+  });
+});
+
 describe('countdowns to the deadline', () => {
   it.each([
     ['reservation', (r: Seeded) => `#/${r.workspaceSid}/tasks/${r.taskSid}/reservations/${r.reservationSid}`, null],

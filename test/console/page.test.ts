@@ -16,6 +16,7 @@ import { readConsolePage } from '#lib/console/page.ts';
 import { INSTRUCTIONS, STATUS_UPDATES } from '#lib/domain/instructions.ts';
 import { PARAMETERS } from '#lib/domain/parameters.ts';
 import { RESERVATION_STATUSES } from '#lib/domain/state-machine.ts';
+import { EVENT_TYPES } from '#lib/domain/taskrouter-events.ts';
 import type { LocalStack } from '#lib/local/server.ts';
 import { createRuntime } from '#lib/runtime.ts';
 import { startStack } from '../support/fixtures.ts';
@@ -102,6 +103,12 @@ describe('GET /console', () => {
     // …and the page carries them: each name is in the built script.
     const html = buildConsoleHtml();
     for (const parameter of PARAMETERS.filter((p) => p.instruction !== undefined)) expect(html, parameter.name).toContain(`"${parameter.name}"`);
+  });
+
+  it("offers the Event resource's declared types in the events view's type filter", () => {
+    expect(consoleData().eventTypes).toEqual(Object.keys(EVENT_TYPES));
+    const html = buildConsoleHtml();
+    for (const type of Object.keys(EVENT_TYPES)) expect(html, type).toContain(`"${type}"`);
   });
 });
 

@@ -74,8 +74,9 @@ async function view(hash: string, options: { scheme?: Scheme; width?: number; si
   const context = await signedInContext(browser, signedIn ? { workspace: WORKSPACE } : null, { colorScheme: scheme, viewport: { width, height: 800 }, deviceScaleFactor: 1 });
   onTestFinished(() => context.close());
   const page = await context.newPage();
-  // The page's "today" and its countdowns: the stack's fixed clock, a little later.
-  await page.clock.setFixedTime(NOW + 10 * 60_000);
+  // The page's "today" and its countdowns: the stack's fixed clock, a few seconds later, so that
+  // the pending reservations count down (their deadlines come from reservation.created events).
+  await page.clock.setFixedTime(clock.now() + 5_000);
   await page.goto(`${stack.url}/console${hash}`);
   return page;
 }

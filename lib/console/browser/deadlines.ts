@@ -10,8 +10,8 @@ import type { TaskRouterEvent } from './types.ts';
 
 /** Look again for missing deadlines no sooner than this (the created event may be on its way)… */
 const RETRY_MS = 5_000;
-/** …or this, when the API has no Event resource to ask. */
-const UNAVAILABLE_RETRY_MS = 60_000;
+/** …or this, when asking failed (the view refreshes anyway; a countdown can wait). */
+const FAILED_RETRY_MS = 60_000;
 
 export function deadlineOf(event: TaskRouterEvent): number | undefined {
   if (event.event_type !== 'reservation.created') return undefined;
@@ -23,7 +23,7 @@ export function deadlineOf(event: TaskRouterEvent): number | undefined {
 export class Deadlines {
   readonly #deadlines = new Map<string, number>();
   #lastAttempt = -Infinity;
-  #available = true;
+  #failed = false;
 
   constructor(
     private readonly api: Api,
@@ -49,16 +49,16 @@ export class Deadlines {
   async ensure(pending: readonly string[], signal: AbortSignal): Promise<void> {
     if (pending.every((sid) => this.#deadlines.has(sid))) return;
     const now = Date.now();
-    if (now - this.#lastAttempt < (this.#available ? RETRY_MS : UNAVAILABLE_RETRY_MS)) return;
+    if (now - this.#lastAttempt < (this.#failed ? FAILED_RETRY_MS : RETRY_MS)) return;
     this.#lastAttempt = now;
     const query = new URLSearchParams({ EventType: 'reservation.created', ...this.filter, Minutes: '1440', PageSize: '1000' });
     try {
       this.learn(await this.api.list<TaskRouterEvent>(`/v1/Workspaces/${encodeURIComponent(this.workspace)}/Events?${query}`, 'events', signal, 5));
-      this.#available = true;
+      this.#failed = false;
     } catch (error) {
       // Without deadlines the view still works: pending reservations show no countdown.
       if (signal.aborted || (error instanceof ApiError && error.status === 401)) throw error;
-      this.#available = false;
+      this.#failed = true;
     }
   }
 }

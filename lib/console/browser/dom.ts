@@ -90,6 +90,8 @@ export function facts(entries: readonly (readonly [string, Child])[]): HTMLDList
 export interface Column<T> {
   readonly label: string;
   readonly cell: (item: T) => Child;
+  /** The cells' class, for the stylesheet (how a column lays out as a card at phone width). */
+  readonly className?: string;
 }
 
 /**
@@ -164,7 +166,7 @@ export class KeyedTable<T> {
         const content = c.cell(item);
         // One box per cell, so that a card lays out label | content even for several parts.
         const empty = content === '' || content === null || content === undefined || content === false;
-        return h('td', { 'data-label': c.label, role: 'cell' }, empty ? null : h('div', null, content));
+        return h('td', { 'data-label': c.label, role: 'cell', class: c.className }, empty ? null : h('div', null, content));
       }),
     );
   }

@@ -16,17 +16,20 @@ export function eventColumns(workspace: string, subjects: boolean): Column<TaskR
   const columns: Column<TaskRouterEvent>[] = [
     { label: 'Time', cell: (e) => time(e.event_date) },
     { label: 'Event', cell: (e) => h('code', null, e.event_type) },
-    { label: 'Description', cell: (e) => e.description ?? '' },
+    // Descriptions name SIDs in running text (`Task WT… assigned to Worker Ada with Reservation WR…`): they wrap anywhere.
+    { label: 'Description', cell: (e) => (e.description ? h('span', { class: 'description' }, e.description) : '') },
   ];
   if (subjects) {
     columns.push({
       label: 'Task, worker, reservation',
+      // At phone width each line is a row of the card, labelled Task, Worker or Reservation itself.
+      className: 'subjects',
       cell: (e): Child => {
         const task = sidOf(e, 'task_sid');
         const worker = sidOf(e, 'worker_sid');
         const reservation = sidOf(e, 'reservation_sid');
         const name = e.event_data?.['worker_name'];
-        const line = (what: string, ...parts: Child[]) => h('span', { class: 'subject' }, h('span', { class: 'what' }, what), ' ', parts);
+        const line = (what: string, ...parts: Child[]) => h('span', { class: 'subject' }, h('span', { class: 'what' }, what), ' ', h('span', null, parts));
         return [
           task ? line('Task', sid(workspace, task)) : null,
           worker ? line('Worker', name ? `${name} ` : null, sid(workspace, worker)) : null,

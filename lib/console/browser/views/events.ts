@@ -1,9 +1,11 @@
 /**
  * A workspace's recent events (SPEC §11, §13), newest first: what arrived, who was reserved, who
  * accepted, rejected or timed out, and when. Filters are the Event resource's own (EventType,
- * TaskSid, WorkerSid, ReservationSid); refreshes ask only for what is new (StartDate).
+ * TaskSid, WorkerSid, ReservationSid), the types offered those lib/domain/taskrouter-events.ts
+ * declares; refreshes ask only for what is new (StartDate).
  */
 import { API_BASE } from '../api.ts';
+import { DATA } from '../data.ts';
 import { KeyedTable, h, replaceChildren, type Child } from '../dom.ts';
 import { href } from '../routes.ts';
 import type { TaskRouterEvent } from '../types.ts';
@@ -35,10 +37,15 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
   const events = new Map<string, { event: TaskRouterEvent; seq: number }>();
   let seq = 0;
   let newestMs: number | null = null;
-  const types = new Set<string>(active.has('EventType') ? [active.get('EventType')!] : []);
 
   const table = new KeyedTable<TaskRouterEvent>('Events, newest first', eventColumns(workspace, true), (e) => e.sid, (e) => e.sid);
-  const typeList = h('datalist', { id: 'event-types' });
+  // The declared types, and the one asked for if it is another (TaskRouter's task.created matches nothing here).
+  const asked = active.get('EventType');
+  const typeList = h(
+    'datalist',
+    { id: 'event-types' },
+    [...DATA.eventTypes, ...(asked && !DATA.eventTypes.includes(asked) ? [asked] : [])].map((t) => h('option', { value: t })),
+  );
   const empty = h('p', { class: 'empty' });
   ctx.title('Events');
 
@@ -55,7 +62,7 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
           name,
           value: active.get(name) ?? '',
           list: name === 'EventType' ? 'event-types' : null,
-          placeholder: name === 'EventType' ? 'e.g. reservation.accepted' : `${{ TaskSid: 'WT', WorkerSid: 'WK', ReservationSid: 'WR', EventType: '' }[name]}…`,
+          placeholder: name === 'EventType' ? 'any type' : `${{ TaskSid: 'WT', WorkerSid: 'WK', ReservationSid: 'WR' }[name]}…`,
           autocomplete: 'off',
           spellcheck: 'false',
           autocapitalize: 'off',
@@ -114,14 +121,11 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
       table.caption = events.size > MAX_ROWS ? `The newest ${MAX_ROWS} of ${events.size} events: filter to see others` : `${events.size} event${events.size === 1 ? '' : 's'}, newest first`;
       table.element.hidden = events.size === 0;
       replaceChildren(empty, events.size === 0 ? emptyText() : null);
-      const before = types.size;
-      for (const { event } of events.values()) types.add(event.event_type);
-      if (types.size !== before || first) replaceChildren(typeList, [...types].sort().map((t) => h('option', { value: t })));
     },
     notFound: (error) => [
       h('h1', null, 'Events'),
       h('p', { class: 'notice' }, error.message),
-      h('p', null, `Check the workspace SID (${workspace}). If it is right, this API may not serve TaskRouter's Event resource; the task and worker views work without it.`),
+      h('p', null, `Check the workspace SID (${workspace}): WS followed by 32 hexadecimal digits.`),
     ],
   });
   return { stop: live.stop };

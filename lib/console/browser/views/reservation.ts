@@ -14,6 +14,8 @@ import { byNewest, eventColumns } from './event-columns.ts';
 
 /** Events are asked for again from a little before the newest one seen: one recorded late still shows. */
 const OVERLAP_MS = 30_000;
+/** After the history could not be read, the view asks for it again no sooner than this (or Retry-After). */
+const HISTORY_RETRY_MS = 5_000;
 
 export const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -24,8 +26,12 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
   const events = new Map<string, { event: TaskRouterEvent; seq: number }>();
   let seq = 0;
   let newestMs: number | null = null;
-  /** The API has no Event resource (yet): the history says so instead of asking on every refresh. */
+  /**
+   * The history's last read. One that failed (a 503, a 429) does not fail the view: the reservation
+   * and its actions stay usable, the history says why it is missing and is asked for again later.
+   */
   let history: 'loading' | 'ok' | ApiError = 'loading';
+  let historyRetryAt = 0;
 
   const header = h('div');
   let headerShows = '';
@@ -66,14 +72,14 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
     historyTable.element.hidden = events.size === 0;
     historyNote.textContent =
       history instanceof ApiError
-        ? `The history is not available: the Event resource answered "${history.message}" (HTTP ${history.status}).`
+        ? `Could not ${events.size === 0 ? 'load' : 'refresh'} the history: ${history.status === 0 ? history.message : `${history.message} (HTTP ${history.status})`}. Retrying in ${Math.max(1, Math.round((historyRetryAt - Date.now()) / 1000))} s.`
         : history === 'ok' && events.size === 0
           ? 'No events recorded for this reservation in the last 24 hours.'
           : '';
   };
 
   const loadHistory = async (signal: AbortSignal) => {
-    if (history instanceof ApiError) return;
+    if (Date.now() < historyRetryAt) return;
     const window: Record<string, string> = newestMs === null ? { Minutes: '1440' } : { StartDate: isoSeconds(newestMs - OVERLAP_MS) };
     const query = new URLSearchParams({ ReservationSid: reservationSid, ...window, PageSize: '1000' });
     try {
@@ -88,6 +94,7 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
     } catch (error) {
       if (signal.aborted || !(error instanceof ApiError) || error.status === 401) throw error;
       history = error;
+      historyRetryAt = Date.now() + Math.max(HISTORY_RETRY_MS, (error.retryAfterSeconds ?? 0) * 1000);
     }
   };
 
