@@ -14,6 +14,15 @@ export function shownToken(config: Config): string {
   return config.authToken !== undefined ? '(set by TWILIO_AUTH_TOKEN; not shown)' : '(from Secrets Manager; not shown)';
 }
 
+/** Where events go: always stored; POSTed where EVENT_CALLBACK_URL says (shown without credentials or query). */
+function eventsLine(config: Config): string {
+  const stored = 'stored (GET /v1/Workspaces/{WS}/Events)';
+  if (config.eventCallbackUrl === undefined) return `${stored}; not POSTed anywhere (set EVENT_CALLBACK_URL)`;
+  const url = new URL(config.eventCallbackUrl);
+  const filter = config.eventsFilter === undefined ? 'every type' : config.eventsFilter.join(', ');
+  return `${stored}, and POSTed to ${url.origin}${url.pathname} (${filter})`;
+}
+
 export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
   const storage = embedded
     ? `dynalite, ${config.dataDir === undefined ? 'in memory (set DATA_DIR to persist)' : `persisted in ${config.dataDir}`}`
@@ -27,6 +36,7 @@ export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
     `  auth token    ${shownToken(config)}`,
     `  storage       ${storage}`,
     `  policy        ${config.assignmentPolicyPath ?? 'default: answers {} and leaves reservations pending'}`,
+    `  events        ${eventsLine(config)}`,
     `listening on http://${config.host}:${config.port}`,
   ];
 }
