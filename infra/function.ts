@@ -21,6 +21,8 @@ export interface ServiceFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly environment: Readonly<Record<string, string>>;
+  /** A fixed name, for a function whose ARN its own environment names (no self-reference for CloudFormation to refuse). */
+  readonly functionName?: string;
   /** Files copied into the bundle: name in the bundle (under /var/task) → path on this machine. */
   readonly bundledFiles?: Readonly<Record<string, string>>;
   /** Files made at synth and written into the bundle: name in the bundle → content. */
@@ -85,6 +87,7 @@ export class ServiceFunction extends LambdaFunction {
     });
     super(scope, id, {
       description: spec.description,
+      ...(props.functionName !== undefined && { functionName: props.functionName }),
       code: functionCode(props.name, props.bundledFiles, props.generatedFiles),
       handler: HANDLER,
       runtime: Runtime.NODEJS_22_X,

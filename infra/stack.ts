@@ -67,9 +67,11 @@ export class ReservationsStack extends Stack {
 
     const environment = { ...settings.serviceEnvironment, TWILIO_ACCOUNT_SID: accountSid.valueAsString };
     const functions = {} as Record<FunctionName, ServiceFunction>;
+    const timeoutFunctionName = `${this.stackName}-reservation-timeout`;
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       functions[name] = new ServiceFunction(this, functionId(name), {
         name,
+        ...(name === 'reservation-timeout' && { functionName: timeoutFunctionName }),
         logRetention: settings.logRetention,
         removalPolicy: settings.removalPolicy,
         environment: {
@@ -84,7 +86,7 @@ export class ReservationsStack extends Stack {
     this.functions = functions;
 
     // Each function gets what it binds (lib/functions.ts), one bind per resource: the grant and its variables together.
-    this.timers = new ReservationTimers(this, 'Timers', { target: functions['reservation-timeout'] });
+    this.timers = new ReservationTimers(this, 'Timers', { target: functions['reservation-timeout'], targetName: timeoutFunctionName });
     this.events = new TaskRouterEvents(this, 'Events', { table: this.table, streamReader: functions['event-stream'], deliverer: functions['event-delivery'] });
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const binds = bindsOf(name);

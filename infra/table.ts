@@ -8,7 +8,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { Binds } from '#lib/functions.ts';
-import { EVENT_INDEXES, TABLE } from '#lib/store/table.ts';
+import { EVENT_INDEXES, FORWARD_INDEX, TABLE } from '#lib/store/table.ts';
 
 export type TableAccess = NonNullable<Binds['table']>;
 
@@ -43,12 +43,18 @@ export class ReservationTable extends Table {
         projectionType: ProjectionType.ALL,
       });
     }
+    this.addGlobalSecondaryIndex({
+      indexName: FORWARD_INDEX.name,
+      partitionKey: { name: FORWARD_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: FORWARD_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
   }
 }
 
 /** Every index of the table, by ARN: what a grant names (never `index/*`). */
 export function indexArns(table: Table): string[] {
-  return [TABLE.workerIndex.name, ...Object.values(EVENT_INDEXES).map((index) => index.name)].map((name) => `${table.tableArn}/index/${name}`);
+  return [TABLE.workerIndex.name, ...Object.values(EVENT_INDEXES).map((index) => index.name), FORWARD_INDEX.name].map((name) => `${table.tableArn}/index/${name}`);
 }
 
 /** Sets TABLE_NAME and grants the access in one call, for a function that binds the table. */

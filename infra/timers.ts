@@ -3,7 +3,7 @@
  * role EventBridge Scheduler assumes to fire them (it may invoke the timeout function and write to
  * the dead-letter queue, nothing else), and the queue for events it could not deliver.
  */
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -14,17 +14,23 @@ import { TIMEOUT_SCHEDULE_VARIABLES } from '#lib/config.ts';
 export interface ReservationTimersProps {
   /** The reservation-timeout function, the only target of the schedules. */
   readonly target: IFunction;
+  /**
+   * Its fixed name: connected, the timeout function arms timers too (a later check of a
+   * reservation still pending upstream), and its own ARN in its environment must not be a
+   * reference to itself.
+   */
+  readonly targetName: string;
 }
 
 export class ReservationTimers extends Construct {
   readonly group: ScheduleGroup;
   readonly deadLetterQueue: Queue;
   readonly schedulerRole: Role;
-  readonly #target: IFunction;
+  readonly #targetArn: string;
 
   constructor(scope: Construct, id: string, props: ReservationTimersProps) {
     super(scope, id);
-    this.#target = props.target;
+    this.#targetArn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: props.targetName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     // Its timers mean nothing without the stack, and a retained group's fixed name would block
     // deploying the stack again.
     this.group = new ScheduleGroup(this, 'Group', { removalPolicy: RemovalPolicy.DESTROY });
@@ -62,7 +68,7 @@ export class ReservationTimers extends Construct {
   bindArmer(fn: LambdaFunction): void {
     const env = {
       [TIMEOUT_SCHEDULE_VARIABLES.groupName]: this.group.scheduleGroupName,
-      [TIMEOUT_SCHEDULE_VARIABLES.functionArn]: this.#target.functionArn,
+      [TIMEOUT_SCHEDULE_VARIABLES.functionArn]: this.#targetArn,
       [TIMEOUT_SCHEDULE_VARIABLES.roleArn]: this.schedulerRole.roleArn,
       [TIMEOUT_SCHEDULE_VARIABLES.deadLetterQueueArn]: this.deadLetterQueue.queueArn,
     };

@@ -52,6 +52,8 @@ export interface Config {
   /** Deployed: the queue event callbacks are delivered from, and the EventBridge bus. */
   readonly eventDeliveryQueueUrl: string | undefined;
   readonly eventBusName: string | undefined;
+  /** Connected mode (SPEC §12): the TaskRouter this service fronts, e.g. https://taskrouter.twilio.com; unset: standalone. */
+  readonly upstreamUrl: string | undefined;
 }
 
 export interface TimeoutScheduleConfig {
@@ -134,6 +136,22 @@ function callbackUrl(env: Env, name: string): string | undefined {
   // TaskRouter's connection-override fragment (#ct=…) is not part of the request, nor of its signature.
   if (url.hash) throw new ConfigError(name, 'must not carry a #fragment (this service does not read connection overrides)');
   return raw;
+}
+
+/** An https base URL (http only on this machine: the tests' and a developer's own upstream). */
+function upstreamUrl(env: Env, name: string): string | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL such as https://taskrouter.twilio.com, got "${raw}"`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ConfigError(name, `must be an https URL (the account's credentials go to it), got "${raw}"`);
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError(name, `must be a base URL without credentials, query or fragment, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
 }
 
 function eventTypeList(env: Env, name: string): EventType[] | undefined {
@@ -227,6 +245,7 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
     eventsFilter: eventTypeList(env, 'EVENTS_FILTER'),
     eventDeliveryQueueUrl: value(env, 'EVENT_DELIVERY_QUEUE_URL'),
     eventBusName: value(env, 'EVENT_BUS_NAME'),
+    upstreamUrl: upstreamUrl(env, 'TASKROUTER_UPSTREAM_URL'),
   };
 }
 

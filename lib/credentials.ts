@@ -27,6 +27,11 @@ export interface Credentials {
   authToken(accountSid: string): Promise<string | undefined>;
   /** The account a Basic-auth pair belongs to; throws a 401 otherwise. */
   authenticate(username: string, password: string): Promise<string>;
+  /**
+   * What this service presents to the upstream TaskRouter for an account (connected mode): its
+   * first API key when one is configured for it, else its auth token; never a caller's.
+   */
+  upstreamPair(accountSid: string): Promise<{ readonly username: string; readonly password: string } | undefined>;
 }
 
 /** The message of every refused Basic-auth pair. */
@@ -59,6 +64,12 @@ export function accountCredentials(accountSid: string, readKeys: () => Promise<A
       // outsider which accounts and API keys this deployment serves (SPEC §9).
       if (!constantTimeEqual(password, expected ?? UNKNOWN) || expected === undefined) throw new AuthenticationError(AUTHENTICATION_FAILED);
       return account ?? apiKeys.get(key!)!.accountSid;
+    },
+    async upstreamPair(sid) {
+      const { tokens, apiKeys } = await load();
+      for (const [keySid, key] of apiKeys) if (key.accountSid === sid) return { username: keySid, password: key.secret };
+      const token = tokens.get(sid);
+      return token === undefined ? undefined : { username: sid, password: token };
     },
   };
 }

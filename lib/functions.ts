@@ -47,7 +47,10 @@ export const FUNCTIONS = {
   console: { description: 'The reservation console web page', trigger: 'http', auth: 'none', binds: { consolePage: true }, timeoutSeconds: 3 },
   health: { description: 'Liveness', trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'not-found': { description: "Twilio's 404 for unmatched routes", trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
-  'reservation-timeout': { description: 'Writes down a reservation whose deadline passed', trigger: 'schedule', auth: 'none', binds: { table: 'write' }, timeoutSeconds: 30 },
+  // Connected, a timer reads the reservation upstream (credentials) and may check again later (timers).
+  'reservation-timeout': { description: 'Writes down a reservation whose deadline passed (connected: reads it upstream)', trigger: 'schedule', auth: 'none', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 30 },
+  'event-callback': { description: "Connected mode: applies the upstream TaskRouter's signed event callbacks to the record", trigger: 'http', auth: 'webhook', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 10 },
+  'upstream-sweep': { description: 'Connected mode: settles forwarded updates left unsettled, every minute', trigger: 'schedule', auth: 'none', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 60 },
   'event-stream': {
     description: 'Stores the TaskRouter events of each task write from the table stream, queues their callbacks, puts them on the bus',
     trigger: 'table-stream',

@@ -16,6 +16,8 @@ import { effectiveStatus, findReservation, type ReservationRecord, type TaskReco
 import type { WorkerRecord } from './domain/worker.ts';
 import type { ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store/store.ts';
 import type { TimeoutEvent, TimeoutScheduler } from './timeouts/scheduler.ts';
+import type { UpstreamForwarder } from './upstream/forwarder.ts';
+import type { UpstreamReconciler } from './upstream/reconciler.ts';
 
 /** A reservation as a URL names it: through its task, or through its worker. */
 export type ReservationTarget =
@@ -32,10 +34,12 @@ export interface ReservationServiceOptions {
   readonly scheduler: TimeoutScheduler | undefined;
   /** TIMEOUT_ACTIVITY_SID: where a timed-out reservation moves its worker. */
   readonly timeoutActivitySid: string | undefined;
+  /** Connected mode (SPEC §12): updates are forwarded, timers read upstream. */
+  readonly upstream?: { readonly forwarder: UpstreamForwarder; readonly reconciler: UpstreamReconciler };
 }
 
-/** What a timer delivery did: `nothing-to-do` for an early, late or repeated one. */
-export type ExpireOutcome = 'expired' | 'nothing-to-do' | 'not-found';
+/** What a timer delivery did: `nothing-to-do` for an early, late or repeated one; connected, what upstream said. */
+export type ExpireOutcome = 'expired' | 'nothing-to-do' | 'not-found' | `upstream ${Awaited<ReturnType<UpstreamReconciler['atDeadline']>>}`;
 
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
 
@@ -47,6 +51,7 @@ export class ReservationService {
   readonly #maxRejections: number;
   readonly #scheduler: TimeoutScheduler | undefined;
   readonly #timeoutActivitySid: string | undefined;
+  readonly #upstream: ReservationServiceOptions['upstream'];
 
   constructor(options: ReservationServiceOptions) {
     this.#store = options.store;
@@ -56,6 +61,7 @@ export class ReservationService {
     this.#maxRejections = options.maxRejections;
     this.#scheduler = options.scheduler;
     this.#timeoutActivitySid = options.timeoutActivitySid;
+    this.#upstream = options.upstream;
   }
 
   /**
@@ -115,6 +121,8 @@ export class ReservationService {
    * still finishes a worker move the first one may have left undone).
    */
   async expire(event: TimeoutEvent): Promise<ExpireOutcome> {
+    // Connected, TaskRouter times reservations out: its answer is recorded (reconciler.ts).
+    if (this.#upstream) return `upstream ${await this.#upstream.reconciler.atDeadline(event)}`;
     const scope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
     const action = { transition: 'timeout', ...(this.#timeoutActivitySid !== undefined && { activitySid: this.#timeoutActivitySid }) } as const;
     let task: TaskRecord | undefined;
@@ -149,16 +157,18 @@ export class ReservationService {
       if (!found) throw new NotFoundError(target.resource);
       scope = { ...target.scope, taskSid: found.sid };
     }
+    const input = {
+      scope,
+      reservationSid: target.reservationSid,
+      action,
+      now,
+      ...(ifMatch !== undefined && { ifMatch }),
+      ...(target.kind === 'worker' && { workerSid: target.scope.workerSid }),
+    };
     let task: TaskRecord | undefined;
     try {
-      task = await this.#store.applyAction({
-        scope,
-        reservationSid: target.reservationSid,
-        action,
-        now,
-        ...(ifMatch !== undefined && { ifMatch }),
-        ...(target.kind === 'worker' && { workerSid: target.scope.workerSid }),
-      });
+      // Connected, the upstream TaskRouter decides and the record follows what it confirms.
+      task = this.#upstream ? await this.#upstream.forwarder.forward(input, `/v1${target.resource}`, params) : await this.#store.applyAction(input);
     } catch (error) {
       if (error instanceof ReservationStateError && action.transition === 'reject') await this.#finishWorkerMove(scope, target.reservationSid, 'rejected');
       throw error;

@@ -21,7 +21,7 @@ import { ReservationService } from './reservations.ts';
 import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/dynamodb-client.ts';
 import { DynamoDbStore } from './store/dynamodb-store.ts';
-import type { ReservationStore } from './store/store.ts';
+import type { ReservationStore, UpstreamRecords } from './store/store.ts';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventEmittingStore, EventRecorder, type EventSink } from './taskrouter-events/event-recorder.ts';
@@ -30,6 +30,10 @@ import { EventBridgePublisher } from './taskrouter-events/eventbridge-publisher.
 import { LocalCallbackSender, type LocalCallbackSenderOptions } from './taskrouter-events/local-callback-sender.ts';
 import { SqsCallbackQueue } from './taskrouter-events/sqs-callback-queue.ts';
 import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
+import { UpstreamForwarder } from './upstream/forwarder.ts';
+import { UpstreamMirror } from './upstream/mirror.ts';
+import { UpstreamReconciler } from './upstream/reconciler.ts';
+import { HttpTaskRouterUpstream, type TaskRouterUpstream } from './upstream/taskrouter-client.ts';
 import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 
 export interface Runtime {
@@ -37,7 +41,7 @@ export interface Runtime {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly credentials: Credentials;
-  readonly store: ReservationStore;
+  readonly store: ReservationStore & UpstreamRecords;
   readonly service: ReservationService;
   readonly scheduler: TimeoutScheduler | undefined;
   /** The document client the store uses (built with it). */
@@ -49,10 +53,19 @@ export interface Runtime {
   readonly callbackSender: LocalCallbackSender | undefined;
   /** Builds now what `binds` names, so that a configuration it lacks fails at start-up. */
   prepare(binds: Binds): void;
+  /** Connected mode (TASKROUTER_UPSTREAM_URL): what forwards updates, mirrors events and settles. */
+  readonly upstream: Upstream | undefined;
   /** The console page, where this runtime serves it (CONSOLE_PAGE, or built by the local stack). */
   readonly consolePage: ConsolePage | undefined;
   /** Releases what the runtime opened (the DynamoDB client's sockets). */
   close(): void;
+}
+
+export interface Upstream {
+  readonly client: TaskRouterUpstream;
+  readonly forwarder: UpstreamForwarder;
+  readonly reconciler: UpstreamReconciler;
+  readonly mirror: UpstreamMirror;
 }
 
 export interface RuntimeParts {
@@ -108,12 +121,23 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     ];
   });
   const events = once(() => new EventRecorder(eventStore(), sinks(), logger));
-  const store = once((): ReservationStore => {
+  const store = once((): ReservationStore & UpstreamRecords => {
     const tasks = new DynamoDbStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays });
     // Locally the events of a write follow it in the same process; deployed, the table's stream.
     return config.eventsFrom === 'write' ? new EventEmittingStore(tasks, events()) : tasks;
   });
   const scheduler = once(() => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule)));
+  const upstream = once((): Upstream | undefined => {
+    if (config.upstreamUrl === undefined) return undefined;
+    const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
+    const forwarder = new UpstreamForwarder(store(), client, clock, logger);
+    return {
+      client,
+      forwarder,
+      reconciler: new UpstreamReconciler(store(), forwarder, scheduler(), clock, logger),
+      mirror: new UpstreamMirror({ store: store(), clock, scheduler: scheduler(), reservationTimeoutSeconds: config.reservationTimeoutSeconds, maxRejections: config.maxRejections }),
+    };
+  });
   const service = once(
     () =>
       new ReservationService({
@@ -124,6 +148,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
         maxRejections: config.maxRejections,
         scheduler: scheduler(),
         timeoutActivitySid: config.timeoutActivitySid,
+        ...(upstream() && { upstream: upstream()! }),
       }),
   );
   return {
@@ -153,6 +178,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     },
     get callbackSender() {
       return callbackSender();
+    },
+    get upstream() {
+      return upstream();
     },
     get consolePage() {
       return consolePage();

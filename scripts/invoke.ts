@@ -26,11 +26,12 @@ import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler
 import { eventDelivery } from '#functions/event-delivery.ts';
 import { eventStream } from '#functions/event-stream.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
+import { upstreamSweep } from '#functions/upstream-sweep.ts';
 
 export const USAGE = `usage: npm run invoke -- <function> <event.json> [--no-sign] [--at <time>] [--fresh]
 
   function     ${Object.keys(FUNCTIONS).join(', ')}
-  --no-sign    send an assignment callback as the file has it (no X-Twilio-Signature: 403)
+  --no-sign    send a TaskRouter callback as the file has it (no X-Twilio-Signature: 403)
   --at <time>  run with the clock fixed at <time>: ISO 8601, epoch ms, or +<n>s|m|h from now
   --fresh      empty the embedded engine's data first
 
@@ -136,6 +137,10 @@ function handlerOf(fn: FunctionName, runtime: Runtime, messages: string[]): (eve
     const handler = reservationTimeout.createHandler(runtime);
     return (event) => handler(event, context);
   }
+  if (fn === 'upstream-sweep') {
+    const handler = upstreamSweep.createHandler(runtime);
+    return (event) => handler(event, context);
+  }
   if (fn === 'event-stream') {
     const handler = eventStream.createHandler(runtime);
     return (event) => handler(event as DynamoDBStreamEvent, context);
@@ -206,7 +211,7 @@ export async function runInvoke(argv: readonly string[], env: Readonly<Record<st
         ...(bindsOf(fn).consolePage && config.consolePagePath === undefined && { consolePage: buildConsoleHtml() }),
       },
     );
-    if (fn === 'assignment-callback' && invocation.sign) {
+    if (FUNCTIONS[fn].auth === 'webhook' && invocation.sign) {
       const signed = await signCallback(event as APIGatewayProxyEventV2, runtime.config, runtime.credentials);
       event = signed.event;
       if (signed.note !== undefined) messages.push(signed.note);

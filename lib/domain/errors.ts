@@ -7,6 +7,43 @@ export abstract class TwilioError extends Error {
   abstract readonly code: number;
   /** Extra response headers, e.g. `Retry-After` or `WWW-Authenticate`. */
   readonly headers: Record<string, string> = {};
+  /** Where the error is explained; Twilio's page of the code unless given. */
+  get moreInfo(): string {
+    return `https://www.twilio.com/docs/errors/${this.code}`;
+  }
+}
+
+/**
+ * What the upstream TaskRouter answered (connected mode, SPEC §12), passed through unchanged:
+ * its status, code, message and more_info, and its Retry-After.
+ */
+export class UpstreamError extends TwilioError {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    private readonly upstreamMoreInfo: string | undefined,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    Object.assign(this.headers, headers);
+  }
+
+  override get moreInfo(): string {
+    return this.upstreamMoreInfo ?? super.moreInfo;
+  }
+}
+
+/** The upstream's answer could not be had, or settled, in time: nothing is claimed (502, or 504 for a time-out). */
+export class UpstreamUnsettledError extends TwilioError {
+  readonly code = 20503;
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
+    super(message);
+    this.headers['Retry-After'] = '1';
+  }
 }
 
 export class NotFoundError extends TwilioError {

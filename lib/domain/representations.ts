@@ -142,7 +142,7 @@ export function errorJson(error: TwilioError) {
   return {
     code: error.code,
     message: error.message,
-    more_info: `https://www.twilio.com/docs/errors/${error.code}`,
+    more_info: error.moreInfo,
     status: error.status,
   };
 }

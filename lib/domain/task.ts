@@ -26,6 +26,8 @@ export interface ReservationRecord {
   /** The worker's `contact_uri` attribute at assignment, the fallback for To/DequeueTo/CallTo. */
   readonly contactUri?: string;
   readonly instruction?: RecordedInstruction;
+  /** Connected mode: upstream's time (TimestampMs) of the status it last recorded from upstream. */
+  readonly observedAt?: number;
   /** When it reached each status it was written in (a timeout: at its deadline): its events' times. */
   readonly history: Readonly<Partial<Record<Exclude<ReservationStatus, 'pending'>, number>>>;
   /** The activity this reservation moved its worker to (reject, timeout), and when. */
@@ -65,6 +67,19 @@ export interface TaskRecord {
    */
   readonly writtenAt: number;
   readonly previousWrittenAt?: number;
+  /** Connected mode: an update of one of its reservations being forwarded upstream (SPEC §12). */
+  readonly forward?: ForwardMark;
+  /** Connected mode: upstream canceled the task (its task.canceled event), when and why. */
+  readonly canceled?: { readonly at: number; readonly reason: string };
+}
+
+/** The in-flight mark of a forwarded update: one at a time per task, until Twilio's answer is settled. */
+export interface ForwardMark {
+  readonly id: string;
+  readonly reservationSid: string;
+  readonly transition: string;
+  /** When it was taken: a mark older than a forward can take is an unsettled one (the sweep's). */
+  readonly at: number;
 }
 
 export interface EffectiveStatus {
@@ -74,7 +89,12 @@ export interface EffectiveStatus {
 }
 
 export function isCanceled(task: TaskRecord): boolean {
-  return task.rejections >= task.maxRejections;
+  return task.rejections >= task.maxRejections || task.canceled !== undefined;
+}
+
+/** When the task was canceled: upstream's cancellation, or the rejection that reached MAX_REJECTIONS. */
+export function canceledAt(task: TaskRecord): number | undefined {
+  return task.canceled?.at ?? (task.rejections >= task.maxRejections ? task.lastRejectedAt : undefined);
 }
 
 /**
@@ -102,8 +122,9 @@ export function effectiveStatus(task: TaskRecord, reservation: ReservationRecord
   if (task.acceptedReservationSid !== undefined && task.acceptedReservationSid !== reservation.sid && task.acceptedAt! < end.since) {
     end = { status: TASK_EFFECTS.claimedBySibling, since: task.acceptedAt! };
   }
-  if (isCanceled(task) && task.lastRejectedAt! < end.since) {
-    end = { status: TASK_EFFECTS.taskCanceled, since: task.lastRejectedAt! };
+  const canceled = canceledAt(task);
+  if (canceled !== undefined && canceled < end.since) {
+    end = { status: TASK_EFFECTS.taskCanceled, since: canceled };
   }
   return end.since <= now ? end : { status: 'pending', since: reservation.updatedAt };
 }
@@ -115,6 +136,7 @@ export interface TaskAssignment {
 }
 
 export function canceledReason(task: TaskRecord): string {
+  if (task.canceled) return task.canceled.reason;
   return `Task canceled after ${task.rejections} rejected reservations (maximum ${task.maxRejections})`;
 }
 

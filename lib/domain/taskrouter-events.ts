@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { snakeCase, type FieldName } from './fields.ts';
 import type { ReservationStatus } from './state-machine.ts';
-import { canceledReason, effectiveStatus, isCanceled, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
+import { canceledAt, canceledReason, effectiveStatus, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
 
 export type ResourceType = 'reservation' | 'task' | 'worker';
 
@@ -144,7 +144,8 @@ function occurrences(task: TaskRecord, at: number): Occurrence[] {
       found.push({ type: 'worker.activity.update', at: reservation.activityAt, reservation, activitySid: reservation.activitySid });
     }
   }
-  if (isCanceled(task) && task.lastRejectedAt !== undefined) found.push({ type: 'task.canceled', at: task.lastRejectedAt });
+  const canceled = canceledAt(task);
+  if (canceled !== undefined) found.push({ type: 'task.canceled', at: canceled });
   return found;
 }
 

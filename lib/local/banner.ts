@@ -37,6 +37,7 @@ export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
     `  storage       ${storage}`,
     `  policy        ${config.assignmentPolicyPath ?? 'default: answers {} and leaves reservations pending'}`,
     `  events        ${eventsLine(config)}`,
+    `  mode          ${config.upstreamUrl === undefined ? 'standalone (set TASKROUTER_UPSTREAM_URL to front a TaskRouter)' : `connected to ${config.upstreamUrl}: updates are forwarded there; its Workspace's EventCallbackUrl: ${url}/event-callback`}`,
     `listening on http://${config.host}:${config.port}`,
   ];
 }

@@ -21,6 +21,9 @@ import { ensureTable, startDynalite, type DynamoDbEngine } from './dynamodb-engi
 import { localLambdaContext } from './lambda-context.ts';
 import { sweep } from './sweep.ts';
 
+/** How often the connected stack's in-process sweep runs (deployed: the upstream-sweep function's schedule). */
+export const SWEEP_INTERVAL_MS = 60_000;
+
 export interface LocalStack {
   /** The base URL clients use (PUBLIC_BASE_URL). */
   readonly url: string;
@@ -201,6 +204,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   const clock = parts.clock;
   const scheduler = new LocalTimeoutScheduler(clock ? () => clock.now() : Date.now);
   let runtime: Runtime | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   let handlers: Record<ApiFunctionName, ApiHandler>;
   try {
     if (config.dynamodbEndpoint === undefined) {
@@ -219,8 +223,16 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       const swept = await sweep(built.documentClient, tableNameOf(config), built.events, scheduler, built.clock.now());
       if (swept.tasks > 0) built.logger.info('start-up sweep', { ...swept });
     }
+    // Connected: settle what a stopped process left in flight, then every minute (deployed: a scheduled function).
+    const reconciler = built.upstream?.reconciler;
+    if (reconciler) {
+      await reconciler.sweep();
+      sweeper = setInterval(() => void reconciler.sweep().catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })), SWEEP_INTERVAL_MS);
+      sweeper.unref();
+    }
   } catch (error) {
     failed();
+    clearInterval(sweeper);
     scheduler.close();
     runtime?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -255,6 +267,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         server.closeAllConnections();
         server.close(() => resolve());
       });
+      clearInterval(sweeper);
       scheduler.close();
       live.close();
       await engine?.close();

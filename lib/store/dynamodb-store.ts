@@ -10,13 +10,13 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, t
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, ServiceUnavailableError } from '../domain/errors.ts';
 import { listKey } from '../domain/paging.ts';
-import { TRANSITIONS, WORKED_STATUSES, type Transition } from '../domain/state-machine.ts';
+import { RESERVATION_STATUSES, TRANSITIONS, WORKED_STATUSES, type ReservationStatus, type Transition } from '../domain/state-machine.ts';
 import { checkAction, findReservation, isCanceled, presentOf, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import { Expression, updateExpression } from './expression.ts';
 import { translateStoreError } from './store-errors.ts';
-import type { ApplyAction, NewReservation, RecordOutcome, ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store.ts';
-import { TABLE, activityKey, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
+import type { ApplyAction, MarkOutcome, NewReservation, Observation, RecordOutcome, ReservationStore, TaskScope, UpstreamRecords, WorkerReservation, WorkerScope } from './store.ts';
+import { FORWARD_INDEX, TABLE, activityKey, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
 import { decodeTask, encodeReservation } from './task-item.ts';
 
 const BATCH_GET_LIMIT = 100;
@@ -50,6 +50,8 @@ interface StoredActivity {
   changedAt: number;
 }
 
+const taskSidOfScope = (scope: TaskScope) => scope.taskSid;
+
 function inScope(task: TaskRecord, scope: { accountSid: string; workspaceSid: string }): boolean {
   return task.accountSid === scope.accountSid && task.workspaceSid === scope.workspaceSid;
 }
@@ -60,7 +62,24 @@ export interface DynamoDbStoreOptions {
   readonly retentionDays: number;
 }
 
-export class DynamoDbStore implements ReservationStore {
+/**
+ * How far along its life a status is: a reservation moves only up (it never returns to pending),
+ * and between statuses of one rank upstream's later observation wins.
+ */
+export const STATUS_RANK: Readonly<Record<ReservationStatus, number>> = {
+  pending: 0,
+  accepted: 1,
+  rejected: 1,
+  timeout: 1,
+  canceled: 1,
+  rescinded: 1,
+  wrapping: 2,
+  completed: 3,
+};
+
+const forwardAt = (at: number) => String(at).padStart(15, '0');
+
+export class DynamoDbStore implements ReservationStore, UpstreamRecords {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #retentionSeconds: number;
@@ -177,7 +196,7 @@ export class DynamoDbStore implements ReservationStore {
     const conditions = [`attribute_not_exists(${r})`];
     if (!input.evenIfClosed) {
       // The task must still be open: not claimed by another reservation, not canceled.
-      conditions.push(`attribute_not_exists(${accepted()})`, `(attribute_not_exists(${rejections}) OR ${rejections} < ${max})`);
+      conditions.push(`attribute_not_exists(${accepted()})`, `(attribute_not_exists(${rejections}) OR ${rejections} < ${max})`, `attribute_not_exists(${e.name('canceled')})`);
     }
     if (transition?.claimsTask) set.push(`${accepted()} = ${e.value(input.reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (transition?.countsRejection) set.push(`${e.name('lastRejectedAt')} = ${e.value(now)}`);
@@ -308,19 +327,64 @@ export class DynamoDbStore implements ReservationStore {
     }
   }
 
+  /**
+   * The condition of an action, from the state machine's `from` (its effective statuses compiled
+   * into stored ones), the scope, If-Match, the worker of a worker-scoped request and the
+   * contact_uri an instruction may need.
+   */
+  #actionConditions(e: Expression, input: ApplyAction, now: number): string[] {
+    const { scope, reservationSid, action, ifMatch, workerSid } = input;
+    const transition: Transition = TRANSITIONS[action.transition];
+    const r = e.name(reservationAttribute(reservationSid));
+    const field = (name: string) => `${r}.${e.name(name)}`;
+    const rejections = () => e.name('rejections');
+    const max = () => e.name('maxRejections');
+    const accepted = () => e.name('acceptedSid');
+    const acceptedAt = () => e.name('acceptedAt');
+    const lastRejectedAt = () => e.name('lastRejectedAt');
+    const canceled = () => e.name('canceled');
+    const conditions = [`${e.name('accountSid')} = ${e.value(scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`];
+    const pending = () => e.value('pending');
+    if (transition.afterDeadline) {
+      // Pending as stored, but its deadline came first of the three ends in effectiveStatus().
+      conditions.push(
+        `${field('status')} = ${pending()}`,
+        `${field('deadline')} <= ${e.value(now)}`,
+        `(attribute_not_exists(${acceptedAt()}) OR ${acceptedAt()} >= ${field('deadline')})`,
+        `(${rejections()} < ${max()} OR ${lastRejectedAt()} >= ${field('deadline')})`,
+        `(attribute_not_exists(${canceled()}) OR ${canceled()}.${e.name('at')} >= ${field('deadline')})`,
+      );
+    } else {
+      const stored = transition.from.filter((s) => s !== 'pending');
+      const allowed: string[] = stored.length > 0 ? [`${field('status')} IN (${stored.map((s) => e.value(s)).join(', ')})`] : [];
+      if (transition.from.includes('pending')) {
+        // Effectively pending: not expired, the task not claimed by anyone, not canceled.
+        allowed.push(`(${field('status')} = ${pending()} AND ${field('deadline')} > ${e.value(now)} AND attribute_not_exists(${accepted()}) AND ${rejections()} < ${max()} AND attribute_not_exists(${canceled()}))`);
+      }
+      conditions.push(allowed.length === 1 ? allowed[0]! : `(${allowed.join(' OR ')})`);
+    }
+    if (ifMatch !== undefined) {
+      const versions = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+      if (!versions.includes('*')) {
+        const numeric = versions.filter((v) => /^\d{1,15}$/.test(v)).map(Number);
+        conditions.push(`${field('version')} IN (${(numeric.length > 0 ? numeric : [-1]).map((v) => e.value(v)).join(', ')})`);
+      }
+    }
+    if (workerSid !== undefined) conditions.push(`${field('workerSid')} = ${e.value(workerSid)}`);
+    if (action.needsContactUri !== undefined) conditions.push(`attribute_exists(${field('contactUri')})`);
+    return conditions;
+  }
+
   /** The conditional UpdateItem of an action: the state machine's `from`, compiled. */
   #actionCommand(input: ApplyAction, now: number) {
-    const { scope, reservationSid, action, ifMatch, workerSid } = input;
+    const { scope, reservationSid, action } = input;
     const transition: Transition = TRANSITIONS[action.transition];
     const e = new Expression();
     const r = e.name(reservationAttribute(reservationSid));
     const field = (name: string) => `${r}.${e.name(name)}`;
     // Placeholders are made where they are used: DynamoDB refuses unused ones.
     const rejections = () => e.name('rejections');
-    const max = () => e.name('maxRejections');
     const accepted = () => e.name('acceptedSid');
-    const acceptedAt = () => e.name('acceptedAt');
-    const lastRejectedAt = () => e.name('lastRejectedAt');
     const one = e.value(1);
     const set = [`${field('status')} = ${e.value(transition.to)}`, `${field('version')} = ${field('version')} + ${one}`];
     const remove: string[] = [];
@@ -338,37 +402,10 @@ export class DynamoDbStore implements ReservationStore {
       set.push(`${field('history')}.${e.name(transition.to)} = ${transition.afterDeadline ? field('deadline') : e.value(now)}`);
     }
     if (action.activitySid) set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
-    if (transition.claimsTask) set.push(`${accepted()} = ${e.value(reservationSid)}`, `${acceptedAt()} = ${e.value(now)}`);
-    if (transition.countsRejection) set.push(`${rejections()} = ${rejections()} + ${one}`, `${lastRejectedAt()} = ${e.value(now)}`);
+    if (transition.claimsTask) set.push(`${accepted()} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
+    if (transition.countsRejection) set.push(`${rejections()} = ${rejections()} + ${one}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);
 
-    const conditions = [`${e.name('accountSid')} = ${e.value(scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`];
-    const pending = () => e.value('pending');
-    if (transition.afterDeadline) {
-      // Pending as stored, but its deadline came first of the three ends in effectiveStatus().
-      conditions.push(
-        `${field('status')} = ${pending()}`,
-        `${field('deadline')} <= ${e.value(now)}`,
-        `(attribute_not_exists(${acceptedAt()}) OR ${acceptedAt()} >= ${field('deadline')})`,
-        `(${rejections()} < ${max()} OR ${lastRejectedAt()} >= ${field('deadline')})`,
-      );
-    } else {
-      const stored = transition.from.filter((s) => s !== 'pending');
-      const allowed: string[] = stored.length > 0 ? [`${field('status')} IN (${stored.map((s) => e.value(s)).join(', ')})`] : [];
-      if (transition.from.includes('pending')) {
-        // Effectively pending: not expired, the task not claimed by anyone, not canceled.
-        allowed.push(`(${field('status')} = ${pending()} AND ${field('deadline')} > ${e.value(now)} AND attribute_not_exists(${accepted()}) AND ${rejections()} < ${max()})`);
-      }
-      conditions.push(allowed.length === 1 ? allowed[0]! : `(${allowed.join(' OR ')})`);
-    }
-    if (ifMatch !== undefined) {
-      const versions = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
-      if (!versions.includes('*')) {
-        const numeric = versions.filter((v) => /^\d{1,15}$/.test(v)).map(Number);
-        conditions.push(`${field('version')} IN (${(numeric.length > 0 ? numeric : [-1]).map((v) => e.value(v)).join(', ')})`);
-      }
-    }
-    if (workerSid !== undefined) conditions.push(`${field('workerSid')} = ${e.value(workerSid)}`);
-    if (action.needsContactUri !== undefined) conditions.push(`attribute_exists(${field('contactUri')})`);
+    const conditions = this.#actionConditions(e, input, now);
     this.#stampWrite(e, now, set, conditions);
 
     return {
@@ -380,6 +417,197 @@ export class DynamoDbStore implements ReservationStore {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
       ...e.params,
     };
+  }
+
+  /** One write to a task item, retried past a writer whose clock is ahead (see #stampWrite). */
+  async #writeTask(scope: TaskScope, build: (now: number) => object, at: number, onFailure: (task: TaskRecord | undefined, now: number) => 'retry' | 'done'): Promise<TaskRecord | undefined> {
+    let now = at;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { Attributes } = await this.#send<{ Attributes: Record<string, unknown> }>(new UpdateCommand(build(now) as never));
+        return decodeTask(Attributes);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const task = await this.#itemAfterFailure(error, scope);
+        if (task && task.writtenAt >= now && attempt < MAX_WRITE_ATTEMPTS) {
+          now = after(task.writtenAt, now);
+          continue;
+        }
+        if (onFailure(task, now) === 'done') return task && inScope(task, scope) ? task : undefined;
+        if (attempt === MAX_WRITE_ATTEMPTS) throw new ConflictError(`Task ${taskSidOfScope(scope)} changed concurrently; retry the request`);
+      }
+    }
+  }
+
+  #command(scope: TaskScope, e: Expression, set: string[], remove: string[], conditions: string[], now: number) {
+    this.#stampWrite(e, now, set, conditions);
+    return {
+      TableName: this.#table,
+      Key: taskKey(scope),
+      UpdateExpression: updateExpression(set, remove),
+      ConditionExpression: conditions.join(' AND '),
+      ReturnValues: 'ALL_NEW' as const,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      ...e.params,
+    };
+  }
+
+  async markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined> {
+    const { scope, reservationSid, action, workerSid, ifMatch } = input;
+    let outcome: MarkOutcome | undefined;
+    const task = await this.#writeTask(
+      scope,
+      (now) => {
+        const e = new Expression();
+        const forward = e.name('forward');
+        const conditions = [...this.#actionConditions(e, { ...input, now }, now), `attribute_not_exists(${forward})`];
+        const set = [
+          `${forward} = ${e.value({ id: markId, reservationSid, transition: action.transition, at: now })}`,
+          `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)}`,
+          `${e.name(FORWARD_INDEX.sortKey)} = ${e.value(forwardAt(now))}`,
+        ];
+        return this.#command(scope, e, set, [], conditions, now);
+      },
+      input.now,
+      (found, now) => {
+        const reservation = found && inScope(found, scope) ? findReservation(found, reservationSid) : undefined;
+        if (!found || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return 'done';
+        // Why not: the action itself (not pending, If-Match, contact_uri), else another forward.
+        checkAction(found, reservation, action, presentOf(found, now), ifMatch);
+        if (found.forward) {
+          outcome = { taken: false, task: found, mark: found.forward };
+          return 'done';
+        }
+        return 'retry';
+      },
+    );
+    if (outcome) return outcome;
+    return task && findReservation(task, reservationSid) && task.forward?.id === markId ? { taken: true, task } : undefined;
+  }
+
+  async recordObserved(o: Observation): Promise<{ readonly task: TaskRecord; readonly written: boolean } | undefined> {
+    const { scope, reservationSid, status } = o;
+    const rank = STATUS_RANK[status];
+    let markId = o.markId;
+    let result: TaskRecord | undefined;
+    const task = await this.#writeTask(
+      scope,
+      (now) => {
+        const e = new Expression();
+        const r = e.name(reservationAttribute(reservationSid));
+        const field = (name: string) => `${r}.${e.name(name)}`;
+        const lower = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] < rank);
+        const same = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] === rank && s !== status);
+        const allowed = [`${field('status')} IN (${lower.map((s) => e.value(s)).join(', ')})`];
+        if (same.length > 0) {
+          allowed.push(`(${field('status')} IN (${same.map((s) => e.value(s)).join(', ')}) AND (attribute_not_exists(${field('observedAt')}) OR ${field('observedAt')} < ${e.value(o.observedAt)}))`);
+        }
+        const conditions = [`${e.name('accountSid')} = ${e.value(scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`, `attribute_exists(${r})`, `(${allowed.join(' OR ')})`];
+        const set = [
+          `${field('status')} = ${e.value(status)}`,
+          `${field('version')} = ${field('version')} + ${e.value(1)}`,
+          `${field('updatedAt')} = ${e.value(now)}`,
+          `${e.name('updatedAt')} = ${e.value(now)}`,
+          `${field('history')}.${e.name(status)} = ${e.value(now)}`,
+          `${field('observedAt')} = ${e.value(o.observedAt)}`,
+        ];
+        const remove: string[] = [];
+        this.#retention(e, status, now, set, remove);
+        if (status === 'accepted') set.push(`${e.name('acceptedSid')} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
+        if (status === 'rejected') {
+          const rejections = e.name('rejections');
+          set.push(`${rejections} = ${rejections} + ${e.value(1)}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);
+        }
+        const confirms = o.action !== undefined && TRANSITIONS[o.action.transition].to === status;
+        if (confirms && o.action!.instruction) set.push(`${field('instruction')} = ${e.value(o.action!.instruction)}`);
+        if (confirms && o.action!.activitySid) set.push(`${field('activitySid')} = ${e.value(o.action!.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
+        if (markId !== undefined) {
+          conditions.push(`${e.name('forward')}.${e.name('id')} = ${e.value(markId)}`);
+          remove.push(e.name('forward'), e.name(FORWARD_INDEX.partitionKey), e.name(FORWARD_INDEX.sortKey));
+        }
+        return this.#command(scope, e, set, remove, conditions, now);
+      },
+      o.now,
+      (found) => {
+        const reservation = found && inScope(found, scope) ? findReservation(found, reservationSid) : undefined;
+        if (!found || !reservation) return 'done';
+        // The mark is no longer this one (the sweep settled it): record the observation alone.
+        if (markId !== undefined && found.forward?.id !== markId) {
+          markId = undefined;
+          return 'retry';
+        }
+        // The record already says as much, or more (an event got here first): nothing to record.
+        result = found;
+        return 'done';
+      },
+    );
+    if (result) {
+      // Nothing to record: the mark, if still this one, is cleared on its own.
+      const cleared = markId !== undefined ? await this.clearForward(scope, markId, o.now) : undefined;
+      return { task: cleared ?? result, written: cleared !== undefined };
+    }
+    return task ? { task, written: true } : undefined;
+  }
+
+  async clearForward(scope: TaskScope, markId: string, at: number): Promise<TaskRecord | undefined> {
+    let cleared = true;
+    const task = await this.#writeTask(
+      scope,
+      (now) => {
+        const e = new Expression();
+        const forward = e.name('forward');
+        return this.#command(scope, e, [], [forward, e.name(FORWARD_INDEX.partitionKey), e.name(FORWARD_INDEX.sortKey)], [`${forward}.${e.name('id')} = ${e.value(markId)}`], now);
+      },
+      at,
+      () => {
+        cleared = false;
+        return 'done';
+      },
+    );
+    return cleared ? task : undefined;
+  }
+
+  async recordTaskCanceled(scope: TaskScope, reason: string, at: number): Promise<TaskRecord | undefined> {
+    let seen = await this.getTask(scope);
+    if (!seen || seen.canceled) return seen;
+    return this.#writeTask(
+      scope,
+      (now) => {
+        const e = new Expression();
+        const canceled = e.name('canceled');
+        const set: string[] = [`${canceled} = ${e.value({ at: now, reason })}`, `${e.name('updatedAt')} = ${e.value(now)}`];
+        const conditions = [`attribute_not_exists(${canceled})`];
+        // The reservations still pending as last read: the condition says they still are.
+        for (const reservation of seen!.reservations.filter((r) => r.status === 'pending')) {
+          const field = (name: string) => `${e.name(reservationAttribute(reservation.sid))}.${e.name(name)}`;
+          conditions.push(`${field('status')} = ${e.value('pending')}`);
+          set.push(`${field('status')} = ${e.value('canceled')}`, `${field('version')} = ${field('version')} + ${e.value(1)}`, `${field('updatedAt')} = ${e.value(now)}`, `${field('history')}.${e.name('canceled')} = ${e.value(now)}`);
+        }
+        const remove: string[] = [];
+        this.#retention(e, 'canceled', now, set, remove);
+        return this.#command(scope, e, set, remove, conditions, now);
+      },
+      at,
+      (found) => {
+        if (!found || found.canceled) return 'done';
+        seen = found;
+        return 'retry';
+      },
+    );
+  }
+
+  async forwardsBefore(before: number, limit: number): Promise<TaskRecord[]> {
+    const e = new Expression();
+    const { Items = [] } = await this.#send<{ Items?: Record<string, unknown>[] }>(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: FORWARD_INDEX.name,
+        KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(forwardAt(before))}`,
+        Limit: limit,
+        ...e.params,
+      }),
+    );
+    return Items.map(decodeTask);
   }
 
   async setWorkerActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {

@@ -4,7 +4,8 @@
  */
 import type { ReservationAction } from '../domain/instructions.ts';
 import type { WindowReader } from '../domain/paging.ts';
-import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
+import type { ReservationStatus } from '../domain/state-machine.ts';
+import type { ForwardMark, ReservationRecord, TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 
 export interface TaskScope {
@@ -92,4 +93,42 @@ export interface ReservationStore {
   /** Moves a worker to an activity unless a later change is already stored. */
   setWorkerActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void>;
   getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined>;
+}
+
+/** Taking a task's forward mark: taken, or held by another update being forwarded. */
+export type MarkOutcome = { readonly taken: true; readonly task: TaskRecord } | { readonly taken: false; readonly task: TaskRecord; readonly mark: ForwardMark };
+
+/** What upstream says a reservation is, to be recorded even where the local rules would refuse it. */
+export interface Observation {
+  readonly scope: TaskScope;
+  readonly reservationSid: string;
+  readonly status: Exclude<ReservationStatus, 'pending'>;
+  /** Upstream's time of it (its event's TimestampMs, or when it was read): orders observations of one rank. */
+  readonly observedAt: number;
+  readonly now: number;
+  /** The forwarded update this confirms: its instruction and activity are recorded with it. */
+  readonly action?: ReservationAction;
+  /** The forward mark this settles, cleared in the same write. */
+  readonly markId?: string;
+}
+
+/**
+ * Connected mode's writes (SPEC §12): the in-flight mark that lets one forwarded update at a time
+ * reach upstream, and the write that records what upstream observed (HOUSE-NOTES item 2):
+ * ordered by state rank, never back to pending, whatever the local guard or deadline says.
+ */
+export interface UpstreamRecords {
+  /** Takes the task's forward mark if the action is allowed locally now; undefined when not found; throws why not allowed. */
+  markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined>;
+  /**
+   * Records the observation; `written` is false when the record already said as much or more.
+   * Undefined when the reservation is unknown.
+   */
+  recordObserved(observation: Observation): Promise<{ readonly task: TaskRecord; readonly written: boolean } | undefined>;
+  /** Clears the mark, if it is still this one: the task as written, or undefined when nothing was. */
+  clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined>;
+  /** Upstream canceled the task (with its reason): every reservation still pending as stored is canceled. */
+  recordTaskCanceled(scope: TaskScope, reason: string, now: number): Promise<TaskRecord | undefined>;
+  /** Tasks whose forward mark was taken before `before`, oldest first: the unsettled. */
+  forwardsBefore(before: number, limit: number): Promise<TaskRecord[]>;
 }

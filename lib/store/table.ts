@@ -40,6 +40,12 @@ export const EVENT_INDEXES = {
 
 export type EventIndex = keyof typeof EVENT_INDEXES;
 
+/**
+ * Connected mode's sparse index of task items with an update being forwarded upstream: only they
+ * carry its keys, so the sweep finds the unsettled ones (the oldest first) without a scan.
+ */
+export const FORWARD_INDEX = { name: 'forwardsInFlight', partitionKey: 'forwarding', sortKey: 'forwardAt', partition: 'FORWARD' } as const;
+
 interface Scope {
   readonly accountSid: string;
   readonly workspaceSid: string;
@@ -73,6 +79,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: TABLE.workerIndex.sortKey, AttributeType: 'S' },
       { AttributeName: TABLE.eventIndexSortKey, AttributeType: 'S' },
       ...Object.values(EVENT_INDEXES).map((index) => ({ AttributeName: index.partitionKey, AttributeType: 'S' as const })),
+      { AttributeName: FORWARD_INDEX.partitionKey, AttributeType: 'S' },
+      { AttributeName: FORWARD_INDEX.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -88,11 +96,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         Projection: { ProjectionType: 'ALL' },
       },
     ],
-    GlobalSecondaryIndexes: Object.values(EVENT_INDEXES).map((index) => ({
+    GlobalSecondaryIndexes: [
+      ...Object.values(EVENT_INDEXES).map((index) => ({ name: index.name, partitionKey: index.partitionKey as string, sortKey: TABLE.eventIndexSortKey as string })),
+      { name: FORWARD_INDEX.name, partitionKey: FORWARD_INDEX.partitionKey, sortKey: FORWARD_INDEX.sortKey },
+    ].map((index) => ({
       IndexName: index.name,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: TABLE.eventIndexSortKey, KeyType: 'RANGE' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
       ],
       Projection: { ProjectionType: 'ALL' as const },
     })),

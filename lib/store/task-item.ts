@@ -4,7 +4,7 @@
  * decodes them the same way.
  */
 import type { RecordedInstruction } from '../domain/instructions.ts';
-import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
+import type { ForwardMark, ReservationRecord, TaskRecord } from '../domain/task.ts';
 import { RESERVATION_PREFIX, taskSidOf } from './table.ts';
 
 /** A reservation, as the value of its task item's `R_<WR>` attribute. */
@@ -20,6 +20,7 @@ export interface StoredReservation {
   contactUri?: string;
   instruction?: RecordedInstruction;
   history?: ReservationRecord['history'];
+  observedAt?: number;
   activitySid?: string;
   activityAt?: number;
   answer?: string;
@@ -43,6 +44,8 @@ export interface StoredTask {
   lastRejectedAt?: number;
   writtenAt: number;
   previousWrittenAt?: number;
+  forward?: ForwardMark;
+  canceled?: { at: number; reason: string };
 }
 
 export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredReservation {
@@ -58,6 +61,7 @@ export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredRese
     ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
     ...(r.instruction !== undefined && { instruction: r.instruction }),
     history: r.history,
+    ...(r.observedAt !== undefined && { observedAt: r.observedAt }),
     ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
     ...(r.activityAt !== undefined && { activityAt: r.activityAt }),
     ...(r.answer !== undefined && { answer: r.answer }),
@@ -78,6 +82,7 @@ function decodeReservation(sid: string, r: StoredReservation): ReservationRecord
     ...(r.contactUri !== undefined && { contactUri: r.contactUri }),
     ...(r.instruction !== undefined && { instruction: r.instruction }),
     history: r.history ?? {},
+    ...(r.observedAt !== undefined && { observedAt: r.observedAt }),
     ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
     ...(r.activityAt !== undefined && { activityAt: r.activityAt }),
     ...(r.answer !== undefined && { answer: r.answer }),
@@ -109,5 +114,7 @@ export function decodeTask(item: Record<string, unknown>): TaskRecord {
     ...(t.lastRejectedAt !== undefined && { lastRejectedAt: t.lastRejectedAt }),
     writtenAt: t.writtenAt,
     ...(t.previousWrittenAt !== undefined && t.previousWrittenAt > 0 && { previousWrittenAt: t.previousWrittenAt }),
+    ...(t.forward !== undefined && { forward: t.forward }),
+    ...(t.canceled !== undefined && { canceled: t.canceled }),
   };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { ReservationStateError } from '../domain/errors.ts';
 import { eventsOf, eventsOfWrite, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import type { TaskRecord } from '../domain/task.ts';
-import type { ApplyAction, NewReservation, RecordOutcome, ReservationStore, TaskScope, WorkerScope } from '../store/store.ts';
+import type { ApplyAction, MarkOutcome, NewReservation, Observation, RecordOutcome, ReservationStore, TaskScope, UpstreamRecords, WorkerScope } from '../store/store.ts';
 import type { DynamoDbEventStore } from './event-store.ts';
 
 /** Where stored events go next. A sink must not fail or slow the write it follows: it queues. */
@@ -58,9 +58,9 @@ export class EventRecorder {
  * to a task item is followed, in the same request, by its events; a request that finds its change
  * already made (a repeat) first completes that change's events.
  */
-export class EventEmittingStore implements ReservationStore {
+export class EventEmittingStore implements ReservationStore, UpstreamRecords {
   constructor(
-    private readonly inner: ReservationStore,
+    private readonly inner: ReservationStore & UpstreamRecords,
     private readonly recorder: EventRecorder,
   ) {}
 
@@ -87,6 +87,32 @@ export class EventEmittingStore implements ReservationStore {
     return task;
   }
 
+  async markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined> {
+    const outcome = await this.inner.markForward(input, markId);
+    if (outcome?.taken) await this.recorder.written(outcome.task);
+    return outcome;
+  }
+
+  async recordObserved(observation: Observation) {
+    const recorded = await this.inner.recordObserved(observation);
+    if (recorded?.written) await this.recorder.written(recorded.task);
+    return recorded;
+  }
+
+  async clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined> {
+    const task = await this.inner.clearForward(scope, markId, now);
+    if (task) await this.recorder.written(task);
+    return task;
+  }
+
+  async recordTaskCanceled(scope: TaskScope, reason: string, now: number): Promise<TaskRecord | undefined> {
+    const before = await this.inner.getTask(scope);
+    const task = await this.inner.recordTaskCanceled(scope, reason, now);
+    if (task && task.writtenAt !== before?.writtenAt) await this.recorder.written(task);
+    return task;
+  }
+
+  forwardsBefore = (before: number, limit: number) => this.inner.forwardsBefore(before, limit);
   indexWorkerReservation: ReservationStore['indexWorkerReservation'] = (task, reservation) => this.inner.indexWorkerReservation(task, reservation);
   getTask = (scope: TaskScope) => this.inner.getTask(scope);
   findWorkerReservation = (scope: WorkerScope, reservationSid: string) => this.inner.findWorkerReservation(scope, reservationSid);

@@ -17,12 +17,13 @@ export interface ReservationTimer {
 
 /**
  * A timer's name, deterministic so that arming it twice finds the first: the ReservationSid for
- * the reader, and a digest of account, workspace and task, so that another account naming the
- * same SIDs arms a timer of its own instead of finding this one (SPEC §9). 64 characters, the
+ * the reader, and a digest of account, workspace, task and deadline, so that another account
+ * naming the same SIDs arms a timer of its own instead of finding this one (SPEC §9), and a later
+ * check of the same reservation (connected mode) is a timer of its own. 64 characters, the
  * longest name EventBridge Scheduler takes.
  */
-export function timerName(timer: Omit<ReservationTimer, 'deadline'>): string {
-  const scope = createHash('sha256').update(`${timer.accountSid}#${timer.workspaceSid}#${timer.taskSid}#${timer.reservationSid}`).digest('hex');
+export function timerName(timer: ReservationTimer): string {
+  const scope = createHash('sha256').update(`${timer.accountSid}#${timer.workspaceSid}#${timer.taskSid}#${timer.reservationSid}#${timer.deadline}`).digest('hex');
   return `rt-${timer.reservationSid}-${scope.slice(0, 26)}`;
 }
 

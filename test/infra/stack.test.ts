@@ -257,11 +257,15 @@ describe('reservation timers', () => {
     ]);
   });
 
-  it('are armed by the assignment callback alone: CreateSchedule in the group, PassRole of the scheduler role to Scheduler', () => {
+  it('are armed by the functions that bind them alone: CreateSchedule in the group, PassRole of the scheduler role to Scheduler', () => {
+    expect(NAMES.filter((name) => bindsOf(name).timers)).toEqual(['assignment-callback', 'reservation-timeout', 'event-callback', 'upstream-sweep']);
+    // The timeout function arms later checks too (connected): its ARN is built from its fixed name, not a reference to itself.
+    const timeoutArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:function:${stack.stackName}-reservation-timeout`]] };
+    expect((resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions['reservation-timeout'])]!['Properties'] as Json)['FunctionName']).toBe(`${stack.stackName}-reservation-timeout`);
     for (const name of NAMES) {
       const statements = statementsOfRole(template, logicalId(stack, stack.functions[name].role!));
       const scheduling = statements.filter((s) => list(s.Action).some((a) => a.startsWith('scheduler:') || a === 'iam:PassRole' || a.startsWith('lambda:')));
-      if (name !== 'assignment-callback') {
+      if (!bindsOf(name).timers) {
         expect(scheduling, name).toEqual([]);
         continue;
       }
@@ -275,7 +279,7 @@ describe('reservation timers', () => {
       const env = environmentOf(template, stack, name);
       expect(env).toMatchObject({
         TIMEOUT_SCHEDULE_GROUP: stack.timers.group.scheduleGroupName,
-        TIMEOUT_FUNCTION_ARN: timeoutFunction,
+        TIMEOUT_FUNCTION_ARN: timeoutArn,
         TIMEOUT_SCHEDULE_ROLE_ARN: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
         TIMEOUT_DEAD_LETTER_QUEUE_ARN: { 'Fn::GetAtt': [queueId, 'Arn'] },
       });

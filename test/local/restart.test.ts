@@ -13,6 +13,7 @@ import { startDynalite } from '#lib/local/dynamodb-engine.ts';
 import type { LocalStack } from '#lib/local/server.ts';
 import { FakeClock } from '../support/clock.ts';
 import { assign, basicAuth, startStack } from '../support/fixtures.ts';
+import { freePort } from '../support/upstream-proxy.ts';
 
 const TIMEOUT_ACTIVITY = `WA${'70'.repeat(16)}`;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -68,13 +69,6 @@ async function slowProxy(target: string, delayMs: number): Promise<{ url: string
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 it('answers a request that arrives while it is still starting (held until ready), never leaves it hanging', async () => {
   const engine = await startDynalite();

@@ -1,0 +1,18 @@
+/**
+ * POST /event-callback: the upstream TaskRouter's signed event callbacks (connected mode, SPEC
+ * §12; set the Workspace's EventCallbackUrl to it). Each event is applied to the record and
+ * answered 204, as TaskRouter asks; unknown types are acknowledged and ignored; a bad signature
+ * is a 403 that changes nothing. Standalone, there is no upstream to mirror: 404.
+ */
+import { NotFoundError } from '#lib/domain/errors.ts';
+import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+
+export const eventCallback = apiFunction('event-callback', async (request, { runtime, accountSid }) => {
+  const upstream = runtime.upstream;
+  if (!upstream) throw new NotFoundError('/event-callback: this service is not connected to a TaskRouter (set TASKROUTER_UPSTREAM_URL)');
+  const outcome = await upstream.mirror.apply(accountSid, request.body);
+  runtime.logger.info('upstream event', { eventType: request.body.get('EventType')?.[0], outcome });
+  return { statusCode: 204, headers: { 'Content-Type': 'application/json' }, body: '' };
+});
+
+export const handler = await lambdaHandler(eventCallback);

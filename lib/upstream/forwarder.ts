@@ -1,0 +1,136 @@
+/**
+ * Connected mode's updates (SPEC §12): validated here, then forwarded to the upstream TaskRouter
+ * exactly once, and recorded only as Twilio confirms them.
+ *
+ * 1. The task's forward mark is taken with a conditional write that also checks the update
+ *    locally (a reservation this service knows has left pending is answered without Twilio).
+ *    Of concurrent updates of one task, one holds the mark; the others wait for it to clear and
+ *    are then judged again, so after a confirmed winner they get the not-pending 400.
+ * 2. The POST goes upstream once, with a bounded time and the account's own credentials.
+ * 3. Its answer is settled: a 2xx is recorded (with the mark cleared, one write); a 4xx is passed
+ *    through unchanged (a not-pending one refreshes the record from upstream); a 429 keeps its
+ *    Retry-After; a 5xx, a time-out or a lost connection is an unknown outcome, settled by reading
+ *    the reservation upstream, never by repeating the POST. If even that read fails, the mark
+ *    stays for the sweep (reconciler.ts) and the caller gets a 502/504 that claims nothing.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../domain/clock.ts';
+import { METRICS, emf } from '../metrics.ts';
+import { ConflictError, ReservationStateError, UpstreamError, UpstreamUnsettledError } from '../domain/errors.ts';
+import type { Params } from '../domain/parameters.ts';
+import { RESERVATION_STATUSES, TRANSITIONS, type ReservationStatus } from '../domain/state-machine.ts';
+import type { TaskRecord } from '../domain/task.ts';
+import type { ApplyAction, ReservationStore, TaskScope, UpstreamRecords } from '../store/store.ts';
+import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS, isNotPending, type TaskRouterUpstream, type UpstreamAnswer } from './taskrouter-client.ts';
+
+/** How long an update waits for another one's forward to settle before it answers 409. */
+export const MARK_WAIT_MS = 3_000;
+const MARK_POLL_MS = 25;
+
+/** The upstream path of a reservation, task-scoped: what a settling read asks for. */
+export function reservationPath(scope: TaskScope, reservationSid: string): string {
+  return `/v1/Workspaces/${scope.workspaceSid}/Tasks/${scope.taskSid}/Reservations/${reservationSid}`;
+}
+
+/** The status in a Reservation JSON Twilio answered, if it is one. */
+export function statusOf(json: Record<string, unknown>): ReservationStatus | undefined {
+  const status = json['reservation_status'];
+  return typeof status === 'string' && (RESERVATION_STATUSES as readonly string[]).includes(status) ? (status as ReservationStatus) : undefined;
+}
+
+export interface ForwarderCounters {
+  /** Upstream answers that left the outcome unknown (5xx, time-outs, lost connections). */
+  upstreamFailures: number;
+}
+
+export class UpstreamForwarder {
+  readonly counters: ForwarderCounters = { upstreamFailures: 0 };
+
+  constructor(
+    private readonly store: ReservationStore & UpstreamRecords,
+    private readonly upstream: TaskRouterUpstream,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  /** Forwards one update of a reservation (its path and form as the caller sent them); undefined when it is not found. */
+  async forward(input: ApplyAction, path: string, params: Params): Promise<TaskRecord | undefined> {
+    const markId = randomUUID();
+    const giveUp = Date.now() + MARK_WAIT_MS;
+    for (;;) {
+      const marked = await this.store.markForward({ ...input, now: this.clock.now() }, markId);
+      if (!marked) return undefined;
+      if (marked.taken) break;
+      if (Date.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
+      await this.wait(MARK_POLL_MS);
+    }
+    const form = [...params].flatMap(([name, values]) => values.map((v) => [name, v] as const));
+    const answer = await this.upstream.send({ accountSid: input.scope.accountSid, path, method: 'POST', form, timeoutMs: FORWARD_TIMEOUT_MS });
+    return this.#settle(input, markId, answer);
+  }
+
+  async #settle(input: ApplyAction, markId: string, answer: UpstreamAnswer): Promise<TaskRecord | undefined> {
+    const { scope, reservationSid, action } = input;
+    const intended = TRANSITIONS[action.transition].to;
+    if (answer.kind === 'ok') return this.#record(input, markId, statusOf(answer.json) ?? intended);
+    if (answer.kind === 'refused') {
+      await this.store.clearForward(scope, markId, this.clock.now());
+      // Twilio says it has left pending: our record learns what it is now.
+      if (isNotPending(answer)) await this.refresh(scope, reservationSid);
+      throw new UpstreamError(answer.status, answer.code, answer.message, answer.moreInfo, answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {});
+    }
+    this.counters.upstreamFailures++;
+    this.logger.warn('upstream outcome unknown; settling by reading', { reservationSid, reason: answer.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
+    const read = await this.upstream.send({ accountSid: scope.accountSid, path: reservationPath(scope, reservationSid), method: 'GET', timeoutMs: READ_TIMEOUT_MS });
+    const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
+    if (status === undefined) {
+      // Not even a read: the mark stays, for the sweep to settle; nothing is claimed.
+      if (read.kind === 'unknown') {
+        this.counters.upstreamFailures++;
+        this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
+      }
+      this.logger.warn('upstream outcome left unsettled for the sweep', { reservationSid });
+      throw new UpstreamUnsettledError(answer.timedOut ? 504 : 502, `TaskRouter did not answer the update (${answer.reason}) and its outcome could not be read yet: nothing is recorded here until it is settled; read the reservation again shortly`);
+    }
+    if (status === 'pending' && intended !== 'pending') {
+      await this.store.clearForward(scope, markId, this.clock.now());
+      throw new UpstreamUnsettledError(answer.timedOut ? 504 : 502, `TaskRouter did not answer the update (${answer.reason}); the reservation is still pending there and nothing was recorded: retry the request`);
+    }
+    const task = await this.#record(input, markId, status);
+    if (status !== intended) throw new ReservationStateError(reservationSid, 'a Pending');
+    return task;
+  }
+
+  /** Records what Twilio says the reservation is now, clearing the mark in the same write. */
+  async #record(input: ApplyAction, markId: string, status: ReservationStatus): Promise<TaskRecord | undefined> {
+    const now = this.clock.now();
+    if (status === 'pending') {
+      // An instruction that leaves it pending (a call or redirect without accept): nothing to record but the mark.
+      return (await this.store.clearForward(input.scope, markId, now)) ?? this.store.getTask(input.scope);
+    }
+    return (await this.store.recordObserved({ scope: input.scope, reservationSid: input.reservationSid, status, observedAt: now, now, action: input.action, markId }))?.task;
+  }
+
+  /**
+   * Reads a reservation upstream and records what it says (nothing while it is pending there),
+   * clearing `markId` once the read settles it. Returns the status read, `gone` when upstream has
+   * no such reservation (any more), undefined when it did not answer.
+   */
+  async refresh(scope: TaskScope, reservationSid: string, markId?: string): Promise<ReservationStatus | 'gone' | undefined> {
+    const read = await this.upstream.send({ accountSid: scope.accountSid, path: reservationPath(scope, reservationSid), method: 'GET', timeoutMs: READ_TIMEOUT_MS });
+    if (read.kind === 'unknown') {
+      this.counters.upstreamFailures++;
+      this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
+    }
+    const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
+    const now = this.clock.now();
+    if (status !== undefined && status !== 'pending') {
+      await this.store.recordObserved({ scope, reservationSid, status, observedAt: now, now, ...(markId !== undefined && { markId }) });
+    } else if (markId !== undefined && (status === 'pending' || read.kind === 'refused')) {
+      await this.store.clearForward(scope, markId, now);
+    }
+    return read.kind === 'refused' ? 'gone' : status;
+  }
+}

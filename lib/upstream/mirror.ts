@@ -1,0 +1,126 @@
+/**
+ * Connected mode's mirror (SPEC §12): TaskRouter's events, as its event callbacks (or Event
+ * Streams) carry them, applied to the record. What upstream observed is recorded even where the
+ * local rules would refuse it, ordered by state rank (a reservation never returns to pending)
+ * and, within a rank, by upstream's TimestampMs: so duplicates, any order and missing events
+ * (left to the sweep and the deadline checks) all end in the same record. A reservation this
+ * service never saw is created from the event's own fields. Each change recorded is an event of
+ * this service's (SPEC §11) like any other, with the SID it would have had anyway.
+ */
+import type { Clock } from '../domain/clock.ts';
+import { InvalidParameterError } from '../domain/errors.ts';
+import type { Params } from '../domain/parameters.ts';
+import { canonicalSid, type SidPrefix } from '../domain/sid.ts';
+import type { ReservationStatus } from '../domain/state-machine.ts';
+import { findReservation, type TaskRecord } from '../domain/task.ts';
+import type { ReservationStore, TaskScope, UpstreamRecords } from '../store/store.ts';
+import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
+
+/** The reservation events mirrored, and the status each says the reservation is in. */
+const RESERVATION_EVENTS: Readonly<Record<string, Exclude<ReservationStatus, 'pending'> | 'created'>> = {
+  'reservation.created': 'created',
+  'reservation.accepted': 'accepted',
+  'reservation.rejected': 'rejected',
+  'reservation.timeout': 'timeout',
+  'reservation.canceled': 'canceled',
+  'reservation.rescinded': 'rescinded',
+  'reservation.wrapup': 'wrapping',
+  'reservation.completed': 'completed',
+};
+
+export type MirrorOutcome = 'applied' | 'already-recorded' | 'ignored';
+
+export interface MirrorOptions {
+  readonly store: ReservationStore & UpstreamRecords;
+  readonly clock: Clock;
+  /** Arms the deadline check of a reservation learnt from upstream (reconciler.ts). */
+  readonly scheduler: TimeoutScheduler | undefined;
+  /** A reservation learnt from an event has its deadline this long after it (TaskRouter's is the Workflow's). */
+  readonly reservationTimeoutSeconds: number;
+  readonly maxRejections: number;
+}
+
+export class UpstreamMirror {
+  constructor(private readonly options: MirrorOptions) {}
+
+  /** Applies one TaskRouter event of `accountSid` (its callback's form fields). */
+  async apply(accountSid: string, event: Params): Promise<MirrorOutcome> {
+    const field = (name: string) => event.get(name)?.[0];
+    const type = field('EventType') ?? '';
+    const sid = (name: string, prefix: SidPrefix, required = true) => {
+      const value = canonicalSid(field(name), prefix);
+      if (value === undefined && required) throw new InvalidParameterError(name, `is required as a ${prefix} SID for ${type}`);
+      return value;
+    };
+    if (sid('AccountSid', 'AC') !== accountSid) throw new InvalidParameterError('AccountSid', 'must be the account the callback is signed for');
+    const observed = RESERVATION_EVENTS[type];
+    if (observed === undefined && type !== 'task.canceled') return 'ignored';
+    const scope: TaskScope = { accountSid, workspaceSid: sid('WorkspaceSid', 'WS')!, taskSid: sid('TaskSid', 'WT')! };
+    const { store, clock } = this.options;
+    const now = clock.now();
+    const at = Number(field('TimestampMs') ?? Number(field('Timestamp') ?? 0) * 1000) || now;
+
+    if (type === 'task.canceled') {
+      const before = await store.getTask(scope);
+      if (!before || before.canceled) return before ? 'already-recorded' : 'ignored';
+      await store.recordTaskCanceled(scope, field('TaskCanceledReason') ?? 'Canceled in TaskRouter', now);
+      return 'applied';
+    }
+
+    const reservationSid = sid('ReservationSid', 'WR')!;
+    const known = await store.getTask(scope);
+    if (!(known && findReservation(known, reservationSid))) await this.#learn(scope, reservationSid, event, at, now);
+    if (observed === 'created') return known && findReservation(known, reservationSid) ? 'already-recorded' : 'applied';
+    const recorded = await store.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+    return recorded?.written ? 'applied' : 'already-recorded';
+  }
+
+  /** Records a reservation first heard of in an event (created, or a later one arriving first). */
+  async #learn(scope: TaskScope, reservationSid: string, event: Params, at: number, now: number): Promise<TaskRecord> {
+    const field = (name: string) => event.get(name)?.[0];
+    const { store, scheduler, reservationTimeoutSeconds, maxRejections } = this.options;
+    const workerSid = canonicalSid(field('WorkerSid'), 'WK');
+    if (workerSid === undefined) throw new InvalidParameterError('WorkerSid', 'is required to record a reservation first heard of in an event');
+    const attributes = (name: string) => {
+      const raw = field(name) ?? '{}';
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return { raw, values: parsed as Record<string, unknown> };
+      } catch {
+        // refused below
+      }
+      throw new InvalidParameterError(name, 'must be a JSON object');
+    };
+    const workerAttributes = attributes('WorkerAttributes');
+    const taskAttributes = attributes('TaskAttributes');
+    const integer = (name: string) => Math.max(0, Number.parseInt(field(name) ?? '0', 10) || 0);
+    const contactUri = workerAttributes.values['contact_uri'];
+    const { task } = await store.recordReservation(
+      {
+        task: {
+          ...scope,
+          workflowSid: canonicalSid(field('WorkflowSid'), 'WW') ?? '',
+          taskQueueSid: canonicalSid(field('TaskQueueSid'), 'WQ') ?? '',
+          attributes: taskAttributes.raw,
+          priority: integer('TaskPriority'),
+          createdAt: at - integer('TaskAge') * 1000,
+        },
+        reservationSid,
+        workerSid,
+        workerName: field('WorkerName') || null,
+        workerAttributes: workerAttributes.raw,
+        ...(typeof contactUri === 'string' && contactUri !== '' && { contactUri }),
+        deadline: at + reservationTimeoutSeconds * 1000,
+        maxRejections,
+        answer: '{}',
+        // Upstream decides: record it whatever this task's record says.
+        evenIfClosed: true,
+      },
+      now,
+    );
+    const reservation = findReservation(task, reservationSid)!;
+    await store.indexWorkerReservation(task, reservation);
+    await scheduler?.schedule({ ...scope, reservationSid, deadline: reservation.deadline });
+    return task;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Connected mode's repairs (SPEC §12): events arrive late, twice, out of order or never, and a
+ * forwarded update's outcome may be left unknown. So:
+ * - every reservation's timer, at its deadline, reads it upstream and records what Twilio says
+ *   (Twilio times reservations out, and may pause the clock while an accept is set up: still
+ *   pending there, it is read again a minute later, until it has left pending);
+ * - the sweep (deployed: a function every minute; locally: in-process) settles each forward mark
+ *   older than a forward can take, by reading its reservation upstream.
+ * Costs: one GET per reservation at its deadline (and one a minute while still pending there);
+ * one GET per unsettled update. Nothing else reads upstream: reads are served from the record.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Clock } from '../domain/clock.ts';
+import { METRICS, emf } from '../metrics.ts';
+import type { UpstreamRecords } from '../store/store.ts';
+import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
+import type { UpstreamForwarder } from './forwarder.ts';
+import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from './taskrouter-client.ts';
+
+/** A mark this old has outlived its forward and its settling read: it is the sweep's. */
+export const UNSETTLED_AFTER_MS = FORWARD_TIMEOUT_MS + READ_TIMEOUT_MS + 5_000;
+/** Marks older than this are what the alarm counts (SPEC §12: unsettled for five minutes). */
+export const LONG_UNSETTLED_MS = 5 * 60_000;
+/** A reservation still pending upstream past its deadline is read again this much later. */
+export const RECHECK_MS = 60_000;
+const SWEEP_BATCH = 100;
+
+export interface SweepOutcome {
+  readonly settled: number;
+  readonly unsettled: number;
+  /** Of those left unsettled, the ones marked over five minutes ago. */
+  readonly longUnsettled: number;
+}
+
+export class UpstreamReconciler {
+  constructor(
+    private readonly records: UpstreamRecords,
+    private readonly forwarder: UpstreamForwarder,
+    private readonly scheduler: TimeoutScheduler | undefined,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A reservation timer in connected mode: read it upstream; still pending there, check again later. */
+  async atDeadline(timer: TimeoutEvent): Promise<'recorded' | 'still-pending' | 'unknown' | 'gone'> {
+    const { reservationSid, ...scope } = timer;
+    const status = await this.forwarder.refresh(scope, reservationSid);
+    if (status === 'gone') return 'gone';
+    if (status !== undefined && status !== 'pending') return 'recorded';
+    await this.scheduler?.schedule({ ...timer, deadline: this.clock.now() + RECHECK_MS });
+    return status === 'pending' ? 'still-pending' : 'unknown';
+  }
+
+  /** Settles every forward mark older than a forward can take. */
+  async sweep(): Promise<SweepOutcome> {
+    const now = this.clock.now();
+    let settled = 0;
+    let unsettled = 0;
+    let longUnsettled = 0;
+    for (const task of await this.records.forwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
+      const mark = task.forward!;
+      const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.sid };
+      const status = await this.forwarder.refresh(scope, mark.reservationSid, mark.id);
+      if (status !== undefined) {
+        settled++;
+      } else {
+        unsettled++;
+        if (now - mark.at > LONG_UNSETTLED_MS) longUnsettled++;
+      }
+    }
+    this.logger.info('upstream sweep', { settled, unsettled, ...emf({ [METRICS.longUnsettled]: longUnsettled }) });
+    return { settled, unsettled, longUnsettled };
+  }
+}
