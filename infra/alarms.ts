@@ -6,7 +6,8 @@
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IAlarmAction, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IAlarmAction, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { METRICS, METRICS_NAMESPACE } from '#lib/metrics.ts';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -19,6 +20,8 @@ export interface ReservationAlarmsProps {
   readonly stage: HttpStage;
   readonly deadLetterQueue: IQueue;
   readonly events: { readonly streamReader: IFunction; readonly deliveryDeadLetterQueue: IQueue; readonly streamFailureQueue: IQueue };
+  /** Connected mode: the upstream's failures and the updates left unsettled are watched too. */
+  readonly connected: boolean;
   readonly email: string | undefined;
 }
 
@@ -71,6 +74,11 @@ export class ReservationAlarms extends Construct {
       atLeast,
     );
     alarm('EventReaderErrors', 'The event-stream function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    if (props.connected) {
+      const metric = (name: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName: name, period: PERIOD, statistic });
+      alarm('UpstreamFailures', 'The upstream TaskRouter left outcomes unknown (5xx, time-outs, lost connections): the sweep settles them', metric(METRICS.upstreamFailures, 'Sum'), 1, atLeast);
+      alarm('UnsettledUpdates', 'Forwarded updates still unsettled five minutes on: TaskRouter has not answered reads of them', metric(METRICS.longUnsettled, 'Maximum'), 1, atLeast);
+    }
   }
 
   private emailAction(email: string): IAlarmAction {

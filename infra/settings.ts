@@ -24,6 +24,7 @@ export const SERVICE_CONTEXT = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   eventCallbackUrl: 'EVENT_CALLBACK_URL',
   eventsFilter: 'EVENTS_FILTER',
+  taskrouterUpstreamUrl: 'TASKROUTER_UPSTREAM_URL',
 } as const;
 
 export interface Settings {
@@ -38,6 +39,8 @@ export interface Settings {
   readonly publicBaseUrl: string | undefined;
   /** Where alarm notifications go; unset: alarms without actions. */
   readonly alarmEmail: string | undefined;
+  /** Connected mode (taskrouterUpstreamUrl): the sweep runs every minute, and its alarms watch it. */
+  readonly connected: boolean;
   /** The SPEC §3 variables set by context, for every function. */
   readonly serviceEnvironment: Readonly<Record<string, string>>;
 }
@@ -107,6 +110,9 @@ export function readSettings(node: Node): Settings {
     const key = Object.entries(SERVICE_CONTEXT).find(([, variable]) => variable === error.variable)?.[0] ?? error.variable;
     throw new ContextError(key, raw(key), error.message);
   }
+  if (checked.upstreamUrl !== undefined && !checked.upstreamUrl.startsWith('https://')) {
+    throw new ContextError('taskrouterUpstreamUrl', raw('taskrouterUpstreamUrl'), 'must be an https URL (the account’s credentials go to it), e.g. https://taskrouter.twilio.com');
+  }
   const { PUBLIC_BASE_URL: given, ...lifecycle } = serviceEnvironment;
   // As the service reads it (no trailing slash); unset, the stack uses the API's own URL.
   const publicBaseUrl = given === undefined ? undefined : checked.publicBaseUrl;
@@ -122,6 +128,7 @@ export function readSettings(node: Node): Settings {
     throttle,
     publicBaseUrl,
     alarmEmail,
+    connected: checked.upstreamUrl !== undefined,
     serviceEnvironment: lifecycle,
   };
 }

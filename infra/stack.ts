@@ -2,7 +2,9 @@
  * The deployed service: the functions of lib/functions.ts behind the HTTP API, the table, the
  * reservation timers, the auth-token secret and the alarms, each function granted what it uses.
  */
-import { type App, CfnOutput, CfnParameter, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type App, CfnOutput, CfnParameter, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -106,11 +108,21 @@ export class ReservationsStack extends Stack {
     this.publicBaseUrl = settings.publicBaseUrl ?? this.api.endpoint;
     for (const fn of Object.values(functions)) fn.addEnvironment('PUBLIC_BASE_URL', this.publicBaseUrl);
 
+    // Connected: the sweep settles forwarded updates left unsettled, every minute (SPEC §12).
+    if (settings.connected) {
+      new Rule(this, 'UpstreamSweepSchedule', {
+        description: 'Runs the upstream sweep every minute (connected mode)',
+        schedule: Schedule.rate(Duration.minutes(1)),
+        targets: [new LambdaFunction(functions['upstream-sweep'], { retryAttempts: 0 })],
+      });
+    }
+
     new ReservationAlarms(this, 'Alarms', {
       callback: functions['assignment-callback'],
       stage: this.api.stage,
       deadLetterQueue: this.timers.deadLetterQueue,
       events: { streamReader: functions['event-stream'], deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue, streamFailureQueue: this.events.streamFailureQueue },
+      connected: settings.connected,
       email: settings.alarmEmail,
     });
 

@@ -60,4 +60,13 @@ describe('configuration', () => {
   it('strips a trailing slash from PUBLIC_BASE_URL and keeps a path prefix', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://api.example.com/tr/' }, 'local').publicBaseUrl).toBe('https://api.example.com/tr');
   });
+
+  it('takes TASKROUTER_UPSTREAM_URL as an https base URL (http on this machine only), and names it when it is bad', () => {
+    expect(loadConfig({}, 'local').upstreamUrl).toBeUndefined();
+    expect(loadConfig({ TASKROUTER_UPSTREAM_URL: 'https://taskrouter.twilio.com/' }, 'local').upstreamUrl).toBe('https://taskrouter.twilio.com');
+    expect(loadConfig({ TASKROUTER_UPSTREAM_URL: 'http://127.0.0.1:3001' }, 'local').upstreamUrl).toBe('http://127.0.0.1:3001');
+    for (const bad of ['taskrouter.twilio.com', 'http://taskrouter.twilio.com', 'https://user:pw@taskrouter.twilio.com', 'https://taskrouter.twilio.com?x=1', 'ftp://x']) {
+      expect(() => loadConfig({ TASKROUTER_UPSTREAM_URL: bad }, 'local'), bad).toThrow(/TASKROUTER_UPSTREAM_URL/);
+    }
+  });
 });

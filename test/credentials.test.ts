@@ -37,6 +37,14 @@ describe('authenticating', () => {
     await expect(credentials.authenticate(username, password)).rejects.toThrow(new AuthenticationError('Authenticate'));
   });
 
+  it('presents to the upstream TaskRouter an account’s API key when it has one, else its auth token; nothing for others', async () => {
+    await expect(credentials.upstreamPair(PRIMARY)).resolves.toEqual({ username: KEY, password: 'key-secret' });
+    await expect(credentials.upstreamPair(OTHER)).resolves.toEqual({ username: OTHER_KEY, password: 'other-secret' });
+    const tokensOnly = accountCredentials(PRIMARY, async () => accountKeys(PRIMARY, 'primary-token', [[OTHER, 'other-token']]));
+    await expect(tokensOnly.upstreamPair(OTHER)).resolves.toEqual({ username: OTHER, password: 'other-token' });
+    await expect(tokensOnly.upstreamPair(sid('AC'))).resolves.toBeUndefined();
+  });
+
   it('gives each served account its signing token, and none to others', async () => {
     await expect(credentials.authToken(OTHER)).resolves.toBe('other-token');
     await expect(credentials.authToken(sid('AC'))).resolves.toBeUndefined();

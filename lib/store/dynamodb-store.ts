@@ -514,6 +514,13 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         const remove: string[] = [];
         this.#retention(e, status, now, set, remove);
         if (status === 'accepted') set.push(`${e.name('acceptedSid')} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
+        if (status === 'wrapping' || status === 'completed') {
+          // Its acceptance went unobserved (an event lost): wrapping or completed, it was accepted, now at the latest.
+          const acceptedSid = e.name('acceptedSid');
+          const acceptedAt = e.name('acceptedAt');
+          const acceptedEntry = `${field('history')}.${e.name('accepted')}`;
+          set.push(`${acceptedSid} = if_not_exists(${acceptedSid}, ${e.value(reservationSid)})`, `${acceptedAt} = if_not_exists(${acceptedAt}, ${e.value(now)})`, `${acceptedEntry} = if_not_exists(${acceptedEntry}, ${e.value(now)})`);
+        }
         if (status === 'rejected') {
           const rejections = e.name('rejections');
           set.push(`${rejections} = ${rejections} + ${e.value(1)}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);

@@ -20,7 +20,7 @@ import { FakeClock } from '../support/clock.ts';
 import { ENGINES } from '../support/engines.ts';
 import { recordFigure } from '../support/figures.ts';
 import { callback, sid } from '../support/fixtures.ts';
-import { RACE_RUNS } from '../reliability/races.test.ts';
+import { RACE_RUNS } from '../support/runs.ts';
 
 const ACTIVITY = `WA${'a1'.repeat(16)}`;
 const TIMEOUT_ACTIVITY = `WA${'b2'.repeat(16)}`;

@@ -344,6 +344,35 @@ describe('TaskRouter events', () => {
   });
 });
 
+describe('connected mode (taskrouterUpstreamUrl)', () => {
+  const connected = synth({ taskrouterUpstreamUrl: 'https://taskrouter.twilio.com' });
+
+  it('gives every function TASKROUTER_UPSTREAM_URL, routes POST /event-callback to its function, and refuses a URL that is not https', () => {
+    for (const name of NAMES) expect(environmentOf(connected.template, connected.stack, name)['TASKROUTER_UPSTREAM_URL'], name).toBe('https://taskrouter.twilio.com');
+    expect(ROUTES.find((r) => r.path === '/event-callback')).toMatchObject({ method: 'POST', fn: 'event-callback' });
+    expect(FUNCTIONS['event-callback']).toMatchObject({ auth: 'webhook', binds: { table: 'write', credentials: true } });
+    expect(() => defineApp(newApp({ taskrouterUpstreamUrl: 'http://taskrouter.example.com' }))).toThrow(/taskrouterUpstreamUrl.*https/s);
+    expect(environmentOf(defaults.template, defaults.stack, 'update-reservation')['TASKROUTER_UPSTREAM_URL']).toBeUndefined();
+  });
+
+  it('runs the sweep every minute, only when connected', () => {
+    const sweep = { 'Fn::GetAtt': [logicalId(connected.stack, connected.stack.functions['upstream-sweep']), 'Arn'] };
+    connected.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Targets: [Match.objectLike({ Arn: sweep })] });
+    defaults.template.resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
+    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'TaskRouterReservations', MetricName: 'UpstreamFailures', Statistic: 'Sum', Threshold: 1 });
+    connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'TaskRouterReservations', MetricName: 'UnsettledOverFiveMinutes', Statistic: 'Maximum', Threshold: 1 });
+  });
+
+  it('stays clean under cdk-nag', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(connected.app);
+    expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+});
+
 describe('least privilege', () => {
   const { template, stack } = defaults;
   const allStatements = () => [

@@ -22,9 +22,8 @@ import type { TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { ENGINES } from '../support/engines.ts';
 import { recordFigure } from '../support/figures.ts';
 import { callback, sid } from '../support/fixtures.ts';
+import { RACE_RUNS } from '../support/runs.ts';
 
-/** Property runs per race; FUZZ_RUNS=100000 makes them 200. */
-export const RACE_RUNS = Math.max(10, Math.floor(Number(process.env['FUZZ_RUNS'] ?? 0) / 500));
 
 const noTimers: TimeoutScheduler = { schedule: async () => undefined };
 const policy = parsePolicy({
