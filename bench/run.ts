@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureColdStart, type ColdStartResult } from './cold-start.ts';
 import { measureConsole, type ConsoleResult } from './console.ts';
+import { measureConnected, type ConnectedResult } from './connected.ts';
 import { measureHttp, type HttpResult } from './http.ts';
 import type { InProcessOptions, InProcessResult } from './in-process.ts';
 import type { Ratio } from './stats.ts';
 import { LOCAL_SUFFIX, type CallCount } from './store-calls.ts';
 
-const FIGURES = ['in-process', 'store-calls', 'http', 'cold', 'console'] as const;
+const FIGURES = ['in-process', 'store-calls', 'http', 'connected', 'cold', 'console'] as const;
 type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -145,6 +146,23 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         measured: ratioText(figure.ratio),
         target: '>= 0.7',
         pass: figure.ratio.median >= 0.7,
+        ratio: figure.ratio,
+        detail: `${fmt(figure.stack, 0)}/s vs ${fmt(figure.bare, 0)}/s`,
+      });
+    }
+  }
+  if (wants('connected')) {
+    log('connected: the gateway in front of an upstream stack, against a bare proxy and a bare event writer');
+    const connected: ConnectedResult = await measureConnected(quick ? { rounds: 1, seconds: 1, connections: 4 } : { rounds: 5, seconds: 4, connections: 16 });
+    for (const [name, figure, target] of [
+      ['connected accepts per second: gateway / bare proxy to the same upstream', connected.accepts, 0.6],
+      ['event callbacks taken in per second: gateway / bare server, one conditional write each', connected.eventCallbacks, 0.5],
+    ] as const) {
+      rows.push({
+        figure: name,
+        measured: ratioText(figure.ratio),
+        target: `>= ${target}`,
+        pass: figure.ratio.median >= target,
         ratio: figure.ratio,
         detail: `${fmt(figure.stack, 0)}/s vs ${fmt(figure.bare, 0)}/s`,
       });

@@ -489,6 +489,8 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
     const { scope, reservationSid, status } = o;
     const rank = STATUS_RANK[status];
     let markId = o.markId;
+    // Replacing a status of the same rank (upstream's later word on it) is rare: asked for only once the record shows one.
+    let sameRank = false;
     let result: TaskRecord | undefined;
     const task = await this.#writeTask(
       scope,
@@ -499,7 +501,7 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         const lower = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] < rank);
         const same = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] === rank && s !== status);
         const allowed = [`${field('status')} IN (${lower.map((s) => e.value(s)).join(', ')})`];
-        if (same.length > 0) {
+        if (sameRank && same.length > 0) {
           allowed.push(`(${field('status')} IN (${same.map((s) => e.value(s)).join(', ')}) AND (attribute_not_exists(${field('observedAt')}) OR ${field('observedAt')} < ${e.value(o.observedAt)}))`);
         }
         const conditions = [`${e.name('accountSid')} = ${e.value(scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`, `attribute_exists(${r})`, `(${allowed.join(' OR ')})`];
@@ -541,6 +543,11 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         // The mark is no longer this one (the sweep settled it): record the observation alone.
         if (markId !== undefined && found.forward?.id !== markId) {
           markId = undefined;
+          return 'retry';
+        }
+        const stored = reservation.status;
+        if (!sameRank && STATUS_RANK[stored] === rank && stored !== status && (reservation.observedAt === undefined || reservation.observedAt < o.observedAt)) {
+          sameRank = true;
           return 'retry';
         }
         // The record already says as much, or more (an event got here first): nothing to record.

@@ -12,7 +12,7 @@ import { InvalidParameterError } from '../domain/errors.ts';
 import type { Params } from '../domain/parameters.ts';
 import { canonicalSid, type SidPrefix } from '../domain/sid.ts';
 import type { ReservationStatus } from '../domain/state-machine.ts';
-import { findReservation, type TaskRecord } from '../domain/task.ts';
+import { findReservation } from '../domain/task.ts';
 import type { ReservationStore, TaskScope, UpstreamRecords } from '../store/store.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
 
@@ -68,15 +68,18 @@ export class UpstreamMirror {
     }
 
     const reservationSid = sid('ReservationSid', 'WR')!;
-    const known = await store.getTask(scope);
-    if (!(known && findReservation(known, reservationSid))) await this.#learn(scope, reservationSid, event, at, now);
-    if (observed === 'created') return known && findReservation(known, reservationSid) ? 'already-recorded' : 'applied';
-    const recorded = await store.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+    // One write in the common case: the reservation is known, and the observation is recorded or already was.
+    if (observed === 'created') return (await this.#learn(scope, reservationSid, event, at, now)) ? 'applied' : 'already-recorded';
+    let recorded = await store.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+    if (!recorded) {
+      await this.#learn(scope, reservationSid, event, at, now);
+      recorded = await store.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+    }
     return recorded?.written ? 'applied' : 'already-recorded';
   }
 
-  /** Records a reservation first heard of in an event (created, or a later one arriving first). */
-  async #learn(scope: TaskScope, reservationSid: string, event: Params, at: number, now: number): Promise<TaskRecord> {
+  /** Records a reservation first heard of in an event (created, or a later one arriving first); false when it was known. */
+  async #learn(scope: TaskScope, reservationSid: string, event: Params, at: number, now: number): Promise<boolean> {
     const field = (name: string) => event.get(name)?.[0];
     const { store, scheduler, reservationTimeoutSeconds, maxRejections } = this.options;
     const workerSid = canonicalSid(field('WorkerSid'), 'WK');
@@ -95,7 +98,7 @@ export class UpstreamMirror {
     const taskAttributes = attributes('TaskAttributes');
     const integer = (name: string) => Math.max(0, Number.parseInt(field(name) ?? '0', 10) || 0);
     const contactUri = workerAttributes.values['contact_uri'];
-    const { task } = await store.recordReservation(
+    const { outcome, task } = await store.recordReservation(
       {
         task: {
           ...scope,
@@ -118,9 +121,10 @@ export class UpstreamMirror {
       },
       now,
     );
+    // A repeat also finishes what a first delivery that died may have left: the worker's link, the deadline check.
     const reservation = findReservation(task, reservationSid)!;
     await store.indexWorkerReservation(task, reservation);
     await scheduler?.schedule({ ...scope, reservationSid, deadline: reservation.deadline });
-    return task;
+    return outcome !== 'repeated';
   }
 }
