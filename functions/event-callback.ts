@@ -11,7 +11,10 @@ export const eventCallback = apiFunction('event-callback', async (request, { run
   const upstream = runtime.upstream;
   if (!upstream) throw new NotFoundError('/event-callback: this service is not connected to a TaskRouter (set TASKROUTER_UPSTREAM_URL)');
   const outcome = await upstream.mirror.apply(accountSid, request.body);
-  runtime.logger.info('upstream event', { eventType: request.body.get('EventType')?.[0], outcome });
+  // On the request's own log line (middleware.ts accessLog), not a second one per event.
+  // An event type is logged only in TaskRouter's shape: the field is the caller's text.
+  const eventType = request.body.get('EventType')?.[0] ?? '';
+  runtime.logger.appendKeys({ eventType: /^[a-z]+(\.[a-z]+){1,3}$/.test(eventType) ? eventType : 'other', outcome });
   return { statusCode: 204, headers: { 'Content-Type': 'application/json' }, body: '' };
 });
 

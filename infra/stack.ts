@@ -132,6 +132,9 @@ export class ReservationsStack extends Stack {
     new CfnOutput(this, 'ApiBaseUrl', { value: this.publicBaseUrl, description: 'Base URL of the Reservation REST API (PUBLIC_BASE_URL)' });
     new CfnOutput(this, 'AuthTokenSecretArn', { value: this.authToken.secretArn, description: 'Put the Twilio auth token here (aws secretsmanager put-secret-value)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    if (settings.connected) {
+      new CfnOutput(this, 'EventCallbackUrl', { value: `${this.publicBaseUrl}${pathOf('event-callback')}`, description: "Connected mode: the upstream Workspace's EventCallbackUrl (its events are mirrored here)" });
+    }
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'The EventBridge bus every TaskRouter event is put on (source taskrouter-reservations)' });
   }
 }

@@ -13,11 +13,11 @@ import type { FieldName } from '../domain/fields.ts';
 import type { WindowReader } from '../domain/paging.ts';
 import { EVENT_TYPES, type EventType, type ResourceType, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import { Expression } from '../store/expression.ts';
+import { GroupCommit } from '../store/group-commit.ts';
 import { translateStoreError } from '../store/store-errors.ts';
 import { EVENT_INDEXES, TABLE, eventKey, type EventIndex } from '../store/table.ts';
 
 /** DynamoDB's limits: 25 items a BatchWriteItem, 100 keys a BatchGetItem. */
-const BATCH_WRITE_LIMIT = 25;
 const BATCH_GET_LIMIT = 100;
 const BATCH_ATTEMPTS = 6;
 
@@ -155,20 +155,26 @@ export class DynamoDbEventStore {
   }
 
   /**
-   * Stores the events of one write (BatchWriteItem, 25 a call). An event written again by a replay
-   * of the same write is the same item: the content is a function of that write.
+   * Stores the events of one write (BatchWriteItem, 25 a call, shared with concurrent writes: see
+   * group-commit.ts). An event written again by a replay of the same write is the same item: the
+   * content is a function of that write.
    */
-  async putAll(events: readonly TaskRouterEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += BATCH_WRITE_LIMIT) {
-      let requests: Record<string, unknown>[] | undefined = events.slice(i, i + BATCH_WRITE_LIMIT).map((e) => ({ PutRequest: { Item: this.#item(e) } }));
+  putAll(events: readonly TaskRouterEvent[]): Promise<void> {
+    return this.#batches.put(events.map((e) => this.#item(e)));
+  }
+
+  readonly #batches = new GroupCommit<StoredEvent>(
+    async (items) => {
+      let requests: Record<string, unknown>[] | undefined = items.map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests && requests.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) throw new ServiceUnavailableError(1);
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
         const result: { UnprocessedItems?: Record<string, Record<string, unknown>[]> } = await this.#send(new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }));
         requests = result.UnprocessedItems?.[this.#table];
       }
-    }
-  }
+    },
+    (item) => item.pk,
+  );
 
   /** Which of these events are stored already (BatchGetItem, 100 keys a call). */
   async #stored(events: readonly TaskRouterEvent[]): Promise<Set<string>> {

@@ -361,6 +361,12 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
     defaults.template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
+  it('names the upstream Workspace’s EventCallbackUrl in an output, only when connected', () => {
+    const url = JSON.stringify(connected.template.findOutputs('EventCallbackUrl')['EventCallbackUrl']!['Value']);
+    expect(url).toContain('/event-callback');
+    expect(defaults.template.findOutputs('EventCallbackUrl')).toEqual({});
+  });
+
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
     connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'TaskRouterReservations', MetricName: 'UpstreamFailures', Statistic: 'Sum', Threshold: 1 });

@@ -1,0 +1,92 @@
+/**
+ * Group commit for items that are put whole and never conditioned (event items: their content is
+ * a function of the write they come from). Concurrent callers share BatchWriteItem calls: while
+ * one batch is in flight, what arrives queues, and goes out together when it returns, 25 items a
+ * call. A lone caller waits for nothing (its batch leaves at once); under load the per-call cost
+ * of the SDK, HTTP and the engine is paid once per batch instead of once per write. Each caller's
+ * promise settles when every one of its items is stored, or with the error of its batch.
+ */
+export const BATCH_WRITE_LIMIT = 25;
+
+/** Writes one batch (at most BATCH_WRITE_LIMIT items, distinct keys), retrying what was unprocessed. */
+export type WriteBatch<Item> = (items: readonly Item[]) => Promise<void>;
+
+interface Waiting<Item> {
+  readonly items: readonly Item[];
+  /** Items of this caller not yet written. */
+  left: number;
+  failed: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface Queued<Item> {
+  readonly key: string;
+  readonly item: Item;
+  readonly owners: Waiting<Item>[];
+}
+
+export class GroupCommit<Item> {
+  readonly #queue: Queued<Item>[] = [];
+  /** The queued items by key: a second put of the same item (a repeat racing its original) rides along. */
+  readonly #byKey = new Map<string, Queued<Item>>();
+  #inFlight = 0;
+
+  constructor(
+    private readonly write: WriteBatch<Item>,
+    private readonly keyOf: (item: Item) => string,
+    /** Batches in flight at once. */
+    private readonly concurrency = 2,
+  ) {}
+
+  put(items: readonly Item[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiting: Waiting<Item> = { items, left: 0, failed: false, resolve, reject };
+      for (const item of items) {
+        const key = this.keyOf(item);
+        const queued = this.#byKey.get(key);
+        if (queued) {
+          if (!queued.owners.includes(waiting)) {
+            queued.owners.push(waiting);
+            waiting.left++;
+          }
+          continue;
+        }
+        const entry: Queued<Item> = { key, item, owners: [waiting] };
+        this.#byKey.set(key, entry);
+        this.#queue.push(entry);
+        waiting.left++;
+      }
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.concurrency && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, BATCH_WRITE_LIMIT);
+      for (const entry of batch) this.#byKey.delete(entry.key);
+      this.#inFlight++;
+      this.write(batch.map((entry) => entry.item)).then(
+        () => this.#settle(batch, undefined),
+        (error: unknown) => this.#settle(batch, error ?? new Error('batch write failed')),
+      );
+    }
+  }
+
+  #settle(batch: readonly Queued<Item>[], error: unknown): void {
+    this.#inFlight--;
+    for (const entry of batch) {
+      for (const owner of entry.owners) {
+        if (owner.failed) continue;
+        if (error !== undefined) {
+          owner.failed = true;
+          owner.reject(error);
+        } else if (--owner.left === 0) {
+          owner.resolve();
+        }
+      }
+    }
+    this.#pump();
+  }
+}

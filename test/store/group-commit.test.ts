@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { BATCH_WRITE_LIMIT, GroupCommit } from '#lib/store/group-commit.ts';
+
+/** A batch writer whose calls the test releases one by one. */
+function gatedWriter(fail?: (items: readonly string[]) => boolean) {
+  const calls: string[][] = [];
+  const gates: (() => void)[] = [];
+  const write = (items: readonly string[]) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push([...items]);
+      gates.push(() => (fail?.(items) ? reject(new Error(`failed: ${items.join(',')}`)) : resolve()));
+    });
+  return { calls, write, release: () => gates.shift()!() };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('GroupCommit', () => {
+  it('sends a lone caller at once, and what arrives meanwhile together when a batch returns', async () => {
+    const writer = gatedWriter();
+    const group = new GroupCommit(writer.write, (item: string) => item, 1);
+    const first = group.put(['a']);
+    expect(writer.calls).toEqual([['a']]);
+    const later = [group.put(['b', 'c']), group.put(['d'])];
+    expect(writer.calls).toHaveLength(1);
+    writer.release();
+    await first;
+    expect(writer.calls).toEqual([['a'], ['b', 'c', 'd']]);
+    writer.release();
+    await Promise.all(later);
+  });
+
+  it('never puts more than 25 items in one call, and settles a caller only when all its items are written', async () => {
+    const writer = gatedWriter();
+    const group = new GroupCommit(writer.write, (item: string) => item, 1);
+    const items = Array.from({ length: 60 }, (_, i) => `e${i}`);
+    let settled = false;
+    const put = group.put(items).then(() => (settled = true));
+    for (let i = 0; i < 2; i++) {
+      writer.release();
+      await tick();
+      expect(settled).toBe(false);
+    }
+    writer.release();
+    await put;
+    expect(writer.calls.map((c) => c.length)).toEqual([BATCH_WRITE_LIMIT, BATCH_WRITE_LIMIT, 10]);
+  });
+
+  it('writes an item two callers put at once only once, and settles both', async () => {
+    const writer = gatedWriter();
+    const group = new GroupCommit(writer.write, (item: string) => item, 1);
+    const blocker = group.put(['x']);
+    const both = [group.put(['same', 'y']), group.put(['same'])];
+    writer.release();
+    await blocker;
+    expect(writer.calls[1]).toEqual(['same', 'y']);
+    writer.release();
+    await Promise.all(both);
+  });
+
+  it('fails the callers of a failed batch with its error, and only them', async () => {
+    const writer = gatedWriter((items) => items.includes('bad'));
+    const group = new GroupCommit(writer.write, (item: string) => item, 1);
+    const first = group.put(['ok']);
+    const failing = group.put(['bad']);
+    const riding = group.put(['other']);
+    writer.release();
+    await first;
+    writer.release();
+    await expect(failing).rejects.toThrow('failed: bad,other');
+    await expect(riding).rejects.toThrow('failed: bad,other');
+    const after = group.put(['next']);
+    writer.release();
+    await after;
+    expect(writer.calls.at(-1)).toEqual(['next']);
+  });
+
+  it('keeps up to its concurrency of batches in flight', async () => {
+    const writer = gatedWriter();
+    const group = new GroupCommit(writer.write, (item: string) => item, 2);
+    const puts = [group.put(['a']), group.put(['b']), group.put(['c'])];
+    expect(writer.calls).toEqual([['a'], ['b']]);
+    writer.release();
+    await puts[0];
+    expect(writer.calls).toEqual([['a'], ['b'], ['c']]);
+    writer.release();
+    writer.release();
+    await Promise.all(puts);
+  });
+});
