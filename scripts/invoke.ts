@@ -8,7 +8,7 @@
  * invocations chain: callback, fetch, accept, timeout (events/manifest.json is such a sequence).
  * The configuration is `npm start`'s (SPEC §3), the local development credentials by default.
  */
-import type { APIGatewayProxyEventV2, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +25,7 @@ import { signedUrl, twilioSignature } from '#lib/signature.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { eventDelivery } from '#functions/event-delivery.ts';
 import { eventStream } from '#functions/event-stream.ts';
+import { eventStreams } from '#functions/event-streams.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { upstreamSweep } from '#functions/upstream-sweep.ts';
 
@@ -144,6 +145,10 @@ function handlerOf(fn: FunctionName, runtime: Runtime, messages: string[]): (eve
   if (fn === 'event-stream') {
     const handler = eventStream.createHandler(runtime);
     return (event) => handler(event as DynamoDBStreamEvent, context);
+  }
+  if (fn === 'event-streams') {
+    const handler = eventStreams.createHandler(runtime);
+    return (event) => handler(event as KinesisStreamEvent, context);
   }
   if (fn === 'event-delivery') {
     // No queue here: what the function would ask of SQS is printed instead.
