@@ -169,10 +169,11 @@ function timerNote({ accountSid, workspaceSid, taskSid, reservationSid, deadline
   return `timer not kept: ${reservationSid} reads "timeout" from ${new Date(deadline).toISOString()}; to write that down, invoke reservation-timeout with ${event}`;
 }
 
-/** The line SAM's REPORT stands for: the HTTP status, or the timeout's outcome, and the duration. */
+/** The line SAM's REPORT stands for: the HTTP status, the timeout's outcome or a batch's failures, and the duration. */
 function summary(fn: FunctionName, result: unknown, ms: number): string {
-  const r = (result ?? {}) as { statusCode?: unknown; outcome?: unknown };
-  return `${fn}: ${String(r.statusCode ?? r.outcome)} in ${Math.round(ms)} ms`;
+  const r = (result ?? {}) as { statusCode?: unknown; outcome?: unknown; batchItemFailures?: unknown[] };
+  const batch = Array.isArray(r.batchItemFailures) ? `${r.batchItemFailures.length} failed` : undefined;
+  return `${fn}: ${String(r.statusCode ?? r.outcome ?? batch)} in ${Math.round(ms)} ms`;
 }
 
 export async function runInvoke(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<InvokeOutcome> {
