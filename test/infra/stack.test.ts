@@ -422,6 +422,15 @@ describe('Event Streams (eventStreams, connected mode)', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }], Threshold: 1 });
   });
 
+  it('lets the consumer read this stream alone, and no role but Twilio’s write to it', () => {
+    const consumerStatements = statementsOfRole(template, logicalId(stack, stack.functions['event-streams'].role!));
+    const reads = consumerStatements.filter((st) => list(st.Action).some((a) => a.startsWith('kinesis:')));
+    expect(reads.map((st) => st.Resource)).toEqual([streamArn]);
+    expect(reads.flatMap((st) => list(st.Action))).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
+    const writers = Object.keys(resources(template, 'AWS::IAM::Role')).filter((id) => statementsOfRole(template, id).some((st) => list(st.Action).some((a) => a.startsWith('kinesis:Put'))));
+    expect(writers).toEqual([logicalId(stack, ingest.twilioRole)]);
+  });
+
   it('gives the Sink’s configuration as outputs: the stream ARN, the role ARN, the ExternalId', () => {
     template.hasOutput('EventStreamsKinesisArn', { Value: streamArn });
     template.hasOutput('EventStreamsRoleArn', { Value: { 'Fn::GetAtt': [logicalId(stack, ingest.twilioRole), 'Arn'] } });
