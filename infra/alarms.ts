@@ -1,8 +1,9 @@
 /**
  * What an operator must hear about: the assignment callback failing or nearing Twilio's 5-second
  * deadline (TaskRouter then falls back or cancels), the API answering 5xx, reservation timers
- * that could not be delivered, event callbacks parked, and task writes whose events the stream
- * reader could not store. Optionally mailed through an SNS topic.
+ * that could not be delivered, event callbacks parked, task writes whose events the stream
+ * reader could not store, and (with Event Streams) streamed events the mirror could not apply.
+ * Optionally mailed through an SNS topic.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -22,6 +23,8 @@ export interface ReservationAlarmsProps {
   readonly events: { readonly streamReader: IFunction; readonly deliveryDeadLetterQueue: IQueue; readonly streamFailureQueue: IQueue };
   /** Connected mode: the upstream's failures and the updates left unsettled are watched too. */
   readonly connected: boolean;
+  /** With Event Streams: batches of the stream the consumer failed on every retry. */
+  readonly eventStreamsFailureQueue?: IQueue;
   readonly email: string | undefined;
 }
 
@@ -77,6 +80,15 @@ export class ReservationAlarms extends Construct {
     if (props.connected) {
       const metric = (name: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName: name, period: PERIOD, statistic });
       alarm('UpstreamFailures', 'The upstream TaskRouter left outcomes unknown (5xx, time-outs, lost connections): the sweep settles them', metric(METRICS.upstreamFailures, 'Sum'), 1, atLeast);
+      if (props.eventStreamsFailureQueue) {
+        alarm(
+          'UnappliedStreamedEvents',
+          "Event Streams batches the consumer failed on every retry: the queue's messages name their shard and sequence numbers, readable from the stream for 24 hours",
+          props.eventStreamsFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+          1,
+          atLeast,
+        );
+      }
       alarm('UnsettledUpdates', 'Forwarded updates still unsettled five minutes on: TaskRouter has not answered reads of them', metric(METRICS.longUnsettled, 'Maximum'), 1, atLeast);
     }
   }

@@ -41,6 +41,11 @@ export interface Settings {
   readonly alarmEmail: string | undefined;
   /** Connected mode (taskrouterUpstreamUrl): the sweep runs every minute, and its alarms watch it. */
   readonly connected: boolean;
+  /**
+   * Twilio Event Streams into AWS (`eventStreams`, connected mode only): the Kinesis stream, the
+   * role Twilio assumes with this ExternalId, and the consumer's event source (infra/event-streams.ts).
+   */
+  readonly eventStreams: { readonly externalId: string } | undefined;
   /** The SPEC §3 variables set by context, for every function. */
   readonly serviceEnvironment: Readonly<Record<string, string>>;
 }
@@ -113,6 +118,7 @@ export function readSettings(node: Node): Settings {
   if (checked.upstreamUrl !== undefined && !checked.upstreamUrl.startsWith('https://')) {
     throw new ContextError('taskrouterUpstreamUrl', raw('taskrouterUpstreamUrl'), 'must be an https URL (the account’s credentials go to it), e.g. https://taskrouter.twilio.com');
   }
+  const eventStreams = readEventStreams(raw, text, checked.upstreamUrl !== undefined);
   const { PUBLIC_BASE_URL: given, ...lifecycle } = serviceEnvironment;
   // As the service reads it (no trailing slash); unset, the stack uses the API's own URL.
   const publicBaseUrl = given === undefined ? undefined : checked.publicBaseUrl;
@@ -129,6 +135,35 @@ export function readSettings(node: Node): Settings {
     publicBaseUrl,
     alarmEmail,
     connected: checked.upstreamUrl !== undefined,
+    eventStreams,
     serviceEnvironment: lifecycle,
   };
+}
+
+/**
+ * An IAM ExternalId: 2–1224 of `\w+=,.@:/-` (IAM's own rule), here at least 32 long, since it is
+ * the one secret between Twilio's account and the role; `openssl rand -hex 40` makes a good one.
+ */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{32,1224}$/;
+
+/**
+ * `eventStreams` (true or false, default false) and, with it, the required `eventStreamsExternalId`.
+ * Required rather than generated: a value made at synth would change with every synth (and so the
+ * role's trust), and one kept in the template's parameters would be no less visible than context.
+ */
+function readEventStreams(raw: (key: string) => unknown, text: (key: string) => string | undefined, connected: boolean): Settings['eventStreams'] {
+  // `-c eventStreams=true` gives a string, cdk.json may give a JSON boolean.
+  const flag = raw('eventStreams');
+  const on = typeof flag === 'boolean' ? String(flag) : text('eventStreams');
+  if (on !== undefined && on !== 'true' && on !== 'false') throw new ContextError('eventStreams', on, 'must be true or false');
+  const externalId = text('eventStreamsExternalId');
+  if (on !== 'true') {
+    if (externalId !== undefined) throw new ContextError('eventStreamsExternalId', externalId.slice(0, 4) + '…', 'is only read with eventStreams=true');
+    return undefined;
+  }
+  if (!connected) throw new ContextError('eventStreams', on, 'needs taskrouterUpstreamUrl: Event Streams feed connected mode’s mirror, and standalone there is no upstream to mirror');
+  if (externalId === undefined || !EXTERNAL_ID.test(externalId)) {
+    throw new ContextError('eventStreamsExternalId', externalId === undefined ? undefined : `${externalId.slice(0, 4)}…`, 'is required with eventStreams=true: 32 to 1224 of letters, digits and +=,.@:/_- (e.g. `openssl rand -hex 40`)');
+  }
+  return { externalId };
 }

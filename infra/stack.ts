@@ -14,6 +14,7 @@ import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
 import { ReservationApi } from './api.ts';
+import { EventStreamsIngest } from './event-streams.ts';
 import { TaskRouterEvents } from './events.ts';
 import { ServiceFunction } from './function.ts';
 import { readSettings, type Settings } from './settings.ts';
@@ -38,6 +39,8 @@ export class ReservationsStack extends Stack {
   readonly api: ReservationApi;
   readonly timers: ReservationTimers;
   readonly events: TaskRouterEvents;
+  /** Twilio Event Streams' Kinesis stream and its consumer's source, with `-c eventStreams=true`. */
+  readonly eventStreams: EventStreamsIngest | undefined;
   readonly authToken: Secret;
   /** What TaskRouter and clients see: PUBLIC_BASE_URL. */
   readonly publicBaseUrl: string;
@@ -117,12 +120,16 @@ export class ReservationsStack extends Stack {
       });
     }
 
+    // Connected, Event Streams may feed the mirror instead of (or beside) the EventCallbackUrl.
+    this.eventStreams = settings.eventStreams && new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: functions['event-streams'], externalId: settings.eventStreams.externalId });
+
     new ReservationAlarms(this, 'Alarms', {
       callback: functions['assignment-callback'],
       stage: this.api.stage,
       deadLetterQueue: this.timers.deadLetterQueue,
       events: { streamReader: functions['event-stream'], deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue, streamFailureQueue: this.events.streamFailureQueue },
       connected: settings.connected,
+      ...(this.eventStreams && { eventStreamsFailureQueue: this.eventStreams.failureQueue }),
       email: settings.alarmEmail,
     });
 
@@ -134,6 +141,11 @@ export class ReservationsStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     if (settings.connected) {
       new CfnOutput(this, 'EventCallbackUrl', { value: `${this.publicBaseUrl}${pathOf('event-callback')}`, description: "Connected mode: the upstream Workspace's EventCallbackUrl (its events are mirrored here)" });
+    }
+    if (this.eventStreams) {
+      new CfnOutput(this, 'EventStreamsKinesisArn', { value: this.eventStreams.stream.streamArn, description: "The Event Streams Sink's sink_configuration.arn" });
+      new CfnOutput(this, 'EventStreamsRoleArn', { value: this.eventStreams.twilioRole.roleArn, description: "The Event Streams Sink's sink_configuration.role_arn" });
+      new CfnOutput(this, 'EventStreamsExternalId', { value: settings.eventStreams!.externalId, description: "The Event Streams Sink's sink_configuration.external_id" });
     }
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'The EventBridge bus every TaskRouter event is put on (source taskrouter-reservations)' });
   }

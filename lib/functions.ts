@@ -22,9 +22,10 @@ export interface FunctionSpec {
   readonly description: string;
   /**
    * `http`: behind an API Gateway route (lib/http/routes.ts); `schedule`: EventBridge Scheduler's
-   * target; `table-stream`: reads the table's DynamoDB Stream; `queue`: reads an SQS queue.
+   * target; `table-stream`: reads the table's DynamoDB Stream; `queue`: reads an SQS queue;
+   * `kinesis`: reads the Kinesis stream Twilio Event Streams writes to.
    */
-  readonly trigger: 'http' | 'schedule' | 'table-stream' | 'queue';
+  readonly trigger: 'http' | 'schedule' | 'table-stream' | 'queue' | 'kinesis';
   /** How HTTP callers prove who they are: `basic`, REST credentials; `webhook`, X-Twilio-Signature; `none`, public. */
   readonly auth: 'basic' | 'webhook' | 'none';
   readonly binds: Binds;
@@ -50,6 +51,14 @@ export const FUNCTIONS = {
   // Connected, a timer reads the reservation upstream (credentials) and may check again later (timers).
   'reservation-timeout': { description: 'Writes down a reservation whose deadline passed (connected: reads it upstream)', trigger: 'schedule', auth: 'none', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 30 },
   'event-callback': { description: "Connected mode: applies the upstream TaskRouter's signed event callbacks to the record", trigger: 'http', auth: 'webhook', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 10 },
+  // Created in every stack; only `-c eventStreams=true` gives it its Kinesis stream (infra/event-streams.ts).
+  'event-streams': {
+    description: "Connected mode: applies the upstream TaskRouter's events from Twilio Event Streams (Kinesis) to the record",
+    trigger: 'kinesis',
+    auth: 'none',
+    binds: { table: 'write', credentials: true, timers: true },
+    timeoutSeconds: 60,
+  },
   'upstream-sweep': { description: 'Connected mode: settles forwarded updates left unsettled, every minute', trigger: 'schedule', auth: 'none', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 60 },
   'event-stream': {
     description: 'Stores the TaskRouter events of each task write from the table stream, queues their callbacks, puts them on the bus',

@@ -8,7 +8,7 @@
  * invocations chain: callback, fetch, accept, timeout (events/manifest.json is such a sequence).
  * The configuration is `npm start`'s (SPEC §3), the local development credentials by default.
  */
-import type { APIGatewayProxyEventV2, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +25,7 @@ import { signedUrl, twilioSignature } from '#lib/signature.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { eventDelivery } from '#functions/event-delivery.ts';
 import { eventStream } from '#functions/event-stream.ts';
+import { eventStreams } from '#functions/event-streams.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { upstreamSweep } from '#functions/upstream-sweep.ts';
 
@@ -145,6 +146,10 @@ function handlerOf(fn: FunctionName, runtime: Runtime, messages: string[]): (eve
     const handler = eventStream.createHandler(runtime);
     return (event) => handler(event as DynamoDBStreamEvent, context);
   }
+  if (fn === 'event-streams') {
+    const handler = eventStreams.createHandler(runtime);
+    return (event) => handler(event as KinesisStreamEvent, context);
+  }
   if (fn === 'event-delivery') {
     // No queue here: what the function would ask of SQS is printed instead.
     const sqs = { send: async (command: { input: unknown }) => void messages.push(`SQS not called: ${JSON.stringify(command.input)}`) };
@@ -164,10 +169,11 @@ function timerNote({ accountSid, workspaceSid, taskSid, reservationSid, deadline
   return `timer not kept: ${reservationSid} reads "timeout" from ${new Date(deadline).toISOString()}; to write that down, invoke reservation-timeout with ${event}`;
 }
 
-/** The line SAM's REPORT stands for: the HTTP status, or the timeout's outcome, and the duration. */
+/** The line SAM's REPORT stands for: the HTTP status, the timeout's outcome or a batch's failures, and the duration. */
 function summary(fn: FunctionName, result: unknown, ms: number): string {
-  const r = (result ?? {}) as { statusCode?: unknown; outcome?: unknown };
-  return `${fn}: ${String(r.statusCode ?? r.outcome)} in ${Math.round(ms)} ms`;
+  const r = (result ?? {}) as { statusCode?: unknown; outcome?: unknown; batchItemFailures?: unknown[] };
+  const batch = Array.isArray(r.batchItemFailures) ? `${r.batchItemFailures.length} failed` : undefined;
+  return `${fn}: ${String(r.statusCode ?? r.outcome ?? batch)} in ${Math.round(ms)} ms`;
 }
 
 export async function runInvoke(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<InvokeOutcome> {

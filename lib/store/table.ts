@@ -6,6 +6,7 @@
  *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>     listKey <created>#<WR>: a worker's reservations
  *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY             the worker's last activity change
  *   event         pk EVENT#<AC>#<WS>#<EV>   sk EVENT                a TaskRouter event (lib/taskrouter-events/)
+ *   cloud event   pk CLOUDEVENT#<AC>#<WS>#<id>  sk CLOUDEVENT       an Event Streams event already applied (lib/upstream/)
  *
  * Events are listed through four global secondary indexes, one per thing a list is about (the
  * workspace, a task, a worker, a reservation), each sorted by `eventAt` (`<ms>#<rank>#<EV>`).
@@ -59,6 +60,9 @@ export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, res
 export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: 'ACTIVITY' });
 
 export const eventKey = (event: Scope & { readonly sid: string }) => ({ pk: `EVENT#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'EVENT' });
+
+/** The dedupe marker of an Event Streams CloudEvent, by its `id` within its account and workspace. */
+export const cloudEventKey = (event: Scope & { readonly id: string }) => ({ pk: `CLOUDEVENT#${event.accountSid}#${event.workspaceSid}#${event.id}`, sk: 'CLOUDEVENT' });
 
 /** The task SID at the end of a task item's partition key. */
 export function taskSidOf(partitionKey: string): string {

@@ -28,6 +28,9 @@ const RESERVATION_EVENTS: Readonly<Record<string, Exclude<ReservationStatus, 'pe
   'reservation.completed': 'completed',
 };
 
+/** Every event type the mirror applies; the rest are acknowledged and ignored. */
+export const MIRRORED_EVENT_TYPES: ReadonlySet<string> = new Set([...Object.keys(RESERVATION_EVENTS), 'task.canceled']);
+
 export type MirrorOutcome = 'applied' | 'already-recorded' | 'ignored';
 
 export interface MirrorOptions {
@@ -54,7 +57,7 @@ export class UpstreamMirror {
     };
     if (sid('AccountSid', 'AC') !== accountSid) throw new InvalidParameterError('AccountSid', 'must be the account the callback is signed for');
     const observed = RESERVATION_EVENTS[type];
-    if (observed === undefined && type !== 'task.canceled') return 'ignored';
+    if (!MIRRORED_EVENT_TYPES.has(type)) return 'ignored';
     const scope: TaskScope = { accountSid, workspaceSid: sid('WorkspaceSid', 'WS')!, taskSid: sid('TaskSid', 'WT')! };
     const { store, clock } = this.options;
     const now = clock.now();

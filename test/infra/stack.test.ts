@@ -15,6 +15,7 @@ import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
 import { TABLE, createTableInput } from '#lib/store/table.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
+import { ContextError } from '../../infra/settings.ts';
 import { defineApp, type ReservationsStack } from '../../infra/stack.ts';
 import { TABLE_ACTIONS } from '../../infra/table.ts';
 
@@ -258,7 +259,7 @@ describe('reservation timers', () => {
   });
 
   it('are armed by the functions that bind them alone: CreateSchedule in the group, PassRole of the scheduler role to Scheduler', () => {
-    expect(NAMES.filter((name) => bindsOf(name).timers)).toEqual(['assignment-callback', 'reservation-timeout', 'event-callback', 'upstream-sweep']);
+    expect(NAMES.filter((name) => bindsOf(name).timers)).toEqual(['assignment-callback', 'reservation-timeout', 'event-callback', 'event-streams', 'upstream-sweep']);
     // The timeout function arms later checks too (connected): its ARN is built from its fixed name, not a reference to itself.
     const timeoutArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:function:${stack.stackName}-reservation-timeout`]] };
     expect((resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions['reservation-timeout'])]!['Properties'] as Json)['FunctionName']).toBe(`${stack.stackName}-reservation-timeout`);
@@ -376,6 +377,98 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   it('stays clean under cdk-nag', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(connected.app);
     expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+});
+
+describe('Event Streams (eventStreams, connected mode)', () => {
+  const EXTERNAL_ID = 'f00d'.repeat(20);
+  const UPSTREAM = { taskrouterUpstreamUrl: 'https://taskrouter.twilio.com' };
+  const streaming = synth({ ...UPSTREAM, eventStreams: 'true', eventStreamsExternalId: EXTERNAL_ID });
+  const { template, stack } = streaming;
+  const ingest = stack.eventStreams!;
+  const consumer = logicalId(stack, stack.functions['event-streams']);
+  const streamArn = { 'Fn::GetAtt': [logicalId(stack, ingest.stream), 'Arn'] };
+
+  it('creates a one-shard stream, 24-hour retention, encrypted with the AWS managed key', () => {
+    template.resourceCountIs('AWS::Kinesis::Stream', 1);
+    template.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 1, RetentionPeriodHours: 24, StreamModeDetails: { StreamMode: 'PROVISIONED' }, StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } });
+  });
+
+  it('lets Twilio’s AWS account assume the sink role only with the ExternalId, to put records on this stream and nothing else', () => {
+    const role = resources(template, 'AWS::IAM::Role')[logicalId(stack, ingest.twilioRole)]!;
+    const trust = ((role['Properties'] as Json)['AssumeRolePolicyDocument'] as { Statement: Statement[] }).Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } } });
+    expect(JSON.stringify((trust[0] as unknown as Json)['Principal'])).toContain(':iam::177261743968:root');
+    const statements = statementsOfRole(template, logicalId(stack, ingest.twilioRole)).map((st) => ({ actions: list(st.Action).sort(), resource: st.Resource }));
+    expect(statements).toEqual([
+      { actions: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], resource: streamArn },
+      { actions: ['kinesis:DescribeLimits'], resource: '*' },
+    ]);
+  });
+
+  it('feeds the consumer from the stream: failures per record, bisected, 10 retries, an hour at most, then parked in an encrypted, TLS-only queue an alarm watches', () => {
+    const queue = logicalId(stack, ingest.failureQueue);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: consumer },
+      EventSourceArn: streamArn,
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }], Threshold: 1 });
+  });
+
+  it('lets the consumer read this stream alone, and no role but Twilio’s write to it', () => {
+    const consumerStatements = statementsOfRole(template, logicalId(stack, stack.functions['event-streams'].role!));
+    const reads = consumerStatements.filter((st) => list(st.Action).some((a) => a.startsWith('kinesis:')));
+    expect(reads.map((st) => st.Resource)).toEqual([streamArn]);
+    expect(reads.flatMap((st) => list(st.Action))).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
+    const writers = Object.keys(resources(template, 'AWS::IAM::Role')).filter((id) => statementsOfRole(template, id).some((st) => list(st.Action).some((a) => a.startsWith('kinesis:Put'))));
+    expect(writers).toEqual([logicalId(stack, ingest.twilioRole)]);
+  });
+
+  it('gives the Sink’s configuration as outputs: the stream ARN, the role ARN, the ExternalId', () => {
+    template.hasOutput('EventStreamsKinesisArn', { Value: streamArn });
+    template.hasOutput('EventStreamsRoleArn', { Value: { 'Fn::GetAtt': [logicalId(stack, ingest.twilioRole), 'Arn'] } });
+    template.hasOutput('EventStreamsExternalId', { Value: EXTERNAL_ID });
+  });
+
+  it('stays clean under cdk-nag', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(streaming.app);
+    expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+
+  it('creates none of it without eventStreams, connected or not', () => {
+    for (const { template: t, stack: s } of [defaults, synth(UPSTREAM), synth({ ...UPSTREAM, eventStreams: false })]) {
+      expect(s.eventStreams).toBeUndefined();
+      t.resourceCountIs('AWS::Kinesis::Stream', 0);
+      expect(Object.values(resources(t, 'AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m).includes(logicalId(s, s.functions['event-streams'])))).toEqual([]);
+      expect(Object.keys(t.findOutputs('*')).filter((name) => name.startsWith('EventStreams'))).toEqual([]);
+      expect(JSON.stringify(t.toJSON())).not.toContain('177261743968');
+    }
+  });
+
+  it('refuses eventStreams without taskrouterUpstreamUrl, or without a strong ExternalId, and an ExternalId alone', () => {
+    expect(() => defineApp(newApp({ eventStreams: 'true', eventStreamsExternalId: EXTERNAL_ID }))).toThrow(ContextError);
+    expect(() => defineApp(newApp({ eventStreams: 'true', eventStreamsExternalId: EXTERNAL_ID }))).toThrow(/eventStreams.*needs taskrouterUpstreamUrl/s);
+    expect(() => defineApp(newApp({ ...UPSTREAM, eventStreams: 'true' }))).toThrow(/eventStreamsExternalId.*is required/s);
+    expect(() => defineApp(newApp({ ...UPSTREAM, eventStreams: 'true', eventStreamsExternalId: 'short' }))).toThrow(/eventStreamsExternalId.*is required/s);
+    expect(() => defineApp(newApp({ ...UPSTREAM, eventStreams: 'true', eventStreamsExternalId: `${'a'.repeat(40)} b` }))).toThrow(/eventStreamsExternalId/);
+    expect(() => defineApp(newApp({ ...UPSTREAM, eventStreamsExternalId: EXTERNAL_ID }))).toThrow(/eventStreamsExternalId.*only read with eventStreams=true/s);
+    expect(() => defineApp(newApp({ ...UPSTREAM, eventStreams: 'yes' }))).toThrow(/eventStreams.*true or false/s);
+    // The ExternalId is never echoed whole in an error.
+    expect(() => defineApp(newApp({ ...UPSTREAM, eventStreams: 'true', eventStreamsExternalId: 'secret-but-short' }))).not.toThrow(/secret-but-short/);
+    expect(defineApp(newApp({ ...UPSTREAM, eventStreams: true, eventStreamsExternalId: EXTERNAL_ID })).eventStreams).toBeDefined();
   });
 });
 

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { FUNCTIONS } from '#lib/functions.ts';
 import { matchRoute } from '#lib/local/server.ts';
 import { createScheduleInput } from '#lib/timeouts/eventbridge-scheduler.ts';
+import { readKinesisData, readStreamedEvent } from '#lib/upstream/event-streams.ts';
 import { parseInvocation, runInvoke, UsageError } from '../../scripts/invoke.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -100,6 +101,17 @@ describe('the events are what AWS sends', () => {
     }
     // TaskRouter signs instead; a browser opening the console sends none; a REST client (even on an unknown path) sends its credentials.
     expect(event.headers['authorization']).toBe(['assignment-callback', 'event-callback', 'health', 'console'].includes(step.function) ? undefined : basic);
+  });
+
+  it('event-streams.json is a Kinesis event whose record holds, base64, a TaskRouter CloudEvent the mirror applies', () => {
+    const event = readEvent('events/event-streams.json') as unknown as KinesisStreamEvent;
+    const [record] = event.Records;
+    expect(event.Records).toHaveLength(1);
+    expect(record).toMatchObject({ eventSource: 'aws:kinesis', eventName: 'aws:kinesis:record', eventID: `shardId-000000000000:${record!.kinesis.sequenceNumber}` });
+    const read = readKinesisData(record!.kinesis.data);
+    expect('events' in read && read.events.map(readStreamedEvent)).toEqual([
+      expect.objectContaining({ kind: 'mirror', eventType: 'reservation.accepted', accountSid: LOCAL_ACCOUNT_SID, id: 'EVf55190719663fc254f715d0a7c795525' }),
+    ]);
   });
 
   it("reservation-timeout.json is exactly the Input of the EventBridge schedule armed for that reservation", () => {

@@ -25,6 +25,8 @@ export interface StoreCall {
   readonly number: number;
   /** The DynamoDB operation, e.g. UpdateItem. */
   readonly operation: string;
+  /** The request's JSON body: a plan may pick the calls that name one item (its key's SIDs). */
+  readonly body: string;
 }
 
 function errorResponse(status: number, type: string, message: string): HttpResponse {
@@ -55,6 +57,11 @@ export async function blackHole(): Promise<{ port: number; close(): Promise<void
   };
 }
 
+function bodyText(body: unknown): string {
+  if (typeof body === 'string') return body;
+  return body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '';
+}
+
 export class FaultInjector {
   /** Every store call the SDK sent (retries included), in order. */
   readonly calls: StoreCall[] = [];
@@ -80,7 +87,11 @@ export class FaultInjector {
 
   readonly wrap = (inner: HttpHandler): HttpHandler => {
     const handle = async (request: HttpRequest, options?: Parameters<HttpHandler['handle']>[1]) => {
-      const call = { number: this.calls.length + 1, operation: String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '' };
+      const call = {
+        number: this.calls.length + 1,
+        operation: String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '',
+        body: bodyText(request.body),
+      };
       this.calls.push(call);
       const fault = this.#plan(call);
       if (fault !== undefined) {
