@@ -5,17 +5,31 @@
  *   bare node:http proxy forwarding the same POSTs to the same upstream;
  * - TaskRouter event callbacks taken in per second by the gateway's POST /event-callback (signed
  *   `reservation.accepted` events of reservations it holds), against a bare node:http server doing
- *   one conditional write per event on the same embedded engine.
+ *   one conditional write per event on the same embedded engine. The gateway applies what it took
+ *   in after answering: each round waits until all of it is applied (reported as drainMs).
  */
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { twilioSignature } from '#lib/signature.ts';
 import { assignment, type Assignment } from './events.ts';
-import { acceptRequest, load, seed, startServer, type HttpOptions, type RateFigure, type Request } from './http.ts';
+import { AUTH, acceptRequest, load, seed, startServer, type HttpOptions, type RateFigure, type Request } from './http.ts';
 import { alternate } from './stats.ts';
 
 export interface ConnectedResult {
   readonly accepts: RateFigure;
   readonly eventCallbacks: RateFigure;
+  /** The longest a round's events took to be applied after the last one was answered. */
+  readonly drainMs: number;
+}
+
+/** Waits until the gateway's record shows `a`'s reservation accepted. */
+async function appliedOn(url: string, a: Assignment): Promise<void> {
+  const giveUp = Date.now() + 120_000;
+  for (;;) {
+    const response = await fetch(`${url}/v1/Workspaces/${a.sids.workspace}/Tasks/${a.sids.task}/Reservations/${a.sids.reservation}`, { headers: AUTH });
+    if (((await response.json()) as { reservation_status?: string }).reservation_status === 'accepted') return;
+    if (Date.now() > giveUp) throw new Error(`the gateway did not apply ${a.sids.reservation}'s accepted event within 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** TaskRouter's event callback saying a reservation was accepted, signed for `url`. */
@@ -61,12 +75,22 @@ export async function measureConnected(options: HttpOptions): Promise<ConnectedR
     const acceptRates = { ...rate };
 
     const mirrored = await seed(gateway.url, size, options.connections);
+    let drainMs = 0;
     const events = await alternate(
       options.rounds,
-      async () => (rate.stack = await load(gateway.url, { amount: perRound }, options.connections, () => acceptedEvent(gateway.url, mirrored.pop()!))),
+      async () => {
+        let last: Assignment | undefined;
+        rate.stack = await load(gateway.url, { amount: perRound }, options.connections, () => acceptedEvent(gateway.url, (last = mirrored.pop()!)));
+        // The gateway applies what it took in after answering, in order: once the last one reads
+        // accepted, all have been. Waited for, so that it does not run into the next (bare) round.
+        const answered = performance.now();
+        await appliedOn(gateway.url, last!);
+        drainMs = Math.max(drainMs, performance.now() - answered);
+        return rate.stack;
+      },
       async () => (rate.bare = await load(writer.url, { amount: perRound }, options.connections, () => acceptedEvent(writer.url, assignment(LOCAL_ACCOUNT_SID)))),
     );
-    return { accepts: { ratio: accepts, stack: acceptRates.stack, bare: acceptRates.bare }, eventCallbacks: { ratio: events, stack: rate.stack, bare: rate.bare } };
+    return { accepts: { ratio: accepts, stack: acceptRates.stack, bare: acceptRates.bare }, eventCallbacks: { ratio: events, stack: rate.stack, bare: rate.bare }, drainMs };
   } finally {
     await Promise.all([gateway.stop(), proxy.stop(), writer.stop()]);
     await upstream.stop();

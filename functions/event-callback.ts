@@ -1,8 +1,9 @@
 /**
  * POST /event-callback: the upstream TaskRouter's signed event callbacks (connected mode, SPEC
- * §12; set the Workspace's EventCallbackUrl to it). Each event is applied to the record and
- * answered 204, as TaskRouter asks; unknown types are acknowledged and ignored; a bad signature
- * is a 403 that changes nothing. Standalone, there is no upstream to mirror: 404.
+ * §12; set the Workspace's EventCallbackUrl to it). Each event is taken in once per Sid and
+ * applied to the record (lib/upstream/event-inbox.ts: deployed before the answer, locally after
+ * it), and answered 204, as TaskRouter asks; unknown types are acknowledged and ignored; a bad
+ * signature is a 403 that changes nothing. Standalone, there is no upstream to mirror: 404.
  */
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
@@ -10,7 +11,7 @@ import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 export const eventCallback = apiFunction('event-callback', async (request, { runtime, accountSid }) => {
   const upstream = runtime.upstream;
   if (!upstream) throw new NotFoundError('/event-callback: this service is not connected to a TaskRouter (set TASKROUTER_UPSTREAM_URL)');
-  const outcome = await upstream.mirror.apply(accountSid, request.body);
+  const outcome = await upstream.inbox.take(accountSid, request.body);
   // On the request's own log line (middleware.ts accessLog), not a second one per event.
   // An event type is logged only in TaskRouter's shape: the field is the caller's text.
   const eventType = request.body.get('EventType')?.[0] ?? '';

@@ -31,6 +31,7 @@ import { LocalCallbackSender, type LocalCallbackSenderOptions } from './taskrout
 import { SqsCallbackQueue } from './taskrouter-events/sqs-callback-queue.ts';
 import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
 import { UpstreamForwarder } from './upstream/forwarder.ts';
+import { EventInbox } from './upstream/event-inbox.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
 import { HttpTaskRouterUpstream, type TaskRouterUpstream } from './upstream/taskrouter-client.ts';
@@ -66,6 +67,8 @@ export interface Upstream {
   readonly forwarder: UpstreamForwarder;
   readonly reconciler: UpstreamReconciler;
   readonly mirror: UpstreamMirror;
+  /** The event callbacks' intake: taken in once per Sid, then applied by the mirror. */
+  readonly inbox: EventInbox;
 }
 
 export interface RuntimeParts {
@@ -131,11 +134,13 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     if (config.upstreamUrl === undefined) return undefined;
     const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
     const forwarder = new UpstreamForwarder(store(), client, clock, logger);
+    const mirror = new UpstreamMirror({ store: store(), clock, scheduler: scheduler(), reservationTimeoutSeconds: config.reservationTimeoutSeconds, maxRejections: config.maxRejections });
     return {
       client,
       forwarder,
       reconciler: new UpstreamReconciler(store(), forwarder, scheduler(), clock, logger),
-      mirror: new UpstreamMirror({ store: store(), clock, scheduler: scheduler(), reservationTimeoutSeconds: config.reservationTimeoutSeconds, maxRejections: config.maxRejections }),
+      mirror,
+      inbox: new EventInbox(documentClient(), tableNameOf(config), mirror, clock, logger),
     };
   });
   const service = once(

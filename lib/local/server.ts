@@ -224,10 +224,17 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       if (swept.tasks > 0) built.logger.info('start-up sweep', { ...swept });
     }
     // Connected: settle what a stopped process left in flight, then every minute (deployed: a scheduled function).
-    const reconciler = built.upstream?.reconciler;
-    if (reconciler) {
-      await reconciler.sweep();
-      sweeper = setInterval(() => void reconciler.sweep().catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })), SWEEP_INTERVAL_MS);
+    const upstream = built.upstream;
+    if (upstream) {
+      // Event callbacks are applied after their answer, in this process; what a stopped process took in and did not apply, now.
+      upstream.inbox.applyInBackground();
+      await upstream.inbox.sweep(built.clock.now());
+      await upstream.reconciler.sweep();
+      const sweepBoth = async () => {
+        await upstream.inbox.sweep();
+        await upstream.reconciler.sweep();
+      };
+      sweeper = setInterval(() => void sweepBoth().catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })), SWEEP_INTERVAL_MS);
       sweeper.unref();
     }
   } catch (error) {
@@ -268,6 +275,8 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         server.close(() => resolve());
       });
       clearInterval(sweeper);
+      // Event callbacks already answered are applied before the engine goes.
+      await live.upstream?.inbox.idle();
       scheduler.close();
       live.close();
       await engine?.close();

@@ -7,6 +7,7 @@
  *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY             the worker's last activity change
  *   event         pk EVENT#<AC>#<WS>#<EV>   sk EVENT                a TaskRouter event (lib/taskrouter-events/)
  *   cloud event   pk CLOUDEVENT#<AC>#<WS>#<id>  sk CLOUDEVENT       an Event Streams event already applied (lib/upstream/)
+ *   inbox         pk INBOX#<AC>#<WS>#<EV>   sk INBOX                an upstream event callback taken in (lib/upstream/)
  *
  * Events are listed through four global secondary indexes, one per thing a list is about (the
  * workspace, a task, a worker, a reservation), each sorted by `eventAt` (`<ms>#<rank>#<EV>`).
@@ -42,8 +43,10 @@ export const EVENT_INDEXES = {
 export type EventIndex = keyof typeof EVENT_INDEXES;
 
 /**
- * Connected mode's sparse index of task items with an update being forwarded upstream: only they
- * carry its keys, so the sweep finds the unsettled ones (the oldest first) without a scan.
+ * Connected mode's sparse index of work in flight, which the sweep finds (the oldest first)
+ * without a scan: task items with an update being forwarded upstream (partition `FORWARD`), and
+ * upstream event callbacks taken in and not applied yet (partition `INBOX`, event-inbox.ts). Only
+ * they carry its keys.
  */
 export const FORWARD_INDEX = { name: 'forwardsInFlight', partitionKey: 'forwarding', sortKey: 'forwardAt', partition: 'FORWARD' } as const;
 
@@ -58,6 +61,9 @@ export const taskKey = (scope: Scope & { readonly taskSid: string }) => ({ pk: t
 export const workerPartition = (scope: Scope & { readonly workerSid: string }) => `WORKER#${scope.accountSid}#${scope.workspaceSid}#${scope.workerSid}`;
 export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, reservationSid: string) => ({ pk: workerPartition(scope), sk: `RESERVATION#${reservationSid}` });
 export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: 'ACTIVITY' });
+
+/** An upstream event callback taken in (lib/upstream/event-inbox.ts), by its EV SID. */
+export const inboxKey = (event: Scope & { readonly sid: string }) => ({ pk: `INBOX#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'INBOX' });
 
 export const eventKey = (event: Scope & { readonly sid: string }) => ({ pk: `EVENT#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'EVENT' });
 

@@ -43,22 +43,40 @@ export interface MirrorOptions {
   readonly maxRejections: number;
 }
 
+/** The scope of a mirrored event, its fields checked; undefined for a type the mirror does not apply. */
+function read(accountSid: string, event: Params): { type: string; scope: TaskScope; reservationSid: string } | undefined {
+  const field = (name: string) => event.get(name)?.[0];
+  const type = field('EventType') ?? '';
+  const sid = (name: string, prefix: SidPrefix) => {
+    const value = canonicalSid(field(name), prefix);
+    if (value === undefined) throw new InvalidParameterError(name, `is required as a ${prefix} SID for ${type}`);
+    return value;
+  };
+  if (sid('AccountSid', 'AC') !== accountSid) throw new InvalidParameterError('AccountSid', 'must be the account the callback is signed for');
+  if (!MIRRORED_EVENT_TYPES.has(type)) return undefined;
+  const scope: TaskScope = { accountSid, workspaceSid: sid('WorkspaceSid', 'WS'), taskSid: sid('TaskSid', 'WT') };
+  // task.canceled names no reservation.
+  return { type, scope, reservationSid: type === 'task.canceled' ? '' : sid('ReservationSid', 'WR') };
+}
+
 export class UpstreamMirror {
   constructor(private readonly options: MirrorOptions) {}
 
+  /**
+   * Whether an event of `accountSid` (its callback's form fields) is one the mirror applies, with
+   * the fields that needs checked: a bad one throws InvalidParameterError, naming it. Nothing read.
+   */
+  check(accountSid: string, event: Params): 'mirrored' | 'ignored' {
+    return read(accountSid, event) === undefined ? 'ignored' : 'mirrored';
+  }
+
   /** Applies one TaskRouter event of `accountSid` (its callback's form fields). */
   async apply(accountSid: string, event: Params): Promise<MirrorOutcome> {
+    const checked = read(accountSid, event);
+    if (checked === undefined) return 'ignored';
+    const { type, scope, reservationSid } = checked;
     const field = (name: string) => event.get(name)?.[0];
-    const type = field('EventType') ?? '';
-    const sid = (name: string, prefix: SidPrefix, required = true) => {
-      const value = canonicalSid(field(name), prefix);
-      if (value === undefined && required) throw new InvalidParameterError(name, `is required as a ${prefix} SID for ${type}`);
-      return value;
-    };
-    if (sid('AccountSid', 'AC') !== accountSid) throw new InvalidParameterError('AccountSid', 'must be the account the callback is signed for');
     const observed = RESERVATION_EVENTS[type];
-    if (!MIRRORED_EVENT_TYPES.has(type)) return 'ignored';
-    const scope: TaskScope = { accountSid, workspaceSid: sid('WorkspaceSid', 'WS')!, taskSid: sid('TaskSid', 'WT')! };
     const { store, clock } = this.options;
     const now = clock.now();
     const at = Number(field('TimestampMs') ?? Number(field('Timestamp') ?? 0) * 1000) || now;
@@ -70,7 +88,6 @@ export class UpstreamMirror {
       return 'applied';
     }
 
-    const reservationSid = sid('ReservationSid', 'WR')!;
     // One write in the common case: the reservation is known, and the observation is recorded or already was.
     if (observed === 'created') return (await this.#learn(scope, reservationSid, event, at, now)) ? 'applied' : 'already-recorded';
     let recorded = await store.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
