@@ -31,6 +31,8 @@ export class GroupCommit<Item> {
   /** The queued items by key: a second put of the same item (a repeat racing its original) rides along. */
   readonly #byKey = new Map<string, Queued<Item>>();
   #inFlight = 0;
+  /** Each key queued or in flight, and the put it belongs to. */
+  readonly #puts = new Map<string, Promise<void>>();
 
   constructor(
     private readonly write: WriteBatch<Item>,
@@ -39,8 +41,29 @@ export class GroupCommit<Item> {
     private readonly concurrency = 2,
   ) {}
 
+  /**
+   * Resolves once every put now queued or in flight that holds one of these keys has settled: a
+   * reader that must not race this process's own writes (a repeat recovering what its original
+   * is still writing) waits for them first.
+   */
+  async whenWritten(keys: readonly string[]): Promise<void> {
+    const puts = new Set(keys.map((key) => this.#puts.get(key)).filter((put) => put !== undefined));
+    await Promise.allSettled(puts);
+  }
+
   put(items: readonly Item[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
+    const put = this.#put(items);
+    const keys = items.map(this.keyOf);
+    for (const key of keys) this.#puts.set(key, put);
+    const forget = () => {
+      for (const key of keys) if (this.#puts.get(key) === put) this.#puts.delete(key);
+    };
+    put.then(forget, forget);
+    return put;
+  }
+
+  #put(items: readonly Item[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiting: Waiting<Item> = { items, left: 0, failed: false, resolve, reject };
       for (const item of items) {

@@ -201,6 +201,8 @@ export class DynamoDbEventStore {
    */
   async putMissing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
     if (events.length === 0) return [];
+    // What this process is writing right now (the original of a repeat, under way) is not missing.
+    await this.#batches.whenWritten(events.map((e) => eventKey(e).pk));
     const stored = await this.#stored(events);
     const added: TaskRouterEvent[] = [];
     for (const event of events.filter((e) => !stored.has(e.sid))) {

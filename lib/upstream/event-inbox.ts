@@ -34,7 +34,7 @@ interface InboxItem {
   readonly accountSid: string;
   readonly workspaceSid: string;
   readonly sid: string;
-  /** The callback's form fields, as taken in. */
+  /** The callback's form fields, as taken in; removed once applied. */
   readonly fields: Readonly<Record<string, readonly string[]>>;
   readonly receivedAt: number;
   readonly appliedAt?: number;
@@ -180,7 +180,8 @@ export class EventInbox {
       new UpdateCommand({
         TableName: this.tableName,
         Key: inboxKey(item),
-        UpdateExpression: `SET ${e.name('appliedAt')} = ${e.value(this.clock.now())} REMOVE ${e.name(FORWARD_INDEX.partitionKey)}, ${e.name(FORWARD_INDEX.sortKey)}`,
+        // Applied, it keeps only its Sid (for repeats): the fields, attributes and all, are the record's now.
+        UpdateExpression: `SET ${e.name('appliedAt')} = ${e.value(this.clock.now())} REMOVE ${e.name('fields')}, ${e.name(FORWARD_INDEX.partitionKey)}, ${e.name(FORWARD_INDEX.sortKey)}`,
         ...e.params,
       }),
     );

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { eventsOf, type TaskRouterEvent } from '#lib/domain/taskrouter-events.ts';
@@ -120,6 +121,37 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
       }),
       { numRuns: RACE_RUNS * 3 },
     );
+  });
+
+  it('delivers each event once when repeats of a callback race the original (a repeat does not recover what the original is still writing)', async () => {
+    delivered.length = 0;
+    const fixture = callback();
+    const request = parseAssignmentCallback(form(fixture.params));
+    // The original's event items stay in flight until the repeats have run as far as they can.
+    let reached!: () => void;
+    const atWrite = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const send = runtime.documentClient.send.bind(runtime.documentClient);
+    const spy = vi.spyOn(runtime.documentClient, 'send').mockImplementation((async (command: object) => {
+      if (command instanceof BatchWriteCommand) {
+        reached();
+        await gate;
+      }
+      return send(command as never);
+    }) as never);
+    const original = runtime.service.assign(request, 600);
+    await atWrite;
+    const repeats = Array.from({ length: 3 }, () => runtime.service.assign(request, 600));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await Promise.all([original, ...repeats]);
+    spy.mockRestore();
+    const scope = { accountSid: runtime.config.accountSid, workspaceSid: fixture.workspaceSid, taskSid: fixture.taskSid };
+    const task = (await runtime.store.getTask(scope))!;
+    const expected = eventsOf(task, task.writtenAt).map((e) => e.sid).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(delivered.map((e) => e.sid).sort()).toEqual(expected);
   });
 
   describe('the flows of SPEC §11', () => {

@@ -75,6 +75,26 @@ describe('GroupCommit', () => {
     expect(writer.calls.at(-1)).toEqual(['next']);
   });
 
+  it('lets a reader wait for the puts of given keys that are queued or in flight, and only those', async () => {
+    const writer = gatedWriter();
+    const group = new GroupCommit(writer.write, (item: string) => item, 1);
+    const first = group.put(['a']);
+    const second = group.put(['b', 'c']);
+    let waited = false;
+    const reader = group.whenWritten(['c', 'unrelated']).then(() => (waited = true));
+    await expect(group.whenWritten(['unrelated'])).resolves.toBeUndefined();
+    writer.release();
+    await first;
+    await tick();
+    expect(waited).toBe(false);
+    writer.release();
+    await second;
+    await reader;
+    expect(waited).toBe(true);
+    // Written, they are no longer waited for.
+    await expect(group.whenWritten(['a', 'b', 'c'])).resolves.toBeUndefined();
+  });
+
   it('keeps up to its concurrency of batches in flight', async () => {
     const writer = gatedWriter();
     const group = new GroupCommit(writer.write, (item: string) => item, 2);

@@ -6,7 +6,9 @@
  */
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '#lib/domain/errors.ts';
+import { inboxKey } from '#lib/store/table.ts';
 import type { LocalStack } from '#lib/local/server.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, basicAuth, callback, postCallback, sid, startStack, type CallbackFixture } from '../support/fixtures.ts';
 
@@ -78,6 +80,17 @@ describe('event callbacks taken in', () => {
     await inbox().idle();
     expect(spy).toHaveBeenCalledTimes(1);
     expect(await statusOf(c)).toBe('accepted');
+  });
+
+  it('keeps only the Sid of an applied event: its fields, attributes and all, are the record’s', async () => {
+    const c = await pending();
+    const event = accepted(c, { TaskAttributes: '{"from":"+15551234567"}' });
+    expect((await post(event)).status).toBe(204);
+    await inbox().idle();
+    const { Item } = await gateway.runtime.documentClient.send(new GetCommand({ TableName: gateway.config.tableName!, Key: inboxKey({ accountSid: ACCOUNT_SID, workspaceSid: c.workspaceSid, sid: event['Sid']! }) }));
+    expect(Item?.['appliedAt']).toEqual(expect.any(Number));
+    expect(Item?.['fields']).toBeUndefined();
+    expect(JSON.stringify(Item)).not.toContain('+15551234567');
   });
 
   it('leaves an event whose apply failed to the sweep, which applies it', async () => {
