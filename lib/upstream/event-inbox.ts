@@ -107,25 +107,33 @@ export class EventInbox {
     while (this.#draining) await this.#draining;
   }
 
-  /** Applies every event taken in before `before` and not applied yet (a dead process's, a failed apply's). */
+  /**
+   * Applies every event taken in before `before` and not applied yet (a dead process's, a failed
+   * apply's), oldest first, a page of the in-flight index at a time until none is left.
+   */
   async sweep(before = this.clock.now() - UNAPPLIED_AFTER_MS): Promise<{ readonly applied: number; readonly failed: number }> {
-    const e = new Expression();
-    const { Items = [] } = await this.#send<{ Items?: InboxItem[] }>(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: FORWARD_INDEX.name,
-        KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(INBOX_PARTITION)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(sortKeyOf(before))}`,
-        Limit: SWEEP_BATCH,
-        ...e.params,
-      }),
-    );
     let applied = 0;
     let failed = 0;
-    for (const item of Items) {
-      if (await this.#applyLogged(item)) applied++;
-      else failed++;
-    }
-    if (Items.length > 0) this.logger.info('event callbacks applied by the sweep', { applied, failed });
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const e = new Expression();
+      const page: { Items?: InboxItem[]; LastEvaluatedKey?: Record<string, unknown> } = await this.#send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: FORWARD_INDEX.name,
+          KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(INBOX_PARTITION)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(sortKeyOf(before))}`,
+          Limit: SWEEP_BATCH,
+          ...(startKey && { ExclusiveStartKey: startKey }),
+          ...e.params,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (await this.#applyLogged(item)) applied++;
+        else failed++;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    if (applied + failed > 0) this.logger.info('event callbacks applied by the sweep', { applied, failed });
     return { applied, failed };
   }
 

@@ -107,6 +107,16 @@ describe('event callbacks taken in', () => {
     expect((await inbox().sweep(Date.now() + 1)).applied).toBe(0);
   });
 
+  it('applies every event left behind in one sweep, past a page of the index', async () => {
+    const left = await Promise.all(Array.from({ length: 130 }, () => pending()));
+    const spy = vi.spyOn(mirror(), 'apply').mockRejectedValue(new ServiceUnavailableError(1));
+    for (const c of left) expect((await post(accepted(c))).status).toBe(204);
+    await inbox().idle();
+    spy.mockRestore();
+    expect(await inbox().sweep(Date.now() + 1)).toEqual({ applied: 130, failed: 0 });
+    for (const c of [left[0]!, left[129]!]) expect(await statusOf(c)).toBe('accepted');
+  }, 60_000);
+
   it('applies an event taken in but not applied when TaskRouter delivers it again', async () => {
     const c = await pending();
     vi.spyOn(mirror(), 'apply').mockRejectedValueOnce(new ServiceUnavailableError(1));
