@@ -14,9 +14,9 @@ import { RESERVATION_STATUSES, TRANSITIONS, WORKED_STATUSES, type ReservationSta
 import { checkAction, findReservation, isCanceled, presentOf, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import { Expression, updateExpression } from './expression.ts';
-import { translateStoreError } from './store-errors.ts';
+import { sendToStore } from './store-errors.ts';
 import type { ApplyAction, MarkOutcome, NewReservation, Observation, RecordOutcome, ReservationStore, TaskScope, UpstreamRecords, WorkerReservation, WorkerScope } from './store.ts';
-import { FORWARD_INDEX, TABLE, activityKey, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
+import { FORWARD_INDEX, TABLE, activityKey, inFlightAt, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
 import { decodeTask, encodeReservation } from './task-item.ts';
 
 const BATCH_GET_LIMIT = 100;
@@ -77,7 +77,6 @@ export const STATUS_RANK: Readonly<Record<ReservationStatus, number>> = {
   completed: 3,
 };
 
-const forwardAt = (at: number) => String(at).padStart(15, '0');
 
 export class DynamoDbStore implements ReservationStore, UpstreamRecords {
   readonly #client: DynamoDBDocumentClient;
@@ -90,13 +89,8 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
     this.#retentionSeconds = options.retentionDays * 86_400;
   }
 
-  async #send<T>(command: object): Promise<T> {
-    try {
-      return (await this.#client.send(command as never)) as T;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      throw translateStoreError(error);
-    }
+  #send<T>(command: object): Promise<T> {
+    return sendToStore<T>(this.#client, command);
   }
 
   #expiresAt(now: number): number {
@@ -464,7 +458,7 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         const set = [
           `${forward} = ${e.value({ id: markId, reservationSid, transition: action.transition, at: now })}`,
           `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)}`,
-          `${e.name(FORWARD_INDEX.sortKey)} = ${e.value(forwardAt(now))}`,
+          `${e.name(FORWARD_INDEX.sortKey)} = ${e.value(inFlightAt(now))}`,
         ];
         return this.#command(scope, e, set, [], conditions, now);
       },
@@ -616,7 +610,7 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
       new QueryCommand({
         TableName: this.#table,
         IndexName: FORWARD_INDEX.name,
-        KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(forwardAt(before))}`,
+        KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(inFlightAt(before))}`,
         Limit: limit,
         ...e.params,
       }),

@@ -11,8 +11,7 @@ export const BATCH_WRITE_LIMIT = 25;
 /** Writes one batch (at most BATCH_WRITE_LIMIT items, distinct keys), retrying what was unprocessed. */
 export type WriteBatch<Item> = (items: readonly Item[]) => Promise<void>;
 
-interface Waiting<Item> {
-  readonly items: readonly Item[];
+interface Waiting {
   /** Items of this caller not yet written. */
   left: number;
   failed: boolean;
@@ -23,7 +22,7 @@ interface Waiting<Item> {
 interface Queued<Item> {
   readonly key: string;
   readonly item: Item;
-  readonly owners: Waiting<Item>[];
+  readonly owners: Waiting[];
 }
 
 export class GroupCommit<Item> {
@@ -65,7 +64,7 @@ export class GroupCommit<Item> {
 
   #put(items: readonly Item[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiting: Waiting<Item> = { items, left: 0, failed: false, resolve, reject };
+      const waiting: Waiting = { left: 0, failed: false, resolve, reject };
       for (const item of items) {
         const key = this.keyOf(item);
         const queued = this.#byKey.get(key);

@@ -1,4 +1,6 @@
 /** What a failed store call means to a client (SPEC §4: 429 and 503 with Retry-After). */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError, TaskLimitError, TooManyRequestsError } from '../domain/errors.ts';
 
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
@@ -16,4 +18,14 @@ export function translateStoreError(error: unknown): unknown {
     return new TaskLimitError('The task holds too many reservations or instructions to store this change (DynamoDB item size limit)');
   }
   return error;
+}
+
+/** Sends one command; a failure is the client-facing error, except a failed condition (the caller's to judge). */
+export async function sendToStore<T>(client: DynamoDBDocumentClient, command: object): Promise<T> {
+  try {
+    return (await client.send(command as never)) as T;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw error;
+    throw translateStoreError(error);
+  }
 }

@@ -50,6 +50,9 @@ export type EventIndex = keyof typeof EVENT_INDEXES;
  */
 export const FORWARD_INDEX = { name: 'forwardsInFlight', partitionKey: 'forwarding', sortKey: 'forwardAt', partition: 'FORWARD' } as const;
 
+/** The in-flight index's sort key for a time (epoch ms, zero-padded so that text order is time order). */
+export const inFlightAt = (at: number) => String(at).padStart(15, '0');
+
 interface Scope {
   readonly accountSid: string;
   readonly workspaceSid: string;

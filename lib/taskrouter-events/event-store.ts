@@ -14,7 +14,7 @@ import type { WindowReader } from '../domain/paging.ts';
 import { EVENT_TYPES, type EventType, type ResourceType, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import { Expression } from '../store/expression.ts';
 import { GroupCommit } from '../store/group-commit.ts';
-import { translateStoreError } from '../store/store-errors.ts';
+import { sendToStore } from '../store/store-errors.ts';
 import { EVENT_INDEXES, TABLE, eventKey, type EventIndex } from '../store/table.ts';
 
 /** DynamoDB's limits: 25 items a BatchWriteItem, 100 keys a BatchGetItem. */
@@ -141,13 +141,8 @@ export class DynamoDbEventStore {
     this.#retentionSeconds = options.retentionDays * 86_400;
   }
 
-  async #send<T>(command: object): Promise<T> {
-    try {
-      return (await this.#client.send(command as never)) as T;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      throw translateStoreError(error);
-    }
+  #send<T>(command: object): Promise<T> {
+    return sendToStore<T>(this.#client, command);
   }
 
   #item(event: TaskRouterEvent): StoredEvent {

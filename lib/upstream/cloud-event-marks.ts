@@ -10,7 +10,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Expression } from '../store/expression.ts';
-import { translateStoreError } from '../store/store-errors.ts';
+import { sendToStore } from '../store/store-errors.ts';
 import { TABLE, cloudEventKey } from '../store/table.ts';
 
 /**
@@ -54,12 +54,7 @@ export class CloudEventMarks {
     }
   }
 
-  async #send(command: GetCommand | PutCommand): Promise<{ Item?: Record<string, unknown> }> {
-    try {
-      return (await this.client.send(command as never)) as { Item?: Record<string, unknown> };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      throw translateStoreError(error);
-    }
+  #send(command: GetCommand | PutCommand): Promise<{ Item?: Record<string, unknown> }> {
+    return sendToStore(this.client, command);
   }
 }

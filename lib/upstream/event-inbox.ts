@@ -12,15 +12,16 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
 import type { Params } from '../domain/parameters.ts';
 import { canonicalSid } from '../domain/sid.ts';
 import { Expression } from '../store/expression.ts';
-import { translateStoreError } from '../store/store-errors.ts';
-import { FORWARD_INDEX, TABLE, inboxKey } from '../store/table.ts';
-import type { MirrorOutcome, UpstreamMirror } from './mirror.ts';
+import { sendToStore } from '../store/store-errors.ts';
+import { FORWARD_INDEX, TABLE, inFlightAt, inboxKey } from '../store/table.ts';
+import type { UpstreamMirror } from './mirror.ts';
 
 /** The in-flight index's partition of events taken in and not applied yet. */
 export const INBOX_PARTITION = 'INBOX';
@@ -41,8 +42,6 @@ interface InboxItem {
 }
 
 export type TakeOutcome = 'ignored' | 'taken' | 'repeat';
-
-const sortKeyOf = (at: number) => String(at).padStart(15, '0');
 
 export class EventInbox {
   #background = false;
@@ -83,16 +82,20 @@ export class EventInbox {
             ...inboxKey(item),
             ...item,
             [FORWARD_INDEX.partitionKey]: INBOX_PARTITION,
-            [FORWARD_INDEX.sortKey]: sortKeyOf(now),
+            [FORWARD_INDEX.sortKey]: inFlightAt(now),
             [TABLE.ttlAttribute]: Math.floor(now / 1000) + INBOX_RETENTION_SECONDS,
           },
           ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ...e.params,
         }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item } = await this.#send<{ Item?: InboxItem }>(new GetCommand({ TableName: this.tableName, Key: inboxKey(item), ConsistentRead: true }));
+      // The stored item comes back with the failure (DynamoDB); an engine that ignores that is read.
+      const Item = error.Item
+        ? (unmarshall(error.Item) as InboxItem)
+        : (await this.#send<{ Item?: InboxItem }>(new GetCommand({ TableName: this.tableName, Key: inboxKey(item), ConsistentRead: true }))).Item;
       // Applied already: nothing to do. Taken and not applied (its first delivery's process died): apply it now.
       if (!Item || Item.appliedAt !== undefined) return 'repeat';
       await this.#dispatch(Item);
@@ -121,7 +124,7 @@ export class EventInbox {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: FORWARD_INDEX.name,
-          KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(INBOX_PARTITION)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(sortKeyOf(before))}`,
+          KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(INBOX_PARTITION)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(inFlightAt(before))}`,
           Limit: SWEEP_BATCH,
           ...(startKey && { ExclusiveStartKey: startKey }),
           ...e.params,
@@ -139,7 +142,9 @@ export class EventInbox {
 
   async #dispatch(item: InboxItem): Promise<void> {
     if (!this.#background) {
-      await this.#apply(item);
+      // In the request (deployed): a refusal is the caller's 400.
+      const refusal = await this.#apply(item);
+      if (refusal) throw refusal;
       return;
     }
     // A repeat of an event this process holds to apply already: once is enough.
@@ -171,16 +176,17 @@ export class EventInbox {
     }
   }
 
-  async #apply(item: InboxItem): Promise<MirrorOutcome | 'refused'> {
-    let outcome: MirrorOutcome | 'refused';
+  /**
+   * Applies one event and marks it applied. An event only the record shows to be unusable (a
+   * reservation first heard of, without its worker) is marked too, never retried, and returned.
+   */
+  async #apply(item: InboxItem): Promise<InvalidParameterError | undefined> {
     let refusal: InvalidParameterError | undefined;
     try {
-      outcome = await this.mirror.apply(item.accountSid, new Map(Object.entries(item.fields)));
+      await this.mirror.apply(item.accountSid, new Map(Object.entries(item.fields)));
     } catch (error) {
-      // What only the record could tell was wrong (a reservation first heard of, without its worker): never retried.
       if (!(error instanceof InvalidParameterError)) throw error;
       this.logger.warn('event callback refused', { eventSid: item.sid, problem: error.message });
-      outcome = 'refused';
       refusal = error;
     }
     const e = new Expression();
@@ -193,16 +199,10 @@ export class EventInbox {
         ...e.params,
       }),
     );
-    if (refusal && !this.#background) throw refusal;
-    return outcome;
+    return refusal;
   }
 
-  async #send<T = unknown>(command: object): Promise<T> {
-    try {
-      return (await this.client.send(command as never)) as T;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      throw translateStoreError(error);
-    }
+  #send<T = unknown>(command: object): Promise<T> {
+    return sendToStore<T>(this.client, command);
   }
 }
