@@ -10,7 +10,8 @@ import { createDynamoDbClient } from '#lib/store/dynamodb-client.ts';
 
 const engine = await startDynalite();
 await ensureTable(engine.endpoint, 'bench-events');
-const client = createDynamoDbClient({ endpoint: engine.endpoint });
+// As npm start reaches its engine: in this process, without a socket.
+const client = createDynamoDbClient({ endpoint: engine.endpoint, handler: engine.handler });
 
 const server = createServer((request, response) => {
   let body = '';

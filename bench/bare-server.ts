@@ -14,7 +14,8 @@ const templates = JSON.parse(readFileSync(process.env['TEMPLATES']!, 'utf8')) as
 const engine = await startDynalite();
 // The recorded calls name their table.
 await ensureTable(engine.endpoint, String(templates.callback.calls[0]!.input['TableName']));
-const client = createDynamoDbClient({ endpoint: engine.endpoint });
+// As npm start reaches its engine: in this process, without a socket.
+const client = createDynamoDbClient({ endpoint: engine.endpoint, handler: engine.handler });
 
 async function replay(template: Template, sids: OperationSids) {
   for (const call of template.calls) await send(client, withSids(call, template.sids, sids));

@@ -8,11 +8,15 @@ import dynalite from 'dynalite';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { HttpHandler } from '@smithy/protocol-http';
 import { ConfigError } from '../config.ts';
 import { STORAGE_FORMAT, createTableInput } from '../store/table.ts';
+import { InProcessHandler, type RequestListener } from './in-process-handler.ts';
 
 export interface DynamoDbEngine {
   readonly endpoint: string;
+  /** The same engine without the socket: for the SDK clients of this process (in-process-handler.ts). */
+  readonly handler: HttpHandler;
   close(): Promise<void>;
 }
 
@@ -135,6 +139,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Dyna
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    handler: new InProcessHandler(server.listeners('request')[0] as RequestListener),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();

@@ -4,6 +4,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConsoleHtml } from '../console/build.ts';
@@ -17,6 +18,7 @@ import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
 import { API_FUNCTIONS } from './api-functions.ts';
+import { createDocumentClient } from '../store/dynamodb-client.ts';
 import { ensureTable, startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { sweep } from './sweep.ts';
@@ -201,6 +203,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   const port = await listen(server, config.port, config.host);
   if (port !== config.port) config = loadConfig({ ...env, PORT: String(port) }, 'local');
   let engine: DynamoDbEngine | undefined;
+  let ownClient: DynamoDBDocumentClient | undefined;
   const clock = parts.clock;
   const scheduler = new LocalTimeoutScheduler(clock ? () => clock.now() : Date.now);
   let runtime: Runtime | undefined;
@@ -212,8 +215,10 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       config = { ...config, dynamodbEndpoint: engine.endpoint };
     }
     await ensureTable(config.dynamodbEndpoint!, tableNameOf(config));
+    // The embedded engine is reached in this process, without a socket (in-process-handler.ts).
+    if (engine !== undefined && parts.documentClient === undefined) ownClient = createDocumentClient({ endpoint: engine.endpoint, handler: engine.handler });
     // The console page is built from lib/console once, here (deployed, at synth).
-    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), ...parts, policy });
+    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), ...(ownClient && { documentClient: ownClient }), ...parts, policy });
     runtime = built;
     const timeoutHandler = reservationTimeout.createHandler(built);
     scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
@@ -242,6 +247,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     clearInterval(sweeper);
     scheduler.close();
     runtime?.close();
+    ownClient?.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await engine?.close();
     throw error;
@@ -279,6 +285,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       await live.upstream?.inbox.idle();
       scheduler.close();
       live.close();
+      ownClient?.destroy();
       await engine?.close();
     },
   };

@@ -17,6 +17,8 @@ export interface DocumentClientOptions {
   /** A local engine's URL; unset means AWS (region and credentials from the environment). */
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
+  /** How requests reach the engine; by default HTTP, bounded as above (the embedded engine: in this process). */
+  readonly handler?: HttpHandler | undefined;
   /** Wraps the HTTP handler: how tests put faults between the SDK and the store. */
   readonly wrapHandler?: (handler: HttpHandler) => HttpHandler;
 }
@@ -28,17 +30,19 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
 
 /** The low-level client under it, with the same bounds. */
 export function createDynamoDbClient(options: DocumentClientOptions = {}): DynamoDBClient {
-  const handler = new NodeHttpHandler({
-    connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
-    requestTimeout: STORE_REQUEST_TIMEOUT_MS,
-    // Without it the request timeout only logs a warning and the attempt waits on: a stalled
-    // connection would hold the request until the function's own timeout, with no retry.
-    throwOnRequestTimeout: true,
-  });
+  const handler =
+    options.handler ??
+    new NodeHttpHandler({
+      connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
+      requestTimeout: STORE_REQUEST_TIMEOUT_MS,
+      // Without it the request timeout only logs a warning and the attempt waits on: a stalled
+      // connection would hold the request until the function's own timeout, with no retry.
+      throwOnRequestTimeout: true,
+    });
   return new DynamoDBClient({
     region: options.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
     maxAttempts: STORE_MAX_ATTEMPTS,
-    requestHandler: options.wrapHandler ? options.wrapHandler(handler as HttpHandler) : handler,
+    requestHandler: options.wrapHandler ? options.wrapHandler(handler as HttpHandler) : (handler as HttpHandler),
     ...(options.endpoint !== undefined && {
       endpoint: options.endpoint,
       // Local engines accept any credentials; these keep the SDK from looking for real ones.
