@@ -273,6 +273,30 @@ describe('countdowns to the deadline', () => {
       expect(Object.fromEntries(deadlines[0]!.searchParams)).toEqual({ EventType: 'reservation.created', [filter]: filter === 'TaskSid' ? r.taskSid : r.workerSid, Minutes: '1440', PageSize: '1000' });
     }
   });
+
+  it.each([
+    ['task', (r: Seeded) => `#/${r.workspaceSid}/tasks/${r.taskSid}`],
+    ['worker', (r: Seeded) => `#/${r.workspaceSid}/workers/${r.workerSid}`],
+  ] as const)('the %s view asks for the deadlines alongside its own reads on its first load, not after them', async (_view, hash) => {
+    const r = await assign(stack, {}, { query: 'ReservationTimeout=120' });
+    const context = await signedInContext(browser, { workspace: r.workspaceSid });
+    onTestFinished(() => context.close());
+    const page = await context.newPage();
+    let deadlinesAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (deadlinesAsked = resolve));
+    page.on('request', (request: Request) => {
+      if (new URL(request.url()).searchParams.get('EventType') === 'reservation.created') deadlinesAsked();
+    });
+    // The view's list is held until the deadlines have been asked for (or 3 s): asked after it, they never are in time.
+    let askedWhileHeld: boolean | undefined;
+    await page.route(/\/Reservations\?/, async (route) => {
+      askedWhileHeld ??= await Promise.race([asked.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 3_000))]);
+      await route.continue();
+    });
+    await page.goto(`${stack.url}/console${hash(r)}`);
+    await page.locator('.countdown').first().waitFor();
+    expect(askedWhileHeld).toBe(true);
+  });
 });
 
 type Seeded = Awaited<ReturnType<typeof assign>>;

@@ -2,7 +2,8 @@
  * Pending reservations' deadlines, for their countdowns. A reservation's JSON has no deadline
  * (exactly Twilio's keys); its `reservation.created` event carries `reservation_timeout`
  * (seconds, as Twilio's Worker SDK names it), so deadline = the event's time + the timeout. One
- * request per view finds them all (the longest timeout is 86,400 s: the last 1,440 minutes).
+ * request per view finds them all (the longest timeout is 86,400 s: the last 1,440 minutes); on the
+ * first load it goes out alongside the view's own reads.
  */
 import { ApiError, type Api } from './api.ts';
 import { h } from './dom.ts';
@@ -24,6 +25,8 @@ export class Deadlines {
   readonly #deadlines = new Map<string, number>();
   #lastAttempt = -Infinity;
   #failed = false;
+  /** The first load's read, started by `begin`. */
+  #reading: Promise<void> | undefined;
 
   constructor(
     private readonly api: Api,
@@ -45,12 +48,33 @@ export class Deadlines {
     }
   }
 
+  /**
+   * A view's first load: asks for the created events now, alongside the view's own reads, rather
+   * than after them (a view is opened for its pending reservations, and nothing is known yet).
+   * `ensure` then waits for this answer instead of asking again.
+   */
+  begin(signal: AbortSignal): void {
+    if (this.#lastAttempt !== -Infinity) return;
+    this.#lastAttempt = Date.now();
+    const reading = this.#read(signal);
+    // Awaited by `ensure`; when the view's own reads fail first, nobody does.
+    reading.catch(() => undefined);
+    this.#reading = reading;
+  }
+
   /** Asks for the created events when a pending reservation has no known deadline (not on every refresh). */
   async ensure(pending: readonly string[], signal: AbortSignal): Promise<void> {
+    const begun = this.#reading;
+    this.#reading = undefined;
+    if (begun) await begun;
     if (pending.every((sid) => this.#deadlines.has(sid))) return;
     const now = Date.now();
     if (now - this.#lastAttempt < (this.#failed ? FAILED_RETRY_MS : RETRY_MS)) return;
     this.#lastAttempt = now;
+    await this.#read(signal);
+  }
+
+  async #read(signal: AbortSignal): Promise<void> {
     const query = new URLSearchParams({ EventType: 'reservation.created', ...this.filter, Minutes: '1440', PageSize: '1000' });
     try {
       this.learn(await this.api.list<TaskRouterEvent>(`/v1/Workspaces/${encodeURIComponent(this.workspace)}/Events?${query}`, 'events', signal, 5));

@@ -32,8 +32,20 @@ export function utcText(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-const SAME_DAY = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
-const OTHER_DAY = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+/**
+ * The viewer's formats, built on first use: a new tab's first Intl formatter costs tens of
+ * milliseconds (the locale's and the time zone's data), which `prepareTimeFormats` spends while
+ * the first reads are on their way rather than before they are sent.
+ */
+let formats: { readonly sameDay: Intl.DateTimeFormat; readonly otherDay: Intl.DateTimeFormat } | undefined;
+
+export function prepareTimeFormats(): NonNullable<typeof formats> {
+  formats ??= {
+    sameDay: new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }),
+    otherDay: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
+  };
+  return formats;
+}
 
 /** A timestamp in the viewer's time zone (the time alone when it is today), UTC on hover. */
 export function time(iso: string | null | undefined): Child {
@@ -41,7 +53,7 @@ export function time(iso: string | null | undefined): Child {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const today = new Date().toDateString() === date.toDateString();
-  return h('time', { datetime: iso, title: utcText(date) }, (today ? SAME_DAY : OTHER_DAY).format(date));
+  return h('time', { datetime: iso, title: utcText(date) }, prepareTimeFormats()[today ? 'sameDay' : 'otherDay'].format(date));
 }
 
 /** A SID, as a link to its view when it has one (workspace, task, worker; a reservation with its task). */

@@ -4,7 +4,7 @@
  */
 import { Api } from './api.ts';
 import { startTicker } from './deadlines.ts';
-import { h, replaceChildren } from './dom.ts';
+import { h, prepareTimeFormats, replaceChildren } from './dom.ts';
 import { href, parseRoute, type Route } from './routes.ts';
 import { clearSession, loadSession, saveSession, type Session } from './session.ts';
 import type { View, ViewContext } from './view.ts';
@@ -155,3 +155,5 @@ document.getElementById('skip')!.addEventListener('click', (event) => {
 window.addEventListener('hashchange', () => show(true));
 startTicker();
 show(false);
+// After the view's first reads went out: they take longer than this does.
+setTimeout(prepareTimeFormats, 0);

@@ -23,10 +23,12 @@ export function taskView(ctx: ViewContext, workspace: string, taskSid: string): 
 
   const live = mountLive(ctx, {
     load: async (signal) => {
-      const [task, list] = await Promise.allSettled([
+      const reads = Promise.allSettled([
         ctx.api.get<Task>(`/v1/Workspaces/${ws}/Tasks/${wt}`, signal),
         ctx.api.list<Reservation>(`/v1/Workspaces/${ws}/Tasks/${wt}/Reservations?PageSize=1000`, 'reservations', signal, 5),
       ]);
+      deadlines.begin(signal);
+      const [task, list] = await reads;
       if (task.status === 'rejected') throw task.reason;
       if (list.status === 'rejected') throw list.reason;
       await deadlines.ensure(list.value.filter((r) => r.reservation_status === 'pending').map((r) => r.sid), signal);

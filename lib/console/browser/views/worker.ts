@@ -72,10 +72,12 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
 
   const live = mountLive(ctx, {
     load: async (signal) => {
-      const [worker, list] = await Promise.allSettled([
+      const reads = Promise.allSettled([
         ctx.api.get<Worker>(`/v1/Workspaces/${ws}/Workers/${wk}`, signal),
         ctx.api.list<Reservation>(`/v1/Workspaces/${ws}/Workers/${wk}/Reservations?PageSize=1000`, 'reservations', signal, 5),
       ]);
+      deadlines.begin(signal);
+      const [worker, list] = await reads;
       if (worker.status === 'rejected') throw worker.reason;
       // A worker with no reservation listed reads 404 there: an empty list, since the worker exists.
       if (list.status === 'rejected' && !(list.reason instanceof ApiError && list.reason.status === 404)) throw list.reason;
