@@ -176,9 +176,10 @@ export class KeyedTable<T> {
       { role: 'row' },
       this.columns.map((c) => {
         const content = c.cell(item);
-        // One box per cell, so that a card lays out label | content even for several parts.
+        // One box per cell, so that a card lays out label | content: one element is that box
+        // already; several parts (or bare text) get a box around them.
         const empty = content === '' || content === null || content === undefined || content === false;
-        return h('td', { 'data-label': c.label, role: 'cell', class: c.className }, empty ? null : h('div', null, content));
+        return h('td', { 'data-label': c.label, role: 'cell', class: c.className }, empty ? null : content instanceof Element ? content : h('div', null, content));
       }),
     );
   }
