@@ -137,11 +137,13 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Dyna
     throw error;
   }
   const { port } = server.address() as AddressInfo;
+  const handler = new InProcessHandler(server.listeners('request')[0] as RequestListener);
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    handler: new InProcessHandler(server.listeners('request')[0] as RequestListener),
+    handler,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        handler.close();
         server.closeAllConnections?.();
         server.close((error) => {
           unlock();

@@ -34,12 +34,20 @@ function abortError(): Error {
 }
 
 export class InProcessHandler implements HttpHandler {
+  #closed = false;
+
   constructor(private readonly listener: RequestListener) {}
+
+  /** The engine is closing: later calls fail as a refused connection would, never reach its closed store. */
+  close(): void {
+    this.#closed = true;
+  }
 
   handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<{ response: HttpResponse }> {
     // The SDK passes the standard AbortSignal (its own older type is a subset).
     const abortSignal = options.abortSignal as AbortSignal | undefined;
     return new Promise((resolve, reject) => {
+      if (this.#closed) return reject(Object.assign(new Error('connect ECONNREFUSED: the embedded engine is closed'), { code: 'ECONNREFUSED' }));
       if (abortSignal?.aborted) return reject(abortError());
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;

@@ -2,9 +2,9 @@
  * `npm start`: one HTTP server that turns each request into the API Gateway HTTP API (payload
  * 2.0) event AWS would send, and calls the same handlers with it; dynalite in this process.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConsoleHtml } from '../console/build.ts';
@@ -15,10 +15,10 @@ import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '../http/routes.ts';
 import { loadAssignmentPolicy } from '../policy-file.ts';
 import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
+import { createDocumentClient } from '../store/dynamodb-client.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
 import { API_FUNCTIONS } from './api-functions.ts';
-import { createDocumentClient } from '../store/dynamodb-client.ts';
 import { ensureTable, startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { sweep } from './sweep.ts';

@@ -91,6 +91,19 @@ describe('the SDK through the in-process handler', () => {
   });
 });
 
+it('fails a call after the engine closed, as a refused connection, without touching its closed store', async () => {
+  const closing = await startDynalite();
+  await ensureTable(closing.endpoint, TABLE);
+  const client = createDynamoDbClient({ endpoint: closing.endpoint, handler: closing.handler });
+  try {
+    await client.send(put('AC#g'));
+    await closing.close();
+    await expect(client.send(put('AC#h'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  } finally {
+    client.destroy();
+  }
+});
+
 it('the local stack reaches its embedded engine in process', async () => {
   const stack = await startStack();
   try {
