@@ -30,7 +30,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
 
 /** The low-level client under it, with the same bounds. */
 export function createDynamoDbClient(options: DocumentClientOptions = {}): DynamoDBClient {
-  const handler =
+  const handler: HttpHandler =
     options.handler ??
     new NodeHttpHandler({
       connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
@@ -42,7 +42,7 @@ export function createDynamoDbClient(options: DocumentClientOptions = {}): Dynam
   return new DynamoDBClient({
     region: options.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
     maxAttempts: STORE_MAX_ATTEMPTS,
-    requestHandler: options.wrapHandler ? options.wrapHandler(handler as HttpHandler) : (handler as HttpHandler),
+    requestHandler: options.wrapHandler ? options.wrapHandler(handler) : handler,
     ...(options.endpoint !== undefined && {
       endpoint: options.endpoint,
       // Local engines accept any credentials; these keep the SDK from looking for real ones.

@@ -77,7 +77,6 @@ export const STATUS_RANK: Readonly<Record<ReservationStatus, number>> = {
   completed: 3,
 };
 
-
 export class DynamoDbStore implements ReservationStore, UpstreamRecords {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
