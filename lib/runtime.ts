@@ -130,9 +130,10 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     return config.eventsFrom === 'write' ? new EventEmittingStore(tasks, events()) : tasks;
   });
   const scheduler = once(() => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule)));
+  let upstreamClient: HttpTaskRouterUpstream | undefined;
   const upstream = once((): Upstream | undefined => {
     if (config.upstreamUrl === undefined) return undefined;
-    const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
+    const client = (upstreamClient = new HttpTaskRouterUpstream(config.upstreamUrl, credentials()));
     const forwarder = new UpstreamForwarder(store(), client, clock, logger);
     const mirror = new UpstreamMirror({ store: store(), clock, scheduler: scheduler(), reservationTimeoutSeconds: config.reservationTimeoutSeconds, maxRejections: config.maxRejections });
     return {
@@ -198,6 +199,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     },
     close: () => {
       callbackSender()?.close();
+      upstreamClient?.close();
       // A client passed in belongs to the caller.
       ownClient?.destroy();
     },

@@ -10,8 +10,9 @@
  * the CPU of node:http's (0.44 against 0.12 ms, client and a bare server together, on this
  * machine's bench).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Credentials } from '../credentials.ts';
 
 /** A POST waits this long; the update function's own timeout (10 s) leaves room to settle by a GET. */
@@ -70,11 +71,16 @@ function readJson(body: string): { readonly json: unknown } | undefined {
   }
 }
 
+function retryAfterOf(answer: IncomingMessage): string | undefined {
+  const value = answer.headers['retry-after'];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** What came back, before it is judged: a whole answer, or why there is none. */
 type Exchange =
   | { readonly kind: 'answered'; readonly status: number; readonly retryAfter: string | undefined; readonly body: string }
   /** An answer began but its body did not arrive whole. */
-  | { readonly kind: 'cut'; readonly status: number; readonly timedOut: boolean }
+  | { readonly kind: 'cut'; readonly status: number; readonly retryAfter: string | undefined; readonly timedOut: boolean }
   | { readonly kind: 'failed'; readonly timedOut: boolean; readonly reason: string };
 
 export class HttpTaskRouterUpstream implements TaskRouterUpstream {
@@ -88,7 +94,7 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
   ) {
     this.#base = new URL(baseUrl);
     const https = this.#base.protocol === 'https:';
-    const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: 'lifo' as const };
+    const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS };
     this.#agent = https ? new HttpsAgent(options) : new HttpAgent(options);
     this.#request = https ? (httpsRequest as typeof httpRequest) : httpRequest;
   }
@@ -98,6 +104,12 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     if (!pair) return { kind: 'unknown', timedOut: false, reason: `no credentials for account ${request.accountSid}` };
     const query = request.query && request.query.length > 0 ? `?${new URLSearchParams(request.query as [string, string][])}` : '';
     const body = request.form && new URLSearchParams(request.form as [string, string][]).toString();
+    // A kept-alive connection the server has closed, its FIN already here but not yet read, would
+    // be handed to this request at once (Node's agent checks only that it is not destroyed): the
+    // POST would be lost on it and its outcome unknown for nothing. Two turns of the loop let the
+    // close be read and the connection be destroyed and dropped first (undici waits likewise).
+    await nextTurn();
+    await nextTurn();
     const exchange = await this.#exchange(`${this.#base.pathname.replace(/\/$/, '')}${request.path}${query}`, request.method, pair, body, request.timeoutMs);
     if (exchange.kind === 'failed') return { kind: 'unknown', timedOut: exchange.timedOut, reason: exchange.timedOut ? `no answer within ${request.timeoutMs} ms` : exchange.reason };
     const ok = exchange.status >= 200 && exchange.status < 300;
@@ -109,7 +121,7 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     const json = read?.json;
     if (ok) return { kind: 'ok', status: exchange.status, json: (json ?? {}) as Record<string, unknown> };
     if (exchange.status >= 500) return { kind: 'unknown', timedOut: false, reason: `HTTP ${exchange.status}` };
-    return refusal(exchange.status, json, exchange.kind === 'answered' ? exchange.retryAfter : undefined);
+    return refusal(exchange.status, json, exchange.retryAfter);
   }
 
   /** One request and its whole answer, within `timeoutMs`. */
@@ -118,32 +130,39 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
       let timedOut = false;
       let answer: IncomingMessage | undefined;
       const chunks: Buffer[] = [];
-      const req = this.#request(
-        {
-          protocol: this.#base.protocol,
-          hostname: this.#base.hostname,
-          port: this.#base.port,
-          path,
-          method,
-          agent: this.#agent,
-          headers: {
-            Authorization: `Basic ${Buffer.from(`${pair.username}:${pair.password}`).toString('base64')}`,
-            Accept: 'application/json',
-            'User-Agent': 'taskrouter-reservations (connected mode)',
-            ...(body !== undefined && { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) }),
+      let req: ClientRequest;
+      try {
+        req = this.#request(
+          {
+            protocol: this.#base.protocol,
+            // An IPv6 literal without its URL brackets, as node:http looks it up.
+            hostname: this.#base.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: this.#base.port,
+            path,
+            method,
+            agent: this.#agent,
+            headers: {
+              Authorization: `Basic ${Buffer.from(`${pair.username}:${pair.password}`).toString('base64')}`,
+              Accept: 'application/json',
+              'User-Agent': 'taskrouter-reservations (connected mode)',
+              ...(body !== undefined && { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) }),
+            },
           },
-        },
-        (res) => {
-          answer = res;
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            clearTimeout(timer);
-            const retryAfter = res.headers['retry-after'];
-            resolve({ kind: 'answered', status: res.statusCode ?? 0, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, body: Buffer.concat(chunks).toString('utf8') });
-          });
-          res.on('error', () => undefined);
-        },
-      );
+          (res) => {
+            answer = res;
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => {
+              clearTimeout(timer);
+              resolve({ kind: 'answered', status: res.statusCode ?? 0, retryAfter: retryAfterOf(res), body: Buffer.concat(chunks).toString('utf8') });
+            });
+            res.on('error', () => undefined);
+          },
+        );
+      } catch (error) {
+        // Refused by node:http before anything was sent (a path or a header it will not write).
+        resolve({ kind: 'failed', timedOut: false, reason: `not sent: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+        return;
+      }
       const timer = setTimeout(() => {
         timedOut = true;
         req.destroy();
@@ -152,7 +171,7 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
       req.on('close', () => {
         clearTimeout(timer);
         if (answer === undefined) resolve({ kind: 'failed', timedOut, reason: 'connection closed' });
-        else if (!answer.complete) resolve({ kind: 'cut', status: answer.statusCode ?? 0, timedOut });
+        else if (!answer.complete) resolve({ kind: 'cut', status: answer.statusCode ?? 0, retryAfter: retryAfterOf(answer), timedOut });
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);

@@ -3,7 +3,7 @@
  * answers as told: what it sends, and what each kind of answer, or of failure to answer, means.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpTaskRouterUpstream, type UpstreamAnswer, type UpstreamRequest } from '#lib/upstream/taskrouter-client.ts';
 
@@ -91,6 +91,48 @@ describe('what it sends', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('to an IPv6 literal base URL', async () => {
+    const v6 = createServer((req, res) => req.resume().on('end', () => json(200, { reservation_status: 'accepted' })(res)));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    try {
+      const upstream = client(`http://[::1]:${(v6.address() as AddressInfo).port}`);
+      await expect(upstream.send(post())).resolves.toMatchObject({ kind: 'ok', json: { reservation_status: 'accepted' } });
+    } finally {
+      await new Promise<void>((resolve) => v6.close(() => resolve()));
+    }
+  });
+
+  it('nothing, when node:http refuses the request before sending it: unknown, said to be unsent', async () => {
+    await expect(client().send(post({ path: '/v1/Workspaces/WS 1' }))).resolves.toEqual({ kind: 'unknown', timedOut: false, reason: 'not sent: ERR_UNESCAPED_CHARACTERS' });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('each POST whole, to a server that closes the connection after each answer without saying so', async () => {
+    // A raw HTTP/1.1 server: answers, then closes, with no Connection: close (what an edge closing idle connections looks like).
+    let received = 0;
+    const closing = createTcpServer((socket) => {
+      let buffered = '';
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString();
+        if (!/\r\n\r\n[^]*accepted/.test(buffered)) return;
+        received++;
+        const body = '{"reservation_status":"accepted"}';
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    try {
+      const upstream = client(`http://127.0.0.1:${(closing.address() as AddressInfo).port}`);
+      const answers = [];
+      for (let i = 0; i < 20; i++) answers.push((await upstream.send(post())).kind);
+      expect(answers).toEqual(Array(20).fill('ok'));
+      expect(received).toBe(20);
+    } finally {
+      await new Promise<void>((resolve) => closing.close(() => resolve()));
+    }
+  });
+
   it('one connection for requests one after another (kept alive)', async () => {
     answer = json(200, { reservation_status: 'accepted' });
     const upstream = client();
@@ -106,6 +148,15 @@ describe('what an answer means', () => {
     ['429 with Retry-After: refused, the wait kept', json(429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'retry-after': '3' }), { kind: 'refused', status: 429, code: 20429, retryAfter: '3' }],
     ['a 404 that is not JSON: refused, described generically', (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not found</html>'), { kind: 'refused', status: 404, code: 40400, message: 'TaskRouter answered 404', moreInfo: undefined }],
     ['a redirect: refused (not followed)', (res) => res.writeHead(302, { location: '/elsewhere' }).end(), { kind: 'refused', status: 302 }],
+    [
+      'a 429 cut off before its end: refused, its Retry-After kept',
+      (res) => {
+        res.writeHead(429, { 'content-type': 'application/json', 'content-length': '100', 'retry-after': '7' });
+        res.write('{"code":20429,');
+        setTimeout(() => res.destroy(), 20);
+      },
+      { kind: 'refused', status: 429, code: 42900, retryAfter: '7' },
+    ],
     ['a 5xx: unknown', json(503, { message: 'down' }), { kind: 'unknown', timedOut: false, reason: 'HTTP 503' }],
     ['a 2xx that is not JSON: unknown', (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('OK'), { kind: 'unknown', timedOut: false, reason: 'unreadable answer (HTTP 200)' }],
     ['an empty 2xx: ok', (res) => res.writeHead(204).end(), { kind: 'ok', status: 204, json: {} }],
