@@ -84,7 +84,10 @@ type Exchange =
   | { readonly kind: 'failed'; readonly timedOut: boolean; readonly reason: string };
 
 export class HttpTaskRouterUpstream implements TaskRouterUpstream {
-  readonly #base: URL;
+  /** Where every request goes: the base URL's protocol, host (an IPv6 literal without its brackets, as node:http looks it up) and port, with the agent. */
+  readonly #target: { readonly protocol: string; readonly hostname: string; readonly port: string; readonly agent: HttpAgent };
+  /** The base URL's path, put before every request's path. */
+  readonly #prefix: string;
   readonly #agent: HttpAgent;
   readonly #request: typeof httpRequest;
 
@@ -92,11 +95,13 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     readonly baseUrl: string,
     private readonly credentials: Pick<Credentials, 'upstreamPair'>,
   ) {
-    this.#base = new URL(baseUrl);
-    const https = this.#base.protocol === 'https:';
+    const base = new URL(baseUrl);
+    const https = base.protocol === 'https:';
     const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS };
     this.#agent = https ? new HttpsAgent(options) : new HttpAgent(options);
     this.#request = https ? (httpsRequest as typeof httpRequest) : httpRequest;
+    this.#target = { protocol: base.protocol, hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: base.port, agent: this.#agent };
+    this.#prefix = base.pathname.replace(/\/$/, '');
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamAnswer> {
@@ -110,7 +115,7 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     // close be read and the connection be destroyed and dropped first (undici waits likewise).
     await nextTurn();
     await nextTurn();
-    const exchange = await this.#exchange(`${this.#base.pathname.replace(/\/$/, '')}${request.path}${query}`, request.method, pair, body, request.timeoutMs);
+    const exchange = await this.#exchange(`${this.#prefix}${request.path}${query}`, request.method, pair, body, request.timeoutMs);
     if (exchange.kind === 'failed') return { kind: 'unknown', timedOut: exchange.timedOut, reason: exchange.timedOut ? `no answer within ${request.timeoutMs} ms` : exchange.reason };
     const ok = exchange.status >= 200 && exchange.status < 300;
     const read = exchange.kind === 'answered' ? readJson(exchange.body) : undefined;
@@ -134,13 +139,9 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
       try {
         req = this.#request(
           {
-            protocol: this.#base.protocol,
-            // An IPv6 literal without its URL brackets, as node:http looks it up.
-            hostname: this.#base.hostname.replace(/^\[(.*)\]$/, '$1'),
-            port: this.#base.port,
+            ...this.#target,
             path,
             method,
-            agent: this.#agent,
             headers: {
               Authorization: `Basic ${Buffer.from(`${pair.username}:${pair.password}`).toString('base64')}`,
               Accept: 'application/json',
