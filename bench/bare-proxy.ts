@@ -7,10 +7,13 @@ import { createServer, request as httpRequest } from 'node:http';
 
 const upstream = new URL(process.env['UPSTREAM']!);
 const server = createServer((req, res) => {
-  const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
+  const out = httpRequest(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
   req.pipe(out);
 });
 server.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {

@@ -32,7 +32,12 @@ const server = createServer((request, response) => {
       ? replay(templates.accept, { workspace: accept[1]!, task: accept[2]!, reservation: accept[3]!, worker: templates.accept.sids.worker })
       : (() => {
           const p = new URLSearchParams(body);
-          return replay(templates.callback, { workspace: p.get('WorkspaceSid')!, task: p.get('TaskSid')!, worker: p.get('WorkerSid')!, reservation: p.get('ReservationSid')! });
+          return replay(templates.callback, {
+            workspace: p.get('WorkspaceSid')!,
+            task: p.get('TaskSid')!,
+            worker: p.get('WorkerSid')!,
+            reservation: p.get('ReservationSid')!,
+          });
         })();
     work.then(
       () => {

@@ -88,7 +88,8 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
   const outdir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   try {
     const dirs = await bundleFunctions(outdir);
-    const each = (size: (dir: string) => number) => Object.fromEntries(Object.entries(dirs).map(([name, dir]) => [name, size(dir)])) as Record<FunctionName, number>;
+    const each = (size: (dir: string) => number) =>
+      Object.fromEntries(Object.entries(dirs).map(([name, dir]) => [name, size(dir)])) as Record<FunctionName, number>;
     const sizes = each(codeBytes);
     const entrySizes = each((dir) => statSync(join(dir, ENTRY_FILE)).size);
     // No side inherits the bench's own NODE_OPTIONS (tsx's loader). Node 20 here, Node 22 in

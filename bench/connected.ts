@@ -49,7 +49,12 @@ function acceptedEvent(url: string, a: Assignment): Request {
     TaskAssignmentStatus: 'assigned',
   };
   const signature = twilioSignature(LOCAL_AUTH_TOKEN, `${url}/event-callback`, Object.entries(params));
-  return { method: 'POST', path: '/event-callback', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() };
+  return {
+    method: 'POST',
+    path: '/event-callback',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params).toString(),
+  };
 }
 
 export async function measureConnected(options: HttpOptions): Promise<ConnectedResult> {
@@ -88,9 +93,14 @@ export async function measureConnected(options: HttpOptions): Promise<ConnectedR
         drainMs = Math.max(drainMs, performance.now() - answered);
         return rate.stack;
       },
-      async () => (rate.bare = await load(writer.url, { amount: perRound }, options.connections, () => acceptedEvent(writer.url, assignment(LOCAL_ACCOUNT_SID)))),
+      async () =>
+        (rate.bare = await load(writer.url, { amount: perRound }, options.connections, () => acceptedEvent(writer.url, assignment(LOCAL_ACCOUNT_SID)))),
     );
-    return { accepts: { ratio: accepts, stack: acceptRates.stack, bare: acceptRates.bare }, eventCallbacks: { ratio: events, stack: rate.stack, bare: rate.bare }, drainMs };
+    return {
+      accepts: { ratio: accepts, stack: acceptRates.stack, bare: acceptRates.bare },
+      eventCallbacks: { ratio: events, stack: rate.stack, bare: rate.bare },
+      drainMs,
+    };
   } finally {
     await Promise.all([gateway.stop(), proxy.stop(), writer.stop()]);
     await upstream.stop();
@@ -101,5 +111,10 @@ export async function measureConnected(options: HttpOptions): Promise<ConnectedR
 function gatewayCallback(url: string, a: Assignment): Request {
   const path = '/assignment-callback?ReservationTimeout=86400';
   const signature = twilioSignature(LOCAL_AUTH_TOKEN, `${url}${path}`, Object.entries(a.params));
-  return { method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(a.params).toString() };
+  return {
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(a.params).toString(),
+  };
 }

@@ -5,9 +5,12 @@ import { toApiGatewayEvent } from '#lib/local/server.ts';
 import { twilioSignature } from '#lib/signature.ts';
 import type { OperationSids } from './store-calls.ts';
 
-
 /** The event the local server would build for this request (lib/local/server.ts). */
-export function apiEvent(method: 'GET' | 'POST', target: string, init: { form?: Record<string, string>; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+export function apiEvent(
+  method: 'GET' | 'POST',
+  target: string,
+  init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+): APIGatewayProxyEventV2 {
   const body = Buffer.from(init.form ? new URLSearchParams(init.form).toString() : '');
   const headers = { host: '127.0.0.1', ...(init.form && { 'content-type': 'application/x-www-form-urlencoded' }), ...init.headers };
   return toApiGatewayEvent({ method, target, headers, body }).event;

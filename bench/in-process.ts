@@ -4,7 +4,15 @@
  *   it makes, recorded from it and issued bare through the SDK (no handler, no middleware);
  * - the store calls of each operation, counted against SPEC §10's budget.
  */
-import { BatchWriteItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { assignmentCallback } from '#functions/assignment-callback.ts';
 import { getReservation } from '#functions/get-reservation.ts';
 import { listReservations } from '#functions/list-reservations.ts';
@@ -61,7 +69,11 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
   const bare = createDynamoDbClient({ endpoint: engine.endpoint });
   const calls: StoreCall[] = [];
   let recording = false;
-  recordStoreCalls(documentClient, () => recording, (call) => calls.push(call));
+  recordStoreCalls(
+    documentClient,
+    () => recording,
+    (call) => calls.push(call),
+  );
   const local = new LocalTimeoutScheduler();
   let schedules = 0;
   const scheduler = { schedule: (timer: ReservationTimer) => (schedules++, local.schedule(timer)) };
@@ -110,12 +122,22 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
     const template = assignment(config.accountSid);
     const templateCalls = await count(`callback${suffix}`, () => invoke(call, callbackEvent(template, config.publicBaseUrl, token)));
     const accept = await assigned();
-    const acceptCalls = await count(`accept${suffix}`, () => invoke(update, apiEvent('POST', `${taskPath(accept)}/${accept.sids.reservation}`, { form: { ReservationStatus: 'accepted' }, headers: auth })));
+    const acceptCalls = await count(`accept${suffix}`, () =>
+      invoke(update, apiEvent('POST', `${taskPath(accept)}/${accept.sids.reservation}`, { form: { ReservationStatus: 'accepted' }, headers: auth })),
+    );
     const reject = await assigned();
-    await count(`reject${suffix}`, () => invoke(update, apiEvent('POST', `${taskPath(reject)}/${reject.sids.reservation}`, { form: { ReservationStatus: 'rejected' }, headers: auth })));
+    await count(`reject${suffix}`, () =>
+      invoke(update, apiEvent('POST', `${taskPath(reject)}/${reject.sids.reservation}`, { form: { ReservationStatus: 'rejected' }, headers: auth })),
+    );
     const move = await assigned();
     await count(`reject with WorkerActivitySid${suffix}`, () =>
-      invoke(update, apiEvent('POST', `${taskPath(move)}/${move.sids.reservation}`, { form: { ReservationStatus: 'rejected', WorkerActivitySid: sid('WA') }, headers: auth })),
+      invoke(
+        update,
+        apiEvent('POST', `${taskPath(move)}/${move.sids.reservation}`, {
+          form: { ReservationStatus: 'rejected', WorkerActivitySid: sid('WA') },
+          headers: auth,
+        }),
+      ),
     );
     if (suffix === '') {
       const read = await assigned();

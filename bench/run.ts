@@ -52,7 +52,8 @@ type Counted = CallCount & { readonly schedules: number };
 /** At most these many of each kind of call (a read and a query are one page either way). */
 const budget = (text: string, max: { writes: number; pages: number; batchReads?: number; schedules?: number }) => ({
   text,
-  within: (c: Counted) => c.writes <= max.writes && c.reads + c.queries <= max.pages && c.batchReads <= (max.batchReads ?? 0) && c.schedules <= (max.schedules ?? 0),
+  within: (c: Counted) =>
+    c.writes <= max.writes && c.reads + c.queries <= max.pages && c.batchReads <= (max.batchReads ?? 0) && c.schedules <= (max.schedules ?? 0),
 });
 
 /** Store-call budgets of SPEC §10, per operation measured in bench/in-process.ts. */
@@ -96,7 +97,9 @@ function inProcess(options: InProcessOptions): Promise<InProcessResult> {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    child.once('message', (message: { result?: InProcessResult; error?: string }) => (message.result ? resolve(message.result) : reject(new Error(message.error))));
+    child.once('message', (message: { result?: InProcessResult; error?: string }) =>
+      message.result ? resolve(message.result) : reject(new Error(message.error)),
+    );
     child.once('exit', (code) => code !== 0 && reject(new Error(`bench/in-process.ts exited ${code}`)));
     child.send(options);
   });
@@ -136,7 +139,10 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   }
   if (inProc && wants('http')) {
     log('http: the local stack against a bare node:http server, concurrency 32');
-    const http: HttpResult = await measureHttp(quick ? { rounds: 1, seconds: 1, connections: 8 } : { rounds: 5, seconds: 5, connections: 32 }, inProc.templates);
+    const http: HttpResult = await measureHttp(
+      quick ? { rounds: 1, seconds: 1, connections: 8 } : { rounds: 5, seconds: 5, connections: 32 },
+      inProc.templates,
+    );
     for (const [name, figure] of [
       ['signed callbacks per second', http.callbacks],
       ['accepts per second', http.accepts],
@@ -220,7 +226,13 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const cpu = cpus();
   return {
     date: new Date().toISOString(),
-    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) },
+    machine: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+    },
     options,
     rows,
     pass: rows.every((row) => row.pass),
@@ -230,11 +242,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
 export function renderTable(results: BenchResults): string {
   const header = ['figure', 'measured: median (min–max)', 'target', 'pass', 'detail'];
   const lines = results.rows.map((r) => [r.figure, r.measured, r.target, r.pass ? 'yes' : 'NO', r.detail ?? '']);
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...lines.map((cells) => `| ${cells.join(' | ')} |`),
-  ].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...lines.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
 }
 
 if (import.meta.filename === process.argv[1]) {
@@ -248,6 +256,8 @@ if (import.meta.filename === process.argv[1]) {
   const results = await runBench({ quick: values.quick, only }, (line) => process.stderr.write(`bench: ${line}\n`));
   const out = values.out ?? join(import.meta.dirname, 'results.json');
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${renderTable(results)}\n\n${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, ${results.date}\nresults: ${out}\n`);
+  process.stdout.write(
+    `${renderTable(results)}\n\n${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, ${results.date}\nresults: ${out}\n`,
+  );
   if (!results.pass) process.exitCode = 1;
 }

@@ -28,7 +28,8 @@ export const eventDelivery = {
     const { logger, config } = runtime;
     const url = config.eventCallbackUrl;
     const queueUrl = config.eventDeliveryQueueUrl;
-    if (queueUrl === undefined && parts.sqs === undefined) throw new ConfigError('EVENT_DELIVERY_QUEUE_URL', 'is required by the event-delivery function (the stack sets it)');
+    if (queueUrl === undefined && parts.sqs === undefined)
+      throw new ConfigError('EVENT_DELIVERY_QUEUE_URL', 'is required by the event-delivery function (the stack sets it)');
     const sqs = parts.sqs ?? new SQSClient({});
     const post = parts.post ?? ((request: SignedCallback) => postCallback(request));
     const processor = new BatchProcessor(EventType.SQS);
@@ -50,8 +51,20 @@ export const eventDelivery = {
       const result = await post(signedCallback(url, token, callbackForm(event)));
       if (result.ok) return;
       const receives = Number(message.attributes.ApproximateReceiveCount ?? '1');
-      logger.warn('event callback failed', { eventSid: event.sid, eventType: event.type, reason: result.reason, receives, lastAttempt: receives >= MAX_RECEIVES });
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl ?? message.eventSourceARN, ReceiptHandle: message.receiptHandle, VisibilityTimeout: retryDelaySeconds(receives) }));
+      logger.warn('event callback failed', {
+        eventSid: event.sid,
+        eventType: event.type,
+        reason: result.reason,
+        receives,
+        lastAttempt: receives >= MAX_RECEIVES,
+      });
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl ?? message.eventSourceARN,
+          ReceiptHandle: message.receiptHandle,
+          VisibilityTimeout: retryDelaySeconds(receives),
+        }),
+      );
       throw new Error(`event callback ${event.sid} failed: ${result.reason}`);
     };
     return middy<SQSEvent, unknown>()

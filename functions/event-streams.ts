@@ -38,7 +38,8 @@ export const eventStreams = {
         });
         const counts: Partial<Record<StreamedOutcome, number>> = {};
         const record = async (streamRecord: KinesisStreamRecord) => {
-          for (const outcome of await consumer.consume(streamRecord.kinesis.data, streamRecord.kinesis.sequenceNumber)) counts[outcome] = (counts[outcome] ?? 0) + 1;
+          for (const outcome of await consumer.consume(streamRecord.kinesis.data, streamRecord.kinesis.sequenceNumber))
+            counts[outcome] = (counts[outcome] ?? 0) + 1;
         };
         // One at a time, in the shard's order: a duplicate later in the batch finds the first one's marker.
         const response = await processPartialResponse(event, record, processor, { context, throwOnFullBatchFailure: false, processInParallel: false });

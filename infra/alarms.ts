@@ -46,7 +46,13 @@ export class ReservationAlarms extends Construct {
       if (action) created.addAlarmAction(action);
     };
     const atLeast = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    alarm('CallbackErrors', 'The assignment callback function failed (TaskRouter gets no instruction)', props.callback.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    alarm(
+      'CallbackErrors',
+      'The assignment callback function failed (TaskRouter gets no instruction)',
+      props.callback.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      atLeast,
+    );
     alarm(
       'CallbackDuration',
       "The assignment callback's p99 duration is above 1 s (Twilio waits 5 s at most)",
@@ -79,7 +85,13 @@ export class ReservationAlarms extends Construct {
     alarm('EventReaderErrors', 'The event-stream function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
     if (props.connected) {
       const metric = (name: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName: name, period: PERIOD, statistic });
-      alarm('UpstreamFailures', 'The upstream TaskRouter left outcomes unknown (5xx, time-outs, lost connections): the sweep settles them', metric(METRICS.upstreamFailures, 'Sum'), 1, atLeast);
+      alarm(
+        'UpstreamFailures',
+        'The upstream TaskRouter left outcomes unknown (5xx, time-outs, lost connections): the sweep settles them',
+        metric(METRICS.upstreamFailures, 'Sum'),
+        1,
+        atLeast,
+      );
       if (props.eventStreamsFailureQueue) {
         alarm(
           'UnappliedStreamedEvents',
@@ -89,7 +101,13 @@ export class ReservationAlarms extends Construct {
           atLeast,
         );
       }
-      alarm('UnsettledUpdates', 'Forwarded updates still unsettled five minutes on: TaskRouter has not answered reads of them', metric(METRICS.longUnsettled, 'Maximum'), 1, atLeast);
+      alarm(
+        'UnsettledUpdates',
+        'Forwarded updates still unsettled five minutes on: TaskRouter has not answered reads of them',
+        metric(METRICS.longUnsettled, 'Maximum'),
+        1,
+        atLeast,
+      );
     }
   }
 
@@ -98,7 +116,8 @@ export class ReservationAlarms extends Construct {
     topic.addSubscription(new EmailSubscription(email));
     Validations.of(topic).acknowledge({
       id: 'AwsSolutions-SNS2',
-      reason: 'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key for alarm names and metric values (no customer data) is not worth its cost.',
+      reason:
+        'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key for alarm names and metric values (no customer data) is not worth its cost.',
     });
     return new SnsAction(topic);
   }

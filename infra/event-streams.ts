@@ -46,11 +46,14 @@ export class EventStreamsIngest extends Construct {
       maxSessionDuration: Duration.hours(1),
     });
     // What the sink does with the role (Twilio's quickstart): put records, and read the shards and limits to do so.
-    this.twilioRole.addToPolicy(new PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:ListShards'], resources: [this.stream.streamArn] }));
+    this.twilioRole.addToPolicy(
+      new PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:ListShards'], resources: [this.stream.streamArn] }),
+    );
     this.twilioRole.addToPolicy(new PolicyStatement({ actions: ['kinesis:DescribeLimits'], resources: ['*'] }));
     Validations.of(this.twilioRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'kinesis:DescribeLimits, which the Twilio Kinesis sink calls, reads the account’s shard limits and has no resource to scope it to (AWS); the writes are granted on this stream alone.',
+      reason:
+        'kinesis:DescribeLimits, which the Twilio Kinesis sink calls, reads the account’s shard limits and has no resource to scope it to (AWS); the writes are granted on this stream alone.',
     });
 
     this.failureQueue = new Queue(this, 'FailureQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });

@@ -25,7 +25,11 @@ export interface TaskRouterEventsProps {
 }
 
 /** A queue at rest encrypted, over TLS only. */
-function queue(scope: Construct, id: string, props: { retention: Duration; visibilityTimeout?: Duration; deadLetter?: Queue; maxReceiveCount?: number }): Queue {
+function queue(
+  scope: Construct,
+  id: string,
+  props: { retention: Duration; visibilityTimeout?: Duration; deadLetter?: Queue; maxReceiveCount?: number },
+): Queue {
   return new Queue(scope, id, {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
@@ -45,7 +49,9 @@ export class TaskRouterEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskRouterEventsProps) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus', { description: 'TaskRouter events of the reservation service (source taskrouter-reservations, detail-type the event type)' });
+    this.bus = new EventBus(this, 'Bus', {
+      description: 'TaskRouter events of the reservation service (source taskrouter-reservations, detail-type the event type)',
+    });
 
     this.deliveryDeadLetterQueue = queue(this, 'DeliveryDeadLetterQueue', { retention: Duration.days(14) });
     this.deliveryQueue = queue(this, 'DeliveryQueue', {
@@ -57,7 +63,10 @@ export class TaskRouterEvents extends Construct {
     });
     this.streamFailureQueue = queue(this, 'StreamFailureQueue', { retention: Duration.days(14) });
     for (const dlq of [this.deliveryDeadLetterQueue, this.streamFailureQueue]) {
-      Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter (or on-failure) queue: one behind it would have nobody to read it; an alarm watches its depth.' });
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter (or on-failure) queue: one behind it would have nobody to read it; an alarm watches its depth.',
+      });
     }
 
     props.streamReader.addEventSource(
@@ -74,7 +83,8 @@ export class TaskRouterEvents extends Construct {
     );
     Validations.of(props.streamReader.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: "dynamodb:ListStreams, which Lambda's DynamoDB event source needs, has no resource to scope it to (AWS); the stream's records are read under grants on this table's stream alone.",
+      reason:
+        "dynamodb:ListStreams, which Lambda's DynamoDB event source needs, has no resource to scope it to (AWS); the stream's records are read under grants on this table's stream alone.",
     });
     props.deliverer.addEventSource(new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true }));
   }
@@ -88,6 +98,8 @@ export class TaskRouterEvents extends Construct {
   /** Lets a function queue event callbacks (`send`) or deliver them (`consume`, with the event source's own grants). */
   bindDeliveryQueue(fn: LambdaFunction, use: 'send' | 'consume'): void {
     fn.addEnvironment('EVENT_DELIVERY_QUEUE_URL', this.deliveryQueue.queueUrl);
-    fn.addToRolePolicy(new PolicyStatement({ actions: [use === 'send' ? 'sqs:SendMessage' : 'sqs:ChangeMessageVisibility'], resources: [this.deliveryQueue.queueArn] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: [use === 'send' ? 'sqs:SendMessage' : 'sqs:ChangeMessageVisibility'], resources: [this.deliveryQueue.queueArn] }),
+    );
   }
 }

@@ -55,7 +55,11 @@ class LocalEsbuild implements ILocalBundling {
   }
 }
 
-export function functionCode(name: FunctionName, bundledFiles: Readonly<Record<string, string>> = {}, generatedFiles: Readonly<Record<string, string>> = {}): Code {
+export function functionCode(
+  name: FunctionName,
+  bundledFiles: Readonly<Record<string, string>> = {},
+  generatedFiles: Readonly<Record<string, string>> = {},
+): Code {
   return Code.fromAsset(PROJECT_ROOT, {
     // The hash of the bundle: a change anywhere it reaches (lib/, the policy file, the page) is a new asset.
     assetHashType: AssetHashType.OUTPUT,
@@ -101,7 +105,8 @@ export class ServiceFunction extends LambdaFunction {
     logGroup.grantWrite(role);
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is pinned on purpose: the bundles target node22 (infra/bundling.ts) and the tests and benchmarks run on it; a runtime upgrade is a reviewed change, not a drift.',
+      reason:
+        'Node.js 22 is pinned on purpose: the bundles target node22 (infra/bundling.ts) and the tests and benchmarks run on it; a runtime upgrade is a reviewed change, not a drift.',
     });
   }
 }

@@ -83,7 +83,12 @@ export function readSettings(node: Node): Settings {
   const removal = text('removalPolicy') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy') throw new ContextError('removalPolicy', removal, 'must be "retain" or "destroy"');
 
-  const logRetention = number('logRetentionDays', RetentionDays.ONE_MONTH, (n) => RETENTION_DAYS.includes(n), `one of CloudWatch Logs' retention periods (${RETENTION_DAYS.join(', ')})`);
+  const logRetention = number(
+    'logRetentionDays',
+    RetentionDays.ONE_MONTH,
+    (n) => RETENTION_DAYS.includes(n),
+    `one of CloudWatch Logs' retention periods (${RETENTION_DAYS.join(', ')})`,
+  );
 
   const policy = text('assignmentPolicy');
   const assignmentPolicyPath = policy === undefined ? DEFAULT_ASSIGNMENT_POLICY : isAbsolute(policy) ? policy : resolve(policy);
@@ -116,7 +121,11 @@ export function readSettings(node: Node): Settings {
     throw new ContextError(key, raw(key), error.message);
   }
   if (checked.upstreamUrl !== undefined && !checked.upstreamUrl.startsWith('https://')) {
-    throw new ContextError('taskrouterUpstreamUrl', raw('taskrouterUpstreamUrl'), 'must be an https URL (the account’s credentials go to it), e.g. https://taskrouter.twilio.com');
+    throw new ContextError(
+      'taskrouterUpstreamUrl',
+      raw('taskrouterUpstreamUrl'),
+      'must be an https URL (the account’s credentials go to it), e.g. https://taskrouter.twilio.com',
+    );
   }
   const eventStreams = readEventStreams(raw, text, checked.upstreamUrl !== undefined);
   const { PUBLIC_BASE_URL: given, ...lifecycle } = serviceEnvironment;
@@ -161,9 +170,18 @@ function readEventStreams(raw: (key: string) => unknown, text: (key: string) => 
     if (externalId !== undefined) throw new ContextError('eventStreamsExternalId', externalId.slice(0, 4) + '…', 'is only read with eventStreams=true');
     return undefined;
   }
-  if (!connected) throw new ContextError('eventStreams', on, 'needs taskrouterUpstreamUrl: Event Streams feed connected mode’s mirror, and standalone there is no upstream to mirror');
+  if (!connected)
+    throw new ContextError(
+      'eventStreams',
+      on,
+      'needs taskrouterUpstreamUrl: Event Streams feed connected mode’s mirror, and standalone there is no upstream to mirror',
+    );
   if (externalId === undefined || !EXTERNAL_ID.test(externalId)) {
-    throw new ContextError('eventStreamsExternalId', externalId === undefined ? undefined : `${externalId.slice(0, 4)}…`, 'is required with eventStreams=true: 32 to 1224 of letters, digits and +=,.@:/_- (e.g. `openssl rand -hex 40`)');
+    throw new ContextError(
+      'eventStreamsExternalId',
+      externalId === undefined ? undefined : `${externalId.slice(0, 4)}…`,
+      'is required with eventStreams=true: 32 to 1224 of letters, digits and +=,.@:/_- (e.g. `openssl rand -hex 40`)',
+    );
   }
   return { externalId };
 }

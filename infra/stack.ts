@@ -65,7 +65,8 @@ export class ReservationsStack extends Stack {
     });
     Validations.of(this.authToken).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The secret holds the Twilio auth token, which Twilio issues and rotates (console or API); the owner then puts the new value here. There is nothing for a rotation Lambda to generate.',
+      reason:
+        'The secret holds the Twilio auth token, which Twilio issues and rotates (console or API); the owner then puts the new value here. There is nothing for a rotation Lambda to generate.',
     });
 
     this.table = new ReservationTable(this, 'Table', { removalPolicy: settings.removalPolicy });
@@ -121,33 +122,63 @@ export class ReservationsStack extends Stack {
     }
 
     // Connected, Event Streams may feed the mirror instead of (or beside) the EventCallbackUrl.
-    this.eventStreams = settings.eventStreams && new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: functions['event-streams'], externalId: settings.eventStreams.externalId });
+    this.eventStreams =
+      settings.eventStreams &&
+      new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: functions['event-streams'], externalId: settings.eventStreams.externalId });
 
     new ReservationAlarms(this, 'Alarms', {
       callback: functions['assignment-callback'],
       stage: this.api.stage,
       deadLetterQueue: this.timers.deadLetterQueue,
-      events: { streamReader: functions['event-stream'], deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue, streamFailureQueue: this.events.streamFailureQueue },
+      events: {
+        streamReader: functions['event-stream'],
+        deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue,
+        streamFailureQueue: this.events.streamFailureQueue,
+      },
       connected: settings.connected,
       ...(this.eventStreams && { eventStreamsFailureQueue: this.eventStreams.failureQueue }),
       email: settings.alarmEmail,
     });
 
     const pathOf = (fn: FunctionName) => ROUTES.find((r) => r.fn === fn)!.path;
-    new CfnOutput(this, 'WebhookUrl', { value: `${this.publicBaseUrl}${pathOf('assignment-callback')}`, description: "A TaskRouter Workflow's AssignmentCallbackUrl" });
-    new CfnOutput(this, 'ConsoleUrl', { value: `${this.publicBaseUrl}${pathOf('console')}`, description: 'The reservation console: sign in with an account SID and auth token, or an API key' });
+    new CfnOutput(this, 'WebhookUrl', {
+      value: `${this.publicBaseUrl}${pathOf('assignment-callback')}`,
+      description: "A TaskRouter Workflow's AssignmentCallbackUrl",
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `${this.publicBaseUrl}${pathOf('console')}`,
+      description: 'The reservation console: sign in with an account SID and auth token, or an API key',
+    });
     new CfnOutput(this, 'ApiBaseUrl', { value: this.publicBaseUrl, description: 'Base URL of the Reservation REST API (PUBLIC_BASE_URL)' });
-    new CfnOutput(this, 'AuthTokenSecretArn', { value: this.authToken.secretArn, description: 'Put the Twilio auth token here (aws secretsmanager put-secret-value)' });
+    new CfnOutput(this, 'AuthTokenSecretArn', {
+      value: this.authToken.secretArn,
+      description: 'Put the Twilio auth token here (aws secretsmanager put-secret-value)',
+    });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     if (settings.connected) {
-      new CfnOutput(this, 'EventCallbackUrl', { value: `${this.publicBaseUrl}${pathOf('event-callback')}`, description: "Connected mode: the upstream Workspace's EventCallbackUrl (its events are mirrored here)" });
+      new CfnOutput(this, 'EventCallbackUrl', {
+        value: `${this.publicBaseUrl}${pathOf('event-callback')}`,
+        description: "Connected mode: the upstream Workspace's EventCallbackUrl (its events are mirrored here)",
+      });
     }
     if (this.eventStreams) {
-      new CfnOutput(this, 'EventStreamsKinesisArn', { value: this.eventStreams.stream.streamArn, description: "The Event Streams Sink's sink_configuration.arn" });
-      new CfnOutput(this, 'EventStreamsRoleArn', { value: this.eventStreams.twilioRole.roleArn, description: "The Event Streams Sink's sink_configuration.role_arn" });
-      new CfnOutput(this, 'EventStreamsExternalId', { value: settings.eventStreams!.externalId, description: "The Event Streams Sink's sink_configuration.external_id" });
+      new CfnOutput(this, 'EventStreamsKinesisArn', {
+        value: this.eventStreams.stream.streamArn,
+        description: "The Event Streams Sink's sink_configuration.arn",
+      });
+      new CfnOutput(this, 'EventStreamsRoleArn', {
+        value: this.eventStreams.twilioRole.roleArn,
+        description: "The Event Streams Sink's sink_configuration.role_arn",
+      });
+      new CfnOutput(this, 'EventStreamsExternalId', {
+        value: settings.eventStreams!.externalId,
+        description: "The Event Streams Sink's sink_configuration.external_id",
+      });
     }
-    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'The EventBridge bus every TaskRouter event is put on (source taskrouter-reservations)' });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.events.bus.eventBusName,
+      description: 'The EventBridge bus every TaskRouter event is put on (source taskrouter-reservations)',
+    });
   }
 }
 

@@ -54,7 +54,9 @@ export class ReservationTable extends Table {
 
 /** Every index of the table, by ARN: what a grant names (never `index/*`). */
 export function indexArns(table: Table): string[] {
-  return [TABLE.workerIndex.name, ...Object.values(EVENT_INDEXES).map((index) => index.name), FORWARD_INDEX.name].map((name) => `${table.tableArn}/index/${name}`);
+  return [TABLE.workerIndex.name, ...Object.values(EVENT_INDEXES).map((index) => index.name), FORWARD_INDEX.name].map(
+    (name) => `${table.tableArn}/index/${name}`,
+  );
 }
 
 /** Sets TABLE_NAME and grants the access in one call, for a function that binds the table. */

@@ -30,7 +30,12 @@ export class ReservationTimers extends Construct {
 
   constructor(scope: Construct, id: string, props: ReservationTimersProps) {
     super(scope, id);
-    this.#targetArn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: props.targetName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.#targetArn = Stack.of(this).formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: props.targetName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     // Its timers mean nothing without the stack, and a retained group's fixed name would block
     // deploying the stack again.
     this.group = new ScheduleGroup(this, 'Group', { removalPolicy: RemovalPolicy.DESTROY });
@@ -84,7 +89,8 @@ export class ReservationTimers extends Construct {
     // The statement lands in the role's policy, a sibling of the function.
     Validations.of(fn.role ?? fn).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.iamFindingResource()}]`,
-      reason: 'One schedule per reservation, named rt-<ReservationSid>-<digest of its account, workspace and task> (lib/timeouts): the names are only known at run time, so the grant is every schedule of this group and no other.',
+      reason:
+        'One schedule per reservation, named rt-<ReservationSid>-<digest of its account, workspace and task> (lib/timeouts): the names are only known at run time, so the grant is every schedule of this group and no other.',
     });
   }
 

@@ -149,17 +149,23 @@ function upstreamUrl(env: Env, name: string): string | undefined {
     throw new ConfigError(name, `must be an absolute URL such as https://taskrouter.twilio.com, got "${raw}"`);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ConfigError(name, `must be an https URL (the account's credentials go to it), got "${raw}"`);
-  if (url.search || url.hash || url.username || url.password) throw new ConfigError(name, `must be a base URL without credentials, query or fragment, got "${raw}"`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new ConfigError(name, `must be an https URL (the account's credentials go to it), got "${raw}"`);
+  if (url.search || url.hash || url.username || url.password)
+    throw new ConfigError(name, `must be a base URL without credentials, query or fragment, got "${raw}"`);
   return raw.replace(/\/+$/, '');
 }
 
 function eventTypeList(env: Env, name: string): EventType[] | undefined {
   const raw = value(env, name);
   if (raw === undefined) return undefined;
-  const types = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = types.filter((t) => !isEventType(t));
-  if (unknown.length > 0) throw new ConfigError(name, `names event types this service never produces: ${unknown.join(', ')} (it produces ${EVENT_TYPE_NAMES.join(', ')})`);
+  if (unknown.length > 0)
+    throw new ConfigError(name, `names event types this service never produces: ${unknown.join(', ')} (it produces ${EVENT_TYPE_NAMES.join(', ')})`);
   return types as EventType[];
 }
 
@@ -167,7 +173,14 @@ function timeoutSchedule(env: Env): TimeoutScheduleConfig | undefined {
   const entries = Object.entries(TIMEOUT_SCHEDULE_VARIABLES).map(([key, name]) => [key, name, value(env, name)] as const);
   const missing = entries.filter(([, , v]) => v === undefined);
   if (missing.length === entries.length) return undefined;
-  if (missing.length > 0) throw new ConfigError(missing[0]![1], `is required with ${entries.filter(([, , v]) => v !== undefined).map(([, n]) => n).join(', ')}`);
+  if (missing.length > 0)
+    throw new ConfigError(
+      missing[0]![1],
+      `is required with ${entries
+        .filter(([, , v]) => v !== undefined)
+        .map(([, n]) => n)
+        .join(', ')}`,
+    );
   return Object.fromEntries(entries.map(([key, , v]) => [key, v])) as unknown as TimeoutScheduleConfig;
 }
 
@@ -185,7 +198,8 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
   const authTokenSecretArn = value(env, 'TWILIO_AUTH_TOKEN_SECRET_ARN');
   let authToken = value(env, 'TWILIO_AUTH_TOKEN');
   if (authToken === undefined && authTokenSecretArn === undefined) {
-    if (mode === 'lambda' && binds.credentials) throw new ConfigError('TWILIO_AUTH_TOKEN_SECRET_ARN', 'is required in a deployed function that reads credentials');
+    if (mode === 'lambda' && binds.credentials)
+      throw new ConfigError('TWILIO_AUTH_TOKEN_SECRET_ARN', 'is required in a deployed function that reads credentials');
     if (mode === 'local' && value(env, 'TWILIO_ACCOUNT_SID') !== undefined) {
       throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when TWILIO_ACCOUNT_SID is set');
     }
@@ -209,7 +223,10 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
 
   const timers = timeoutSchedule(env);
   if (mode === 'lambda' && binds.timers && timers === undefined) {
-    throw new ConfigError(TIMEOUT_SCHEDULE_VARIABLES.groupName, `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`);
+    throw new ConfigError(
+      TIMEOUT_SCHEDULE_VARIABLES.groupName,
+      `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`,
+    );
   }
 
   const timeoutActivitySid = value(env, 'TIMEOUT_ACTIVITY_SID');
@@ -235,9 +252,11 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
     consolePagePath: value(env, 'CONSOLE_PAGE'),
     dataDir: value(env, 'DATA_DIR'),
     tableName:
-      mode === 'local' ? (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME)
-      : binds.table ? required(env, 'TABLE_NAME', 'in a deployed function that binds the table (the stack sets it)')
-      : value(env, 'TABLE_NAME'),
+      mode === 'local'
+        ? (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME)
+        : binds.table
+          ? required(env, 'TABLE_NAME', 'in a deployed function that binds the table (the stack sets it)')
+          : value(env, 'TABLE_NAME'),
     dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),
     timeoutSchedule: timers,
     eventsFrom: mode === 'local' ? 'write' : 'stream',

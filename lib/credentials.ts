@@ -116,7 +116,10 @@ export function parseApiKeyList(value: string | undefined): ApiKeyEntry[] {
 }
 
 function entries(list: string | undefined): string[] {
-  return (list ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  return (list ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -133,7 +136,9 @@ export function keysFromSecret(primary: string, value: string): AccountKeys {
     throw new CredentialsError('the secret is neither a token nor valid JSON');
   }
   if (typeof json.authToken !== 'string' || json.authToken === '') throw new CredentialsError('the secret JSON has no authToken');
-  const accounts = Object.entries((json.accounts ?? {}) as Record<string, unknown>).map(([sid, token]): AccountEntry => [sid, typeof token === 'string' ? token : '']);
+  const accounts = Object.entries((json.accounts ?? {}) as Record<string, unknown>).map(
+    ([sid, token]): AccountEntry => [sid, typeof token === 'string' ? token : ''],
+  );
   const apiKeys = Object.entries((json.apiKeys ?? {}) as Record<string, unknown>).map(([sid, key]): ApiKeyEntry => {
     if (typeof key === 'string') return [sid, key];
     const { secret, accountSid } = (key ?? {}) as { secret?: unknown; accountSid?: unknown };

@@ -37,20 +37,56 @@ export interface FunctionSpec {
 }
 
 export const FUNCTIONS = {
-  'assignment-callback': { description: 'TaskRouter assignment callback', trigger: 'http', auth: 'webhook', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 4 },
-  'list-reservations': { description: "List a task's or a worker's reservations", trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'assignment-callback': {
+    description: 'TaskRouter assignment callback',
+    trigger: 'http',
+    auth: 'webhook',
+    binds: { table: 'write', credentials: true, timers: true },
+    timeoutSeconds: 4,
+  },
+  'list-reservations': {
+    description: "List a task's or a worker's reservations",
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'read', credentials: true },
+    timeoutSeconds: 10,
+  },
   'get-reservation': { description: 'Fetch a reservation', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
-  'update-reservation': { description: 'Update a reservation', trigger: 'http', auth: 'basic', binds: { table: 'write', credentials: true }, timeoutSeconds: 10 },
+  'update-reservation': {
+    description: 'Update a reservation',
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'write', credentials: true },
+    timeoutSeconds: 10,
+  },
   'get-task': { description: 'Read-only Task view', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
   'get-worker': { description: 'Read-only Worker view', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
-  'list-events': { description: "List a workspace's TaskRouter events", trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'list-events': {
+    description: "List a workspace's TaskRouter events",
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'read', credentials: true },
+    timeoutSeconds: 10,
+  },
   'get-event': { description: 'Fetch a TaskRouter event', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
   console: { description: 'The reservation console web page', trigger: 'http', auth: 'none', binds: { consolePage: true }, timeoutSeconds: 3 },
   health: { description: 'Liveness', trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'not-found': { description: "Twilio's 404 for unmatched routes", trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   // Connected, a timer reads the reservation upstream (credentials) and may check again later (timers).
-  'reservation-timeout': { description: 'Writes down a reservation whose deadline passed (connected: reads it upstream)', trigger: 'schedule', auth: 'none', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 30 },
-  'event-callback': { description: "Connected mode: applies the upstream TaskRouter's signed event callbacks to the record", trigger: 'http', auth: 'webhook', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 10 },
+  'reservation-timeout': {
+    description: 'Writes down a reservation whose deadline passed (connected: reads it upstream)',
+    trigger: 'schedule',
+    auth: 'none',
+    binds: { table: 'write', credentials: true, timers: true },
+    timeoutSeconds: 30,
+  },
+  'event-callback': {
+    description: "Connected mode: applies the upstream TaskRouter's signed event callbacks to the record",
+    trigger: 'http',
+    auth: 'webhook',
+    binds: { table: 'write', credentials: true, timers: true },
+    timeoutSeconds: 10,
+  },
   // Created in every stack; only `-c eventStreams=true` gives it its Kinesis stream (infra/event-streams.ts).
   'event-streams': {
     description: "Connected mode: applies the upstream TaskRouter's events from Twilio Event Streams (Kinesis) to the record",
@@ -59,7 +95,13 @@ export const FUNCTIONS = {
     binds: { table: 'write', credentials: true, timers: true },
     timeoutSeconds: 60,
   },
-  'upstream-sweep': { description: 'Connected mode: settles forwarded updates left unsettled, every minute', trigger: 'schedule', auth: 'none', binds: { table: 'write', credentials: true, timers: true }, timeoutSeconds: 60 },
+  'upstream-sweep': {
+    description: 'Connected mode: settles forwarded updates left unsettled, every minute',
+    trigger: 'schedule',
+    auth: 'none',
+    binds: { table: 'write', credentials: true, timers: true },
+    timeoutSeconds: 60,
+  },
   'event-stream': {
     description: 'Stores the TaskRouter events of each task write from the table stream, queues their callbacks, puts them on the bus',
     trigger: 'table-stream',
@@ -67,7 +109,13 @@ export const FUNCTIONS = {
     binds: { table: 'write', eventDelivery: 'send', eventBus: true },
     timeoutSeconds: 60,
   },
-  'event-delivery': { description: 'POSTs queued events to EVENT_CALLBACK_URL, signed', trigger: 'queue', auth: 'none', binds: { credentials: true, eventDelivery: 'consume' }, timeoutSeconds: 30 },
+  'event-delivery': {
+    description: 'POSTs queued events to EVENT_CALLBACK_URL, signed',
+    trigger: 'queue',
+    auth: 'none',
+    binds: { credentials: true, eventDelivery: 'consume' },
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -18,7 +18,9 @@ const CREDENTIALS = ['Authorization', 'X-Twilio-Signature', 'Signature', 'Passwo
 export const SENSITIVE_KEYS: ReadonlySet<string> = new Set(
   [
     ...PARAMETERS.filter((p) => p.pii).flatMap((p) => [p.name, ...(p.aliases ?? []), ...(p.callbackKey ? [p.callbackKey] : [])]),
-    ...Object.entries(FIELDS).filter(([, spec]) => spec.pii).map(([name]) => name),
+    ...Object.entries(FIELDS)
+      .filter(([, spec]) => spec.pii)
+      .map(([name]) => name),
     ...CREDENTIALS,
   ].map(fieldKey),
 );

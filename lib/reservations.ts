@@ -140,7 +140,8 @@ export class ReservationService {
   }
 
   async get(target: ReservationTarget): Promise<WorkerReservation> {
-    const task = target.kind === 'task' ? await this.#store.getTask(target.scope) : await this.#store.findWorkerReservation(target.scope, target.reservationSid);
+    const task =
+      target.kind === 'task' ? await this.#store.getTask(target.scope) : await this.#store.findWorkerReservation(target.scope, target.reservationSid);
     const reservation = task && findReservation(task, target.reservationSid);
     if (!task || !reservation) throw new NotFoundError(target.resource);
     return { task, reservation };
@@ -199,7 +200,11 @@ export class ReservationService {
     if (!task) throw new NotFoundError(resource);
     const now = this.#clock.now();
     const items = task.reservations
-      .filter((r) => (query.workerSid === undefined || r.workerSid === query.workerSid) && (query.status === undefined || effectiveStatus(task, r, now).status === query.status))
+      .filter(
+        (r) =>
+          (query.workerSid === undefined || r.workerSid === query.workerSid) &&
+          (query.status === undefined || effectiveStatus(task, r, now).status === query.status),
+      )
       .map((reservation) => ({ task, reservation }));
     return readPage(query.cursor, query.pageSize, keyOf, memoryWindow(items, keyOf));
   }

@@ -94,7 +94,13 @@ function once<T>(build: () => T): () => T {
 
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
   // A page that cannot be read stops the start-up (prepare), naming CONSOLE_PAGE.
-  const consolePage = once(() => (parts.consolePage !== undefined ? servedPage(parts.consolePage) : config.consolePagePath !== undefined ? readConsolePage(config.consolePagePath) : undefined));
+  const consolePage = once(() =>
+    parts.consolePage !== undefined
+      ? servedPage(parts.consolePage)
+      : config.consolePagePath !== undefined
+        ? readConsolePage(config.consolePagePath)
+        : undefined,
+  );
   const clock = parts.clock ?? systemClock;
   const logger = parts.logger ?? createLogger();
   const credentials = once(() =>
@@ -112,14 +118,22 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     () =>
       (config.eventsFrom === 'write' &&
         config.eventCallbackUrl !== undefined &&
-        new LocalCallbackSender({ url: config.eventCallbackUrl, filter: config.eventsFilter, tokenOf: (sid) => credentials().authToken(sid), logger, ...parts.callbackSender })) ||
+        new LocalCallbackSender({
+          url: config.eventCallbackUrl,
+          filter: config.eventsFilter,
+          tokenOf: (sid) => credentials().authToken(sid),
+          logger,
+          ...parts.callbackSender,
+        })) ||
       undefined,
   );
   const sinks = once((): EventSink[] => {
     if (config.eventsFrom === 'write') return [...(callbackSender() ? [callbackSender()!] : []), ...(parts.eventSinks ?? [])];
     return [
       ...(parts.eventSinks ?? []),
-      ...(config.eventCallbackUrl !== undefined && config.eventDeliveryQueueUrl !== undefined ? [new SqsCallbackQueue(new SQSClient({}), config.eventDeliveryQueueUrl, config.eventsFilter)] : []),
+      ...(config.eventCallbackUrl !== undefined && config.eventDeliveryQueueUrl !== undefined
+        ? [new SqsCallbackQueue(new SQSClient({}), config.eventDeliveryQueueUrl, config.eventsFilter)]
+        : []),
       ...(config.eventBusName !== undefined ? [new EventBridgePublisher(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)] : []),
     ];
   });
@@ -135,7 +149,13 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     if (config.upstreamUrl === undefined) return undefined;
     const client = (upstreamClient = new HttpTaskRouterUpstream(config.upstreamUrl, credentials()));
     const forwarder = new UpstreamForwarder(store(), client, clock, logger);
-    const mirror = new UpstreamMirror({ store: store(), clock, scheduler: scheduler(), reservationTimeoutSeconds: config.reservationTimeoutSeconds, maxRejections: config.maxRejections });
+    const mirror = new UpstreamMirror({
+      store: store(),
+      clock,
+      scheduler: scheduler(),
+      reservationTimeoutSeconds: config.reservationTimeoutSeconds,
+      maxRejections: config.maxRejections,
+    });
     return {
       client,
       forwarder,
@@ -192,7 +212,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       return consolePage();
     },
     prepare(binds) {
-      if (binds.consolePage && consolePage() === undefined) throw new ConfigError('CONSOLE_PAGE', 'is required by the function that serves the console page (the stack sets it)');
+      if (binds.consolePage && consolePage() === undefined)
+        throw new ConfigError('CONSOLE_PAGE', 'is required by the function that serves the console page (the stack sets it)');
       if (binds.credentials) credentials();
       if (binds.table) service();
       if (binds.timers) scheduler();

@@ -86,7 +86,13 @@ export function parseInvocation(argv: readonly string[], now: number = Date.now(
   if (positionals.length !== 2) throw new UsageError(`expected a function and an event file, got ${positionals.length} argument(s)`);
   const [fn, eventPath] = positionals as [string, string];
   if (!Object.hasOwn(FUNCTIONS, fn)) throw new UsageError(`unknown function "${fn}"; one of: ${Object.keys(FUNCTIONS).join(', ')}`);
-  return { fn: fn as FunctionName, eventPath, sign: !values['no-sign'], at: values.at === undefined ? undefined : parseTime(values.at, now), fresh: values.fresh === true };
+  return {
+    fn: fn as FunctionName,
+    eventPath,
+    sign: !values['no-sign'],
+    at: values.at === undefined ? undefined : parseTime(values.at, now),
+    fresh: values.fresh === true,
+  };
 }
 
 function readEvent(file: string, path: string): unknown {
@@ -121,7 +127,11 @@ function apiGatewayEvent(event: unknown, path: string): APIGatewayProxyEventV2 {
  * The callback as TaskRouter would sign it (SPEC §7): X-Twilio-Signature over PUBLIC_BASE_URL,
  * the path, the query and the form parameters, with the token of the account it names.
  */
-async function signCallback(event: APIGatewayProxyEventV2, config: Config, credentials: Credentials): Promise<{ event: APIGatewayProxyEventV2; note?: string }> {
+async function signCallback(
+  event: APIGatewayProxyEventV2,
+  config: Config,
+  credentials: Credentials,
+): Promise<{ event: APIGatewayProxyEventV2; note?: string }> {
   const body = event.body === undefined ? '' : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8');
   const form = [...new URLSearchParams(body)];
   const accountSid = form.find(([name]) => name === 'AccountSid')?.[1] ?? '';

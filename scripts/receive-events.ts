@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '#lib/config.ts';
 import { isValidTwilioSignature } from '#lib/signature.ts';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '3100' }, host: { type: 'string', default: '127.0.0.1' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '3100' }, host: { type: 'string', default: '127.0.0.1' }, help: { type: 'boolean', short: 'h' } },
+});
 if (values.help) {
   process.stdout.write('npm run events:receive -- [--port 3100] [--host 127.0.0.1]\n');
   process.exit(0);
@@ -36,11 +38,15 @@ const server = createServer((request, response) => {
     const repeat = seen.has(p['Sid'] ?? '') ? ' (seen before)' : '';
     seen.add(p['Sid'] ?? '');
     const time = new Date(Number(p['TimestampMs'])).toISOString();
-    process.stdout.write(`${time}  ${(p['EventType'] ?? '?').padEnd(24)} ${p['Sid'] ?? '?'}  ${p['ResourceType'] ?? ''} ${p['ResourceSid'] ?? ''}  signature ${valid ? 'valid' : 'INVALID'}${repeat}\n`);
+    process.stdout.write(
+      `${time}  ${(p['EventType'] ?? '?').padEnd(24)} ${p['Sid'] ?? '?'}  ${p['ResourceType'] ?? ''} ${p['ResourceSid'] ?? ''}  signature ${valid ? 'valid' : 'INVALID'}${repeat}\n`,
+    );
     response.writeHead(valid ? 204 : 403, { 'Content-Type': 'application/json' });
     response.end();
   });
 });
 server.listen(Number(values.port), values.host, () => {
-  process.stdout.write(`receiving TaskRouter events on http://${values.host}:${values.port}/  (start the stack with EVENT_CALLBACK_URL=http://${values.host}:${values.port}/events)\n`);
+  process.stdout.write(
+    `receiving TaskRouter events on http://${values.host}:${values.port}/  (start the stack with EVENT_CALLBACK_URL=http://${values.host}:${values.port}/events)\n`,
+  );
 });

@@ -65,7 +65,13 @@ describe('configuration', () => {
     expect(loadConfig({}, 'local').upstreamUrl).toBeUndefined();
     expect(loadConfig({ TASKROUTER_UPSTREAM_URL: 'https://taskrouter.twilio.com/' }, 'local').upstreamUrl).toBe('https://taskrouter.twilio.com');
     expect(loadConfig({ TASKROUTER_UPSTREAM_URL: 'http://127.0.0.1:3001' }, 'local').upstreamUrl).toBe('http://127.0.0.1:3001');
-    for (const bad of ['taskrouter.twilio.com', 'http://taskrouter.twilio.com', 'https://user:pw@taskrouter.twilio.com', 'https://taskrouter.twilio.com?x=1', 'ftp://x']) {
+    for (const bad of [
+      'taskrouter.twilio.com',
+      'http://taskrouter.twilio.com',
+      'https://user:pw@taskrouter.twilio.com',
+      'https://taskrouter.twilio.com?x=1',
+      'ftp://x',
+    ]) {
       expect(() => loadConfig({ TASKROUTER_UPSTREAM_URL: bad }, 'local'), bad).toThrow(/TASKROUTER_UPSTREAM_URL/);
     }
   });

@@ -14,7 +14,15 @@ const KEY = `SK${'3'.repeat(32)}`;
 const OTHER_KEY = `SK${'4'.repeat(32)}`;
 
 describe('authenticating', () => {
-  const keys = accountKeys(PRIMARY, 'primary-token', [[OTHER, 'other-token']], [[KEY, 'key-secret'], [OTHER_KEY, 'other-secret', OTHER]]);
+  const keys = accountKeys(
+    PRIMARY,
+    'primary-token',
+    [[OTHER, 'other-token']],
+    [
+      [KEY, 'key-secret'],
+      [OTHER_KEY, 'other-secret', OTHER],
+    ],
+  );
   const credentials = accountCredentials(PRIMARY, async () => keys);
 
   it.each([
@@ -62,7 +70,11 @@ describe('the deployed secret', () => {
     expect(keysFromSecret(PRIMARY, ' primary-token\n').tokens).toEqual(new Map([[PRIMARY, 'primary-token']]));
     const keys = keysFromSecret(
       PRIMARY,
-      JSON.stringify({ authToken: 'primary-token', accounts: { [OTHER]: 'other-token' }, apiKeys: { [KEY]: 'key-secret', [OTHER_KEY]: { secret: 'other-secret', accountSid: OTHER } } }),
+      JSON.stringify({
+        authToken: 'primary-token',
+        accounts: { [OTHER]: 'other-token' },
+        apiKeys: { [KEY]: 'key-secret', [OTHER_KEY]: { secret: 'other-secret', accountSid: OTHER } },
+      }),
     );
     expect(keys.tokens.get(OTHER)).toBe('other-token');
     expect(keys.apiKeys.get(OTHER_KEY)).toEqual({ secret: 'other-secret', accountSid: OTHER });
@@ -98,8 +110,13 @@ describe('configuration', () => {
   it('reads TWILIO_ACCOUNTS and TWILIO_API_KEYS, naming the variable of a bad entry', () => {
     const config = loadConfig({ TWILIO_ACCOUNTS: `${OTHER}:other-token`, TWILIO_API_KEYS: `${KEY}:key-secret,${OTHER_KEY}:other-secret:${OTHER}` }, 'local');
     expect(config.accounts).toEqual([[OTHER, 'other-token']]);
-    expect(config.apiKeys).toEqual([[KEY, 'key-secret'], [OTHER_KEY, 'other-secret', OTHER]]);
-    expect(() => loadConfig({ TWILIO_ACCOUNTS: 'ACnope:t' }, 'local')).toThrow(new ConfigError('TWILIO_ACCOUNTS', '"ACnope" is not an Account SID with a token'));
+    expect(config.apiKeys).toEqual([
+      [KEY, 'key-secret'],
+      [OTHER_KEY, 'other-secret', OTHER],
+    ]);
+    expect(() => loadConfig({ TWILIO_ACCOUNTS: 'ACnope:t' }, 'local')).toThrow(
+      new ConfigError('TWILIO_ACCOUNTS', '"ACnope" is not an Account SID with a token'),
+    );
     expect(() => loadConfig({ TWILIO_API_KEYS: `${KEY}` }, 'local')).toThrow(ConfigError);
     expect(() => loadConfig({ TWILIO_API_KEYS: `${KEY}:s:${OTHER}` }, 'local')).toThrow(/TWILIO_API_KEYS .*account this service does not serve/);
   });
@@ -134,7 +151,11 @@ describe('over HTTP', () => {
     const hijack = await fetch(`${stack.url}/assignment-callback`, { method: 'POST' });
     expect(hijack.status).toBe(403);
     const before = await fetch(`${stack.url}${minePath}`, { headers: basicAuth() }).then((r) => r.json());
-    await assign(stack, { AccountSid: OTHER, WorkspaceSid: mine.workspaceSid, TaskSid: mine.taskSid, ReservationSid: mine.reservationSid }, { token: 'other-token' });
+    await assign(
+      stack,
+      { AccountSid: OTHER, WorkspaceSid: mine.workspaceSid, TaskSid: mine.taskSid, ReservationSid: mine.reservationSid },
+      { token: 'other-token' },
+    );
     expect(await fetch(`${stack.url}${minePath}`, { headers: basicAuth() }).then((r) => r.json())).toEqual(before);
   });
 });

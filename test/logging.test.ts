@@ -51,7 +51,9 @@ describe('the logger', () => {
   });
 
   it('redacts every field the registry marks PII in every spelling: PascalCase, camelCase, snake_case', () => {
-    const pii = Object.entries(FIELDS).filter(([, spec]) => spec.pii).map(([name]) => name);
+    const pii = Object.entries(FIELDS)
+      .filter(([, spec]) => spec.pii)
+      .map(([name]) => name);
     expect(pii).toEqual(expect.arrayContaining(['TaskAttributes', 'WorkerAttributes', 'WorkerName', 'EventDescription']));
     const item: Record<string, string> = {};
     for (const name of pii) {
@@ -69,7 +71,8 @@ describe('the logger', () => {
     const stack = await startStack();
     try {
       const lines: string[] = [];
-      for (const method of ['info', 'warn', 'error', 'debug', 'log'] as const) vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+      for (const method of ['info', 'warn', 'error', 'debug', 'log'] as const)
+        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
       const base = `/v1/Workspaces/WS${'1'.repeat(32)}/Tasks/WT${'2'.repeat(32)}/Reservations`;
       for (const segment of ['%2B15559876543%20Jane%20Doe', `WR${'3'.repeat(32)}`]) {
         expect((await fetch(`${stack.url}${base}/${segment}`, { headers: basicAuth() })).status).toBe(404);
@@ -89,12 +92,19 @@ describe('the logger', () => {
     const runtime = createRuntime(loadConfig({}, 'local'), { logger: createLogger() });
     try {
       const handler = notFound.createHandler(runtime);
-      const event = toApiGatewayEvent({ method: 'POST', target: '/nowhere', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from('To=%2B14155550100'), sourceIp: '203.0.113.9' }).event;
+      const event = toApiGatewayEvent({
+        method: 'POST',
+        target: '/nowhere',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from('To=%2B14155550100'),
+        sourceIp: '203.0.113.9',
+      }).event;
       const lines: string[] = [];
-      for (const method of ['info', 'warn', 'error', 'debug', 'log'] as const) vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+      for (const method of ['info', 'warn', 'error', 'debug', 'log'] as const)
+        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
       const response = await handler({ ...event, body, isBase64Encoded: true }, localLambdaContext('not-found', 3));
       expect(response.statusCode).toBe(404);
-      const output = lines.join("\n");
+      const output = lines.join('\n');
       expect(output).toMatch(/"message": ?"request"/);
       expect(output).not.toContain(body);
       expect(output).not.toContain('203.0.113.9');

@@ -11,11 +11,17 @@ const ROOT = join(import.meta.dirname, '..');
 it.each([
   ['tsconfig.json', ROOT],
   ['lib/console/browser/tsconfig.json', join(ROOT, 'lib', 'console', 'browser')],
-])('type-checks with %s', (file, dir) => {
-  const read = ts.readConfigFile(join(ROOT, file), ts.sys.readFile);
-  const config = ts.parseJsonConfigFileContent(read.config, ts.sys, dir);
-  expect(config.fileNames.length).toBeGreaterThan(0);
-  const program = ts.createProgram(config.fileNames, config.options);
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${d.file.fileName})` : ''));
-  expect(diagnostics).toEqual([]);
-}, 120_000);
+])(
+  'type-checks with %s',
+  (file, dir) => {
+    const read = ts.readConfigFile(join(ROOT, file), ts.sys.readFile);
+    const config = ts.parseJsonConfigFileContent(read.config, ts.sys, dir);
+    expect(config.fileNames.length).toBeGreaterThan(0);
+    const program = ts.createProgram(config.fileNames, config.options);
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${d.file.fileName})` : ''));
+    expect(diagnostics).toEqual([]);
+  },
+  120_000,
+);

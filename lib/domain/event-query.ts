@@ -81,7 +81,18 @@ export function readEventListQuery(query: Params, now: number): EventListQuery {
   const token = read(p.PageToken) as string | undefined;
   const page = (read(p.Page) as number | undefined) ?? 0;
   const echo: [string, string][] = [];
-  for (const name of ['EndDate', 'EventType', 'Minutes', 'ReservationSid', 'StartDate', 'TaskQueueSid', 'TaskSid', 'WorkerSid', 'WorkflowSid', 'Sid'] as const) {
+  for (const name of [
+    'EndDate',
+    'EventType',
+    'Minutes',
+    'ReservationSid',
+    'StartDate',
+    'TaskQueueSid',
+    'TaskSid',
+    'WorkerSid',
+    'WorkflowSid',
+    'Sid',
+  ] as const) {
     const value = query.get(name)?.[0];
     if (value !== undefined) echo.push([name, value]);
   }

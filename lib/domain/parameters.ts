@@ -138,9 +138,7 @@ export const PARAMETERS: readonly ParameterSpec[] = [
 export const PARAMETER_BY_NAME: ReadonlyMap<string, ParameterSpec> = new Map(PARAMETERS.map((p) => [p.name, p]));
 
 /** Wire names and aliases whose values are PII (for log redaction). */
-export const PII_PARAMETER_NAMES: ReadonlySet<string> = new Set(
-  PARAMETERS.filter((p) => p.pii).flatMap((p) => [p.name, ...(p.aliases ?? [])]),
-);
+export const PII_PARAMETER_NAMES: ReadonlySet<string> = new Set(PARAMETERS.filter((p) => p.pii).flatMap((p) => [p.name, ...(p.aliases ?? [])]));
 
 function describe(type: ParameterType): string {
   switch (type.kind) {

@@ -15,13 +15,7 @@ export function workspaceUrl(baseUrl: string, workspaceSid: string): string {
   return `${baseUrl}/v1/Workspaces/${workspaceSid}`;
 }
 
-export function reservationJson(
-  task: TaskRecord,
-  reservation: ReservationRecord,
-  now: number,
-  baseUrl: string,
-  scope: ReservationScope,
-) {
+export function reservationJson(task: TaskRecord, reservation: ReservationRecord, now: number, baseUrl: string, scope: ReservationScope) {
   const workspace = workspaceUrl(baseUrl, task.workspaceSid);
   const taskUrl = `${workspace}/Tasks/${task.sid}`;
   const workerUrl = `${workspace}/Workers/${reservation.workerSid}`;

@@ -111,7 +111,8 @@ function parseRule(raw: Json, index: number): Rule {
   const match = raw['match'] ?? {};
   if (!isObject(match)) fail('match', 'must be an object');
   for (const key of Object.keys(match)) {
-    if (!['taskQueueSid', 'workflowSid', 'task', 'worker'].includes(key)) fail(`match.${key}`, 'is not a match field (taskQueueSid, workflowSid, task, worker)');
+    if (!['taskQueueSid', 'workflowSid', 'task', 'worker'].includes(key))
+      fail(`match.${key}`, 'is not a match field (taskQueueSid, workflowSid, task, worker)');
   }
   const conditions = (side: 'task' | 'worker') => {
     const raw = match[side] ?? {};
@@ -161,7 +162,9 @@ function parseRule(raw: Json, index: number): Rule {
 /** The snake_case keys an instruction requires (INSTRUCTIONS' `required`, in wire names). */
 function instructionRequiredKeys(name: InstructionName): string[] {
   const required: readonly string[] = INSTRUCTIONS[name].required ?? [];
-  return parametersOf(name).filter((p) => required.includes(p.name)).map((p) => p.callbackKey!);
+  return parametersOf(name)
+    .filter((p) => required.includes(p.name))
+    .map((p) => p.callbackKey!);
 }
 
 function lookup(values: Readonly<Record<string, unknown>>, path: string): unknown {
@@ -224,7 +227,9 @@ function sameJson(actual: unknown, expected: unknown): boolean {
   }
   const object = actual as Record<string, unknown>;
   const keys = Object.keys(expected);
-  return Object.keys(object).length === keys.length && keys.every((k) => Object.hasOwn(object, k) && sameJson(object[k], (expected as Record<string, unknown>)[k]));
+  return (
+    Object.keys(object).length === keys.length && keys.every((k) => Object.hasOwn(object, k) && sameJson(object[k], (expected as Record<string, unknown>)[k]))
+  );
 }
 
 export class RulePolicy implements AssignmentPolicy {
@@ -272,5 +277,5 @@ export function parsePolicy(json: unknown): RulePolicy {
   }
   const extra = Object.keys(json as object).filter((k) => k !== 'rules' && k !== '$comment');
   if (extra.length > 0) throw new PolicyError('policy', extra[0]!, 'is not a policy field (rules)');
-  return new RulePolicy(((json as { rules: Json[] }).rules).map(parseRule));
+  return new RulePolicy((json as { rules: Json[] }).rules.map(parseRule));
 }

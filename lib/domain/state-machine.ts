@@ -4,16 +4,7 @@
  * callback's instructions, by the timeout function and by the DynamoDB adapter, which compiles
  * `from` into the condition of its single conditional write.
  */
-export const RESERVATION_STATUSES = [
-  'pending',
-  'accepted',
-  'rejected',
-  'timeout',
-  'canceled',
-  'rescinded',
-  'wrapping',
-  'completed',
-] as const;
+export const RESERVATION_STATUSES = ['pending', 'accepted', 'rejected', 'timeout', 'canceled', 'rescinded', 'wrapping', 'completed'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export const TASK_STATUSES = ['pending', 'reserved', 'assigned', 'canceled', 'wrapping', 'completed'] as const;

@@ -1,14 +1,6 @@
 import { PreconditionFailedError, ReservationStateError } from './errors.ts';
 import { missingContact, type RecordedInstruction, type ReservationAction } from './instructions.ts';
-import {
-  TASK_EFFECTS,
-  TRANSITIONS,
-  requiredStateLabel,
-  taskStatusOfClaim,
-  type ReservationStatus,
-  type TaskStatus,
-  type Transition,
-} from './state-machine.ts';
+import { TASK_EFFECTS, TRANSITIONS, requiredStateLabel, taskStatusOfClaim, type ReservationStatus, type TaskStatus, type Transition } from './state-machine.ts';
 
 /** A reservation as stored: `status` is the last one written (see `effectiveStatus`). */
 export interface ReservationRecord {
@@ -175,21 +167,13 @@ export function ifMatchSatisfied(ifMatch: string, reservation: ReservationRecord
  * adapter encodes the same rule in the condition of its write; after a failed condition it calls
  * this on the stored item to say why.
  */
-export function checkAction(
-  task: TaskRecord,
-  reservation: ReservationRecord,
-  action: ReservationAction,
-  now: number,
-  ifMatch?: string,
-): void {
+export function checkAction(task: TaskRecord, reservation: ReservationRecord, action: ReservationAction, now: number, ifMatch?: string): void {
   if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, reservation)) {
     throw new PreconditionFailedError(ifMatch, etagOf(reservation));
   }
   const transition: Transition = TRANSITIONS[action.transition];
   const current = effectiveStatus(task, reservation, now).status;
-  const allowed = transition.afterDeadline
-    ? reservation.status === 'pending' && current === TASK_EFFECTS.deadlinePassed
-    : transition.from.includes(current);
+  const allowed = transition.afterDeadline ? reservation.status === 'pending' && current === TASK_EFFECTS.deadlinePassed : transition.from.includes(current);
   if (!allowed) {
     throw new ReservationStateError(reservation.sid, requiredStateLabel(transition.afterDeadline ? [TASK_EFFECTS.deadlinePassed] : transition.from));
   }

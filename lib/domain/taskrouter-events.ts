@@ -42,8 +42,18 @@ interface DescriptionFacts {
   readonly reason: string;
 }
 
-const reservationType = (rank: number, describe: (e: DescriptionFacts) => string): EventTypeSpec => ({ resource: 'reservation', groups: ['task', 'worker', 'routing', 'reservation'], rank, describe });
-const taskType = (rank: number, describe: (e: DescriptionFacts) => string): EventTypeSpec => ({ resource: 'task', groups: ['task', 'routing'], rank, describe });
+const reservationType = (rank: number, describe: (e: DescriptionFacts) => string): EventTypeSpec => ({
+  resource: 'reservation',
+  groups: ['task', 'worker', 'routing', 'reservation'],
+  rank,
+  describe,
+});
+const taskType = (rank: number, describe: (e: DescriptionFacts) => string): EventTypeSpec => ({
+  resource: 'task',
+  groups: ['task', 'routing'],
+  rank,
+  describe,
+});
 
 /**
  * The types this service produces. Descriptions follow the two TaskRouter strings on record
@@ -54,7 +64,10 @@ export const EVENT_TYPES = {
   'reservation.accepted': reservationType(20, (e) => `Reservation ${e.reservation} accepted by Worker ${e.worker}`),
   'reservation.rejected': reservationType(21, (e) => `Reservation ${e.reservation} rejected by Worker ${e.worker}`),
   'reservation.timeout': reservationType(22, (e) => `Reservation ${e.reservation} for Worker ${e.worker} timed out`),
-  'reservation.rescinded': reservationType(30, (e) => `Reservation ${e.reservation} for Worker ${e.worker} rescinded: another reservation of Task ${e.task} was accepted`),
+  'reservation.rescinded': reservationType(
+    30,
+    (e) => `Reservation ${e.reservation} for Worker ${e.worker} rescinded: another reservation of Task ${e.task} was accepted`,
+  ),
   'reservation.canceled': reservationType(31, (e) => `Reservation ${e.reservation} for Worker ${e.worker} canceled: Task ${e.task} was canceled`),
   'reservation.wrapup': reservationType(40, (e) => `Reservation ${e.reservation} wrapping up by Worker ${e.worker}`),
   'reservation.completed': reservationType(50, (e) => `Reservation ${e.reservation} completed by Worker ${e.worker}`),
@@ -138,7 +151,11 @@ function occurrences(task: TaskRecord, at: number): Occurrence[] {
     const effective = effectiveStatus(task, reservation, at);
     if (reservation.status === 'pending' && effective.status !== 'pending') {
       // Derived: it began at `since`, but never before the reservation itself existed.
-      found.push({ type: STATUS_EVENTS[effective.status as Exclude<ReservationStatus, 'pending'>], at: Math.max(effective.since, reservation.createdAt), reservation });
+      found.push({
+        type: STATUS_EVENTS[effective.status as Exclude<ReservationStatus, 'pending'>],
+        at: Math.max(effective.since, reservation.createdAt),
+        reservation,
+      });
     }
     if (reservation.activitySid !== undefined && reservation.activityAt !== undefined) {
       found.push({ type: 'worker.activity.update', at: reservation.activityAt, reservation, activitySid: reservation.activitySid });
@@ -186,7 +203,13 @@ function eventOf(task: TaskRecord, o: Occurrence, at: number): TaskRouterEvent {
     at: o.at,
     resourceType: spec.resource,
     resourceSid,
-    description: spec.describe({ task: task.sid, reservation: r?.sid ?? '', worker: r?.workerName ?? r?.workerSid ?? '', activity: o.activitySid ?? '', reason }),
+    description: spec.describe({
+      task: task.sid,
+      reservation: r?.sid ?? '',
+      worker: r?.workerName ?? r?.workerSid ?? '',
+      activity: o.activitySid ?? '',
+      reason,
+    }),
     data,
     taskSid: task.sid,
     ...(r && { reservationSid: r.sid, workerSid: r.workerSid }),

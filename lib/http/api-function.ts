@@ -32,7 +32,10 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
     createHandler(runtime) {
       const { logger, clock, config } = runtime;
       if (spec.binds.timers && !runtime.scheduler) {
-        throw new ConfigError(TIMEOUT_SCHEDULE_VARIABLES.groupName, `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`);
+        throw new ConfigError(
+          TIMEOUT_SCHEDULE_VARIABLES.groupName,
+          `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`,
+        );
       }
       if (spec.binds.consolePage && !runtime.consolePage) throw new ConfigError('CONSOLE_PAGE', 'is required by the function that serves the console page');
       const chain = middy<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>()

@@ -55,7 +55,12 @@ export function twilioErrors(logger: Logger): ApiMiddleware {
       }
       const e = error as Error;
       logger.error('unexpected error', { error: { name: e?.name, message: e?.message, stack: e?.stack } });
-      request.response = jsonResponse(500, { code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 });
+      request.response = jsonResponse(500, {
+        code: 20500,
+        message: 'Internal Server Error',
+        more_info: 'https://www.twilio.com/docs/errors/20500',
+        status: 500,
+      });
     },
   };
 }

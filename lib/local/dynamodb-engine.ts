@@ -103,7 +103,10 @@ function prepareDataDir(dataDir: string, fresh: boolean): void {
       if (ENGINE_FILE.test(name) && lstatSync(join(dataDir, name)).isFile()) rmSync(join(dataDir, name), { force: true });
     }
   } else if (marker !== undefined && marker.format !== STORAGE_FORMAT) {
-    throw new ConfigError('DATA_DIR', `${dataDir} holds data in storage format ${marker.format}, and this version reads format ${STORAGE_FORMAT}: choose another folder, or empty this one (npm run invoke -- <function> <event> --fresh)`);
+    throw new ConfigError(
+      'DATA_DIR',
+      `${dataDir} holds data in storage format ${marker.format}, and this version reads format ${STORAGE_FORMAT}: choose another folder, or empty this one (npm run invoke -- <function> <event> --fresh)`,
+    );
   }
   writeMarker(dataDir);
 }

@@ -119,7 +119,8 @@ export function toApiGatewayEvent(request: LocalRequest): { fn: ApiFunctionName;
   const { path, query } = splitTarget(request.target);
   const route = matchRoute(method, path);
   const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(query)) queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
+  for (const [name, value] of new URLSearchParams(query))
+    queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
   const now = new Date();
   const text = isText(headers['content-type']);
   const event: APIGatewayProxyEventV2 = {
@@ -197,7 +198,14 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     void ready.then((handle) => {
       if (handle) return handle(request, response);
       response.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', Connection: 'close' });
-      response.end(JSON.stringify({ code: 20503, message: 'Service Unavailable: the local stack failed to start', more_info: 'https://www.twilio.com/docs/errors/20503', status: 503 }));
+      response.end(
+        JSON.stringify({
+          code: 20503,
+          message: 'Service Unavailable: the local stack failed to start',
+          more_info: 'https://www.twilio.com/docs/errors/20503',
+          status: 503,
+        }),
+      );
     });
   });
   const port = await listen(server, config.port, config.host);
@@ -239,7 +247,10 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         await upstream.inbox.sweep();
         await upstream.reconciler.sweep();
       };
-      sweeper = setInterval(() => void sweepBoth().catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })), SWEEP_INTERVAL_MS);
+      sweeper = setInterval(
+        () => void sweepBoth().catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })),
+        SWEEP_INTERVAL_MS,
+      );
       sweeper.unref();
     }
   } catch (error) {

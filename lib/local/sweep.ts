@@ -20,7 +20,13 @@ export interface SweepResult {
   readonly timersArmed: number;
 }
 
-export async function sweep(client: DynamoDBDocumentClient, tableName: string, events: EventRecorder, scheduler: TimeoutScheduler, now: number): Promise<SweepResult> {
+export async function sweep(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  events: EventRecorder,
+  scheduler: TimeoutScheduler,
+  now: number,
+): Promise<SweepResult> {
   let tasks = 0;
   let eventsRecovered = 0;
   let timersArmed = 0;
@@ -43,7 +49,13 @@ export async function sweep(client: DynamoDBDocumentClient, tableName: string, e
       for (const reservation of task.reservations) {
         // Stored pending and not ended by a sibling or a cancellation: its timer has work to do.
         if (reservation.status !== 'pending' || !['pending', 'timeout'].includes(effectiveStatus(task, reservation, now).status)) continue;
-        await scheduler.schedule({ accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.sid, reservationSid: reservation.sid, deadline: reservation.deadline });
+        await scheduler.schedule({
+          accountSid: task.accountSid,
+          workspaceSid: task.workspaceSid,
+          taskSid: task.sid,
+          reservationSid: reservation.sid,
+          deadline: reservation.deadline,
+        });
         timersArmed++;
       }
     }

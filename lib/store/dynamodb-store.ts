@@ -15,7 +15,18 @@ import { checkAction, findReservation, isCanceled, presentOf, type ReservationRe
 import type { WorkerRecord } from '../domain/worker.ts';
 import { Expression, updateExpression } from './expression.ts';
 import { sendToStore } from './store-errors.ts';
-import type { ApplyAction, MarkOutcome, NewReservation, Observation, RecordOutcome, ReservationStore, TaskScope, UpstreamRecords, WorkerReservation, WorkerScope } from './store.ts';
+import type {
+  ApplyAction,
+  MarkOutcome,
+  NewReservation,
+  Observation,
+  RecordOutcome,
+  ReservationStore,
+  TaskScope,
+  UpstreamRecords,
+  WorkerReservation,
+  WorkerScope,
+} from './store.ts';
 import { FORWARD_INDEX, TABLE, activityKey, inFlightAt, reservationAttribute, taskKey, workerLinkKey, workerPartition } from './table.ts';
 import { decodeTask, encodeReservation } from './task-item.ts';
 
@@ -168,7 +179,12 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
     });
     const r = e.name(reservationAttribute(input.reservationSid));
     // The key holds the account and the workspace: the item, if any, is this scope's.
-    const [account, workspace, rejections, max] = ['accountSid', 'workspaceSid', 'rejections', 'maxRejections'].map((n) => e.name(n)) as [string, string, string, string];
+    const [account, workspace, rejections, max] = ['accountSid', 'workspaceSid', 'rejections', 'maxRejections'].map((n) => e.name(n)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     const accepted = () => e.name('acceptedSid');
     const { task } = input;
     const set = [
@@ -189,7 +205,11 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
     const conditions = [`attribute_not_exists(${r})`];
     if (!input.evenIfClosed) {
       // The task must still be open: not claimed by another reservation, not canceled.
-      conditions.push(`attribute_not_exists(${accepted()})`, `(attribute_not_exists(${rejections}) OR ${rejections} < ${max})`, `attribute_not_exists(${e.name('canceled')})`);
+      conditions.push(
+        `attribute_not_exists(${accepted()})`,
+        `(attribute_not_exists(${rejections}) OR ${rejections} < ${max})`,
+        `attribute_not_exists(${e.name('canceled')})`,
+      );
     }
     if (transition?.claimsTask) set.push(`${accepted()} = ${e.value(input.reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (transition?.countsRejection) set.push(`${e.name('lastRejectedAt')} = ${e.value(now)}`);
@@ -352,12 +372,19 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
       const allowed: string[] = stored.length > 0 ? [`${field('status')} IN (${stored.map((s) => e.value(s)).join(', ')})`] : [];
       if (transition.from.includes('pending')) {
         // Effectively pending: not expired, the task not claimed by anyone, not canceled.
-        allowed.push(`(${field('status')} = ${pending()} AND ${field('deadline')} > ${e.value(now)} AND attribute_not_exists(${accepted()}) AND ${rejections()} < ${max()} AND attribute_not_exists(${canceled()}))`);
+        allowed.push(
+          `(${field('status')} = ${pending()} AND ${field('deadline')} > ${e.value(now)} AND attribute_not_exists(${accepted()}) AND ${rejections()} < ${max()} AND attribute_not_exists(${canceled()}))`,
+        );
       }
       conditions.push(allowed.length === 1 ? allowed[0]! : `(${allowed.join(' OR ')})`);
     }
     if (ifMatch !== undefined) {
-      const versions = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+      const versions = ifMatch.split(',').map((t) =>
+        t
+          .trim()
+          .replace(/^W\//, '')
+          .replace(/^"(.*)"$/, '$1'),
+      );
       if (!versions.includes('*')) {
         const numeric = versions.filter((v) => /^\d{1,15}$/.test(v)).map(Number);
         conditions.push(`${field('version')} IN (${(numeric.length > 0 ? numeric : [-1]).map((v) => e.value(v)).join(', ')})`);
@@ -413,7 +440,12 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
   }
 
   /** One write to a task item, retried past a writer whose clock is ahead (see #stampWrite). */
-  async #writeTask(scope: TaskScope, build: (now: number) => object, at: number, onFailure: (task: TaskRecord | undefined, now: number) => 'retry' | 'done'): Promise<TaskRecord | undefined> {
+  async #writeTask(
+    scope: TaskScope,
+    build: (now: number) => object,
+    at: number,
+    onFailure: (task: TaskRecord | undefined, now: number) => 'retry' | 'done',
+  ): Promise<TaskRecord | undefined> {
     let now = at;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -495,9 +527,16 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         const same = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] === rank && s !== status);
         const allowed = [`${field('status')} IN (${lower.map((s) => e.value(s)).join(', ')})`];
         if (sameRank && same.length > 0) {
-          allowed.push(`(${field('status')} IN (${same.map((s) => e.value(s)).join(', ')}) AND (attribute_not_exists(${field('observedAt')}) OR ${field('observedAt')} < ${e.value(o.observedAt)}))`);
+          allowed.push(
+            `(${field('status')} IN (${same.map((s) => e.value(s)).join(', ')}) AND (attribute_not_exists(${field('observedAt')}) OR ${field('observedAt')} < ${e.value(o.observedAt)}))`,
+          );
         }
-        const conditions = [`${e.name('accountSid')} = ${e.value(scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`, `attribute_exists(${r})`, `(${allowed.join(' OR ')})`];
+        const conditions = [
+          `${e.name('accountSid')} = ${e.value(scope.accountSid)}`,
+          `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`,
+          `attribute_exists(${r})`,
+          `(${allowed.join(' OR ')})`,
+        ];
         const set = [
           `${field('status')} = ${e.value(status)}`,
           `${field('version')} = ${field('version')} + ${e.value(1)}`,
@@ -514,7 +553,11 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
           const acceptedSid = e.name('acceptedSid');
           const acceptedAt = e.name('acceptedAt');
           const acceptedEntry = `${field('history')}.${e.name('accepted')}`;
-          set.push(`${acceptedSid} = if_not_exists(${acceptedSid}, ${e.value(reservationSid)})`, `${acceptedAt} = if_not_exists(${acceptedAt}, ${e.value(now)})`, `${acceptedEntry} = if_not_exists(${acceptedEntry}, ${e.value(now)})`);
+          set.push(
+            `${acceptedSid} = if_not_exists(${acceptedSid}, ${e.value(reservationSid)})`,
+            `${acceptedAt} = if_not_exists(${acceptedAt}, ${e.value(now)})`,
+            `${acceptedEntry} = if_not_exists(${acceptedEntry}, ${e.value(now)})`,
+          );
         }
         if (status === 'rejected') {
           const rejections = e.name('rejections');
@@ -522,7 +565,8 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         }
         const confirms = o.action !== undefined && TRANSITIONS[o.action.transition].to === status;
         if (confirms && o.action!.instruction) set.push(`${field('instruction')} = ${e.value(o.action!.instruction)}`);
-        if (confirms && o.action!.activitySid) set.push(`${field('activitySid')} = ${e.value(o.action!.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
+        if (confirms && o.action!.activitySid)
+          set.push(`${field('activitySid')} = ${e.value(o.action!.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
         if (markId !== undefined) {
           conditions.push(`${e.name('forward')}.${e.name('id')} = ${e.value(markId)}`);
           remove.push(e.name('forward'), e.name(FORWARD_INDEX.partitionKey), e.name(FORWARD_INDEX.sortKey));
@@ -563,7 +607,14 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
       (now) => {
         const e = new Expression();
         const forward = e.name('forward');
-        return this.#command(scope, e, [], [forward, e.name(FORWARD_INDEX.partitionKey), e.name(FORWARD_INDEX.sortKey)], [`${forward}.${e.name('id')} = ${e.value(markId)}`], now);
+        return this.#command(
+          scope,
+          e,
+          [],
+          [forward, e.name(FORWARD_INDEX.partitionKey), e.name(FORWARD_INDEX.sortKey)],
+          [`${forward}.${e.name('id')} = ${e.value(markId)}`],
+          now,
+        );
       },
       at,
       () => {
@@ -588,7 +639,12 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         for (const reservation of seen!.reservations.filter((r) => r.status === 'pending')) {
           const field = (name: string) => `${e.name(reservationAttribute(reservation.sid))}.${e.name(name)}`;
           conditions.push(`${field('status')} = ${e.value('pending')}`);
-          set.push(`${field('status')} = ${e.value('canceled')}`, `${field('version')} = ${field('version')} + ${e.value(1)}`, `${field('updatedAt')} = ${e.value(now)}`, `${field('history')}.${e.name('canceled')} = ${e.value(now)}`);
+          set.push(
+            `${field('status')} = ${e.value('canceled')}`,
+            `${field('version')} = ${field('version')} + ${e.value(1)}`,
+            `${field('updatedAt')} = ${e.value(now)}`,
+            `${field('history')}.${e.name('canceled')} = ${e.value(now)}`,
+          );
         }
         const remove: string[] = [];
         this.#retention(e, 'canceled', now, set, remove);
@@ -660,9 +716,7 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
     const [first, latest, activity] = await Promise.all([
       edge(true),
       edge(false),
-      this.#send<{ Item?: StoredActivity }>(
-        new GetCommand({ TableName: this.#table, Key: activityKey(scope), ConsistentRead: true }),
-      ),
+      this.#send<{ Item?: StoredActivity }>(new GetCommand({ TableName: this.#table, Key: activityKey(scope), ConsistentRead: true })),
     ]);
     const oldest = first.Items?.[0];
     const newest = latest.Items?.[0];

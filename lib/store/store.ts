@@ -96,7 +96,9 @@ export interface ReservationStore {
 }
 
 /** Taking a task's forward mark: taken, or held by another update being forwarded. */
-export type MarkOutcome = { readonly taken: true; readonly task: TaskRecord } | { readonly taken: false; readonly task: TaskRecord; readonly mark: ForwardMark };
+export type MarkOutcome =
+  | { readonly taken: true; readonly task: TaskRecord }
+  | { readonly taken: false; readonly task: TaskRecord; readonly mark: ForwardMark };
 
 /** What upstream says a reservation is, to be recorded even where the local rules would refuse it. */
 export interface Observation {

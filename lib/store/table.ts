@@ -62,7 +62,10 @@ export const TASK_PREFIX = 'TASK#';
 export const taskPartition = (scope: Scope & { readonly taskSid: string }) => `${TASK_PREFIX}${scope.accountSid}#${scope.workspaceSid}#${scope.taskSid}`;
 export const taskKey = (scope: Scope & { readonly taskSid: string }) => ({ pk: taskPartition(scope), sk: 'TASK' });
 export const workerPartition = (scope: Scope & { readonly workerSid: string }) => `WORKER#${scope.accountSid}#${scope.workspaceSid}#${scope.workerSid}`;
-export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, reservationSid: string) => ({ pk: workerPartition(scope), sk: `RESERVATION#${reservationSid}` });
+export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, reservationSid: string) => ({
+  pk: workerPartition(scope),
+  sk: `RESERVATION#${reservationSid}`,
+});
 export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: 'ACTIVITY' });
 
 /** An upstream event callback taken in (lib/upstream/event-inbox.ts), by its EV SID. */
@@ -71,7 +74,10 @@ export const inboxKey = (event: Scope & { readonly sid: string }) => ({ pk: `INB
 export const eventKey = (event: Scope & { readonly sid: string }) => ({ pk: `EVENT#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'EVENT' });
 
 /** The dedupe marker of an Event Streams CloudEvent, by its `id` within its account and workspace. */
-export const cloudEventKey = (event: Scope & { readonly id: string }) => ({ pk: `CLOUDEVENT#${event.accountSid}#${event.workspaceSid}#${event.id}`, sk: 'CLOUDEVENT' });
+export const cloudEventKey = (event: Scope & { readonly id: string }) => ({
+  pk: `CLOUDEVENT#${event.accountSid}#${event.workspaceSid}#${event.id}`,
+  sk: 'CLOUDEVENT',
+});
 
 /** The task SID at the end of a task item's partition key. */
 export function taskSidOf(partitionKey: string): string {
@@ -110,7 +116,11 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       },
     ],
     GlobalSecondaryIndexes: [
-      ...Object.values(EVENT_INDEXES).map((index) => ({ name: index.name, partitionKey: index.partitionKey as string, sortKey: TABLE.eventIndexSortKey as string })),
+      ...Object.values(EVENT_INDEXES).map((index) => ({
+        name: index.name,
+        partitionKey: index.partitionKey as string,
+        sortKey: TABLE.eventIndexSortKey as string,
+      })),
       { name: FORWARD_INDEX.name, partitionKey: FORWARD_INDEX.partitionKey, sortKey: FORWARD_INDEX.sortKey },
     ].map((index) => ({
       IndexName: index.name,

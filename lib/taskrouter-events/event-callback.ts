@@ -53,7 +53,13 @@ export type DeliveryResult = { readonly ok: true; readonly status: number } | { 
 /** One attempt: 2xx delivers; anything else (a status, a time-out, a refused connection) does not. */
 export async function postCallback(request: SignedCallback, timeoutMs = CALLBACK_TIMEOUT_MS): Promise<DeliveryResult> {
   try {
-    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const response = await fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
     await response.body?.cancel();
     return response.status >= 200 && response.status < 300 ? { ok: true, status: response.status } : { ok: false, reason: `HTTP ${response.status}` };
   } catch (error) {

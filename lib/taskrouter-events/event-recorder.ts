@@ -8,7 +8,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { ReservationStateError } from '../domain/errors.ts';
 import { eventsOf, eventsOfWrite, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import type { TaskRecord } from '../domain/task.ts';
-import type { ApplyAction, MarkOutcome, NewReservation, Observation, RecordOutcome, ReservationStore, TaskScope, UpstreamRecords, WorkerScope } from '../store/store.ts';
+import type {
+  ApplyAction,
+  MarkOutcome,
+  NewReservation,
+  Observation,
+  RecordOutcome,
+  ReservationStore,
+  TaskScope,
+  UpstreamRecords,
+  WorkerScope,
+} from '../store/store.ts';
 import type { DynamoDbEventStore } from './event-store.ts';
 
 /** Where stored events go next. A sink must not fail or slow the write it follows: it queues. */

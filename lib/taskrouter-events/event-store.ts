@@ -164,7 +164,9 @@ export class DynamoDbEventStore {
       for (let attempt = 0; requests && requests.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) throw new ServiceUnavailableError(1);
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const result: { UnprocessedItems?: Record<string, Record<string, unknown>[]> } = await this.#send(new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }));
+        const result: { UnprocessedItems?: Record<string, Record<string, unknown>[]> } = await this.#send(
+          new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }),
+        );
         requests = result.UnprocessedItems?.[this.#table];
       }
     },
@@ -180,9 +182,12 @@ export class DynamoDbEventStore {
         if (attempt >= BATCH_ATTEMPTS) throw new ServiceUnavailableError(1);
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
         const e = new Expression();
-        const result: { Responses?: Record<string, { sid: string }[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } = await this.#send(
-          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: e.name('sid'), ExpressionAttributeNames: e.names } } }),
-        );
+        const result: { Responses?: Record<string, { sid: string }[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
+          await this.#send(
+            new BatchGetCommand({
+              RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: e.name('sid'), ExpressionAttributeNames: e.names } },
+            }),
+          );
         for (const item of result.Responses?.[this.#table] ?? []) found.add(item.sid);
         keys = result.UnprocessedKeys?.[this.#table]?.Keys;
       }
@@ -203,7 +208,14 @@ export class DynamoDbEventStore {
     for (const event of events.filter((e) => !stored.has(e.sid))) {
       const e = new Expression();
       try {
-        await this.#send(new PutCommand({ TableName: this.#table, Item: this.#item(event), ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`, ...e.params }));
+        await this.#send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: this.#item(event),
+            ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`,
+            ...e.params,
+          }),
+        );
         added.push(event);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -48,7 +48,9 @@ export class SqsCallbackQueue implements EventSink {
   async deliver(events: readonly TaskRouterEvent[]): Promise<void> {
     const sent = events.filter((e) => sendsEvent(this.filter, e));
     for (let i = 0; i < sent.length; i += MESSAGES_PER_CALL) {
-      let entries: SendMessageBatchRequestEntry[] = sent.slice(i, i + MESSAGES_PER_CALL).map((event, k) => ({ Id: String(k), MessageBody: JSON.stringify({ event } satisfies DeliveryMessage) }));
+      let entries: SendMessageBatchRequestEntry[] = sent
+        .slice(i, i + MESSAGES_PER_CALL)
+        .map((event, k) => ({ Id: String(k), MessageBody: JSON.stringify({ event } satisfies DeliveryMessage) }));
       for (let attempt = 1; entries.length > 0; attempt++) {
         if (attempt > ATTEMPTS) throw new Error(`SQS refused ${entries.length} event callback(s) after ${ATTEMPTS} attempts`);
         if (attempt > 1) await this.wait(100 * 2 ** attempt);

@@ -16,10 +16,13 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
     const name = timerName(timer);
     if (this.#timers.has(name)) return;
     const { deadline, ...event } = timer;
-    const handle = setTimeout(() => {
-      this.#timers.delete(name);
-      void this.#fire?.(event);
-    }, Math.max(0, deadline - this.now()));
+    const handle = setTimeout(
+      () => {
+        this.#timers.delete(name);
+        void this.#fire?.(event);
+      },
+      Math.max(0, deadline - this.now()),
+    );
     handle.unref();
     this.#timers.set(name, handle);
   }

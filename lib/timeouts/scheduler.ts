@@ -23,7 +23,9 @@ export interface ReservationTimer {
  * longest name EventBridge Scheduler takes.
  */
 export function timerName(timer: ReservationTimer): string {
-  const scope = createHash('sha256').update(`${timer.accountSid}#${timer.workspaceSid}#${timer.taskSid}#${timer.reservationSid}#${timer.deadline}`).digest('hex');
+  const scope = createHash('sha256')
+    .update(`${timer.accountSid}#${timer.workspaceSid}#${timer.taskSid}#${timer.reservationSid}#${timer.deadline}`)
+    .digest('hex');
   return `rt-${timer.reservationSid}-${scope.slice(0, 26)}`;
 }
 

@@ -33,7 +33,9 @@ export class CloudEventMarks {
   ) {}
 
   async applied(mark: CloudEventMark): Promise<boolean> {
-    const { Item } = await this.#send(new GetCommand({ TableName: this.tableName, Key: cloudEventKey(mark), ConsistentRead: true, ProjectionExpression: TABLE.partitionKey }));
+    const { Item } = await this.#send(
+      new GetCommand({ TableName: this.tableName, Key: cloudEventKey(mark), ConsistentRead: true, ProjectionExpression: TABLE.partitionKey }),
+    );
     return Item !== undefined;
   }
 

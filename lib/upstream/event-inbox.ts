@@ -72,7 +72,13 @@ export class EventInbox {
     const sid = canonicalSid(params.get('Sid')?.[0], 'EV');
     if (sid === undefined) throw new InvalidParameterError('Sid', 'is required as an EV SID: TaskRouter names each event by it');
     const now = this.clock.now();
-    const item: InboxItem = { accountSid, workspaceSid: canonicalSid(params.get('WorkspaceSid')?.[0], 'WS')!, sid, fields: Object.fromEntries(params), receivedAt: now };
+    const item: InboxItem = {
+      accountSid,
+      workspaceSid: canonicalSid(params.get('WorkspaceSid')?.[0], 'WS')!,
+      sid,
+      fields: Object.fromEntries(params),
+      receivedAt: now,
+    };
     const e = new Expression();
     try {
       await this.#send(

@@ -19,7 +19,14 @@ const MAX_ID_LENGTH = 128;
 
 export type StreamedEvent =
   /** A TaskRouter event the mirror applies: the callback's fields, its account and the dedupe key. */
-  | { readonly kind: 'mirror'; readonly id: string; readonly accountSid: string; readonly workspaceSid: string; readonly eventType: string; readonly params: Params }
+  | {
+      readonly kind: 'mirror';
+      readonly id: string;
+      readonly accountSid: string;
+      readonly workspaceSid: string;
+      readonly eventType: string;
+      readonly params: Params;
+    }
   /** Not a TaskRouter event, or one the mirror does not apply (task.created, worker.*…): skipped. */
   | { readonly kind: 'ignored'; readonly type: string }
   /** Not a CloudEvent of the expected shape: `problem` names what is wrong, never a value (it may be PII). */

@@ -79,11 +79,22 @@ export class UpstreamForwarder {
       await this.store.clearForward(scope, markId, this.clock.now());
       // Twilio says it has left pending: our record learns what it is now.
       if (isNotPending(answer)) await this.refresh(scope, reservationSid);
-      throw new UpstreamError(answer.status, answer.code, answer.message, answer.moreInfo, answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {});
+      throw new UpstreamError(
+        answer.status,
+        answer.code,
+        answer.message,
+        answer.moreInfo,
+        answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {},
+      );
     }
     this.counters.upstreamFailures++;
     this.logger.warn('upstream outcome unknown; settling by reading', { reservationSid, reason: answer.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
-    const read = await this.upstream.send({ accountSid: scope.accountSid, path: reservationPath(scope, reservationSid), method: 'GET', timeoutMs: READ_TIMEOUT_MS });
+    const read = await this.upstream.send({
+      accountSid: scope.accountSid,
+      path: reservationPath(scope, reservationSid),
+      method: 'GET',
+      timeoutMs: READ_TIMEOUT_MS,
+    });
     const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
     if (status === undefined) {
       // Not even a read: the mark stays, for the sweep to settle; nothing is claimed.
@@ -92,11 +103,17 @@ export class UpstreamForwarder {
         this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
       }
       this.logger.warn('upstream outcome left unsettled for the sweep', { reservationSid });
-      throw new UpstreamUnsettledError(answer.timedOut ? 504 : 502, `TaskRouter did not answer the update (${answer.reason}) and its outcome could not be read yet: nothing is recorded here until it is settled; read the reservation again shortly`);
+      throw new UpstreamUnsettledError(
+        answer.timedOut ? 504 : 502,
+        `TaskRouter did not answer the update (${answer.reason}) and its outcome could not be read yet: nothing is recorded here until it is settled; read the reservation again shortly`,
+      );
     }
     if (status === 'pending' && intended !== 'pending') {
       await this.store.clearForward(scope, markId, this.clock.now());
-      throw new UpstreamUnsettledError(answer.timedOut ? 504 : 502, `TaskRouter did not answer the update (${answer.reason}); the reservation is still pending there and nothing was recorded: retry the request`);
+      throw new UpstreamUnsettledError(
+        answer.timedOut ? 504 : 502,
+        `TaskRouter did not answer the update (${answer.reason}); the reservation is still pending there and nothing was recorded: retry the request`,
+      );
     }
     const task = await this.#record(input, markId, status);
     if (status !== intended) throw new ReservationStateError(reservationSid, 'a Pending');
@@ -110,7 +127,9 @@ export class UpstreamForwarder {
       // An instruction that leaves it pending (a call or redirect without accept): nothing to record but the mark.
       return (await this.store.clearForward(input.scope, markId, now)) ?? this.store.getTask(input.scope);
     }
-    return (await this.store.recordObserved({ scope: input.scope, reservationSid: input.reservationSid, status, observedAt: now, now, action: input.action, markId }))?.task;
+    return (
+      await this.store.recordObserved({ scope: input.scope, reservationSid: input.reservationSid, status, observedAt: now, now, action: input.action, markId })
+    )?.task;
   }
 
   /**
@@ -119,7 +138,12 @@ export class UpstreamForwarder {
    * no such reservation (any more), undefined when it did not answer.
    */
   async refresh(scope: TaskScope, reservationSid: string, markId?: string): Promise<ReservationStatus | 'gone' | undefined> {
-    const read = await this.upstream.send({ accountSid: scope.accountSid, path: reservationPath(scope, reservationSid), method: 'GET', timeoutMs: READ_TIMEOUT_MS });
+    const read = await this.upstream.send({
+      accountSid: scope.accountSid,
+      path: reservationPath(scope, reservationSid),
+      method: 'GET',
+      timeoutMs: READ_TIMEOUT_MS,
+    });
     if (read.kind === 'unknown') {
       this.counters.upstreamFailures++;
       this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });

@@ -30,7 +30,14 @@ export type UpstreamAnswer =
   /** 2xx: the JSON Twilio answered. */
   | { readonly kind: 'ok'; readonly status: number; readonly json: Record<string, unknown> }
   /** A 4xx (429 included): Twilio's error, known not to have changed anything but for what it says. */
-  | { readonly kind: 'refused'; readonly status: number; readonly code: number; readonly message: string; readonly moreInfo: string | undefined; readonly retryAfter: string | undefined }
+  | {
+      readonly kind: 'refused';
+      readonly status: number;
+      readonly code: number;
+      readonly message: string;
+      readonly moreInfo: string | undefined;
+      readonly retryAfter: string | undefined;
+    }
   /** A 5xx, a time-out, a connection lost: Twilio may or may not have done it. */
   | { readonly kind: 'unknown'; readonly timedOut: boolean; readonly reason: string };
 
@@ -116,7 +123,8 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     await nextTurn();
     await nextTurn();
     const exchange = await this.#exchange(`${this.#prefix}${request.path}${query}`, request.method, pair, body, request.timeoutMs);
-    if (exchange.kind === 'failed') return { kind: 'unknown', timedOut: exchange.timedOut, reason: exchange.timedOut ? `no answer within ${request.timeoutMs} ms` : exchange.reason };
+    if (exchange.kind === 'failed')
+      return { kind: 'unknown', timedOut: exchange.timedOut, reason: exchange.timedOut ? `no answer within ${request.timeoutMs} ms` : exchange.reason };
     const ok = exchange.status >= 200 && exchange.status < 300;
     const read = exchange.kind === 'answered' ? readJson(exchange.body) : undefined;
     // The answer was cut off or is not JSON: for a 2xx, what was done is not known.
@@ -130,7 +138,13 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
   }
 
   /** One request and its whole answer, within `timeoutMs`. */
-  #exchange(path: string, method: 'GET' | 'POST', pair: { readonly username: string; readonly password: string }, body: string | undefined, timeoutMs: number): Promise<Exchange> {
+  #exchange(
+    path: string,
+    method: 'GET' | 'POST',
+    pair: { readonly username: string; readonly password: string },
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<Exchange> {
     return new Promise((resolve) => {
       let timedOut = false;
       let answer: IncomingMessage | undefined;
@@ -190,5 +204,7 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
 
 /** Twilio's not-pending answer to an update of a reservation that has left pending (notes §1.4). */
 export function isNotPending(answer: UpstreamAnswer): boolean {
-  return answer.kind === 'refused' && answer.status === 400 && /not (currently )?in (a |an )?pending state|not in expected state \[pending\]/i.test(answer.message);
+  return (
+    answer.kind === 'refused' && answer.status === 400 && /not (currently )?in (a |an )?pending state|not in expected state \[pending\]/i.test(answer.message)
+  );
 }

@@ -43,7 +43,9 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('holds the store-call budgets, the bundle size limit and the page weight (exact, whatever the machine)', () => {
-    const exact = results.rows.filter((row) => row.figure.startsWith('store calls:') || row.figure.startsWith('bundle size:') || row.figure === 'console: page weight');
+    const exact = results.rows.filter(
+      (row) => row.figure.startsWith('store calls:') || row.figure.startsWith('bundle size:') || row.figure === 'console: page weight',
+    );
     expect(exact.length).toBeGreaterThan(Object.keys(FUNCTIONS).length);
     expect(exact.filter((row) => !row.pass)).toEqual([]);
     expect(results.rows.find((row) => row.figure === 'store calls: callback')!.measured).toBe('2 writes + 1 schedule');

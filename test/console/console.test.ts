@@ -48,7 +48,8 @@ async function open(hash: string, session: ConsoleSession | null, options: Brows
   const calls: ApiCall[] = [];
   page.on('request', (request: Request) => {
     const url = new URL(request.url());
-    if (url.pathname.startsWith('/v1/')) calls.push({ method: request.method(), path: url.pathname, query: url.searchParams, headers: request.headers(), body: request.postData() });
+    if (url.pathname.startsWith('/v1/'))
+      calls.push({ method: request.method(), path: url.pathname, query: url.searchParams, headers: request.headers(), body: request.postData() });
   });
   if (clock) await page.clock.install();
   await page.goto(`${stack.url}/console${hash}`);
@@ -70,8 +71,10 @@ async function post(path: string, body: Record<string, string>): Promise<{ statu
 /** Waits for a view to show something: long enough for a few refreshes (1.25 s each). */
 const until = <T>(read: () => Promise<T> | T, timeout = 10_000) => expect.poll(read, { timeout });
 
-const reservationPath = (r: { workspaceSid: string; taskSid: string; reservationSid: string }) => `/v1/Workspaces/${r.workspaceSid}/Tasks/${r.taskSid}/Reservations/${r.reservationSid}`;
-const reservationHash = (r: { workspaceSid: string; taskSid: string; reservationSid: string }) => `#/${r.workspaceSid}/tasks/${r.taskSid}/reservations/${r.reservationSid}`;
+const reservationPath = (r: { workspaceSid: string; taskSid: string; reservationSid: string }) =>
+  `/v1/Workspaces/${r.workspaceSid}/Tasks/${r.taskSid}/Reservations/${r.reservationSid}`;
+const reservationHash = (r: { workspaceSid: string; taskSid: string; reservationSid: string }) =>
+  `#/${r.workspaceSid}/tasks/${r.taskSid}/reservations/${r.reservationSid}`;
 
 /** The reservation view's status badge. */
 const status = (page: Page) => page.locator('.facts dd .badge').first();
@@ -111,7 +114,7 @@ describe('sign-in', () => {
     await page.getByRole('heading', { name: `Task ${r.taskSid}` }).waitFor();
   });
 
-  it('shows a sign-in error with the API\'s message for wrong credentials, and nothing else', async () => {
+  it("shows a sign-in error with the API's message for wrong credentials, and nothing else", async () => {
     const r = await assign(stack);
     const { page, calls } = await open(`#/${r.workspaceSid}/workers/${r.workerSid}`, null);
     await page.getByLabel('Account SID or API key SID').fill(ACCOUNT_SID);
@@ -208,7 +211,8 @@ describe('the worker view', () => {
     const list = calls.find((c) => c.path.endsWith('/Reservations'))!;
     expect(list.query.get('PageSize')).toBe('1000');
 
-    const task = (await api<{ reservations: { task_sid: string }[] }>(`/v1/Workspaces/${ws}/Workers/${worker}/Reservations?PageSize=1`)).reservations[0]!.task_sid;
+    const task = (await api<{ reservations: { task_sid: string }[] }>(`/v1/Workspaces/${ws}/Workers/${worker}/Reservations?PageSize=1`)).reservations[0]!
+      .task_sid;
     await post(`/v1/Workspaces/${ws}/Tasks/${task}/Reservations/${made[0]}`, { ReservationStatus: 'accepted' });
     const counts = page.getByRole('list', { name: 'Filter by status' });
     await until(() => counts.textContent()).toBe('all (200)pending (199)accepted (1)');
@@ -237,7 +241,9 @@ describe('actions on a reservation', () => {
     const { page, calls } = await open(reservationHash(r), { workspace: r.workspaceSid });
     await until(() => status(page).textContent()).toBe('pending');
     await page.getByRole('button', { name: 'Accept' }).click();
-    await until(() => page.getByRole('status').filter({ hasText: 'ReservationStatus' }).textContent()).toBe('ReservationStatus=accepted: the reservation is now accepted.');
+    await until(() => page.getByRole('status').filter({ hasText: 'ReservationStatus' }).textContent()).toBe(
+      'ReservationStatus=accepted: the reservation is now accepted.',
+    );
     expect(await status(page).textContent()).toBe('accepted');
     const update = calls.find((c) => c.method === 'POST')!;
     expect(update).toMatchObject({ path: reservationPath(r), body: 'ReservationStatus=accepted' });
@@ -246,7 +252,7 @@ describe('actions on a reservation', () => {
     expect(await cspViolations(page)).toEqual([]);
   });
 
-  it('rejects with an activity (the worker moves to it), then refuses to accept with the API\'s message', async () => {
+  it("rejects with an activity (the worker moves to it), then refuses to accept with the API's message", async () => {
     const r = await assign(stack);
     const activity = sid('WA');
     const { page } = await open(reservationHash(r), { workspace: r.workspaceSid });
@@ -321,7 +327,7 @@ describe('actions on a reservation', () => {
   it.each([
     ['a value out of bounds', { Timeout: '1000' }, {}],
     ['a missing To for a worker without contact_uri', {}, { WorkerAttributes: '{}' }],
-  ] as const)('shows the API\'s own message for %s', async (_case, fields, callback) => {
+  ] as const)("shows the API's own message for %s", async (_case, fields, callback) => {
     const r = await assign(stack, callback);
     const expected = await post(`${reservationPath(r)}`, { Instruction: 'conference', ...fields });
     expect(expected.status).toBe(400);
@@ -430,7 +436,9 @@ describe('live refresh', () => {
     await page.route('**/v1/**', (route) => route.abort());
     const notice = page.getByRole('alert').filter({ hasText: 'Could not refresh' });
     await notice.waitFor();
-    expect(await notice.textContent()).toMatch(/^Could not refresh: Cannot reach the API: is the service running, and is this the page it serves\?\. Showing what was loaded before\. Retrying in \d+ s\.$/);
+    expect(await notice.textContent()).toMatch(
+      /^Could not refresh: Cannot reach the API: is the service running, and is this the page it serves\?\. Showing what was loaded before\. Retrying in \d+ s\.$/,
+    );
     expect(await page.getByRole('heading', { name: `Task ${r.taskSid}` }).isVisible()).toBe(true);
     await page.unroute('**/v1/**');
     await until(() => notice.count(), 15_000).toBe(0);

@@ -40,7 +40,12 @@ interface Opened {
 
 const until = <T>(read: () => Promise<T> | T, timeout = 10_000) => expect.poll(read, { timeout });
 
-async function open(target: LocalStack, hash: string, session: ConsoleSession | null, options: BrowserContextOptions & { clock?: boolean } = {}): Promise<Opened> {
+async function open(
+  target: LocalStack,
+  hash: string,
+  session: ConsoleSession | null,
+  options: BrowserContextOptions & { clock?: boolean } = {},
+): Promise<Opened> {
   const { clock, ...contextOptions } = options;
   const context = await signedInContext(browser, session, contextOptions);
   context.setDefaultTimeout(10_000);
@@ -61,10 +66,14 @@ const eventCalls = (calls: readonly URL[]) => calls.filter((url) => url.pathname
 /** `npm run callback` against the stack, as the README says: the reservation it made. */
 async function npmCallback(workspaceSid: string, ...pairs: string[]): Promise<{ taskSid: string; reservationSid: string; workerSid: string }> {
   const workerSid = sid('WK');
-  const { stdout } = await run('npm', ['run', '--silent', 'callback', '--', '--url', stack.url, `WorkspaceSid=${workspaceSid}`, `WorkerSid=${workerSid}`, ...pairs], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
+  const { stdout } = await run(
+    'npm',
+    ['run', '--silent', 'callback', '--', '--url', stack.url, `WorkspaceSid=${workspaceSid}`, `WorkerSid=${workerSid}`, ...pairs],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    },
+  );
   expect(stdout).toMatch(/→ 200 /);
   const [, taskSid, reservationSid] = /\/Tasks\/(WT\w{32})\/Reservations\/(WR\w{32})/.exec(stdout)!;
   return { taskSid: taskSid!, reservationSid: reservationSid!, workerSid };
@@ -77,15 +86,23 @@ async function api<T = Record<string, unknown>>(path: string): Promise<T> {
 }
 
 async function update(workspaceSid: string, taskSid: string, reservationSid: string, body: Record<string, string>): Promise<void> {
-  const response = await fetch(`${stack.url}/v1/Workspaces/${workspaceSid}/Tasks/${taskSid}/Reservations/${reservationSid}`, { method: 'POST', headers: basicAuth(), body: new URLSearchParams(body) });
+  const response = await fetch(`${stack.url}/v1/Workspaces/${workspaceSid}/Tasks/${taskSid}/Reservations/${reservationSid}`, {
+    method: 'POST',
+    headers: basicAuth(),
+    body: new URLSearchParams(body),
+  });
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
 }
 
 /** The events table's rows as `type reservation` pairs, top first. */
 async function rows(page: Page): Promise<string[]> {
-  return page.locator('table tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => `${tr.querySelector('code')?.textContent} ${[...tr.querySelectorAll('a')].map((a) => a.textContent).find((t) => t?.startsWith('WR')) ?? ''}`),
-  );
+  return page
+    .locator('table tbody tr')
+    .evaluateAll((trs) =>
+      trs.map(
+        (tr) => `${tr.querySelector('code')?.textContent} ${[...tr.querySelectorAll('a')].map((a) => a.textContent).find((t) => t?.startsWith('WR')) ?? ''}`,
+      ),
+    );
 }
 
 describe('the events view', () => {
@@ -98,7 +115,9 @@ describe('the events view', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     expect(new URL(page.url()).hash).toBe(`#/${workspace}/events`);
-    await until(() => page.locator('main .empty').textContent()).toBe('No events in the last 15 minutes — send one with npm run callback. It appears here within 2 seconds.');
+    await until(() => page.locator('main .empty').textContent()).toBe(
+      'No events in the last 15 minutes — send one with npm run callback. It appears here within 2 seconds.',
+    );
     const first = eventCalls(calls)[0]!;
     expect(Object.fromEntries(first.searchParams)).toEqual({ Minutes: '15', PageSize: '1000' });
     expect(await cspViolations(page)).toEqual([]);
@@ -116,7 +135,11 @@ describe('the events view', () => {
     expect(eventCalls(calls).length).toBe(asked);
     await page.clock.runFor(1_250);
     await until(() => rows(page)).toContain(`reservation.created ${sent.reservationSid}`);
-    const row = () => page.locator('table tbody tr').filter({ has: page.getByRole('link', { name: sent.reservationSid }) }).first();
+    const row = () =>
+      page
+        .locator('table tbody tr')
+        .filter({ has: page.getByRole('link', { name: sent.reservationSid }) })
+        .first();
     expect(await row().textContent()).toContain('Alice');
     await row().getByRole('link', { name: sent.taskSid }).click();
     await page.getByRole('heading', { name: `Task ${sent.taskSid}` }).waitFor();
@@ -227,7 +250,9 @@ describe('the reservation history', () => {
     );
     await page.goto(`${stack.url}/console#/${r.workspaceSid}/tasks/${r.taskSid}/reservations/${r.reservationSid}`);
     await until(() => page.locator('.facts .badge').textContent()).toBe('pending');
-    await until(() => page.locator('main .empty').textContent()).toMatch(/^Could not load the history: Service Unavailable \(HTTP 503\)\. Retrying in \d+ s\.$/);
+    await until(() => page.locator('main .empty').textContent()).toMatch(
+      /^Could not load the history: Service Unavailable \(HTTP 503\)\. Retrying in \d+ s\.$/,
+    );
     expect(await page.getByRole('button', { name: 'Accept' }).isEnabled()).toBe(true);
     await page.unroute('**/v1/Workspaces/*/Events?*');
     await until(() => page.locator('table tbody tr code').allTextContents()).toEqual(['reservation.created']);
@@ -242,9 +267,11 @@ describe('countdowns to the deadline', () => {
     ['worker', (r: Seeded) => `#/${r.workspaceSid}/workers/${r.workerSid}`, 'WorkerSid'],
   ] as const)('the %s view counts each pending reservation down once a second, from one Events request', async (_view, hash, filter) => {
     const r = await assign(stack, {}, { query: 'ReservationTimeout=120' });
-    const created = (await api<{ events: { event_date_ms: number | string; event_data: Record<string, string> }[] }>(
-      `/v1/Workspaces/${r.workspaceSid}/Events?EventType=reservation.created&ReservationSid=${r.reservationSid}&Minutes=15`,
-    )).events[0]!;
+    const created = (
+      await api<{ events: { event_date_ms: number | string; event_data: Record<string, string> }[] }>(
+        `/v1/Workspaces/${r.workspaceSid}/Events?EventType=reservation.created&ReservationSid=${r.reservationSid}&Minutes=15`,
+      )
+    ).events[0]!;
     expect(created.event_data['reservation_timeout']).toBe('120');
     const { page, calls } = await open(stack, hash(r), { workspace: r.workspaceSid }, { clock: true });
     const countdown = page.locator('.countdown').first();
@@ -252,7 +279,10 @@ describe('countdowns to the deadline', () => {
     await page.clock.pauseAt(Date.now() + 1_000);
     await page.clock.runFor(1_000);
     const seconds = (text: string | null) => {
-      const [m, s] = /^(\d+):(\d\d) left$/.exec(text ?? '')!.slice(1).map(Number);
+      const [m, s] = /^(\d+):(\d\d) left$/
+        .exec(text ?? '')!
+        .slice(1)
+        .map(Number);
       return m! * 60 + s!;
     };
     const before = seconds(await countdown.textContent());
@@ -270,7 +300,12 @@ describe('countdowns to the deadline', () => {
       expect(eventCalls(calls)[0]!.searchParams.get('ReservationSid')).toBe(r.reservationSid);
     } else {
       expect(deadlines).toHaveLength(1);
-      expect(Object.fromEntries(deadlines[0]!.searchParams)).toEqual({ EventType: 'reservation.created', [filter]: filter === 'TaskSid' ? r.taskSid : r.workerSid, Minutes: '1440', PageSize: '1000' });
+      expect(Object.fromEntries(deadlines[0]!.searchParams)).toEqual({
+        EventType: 'reservation.created',
+        [filter]: filter === 'TaskSid' ? r.taskSid : r.workerSid,
+        Minutes: '1440',
+        PageSize: '1000',
+      });
     }
   });
 
@@ -310,7 +345,11 @@ describe('the events view as a user sees it', () => {
     const clock = new FakeClock(NOW);
     seeded = await startStack({}, { clock });
     const post = async (task: string, wr: string, body: Record<string, string>) => {
-      const response = await fetch(`${seeded.url}/v1/Workspaces/${WORKSPACE}/Tasks/${task}/Reservations/${wr}`, { method: 'POST', headers: basicAuth(), body: new URLSearchParams(body) });
+      const response = await fetch(`${seeded.url}/v1/Workspaces/${WORKSPACE}/Tasks/${task}/Reservations/${wr}`, {
+        method: 'POST',
+        headers: basicAuth(),
+        body: new URLSearchParams(body),
+      });
       if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
     };
     const task = `WT${'7a51'.repeat(8)}`;
@@ -337,7 +376,12 @@ describe('the events view as a user sees it', () => {
     ['dark', 1200],
     ['light', 375],
   ] as const)('%s at %i px: no serious or critical axe violation, nothing wider than the window, and its screenshot', async (scheme, width) => {
-    const { page } = await open(seeded, `#/${WORKSPACE}/events`, { workspace: WORKSPACE }, { colorScheme: scheme, viewport: { width, height: 800 }, deviceScaleFactor: 1 });
+    const { page } = await open(
+      seeded,
+      `#/${WORKSPACE}/events`,
+      { workspace: WORKSPACE },
+      { colorScheme: scheme, viewport: { width, height: 800 }, deviceScaleFactor: 1 },
+    );
     await page.clock.setFixedTime(NOW + 10 * 60_000);
     await page.reload();
     await until(async () => (await rows(page)).length).toBeGreaterThanOrEqual(6);

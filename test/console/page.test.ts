@@ -88,7 +88,11 @@ describe('GET /console', () => {
     expect(data.statusUpdates.map((a) => a.value)).toEqual(Object.keys(STATUS_UPDATES));
     const forms = [...data.statusUpdates, ...data.instructions];
     // accept and reject are the ReservationStatus forms; every other instruction has a form of its own.
-    expect(data.instructions.map((a) => a.value).sort()).toEqual(Object.keys(INSTRUCTIONS).filter((n) => !['accept', 'reject'].includes(n)).sort());
+    expect(data.instructions.map((a) => a.value).sort()).toEqual(
+      Object.keys(INSTRUCTIONS)
+        .filter((n) => !['accept', 'reject'].includes(n))
+        .sort(),
+    );
     for (const parameter of PARAMETERS.filter((p) => p.instruction !== undefined)) {
       const form = forms.find((f) => f.value === parameter.instruction || STATUS_UPDATES[f.value] === parameter.instruction)!;
       const field = form.fields.find((f) => f.name === parameter.name);

@@ -29,7 +29,11 @@ let browser: Browser;
 const clock = new FakeClock(NOW);
 
 async function post(task: string, wr: string, body: Record<string, string>): Promise<void> {
-  const response = await fetch(`${stack.url}/v1/Workspaces/${WORKSPACE}/Tasks/${task}/Reservations/${wr}`, { method: 'POST', headers: basicAuth(), body: new URLSearchParams(body) });
+  const response = await fetch(`${stack.url}/v1/Workspaces/${WORKSPACE}/Tasks/${task}/Reservations/${wr}`, {
+    method: 'POST',
+    headers: basicAuth(),
+    body: new URLSearchParams(body),
+  });
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
 }
 
@@ -71,7 +75,11 @@ type Scheme = 'light' | 'dark';
 
 async function view(hash: string, options: { scheme?: Scheme; width?: number; signedIn?: boolean } = {}): Promise<Page> {
   const { scheme = 'light', width = 1200, signedIn = true } = options;
-  const context = await signedInContext(browser, signedIn ? { workspace: WORKSPACE } : null, { colorScheme: scheme, viewport: { width, height: 800 }, deviceScaleFactor: 1 });
+  const context = await signedInContext(browser, signedIn ? { workspace: WORKSPACE } : null, {
+    colorScheme: scheme,
+    viewport: { width, height: 800 },
+    deviceScaleFactor: 1,
+  });
   onTestFinished(() => context.close());
   const page = await context.newPage();
   // The page's "today" and its countdowns: the stack's fixed clock, a few seconds later, so that

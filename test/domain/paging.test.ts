@@ -41,7 +41,12 @@ describe('page tokens', () => {
         throw new Error(`accepted ${token}`);
       }),
     );
-    for (const body of [{ p: -1, a: key(1) }, { p: 1, a: 'x' }, { p: 1, a: key(1), b: key(2) }, { p: 1.5, a: key(1) }]) {
+    for (const body of [
+      { p: -1, a: key(1) },
+      { p: 1, a: 'x' },
+      { p: 1, a: key(1), b: key(2) },
+      { p: 1.5, a: key(1) },
+    ]) {
       expect(() => decodePageToken(`PT${Buffer.from(JSON.stringify(body)).toString('base64url')}`)).toThrow(InvalidParameterError);
     }
   });

@@ -28,7 +28,9 @@ describe.each(PARAMETERS.map((p) => [p.name, p] as const))('%s', (_name, spec: P
       const raw = Array.isArray(spec.default) ? (spec.default as string[]) : [String(spec.default)];
       expect(parseParameter(spec, raw)).toEqual(spec.default);
       const name = spec.instruction!;
-      const required = new Map<string, string>((INSTRUCTIONS[name].required ?? []).map((r) => [r, valid(PARAMETERS.find((p) => p.name === r)!.type)[0]![0][0]!]));
+      const required = new Map<string, string>(
+        (INSTRUCTIONS[name].required ?? []).map((r) => [r, valid(PARAMETERS.find((p) => p.name === r)!.type)[0]![0][0]!]),
+      );
       const values = readUpdateParameters(new Map([...required].map(([k, v]) => [k, [v]])), 'task');
       expect(instructionAction(name, values, 'client:alice').instruction?.params[spec.name]).toEqual(spec.default);
     });
@@ -47,7 +49,11 @@ describe('the table', () => {
     expect(task).toHaveLength(54);
     expect(PARAMETERS.map((p) => p.name).sort()).toEqual([...task].sort());
     const worker = body('/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}/Reservations/{Sid}');
-    expect(PARAMETERS.filter((p) => !p.taskScopeOnly).map((p) => p.name).sort()).toEqual([...worker].sort());
+    expect(
+      PARAMETERS.filter((p) => !p.taskScopeOnly)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual([...worker].sort());
   });
 
   it('marks as PII what the seed marks, and the SIP credentials', () => {
@@ -64,7 +70,14 @@ describe('the table', () => {
   });
 
   it('ignores unknown parameters, takes the Worker SDK’s plural DequeueStatusCallbackEvents, and leaves the supervise ones out of worker-scoped updates', () => {
-    const values = readUpdateParameters(new Map([['Nonsense', ['1']], ['DequeueStatusCallbackEvents', ['answered', 'completed']], ['Supervisor', ['']]]), 'worker');
+    const values = readUpdateParameters(
+      new Map([
+        ['Nonsense', ['1']],
+        ['DequeueStatusCallbackEvents', ['answered', 'completed']],
+        ['Supervisor', ['']],
+      ]),
+      'worker',
+    );
     expect([...values]).toEqual([['DequeueStatusCallbackEvent', ['answered', 'completed']]]);
   });
 });
@@ -75,12 +88,18 @@ describe('updates', () => {
 
   it.each([
     [{ ReservationStatus: 'accepted' }, { transition: 'accept' }],
-    [{ ReservationStatus: 'rejected', WorkerActivitySid: `WA${'1'.repeat(32)}` }, { transition: 'reject', activitySid: `WA${'1'.repeat(32)}` }],
+    [
+      { ReservationStatus: 'rejected', WorkerActivitySid: `WA${'1'.repeat(32)}` },
+      { transition: 'reject', activitySid: `WA${'1'.repeat(32)}` },
+    ],
     [{ ReservationStatus: 'wrapping' }, { transition: 'wrap' }],
     [{ ReservationStatus: 'completed' }, { transition: 'complete' }],
     [{ Instruction: 'Conference' }, { transition: 'accept', needsContactUri: 'To' }],
     [{ Instruction: 'conference', To: 'client:a' }, { transition: 'accept' }],
-    [{ Instruction: 'dequeue', DequeueFrom: '+1' }, { transition: 'accept', needsContactUri: 'DequeueTo' }],
+    [
+      { Instruction: 'dequeue', DequeueFrom: '+1' },
+      { transition: 'accept', needsContactUri: 'DequeueTo' },
+    ],
     [{ Instruction: 'call', CallFrom: '+1', CallUrl: 'https://x.example', CallTo: 'client:a' }, { transition: 'instruct' }],
     [{ Instruction: 'call', CallFrom: '+1', CallUrl: 'https://x.example', CallTo: 'client:a', CallAccept: 'true' }, { transition: 'accept' }],
     [{ Instruction: 'redirect', RedirectCallSid: `CA${'1'.repeat(32)}`, RedirectUrl: 'https://x.example' }, { transition: 'instruct' }],

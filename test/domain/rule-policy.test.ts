@@ -21,21 +21,44 @@ describe('loading a policy', () => {
     [{ rules: [], extra: 1 }, 'policy: extra is not a policy field'],
     [{ rules: [1] }, 'rule 1: rule must be an object'],
     [{ rules: [{ name: 'a', instruction: { instruction: 'accept' }, when: {} }] }, 'rule 1 ("a"): when is not a rule field'],
-    [{ rules: [{ instruction: { instruction: 'teleport' } }] }, 'rule 1: instruction.instruction must be one of accept, reject, conference, dequeue, call, redirect'],
+    [
+      { rules: [{ instruction: { instruction: 'teleport' } }] },
+      'rule 1: instruction.instruction must be one of accept, reject, conference, dequeue, call, redirect',
+    ],
     [{ rules: [{ instruction: { instruction: 'supervise' } }] }, 'instruction.instruction must be one of'],
     [{ rules: [{ instruction: 'accept' }] }, 'rule 1: instruction must be an object'],
-    [{ rules: [{ instruction: { instruction: 'accept' } }, { name: 'vip', instruction: { instruction: 'call', from: '+1', url: 'https://x.example', timeout: 1000 } }] }, 'rule 2 ("vip"): instruction.timeout must be an integer from 1 to 999'],
+    [
+      {
+        rules: [
+          { instruction: { instruction: 'accept' } },
+          { name: 'vip', instruction: { instruction: 'call', from: '+1', url: 'https://x.example', timeout: 1000 } },
+        ],
+      },
+      'rule 2 ("vip"): instruction.timeout must be an integer from 1 to 999',
+    ],
     [{ rules: [{ instruction: { instruction: 'call', from: '+1' } }] }, 'rule 1: instruction.url is required by the call instruction'],
     [{ rules: [{ instruction: { instruction: 'dequeue', to: 'client:a' } }] }, 'rule 1: instruction.from is required by the dequeue instruction'],
-    [{ rules: [{ instruction: { instruction: 'redirect', call_sid: 'CA1', url: 'https://x.example' } }] }, 'rule 1: instruction.call_sid must be a SID starting with CA'],
+    [
+      { rules: [{ instruction: { instruction: 'redirect', call_sid: 'CA1', url: 'https://x.example' } }] },
+      'rule 1: instruction.call_sid must be a SID starting with CA',
+    ],
     [{ rules: [{ instruction: { instruction: 'conference', tiemout: 5 } }] }, 'rule 1: instruction.tiemout is not a parameter of the conference instruction'],
     [{ rules: [{ instruction: { instruction: 'conference', beep: 'sometimes' } }] }, 'instruction.beep must be one of true, false, onEnter, onExit'],
-    [{ rules: [{ instruction: { instruction: 'dequeue', from: '+1', status_callback_events: 'initiated,hung-up' } }] }, 'instruction.status_callback_events must be a list of initiated, ringing, answered, completed'],
+    [
+      { rules: [{ instruction: { instruction: 'dequeue', from: '+1', status_callback_events: 'initiated,hung-up' } }] },
+      'instruction.status_callback_events must be a list of initiated, ringing, answered, completed',
+    ],
     [{ rules: [{ instruction: { instruction: 'reject', activity_sid: 'WAnope' } }] }, 'instruction.activity_sid must be a SID starting with WA'],
-    [{ rules: [{ instruction: { instruction: 'conference', from: '{{caller.number}}' } }] }, 'instruction.from has a template that is not {{task.<attribute>}}'],
+    [
+      { rules: [{ instruction: { instruction: 'conference', from: '{{caller.number}}' } }] },
+      'instruction.from has a template that is not {{task.<attribute>}}',
+    ],
     [{ rules: [{ match: { queue: 'WQ1' }, instruction: { instruction: 'accept' } }] }, 'rule 1: match.queue is not a match field'],
     [{ rules: [{ match: { taskQueueSid: 'WQ1' }, instruction: { instruction: 'accept' } }] }, 'rule 1: match.taskQueueSid must be a WQ SID'],
-    [{ rules: [{ match: { task: { type: { like: 'v%' } } }, instruction: { instruction: 'accept' } }] }, 'rule 1: match.task.type has an unknown operator "like"'],
+    [
+      { rules: [{ match: { task: { type: { like: 'v%' } } }, instruction: { instruction: 'accept' } }] },
+      'rule 1: match.task.type has an unknown operator "like"',
+    ],
     [{ rules: [{ match: { worker: { skills: { in: 'a' } } }, instruction: { instruction: 'accept' } }] }, 'match.worker.skills "in" takes a list'],
   ])('refuses %j naming the rule and field', (json, message) => {
     expect(() => parsePolicy(json)).toThrow(PolicyError);
@@ -122,11 +145,24 @@ describe('matching', () => {
 describe('rendering the instruction', () => {
   it('fills templates with attribute values, keeping the type of a whole template', () => {
     const policy = parsePolicy({
-      rules: [{ instruction: { instruction: 'call', from: '{{task.to}}', url: 'https://x.example/{{task.kind}}/twiml', timeout: '{{task.ring}}', accept: '{{task.auto}}' } }],
+      rules: [
+        {
+          instruction: {
+            instruction: 'call',
+            from: '{{task.to}}',
+            url: 'https://x.example/{{task.kind}}/twiml',
+            timeout: '{{task.ring}}',
+            accept: '{{task.auto}}',
+          },
+        },
+      ],
     });
     const decision = policy.decide(withTask({ to: '+15550001111', kind: 'vip', ring: 15, auto: true }));
     expect(decision.answer).toEqual({ instruction: 'call', from: '+15550001111', url: 'https://x.example/vip/twiml', accept: true, timeout: 15 });
-    expect(decision.action).toMatchObject({ transition: 'accept', instruction: { name: 'call', params: { CallFrom: '+15550001111', CallAccept: true, CallTimeout: 15, CallRecord: 'do-not-record' } } });
+    expect(decision.action).toMatchObject({
+      transition: 'accept',
+      instruction: { name: 'call', params: { CallFrom: '+15550001111', CallAccept: true, CallTimeout: 15, CallRecord: 'do-not-record' } },
+    });
   });
 
   it('leaves out what an attribute does not give, so `to` falls back to the worker’s contact_uri', () => {

@@ -38,20 +38,36 @@ describe('X-Twilio-Signature', () => {
   });
 
   it('accepts exactly what twilio.validateRequest accepts, with and without the default port', () => {
-    const ports = ['https://example.com/hook?a=1', 'https://example.com:443/hook?a=1', 'http://example.com/hook', 'http://example.com:80/hook', 'http://127.0.0.1:3000/hook'];
+    const ports = [
+      'https://example.com/hook?a=1',
+      'https://example.com:443/hook?a=1',
+      'http://example.com/hook',
+      'http://example.com:80/hook',
+      'http://127.0.0.1:3000/hook',
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...ports), fc.constantFrom(...ports), entries, (signedUrl, receivedUrl, params) => {
         const signature = twilio.getExpectedTwilioSignature('token', signedUrl, asTwilioParams(params));
-        expect(isValidTwilioSignature('token', signature, receivedUrl, params)).toBe(twilio.validateRequest('token', signature, receivedUrl, asTwilioParams(params)));
+        expect(isValidTwilioSignature('token', signature, receivedUrl, params)).toBe(
+          twilio.validateRequest('token', signature, receivedUrl, asTwilioParams(params)),
+        );
       }),
     );
   });
 
   it('rejects a tampered parameter, a wrong token and a signature of another URL', () => {
-    const params: FormEntries = [['ReservationSid', 'WR1'], ['TaskSid', 'WT1']];
+    const params: FormEntries = [
+      ['ReservationSid', 'WR1'],
+      ['TaskSid', 'WT1'],
+    ];
     const good = twilio.getExpectedTwilioSignature('token', 'https://a.example/cb', asTwilioParams(params));
     expect(isValidTwilioSignature('token', good, 'https://a.example/cb', params)).toBe(true);
-    expect(isValidTwilioSignature('token', good, 'https://a.example/cb', [['ReservationSid', 'WR2'], ['TaskSid', 'WT1']])).toBe(false);
+    expect(
+      isValidTwilioSignature('token', good, 'https://a.example/cb', [
+        ['ReservationSid', 'WR2'],
+        ['TaskSid', 'WT1'],
+      ]),
+    ).toBe(false);
     expect(isValidTwilioSignature('other', good, 'https://a.example/cb', params)).toBe(false);
     expect(isValidTwilioSignature('token', good, 'https://a.example/cb?x=1', params)).toBe(false);
     expect(isValidTwilioSignature('token', '', 'https://a.example/cb', params)).toBe(false);

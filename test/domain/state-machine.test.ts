@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
-import { RESERVATION_STATUSES, TRANSITIONS, requiredStateLabel, taskStatusOfClaim, type ReservationStatus, type TransitionName } from '#lib/domain/state-machine.ts';
+import {
+  RESERVATION_STATUSES,
+  TRANSITIONS,
+  requiredStateLabel,
+  taskStatusOfClaim,
+  type ReservationStatus,
+  type TransitionName,
+} from '#lib/domain/state-machine.ts';
 import { checkAction, effectiveStatus, ifMatchSatisfied, taskAssignment, type ReservationRecord, type TaskRecord } from '#lib/domain/task.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const DEADLINE = T0 + 120_000;
 
 function reservation(sid: string, overrides: Partial<ReservationRecord> = {}): ReservationRecord {
-  return { sid, workerSid: `WK${sid.slice(2)}`, workerName: 'w', workerAttributes: '{}', history: {}, status: 'pending', version: 1, createdAt: T0, updatedAt: T0, deadline: DEADLINE, ...overrides };
+  return {
+    sid,
+    workerSid: `WK${sid.slice(2)}`,
+    workerName: 'w',
+    workerAttributes: '{}',
+    history: {},
+    status: 'pending',
+    version: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    deadline: DEADLINE,
+    ...overrides,
+  };
 }
 
 function task(reservations: ReservationRecord[], overrides: Partial<TaskRecord> = {}): TaskRecord {

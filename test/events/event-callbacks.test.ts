@@ -63,7 +63,10 @@ describe('event callbacks', () => {
     });
     expect(Number(accepted['TimestampMs'])).toBeGreaterThan(0);
     expect(accepted['Timestamp']).toBe(String(Math.floor(Number(accepted['TimestampMs']) / 1000)));
-    const stored = (await (await fetch(`${stack.url}/v1/Workspaces/${a.workspaceSid}/Events/${accepted['Sid']}`, { headers: basicAuth() })).json()) as Record<string, unknown>;
+    const stored = (await (await fetch(`${stack.url}/v1/Workspaces/${a.workspaceSid}/Events/${accepted['Sid']}`, { headers: basicAuth() })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(stored).toMatchObject({ sid: accepted['Sid'], event_type: 'reservation.accepted', event_date_ms: Number(accepted['TimestampMs']) });
     // Another account's events are signed with its own token.
     await assign(stack, { AccountSid: B }, { token: B_TOKEN });
@@ -99,7 +102,9 @@ describe('event callbacks', () => {
     expect(await update(stack, a, { ReservationStatus: 'wrapping' })).toBe(200);
     await stack.runtime.callbackSender!.idle();
     const delivered = new Set(r.received.filter((x) => x.params['EventType']).map((x) => x.params['Sid']));
-    const stored = (await (await fetch(`${stack.url}/v1/Workspaces/${a.workspaceSid}/Events`, { headers: basicAuth() })).json()) as { events: { sid: string }[] };
+    const stored = (await (await fetch(`${stack.url}/v1/Workspaces/${a.workspaceSid}/Events`, { headers: basicAuth() })).json()) as {
+      events: { sid: string }[];
+    };
     expect(stored.events).toHaveLength(4);
     expect([...delivered].sort()).toEqual(stored.events.map((e) => e.sid).sort());
     expect(stack.runtime.callbackSender!.parked).toEqual([]);
@@ -111,7 +116,11 @@ describe('event callbacks', () => {
     const logged: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
     let waited = 0;
-    const { r, stack } = await setUp(() => 503, {}, async (ms) => void (waited += ms));
+    const { r, stack } = await setUp(
+      () => 503,
+      {},
+      async (ms) => void (waited += ms),
+    );
     const a = await assign(stack);
     await stack.runtime.callbackSender!.idle();
     vi.restoreAllMocks();

@@ -85,14 +85,25 @@ describe('the events a task record implies', () => {
       ReservationSid: sidOf('WR', 1),
       ReservationTimeout: '60',
     });
-    expect(eventData(created!)).toMatchObject({ task_sid: sidOf('WT', 1), task_assignment_status: 'reserved', worker_name: 'Worker 1', reservation_timeout: '60' });
+    expect(eventData(created!)).toMatchObject({
+      task_sid: sidOf('WT', 1),
+      task_assignment_status: 'reserved',
+      worker_name: 'Worker 1',
+      reservation_timeout: '60',
+    });
     expect(Object.values(eventData(created!)).every((v) => typeof v === 'string')).toBe(true);
   });
 
   it('an accept that rescinds three pending reservations: one accepted, three rescinded, at the accept', () => {
     const at = T0 + 5000;
     const accepted = reservation(1, { status: 'accepted', version: 2, updatedAt: at, history: { accepted: at } });
-    const record = task([accepted, reservation(2), reservation(3), reservation(4)], { acceptedReservationSid: accepted.sid, acceptedAt: at, updatedAt: at, writtenAt: at, previousWrittenAt: T0 });
+    const record = task([accepted, reservation(2), reservation(3), reservation(4)], {
+      acceptedReservationSid: accepted.sid,
+      acceptedAt: at,
+      updatedAt: at,
+      writtenAt: at,
+      previousWrittenAt: T0,
+    });
     const written = eventsOfWrite(record);
     // Events of one moment and kind are in SID order.
     expect(types(written)[0]).toEqual(['reservation.accepted', sidOf('WR', 1)]);
@@ -107,7 +118,13 @@ describe('the events a task record implies', () => {
   it('the rejection that reaches the maximum: rejected, the pending one canceled, and task.canceled with its reason', () => {
     const at = T0 + 9000;
     const rejected = (n: number, when: number) => reservation(n, { status: 'rejected', version: 2, updatedAt: when, history: { rejected: when } });
-    const record = task([rejected(1, T0 + 1000), rejected(2, T0 + 2000), rejected(3, at), reservation(4)], { rejections: 3, lastRejectedAt: at, updatedAt: at, writtenAt: at, previousWrittenAt: T0 + 2000 });
+    const record = task([rejected(1, T0 + 1000), rejected(2, T0 + 2000), rejected(3, at), reservation(4)], {
+      rejections: 3,
+      lastRejectedAt: at,
+      updatedAt: at,
+      writtenAt: at,
+      previousWrittenAt: T0 + 2000,
+    });
     const written = eventsOfWrite(record);
     expect(types(written)).toEqual([
       ['reservation.rejected', sidOf('WR', 3)],
@@ -115,7 +132,11 @@ describe('the events a task record implies', () => {
       ['task.canceled', sidOf('WT', 1)],
     ]);
     const canceled = written.at(-1)!;
-    expect(canceled).toMatchObject({ resourceType: 'task', resourceSid: sidOf('WT', 1), description: `Task ${sidOf('WT', 1)} canceled: Task canceled after 3 rejected reservations (maximum 3)` });
+    expect(canceled).toMatchObject({
+      resourceType: 'task',
+      resourceSid: sidOf('WT', 1),
+      description: `Task ${sidOf('WT', 1)} canceled: Task canceled after 3 rejected reservations (maximum 3)`,
+    });
     expect(canceled.data).toMatchObject({ TaskAssignmentStatus: 'canceled', TaskCanceledReason: 'Task canceled after 3 rejected reservations (maximum 3)' });
     expect(canceled.data.WorkerSid).toBeUndefined();
     expect(eventsOf(record, at).filter((e) => e.type === 'reservation.rejected')).toHaveLength(3);
@@ -124,7 +145,12 @@ describe('the events a task record implies', () => {
   it('a rejection that moves the worker: worker.activity.update with the activity, about the worker', () => {
     const at = T0 + 3000;
     const activity = `WA${'e'.repeat(32)}`;
-    const record = task([reservation(1, { status: 'rejected', version: 2, updatedAt: at, history: { rejected: at }, activitySid: activity, activityAt: at })], { rejections: 1, lastRejectedAt: at, writtenAt: at, previousWrittenAt: T0 });
+    const record = task([reservation(1, { status: 'rejected', version: 2, updatedAt: at, history: { rejected: at }, activitySid: activity, activityAt: at })], {
+      rejections: 1,
+      lastRejectedAt: at,
+      writtenAt: at,
+      previousWrittenAt: T0,
+    });
     const moved = eventsOfWrite(record).find((e) => e.type === 'worker.activity.update')!;
     expect(moved).toMatchObject({ resourceType: 'worker', resourceSid: sidOf('WK', 1), description: `Worker Worker 1 updated to ${activity} Activity` });
     expect(moved.data).toEqual({ WorkerSid: sidOf('WK', 1), WorkerName: 'Worker 1', WorkerAttributes: '{"n":1}', WorkerActivitySid: activity });
@@ -135,7 +161,12 @@ describe('the events a task record implies', () => {
     const wrapped = T0 + 2000;
     const completed = T0 + 3000;
     const record = (history: ReservationRecord['history'], writtenAt: number, previousWrittenAt: number) =>
-      task([reservation(1, { status: history.completed ? 'completed' : 'wrapping', history })], { acceptedReservationSid: sidOf('WR', 1), acceptedAt: accepted, writtenAt, previousWrittenAt });
+      task([reservation(1, { status: history.completed ? 'completed' : 'wrapping', history })], {
+        acceptedReservationSid: sidOf('WR', 1),
+        acceptedAt: accepted,
+        writtenAt,
+        previousWrittenAt,
+      });
     expect(types(eventsOfWrite(record({ accepted, wrapping: wrapped }, wrapped, accepted)))).toEqual([
       ['reservation.wrapup', sidOf('WR', 1)],
       ['task.wrapup', sidOf('WT', 1)],
@@ -151,10 +182,16 @@ describe('the events a task record implies', () => {
   it('a timeout belongs to the first write at or after the deadline: a timer’s, or any other that reveals it', () => {
     const deadline = T0 + 60_000;
     // An unrelated write before the deadline: nothing of the timeout yet.
-    const before = task([reservation(1), reservation(2, { createdAt: T0 + 10_000, deadline: T0 + 600_000 })], { writtenAt: T0 + 10_000, previousWrittenAt: T0 });
+    const before = task([reservation(1), reservation(2, { createdAt: T0 + 10_000, deadline: T0 + 600_000 })], {
+      writtenAt: T0 + 10_000,
+      previousWrittenAt: T0,
+    });
     expect(types(eventsOfWrite(before))).toEqual([['reservation.created', sidOf('WR', 2)]]);
     // The first write after it (here a third reservation's callback) reveals the timeout, at the deadline.
-    const revealing = task([...before.reservations, reservation(3, { createdAt: T0 + 70_000, deadline: T0 + 600_000 })], { writtenAt: T0 + 70_000, previousWrittenAt: T0 + 10_000 });
+    const revealing = task([...before.reservations, reservation(3, { createdAt: T0 + 70_000, deadline: T0 + 600_000 })], {
+      writtenAt: T0 + 70_000,
+      previousWrittenAt: T0 + 10_000,
+    });
     const revealed = eventsOfWrite(revealing);
     expect(types(revealed)).toEqual([
       ['reservation.timeout', sidOf('WR', 1)],
@@ -167,7 +204,10 @@ describe('the events a task record implies', () => {
       { writtenAt: T0 + 80_000, previousWrittenAt: T0 + 70_000 },
     );
     expect(eventsOfWrite(materialized)).toEqual([]);
-    expect(eventsOf(materialized, T0 + 80_000).find((e) => e.type === 'reservation.timeout')).toEqual({ ...revealed[0], data: { ...revealed[0]!.data, TaskAssignmentStatus: 'reserved' } });
+    expect(eventsOf(materialized, T0 + 80_000).find((e) => e.type === 'reservation.timeout')).toEqual({
+      ...revealed[0],
+      data: { ...revealed[0]!.data, TaskAssignmentStatus: 'reserved' },
+    });
   });
 
   it('a reservation recorded on a task already accepted is created and rescinded at its creation', () => {
@@ -204,7 +244,11 @@ describe('the event table', () => {
       ].sort(),
     );
     for (const [type, spec] of Object.entries(EVENT_TYPES)) {
-      const expected = type.startsWith('reservation.') ? ['task', 'worker', 'routing', 'reservation'] : type.startsWith('task.') ? ['task', 'routing'] : ['worker'];
+      const expected = type.startsWith('reservation.')
+        ? ['task', 'worker', 'routing', 'reservation']
+        : type.startsWith('task.')
+          ? ['task', 'routing']
+          : ['worker'];
       expect(spec.groups, type).toEqual(expected);
     }
     expect(snakeCase('WorkerTimeInPreviousActivityMs')).toBe('worker_time_in_previous_activity_ms');

@@ -63,7 +63,15 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
   beforeAll(async () => {
     const running = await engine.start();
     stop = running.stop;
-    const config = loadConfig({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `events${randomBytes(4).toString('hex')}`, MAX_REJECTIONS: '3', TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY }, 'local');
+    const config = loadConfig(
+      {
+        DYNAMODB_ENDPOINT: running.endpoint,
+        TABLE_NAME: `events${randomBytes(4).toString('hex')}`,
+        MAX_REJECTIONS: '3',
+        TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY,
+      },
+      'local',
+    );
     await ensureTable(running.endpoint, tableNameOf(config));
     runtime = createRuntime(config, { clock, scheduler: noTimers, eventSinks: [{ name: 'test', deliver: async (events) => void delivered.push(...events) }] });
   });
@@ -86,7 +94,9 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
     const reservations: string[] = [];
     const target = (index: number): ReservationTarget | undefined => {
       const reservationSid = reservations[index % Math.max(1, reservations.length)];
-      return reservationSid === undefined ? undefined : { kind: 'task', scope: { accountSid: runtime.config.accountSid, workspaceSid, taskSid }, reservationSid, resource: 'test' };
+      return reservationSid === undefined
+        ? undefined
+        : { kind: 'task', scope: { accountSid: runtime.config.accountSid, workspaceSid, taskSid }, reservationSid, resource: 'test' };
     };
     for (const op of ops) {
       if (op.kind === 'wait') clock.advance(op.ms);
@@ -97,7 +107,8 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
       }
       const t = op.kind === 'update' || op.kind === 'timer' ? target(op.index) : undefined;
       if (op.kind === 'update' && t) await runtime.service.update(t, form(op.params), undefined).catch(() => undefined);
-      if (op.kind === 'timer' && t) await runtime.service.expire({ ...(t.scope as { accountSid: string; workspaceSid: string; taskSid: string }), reservationSid: t.reservationSid });
+      if (op.kind === 'timer' && t)
+        await runtime.service.expire({ ...(t.scope as { accountSid: string; workspaceSid: string; taskSid: string }), reservationSid: t.reservationSid });
       clock.advance(1);
     }
     return { accountSid: runtime.config.accountSid, workspaceSid, taskSid };
@@ -114,7 +125,9 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
           expect(delivered).toEqual([]);
           return;
         }
-        const expected = eventsOf(task, task.writtenAt).map((e) => e.sid).sort();
+        const expected = eventsOf(task, task.writtenAt)
+          .map((e) => e.sid)
+          .sort();
         const mine = delivered.filter((e) => e.taskSid === scope.taskSid);
         expect(mine.map((e) => e.sid).sort(), 'delivered once each').toEqual(expected);
         expect((await storedEventsOf(scope)).map((e) => e.sid).sort(), 'stored once each').toEqual(expected);
@@ -149,7 +162,9 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
     spy.mockRestore();
     const scope = { accountSid: runtime.config.accountSid, workspaceSid: fixture.workspaceSid, taskSid: fixture.taskSid };
     const task = (await runtime.store.getTask(scope))!;
-    const expected = eventsOf(task, task.writtenAt).map((e) => e.sid).sort();
+    const expected = eventsOf(task, task.writtenAt)
+      .map((e) => e.sid)
+      .sort();
     expect(expected.length).toBeGreaterThan(0);
     expect(delivered.map((e) => e.sid).sort()).toEqual(expected);
   });
@@ -161,25 +176,61 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
 
     it('an accept that rescinds three pending reservations: one reservation.accepted and three reservation.rescinded', async () => {
       const types = await typesOf(await run([...callbacks(4), update(0, { ReservationStatus: 'accepted' })]));
-      expect(types.filter((t) => t !== 'reservation.created')).toEqual(['reservation.accepted', 'reservation.rescinded', 'reservation.rescinded', 'reservation.rescinded']);
+      expect(types.filter((t) => t !== 'reservation.created')).toEqual([
+        'reservation.accepted',
+        'reservation.rescinded',
+        'reservation.rescinded',
+        'reservation.rescinded',
+      ]);
     });
 
     it('the rejection that reaches MAX_REJECTIONS: reservation.rejected, reservation.canceled for the pending one, task.canceled', async () => {
-      const scope = await run([...callbacks(4), update(0, { ReservationStatus: 'rejected' }), update(1, { ReservationStatus: 'rejected' }), update(2, { ReservationStatus: 'rejected' })]);
-      expect((await typesOf(scope)).filter((t) => t !== 'reservation.created')).toEqual(['reservation.rejected', 'reservation.rejected', 'reservation.rejected', 'reservation.canceled', 'task.canceled']);
+      const scope = await run([
+        ...callbacks(4),
+        update(0, { ReservationStatus: 'rejected' }),
+        update(1, { ReservationStatus: 'rejected' }),
+        update(2, { ReservationStatus: 'rejected' }),
+      ]);
+      expect((await typesOf(scope)).filter((t) => t !== 'reservation.created')).toEqual([
+        'reservation.rejected',
+        'reservation.rejected',
+        'reservation.rejected',
+        'reservation.canceled',
+        'task.canceled',
+      ]);
       const canceled = (await storedEventsOf(scope)).at(-1)!;
       expect(canceled.data.TaskCanceledReason).toBe('Task canceled after 3 rejected reservations (maximum 3)');
     });
 
     it('a rejection with WorkerActivitySid and a timeout with TIMEOUT_ACTIVITY_SID: worker.activity.update each', async () => {
-      const scope = await run([...callbacks(1), update(0, { ReservationStatus: 'rejected', WorkerActivitySid: ACTIVITY }), ...callbacks(1, 5), { kind: 'wait', ms: 6000 }, { kind: 'timer', index: 1 }]);
+      const scope = await run([
+        ...callbacks(1),
+        update(0, { ReservationStatus: 'rejected', WorkerActivitySid: ACTIVITY }),
+        ...callbacks(1, 5),
+        { kind: 'wait', ms: 6000 },
+        { kind: 'timer', index: 1 },
+      ]);
       const events = await storedEventsOf(scope);
-      expect(events.map((e) => e.type)).toEqual(['reservation.created', 'reservation.rejected', 'worker.activity.update', 'reservation.created', 'reservation.timeout', 'worker.activity.update']);
+      expect(events.map((e) => e.type)).toEqual([
+        'reservation.created',
+        'reservation.rejected',
+        'worker.activity.update',
+        'reservation.created',
+        'reservation.timeout',
+        'worker.activity.update',
+      ]);
       expect(events.filter((e) => e.type === 'worker.activity.update').map((e) => e.data.WorkerActivitySid)).toEqual([ACTIVITY, TIMEOUT_ACTIVITY]);
     });
 
     it('wrap-up and completion: reservation.wrapup, task.wrapup, reservation.completed, task.completed', async () => {
-      const types = await typesOf(await run([...callbacks(1), update(0, { ReservationStatus: 'accepted' }), update(0, { ReservationStatus: 'wrapping' }), update(0, { ReservationStatus: 'completed' })]));
+      const types = await typesOf(
+        await run([
+          ...callbacks(1),
+          update(0, { ReservationStatus: 'accepted' }),
+          update(0, { ReservationStatus: 'wrapping' }),
+          update(0, { ReservationStatus: 'completed' }),
+        ]),
+      );
       expect(types).toEqual(['reservation.created', 'reservation.accepted', 'reservation.wrapup', 'task.wrapup', 'reservation.completed', 'task.completed']);
     });
 

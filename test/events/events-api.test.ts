@@ -49,7 +49,14 @@ describe('a reservation’s life, as the Event resource tells it', () => {
 
   it('events.list({ reservationSid }) gives its six events in order, each valid against the OpenAPI schema', async () => {
     const listed = await events(a.workspaceSid).list({ reservationSid: a.reservationSid });
-    expect(listed.map((e) => e.eventType)).toEqual(['reservation.created', 'reservation.accepted', 'reservation.wrapup', 'task.wrapup', 'reservation.completed', 'task.completed']);
+    expect(listed.map((e) => e.eventType)).toEqual([
+      'reservation.created',
+      'reservation.accepted',
+      'reservation.wrapup',
+      'task.wrapup',
+      'reservation.completed',
+      'task.completed',
+    ]);
     expect(listed.map((e) => e.eventDateMs)).toEqual([0, 1000, 2000, 2000, 3000, 3000].map((d) => clock.now() - 3000 + d));
     const raw = await get(`/v1/Workspaces/${a.workspaceSid}/Events?ReservationSid=${a.reservationSid}`);
     assertSchema(SCHEMAS.eventList, raw.body);
@@ -76,7 +83,14 @@ describe('a reservation’s life, as the Event resource tells it', () => {
       actorType: 'workspace',
       actorSid: a.workspaceSid,
     });
-    expect(accepted!.eventData).toMatchObject({ task_sid: a.taskSid, reservation_sid: a.reservationSid, worker_sid: a.workerSid, worker_name: 'Doug', task_assignment_status: 'assigned', task_queue_sid: a.params['TaskQueueSid'] });
+    expect(accepted!.eventData).toMatchObject({
+      task_sid: a.taskSid,
+      reservation_sid: a.reservationSid,
+      worker_sid: a.workerSid,
+      worker_name: 'Doug',
+      task_assignment_status: 'assigned',
+      task_queue_sid: a.params['TaskQueueSid'],
+    });
     const fetched = await events(a.workspaceSid)(accepted!.sid).fetch();
     expect(fetched.toJSON()).toEqual(accepted!.toJSON());
     const raw = await get(`/v1/Workspaces/${a.workspaceSid}/Events/${accepted!.sid}`);
@@ -85,7 +99,10 @@ describe('a reservation’s life, as the Event resource tells it', () => {
   });
 
   it('filters by WorkerSid, TaskQueueSid, WorkflowSid and Sid, together too', async () => {
-    const by = (params: Record<string, string>) => get(`/v1/Workspaces/${a.workspaceSid}/Events?${new URLSearchParams(params)}`).then((r) => (r.body['events'] as { event_type: string; sid: string }[]).map((e) => e.event_type));
+    const by = (params: Record<string, string>) =>
+      get(`/v1/Workspaces/${a.workspaceSid}/Events?${new URLSearchParams(params)}`).then((r) =>
+        (r.body['events'] as { event_type: string; sid: string }[]).map((e) => e.event_type),
+      );
     expect(await by({ WorkerSid: a.workerSid })).toHaveLength(6);
     expect(await by({ TaskQueueSid: a.params['TaskQueueSid']!, EventType: 'task.completed' })).toEqual(['task.completed']);
     expect(await by({ WorkflowSid: a.params['WorkflowSid']!, WorkerSid: a.workerSid, EventType: 'reservation.wrapup' })).toEqual(['reservation.wrapup']);
@@ -101,7 +118,8 @@ describe('the time window', () => {
   it('is the last 15 minutes by default, as Twilio’s; Minutes, StartDate and EndDate move it (the SDK’s dates included)', async () => {
     const a = await assign(stack);
     const at = clock.now();
-    const types = async (options: Parameters<ReturnType<typeof events>['list']>[0] = {}) => (await events(a.workspaceSid).list(options)).map((e) => e.eventType);
+    const types = async (options: Parameters<ReturnType<typeof events>['list']>[0] = {}) =>
+      (await events(a.workspaceSid).list(options)).map((e) => e.eventType);
     expect(await types()).toEqual(['reservation.created']);
     clock.advance(15 * 60_000 + 1000);
     expect(await types()).toEqual([]);
@@ -149,7 +167,10 @@ describe('paging', () => {
     expect(meta1['next_page_url']).toMatch(new RegExp(`^${stack.url}/v1/Workspaces/${first.workspaceSid}/Events\\?PageSize=3&Page=1&PageToken=`));
     const page2 = await get(new URL(meta1['next_page_url']!).pathname + new URL(meta1['next_page_url']!).search);
     expect((page2.body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual(expected.slice(3, 6));
-    const back = await get(new URL((page2.body['meta'] as Record<string, string>)['previous_page_url']!).pathname + new URL((page2.body['meta'] as Record<string, string>)['previous_page_url']!).search);
+    const back = await get(
+      new URL((page2.body['meta'] as Record<string, string>)['previous_page_url']!).pathname +
+        new URL((page2.body['meta'] as Record<string, string>)['previous_page_url']!).search,
+    );
     expect((back.body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual(expected.slice(0, 3));
   });
 });
@@ -163,7 +184,11 @@ describe('accounts and errors', () => {
     expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events?ReservationSid=${a.reservationSid}`, asB)).body['events']).toEqual([]);
     expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events/${created!.sid}`, asB)).status).toBe(404);
     // B's own callback naming the same SIDs makes B's own events, with SIDs of its own.
-    await assign(stack, { AccountSid: B, WorkspaceSid: a.workspaceSid, TaskSid: a.taskSid, ReservationSid: a.reservationSid, WorkerSid: a.workerSid }, { token: B_TOKEN });
+    await assign(
+      stack,
+      { AccountSid: B, WorkspaceSid: a.workspaceSid, TaskSid: a.taskSid, ReservationSid: a.reservationSid, WorkerSid: a.workerSid },
+      { token: B_TOKEN },
+    );
     const theirs = (await get(`/v1/Workspaces/${a.workspaceSid}/Events`, asB)).body['events'] as { sid: string; account_sid: string }[];
     expect(theirs.map((e) => e.account_sid)).toEqual([B]);
     expect(theirs[0]!.sid).not.toBe(created!.sid);

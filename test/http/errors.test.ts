@@ -47,7 +47,13 @@ describe('authentication', () => {
 });
 
 describe('not found', () => {
-  const malformed = (prefix: string) => [`${prefix}123`, `XX${'a'.repeat(32)}`, `${prefix.toLowerCase()}${'a'.repeat(32)}`, `${prefix}${'g'.repeat(32)}`, `${prefix}${'a'.repeat(33)}`];
+  const malformed = (prefix: string) => [
+    `${prefix}123`,
+    `XX${'a'.repeat(32)}`,
+    `${prefix.toLowerCase()}${'a'.repeat(32)}`,
+    `${prefix}${'g'.repeat(32)}`,
+    `${prefix}${'a'.repeat(33)}`,
+  ];
 
   it('answers 404/20404 for a malformed SID in any position of any path', async () => {
     const a = await assign(stack);
@@ -65,7 +71,10 @@ describe('not found', () => {
     for (const [method, template] of templates) {
       for (const position of template.split('/').filter((p) => p in good)) {
         for (const bad of malformed(position)) {
-          const path = `/v1/Workspaces/${template.split('/').map((p) => (p === position ? bad : (good[p] ?? p))).join('/')}`;
+          const path = `/v1/Workspaces/${template
+            .split('/')
+            .map((p) => (p === position ? bad : (good[p] ?? p)))
+            .join('/')}`;
           const result = await call(method, path, { headers: form, body: 'ReservationStatus=accepted' });
           expectTwilioError(result, 404, 20404);
           expect(result.body['message']).toBe(`The requested resource ${path.slice(3)} was not found`);
@@ -149,7 +158,11 @@ describe('webhook security', () => {
     const tampered = callback();
     cases.push(['a tampered parameter', tampered, { signedParams: { ...tampered.params, TaskSid: sid('WT') } }]);
     const otherUrl = callback();
-    cases.push(['signed for another URL', otherUrl, { signature: (await import('twilio')).default.getExpectedTwilioSignature(AUTH_TOKEN, `${stack.url}/other`, otherUrl.params) }]);
+    cases.push([
+      'signed for another URL',
+      otherUrl,
+      { signature: (await import('twilio')).default.getExpectedTwilioSignature(AUTH_TOKEN, `${stack.url}/other`, otherUrl.params) },
+    ]);
     for (const [, fixture, options] of cases) {
       const response = await postCallback(stack, fixture.params, options);
       expect(response.status).toBe(403);

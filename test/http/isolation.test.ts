@@ -25,7 +25,11 @@ async function get(path: string, auth = basicAuth()) {
   return { status: response.status, etag: response.headers.get('etag'), body: (await response.json()) as Record<string, unknown> };
 }
 async function post(path: string, params: Record<string, string>, auth = basicAuth()) {
-  const response = await fetch(`${stack.url}${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  const response = await fetch(`${stack.url}${path}`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 const paths = (a: CallbackFixture) => ({
@@ -85,10 +89,16 @@ describe('a second account knowing the first one’s SIDs', () => {
     expect(before.workerView.body['activity_sid']).toBe(activity);
 
     // B names A's worker (newer than A's link), then rejects with its own activity.
-    const b = await assign(stack, { AccountSid: B, WorkspaceSid: a.workspaceSid, TaskAttributes: chat, WorkerSid: a.workerSid, WorkerName: 'Mallory' }, { token: B_TOKEN });
+    const b = await assign(
+      stack,
+      { AccountSid: B, WorkspaceSid: a.workspaceSid, TaskAttributes: chat, WorkerSid: a.workerSid, WorkerName: 'Mallory' },
+      { token: B_TOKEN },
+    );
     expect((await post(paths(b).task, { ReservationStatus: 'rejected', WorkerActivitySid: `WA${'b2'.repeat(16)}` }, asB)).status).toBe(200);
     // B names A's task: recorded under B, no hint that A has one.
-    const c = await postCallback(stack, callback({ AccountSid: B, WorkspaceSid: a.workspaceSid, TaskSid: a.taskSid, TaskAttributes: chat }).params, { token: B_TOKEN });
+    const c = await postCallback(stack, callback({ AccountSid: B, WorkspaceSid: a.workspaceSid, TaskSid: a.taskSid, TaskAttributes: chat }).params, {
+      token: B_TOKEN,
+    });
     expect(c.status).toBe(200);
     expect(await c.text()).not.toMatch(/belongs to another/);
 

@@ -36,7 +36,10 @@ describe('accept and reject', () => {
     await reservation(a).update({ reservationStatus: 'accepted' });
     expect(await task(a)).toMatchObject({ assignment_status: 'assigned' });
     expect((await reservation(b).fetch()).reservationStatus).toBe('rescinded');
-    await expect(reservation(b).update({ reservationStatus: 'accepted' })).rejects.toMatchObject({ status: 400, message: `Reservation ${b.reservationSid} is not currently in a Pending state` });
+    await expect(reservation(b).update({ reservationStatus: 'accepted' })).rejects.toMatchObject({
+      status: 400,
+      message: `Reservation ${b.reservationSid} is not currently in a Pending state`,
+    });
   });
 
   it('reject: the worker moves to WorkerActivitySid, or keeps its activity without one; the task is pending again', async () => {
@@ -71,19 +74,35 @@ describe('accept and reject', () => {
 describe('instructions', () => {
   it('conference: validated, recorded with its defaults, accepted; To falls back to contact_uri', async () => {
     const a = await assign(stack);
-    const updated = await reservation(a).update({ instruction: 'conference', from: '+14155550100', timeout: 15, endConferenceOnExit: true, statusCallbackEvent: ['answered', 'completed'] });
+    const updated = await reservation(a).update({
+      instruction: 'conference',
+      from: '+14155550100',
+      timeout: 15,
+      endConferenceOnExit: true,
+      statusCallbackEvent: ['answered', 'completed'],
+    });
     expect(updated.reservationStatus).toBe('accepted');
     expect(await task(a)).toMatchObject({ assignment_status: 'assigned' });
     expect(await recorded(a)).toEqual({
       name: 'conference',
-      params: expect.objectContaining({ From: '+14155550100', Timeout: 15, EndConferenceOnExit: true, StatusCallbackEvent: ['answered', 'completed'], Record: false, Beep: 'true', MaxParticipants: 250 }),
+      params: expect.objectContaining({
+        From: '+14155550100',
+        Timeout: 15,
+        EndConferenceOnExit: true,
+        StatusCallbackEvent: ['answered', 'completed'],
+        Record: false,
+        Beep: 'true',
+        MaxParticipants: 250,
+      }),
     });
   });
 
   it('dequeue: DequeueStatusCallbackEvent defaults to completed and takes the plural spelling', async () => {
     const a = await assign(stack);
     await reservation(a).update({ instruction: 'dequeue', dequeueFrom: '+14155550100' });
-    expect(await recorded(a)).toMatchObject({ params: { DequeueFrom: '+14155550100', DequeueStatusCallbackEvent: ['completed'], DequeueTimeout: 60, DequeueRecord: 'do-not-record' } });
+    expect(await recorded(a)).toMatchObject({
+      params: { DequeueFrom: '+14155550100', DequeueStatusCallbackEvent: ['completed'], DequeueTimeout: 60, DequeueRecord: 'do-not-record' },
+    });
     const b = await assign(stack);
     const response = await fetch(`${stack.url}/v1/Workspaces/${b.workspaceSid}/Tasks/${b.taskSid}/Reservations/${b.reservationSid}`, {
       method: 'POST',

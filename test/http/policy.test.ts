@@ -21,7 +21,8 @@ async function read(stack: LocalStack, path: string) {
   const response = await fetch(`${stack.url}${path}`, { headers: basicAuth() });
   return { etag: response.headers.get('etag'), body: (await response.json()) as Record<string, unknown> };
 }
-const reservationOf = (stack: LocalStack, a: CallbackFixture) => read(stack, `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations/${a.reservationSid}`);
+const reservationOf = (stack: LocalStack, a: CallbackFixture) =>
+  read(stack, `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations/${a.reservationSid}`);
 const taskOf = (stack: LocalStack, a: CallbackFixture) => read(stack, `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}`);
 
 describe('voice-conference.json', () => {
@@ -54,7 +55,11 @@ describe('voice-conference.json', () => {
     const body = JSON.stringify(fixture.params);
     const url = `${stack.url}/assignment-callback?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
     const send = () =>
-      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, {}) }, body });
+      fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, {}) },
+        body,
+      });
     const first = await send();
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({});
@@ -122,7 +127,15 @@ describe('an invalid policy', () => {
   const dir = mkdtempSync(join(tmpdir(), 'policy-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const bad = join(dir, 'bad.json');
-  writeFileSync(bad, JSON.stringify({ rules: [{ name: 'ok', instruction: { instruction: 'accept' } }, { name: 'vip', instruction: { instruction: 'call', from: '+1', url: 'not a url' } }] }));
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      rules: [
+        { name: 'ok', instruction: { instruction: 'accept' } },
+        { name: 'vip', instruction: { instruction: 'call', from: '+1', url: 'not a url' } },
+      ],
+    }),
+  );
 
   it('stops the start-up with a message naming the variable, the rule and the field', async () => {
     await expect(startStack({ ASSIGNMENT_POLICY: bad })).rejects.toThrow(ConfigError);

@@ -14,7 +14,17 @@ import { assign, sid, startStack, twilioClient, type CallbackFixture } from '../
 
 /** The option names the installed SDK declares for an update, read from its type declarations. */
 function sdkUpdateOptions(scope: 'task' | 'worker'): string[] {
-  const file = join(createRequire(import.meta.url).resolve('twilio/package.json'), '..', 'lib', 'rest', 'taskrouter', 'v1', 'workspace', scope, 'reservation.d.ts');
+  const file = join(
+    createRequire(import.meta.url).resolve('twilio/package.json'),
+    '..',
+    'lib',
+    'rest',
+    'taskrouter',
+    'v1',
+    'workspace',
+    scope,
+    'reservation.d.ts',
+  );
   const declaration = /export interface ReservationContextUpdateOptions \{([\s\S]*?)\n\}/.exec(readFileSync(file, 'utf8'))![1]!;
   return [...declaration.matchAll(/^\s+"?(\w+)"?\??:/gm)].map((m) => m[1]!);
 }
@@ -67,7 +77,9 @@ interface ReservationContext {
 
 function context(a: CallbackFixture, scope: 'task' | 'worker'): ReservationContext {
   const workspace = client.taskrouter.v1.workspaces(a.workspaceSid);
-  return (scope === 'task' ? workspace.tasks(a.taskSid).reservations(a.reservationSid) : workspace.workers(a.workerSid).reservations(a.reservationSid)) as ReservationContext;
+  return (
+    scope === 'task' ? workspace.tasks(a.taskSid).reservations(a.reservationSid) : workspace.workers(a.workerSid).reservations(a.reservationSid)
+  ) as ReservationContext;
 }
 
 /** An update that uses `spec` validly, and the status it leaves the reservation in. */
@@ -83,7 +95,9 @@ function scenario(spec: ParameterSpec, value: unknown): { before?: Record<string
   }
   options[option] = value;
   const instructionSpec = INSTRUCTIONS[instruction];
-  const accepts = instructionSpec.transition === 'accept' || (instructionSpec.acceptWith !== undefined && options[instructionSpec.acceptWith[0]!.toLowerCase() + instructionSpec.acceptWith.slice(1)] === true);
+  const accepts =
+    instructionSpec.transition === 'accept' ||
+    (instructionSpec.acceptWith !== undefined && options[instructionSpec.acceptWith[0]!.toLowerCase() + instructionSpec.acceptWith.slice(1)] === true);
   if (instruction === 'supervise') return { before: { reservationStatus: 'accepted' }, options, status: 'accepted' };
   return { options, status: accepts ? 'accepted' : 'pending' };
 }
@@ -93,8 +107,23 @@ const workerOptions = sdkUpdateOptions('worker');
 
 it('the SDK’s update options are exactly our parameters, plus If-Match', () => {
   expect(taskOptions).toHaveLength(55);
-  expect(taskOptions.filter((o) => o !== 'ifMatch').map(wireName).sort()).toEqual([...PARAMETER_BY_NAME.keys()].sort());
-  expect(workerOptions.filter((o) => o !== 'ifMatch').map(wireName).sort()).toEqual([...PARAMETER_BY_NAME.values()].filter((p) => !p.taskScopeOnly).map((p) => p.name).sort());
+  expect(
+    taskOptions
+      .filter((o) => o !== 'ifMatch')
+      .map(wireName)
+      .sort(),
+  ).toEqual([...PARAMETER_BY_NAME.keys()].sort());
+  expect(
+    workerOptions
+      .filter((o) => o !== 'ifMatch')
+      .map(wireName)
+      .sort(),
+  ).toEqual(
+    [...PARAMETER_BY_NAME.values()]
+      .filter((p) => !p.taskScopeOnly)
+      .map((p) => p.name)
+      .sort(),
+  );
 });
 
 describe.each(['task', 'worker'] as const)('%s-scoped', (scope) => {
@@ -116,7 +145,10 @@ describe.each(['task', 'worker'] as const)('%s-scoped', (scope) => {
     const bad = spec.name === 'ReservationStatus' || spec.name === 'Instruction' ? { [option]: 'bogus' } : update;
     const error = await context(a, scope)
       .update(bad)
-      .then(() => undefined, (e: unknown) => e as { status: number; code: number; message: string });
+      .then(
+        () => undefined,
+        (e: unknown) => e as { status: number; code: number; message: string },
+      );
     expect(error).toMatchObject({ status: 400, code: 20001 });
     expect(error!.message).toContain(spec.name);
     const after = await context(a, scope).fetch();
@@ -134,12 +166,17 @@ describe('documented refusals', () => {
   it('supervise needs an accepted reservation', async () => {
     const a = await assign(stack);
     const supervise = { instruction: 'supervise', supervisor: sid('WK'), supervisorMode: 'whisper' } as const;
-    await expect(context(a, 'task').update(supervise)).rejects.toMatchObject({ status: 400, message: `Reservation ${a.reservationSid} is not currently in an Accepted state` });
+    await expect(context(a, 'task').update(supervise)).rejects.toMatchObject({
+      status: 400,
+      message: `Reservation ${a.reservationSid} is not currently in an Accepted state`,
+    });
   });
 
   it('an address falls back to the worker’s contact_uri, and is required without one', async () => {
     const withContact = await assign(stack);
-    await expect(context(withContact, 'task').update({ instruction: 'dequeue', dequeueFrom: '+15550001' })).resolves.toMatchObject({ reservationStatus: 'accepted' });
+    await expect(context(withContact, 'task').update({ instruction: 'dequeue', dequeueFrom: '+15550001' })).resolves.toMatchObject({
+      reservationStatus: 'accepted',
+    });
     for (const [options, parameter] of [
       [{ instruction: 'conference' }, 'To'],
       [{ instruction: 'dequeue', dequeueFrom: '+15550001' }, 'DequeueTo'],

@@ -58,7 +58,9 @@ function statementsOfRole(template: Template, roleId: string): Statement[] {
     .filter((p) => JSON.stringify((p['Properties'] as Json)['Roles']).includes(`"${roleId}"`))
     .flatMap((p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement);
   const role = resources(template, 'AWS::IAM::Role')[roleId]!;
-  const inline = (((role['Properties'] as Json)['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  const inline = (((role['Properties'] as Json)['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
   return [...attached, ...inline];
 }
 
@@ -105,7 +107,9 @@ describe('the functions', () => {
   it('each get an environment the deployed configuration (lib/config.ts, lambda mode) accepts', () => {
     // What CloudFormation resolves at deploy time, stood in for by plausible values.
     const stand = (key: string, value: unknown) =>
-      typeof value === 'string' ? value : ({ PUBLIC_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` }[key] ?? `resolved-${key}`);
+      typeof value === 'string'
+        ? value
+        : ({ PUBLIC_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` }[key] ?? `resolved-${key}`);
     for (const name of NAMES) {
       const variables = environmentOf(template, stack, name);
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, stand(k, v)]));
@@ -125,7 +129,10 @@ describe('the functions', () => {
     for (const name of NAMES) {
       const env = environmentOf(template, stack, name);
       expect(env['TWILIO_AUTH_TOKEN_SECRET_ARN'], name).toEqual(bindsOf(name).credentials ? { Ref: secretId } : undefined);
-      expect(Object.keys(env).filter((k) => ['TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNTS', 'TWILIO_API_KEYS'].includes(k)), name).toEqual([]);
+      expect(
+        Object.keys(env).filter((k) => ['TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNTS', 'TWILIO_API_KEYS'].includes(k)),
+        name,
+      ).toEqual([]);
       expect(env['TWILIO_ACCOUNT_SID'], name).toEqual({ Ref: 'TwilioAccountSid' });
     }
     template.hasParameter('TwilioAccountSid', { Type: 'String', AllowedPattern: '^AC[0-9a-fA-F]{32}$' });
@@ -134,7 +141,9 @@ describe('the functions', () => {
 
 describe('the HTTP API', () => {
   const { template, stack } = defaults;
-  const routes = Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r['Properties'] as { RouteKey: string; Target: unknown; AuthorizationType?: string });
+  const routes = Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map(
+    (r) => r['Properties'] as { RouteKey: string; Target: unknown; AuthorizationType?: string },
+  );
   const integrations = resources(template, 'AWS::ApiGatewayV2::Integration');
 
   /** The function a route key leads to. */
@@ -160,7 +169,9 @@ describe('the HTTP API', () => {
     expect(FUNCTIONS.console).toMatchObject({ trigger: 'http', auth: 'none', binds: { consolePage: true } });
     const endpoint = { 'Fn::GetAtt': [logicalId(stack, stack.api.httpApi), 'ApiEndpoint'] };
     template.hasOutput('ConsoleUrl', { Value: { 'Fn::Join': ['', [endpoint, '/console']] } });
-    expect(synth({ publicBaseUrl: 'https://taskrouter.example.com' }).template.findOutputs('ConsoleUrl')['ConsoleUrl']!['Value']).toBe('https://taskrouter.example.com/console');
+    expect(synth({ publicBaseUrl: 'https://taskrouter.example.com' }).template.findOutputs('ConsoleUrl')['ConsoleUrl']!['Value']).toBe(
+      'https://taskrouter.example.com/console',
+    );
   });
 
   it('serves the `$default` stage only (no stage prefix), auto-deployed and throttled', () => {
@@ -175,7 +186,9 @@ describe('the HTTP API', () => {
   });
 
   it('logs each request as JSON without the caller, the path, the query string or the body', () => {
-    const stage = Object.values(resources(template, 'AWS::ApiGatewayV2::Stage'))[0]!['Properties'] as { AccessLogSettings: { Format: string; DestinationArn: unknown } };
+    const stage = Object.values(resources(template, 'AWS::ApiGatewayV2::Stage'))[0]!['Properties'] as {
+      AccessLogSettings: { Format: string; DestinationArn: unknown };
+    };
     const format = JSON.parse(stage.AccessLogSettings.Format) as Record<string, string>;
     expect(format).toEqual(ACCESS_LOG_FIELDS);
     expect(Object.values(format).join(' ')).not.toMatch(/sourceIp|identity|path|querystring|body|userAgent|authorizer/i);
@@ -216,7 +229,8 @@ describe('the table', () => {
         TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
       },
     });
-    const deployed = (Object.values(resources(template, 'AWS::DynamoDB::Table'))[0]!['Properties'] as { AttributeDefinitions: { AttributeName: string }[] }).AttributeDefinitions;
+    const deployed = (Object.values(resources(template, 'AWS::DynamoDB::Table'))[0]!['Properties'] as { AttributeDefinitions: { AttributeName: string }[] })
+      .AttributeDefinitions;
     const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => a.AttributeName!.localeCompare(b.AttributeName!);
     expect([...deployed].sort(byName)).toEqual([...local.AttributeDefinitions!].sort(byName));
   });
@@ -243,12 +257,17 @@ describe('reservation timers', () => {
     });
   });
 
-  it("fire with a role only Scheduler of this account assumes, that may invoke the timeout function and write to the queue, nothing else", () => {
+  it('fire with a role only Scheduler of this account assumes, that may invoke the timeout function and write to the queue, nothing else', () => {
     const role = resources(template, 'AWS::IAM::Role')[schedulerRoleId]!;
     expect((role['Properties'] as Json)['AssumeRolePolicyDocument']).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
       ],
     });
     const statements = statementsOfRole(template, schedulerRoleId);
@@ -259,10 +278,31 @@ describe('reservation timers', () => {
   });
 
   it('are armed by the functions that bind them alone: CreateSchedule in the group, PassRole of the scheduler role to Scheduler', () => {
-    expect(NAMES.filter((name) => bindsOf(name).timers)).toEqual(['assignment-callback', 'reservation-timeout', 'event-callback', 'event-streams', 'upstream-sweep']);
+    expect(NAMES.filter((name) => bindsOf(name).timers)).toEqual([
+      'assignment-callback',
+      'reservation-timeout',
+      'event-callback',
+      'event-streams',
+      'upstream-sweep',
+    ]);
     // The timeout function arms later checks too (connected): its ARN is built from its fixed name, not a reference to itself.
-    const timeoutArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:function:${stack.stackName}-reservation-timeout`]] };
-    expect((resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions['reservation-timeout'])]!['Properties'] as Json)['FunctionName']).toBe(`${stack.stackName}-reservation-timeout`);
+    const timeoutArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':lambda:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:function:${stack.stackName}-reservation-timeout`,
+        ],
+      ],
+    };
+    expect(
+      (resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions['reservation-timeout'])]!['Properties'] as Json)['FunctionName'],
+    ).toBe(`${stack.stackName}-reservation-timeout`);
     for (const name of NAMES) {
       const statements = statementsOfRole(template, logicalId(stack, stack.functions[name].role!));
       const scheduling = statements.filter((s) => list(s.Action).some((a) => a.startsWith('scheduler:') || a === 'iam:PassRole' || a.startsWith('lambda:')));
@@ -307,7 +347,9 @@ describe('TaskRouter events', () => {
       DestinationConfig: { OnFailure: { Destination: queueArn(stack.events.streamFailureQueue) } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'TASK#' }] } } } }) }] },
     });
-    const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['event-stream'].role!)).filter((s) => list(s.Action).some((a) => STREAM_ACTIONS.includes(a)));
+    const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['event-stream'].role!)).filter((s) =>
+      list(s.Action).some((a) => STREAM_ACTIONS.includes(a)),
+    );
     expect(streamGrant.flatMap((s) => list(s.Action)).sort()).toEqual([...STREAM_ACTIONS].sort());
   });
 
@@ -317,7 +359,10 @@ describe('TaskRouter events', () => {
     template.hasOutput('EventBusName', { Value: { Ref: bus } });
     for (const name of NAMES) {
       const puts = statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).filter((s) => list(s.Action).includes('events:PutEvents'));
-      expect(puts.map((s) => s.Resource), name).toEqual(name === 'event-stream' ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
+      expect(
+        puts.map((s) => s.Resource),
+        name,
+      ).toEqual(name === 'event-stream' ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
       expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(name === 'event-stream' ? { Ref: bus } : undefined);
     }
   });
@@ -329,16 +374,37 @@ describe('TaskRouter events', () => {
       RedrivePolicy: { deadLetterTargetArn: queueArn(stack.events.deliveryDeadLetterQueue), maxReceiveCount: 11 },
       SqsManagedSseEnabled: true,
     });
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: deliverer }, EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] }, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
-    const actionsOn = (name: FunctionName) => statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).filter((s) => JSON.stringify(s.Resource).includes(queue)).flatMap((s) => list(s.Action));
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: deliverer },
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const actionsOn = (name: FunctionName) =>
+      statementsOfRole(template, logicalId(stack, stack.functions[name].role!))
+        .filter((s) => JSON.stringify(s.Resource).includes(queue))
+        .flatMap((s) => list(s.Action));
     expect(actionsOn('event-stream')).toEqual(['sqs:SendMessage']);
-    expect([...new Set(actionsOn('event-delivery'))].sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
-    for (const name of ['event-stream', 'event-delivery'] as const) expect(environmentOf(template, stack, name)['EVENT_DELIVERY_QUEUE_URL']).toEqual({ Ref: queue });
+    expect([...new Set(actionsOn('event-delivery'))].sort()).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+    for (const name of ['event-stream', 'event-delivery'] as const)
+      expect(environmentOf(template, stack, name)['EVENT_DELIVERY_QUEUE_URL']).toEqual({ Ref: queue });
   });
 
   it('take EVENT_CALLBACK_URL and EVENTS_FILTER from context, checked at synth', () => {
-    const { template: configured, stack: s } = synth({ eventCallbackUrl: 'https://crm.example.com/taskrouter', eventsFilter: 'reservation.accepted, task.completed' });
-    expect(environmentOf(configured, s, 'event-stream')).toMatchObject({ EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter', EVENTS_FILTER: 'reservation.accepted, task.completed' });
+    const { template: configured, stack: s } = synth({
+      eventCallbackUrl: 'https://crm.example.com/taskrouter',
+      eventsFilter: 'reservation.accepted, task.completed',
+    });
+    expect(environmentOf(configured, s, 'event-stream')).toMatchObject({
+      EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter',
+      EVENTS_FILTER: 'reservation.accepted, task.completed',
+    });
     expect(environmentOf(configured, s, 'event-delivery')).toMatchObject({ EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter' });
     expect(() => defineApp(newApp({ eventsFilter: 'reservation.acepted' }))).toThrow(/eventsFilter.*reservation\.acepted/s);
     expect(() => defineApp(newApp({ eventCallbackUrl: 'ftp://x' }))).toThrow(/eventCallbackUrl/);
@@ -349,7 +415,8 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   const connected = synth({ taskrouterUpstreamUrl: 'https://taskrouter.twilio.com' });
 
   it('gives every function TASKROUTER_UPSTREAM_URL, routes POST /event-callback to its function, and refuses a URL that is not https', () => {
-    for (const name of NAMES) expect(environmentOf(connected.template, connected.stack, name)['TASKROUTER_UPSTREAM_URL'], name).toBe('https://taskrouter.twilio.com');
+    for (const name of NAMES)
+      expect(environmentOf(connected.template, connected.stack, name)['TASKROUTER_UPSTREAM_URL'], name).toBe('https://taskrouter.twilio.com');
     expect(ROUTES.find((r) => r.path === '/event-callback')).toMatchObject({ method: 'POST', fn: 'event-callback' });
     expect(FUNCTIONS['event-callback']).toMatchObject({ auth: 'webhook', binds: { table: 'write', credentials: true } });
     expect(() => defineApp(newApp({ taskrouterUpstreamUrl: 'http://taskrouter.example.com' }))).toThrow(/taskrouterUpstreamUrl.*https/s);
@@ -358,7 +425,11 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
 
   it('runs the sweep every minute, only when connected', () => {
     const sweep = { 'Fn::GetAtt': [logicalId(connected.stack, connected.stack.functions['upstream-sweep']), 'Arn'] };
-    connected.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Targets: [Match.objectLike({ Arn: sweep })] });
+    connected.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: sweep })],
+    });
     defaults.template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
@@ -370,8 +441,18 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
 
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
     connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
-    connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'TaskRouterReservations', MetricName: 'UpstreamFailures', Statistic: 'Sum', Threshold: 1 });
-    connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'TaskRouterReservations', MetricName: 'UnsettledOverFiveMinutes', Statistic: 'Maximum', Threshold: 1 });
+    connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'TaskRouterReservations',
+      MetricName: 'UpstreamFailures',
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
+    connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'TaskRouterReservations',
+      MetricName: 'UnsettledOverFiveMinutes',
+      Statistic: 'Maximum',
+      Threshold: 1,
+    });
   });
 
   it('stays clean under cdk-nag', () => {
@@ -391,7 +472,12 @@ describe('Event Streams (eventStreams, connected mode)', () => {
 
   it('creates a one-shard stream, 24-hour retention, encrypted with the AWS managed key', () => {
     template.resourceCountIs('AWS::Kinesis::Stream', 1);
-    template.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 1, RetentionPeriodHours: 24, StreamModeDetails: { StreamMode: 'PROVISIONED' }, StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } });
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      ShardCount: 1,
+      RetentionPeriodHours: 24,
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+    });
   });
 
   it('lets Twilio’s AWS account assume the sink role only with the ExternalId, to put records on this stream and nothing else', () => {
@@ -400,7 +486,10 @@ describe('Event Streams (eventStreams, connected mode)', () => {
     expect(trust).toHaveLength(1);
     expect(trust[0]).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } } });
     expect(JSON.stringify((trust[0] as unknown as Json)['Principal'])).toContain(':iam::177261743968:root');
-    const statements = statementsOfRole(template, logicalId(stack, ingest.twilioRole)).map((st) => ({ actions: list(st.Action).sort(), resource: st.Resource }));
+    const statements = statementsOfRole(template, logicalId(stack, ingest.twilioRole)).map((st) => ({
+      actions: list(st.Action).sort(),
+      resource: st.Resource,
+    }));
     expect(statements).toEqual([
       { actions: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], resource: streamArn },
       { actions: ['kinesis:DescribeLimits'], resource: '*' },
@@ -425,7 +514,12 @@ describe('Event Streams (eventStreams, connected mode)', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }], Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      Threshold: 1,
+    });
   });
 
   it('lets the consumer read this stream alone, and no role but Twilio’s write to it', () => {
@@ -433,7 +527,9 @@ describe('Event Streams (eventStreams, connected mode)', () => {
     const reads = consumerStatements.filter((st) => list(st.Action).some((a) => a.startsWith('kinesis:')));
     expect(reads.map((st) => st.Resource)).toEqual([streamArn]);
     expect(reads.flatMap((st) => list(st.Action))).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
-    const writers = Object.keys(resources(template, 'AWS::IAM::Role')).filter((id) => statementsOfRole(template, id).some((st) => list(st.Action).some((a) => a.startsWith('kinesis:Put'))));
+    const writers = Object.keys(resources(template, 'AWS::IAM::Role')).filter((id) =>
+      statementsOfRole(template, id).some((st) => list(st.Action).some((a) => a.startsWith('kinesis:Put'))),
+    );
     expect(writers).toEqual([logicalId(stack, ingest.twilioRole)]);
   });
 
@@ -452,7 +548,9 @@ describe('Event Streams (eventStreams, connected mode)', () => {
     for (const { template: t, stack: s } of [defaults, synth(UPSTREAM), synth({ ...UPSTREAM, eventStreams: false })]) {
       expect(s.eventStreams).toBeUndefined();
       t.resourceCountIs('AWS::Kinesis::Stream', 0);
-      expect(Object.values(resources(t, 'AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m).includes(logicalId(s, s.functions['event-streams'])))).toEqual([]);
+      expect(
+        Object.values(resources(t, 'AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m).includes(logicalId(s, s.functions['event-streams']))),
+      ).toEqual([]);
       expect(Object.keys(t.findOutputs('*')).filter((name) => name.startsWith('EventStreams'))).toEqual([]);
       expect(JSON.stringify(t.toJSON())).not.toContain('177261743968');
     }
@@ -475,7 +573,9 @@ describe('Event Streams (eventStreams, connected mode)', () => {
 describe('least privilege', () => {
   const { template, stack } = defaults;
   const allStatements = () => [
-    ...Object.values(resources(template, 'AWS::IAM::Policy')).flatMap((p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement),
+    ...Object.values(resources(template, 'AWS::IAM::Policy')).flatMap(
+      (p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement,
+    ),
     ...Object.keys(resources(template, 'AWS::IAM::Role')).flatMap((id) => statementsOfRole(template, id)),
   ];
 
@@ -483,7 +583,10 @@ describe('least privilege', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(NAMES.length);
     for (const s of statements) {
-      expect(list(s.Action).filter((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s)).toEqual([]);
+      expect(
+        list(s.Action).filter((a) => a === '*' || a.endsWith(':*')),
+        JSON.stringify(s),
+      ).toEqual([]);
       if (list(s.Resource).includes('*')) expect(list(s.Action), JSON.stringify(s)).toEqual(['dynamodb:ListStreams']);
     }
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
@@ -498,7 +601,11 @@ describe('least privilege', () => {
       // The stream reader's event source reads the stream (asserted with the events below).
       const table = actions.filter((a) => a.startsWith('dynamodb:') && !STREAM_ACTIONS.includes(a)).sort();
       expect(table, name).toEqual(access === undefined ? [] : [...TABLE_ACTIONS[access]].sort());
-      if (access === 'read') expect(actions.filter((a) => writes.includes(a as never)), name).toEqual([]);
+      if (access === 'read')
+        expect(
+          actions.filter((a) => writes.includes(a as never)),
+          name,
+        ).toEqual([]);
       expect(actions.includes('secretsmanager:GetSecretValue'), name).toBe(credentials === true);
       expect(environmentOf(template, stack, name)['TABLE_NAME'] !== undefined, name).toBe(access !== undefined);
       // Every function that authenticates its callers reads the credentials to do it.
@@ -510,7 +617,18 @@ describe('least privilege', () => {
   });
 
   it('the table grants cover every DynamoDB command lib/store sends', () => {
-    const ACTION_OF: Record<string, string> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem', Query: 'Query', Scan: 'Scan', TransactGet: 'TransactGetItems', TransactWrite: 'TransactWriteItems' };
+    const ACTION_OF: Record<string, string> = {
+      Get: 'GetItem',
+      Put: 'PutItem',
+      Update: 'UpdateItem',
+      Delete: 'DeleteItem',
+      BatchGet: 'BatchGetItem',
+      BatchWrite: 'BatchWriteItem',
+      Query: 'Query',
+      Scan: 'Scan',
+      TransactGet: 'TransactGetItems',
+      TransactWrite: 'TransactWriteItems',
+    };
     const store = join(ROOT, 'lib', 'store');
     const source = readdirSync(store, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts'))
@@ -538,17 +656,44 @@ describe('alarms', () => {
         Threshold: 1,
       });
     }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['event-stream']) } }] });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [callback], Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Period: 300 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [callback], ExtendedStatistic: 'p99', Threshold: 1000, ComparisonOperator: 'GreaterThanThreshold' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['event-stream']) } }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [callback],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Period: 300,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Duration',
+      Dimensions: [callback],
+      ExtendedStatistic: 'p99',
+      Threshold: 1000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
       MetricName: '5xx',
-      Dimensions: Match.arrayWith([{ Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } }, { Name: 'Stage', Value: '$default' }]),
+      Dimensions: Match.arrayWith([
+        { Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } },
+        { Name: 'Stage', Value: '$default' },
+      ]),
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     template.resourceCountIs('AWS::SNS::Topic', 0);
   });
 
@@ -557,7 +702,8 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = Object.keys(resources(template, 'AWS::SNS::Topic'));
     expect(topic).toHaveLength(1);
-    for (const alarm of Object.values(resources(template, 'AWS::CloudWatch::Alarm'))) expect((alarm['Properties'] as Json)['AlarmActions']).toEqual([{ Ref: topic[0] }]);
+    for (const alarm of Object.values(resources(template, 'AWS::CloudWatch::Alarm')))
+      expect((alarm['Properties'] as Json)['AlarmActions']).toEqual([{ Ref: topic[0] }]);
   });
 });
 
@@ -597,10 +743,22 @@ describe('context', () => {
 
   it('passes the service settings to every function and names the stack', () => {
     const activity = `WA${'b'.repeat(32)}`;
-    const { stack, template } = synth({ stackName: 'TrStaging', reservationTimeoutSeconds: 30, maxRejections: '3', retentionDays: 14, timeoutActivitySid: activity, logRetentionDays: 7 });
+    const { stack, template } = synth({
+      stackName: 'TrStaging',
+      reservationTimeoutSeconds: 30,
+      maxRejections: '3',
+      retentionDays: 14,
+      timeoutActivitySid: activity,
+      logRetentionDays: 7,
+    });
     expect(stack.stackName).toBe('TrStaging');
     for (const name of NAMES) {
-      expect(environmentOf(template, stack, name), name).toMatchObject({ RESERVATION_TIMEOUT_SECONDS: '30', MAX_REJECTIONS: '3', RETENTION_DAYS: '14', TIMEOUT_ACTIVITY_SID: activity });
+      expect(environmentOf(template, stack, name), name).toMatchObject({
+        RESERVATION_TIMEOUT_SECONDS: '30',
+        MAX_REJECTIONS: '3',
+        RETENTION_DAYS: '14',
+        TIMEOUT_ACTIVITY_SID: activity,
+      });
     }
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     expect(environmentOf(defaults.template, defaults.stack, 'get-task')['RESERVATION_TIMEOUT_SECONDS']).toBeUndefined();

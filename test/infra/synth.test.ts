@@ -44,7 +44,10 @@ beforeAll(async () => {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const name = paths[resource.Metadata['aws:cdk:path']];
     if (name === undefined) throw new Error(`unexpected function ${resource.Metadata['aws:cdk:path']}`);
-    bundles.set(name, { dir: join(out, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`), environment: resource.Properties.Environment.Variables });
+    bundles.set(name, {
+      dir: join(out, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`),
+      environment: resource.Properties.Environment.Variables,
+    });
   }
 }, 180_000);
 
@@ -86,7 +89,8 @@ describe('npx cdk synth', () => {
     const callback = bundles.get('assignment-callback')!.dir;
     // An ESM bundle has no `require`: a CommonJS require esbuild could not resolve would throw when reached.
     for (const [name, { dir }] of bundles) {
-      for (const file of filesUnder(dir).filter((f) => f.endsWith('.mjs'))) expect(readFileSync(join(dir, file), 'utf8'), `${name}/${file}`).not.toContain(UNRESOLVED_REQUIRE);
+      for (const file of filesUnder(dir).filter((f) => f.endsWith('.mjs')))
+        expect(readFileSync(join(dir, file), 'utf8'), `${name}/${file}`).not.toContain(UNRESOLVED_REQUIRE);
     }
     expect(readFileSync(join(callback, BUNDLED_POLICY_FILE), 'utf8')).toBe(readFileSync(join(ROOT, 'policies', 'default.json'), 'utf8'));
     // The page built at synth is the page npm start serves.

@@ -55,7 +55,9 @@ describe('events/manifest.json, in order, on one data folder', () => {
   for (const [i, step] of sequence.entries()) {
     it(`${i + 1}. ${step.function} ${step.event} ${(step.flags ?? []).join(' ')}: ${step.about}`, async () => {
       const outcome = await runInvoke([step.function, step.event, ...(step.flags ?? [])], { ...env, ...step.env });
-      expect(outcome.messages.filter((m) => !m.startsWith(`${step.function}: `) && !m.startsWith('timer not kept') && !m.startsWith('SQS not called'))).toEqual([]);
+      expect(outcome.messages.filter((m) => !m.startsWith(`${step.function}: `) && !m.startsWith('timer not kept') && !m.startsWith('SQS not called'))).toEqual(
+        [],
+      );
       expect(outcome.exitCode).toBe(0);
       expect(returned(outcome.result)).toMatchObject(step.expect);
     });
@@ -107,14 +109,18 @@ describe('the events are what AWS sends', () => {
     const event = readEvent('events/event-streams.json') as unknown as KinesisStreamEvent;
     const [record] = event.Records;
     expect(event.Records).toHaveLength(1);
-    expect(record).toMatchObject({ eventSource: 'aws:kinesis', eventName: 'aws:kinesis:record', eventID: `shardId-000000000000:${record!.kinesis.sequenceNumber}` });
+    expect(record).toMatchObject({
+      eventSource: 'aws:kinesis',
+      eventName: 'aws:kinesis:record',
+      eventID: `shardId-000000000000:${record!.kinesis.sequenceNumber}`,
+    });
     const read = readKinesisData(record!.kinesis.data);
     expect('events' in read && read.events.map(readStreamedEvent)).toEqual([
       expect.objectContaining({ kind: 'mirror', eventType: 'reservation.accepted', accountSid: LOCAL_ACCOUNT_SID, id: 'EVf55190719663fc254f715d0a7c795525' }),
     ]);
   });
 
-  it("reservation-timeout.json is exactly the Input of the EventBridge schedule armed for that reservation", () => {
+  it('reservation-timeout.json is exactly the Input of the EventBridge schedule armed for that reservation', () => {
     const event = readEvent('events/reservation-timeout.json');
     const timer = { ...(event as { accountSid: string; workspaceSid: string; taskSid: string; reservationSid: string }), deadline: Date.now() };
     const input = createScheduleInput({ groupName: 'g', functionArn: 'arn:f', roleArn: 'arn:r', deadLetterQueueArn: 'arn:q' }, timer).Target!.Input!;
@@ -130,7 +136,10 @@ describe('runInvoke', () => {
       [['get-reservations', 'events/get-reservation.json'], 'unknown function "get-reservations"'],
       [['get-task', 'events/no-such-event.json'], 'cannot read the event file events/no-such-event.json'],
       [['get-task', bad], `the event file ${bad} is not JSON`],
-      [['get-task', 'events/reservation-timeout.json'], 'is not an API Gateway HTTP API (payload 2.0) event: it lacks version "2.0", rawPath, requestContext.http.method'],
+      [
+        ['get-task', 'events/reservation-timeout.json'],
+        'is not an API Gateway HTTP API (payload 2.0) event: it lacks version "2.0", rawPath, requestContext.http.method',
+      ],
       [['get-task', 'events/get-task.json', '--at', 'soon'], '--at: expected an ISO 8601 time'],
       [['get-task'], 'expected a function and an event file'],
     ];

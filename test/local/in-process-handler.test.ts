@@ -3,7 +3,14 @@
  * same answers, errors and all, as over HTTP from the same engine; an abort ends a call; and the
  * local stack's store uses it.
  */
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand, ResourceNotFoundException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  ResourceNotFoundException,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { HttpRequest } from '@smithy/protocol-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable, startDynalite, type DynamoDbEngine } from '#lib/local/dynamodb-engine.ts';
@@ -61,7 +68,9 @@ describe('the SDK through the in-process handler', () => {
       ExpressionAttributeValues: { ':s': { S: 'accepted' } },
     });
     await expect(inProcess.send(conditional)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
-    await expect(inProcess.send(new PutItemCommand({ TableName: 'no-such-table', Item: { pk: { S: 'x' }, sk: { S: 'y' } } }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(inProcess.send(new PutItemCommand({ TableName: 'no-such-table', Item: { pk: { S: 'x' }, sk: { S: 'y' } } }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     const invalid = inProcess.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'AC#d' } } }));
     await expect(invalid).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
   });
@@ -72,14 +81,22 @@ describe('the SDK through the in-process handler', () => {
     await expect(inProcess.send(put('AC#e'), { abortSignal: before.signal })).rejects.toMatchObject({ name: 'AbortError' });
     // While the engine works: the listener has the request, and the answer is not back yet.
     const during = new AbortController();
-    const request = new HttpRequest({ method: 'POST', hostname: 'localhost', path: '/', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' }, body: '{}' });
+    const request = new HttpRequest({
+      method: 'POST',
+      hostname: 'localhost',
+      path: '/',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+    });
     const handled = engine.handler.handle(request, { abortSignal: during.signal });
     during.abort();
     await expect(handled).rejects.toMatchObject({ name: 'AbortError' });
     // Not aborted, the same request is answered (here: refused, for want of a signature).
     const { response } = await engine.handler.handle(request);
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(Buffer.from(response.body as Uint8Array).toString('utf8'))).toMatchObject({ __type: expect.stringContaining('MissingAuthenticationToken') });
+    expect(JSON.parse(Buffer.from(response.body as Uint8Array).toString('utf8'))).toMatchObject({
+      __type: expect.stringContaining('MissingAuthenticationToken'),
+    });
   });
 
   it('rejects when the listener throws, as a dropped connection would fail the call', async () => {

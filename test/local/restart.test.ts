@@ -41,7 +41,10 @@ it('writes down, when it starts again, a reservation whose deadline passed while
     if (activity !== TIMEOUT_ACTIVITY) await new Promise((resolve) => setTimeout(resolve, 20));
   }
   expect(activity).toBe(TIMEOUT_ACTIVITY);
-  const events = (await get(`/v1/Workspaces/${a.workspaceSid}/Events?ReservationSid=${a.reservationSid}&Minutes=60`))['events'] as { event_type: string; event_date_ms: number }[];
+  const events = (await get(`/v1/Workspaces/${a.workspaceSid}/Events?ReservationSid=${a.reservationSid}&Minutes=60`))['events'] as {
+    event_type: string;
+    event_date_ms: number;
+  }[];
   expect(events.map((e) => e.event_type)).toEqual(['reservation.created', 'reservation.timeout', 'worker.activity.update']);
   // The timeout happened at the deadline, while the stack was down.
   expect(events[1]!.event_date_ms).toBe(events[0]!.event_date_ms + 60_000);
@@ -66,9 +69,11 @@ async function slowProxy(target: string, delayMs: number): Promise<{ url: string
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
 }
-
 
 it('answers a request that arrives while it is still starting (held until ready), never leaves it hanging', async () => {
   const engine = await startDynalite();

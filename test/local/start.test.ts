@@ -6,7 +6,11 @@ import { npmStart } from '../support/npm-start.ts';
 describe('npm start', () => {
   it('prints the built-in development token, and never a real one', async () => {
     const development = npmStart({});
-    const real = npmStart({ TWILIO_ACCOUNT_SID: `AC${'5'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'real-token-7f3b9c2d1e', TWILIO_ACCOUNTS: `AC${'6'.repeat(32)}:second-token-4a8e` });
+    const real = npmStart({
+      TWILIO_ACCOUNT_SID: `AC${'5'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'real-token-7f3b9c2d1e',
+      TWILIO_ACCOUNTS: `AC${'6'.repeat(32)}:second-token-4a8e`,
+    });
     try {
       await Promise.all([development.listening, real.listening]);
       expect(development.output()).toContain(`account SID   ${LOCAL_ACCOUNT_SID}`);

@@ -92,7 +92,9 @@ async function eventsExactlyOnce(runtime: Runtime, a: AssignmentCallback): Promi
 }
 
 async function linked(runtime: Runtime, a: AssignmentCallback) {
-  expect((await runtime.store.findWorkerReservation({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }, a.reservationSid))?.sid).toBe(a.taskSid);
+  expect(
+    (await runtime.store.findWorkerReservation({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }, a.reservationSid))?.sid,
+  ).toBe(a.taskSid);
 }
 
 async function activityOf(runtime: Runtime, a: AssignmentCallback) {
@@ -158,7 +160,14 @@ const OPERATIONS: Operation[] = [
       const { task, reservation } = await stored(healthy, a);
       expect(reservation).toMatchObject({ status: 'accepted', version: 2 });
       expect(task.acceptedReservationSid).toBe(a.reservationSid);
-      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.created', 'reservation.created', 'reservation.accepted', 'reservation.rescinded', 'reservation.rescinded']);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual([
+        'reservation.created',
+        'reservation.created',
+        'reservation.created',
+        'reservation.accepted',
+        'reservation.rescinded',
+        'reservation.rescinded',
+      ]);
     },
   },
   {
@@ -197,7 +206,13 @@ const OPERATIONS: Operation[] = [
       expect(task.rejections).toBe(3);
       expect(taskAssignment(task, Date.now()).status).toBe('canceled');
       const types = await eventsExactlyOnce(healthy, a);
-      expect(types.filter((t) => t !== 'reservation.created')).toEqual(['reservation.rejected', 'reservation.rejected', 'reservation.rejected', 'reservation.canceled', 'task.canceled']);
+      expect(types.filter((t) => t !== 'reservation.created')).toEqual([
+        'reservation.rejected',
+        'reservation.rejected',
+        'reservation.rejected',
+        'reservation.canceled',
+        'task.canceled',
+      ]);
     },
   },
   {
@@ -224,7 +239,14 @@ const OPERATIONS: Operation[] = [
     run: (runtime, a) => runtime.service.update(workerTarget(a), form({ ReservationStatus: 'completed' }), undefined),
     async check(healthy, a) {
       expect((await stored(healthy, a)).reservation).toMatchObject({ status: 'completed', version: 4 });
-      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.accepted', 'reservation.wrapup', 'task.wrapup', 'reservation.completed', 'task.completed']);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual([
+        'reservation.created',
+        'reservation.accepted',
+        'reservation.wrapup',
+        'task.wrapup',
+        'reservation.completed',
+        'task.completed',
+      ]);
     },
   },
   {
@@ -234,7 +256,8 @@ const OPERATIONS: Operation[] = [
       clock.advance(61_000);
       return a;
     },
-    run: (runtime, a) => runtime.service.expire({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid, reservationSid: a.reservationSid }),
+    run: (runtime, a) =>
+      runtime.service.expire({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid, reservationSid: a.reservationSid }),
     async check(healthy, a) {
       const { reservation } = await stored(healthy, a);
       expect(reservation).toMatchObject({ status: 'timeout', version: 2, activitySid: TIMEOUT_ACTIVITY });
@@ -256,7 +279,12 @@ describe.each(ENGINES)('a process dying between store calls, on $name', (engine)
     const running = await engine.start();
     stop = running.stop;
     const config = loadConfig(
-      { DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `crash${randomBytes(4).toString('hex')}`, TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY, MAX_REJECTIONS: '3' },
+      {
+        DYNAMODB_ENDPOINT: running.endpoint,
+        TABLE_NAME: `crash${randomBytes(4).toString('hex')}`,
+        TIMEOUT_ACTIVITY_SID: TIMEOUT_ACTIVITY,
+        MAX_REJECTIONS: '3',
+      },
       'local',
     );
     await ensureTable(running.endpoint, tableNameOf(config));
@@ -272,7 +300,11 @@ describe.each(ENGINES)('a process dying between store calls, on $name', (engine)
     await stop();
   });
 
-  const settle = (promise: Promise<unknown>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+  const settle = (promise: Promise<unknown>) =>
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
 
   it.each(OPERATIONS.map((o) => [o.name, o] as const))('%s: every crash point, then a replay, leaves every invariant true', async (_name, operation) => {
     // A clean run counts the operation's store calls.

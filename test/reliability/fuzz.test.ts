@@ -64,8 +64,14 @@ const malformedSid = (prefix: string) =>
 type Scope = { kind: 'task' | 'worker' };
 const resourcePaths = (f: CallbackFixture, scope: Scope) =>
   scope.kind === 'task'
-    ? { collection: `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}/Reservations`, item: `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}/Reservations/${f.reservationSid}` }
-    : { collection: `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Reservations`, item: `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Reservations/${f.reservationSid}` };
+    ? {
+        collection: `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}/Reservations`,
+        item: `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}/Reservations/${f.reservationSid}`,
+      }
+    : {
+        collection: `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Reservations`,
+        item: `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Reservations/${f.reservationSid}`,
+      };
 
 /** The request generators; they draw on the seeded reservations, so they are made after seeding. */
 function fuzzRequests() {
@@ -97,7 +103,13 @@ function fuzzRequests() {
       .map((auth): FuzzRequest => {
         const paths = resourcePaths(f, s);
         const path = route === 'GET list' ? paths.collection : route === 'GET task' ? `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}` : paths.item;
-        return { method: route.split(' ')[0]!, path, headers: { ...auth, ...FORM }, ...(route === 'POST item' && { body: 'ReservationStatus=accepted' }), expect: [401] };
+        return {
+          method: route.split(' ')[0]!,
+          path,
+          headers: { ...auth, ...FORM },
+          ...(route === 'POST item' && { body: 'ReservationStatus=accepted' }),
+          expect: [401],
+        };
       }),
   );
 
@@ -122,29 +134,77 @@ function fuzzRequests() {
       const params: [string, string][] = [['ReservationStatus', 'accepted'], ...raw.map((v): [string, string] => [spec.name, v])];
       const ignored = s.kind === 'worker' && spec.taskScopeOnly;
       const body = json
-        ? JSON.stringify(Object.fromEntries(spec.name === 'ReservationStatus' ? [[spec.name, raw.length === 1 ? raw[0] : raw]] : [...params.slice(0, 1), [spec.name, raw.length === 1 ? raw[0] : raw]]))
+        ? JSON.stringify(
+            Object.fromEntries(
+              spec.name === 'ReservationStatus'
+                ? [[spec.name, raw.length === 1 ? raw[0] : raw]]
+                : [...params.slice(0, 1), [spec.name, raw.length === 1 ? raw[0] : raw]],
+            ),
+          )
         : new URLSearchParams(spec.name === 'ReservationStatus' ? params.slice(1) : params).toString();
       // A worker-scoped update ignores the task-only supervise parameters: it then needs If-Match to stay harmless.
-      return { method: 'POST', path: resourcePaths(f, s).item, headers: { ...basicAuth(), 'Content-Type': json ? 'application/json' : FORM['Content-Type'], ...(ignored && { 'If-Match': '"0"' }) }, body, expect: ignored ? [412] : [400] };
+      return {
+        method: 'POST',
+        path: resourcePaths(f, s).item,
+        headers: { ...basicAuth(), 'Content-Type': json ? 'application/json' : FORM['Content-Type'], ...(ignored && { 'If-Match': '"0"' }) },
+        body,
+        expect: ignored ? [412] : [400],
+      };
     }),
   );
 
   /** Broken, misdeclared or oversized bodies: 400, 415, 413. */
   const badBody = fc.tuple(fixture(), scope).chain(([f, s]) =>
-    fc.oneof(
-      fc.string({ maxLength: 40 }).filter((t) => { try { const v: unknown = JSON.parse(t); return typeof v !== 'object' || v === null || Array.isArray(v); } catch { return true; } })
-        .filter((t) => t.trim() !== '')
-        .map((text): [Record<string, string>, string, number[]] => [{ 'Content-Type': 'application/json' }, text, [400]]),
-      fc.constant<[Record<string, string>, string, number[]]>([{ 'Content-Type': 'application/json' }, '{"ReservationStatus":{"nested":true}}', [400]]),
-      fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream').map((type): [Record<string, string>, string, number[]] => [{ 'Content-Type': type }, 'ReservationStatus=accepted', [415]]),
-      fc.integer({ min: 64 * 1024 + 1, max: 200 * 1024 }).map((size): [Record<string, string>, string, number[]] => [FORM, `ReservationStatus=accepted&x=${'y'.repeat(size)}`, [413]]),
-    ).map(([headers, body, expect]): FuzzRequest => ({ method: 'POST', path: resourcePaths(f, s).item, headers: { ...basicAuth(), ...headers }, body, expect })),
+    fc
+      .oneof(
+        fc
+          .string({ maxLength: 40 })
+          .filter((t) => {
+            try {
+              const v: unknown = JSON.parse(t);
+              return typeof v !== 'object' || v === null || Array.isArray(v);
+            } catch {
+              return true;
+            }
+          })
+          .filter((t) => t.trim() !== '')
+          .map((text): [Record<string, string>, string, number[]] => [{ 'Content-Type': 'application/json' }, text, [400]]),
+        fc.constant<[Record<string, string>, string, number[]]>([{ 'Content-Type': 'application/json' }, '{"ReservationStatus":{"nested":true}}', [400]]),
+        fc
+          .constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream')
+          .map((type): [Record<string, string>, string, number[]] => [{ 'Content-Type': type }, 'ReservationStatus=accepted', [415]]),
+        fc
+          .integer({ min: 64 * 1024 + 1, max: 200 * 1024 })
+          .map((size): [Record<string, string>, string, number[]] => [FORM, `ReservationStatus=accepted&x=${'y'.repeat(size)}`, [413]]),
+      )
+      .map(
+        ([headers, body, expect]): FuzzRequest => ({ method: 'POST', path: resourcePaths(f, s).item, headers: { ...basicAuth(), ...headers }, body, expect }),
+      ),
   );
 
   /** A valid accept with a stale or malformed If-Match: 412. */
-  const badIfMatch = fc.tuple(fixture(), scope, fc.oneof(fc.constant('"2"'), fc.constant('W/"7"'), fc.string({ maxLength: 12 }).filter((t) => !/(^|,)\s*(W\/)?"?(1|\*)"?\s*(,|$)/.test(t)).map((t) => t.replace(/[^\x20-\x7e]/g, '') || '"x"'))).map(
-    ([f, s, tag]): FuzzRequest => ({ method: 'POST', path: resourcePaths(f, s).item, headers: { ...basicAuth(), ...FORM, 'If-Match': tag }, body: 'ReservationStatus=accepted', expect: [412] }),
-  );
+  const badIfMatch = fc
+    .tuple(
+      fixture(),
+      scope,
+      fc.oneof(
+        fc.constant('"2"'),
+        fc.constant('W/"7"'),
+        fc
+          .string({ maxLength: 12 })
+          .filter((t) => !/(^|,)\s*(W\/)?"?(1|\*)"?\s*(,|$)/.test(t))
+          .map((t) => t.replace(/[^\x20-\x7e]/g, '') || '"x"'),
+      ),
+    )
+    .map(
+      ([f, s, tag]): FuzzRequest => ({
+        method: 'POST',
+        path: resourcePaths(f, s).item,
+        headers: { ...basicAuth(), ...FORM, 'If-Match': tag },
+        body: 'ReservationStatus=accepted',
+        expect: [412],
+      }),
+    );
 
   /** Assignment callbacks that are unsigned, forged, tampered, for another account, or invalid: 403 or 400. */
   const badCallback = fc.constantFrom('forged', 'tampered', 'other account', 'other token', 'invalid').chain((defect) =>
@@ -155,7 +215,8 @@ function fuzzRequests() {
       let signed = c.params;
       if (defect === 'tampered') params = { ...c.params, [field]: field === 'TaskAge' ? '999' : `${c.params[field]}x` };
       if (defect === 'invalid') params = signed = { ...c.params, [field]: field === 'TaskAge' ? '-1' : 'not valid' };
-      const signature = defect === 'forged' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' : twilio.getExpectedTwilioSignature(defect === 'other token' ? 'other' : AUTH_TOKEN, url, signed);
+      const signature =
+        defect === 'forged' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' : twilio.getExpectedTwilioSignature(defect === 'other token' ? 'other' : AUTH_TOKEN, url, signed);
       return {
         method: 'POST',
         path: '/assignment-callback',
@@ -171,47 +232,86 @@ function fuzzRequests() {
   const junk = fc
     .record({
       method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
-      segments: fc.array(fc.oneof(fc.constantFrom('v1', 'Workspaces', 'Tasks', 'Workers', 'Reservations', 'assignment-callback'), fc.string({ maxLength: 12 }).map(encodeURIComponent)), { maxLength: 8 }),
+      segments: fc.array(
+        fc.oneof(
+          fc.constantFrom('v1', 'Workspaces', 'Tasks', 'Workers', 'Reservations', 'assignment-callback'),
+          fc.string({ maxLength: 12 }).map(encodeURIComponent),
+        ),
+        { maxLength: 8 },
+      ),
       auth: fc.boolean(),
       type: fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', ''),
       body: fc.string({ maxLength: 200 }),
     })
-    .map(({ method, segments, auth, type, body }): FuzzRequest => ({
-      method,
-      path: `/${segments.join('/')}`,
-      headers: { ...(auth && basicAuth()), ...(type && { 'Content-Type': type }) },
-      ...(method !== 'GET' && { body }),
-      expect: [400, 401, 403, 404, 413, 415],
-    }));
+    .map(
+      ({ method, segments, auth, type, body }): FuzzRequest => ({
+        method,
+        path: `/${segments.join('/')}`,
+        headers: { ...(auth && basicAuth()), ...(type && { 'Content-Type': type }) },
+        ...(method !== 'GET' && { body }),
+        expect: [400, 401, 403, 404, 413, 415],
+      }),
+    );
 
   /**
    * The second account replays, forges and interleaves A's SIDs: its own signed callbacks naming
    * A's workspace, task, reservation and worker in any mix; callbacks claiming A's account under
    * B's token; B's credentials on every REST route of A's resources, with A's page tokens.
    */
-  const sidFrom = (f: CallbackFixture, name: 'workspaceSid' | 'taskSid' | 'reservationSid' | 'workerSid', prefix: string) => fc.constantFrom(f[name], sid(prefix));
+  const sidFrom = (f: CallbackFixture, name: 'workspaceSid' | 'taskSid' | 'reservationSid' | 'workerSid', prefix: string) =>
+    fc.constantFrom(f[name], sid(prefix));
   const crossCallback = fixture().chain((f) =>
     fc
       .tuple(sidFrom(f, 'workspaceSid', 'WS'), sidFrom(f, 'taskSid', 'WT'), sidFrom(f, 'reservationSid', 'WR'), sidFrom(f, 'workerSid', 'WK'), fc.boolean())
       .map(([WorkspaceSid, TaskSid, ReservationSid, WorkerSid, forged]): FuzzRequest => {
-        const c = callback({ AccountSid: forged ? ACCOUNT_SID : B, WorkspaceSid, TaskSid, ReservationSid, WorkerSid, WorkerAttributes: JSON.stringify({ contact_uri: 'client:bob' }) });
+        const c = callback({
+          AccountSid: forged ? ACCOUNT_SID : B,
+          WorkspaceSid,
+          TaskSid,
+          ReservationSid,
+          WorkerSid,
+          WorkerAttributes: JSON.stringify({ contact_uri: 'client:bob' }),
+        });
         const signature = twilio.getExpectedTwilioSignature(B_TOKEN, `${stack.url}/assignment-callback`, c.params);
-        return { method: 'POST', path: '/assignment-callback', headers: { ...FORM, 'X-Twilio-Signature': signature }, body: new URLSearchParams(c.params).toString(), expect: forged ? [403] : [200], asSecondAccount: true };
+        return {
+          method: 'POST',
+          path: '/assignment-callback',
+          headers: { ...FORM, 'X-Twilio-Signature': signature },
+          body: new URLSearchParams(c.params).toString(),
+          expect: forged ? [403] : [200],
+          asSecondAccount: true,
+        };
       }),
   );
-  const crossRest = fc.tuple(fixture(), scope, fc.constantFrom('GET item', 'POST item', 'GET list', 'GET list page', 'GET task', 'GET worker'), fc.constantFrom('accepted', 'rejected', 'wrapping', 'completed')).map(
-    ([f, s, route, status]): FuzzRequest => {
+  const crossRest = fc
+    .tuple(
+      fixture(),
+      scope,
+      fc.constantFrom('GET item', 'POST item', 'GET list', 'GET list page', 'GET task', 'GET worker'),
+      fc.constantFrom('accepted', 'rejected', 'wrapping', 'completed'),
+    )
+    .map(([f, s, route, status]): FuzzRequest => {
       const paths = resourcePaths(f, s);
       const path =
-        route === 'GET list' ? paths.collection
-        : route === 'GET list page' ? `${paths.collection}?PageSize=1&Page=1&PageToken=${encodeURIComponent(pageTokens[s.kind]!)}`
-        : route === 'GET task' ? `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}`
-        : route === 'GET worker' ? `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`
-        : paths.item;
+        route === 'GET list'
+          ? paths.collection
+          : route === 'GET list page'
+            ? `${paths.collection}?PageSize=1&Page=1&PageToken=${encodeURIComponent(pageTokens[s.kind]!)}`
+            : route === 'GET task'
+              ? `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}`
+              : route === 'GET worker'
+                ? `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`
+                : paths.item;
       const post = route === 'POST item';
-      return { method: post ? 'POST' : 'GET', path, headers: { ...basicAuth(B, B_TOKEN), ...FORM }, ...(post && { body: `ReservationStatus=${status}` }), expect: [200, 400, 404], asSecondAccount: true };
-    },
-  );
+      return {
+        method: post ? 'POST' : 'GET',
+        path,
+        headers: { ...basicAuth(B, B_TOKEN), ...FORM },
+        ...(post && { body: `ReservationStatus=${status}` }),
+        expect: [200, 400, 404],
+        asSecondAccount: true,
+      };
+    });
 
   return fc.oneof(badPath, badAuth, badListQuery, badUpdateParameter, badBody, badIfMatch, badCallback, junk, crossCallback, crossRest);
 }
@@ -247,7 +347,10 @@ async function viewsOfA(): Promise<unknown[]> {
     // A's answer to a repeat of its callback.
     const repeat = await fetch(`${stack.url}/assignment-callback?ReservationTimeout=86400`, {
       method: 'POST',
-      headers: { ...FORM, 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${stack.url}/assignment-callback?ReservationTimeout=86400`, f.params) },
+      headers: {
+        ...FORM,
+        'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${stack.url}/assignment-callback?ReservationTimeout=86400`, f.params),
+      },
       body: new URLSearchParams(f.params),
     });
     views.push({ repeat: f.reservationSid, status: repeat.status, answer: await repeat.text() });
@@ -286,7 +389,9 @@ describe.each(ENGINES)('on $name', (engine) => {
     const sameWorker = { WorkspaceSid: first.workspaceSid, WorkerSid: first.workerSid, TaskSid: first.taskSid };
     seeded.push(first, await assign(stack, sameWorker, { query: 'ReservationTimeout=86400' }), await assign(stack, {}, { query: 'ReservationTimeout=86400' }));
     for (const kind of ['task', 'worker'] as const) {
-      const list = (await (await fetch(`${stack.url}${resourcePaths(first, { kind }).collection}?PageSize=1`, { headers: basicAuth() })).json()) as { meta: { next_page_url: string } };
+      const list = (await (await fetch(`${stack.url}${resourcePaths(first, { kind }).collection}?PageSize=1`, { headers: basicAuth() })).json()) as {
+        meta: { next_page_url: string };
+      };
       pageTokens[kind] = new URL(list.meta.next_page_url).searchParams.get('PageToken')!;
     }
   });
@@ -316,7 +421,13 @@ describe.each(ENGINES)('on $name', (engine) => {
     }
     // Nor any event, anywhere in the account (the fuzzed callbacks name fresh workspaces of their own).
     const ours = new Set(seeded.map((f) => f.taskSid));
-    const events = await stack.runtime.documentClient.send(new ScanCommand({ TableName: stack.config.tableName!, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': `EVENT#${ACCOUNT_SID}#` } }));
+    const events = await stack.runtime.documentClient.send(
+      new ScanCommand({
+        TableName: stack.config.tableName!,
+        FilterExpression: 'begins_with(pk, :p)',
+        ExpressionAttributeValues: { ':p': `EVENT#${ACCOUNT_SID}#` },
+      }),
+    );
     expect((events.Items ?? []).filter((e) => !ours.has(e['taskSid'] as string))).toEqual([]);
     expect(fuzzedTasks.size).toBeGreaterThan(0);
     // Account A's records, views and answers are exactly as if account B did not exist.

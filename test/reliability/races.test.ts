@@ -24,7 +24,6 @@ import { recordFigure } from '../support/figures.ts';
 import { callback, sid } from '../support/fixtures.ts';
 import { RACE_RUNS } from '../support/runs.ts';
 
-
 const noTimers: TimeoutScheduler = { schedule: async () => undefined };
 const policy = parsePolicy({
   rules: [
@@ -99,7 +98,11 @@ describe.each(ENGINES)('races on $name', (engine) => {
     const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid };
     const filter = { taskSid: task.sid, from: 0 };
     const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.eventStore.list(scope, filter), eventMatches(filter));
-    expect(listed.items.map((e) => e.sid).sort()).toEqual(eventsOf(task, task.writtenAt).map((e) => e.sid).sort());
+    expect(listed.items.map((e) => e.sid).sort()).toEqual(
+      eventsOf(task, task.writtenAt)
+        .map((e) => e.sid)
+        .sort(),
+    );
   }
   const outcomes = (results: PromiseSettledResult<unknown>[]) => {
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ReservationStateError);
@@ -163,33 +166,45 @@ describe.each(ENGINES)('races on $name', (engine) => {
   it('a second account racing the same SIDs beside the first: the first account’s outcome is as if it were alone', async () => {
     const other = sid('AC');
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2, max: 6 }), fc.array(fc.constantFrom('accept', 'reject', 'callback'), { minLength: 2, maxLength: 12 }), async (count, theirs) => {
-        races++;
-        const mine = await taskWith(count);
-        // The other account holds a task with the very same workspace, task and reservation SIDs…
-        const copies = await taskWith(count, 10, { accountSid: other, targets: mine });
-        // …and races on it, and replays A's callbacks under its own account, while A's accepts race.
-        const interleaved = theirs.map((kind, i) => {
-          const target = copies[i % count]!;
-          if (kind === 'callback') {
-            const fixture = callback({ AccountSid: other, WorkspaceSid: target.scope.workspaceSid, TaskSid: (target.scope as TaskScope).taskSid, ReservationSid: target.reservationSid });
-            return runtime.service.assign(parseAssignmentCallback(form(fixture.params)), 60);
-          }
-          return runtime.service.update(target, form({ ReservationStatus: kind === 'accept' ? 'accepted' : 'rejected' }), undefined);
-        });
-        const [results] = await Promise.all([Promise.allSettled(mine.map((t) => runtime.service.update(t, form({ ReservationStatus: 'accepted' }), undefined))), Promise.allSettled(interleaved)]);
-        const won = outcomes(results);
-        expect(won.filter(Boolean)).toHaveLength(1);
-        const task = await stored(mine[0]!);
-        expect(task.accountSid).toBe(runtime.config.accountSid);
-        expect(task.reservations.map((r) => r.sid).sort()).toEqual(mine.map((t) => t.reservationSid).sort());
-        expect(task.rejections).toBe(0);
-        const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status).sort();
-        expect(statuses).toEqual(['accepted', ...Array<string>(count - 1).fill('rescinded')]);
-        expect(task.acceptedReservationSid).toBe(mine[won.indexOf(true)]!.reservationSid);
-        expect(task.reservations.every((r) => r.version <= 2)).toBe(true);
-        await eventsExactlyOnce(task);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 6 }),
+        fc.array(fc.constantFrom('accept', 'reject', 'callback'), { minLength: 2, maxLength: 12 }),
+        async (count, theirs) => {
+          races++;
+          const mine = await taskWith(count);
+          // The other account holds a task with the very same workspace, task and reservation SIDs…
+          const copies = await taskWith(count, 10, { accountSid: other, targets: mine });
+          // …and races on it, and replays A's callbacks under its own account, while A's accepts race.
+          const interleaved = theirs.map((kind, i) => {
+            const target = copies[i % count]!;
+            if (kind === 'callback') {
+              const fixture = callback({
+                AccountSid: other,
+                WorkspaceSid: target.scope.workspaceSid,
+                TaskSid: (target.scope as TaskScope).taskSid,
+                ReservationSid: target.reservationSid,
+              });
+              return runtime.service.assign(parseAssignmentCallback(form(fixture.params)), 60);
+            }
+            return runtime.service.update(target, form({ ReservationStatus: kind === 'accept' ? 'accepted' : 'rejected' }), undefined);
+          });
+          const [results] = await Promise.all([
+            Promise.allSettled(mine.map((t) => runtime.service.update(t, form({ ReservationStatus: 'accepted' }), undefined))),
+            Promise.allSettled(interleaved),
+          ]);
+          const won = outcomes(results);
+          expect(won.filter(Boolean)).toHaveLength(1);
+          const task = await stored(mine[0]!);
+          expect(task.accountSid).toBe(runtime.config.accountSid);
+          expect(task.reservations.map((r) => r.sid).sort()).toEqual(mine.map((t) => t.reservationSid).sort());
+          expect(task.rejections).toBe(0);
+          const statuses = task.reservations.map((r) => effectiveStatus(task, r, Date.now()).status).sort();
+          expect(statuses).toEqual(['accepted', ...Array<string>(count - 1).fill('rescinded')]);
+          expect(task.acceptedReservationSid).toBe(mine[won.indexOf(true)]!.reservationSid);
+          expect(task.reservations.every((r) => r.version <= 2)).toBe(true);
+          await eventsExactlyOnce(task);
+        },
+      ),
       { numRuns: RACE_RUNS },
     );
   });

@@ -105,7 +105,10 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     it('keeps a task SID named in another workspace or account apart: each scope has its own record', async () => {
       const { task, scope, reservations } = await created();
       const before = await store.getTask(scope);
-      for (const other of [{ ...task, workspaceSid: sid('WS') }, { ...task, accountSid: sid('AC') }]) {
+      for (const other of [
+        { ...task, workspaceSid: sid('WS') },
+        { ...task, accountSid: sid('AC') },
+      ]) {
         // The same task and reservation SIDs, even an accepting instruction: a new record of that scope.
         const recorded = await store.recordReservation({ ...newReservation(other), reservationSid: reservations[0]!.reservationSid, action: ACCEPT }, T0 + 5);
         expect(recorded.outcome).toBe('created');
@@ -254,7 +257,9 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     it('requires the worker’s contact_uri when an instruction leaves its address out', async () => {
       const without = await created();
       const instruction = { name: 'conference', params: {} };
-      await expect(apply(without.scope, without.sids[0]!, { transition: 'accept', instruction, needsContactUri: 'To' })).rejects.toBeInstanceOf(InvalidParameterError);
+      await expect(apply(without.scope, without.sids[0]!, { transition: 'accept', instruction, needsContactUri: 'To' })).rejects.toBeInstanceOf(
+        InvalidParameterError,
+      );
       const withContact = await created(1, { contactUri: 'client:alice' });
       const task = (await apply(withContact.scope, withContact.sids[0]!, { transition: 'accept', instruction, needsContactUri: 'To' }))!;
       expect(findReservation(task, withContact.sids[0]!)!.instruction).toEqual(instruction);
@@ -324,7 +329,16 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
 
       // Another account records the same worker, reservation and workspace SIDs, later, and moves "its" worker.
       const other = { ...newTask(task.workspaceSid), accountSid: sid('AC') };
-      const theirs = await store.recordReservation({ ...newReservation(other), workerSid: workerScope.workerSid, reservationSid: reservations[0]!.reservationSid, workerName: 'Mallory', workerAttributes: '{"contact_uri":"client:mallory"}' }, T0 + 5000);
+      const theirs = await store.recordReservation(
+        {
+          ...newReservation(other),
+          workerSid: workerScope.workerSid,
+          reservationSid: reservations[0]!.reservationSid,
+          workerName: 'Mallory',
+          workerAttributes: '{"contact_uri":"client:mallory"}',
+        },
+        T0 + 5000,
+      );
       await store.indexWorkerReservation(theirs.task, findReservation(theirs.task, reservations[0]!.reservationSid)!);
       await store.setWorkerActivity({ ...workerScope, accountSid: other.accountSid }, `WA${'4'.repeat(32)}`, T0 + 6000);
 
@@ -343,7 +357,10 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
       // A second task of the same workspace naming the same reservation and worker.
       const second = newTask(task.workspaceSid);
-      const recorded = await store.recordReservation({ ...newReservation(second), workerSid: reservation.workerSid, reservationSid: reservation.sid, workerAttributes: '{"x":1}' }, T0 + 9);
+      const recorded = await store.recordReservation(
+        { ...newReservation(second), workerSid: reservation.workerSid, reservationSid: reservation.sid, workerAttributes: '{"x":1}' },
+        T0 + 9,
+      );
       await store.indexWorkerReservation(recorded.task, findReservation(recorded.task, reservation.sid)!);
       expect((await store.findWorkerReservation(workerScope, reservation.sid))?.sid).toBe(task.taskSid);
       expect((await store.getWorker(workerScope))?.attributes).toBe('{"skill":"a"}');

@@ -89,7 +89,10 @@ export class FaultInjector {
     const handle = async (request: HttpRequest, options?: Parameters<HttpHandler['handle']>[1]) => {
       const call = {
         number: this.calls.length + 1,
-        operation: String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '',
+        operation:
+          String(request.headers['x-amz-target'] ?? '')
+            .split('.')
+            .pop() ?? '',
         body: bodyText(request.body),
       };
       this.calls.push(call);
@@ -98,7 +101,10 @@ export class FaultInjector {
         this.injected++;
         this.totalInjected++;
       }
-      if (fault === 'throttle') return { response: errorResponse(400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.') };
+      if (fault === 'throttle')
+        return {
+          response: errorResponse(400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.'),
+        };
       if (fault === 'unavailable') return { response: errorResponse(503, 'ServiceUnavailable', 'Service unavailable') };
       if (fault === 'hang') {
         if (this.blackHolePort === undefined) throw new Error('a hang needs a black hole');

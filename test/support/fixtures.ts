@@ -81,7 +81,11 @@ export async function postCallback(stack: LocalStack, params: Record<string, str
 }
 
 /** Posts a signed callback and returns its fixture, failing the test on anything but 200. */
-export async function assign(stack: LocalStack, overrides: Partial<Record<string, string>> = {}, options: PostOptions = {}): Promise<CallbackFixture & { answer: unknown }> {
+export async function assign(
+  stack: LocalStack,
+  overrides: Partial<Record<string, string>> = {},
+  options: PostOptions = {},
+): Promise<CallbackFixture & { answer: unknown }> {
   const fixture = callback(overrides);
   const response = await postCallback(stack, fixture.params, options);
   if (response.status !== 200) throw new Error(`callback answered ${response.status}: ${await response.text()}`);

@@ -54,7 +54,9 @@ export const SCHEMAS = {
 };
 
 /** The 17 fields of Twilio's Event resource, from its OpenAPI schema. */
-export const EVENT_KEYS = Object.keys((spec.components as { schemas: Record<string, { properties: object }> }).schemas['taskrouter.v1.workspace.event']!.properties).sort();
+export const EVENT_KEYS = Object.keys(
+  (spec.components as { schemas: Record<string, { properties: object }> }).schemas['taskrouter.v1.workspace.event']!.properties,
+).sort();
 
 /** Throws with ajv's explanation unless `value` matches. */
 export function assertSchema(validate: ValidateFunction, value: unknown): void {

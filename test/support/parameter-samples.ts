@@ -5,19 +5,37 @@ import type { ParameterType } from '#lib/domain/parameters.ts';
 export function valid(type: ParameterType): [string[], unknown][] {
   switch (type.kind) {
     case 'string':
-      return [[['client:alice'], 'client:alice'], [['+14155550100'], '+14155550100']];
+      return [
+        [['client:alice'], 'client:alice'],
+        [['+14155550100'], '+14155550100'],
+      ];
     case 'integer':
-      return [[[String(type.min)], type.min], [[String(type.max)], type.max]];
+      return [
+        [[String(type.min)], type.min],
+        [[String(type.max)], type.max],
+      ];
     case 'boolean':
-      return [[['true'], true], [['false'], false], [['True'], true]];
+      return [
+        [['true'], true],
+        [['false'], false],
+        [['True'], true],
+      ];
     case 'sid':
       return [[[`${type.prefix}${'A'.repeat(32)}`], `${type.prefix}${'a'.repeat(32)}`]];
     case 'url':
-      return [[['https://example.com/twiml?x=1'], 'https://example.com/twiml?x=1'], [['http://127.0.0.1:8080/cb'], 'http://127.0.0.1:8080/cb']];
+      return [
+        [['https://example.com/twiml?x=1'], 'https://example.com/twiml?x=1'],
+        [['http://127.0.0.1:8080/cb'], 'http://127.0.0.1:8080/cb'],
+      ];
     case 'enum':
       return type.values.map((v) => [[v], v]);
     case 'list':
-      return [[[type.values[0]!], [type.values[0]]], [[...type.values], [...type.values]], [[type.values.join(',')], [...type.values]], [[type.values[0]!, type.values[0]!], [type.values[0]]]];
+      return [
+        [[type.values[0]!], [type.values[0]]],
+        [[...type.values], [...type.values]],
+        [[type.values.join(',')], [...type.values]],
+        [[type.values[0]!, type.values[0]!], [type.values[0]]],
+      ];
   }
 }
 
@@ -35,9 +53,13 @@ export function invalid(type: ParameterType): string[][] {
     case 'url':
       return [['example.com/twiml'], ['ftp://example.com/x'], ['https://'], ['']];
     case 'enum':
-      return [['bogus'], [''], ...(type.caseInsensitive ? [] : [[type.values[0]!.toUpperCase() === type.values[0] ? type.values[0]!.toLowerCase() : type.values[0]!.toUpperCase()]]), [type.values[0]!, type.values[0]!]];
+      return [
+        ['bogus'],
+        [''],
+        ...(type.caseInsensitive ? [] : [[type.values[0]!.toUpperCase() === type.values[0] ? type.values[0]!.toLowerCase() : type.values[0]!.toUpperCase()]]),
+        [type.values[0]!, type.values[0]!],
+      ];
     case 'list':
       return [['bogus'], [`${type.values[0]},bogus`], ['']];
   }
 }
-

@@ -18,7 +18,12 @@ export async function receiver(answer: (received: Received) => number | 'hold' =
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => {
-      const r = { params: Object.fromEntries(new URLSearchParams(body)), signature: String(request.headers['x-twilio-signature']), contentType: String(request.headers['content-type']), at: Date.now() };
+      const r = {
+        params: Object.fromEntries(new URLSearchParams(body)),
+        signature: String(request.headers['x-twilio-signature']),
+        contentType: String(request.headers['content-type']),
+        at: Date.now(),
+      };
       received.push(r);
       const status = answer(r);
       if (status === 'hold') return void held.push(response);
@@ -44,4 +49,3 @@ export async function until(check: () => boolean, what: string, ms = 5000) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
-

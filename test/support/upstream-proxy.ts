@@ -40,12 +40,19 @@ export async function upstreamProxy(target: string): Promise<UpstreamProxy> {
   let decide: (method: string, path: string) => Fault = () => ({ kind: 'pass' });
   const hung: ServerResponse[] = [];
 
-  const forward = (req: IncomingMessage, body: Buffer, done: (status: number, headers: Record<string, string | string[] | undefined>, answer: Buffer) => void) => {
-    const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-      const chunks: Buffer[] = [];
-      answer.on('data', (c: Buffer) => chunks.push(c));
-      answer.on('end', () => done(answer.statusCode ?? 502, answer.headers, Buffer.concat(chunks)));
-    });
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+    done: (status: number, headers: Record<string, string | string[] | undefined>, answer: Buffer) => void,
+  ) => {
+    const out = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => done(answer.statusCode ?? 502, answer.headers, Buffer.concat(chunks)));
+      },
+    );
     out.end(body);
   };
 

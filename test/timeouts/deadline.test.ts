@@ -21,7 +21,10 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const deliver = (a: CallbackFixture) =>
-  fire({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid, reservationSid: a.reservationSid }, localLambdaContext('reservation-timeout', 30));
+  fire(
+    { accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid, reservationSid: a.reservationSid },
+    localLambdaContext('reservation-timeout', 30),
+  );
 
 async function get(path: string) {
   const response = await fetch(`${stack.url}${path}`, { headers: basicAuth() });
@@ -114,7 +117,10 @@ describe('timer deliveries', () => {
     clock.advance(3_600_000); // an hour late
     expect(await deliver(a)).toEqual({ outcome: 'expired', reservationSid: a.reservationSid });
     const read = await reservation(a);
-    expect(read).toMatchObject({ etag: '"2"', body: { reservation_status: 'timeout', date_updated: new Date(deadline).toISOString().replace(/\.\d{3}Z$/, 'Z') } });
+    expect(read).toMatchObject({
+      etag: '"2"',
+      body: { reservation_status: 'timeout', date_updated: new Date(deadline).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    });
     expect((await worker(a)).body['activity_sid']).toBe(TIMEOUT_ACTIVITY);
     expect((await deliver(a)).outcome).toBe('nothing-to-do'); // duplicate
     expect((await reservation(a)).etag).toBe('"2"');

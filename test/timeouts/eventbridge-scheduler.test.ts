@@ -78,7 +78,12 @@ describe('EventBridge Scheduler timers', () => {
     expect(name).toMatch(/^[a-zA-Z0-9-_]{1,64}$/);
     expect(name).toContain(timer.reservationSid);
     expect(timerName({ ...timer })).toBe(name);
-    const others = [{ accountSid: `AC${'9'.repeat(32)}` }, { workspaceSid: `WS${'9'.repeat(32)}` }, { taskSid: `WT${'9'.repeat(32)}` }, { deadline: timer.deadline + 60_000 }].map((o) => timerName({ ...timer, ...o }));
+    const others = [
+      { accountSid: `AC${'9'.repeat(32)}` },
+      { workspaceSid: `WS${'9'.repeat(32)}` },
+      { taskSid: `WT${'9'.repeat(32)}` },
+      { deadline: timer.deadline + 60_000 },
+    ].map((o) => timerName({ ...timer, ...o }));
     expect(new Set([name, ...others]).size).toBe(5);
   });
 });

@@ -44,7 +44,11 @@ it('times a ?ReservationTimeout=2 reservation out at 2 s and writes it down by i
   await within(1000, async () => (await read(path)).etag === '"2"');
   expect((await read(`/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`)).body['activity_sid']).toBe(TIMEOUT_ACTIVITY);
 
-  const accept = await fetch(`${stack.url}${path}`, { method: 'POST', headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'ReservationStatus=accepted' });
+  const accept = await fetch(`${stack.url}${path}`, {
+    method: 'POST',
+    headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'ReservationStatus=accepted',
+  });
   expect(accept.status).toBe(400);
   expect(((await accept.json()) as { message: string }).message).toBe(`Reservation ${a.reservationSid} is not currently in a Pending state`);
 });

@@ -22,6 +22,11 @@ it("arms a timer with the reservation's keys and deadline only", async () => {
   expect((await postCallback(stack, fixture.params)).status).toBe(200);
   expect(timers).toHaveLength(1);
   const { deadline, ...keys } = timers[0]!;
-  expect(keys).toEqual({ accountSid: fixture.accountSid, workspaceSid: fixture.workspaceSid, taskSid: fixture.taskSid, reservationSid: fixture.reservationSid });
+  expect(keys).toEqual({
+    accountSid: fixture.accountSid,
+    workspaceSid: fixture.workspaceSid,
+    taskSid: fixture.taskSid,
+    reservationSid: fixture.reservationSid,
+  });
   expect(deadline).toBeGreaterThan(Date.now());
 });

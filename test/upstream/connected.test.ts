@@ -38,9 +38,16 @@ beforeEach(() => {
 /** TaskRouter reserves a worker: the reservation exists upstream, and the gateway answers the assignment callback. */
 async function reserve(overrides: Partial<Record<string, string>> = {}, timeouts: { upstream?: number; gateway?: number } = {}): Promise<CallbackFixture> {
   const c = callback(overrides);
-  for (const [stack, timeout] of [[upstream, timeouts.upstream ?? 120], [gateway, timeouts.gateway ?? 120]] as const) {
+  for (const [stack, timeout] of [
+    [upstream, timeouts.upstream ?? 120],
+    [gateway, timeouts.gateway ?? 120],
+  ] as const) {
     const url = `${stack.url}/assignment-callback?ReservationTimeout=${timeout}`;
-    const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, c.params) }, body: new URLSearchParams(c.params) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, c.params) },
+      body: new URLSearchParams(c.params),
+    });
     expect(response.status).toBe(200);
   }
   return c;
@@ -51,9 +58,14 @@ async function read(stack: LocalStack, c: CallbackFixture, reservationSid = c.re
   const response = await fetch(`${stack.url}${path(c, reservationSid)}`, { headers: basicAuth() });
   return { status: response.status, etag: response.headers.get('etag'), body: (await response.json()) as Record<string, unknown> };
 }
-const statusOn = async (stack: LocalStack, c: CallbackFixture, reservationSid = c.reservationSid) => (await read(stack, c, reservationSid)).body['reservation_status'];
+const statusOn = async (stack: LocalStack, c: CallbackFixture, reservationSid = c.reservationSid) =>
+  (await read(stack, c, reservationSid)).body['reservation_status'];
 async function update(stack: LocalStack, c: CallbackFixture, params: Record<string, string>, reservationSid = c.reservationSid) {
-  const response = await fetch(`${stack.url}${path(c, reservationSid)}`, { method: 'POST', headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  const response = await fetch(`${stack.url}${path(c, reservationSid)}`, {
+    method: 'POST',
+    headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 async function eventually(check: () => Promise<boolean>, what: string, ms = 2000) {
@@ -67,7 +79,11 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 2000
 describe('updates through the gateway', () => {
   it('an accept through the gateway (the twilio SDK, unchanged) is accepted upstream, once, and reads accepted on both', async () => {
     const c = await reserve();
-    const accepted = await twilioClient(gateway).taskrouter.v1.workspaces(c.workspaceSid).tasks(c.taskSid).reservations(c.reservationSid).update({ reservationStatus: 'accepted' });
+    const accepted = await twilioClient(gateway)
+      .taskrouter.v1.workspaces(c.workspaceSid)
+      .tasks(c.taskSid)
+      .reservations(c.reservationSid)
+      .update({ reservationStatus: 'accepted' });
     expect(accepted.reservationStatus).toBe('accepted');
     expect(proxy.posts()).toHaveLength(1);
     expect(proxy.posts()[0]!.path).toBe(path(c));
@@ -78,7 +94,11 @@ describe('updates through the gateway', () => {
   it('a worker-scoped update is forwarded to the same, worker-scoped path', async () => {
     const c = await reserve();
     const workerPath = `/v1/Workspaces/${c.workspaceSid}/Workers/${c.workerSid}/Reservations/${c.reservationSid}`;
-    const response = await fetch(`${gateway.url}${workerPath}`, { method: 'POST', headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'ReservationStatus=rejected' });
+    const response = await fetch(`${gateway.url}${workerPath}`, {
+      method: 'POST',
+      headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'ReservationStatus=rejected',
+    });
     expect(response.status).toBe(200);
     expect(proxy.posts().map((p) => [p.path, p.body])).toEqual([[workerPath, 'ReservationStatus=rejected']]);
     expect(await statusOn(upstream, c)).toBe('rejected');
@@ -88,7 +108,9 @@ describe('updates through the gateway', () => {
     const first = await reserve();
     const all = [first];
     for (let i = 0; i < 3; i++) all.push(await reserve({ WorkspaceSid: first.workspaceSid, TaskSid: first.taskSid }));
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => update(gateway, first, { ReservationStatus: 'accepted' }, all[i % 4]!.reservationSid)));
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => update(gateway, first, { ReservationStatus: 'accepted' }, all[i % 4]!.reservationSid)),
+    );
     expect(proxy.posts()).toHaveLength(1);
     const winners = results.filter((r) => r.status === 200);
     expect(winners).toHaveLength(1);
@@ -123,7 +145,11 @@ describe('Twilio’s refusals, passed through', () => {
   ])('upstream %i/%i: the same status, code, message and more_info, and nothing recorded', async (status, code, message) => {
     const c = await reserve();
     const before = await read(gateway, c);
-    proxy.plan((method) => (method === 'POST' ? { kind: 'answer', status, body: { status, code, message, more_info: `https://www.twilio.com/docs/errors/${code}` } } : { kind: 'pass' }));
+    proxy.plan((method) =>
+      method === 'POST'
+        ? { kind: 'answer', status, body: { status, code, message, more_info: `https://www.twilio.com/docs/errors/${code}` } }
+        : { kind: 'pass' },
+    );
     const answer = await update(gateway, c, { ReservationStatus: 'accepted' });
     expect(answer).toMatchObject({ status, body: { status, code, message, more_info: `https://www.twilio.com/docs/errors/${code}` } });
     proxy.plan(() => ({ kind: 'pass' }));
@@ -135,7 +161,16 @@ describe('Twilio’s refusals, passed through', () => {
   it('upstream 429: a 429 with Retry-After, nothing recorded', async () => {
     const c = await reserve();
     const before = await read(gateway, c);
-    proxy.plan((method) => (method === 'POST' ? { kind: 'answer', status: 429, body: { status: 429, code: 20429, message: 'Too Many Requests', more_info: 'https://www.twilio.com/docs/errors/20429' }, headers: { 'Retry-After': '3' } } : { kind: 'pass' }));
+    proxy.plan((method) =>
+      method === 'POST'
+        ? {
+            kind: 'answer',
+            status: 429,
+            body: { status: 429, code: 20429, message: 'Too Many Requests', more_info: 'https://www.twilio.com/docs/errors/20429' },
+            headers: { 'Retry-After': '3' },
+          }
+        : { kind: 'pass' },
+    );
     const answer = await update(gateway, c, { ReservationStatus: 'accepted' });
     expect(answer).toMatchObject({ status: 429, body: { code: 20429 } });
     expect(answer.headers.get('retry-after')).toBe('3');
@@ -177,7 +212,9 @@ describe('unknown outcomes: never claimed, never POSTed twice, settled by readin
   it('upstream answers 5xx without doing it: settled by a GET (still pending there), 502, nothing recorded', async () => {
     const c = await reserve();
     const before = await read(gateway, c);
-    proxy.plan((method) => (method === 'POST' ? { kind: 'answer', status: 503, body: { status: 503, code: 20503, message: 'Service Unavailable' } } : { kind: 'pass' }));
+    proxy.plan((method) =>
+      method === 'POST' ? { kind: 'answer', status: 503, body: { status: 503, code: 20503, message: 'Service Unavailable' } } : { kind: 'pass' },
+    );
     const answer = await update(gateway, c, { ReservationStatus: 'accepted' });
     expect(answer).toMatchObject({ status: 502, body: { status: 502 } });
     expect(String(answer.body['message'])).toMatch(/still pending there/);
@@ -235,7 +272,11 @@ describe('mirroring what happens at TaskRouter', () => {
   it('learns a reservation it never saw from its events, and the gateway’s own events follow', async () => {
     const c = callback();
     const url = `${upstream.url}/assignment-callback`;
-    await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, c.params) }, body: new URLSearchParams(c.params) });
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, c.params) },
+      body: new URLSearchParams(c.params),
+    });
     await eventually(async () => (await read(gateway, c)).status === 200, 'the reservation learnt');
     expect(await statusOn(gateway, c)).toBe('pending');
     await update(upstream, c, { ReservationStatus: 'accepted' });
@@ -247,9 +288,17 @@ describe('mirroring what happens at TaskRouter', () => {
   it('refuses an event callback with a bad signature (403), and acknowledges types it does not mirror (204)', async () => {
     const url = `${gateway.url}/event-callback`;
     const params = { EventType: 'worker.activity.update', AccountSid: callback().accountSid, Sid: `EV${'1'.repeat(32)}` };
-    const bad = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': 'nope' }, body: new URLSearchParams(params) });
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': 'nope' },
+      body: new URLSearchParams(params),
+    });
     expect(bad.status).toBe(403);
-    const ignored = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) }, body: new URLSearchParams(params) });
+    const ignored = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) },
+      body: new URLSearchParams(params),
+    });
     expect(ignored.status).toBe(204);
   });
 });

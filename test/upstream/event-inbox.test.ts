@@ -41,7 +41,11 @@ function accepted(c: CallbackFixture, overrides: Record<string, string> = {}): R
 
 async function post(params: Record<string, string>): Promise<Response> {
   const url = `${gateway.url}/event-callback`;
-  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) }, body: new URLSearchParams(params) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) },
+    body: new URLSearchParams(params),
+  });
 }
 
 async function statusOf(c: CallbackFixture): Promise<unknown> {
@@ -87,7 +91,9 @@ describe('event callbacks taken in', () => {
     const event = accepted(c, { TaskAttributes: '{"from":"+15551234567"}' });
     expect((await post(event)).status).toBe(204);
     await inbox().idle();
-    const { Item } = await gateway.runtime.documentClient.send(new GetCommand({ TableName: gateway.config.tableName!, Key: inboxKey({ accountSid: ACCOUNT_SID, workspaceSid: c.workspaceSid, sid: event['Sid']! }) }));
+    const { Item } = await gateway.runtime.documentClient.send(
+      new GetCommand({ TableName: gateway.config.tableName!, Key: inboxKey({ accountSid: ACCOUNT_SID, workspaceSid: c.workspaceSid, sid: event['Sid']! }) }),
+    );
     expect(Item?.['appliedAt']).toEqual(expect.any(Number));
     expect(Item?.['fields']).toBeUndefined();
     expect(JSON.stringify(Item)).not.toContain('+15551234567');

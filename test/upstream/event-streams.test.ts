@@ -105,9 +105,18 @@ describe('a CloudEvent read as the event callback’s fields', () => {
   });
 
   it('turns the snake_case, typed payload into PascalCase text fields, the ISO timestamp into Timestamp and TimestampMs', () => {
-    const event = cloudEvent('reservation.accepted', c, '2026-11-24T09:00:01.234Z', { id: 'NO00000000000000000000000001', payload: { task_attributes: { type: 'voice' } } });
+    const event = cloudEvent('reservation.accepted', c, '2026-11-24T09:00:01.234Z', {
+      id: 'NO00000000000000000000000001',
+      payload: { task_attributes: { type: 'voice' } },
+    });
     const read = readStreamedEvent(event);
-    expect(read).toMatchObject({ kind: 'mirror', id: 'NO00000000000000000000000001', accountSid: c.accountSid, workspaceSid: c.workspaceSid, eventType: 'reservation.accepted' });
+    expect(read).toMatchObject({
+      kind: 'mirror',
+      id: 'NO00000000000000000000000001',
+      accountSid: c.accountSid,
+      workspaceSid: c.workspaceSid,
+      eventType: 'reservation.accepted',
+    });
     if (read.kind !== 'mirror') return;
     expect(Object.fromEntries([...read.params].map(([name, [value]]) => [name, value]))).toEqual({
       Sid: event.data.payload.sid,
@@ -139,7 +148,12 @@ describe('a CloudEvent read as the event callback’s fields', () => {
   });
 
   it('ignores other products’ events and the TaskRouter events the mirror does not apply', () => {
-    for (const type of ['com.twilio.messaging.message.sent', 'com.twilio.taskrouter.task.created', 'com.twilio.taskrouter.worker.activity.update', 'com.twilio.taskrouter.reservation.failed']) {
+    for (const type of [
+      'com.twilio.messaging.message.sent',
+      'com.twilio.taskrouter.task.created',
+      'com.twilio.taskrouter.worker.activity.update',
+      'com.twilio.taskrouter.reservation.failed',
+    ]) {
       expect(readStreamedEvent({ ...cloudEvent('reservation.created', c, iso(0)), type }), type).toEqual({ kind: 'ignored', type });
     }
   });
@@ -154,7 +168,10 @@ describe('a CloudEvent read as the event callback’s fields', () => {
       [{ ...valid, data: { ...valid.data, payload: '{}' } }, 'no data.payload'],
       [cloudEvent('reservation.accepted', c, iso(0), { payload: { account_sid: 'nope' } }), 'no account_sid'],
       [cloudEvent('reservation.accepted', c, iso(0), { payload: { workspace_sid: null } }), 'no workspace_sid'],
-      [cloudEvent('reservation.accepted', c, iso(0), { payload: { eventtype: 'reservation.rejected' } }), 'data.payload.eventtype differs from the CloudEvent type'],
+      [
+        cloudEvent('reservation.accepted', c, iso(0), { payload: { eventtype: 'reservation.rejected' } }),
+        'data.payload.eventtype differs from the CloudEvent type',
+      ],
     ];
     for (const [event, problem] of cases) expect(readStreamedEvent(event)).toEqual({ kind: 'malformed', problem });
   });
@@ -226,13 +243,19 @@ describe.each(ENGINES)('the Event Streams consumer on $name', (engine) => {
 
   it('ends right when accepted arrives before created', async () => {
     const c = callback();
-    expect(await consume(kinesisEvent(cloudEvent('reservation.accepted', c, iso(1000)), cloudEvent('reservation.created', c, iso(0))))).toEqual({ batchItemFailures: [] });
+    expect(await consume(kinesisEvent(cloudEvent('reservation.accepted', c, iso(1000)), cloudEvent('reservation.created', c, iso(0))))).toEqual({
+      batchItemFailures: [],
+    });
     expect(await statusOf(c)).toBe('accepted');
   });
 
   it('reports the record whose store calls failed alone; the others are applied, and the retry applies it', async () => {
     const [a, b, d] = [callback(), callback(), callback()];
-    const event = kinesisEvent(cloudEvent('reservation.created', a, iso(0)), cloudEvent('reservation.created', b, iso(0)), cloudEvent('reservation.created', d, iso(0)));
+    const event = kinesisEvent(
+      cloudEvent('reservation.created', a, iso(0)),
+      cloudEvent('reservation.created', b, iso(0)),
+      cloudEvent('reservation.created', d, iso(0)),
+    );
     faults.plan((call) => (call.body.includes(b.taskSid) ? 'unavailable' : undefined));
     expect(await consume(event)).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }] });
     expect(faults.injected).toBeGreaterThan(0);

@@ -55,7 +55,17 @@ function client(url = base): HttpTaskRouterUpstream {
   return made;
 }
 
-const post = (overrides: Partial<UpstreamRequest> = {}): UpstreamRequest => ({ accountSid: ACCOUNT, path: PATH, method: 'POST', form: [['ReservationStatus', 'accepted'], ['Instruction', 'call & "dial"']], timeoutMs: 2_000, ...overrides });
+const post = (overrides: Partial<UpstreamRequest> = {}): UpstreamRequest => ({
+  accountSid: ACCOUNT,
+  path: PATH,
+  method: 'POST',
+  form: [
+    ['ReservationStatus', 'accepted'],
+    ['Instruction', 'call & "dial"'],
+  ],
+  timeoutMs: 2_000,
+  ...overrides,
+});
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}) {
   return (res: ServerResponse) => {
@@ -81,13 +91,25 @@ describe('what it sends', () => {
 
   it('a GET with its query and no body', async () => {
     answer = json(200, { events: [] });
-    await client().send({ accountSid: ACCOUNT, path: '/v1/Workspaces/WS1/Events', method: 'GET', query: [['ReservationSid', 'WR1'], ['Minutes', '60']], timeoutMs: 2_000 });
+    await client().send({
+      accountSid: ACCOUNT,
+      path: '/v1/Workspaces/WS1/Events',
+      method: 'GET',
+      query: [
+        ['ReservationSid', 'WR1'],
+        ['Minutes', '60'],
+      ],
+      timeoutMs: 2_000,
+    });
     expect(seen[0]).toMatchObject({ method: 'GET', url: '/v1/Workspaces/WS1/Events?ReservationSid=WR1&Minutes=60', body: '' });
     expect(seen[0]!.headers['content-type']).toBeUndefined();
   });
 
   it('nothing, for an account without credentials', async () => {
-    await expect(client().send(post({ accountSid: 'AC' + '9'.repeat(32) }))).resolves.toMatchObject({ kind: 'unknown', reason: expect.stringContaining('no credentials') });
+    await expect(client().send(post({ accountSid: 'AC' + '9'.repeat(32) }))).resolves.toMatchObject({
+      kind: 'unknown',
+      reason: expect.stringContaining('no credentials'),
+    });
     expect(seen).toHaveLength(0);
   });
 
@@ -103,7 +125,11 @@ describe('what it sends', () => {
   });
 
   it('nothing, when node:http refuses the request before sending it: unknown, said to be unsent', async () => {
-    await expect(client().send(post({ path: '/v1/Workspaces/WS 1' }))).resolves.toEqual({ kind: 'unknown', timedOut: false, reason: 'not sent: ERR_UNESCAPED_CHARACTERS' });
+    await expect(client().send(post({ path: '/v1/Workspaces/WS 1' }))).resolves.toEqual({
+      kind: 'unknown',
+      timedOut: false,
+      reason: 'not sent: ERR_UNESCAPED_CHARACTERS',
+    });
     expect(seen).toHaveLength(0);
   });
 
@@ -144,9 +170,28 @@ describe('what it sends', () => {
 
 describe('what an answer means', () => {
   const cases: [string, (res: ServerResponse) => void, UpstreamAnswer | Record<string, unknown>][] = [
-    ['Twilio’s error JSON: refused, as it says', json(400, { code: 20001, message: 'Reservation is not in a pending state', more_info: 'https://www.twilio.com/docs/errors/20001', status: 400 }), { kind: 'refused', status: 400, code: 20001, message: 'Reservation is not in a pending state', moreInfo: 'https://www.twilio.com/docs/errors/20001', retryAfter: undefined }],
-    ['429 with Retry-After: refused, the wait kept', json(429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'retry-after': '3' }), { kind: 'refused', status: 429, code: 20429, retryAfter: '3' }],
-    ['a 404 that is not JSON: refused, described generically', (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not found</html>'), { kind: 'refused', status: 404, code: 40400, message: 'TaskRouter answered 404', moreInfo: undefined }],
+    [
+      'Twilio’s error JSON: refused, as it says',
+      json(400, { code: 20001, message: 'Reservation is not in a pending state', more_info: 'https://www.twilio.com/docs/errors/20001', status: 400 }),
+      {
+        kind: 'refused',
+        status: 400,
+        code: 20001,
+        message: 'Reservation is not in a pending state',
+        moreInfo: 'https://www.twilio.com/docs/errors/20001',
+        retryAfter: undefined,
+      },
+    ],
+    [
+      '429 with Retry-After: refused, the wait kept',
+      json(429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'retry-after': '3' }),
+      { kind: 'refused', status: 429, code: 20429, retryAfter: '3' },
+    ],
+    [
+      'a 404 that is not JSON: refused, described generically',
+      (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html>not found</html>'),
+      { kind: 'refused', status: 404, code: 40400, message: 'TaskRouter answered 404', moreInfo: undefined },
+    ],
     ['a redirect: refused (not followed)', (res) => res.writeHead(302, { location: '/elsewhere' }).end(), { kind: 'refused', status: 302 }],
     [
       'a 429 cut off before its end: refused, its Retry-After kept',
@@ -158,7 +203,11 @@ describe('what an answer means', () => {
       { kind: 'refused', status: 429, code: 42900, retryAfter: '7' },
     ],
     ['a 5xx: unknown', json(503, { message: 'down' }), { kind: 'unknown', timedOut: false, reason: 'HTTP 503' }],
-    ['a 2xx that is not JSON: unknown', (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('OK'), { kind: 'unknown', timedOut: false, reason: 'unreadable answer (HTTP 200)' }],
+    [
+      'a 2xx that is not JSON: unknown',
+      (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('OK'),
+      { kind: 'unknown', timedOut: false, reason: 'unreadable answer (HTTP 200)' },
+    ],
     ['an empty 2xx: ok', (res) => res.writeHead(204).end(), { kind: 'ok', status: 204, json: {} }],
     [
       'a 2xx cut off before its end: unknown',

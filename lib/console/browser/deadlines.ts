@@ -106,7 +106,11 @@ function paint(element: HTMLElement, now: number): void {
 /** A countdown to `deadline` (epoch ms), kept current by the ticker below without any request. */
 export function countdown(deadline: number | undefined): HTMLElement | string {
   if (deadline === undefined) return '';
-  const element = h('span', { class: 'countdown', 'data-deadline': deadline, title: `Deadline ${new Date(deadline).toISOString().slice(0, 19).replace('T', ' ')} UTC` });
+  const element = h('span', {
+    class: 'countdown',
+    'data-deadline': deadline,
+    title: `Deadline ${new Date(deadline).toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+  });
   paint(element, Date.now());
   return element;
 }

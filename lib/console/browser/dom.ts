@@ -128,7 +128,15 @@ export class KeyedTable<T> {
       'table',
       { role: 'table' },
       h('caption', null, caption),
-      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, columns.map((c) => h('th', { scope: 'col', role: 'columnheader' }, c.label)))),
+      h(
+        'thead',
+        { role: 'rowgroup' },
+        h(
+          'tr',
+          { role: 'row' },
+          columns.map((c) => h('th', { scope: 'col', role: 'columnheader' }, c.label)),
+        ),
+      ),
       this.#body,
     );
     this.#body.setAttribute('role', 'rowgroup');
@@ -179,7 +187,11 @@ export class KeyedTable<T> {
         // One box per cell, so that a card lays out label | content: one element is that box
         // already; several parts (or bare text) get a box around them.
         const empty = content === '' || content === null || content === undefined || content === false;
-        return h('td', { 'data-label': c.label, role: 'cell', class: c.className }, empty ? null : content instanceof Element ? content : h('div', null, content));
+        return h(
+          'td',
+          { 'data-label': c.label, role: 'cell', class: c.className },
+          empty ? null : content instanceof Element ? content : h('div', null, content),
+        );
       }),
     );
   }

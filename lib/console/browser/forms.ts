@@ -32,14 +32,23 @@ function control(field: FieldData, id: string, describedBy: string | null): HTML
     case 'enum': {
       const values = field.kind === 'boolean' ? ['true', 'false'] : (field.values ?? []);
       const unset = field.default !== undefined ? `(default: ${valueText(field.default)})` : '(not set)';
-      return h('select', common, h('option', { value: '' }, unset), values.map((v) => h('option', { value: v }, v)));
+      return h(
+        'select',
+        common,
+        h('option', { value: '' }, unset),
+        values.map((v) => h('option', { value: v }, v)),
+      );
     }
     case 'list':
       return h(
         'fieldset',
         { 'aria-describedby': describedBy },
         h('legend', null, field.name),
-        h('div', { class: 'checks' }, (field.values ?? []).map((v) => h('label', null, h('input', { type: 'checkbox', name: field.name, value: v }), v))),
+        h(
+          'div',
+          { class: 'checks' },
+          (field.values ?? []).map((v) => h('label', null, h('input', { type: 'checkbox', name: field.name, value: v }), v)),
+        ),
       );
     default:
       // Text for integers too: the API, not the browser, says what is wrong with a value.
@@ -103,7 +112,12 @@ function actionForm(action: ActionData, submit: Submit, button: Child, buttonCla
 /** Accept, reject (with its activity), wrap up and complete; then one form per instruction. */
 export function actionForms(submit: Submit): HTMLElement[] {
   const statusForms = DATA.statusUpdates.map((action) =>
-    actionForm(action, submit, STATUS_BUTTONS[action.value] ?? `Set ${action.value}`, action.value === 'accepted' ? 'primary' : action.value === 'rejected' ? 'danger' : null),
+    actionForm(
+      action,
+      submit,
+      STATUS_BUTTONS[action.value] ?? `Set ${action.value}`,
+      action.value === 'accepted' ? 'primary' : action.value === 'rejected' ? 'danger' : null,
+    ),
   );
   const instructions = DATA.instructions.map((action) => {
     const accepts = action.fields.find((f) => f.accepts);

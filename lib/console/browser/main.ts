@@ -57,7 +57,15 @@ function routeWorkspace(route: Route): string | null {
 
 function renderNav(session: Session, route: Route): void {
   const workspace = routeWorkspace(route) ?? session.workspace;
-  const findInput = h('input', { id: 'find', name: 'sid', placeholder: 'WT…, WK…, WR… or WS…', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', 'aria-describedby': 'find-error' });
+  const findInput = h('input', {
+    id: 'find',
+    name: 'sid',
+    placeholder: 'WT…, WK…, WR… or WS…',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    autocapitalize: 'off',
+    'aria-describedby': 'find-error',
+  });
   const findError = h('p', { class: 'find-error error-text', id: 'find-error', role: 'alert' });
   const find = h(
     'form',
@@ -143,7 +151,11 @@ function show(focus: boolean): void {
   view = mount(route, ctx);
   if (view === null) {
     ctx.title('Not found');
-    replaceChildren(main, h('h1', null, 'No such view'), h('p', null, 'This address names no view of the console. ', h('a', { href: href.events(session.workspace) }, 'Open the events of your workspace'), '.'));
+    replaceChildren(
+      main,
+      h('h1', null, 'No such view'),
+      h('p', null, 'This address names no view of the console. ', h('a', { href: href.events(session.workspace) }, 'Open the events of your workspace'), '.'),
+    );
   }
 }
 

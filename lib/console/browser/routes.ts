@@ -16,7 +16,8 @@ const query = (params?: URLSearchParams) => (params && [...params.keys()].length
 
 export const href = {
   events: (workspace: string, filters?: URLSearchParams) => `#/${segment(workspace)}/events${query(filters)}`,
-  worker: (workspace: string, worker: string, status?: string | null) => `#/${segment(workspace)}/workers/${segment(worker)}${status ? `?status=${segment(status)}` : ''}`,
+  worker: (workspace: string, worker: string, status?: string | null) =>
+    `#/${segment(workspace)}/workers/${segment(worker)}${status ? `?status=${segment(status)}` : ''}`,
   task: (workspace: string, task: string) => `#/${segment(workspace)}/tasks/${segment(task)}`,
   reservation: (workspace: string, task: string, reservation: string) => `#/${segment(workspace)}/tasks/${segment(task)}/reservations/${segment(reservation)}`,
 };

@@ -82,7 +82,9 @@ export function mountLive<T>(ctx: ViewContext, view: LiveView<T>): { readonly po
     },
     (error, retryInMs) => {
       const retry = `Retrying in ${Math.round(retryInMs / 1000)} s.`;
-      notice.textContent = shown ? `Could not refresh: ${describe(error)}. Showing what was loaded before. ${retry}` : `Could not load this view: ${describe(error)}. ${retry}`;
+      notice.textContent = shown
+        ? `Could not refresh: ${describe(error)}. Showing what was loaded before. ${retry}`
+        : `Could not load this view: ${describe(error)}. ${retry}`;
       if (!shown) content.textContent = '';
     },
   );

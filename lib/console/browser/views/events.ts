@@ -38,7 +38,12 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
   let seq = 0;
   let newestMs: number | null = null;
 
-  const table = new KeyedTable<TaskRouterEvent>('Events, newest first', eventColumns(workspace, true), (e) => e.sid, (e) => e.sid);
+  const table = new KeyedTable<TaskRouterEvent>(
+    'Events, newest first',
+    eventColumns(workspace, true),
+    (e) => e.sid,
+    (e) => e.sid,
+  );
   // The declared types, and the one asked for if it is another (TaskRouter's task.created matches nothing here).
   const asked = active.get('EventType');
   const typeList = h(
@@ -69,7 +74,12 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
         }),
       ),
     ),
-    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, 'Filter'), filtered ? h('a', { href: href.events(workspace) }, 'Clear filters') : null),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { type: 'submit', class: 'primary' }, 'Filter'),
+      filtered ? h('a', { href: href.events(workspace) }, 'Clear filters') : null,
+    ),
     typeList,
   );
   filterForm.addEventListener('submit', (event) => {
@@ -80,13 +90,18 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
   });
 
   const emptyText = (): Child[] => {
-    if (filtered) return [`No events match these filters in the last ${WINDOW_MINUTES} minutes. Widen them, or `, h('a', { href: href.events(workspace) }, 'clear them'), '.'];
+    if (filtered)
+      return [
+        `No events match these filters in the last ${WINDOW_MINUTES} minutes. Widen them, or `,
+        h('a', { href: href.events(workspace) }, 'clear them'),
+        '.',
+      ];
     return ctx.local
       ? [`No events in the last ${WINDOW_MINUTES} minutes — send one with `, h('code', null, 'npm run callback'), '. It appears here within 2 seconds.']
       : [
           `No events in the last ${WINDOW_MINUTES} minutes. They appear as soon as TaskRouter calls `,
           h('code', null, `${location.origin}${API_BASE}/assignment-callback`),
-          ' (a Workflow\'s AssignmentCallbackUrl) and reservations change.',
+          " (a Workflow's AssignmentCallbackUrl) and reservations change.",
         ];
   };
 
@@ -109,7 +124,13 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
         replaceChildren(
           live.content,
           h('h1', null, 'Events'),
-          h('p', { class: 'sub' }, 'Workspace ', h('code', { class: 'sid' }, workspace), ` · the last ${WINDOW_MINUTES} minutes and everything since, newest first · refreshed live`),
+          h(
+            'p',
+            { class: 'sub' },
+            'Workspace ',
+            h('code', { class: 'sid' }, workspace),
+            ` · the last ${WINDOW_MINUTES} minutes and everything since, newest first · refreshed live`,
+          ),
           filterForm,
           empty,
           table.element,
@@ -118,7 +139,10 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
       if (!first && fresh === 0) return;
       const ordered = byNewest(events.values()).slice(0, MAX_ROWS);
       table.update(ordered, !first);
-      table.caption = events.size > MAX_ROWS ? `The newest ${MAX_ROWS} of ${events.size} events: filter to see others` : `${events.size} event${events.size === 1 ? '' : 's'}, newest first`;
+      table.caption =
+        events.size > MAX_ROWS
+          ? `The newest ${MAX_ROWS} of ${events.size} events: filter to see others`
+          : `${events.size} event${events.size === 1 ? '' : 's'}, newest first`;
       table.element.hidden = events.size === 0;
       replaceChildren(empty, events.size === 0 ? emptyText() : null);
     },

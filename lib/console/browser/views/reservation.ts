@@ -104,7 +104,11 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
     if (!current) return;
     const label = `${action.parameter}=${action.value}`;
     try {
-      const { body: updated, etag } = await ctx.api.request<Reservation>(path, { method: 'POST', body, ...(current.etag !== null && { ifMatch: current.etag }) });
+      const { body: updated, etag } = await ctx.api.request<Reservation>(path, {
+        method: 'POST',
+        body,
+        ...(current.etag !== null && { ifMatch: current.etag }),
+      });
       current = { reservation: updated, etag };
       showHeader();
       outcome.textContent = `${label}: the reservation is now ${updated.reservation_status}.`;
@@ -138,7 +142,13 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
             'section',
             { class: 'actions', 'aria-labelledby': 'actions-heading' },
             h('h2', { id: 'actions-heading' }, 'Actions'),
-            h('p', { class: 'hint' }, 'Each action is sent with If-Match: ', version, ' (the version this view shows): if the reservation changed since, the API refuses it and the view refreshes.'),
+            h(
+              'p',
+              { class: 'hint' },
+              'Each action is sent with If-Match: ',
+              version,
+              ' (the version this view shows): if the reservation changed since, the API refuses it and the view refreshes.',
+            ),
             outcome,
             refusal,
             actionForms(submit),

@@ -29,8 +29,11 @@ export function signInView(main: HTMLElement, options: SignInOptions): void {
     'form',
     { novalidate: true, 'aria-labelledby': 'sign-in-heading' },
     field('username', 'Account SID or API key SID', 'AC… or SK…, as for the REST API.', { autocomplete: 'username' }),
-    field('secret', 'Auth token or API key secret', 'Kept in this tab only (session storage) and sent only to this service.', { type: 'password', autocomplete: 'current-password' }),
-    field('workspace', 'Workspace SID', "WS…: the workspace whose reservations you want to see.", { value: options.workspace ?? '', autocomplete: 'off' }),
+    field('secret', 'Auth token or API key secret', 'Kept in this tab only (session storage) and sent only to this service.', {
+      type: 'password',
+      autocomplete: 'current-password',
+    }),
+    field('workspace', 'Workspace SID', 'WS…: the workspace whose reservations you want to see.', { value: options.workspace ?? '', autocomplete: 'off' }),
     error,
     h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
   );
@@ -40,7 +43,7 @@ export function signInView(main: HTMLElement, options: SignInOptions): void {
       'div',
       { class: 'sign-in' },
       h('h1', { id: 'sign-in-heading' }, 'Sign in'),
-      h('p', null, 'Watch reservations arrive and change, and act on them, through this service\'s REST API.'),
+      h('p', null, "Watch reservations arrive and change, and act on them, through this service's REST API."),
       options.local ? h('p', { class: 'hint' }, 'Running ', h('code', null, 'npm start'), '? Its banner prints the local account SID and auth token.') : null,
       form,
     ),

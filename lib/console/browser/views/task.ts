@@ -31,7 +31,10 @@ export function taskView(ctx: ViewContext, workspace: string, taskSid: string): 
       const [task, list] = await reads;
       if (task.status === 'rejected') throw task.reason;
       if (list.status === 'rejected') throw list.reason;
-      await deadlines.ensure(list.value.filter((r) => r.reservation_status === 'pending').map((r) => r.sid), signal);
+      await deadlines.ensure(
+        list.value.filter((r) => r.reservation_status === 'pending').map((r) => r.sid),
+        signal,
+      );
       return { task: task.value.body, reservations: list.value };
     },
     render: ({ task, reservations }, first) => {
@@ -67,7 +70,13 @@ export function taskView(ctx: ViewContext, workspace: string, taskSid: string): 
     notFound: (error: ApiError) => [
       h('h1', null, 'Task ', h('span', { class: 'sid' }, taskSid)),
       h('p', { class: 'notice' }, error.message),
-      h('p', null, 'A task is known here once an assignment callback has reserved a worker for it. Check the SID and the workspace (', sid(workspace, workspace), '); this view keeps looking.'),
+      h(
+        'p',
+        null,
+        'A task is known here once an assignment callback has reserved a worker for it. Check the SID and the workspace (',
+        sid(workspace, workspace),
+        '); this view keeps looking.',
+      ),
     ],
   });
   return { stop: live.stop };

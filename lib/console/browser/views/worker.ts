@@ -35,14 +35,14 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
       headerShows = workerJson;
       const attributesOpen = header.querySelector('details')?.open ?? false;
       replaceChildren(
-      header,
-      h('h1', null, `Worker ${worker.friendly_name}`),
-      facts([
-        ['SID', h('code', { class: 'sid' }, worker.sid)],
-        ['Activity', worker.activity_sid ? h('code', { class: 'sid' }, worker.activity_sid) : 'none recorded'],
-        ['Updated', time(worker.date_updated)],
-      ]),
-      attributesBlock(worker.attributes, attributesOpen),
+        header,
+        h('h1', null, `Worker ${worker.friendly_name}`),
+        facts([
+          ['SID', h('code', { class: 'sid' }, worker.sid)],
+          ['Activity', worker.activity_sid ? h('code', { class: 'sid' }, worker.activity_sid) : 'none recorded'],
+          ['Updated', time(worker.date_updated)],
+        ]),
+        attributesBlock(worker.attributes, attributesOpen),
       );
     }
     const byStatus = new Map<string, number>();
@@ -82,7 +82,10 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
       // A worker with no reservation listed reads 404 there: an empty list, since the worker exists.
       if (list.status === 'rejected' && !(list.reason instanceof ApiError && list.reason.status === 404)) throw list.reason;
       const reservations = list.status === 'fulfilled' ? list.value : [];
-      await deadlines.ensure(reservations.filter((r) => r.reservation_status === 'pending').map((r) => r.sid), signal);
+      await deadlines.ensure(
+        reservations.filter((r) => r.reservation_status === 'pending').map((r) => r.sid),
+        signal,
+      );
       return { worker: worker.value.body, reservations };
     },
     render: (data, first) => {
@@ -95,7 +98,13 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
     notFound: (error) => [
       h('h1', null, `Worker ${workerSid}`),
       h('p', { class: 'notice' }, error.message),
-      h('p', null, 'A worker is known here once an assignment callback has reserved it. Check the SID and the workspace (', sid(workspace, workspace), '); this view keeps looking.'),
+      h(
+        'p',
+        null,
+        'A worker is known here once an assignment callback has reserved it. Check the SID and the workspace (',
+        sid(workspace, workspace),
+        '); this view keeps looking.',
+      ),
     ],
   });
 
