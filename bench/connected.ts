@@ -85,7 +85,10 @@ export async function measureConnected(options: HttpOptions): Promise<ConnectedR
       options.rounds,
       async () => {
         let last: Assignment | undefined;
-        rate.stack = await load(gateway.url, { amount: perRound }, options.connections, () => acceptedEvent(gateway.url, (last = mirrored.pop()!)));
+        rate.stack = await load(gateway.url, { amount: perRound }, options.connections, () => {
+          last = mirrored.pop()!;
+          return acceptedEvent(gateway.url, last);
+        });
         // The gateway applies what it took in after answering, in order: once the last one reads
         // accepted, all have been. Waited for, so that it does not run into the next (bare) round.
         const answered = performance.now();

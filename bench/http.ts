@@ -43,7 +43,9 @@ export interface Server {
 
 const children = new Set<ChildProcess>();
 // A crash in the load generator must not leave servers behind.
-process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 /**
  * Starts a server in a child process. Its stdout (a log line per request, for the stack) goes to

@@ -76,7 +76,12 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
   );
   const local = new LocalTimeoutScheduler();
   let schedules = 0;
-  const scheduler = { schedule: (timer: ReservationTimer) => (schedules++, local.schedule(timer)) };
+  const scheduler = {
+    schedule: (timer: ReservationTimer) => {
+      schedules++;
+      return local.schedule(timer);
+    },
+  };
   // npm start's wiring: each write's events stored in the same request. And the deployed one,
   // where they leave through the table's stream: SPEC §10's budget is the deployed request path's.
   const runtime = createRuntime(config, { documentClient, scheduler });

@@ -167,7 +167,7 @@ function readEventStreams(raw: (key: string) => unknown, text: (key: string) => 
   if (on !== undefined && on !== 'true' && on !== 'false') throw new ContextError('eventStreams', on, 'must be true or false');
   const externalId = text('eventStreamsExternalId');
   if (on !== 'true') {
-    if (externalId !== undefined) throw new ContextError('eventStreamsExternalId', externalId.slice(0, 4) + '…', 'is only read with eventStreams=true');
+    if (externalId !== undefined) throw new ContextError('eventStreamsExternalId', `${externalId.slice(0, 4)}…`, 'is only read with eventStreams=true');
     return undefined;
   }
   if (!connected)

@@ -89,7 +89,10 @@ export interface RuntimeParts {
 /** A value built on first use, once. */
 function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
-  return () => (built ??= { value: build() }).value;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
 }
 
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
@@ -112,7 +115,11 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     ),
   );
   let ownClient: DynamoDBDocumentClient | undefined;
-  const documentClient = once(() => parts.documentClient ?? (ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint })));
+  const documentClient = once(() => {
+    if (parts.documentClient) return parts.documentClient;
+    ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint });
+    return ownClient;
+  });
   const eventStore = once(() => new DynamoDbEventStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }));
   const callbackSender = once(
     () =>
@@ -147,7 +154,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   let upstreamClient: HttpTaskRouterUpstream | undefined;
   const upstream = once((): Upstream | undefined => {
     if (config.upstreamUrl === undefined) return undefined;
-    const client = (upstreamClient = new HttpTaskRouterUpstream(config.upstreamUrl, credentials()));
+    const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
+    upstreamClient = client;
     const forwarder = new UpstreamForwarder(store(), client, clock, logger);
     const mirror = new UpstreamMirror({
       store: store(),

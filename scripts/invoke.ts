@@ -71,14 +71,17 @@ export function parseTime(text: string, now: number): number {
   return at;
 }
 
+const parseOptions = (argv: readonly string[]) =>
+  parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { 'no-sign': { type: 'boolean' }, at: { type: 'string' }, fresh: { type: 'boolean' } },
+  });
+
 export function parseInvocation(argv: readonly string[], now: number = Date.now()): Invocation {
-  let parsed;
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { 'no-sign': { type: 'boolean' }, at: { type: 'string' }, fresh: { type: 'boolean' } },
-    });
+    parsed = parseOptions(argv);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

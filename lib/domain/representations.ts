@@ -4,7 +4,7 @@
  * `next_page_url` and `links` back to this service.
  */
 import { twilioDate } from './clock.ts';
-import { TwilioError } from './errors.ts';
+import type { TwilioError } from './errors.ts';
 import { effectiveStatus, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
 import { EVENT_SOURCE, eventData, type TaskRouterEvent } from './taskrouter-events.ts';
 import type { WorkerRecord } from './worker.ts';

@@ -64,7 +64,10 @@ function hasTemplate(value: Json): boolean {
 }
 
 function checkTemplates(value: Json, fail: (detail: string) => never): void {
-  if (Array.isArray(value)) return value.forEach((v) => checkTemplates(v, fail));
+  if (Array.isArray(value)) {
+    for (const v of value) checkTemplates(v, fail);
+    return;
+  }
   if (typeof value !== 'string') return;
   const rest = value.replace(TEMPLATE, '');
   if (/\{\{|\}\}/.test(rest)) fail(`has a template that is not {{task.<attribute>}} or {{worker.<attribute>}}: "${value}"`);

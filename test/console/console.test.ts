@@ -380,7 +380,7 @@ describe('actions on a reservation', () => {
     let focused = '';
     for (let i = 0; i < 40 && focused !== 'Accept'; i++) {
       await page.keyboard.press('Tab');
-      focused = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText ?? '');
+      focused = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.textContent ?? '');
     }
     expect(focused).toBe('Accept');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);

@@ -119,7 +119,9 @@ describe('event callbacks', () => {
     const { r, stack } = await setUp(
       () => 503,
       {},
-      async (ms) => void (waited += ms),
+      async (ms) => {
+        waited += ms;
+      },
     );
     const a = await assign(stack);
     await stack.runtime.callbackSender!.idle();

@@ -39,7 +39,9 @@ const freshDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 /** The configuration's defaults (the local credentials), whatever the developer's shell has set. */
 const envWith = (dataDir: string) => ({ DATA_DIR: dataDir, INIT_CWD: ROOT });
 

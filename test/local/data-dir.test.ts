@@ -19,7 +19,9 @@ const fresh = () => {
   dirs.push(dir);
   return dir;
 };
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 it('refuses a second process on the same folder, naming the holder', async () => {
   const dataDir = fresh();

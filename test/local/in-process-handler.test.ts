@@ -5,7 +5,7 @@
  */
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
+  type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,

@@ -18,7 +18,7 @@ import { ACCOUNT_SID, AUTH_TOKEN, assign, basicAuth, callback, sid, startStack, 
 import { recordFigure } from '../support/figures.ts';
 import { invalid } from '../support/parameter-samples.ts';
 
-export const FUZZ_REQUESTS = Number(process.env['FUZZ_RUNS'] ?? 10_000);
+const FUZZ_REQUESTS = Number(process.env['FUZZ_RUNS'] ?? 10_000);
 /** Requests in flight at once: one generated batch. */
 const BATCH = 10;
 

@@ -36,8 +36,14 @@ export async function receiver(answer: (received: Received) => number | 'hold' =
   return {
     url,
     received,
-    release: () => held.splice(0).forEach((r) => (r.writeHead(204), r.end())),
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    release: () => {
+      for (const r of held.splice(0)) r.writeHead(204).end();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -90,7 +90,7 @@ export async function upstreamProxy(target: string): Promise<UpstreamProxy> {
     plan: (d) => (decide = d),
     close: () =>
       new Promise((resolve) => {
-        hung.splice(0).forEach((r) => r.socket?.destroy());
+        for (const r of hung.splice(0)) r.socket?.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

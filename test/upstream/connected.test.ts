@@ -7,7 +7,6 @@
 import twilio from 'twilio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
-import { FakeClock } from '../support/clock.ts';
 import { AUTH_TOKEN, basicAuth, callback, startStack, twilioClient, type CallbackFixture } from '../support/fixtures.ts';
 import { freePort, upstreamProxy, type UpstreamProxy } from '../support/upstream-proxy.ts';
 

@@ -7,8 +7,8 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpTaskRouterUpstream, type UpstreamAnswer, type UpstreamRequest } from '#lib/upstream/taskrouter-client.ts';
 
-const ACCOUNT = 'AC' + '1'.repeat(32);
-const PAIR = { username: 'SK' + '2'.repeat(32), password: 'key-secret' };
+const ACCOUNT = `AC${'1'.repeat(32)}`;
+const PAIR = { username: `SK${'2'.repeat(32)}`, password: 'key-secret' };
 const PATH = '/v1/Workspaces/WS1/Tasks/WT1/Reservations/WR1';
 
 interface Seen {
@@ -43,7 +43,7 @@ beforeAll(async () => {
 afterEach(() => {
   seen.length = 0;
   connections = 0;
-  clients.splice(0).forEach((client) => client.close());
+  for (const client of clients.splice(0)) client.close();
   server.closeAllConnections();
 });
 
@@ -106,7 +106,7 @@ describe('what it sends', () => {
   });
 
   it('nothing, for an account without credentials', async () => {
-    await expect(client().send(post({ accountSid: 'AC' + '9'.repeat(32) }))).resolves.toMatchObject({
+    await expect(client().send(post({ accountSid: `AC${'9'.repeat(32)}` }))).resolves.toMatchObject({
       kind: 'unknown',
       reason: expect.stringContaining('no credentials'),
     });
@@ -140,7 +140,7 @@ describe('what it sends', () => {
       let buffered = '';
       socket.on('data', (chunk) => {
         buffered += chunk.toString();
-        if (!/\r\n\r\n[^]*accepted/.test(buffered)) return;
+        if (!/\r\n\r\n[\s\S]*accepted/.test(buffered)) return;
         received++;
         const body = '{"reservation_status":"accepted"}';
         socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);

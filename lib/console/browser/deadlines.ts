@@ -115,11 +115,11 @@ export function countdown(deadline: number | undefined): HTMLElement | string {
   return element;
 }
 
-let ticker: ReturnType<typeof setInterval> | undefined;
+let _ticker: ReturnType<typeof setInterval> | undefined;
 
 /** Once a second, every countdown on the page. */
 export function startTicker(): void {
-  ticker ??= setInterval(() => {
+  _ticker ??= setInterval(() => {
     const now = Date.now();
     for (const element of document.querySelectorAll<HTMLElement>('.countdown[data-deadline]')) paint(element, now);
   }, 1000);

@@ -99,10 +99,10 @@ function actionForm(action: ActionData, submit: Submit, button: Child, buttonCla
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const buttons = [...form.querySelectorAll('button')];
-    buttons.forEach((b) => (b.disabled = true));
+    for (const b of buttons) b.disabled = true;
     form.setAttribute('aria-busy', 'true');
     void submit(action, formBody(form), form).finally(() => {
-      buttons.forEach((b) => (b.disabled = false));
+      for (const b of buttons) b.disabled = false;
       form.removeAttribute('aria-busy');
     });
   });

@@ -3,7 +3,7 @@
  * and every reservation with its worker, status and deadline: who was reserved, who accepted,
  * rejected or timed out.
  */
-import { ApiError } from '../api.ts';
+import type { ApiError } from '../api.ts';
 import { Deadlines } from '../deadlines.ts';
 import { attributesBlock, badge, facts, h, replaceChildren, sid, time } from '../dom.ts';
 import { href } from '../routes.ts';

@@ -7,7 +7,7 @@ import { ApiError } from '../api.ts';
 import { DATA } from '../data.ts';
 import { Deadlines } from '../deadlines.ts';
 import { attributesBlock, facts, h, replaceChildren, sid, time } from '../dom.ts';
-import { href, type Route } from '../routes.ts';
+import { href } from '../routes.ts';
 import type { Reservation, Worker } from '../types.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
 import { newestFirst, reservationsTable } from './reservations-table.ts';
