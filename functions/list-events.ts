@@ -5,7 +5,8 @@ import { eventJson } from '#lib/domain/representations.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { listResponse } from '#lib/http/list-response.ts';
 import { workspaceScope } from '#lib/http/targets.ts';
-import { eventListKey, eventMatches } from '#lib/taskrouter-events/event-store.ts';
+import { eventMatches } from '#lib/domain/event-query.ts';
+import { eventListKey } from '#lib/domain/taskrouter-events.ts';
 
 export const listEvents = apiFunction('list-events', async (request, { runtime, accountSid }) => {
   const scope = workspaceScope(request, accountSid);

@@ -1,11 +1,12 @@
 /** POST a reservation update: accept, reject, an instruction, wrap-up or completion (SPEC §5). */
+import { parseIfMatch } from '#lib/domain/if-match.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { reservationResponse } from '#lib/http/reservation-response.ts';
 import { reservationTarget } from '#lib/http/targets.ts';
 
 export const updateReservation = apiFunction('update-reservation', async (request, { runtime, accountSid }) => {
   const target = reservationTarget(request, accountSid);
-  const updated = await runtime.service.update(target, request.body, request.headers['if-match']);
+  const updated = await runtime.service.update(target, request.body, parseIfMatch(request.headers['if-match']));
   return reservationResponse(runtime, updated, target.kind);
 });
 

@@ -8,6 +8,7 @@ import { contactUriOf, type AssignmentCallback } from './domain/assignment-callb
 import type { AssignmentPolicy } from './domain/assignment-policy.ts';
 import type { Clock } from './domain/clock.ts';
 import { NotFoundError, ReservationStateError } from './domain/errors.ts';
+import type { IfMatch } from './domain/if-match.ts';
 import { updateAction } from './domain/instructions.ts';
 import type { ListQuery } from './domain/list-query.ts';
 import { listKey, memoryWindow, readPage, type Page } from './domain/paging.ts';
@@ -147,7 +148,7 @@ export class ReservationService {
     return { task, reservation };
   }
 
-  async update(target: ReservationTarget, params: Params, ifMatch: string | undefined): Promise<WorkerReservation> {
+  async update(target: ReservationTarget, params: Params, ifMatch: IfMatch | undefined): Promise<WorkerReservation> {
     const action = updateAction(readUpdateParameters(params, target.kind));
     const now = this.#clock.now();
     let scope: TaskScope;

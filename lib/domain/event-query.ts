@@ -5,7 +5,7 @@
 import { InvalidParameterError } from './errors.ts';
 import { decodePageToken, type Cursor } from './paging.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
-import { isEventType } from './taskrouter-events.ts';
+import { EVENT_LIST_KEY, isEventType, type TaskRouterEvent } from './taskrouter-events.ts';
 import { DEFAULT_PAGE_SIZE } from './list-query.ts';
 
 /** Twilio's default window, and the widest one it documents (30 days, its retention). */
@@ -30,7 +30,8 @@ const EVENT_LIST_PARAMETERS = {
   PageToken: { name: 'PageToken', type: { kind: 'string' }, pii: false },
 } as const satisfies Record<string, ParameterSpec>;
 
-export interface EventListQuery {
+/** What a list of the Event resource asks for: its filters and its time window. */
+export interface EventFilter {
   readonly sid?: string;
   readonly reservationSid?: string;
   readonly taskSid?: string;
@@ -43,6 +44,21 @@ export interface EventListQuery {
   readonly from: number;
   /** Epoch ms, inclusive; unset: up to now and beyond. */
   readonly to?: number;
+}
+
+/** Whether an event meets every condition of a filter (time bounds aside: the store's index query keeps those). */
+export function eventMatches(filter: EventFilter): (event: TaskRouterEvent) => boolean {
+  return (event) =>
+    (filter.sid === undefined || event.sid === filter.sid) &&
+    (filter.reservationSid === undefined || event.reservationSid === filter.reservationSid) &&
+    (filter.taskSid === undefined || event.taskSid === filter.taskSid) &&
+    (filter.workerSid === undefined || event.workerSid === filter.workerSid) &&
+    (filter.taskQueueSid === undefined || event.taskQueueSid === filter.taskQueueSid) &&
+    (filter.workflowSid === undefined || event.workflowSid === filter.workflowSid) &&
+    (filter.eventType === undefined || event.type === filter.eventType);
+}
+
+export interface EventListQuery extends EventFilter {
   readonly pageSize: number;
   readonly cursor: Cursor;
   /** The filters as given, in Twilio's order, for the page URLs. */
@@ -57,8 +73,6 @@ function dateParameter(name: string, raw: string): number {
   if (!Number.isFinite(at)) throw new InvalidParameterError(name, 'must be an ISO 8601 date-time such as 2026-11-24T09:30:00Z');
   return at;
 }
-
-const EVENT_KEY = /^\d{15}#\d{2}#EV[0-9a-f]{32}$/;
 
 export function readEventListQuery(query: Params, now: number): EventListQuery {
   const read = (spec: ParameterSpec) => {
@@ -108,7 +122,7 @@ export function readEventListQuery(query: Params, now: number): EventListQuery {
     from,
     ...(to !== undefined && { to }),
     pageSize: (read(p.PageSize) as number | undefined) ?? DEFAULT_PAGE_SIZE,
-    cursor: token === undefined ? { page } : decodePageToken(token, EVENT_KEY),
+    cursor: token === undefined ? { page } : decodePageToken(token, EVENT_LIST_KEY),
     echo,
   } as EventListQuery;
 }

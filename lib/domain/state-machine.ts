@@ -55,6 +55,68 @@ export const TASK_EFFECTS = {
  */
 export const WORKED_STATUSES: readonly ReservationStatus[] = ['accepted', 'wrapping'];
 
+/** Statuses a transition or a task effect leads to from `status`. */
+function successors(status: ReservationStatus): ReservationStatus[] {
+  const next: ReservationStatus[] = Object.values(TRANSITIONS)
+    .filter((t) => (t.from as readonly ReservationStatus[]).includes(status) && t.to !== status)
+    .map((t) => t.to);
+  return status === 'pending' ? [...next, ...Object.values(TASK_EFFECTS)] : next;
+}
+
+/**
+ * How far along its life a status is: the length of the longest way to it from `pending` through
+ * the transitions above (pending 0; accepted, rejected, timeout, rescinded, canceled 1; wrapping 2;
+ * completed 3). A reservation only moves up: it never returns to pending, and connected mode
+ * records what TaskRouter observed only when it ranks above what the record holds (between two
+ * statuses of one rank, TaskRouter's later observation wins).
+ */
+export const STATUS_RANK: Readonly<Record<ReservationStatus, number>> = (() => {
+  const rank = Object.fromEntries(RESERVATION_STATUSES.map((s) => [s, -1])) as Record<ReservationStatus, number>;
+  const visit = (status: ReservationStatus, depth: number) => {
+    if (rank[status] >= depth) return;
+    rank[status] = depth;
+    for (const next of successors(status)) visit(next, depth + 1);
+  };
+  visit('pending', 0);
+  return rank;
+})();
+
+/** The statuses of a reservation that has claimed its task: accepted, and what follows it. */
+export const CLAIMED_STATUSES: readonly ReservationStatus[] = (() => {
+  const claims = Object.values(TRANSITIONS).filter((t: Transition) => t.claimsTask === true);
+  const claimed = new Set<ReservationStatus>(claims.map((t) => t.to));
+  const queue = [...claimed];
+  for (let status = queue.shift(); status !== undefined; status = queue.shift()) {
+    for (const next of successors(status)) {
+      if (claimed.has(next)) continue;
+      claimed.add(next);
+      queue.push(next);
+    }
+  }
+  return RESERVATION_STATUSES.filter((s) => claimed.has(s));
+})();
+
+/**
+ * What recording a status TaskRouter observed does beyond the reservation itself, read from the
+ * transitions: `claimsTask`, the status an accept leads to, makes it the task's accepted
+ * reservation; `impliesClaim`, a status that only follows an accept (wrapping, completed), claims
+ * the task too when its acceptance went unobserved (an event lost), keeping a claim already
+ * recorded; `countsRejection` counts towards MAX_REJECTIONS.
+ */
+export function observedEffects(status: Exclude<ReservationStatus, 'pending'>): {
+  readonly claimsTask: boolean;
+  readonly impliesClaim: boolean;
+  readonly countsRejection: boolean;
+} {
+  const into: Transition[] = Object.values(TRANSITIONS).filter((t: Transition) => t.to === status && !t.from.includes(status));
+  const claimsTask = into.some((t) => t.claimsTask === true);
+  return {
+    claimsTask,
+    impliesClaim: !claimsTask && CLAIMED_STATUSES.includes(status),
+    countsRejection: into.some((t) => t.countsRejection === true),
+  };
+}
+
 /** Task status while its claimed (accepted) reservation is in `status`: accepted → assigned, … */
 export function taskStatusOfClaim(status: ReservationStatus): TaskStatus {
   const transition = Object.values(TRANSITIONS).find((t) => t.to === status && t.to !== 'pending');

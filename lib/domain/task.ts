@@ -1,4 +1,5 @@
 import { PreconditionFailedError, ReservationStateError } from './errors.ts';
+import { entityTag, ifMatchSatisfied, type IfMatch } from './if-match.ts';
 import { missingContact, type RecordedInstruction, type ReservationAction } from './instructions.ts';
 import { TASK_EFFECTS, TRANSITIONS, requiredStateLabel, taskStatusOfClaim, type ReservationStatus, type TaskStatus, type Transition } from './state-machine.ts';
 
@@ -149,27 +150,14 @@ export function taskAssignment(task: TaskRecord, now: number): TaskAssignment {
   return { status: anyPending ? 'reserved' : 'pending', reason: null, updatedAt };
 }
 
-/** The reservation's version as an HTTP entity tag. */
-export function etagOf(reservation: ReservationRecord): string {
-  return `"${reservation.version}"`;
-}
-
-/** RFC 9110 If-Match: `*`, or a list of (possibly weak) tags, one of which must be ours. */
-export function ifMatchSatisfied(ifMatch: string, reservation: ReservationRecord): boolean {
-  return ifMatch.split(',').some((tag) => {
-    const t = tag.trim().replace(/^W\//, '');
-    return t === '*' || t.replace(/^"(.*)"$/, '$1') === String(reservation.version);
-  });
-}
-
 /**
  * Throws the error a client gets for this action; returns when it is allowed now. The DynamoDB
  * adapter encodes the same rule in the condition of its write; after a failed condition it calls
  * this on the stored item to say why.
  */
-export function checkAction(task: TaskRecord, reservation: ReservationRecord, action: ReservationAction, now: number, ifMatch?: string): void {
-  if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, reservation)) {
-    throw new PreconditionFailedError(ifMatch, etagOf(reservation));
+export function checkAction(task: TaskRecord, reservation: ReservationRecord, action: ReservationAction, now: number, ifMatch?: IfMatch): void {
+  if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, reservation.version)) {
+    throw new PreconditionFailedError(ifMatch.raw, entityTag(reservation.version));
   }
   const transition: Transition = TRANSITIONS[action.transition];
   const current = effectiveStatus(task, reservation, now).status;

@@ -223,6 +223,14 @@ export function compareEvents(a: TaskRouterEvent, b: TaskRouterEvent): number {
   return a.at - b.at || EVENT_TYPES[a.type].rank - EVENT_TYPES[b.type].rank || (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0);
 }
 
+/** An event's place in every list: time (ms, zero-padded), its rank in the lifecycle, SID; ordered as `compareEvents`. */
+export function eventListKey(event: Pick<TaskRouterEvent, 'at' | 'type' | 'sid'>): string {
+  return `${String(event.at).padStart(15, '0')}#${String(EVENT_TYPES[event.type].rank).padStart(2, '0')}#${event.sid}`;
+}
+
+/** What an event list key looks like (a PageToken carries one). */
+export const EVENT_LIST_KEY = /^\d{15}#\d{2}#EV[0-9a-f]{32}$/;
+
 /** Every event the task record implies at time `at`, in order. */
 export function eventsOf(task: TaskRecord, at: number): TaskRouterEvent[] {
   return occurrences(task, at)

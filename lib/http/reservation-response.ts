@@ -1,5 +1,5 @@
 import { reservationJson } from '../domain/representations.ts';
-import { etagOf } from '../domain/task.ts';
+import { entityTag } from '../domain/if-match.ts';
 import type { Runtime } from '../runtime.ts';
 import type { WorkerReservation } from '../store/store.ts';
 import { jsonResponse, type ApiResponse } from './api-response.ts';
@@ -7,5 +7,5 @@ import { jsonResponse, type ApiResponse } from './api-response.ts';
 /** A reservation's JSON with its version as the ETag (SPEC §4). */
 export function reservationResponse(runtime: Runtime, { task, reservation }: WorkerReservation, scope: 'task' | 'worker'): ApiResponse {
   const body = reservationJson(task, reservation, runtime.clock.now(), runtime.config.publicBaseUrl, scope);
-  return jsonResponse(200, body, { ETag: etagOf(reservation) });
+  return jsonResponse(200, body, { ETag: entityTag(reservation.version) });
 }

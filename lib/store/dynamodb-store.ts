@@ -10,7 +10,7 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, t
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, ServiceUnavailableError } from '../domain/errors.ts';
 import { listKey } from '../domain/paging.ts';
-import { RESERVATION_STATUSES, TRANSITIONS, WORKED_STATUSES, type ReservationStatus, type Transition } from '../domain/state-machine.ts';
+import { RESERVATION_STATUSES, STATUS_RANK, TRANSITIONS, WORKED_STATUSES, observedEffects, type Transition } from '../domain/state-machine.ts';
 import { checkAction, findReservation, isCanceled, presentOf, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import { Expression, updateExpression } from './expression.ts';
@@ -72,21 +72,6 @@ export interface DynamoDbStoreOptions {
   readonly tableName: string;
   readonly retentionDays: number;
 }
-
-/**
- * How far along its life a status is: a reservation moves only up (it never returns to pending),
- * and between statuses of one rank upstream's later observation wins.
- */
-export const STATUS_RANK: Readonly<Record<ReservationStatus, number>> = {
-  pending: 0,
-  accepted: 1,
-  rejected: 1,
-  timeout: 1,
-  canceled: 1,
-  rescinded: 1,
-  wrapping: 2,
-  completed: 3,
-};
 
 export class DynamoDbStore implements ReservationStore, UpstreamRecords {
   readonly #client: DynamoDBDocumentClient;
@@ -378,17 +363,8 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
       }
       conditions.push(allowed.length === 1 ? allowed[0]! : `(${allowed.join(' OR ')})`);
     }
-    if (ifMatch !== undefined) {
-      const versions = ifMatch.split(',').map((t) =>
-        t
-          .trim()
-          .replace(/^W\//, '')
-          .replace(/^"(.*)"$/, '$1'),
-      );
-      if (!versions.includes('*')) {
-        const numeric = versions.filter((v) => /^\d{1,15}$/.test(v)).map(Number);
-        conditions.push(`${field('version')} IN (${(numeric.length > 0 ? numeric : [-1]).map((v) => e.value(v)).join(', ')})`);
-      }
+    if (ifMatch !== undefined && !ifMatch.any) {
+      conditions.push(`${field('version')} IN (${(ifMatch.versions.length > 0 ? ifMatch.versions : [-1]).map((v) => e.value(v)).join(', ')})`);
     }
     if (workerSid !== undefined) conditions.push(`${field('workerSid')} = ${e.value(workerSid)}`);
     if (action.needsContactUri !== undefined) conditions.push(`attribute_exists(${field('contactUri')})`);
@@ -547,9 +523,10 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
         ];
         const remove: string[] = [];
         this.#retention(e, status, now, set, remove);
-        if (status === 'accepted') set.push(`${e.name('acceptedSid')} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
-        if (status === 'wrapping' || status === 'completed') {
-          // Its acceptance went unobserved (an event lost): wrapping or completed, it was accepted, now at the latest.
+        const effects = observedEffects(status);
+        if (effects.claimsTask) set.push(`${e.name('acceptedSid')} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
+        if (effects.impliesClaim) {
+          // Its acceptance went unobserved (an event lost): it was accepted, now at the latest.
           const acceptedSid = e.name('acceptedSid');
           const acceptedAt = e.name('acceptedAt');
           const acceptedEntry = `${field('history')}.${e.name('accepted')}`;
@@ -559,7 +536,7 @@ export class DynamoDbStore implements ReservationStore, UpstreamRecords {
             `${acceptedEntry} = if_not_exists(${acceptedEntry}, ${e.value(now)})`,
           );
         }
-        if (status === 'rejected') {
+        if (effects.countsRejection) {
           const rejections = e.name('rejections');
           set.push(`${rejections} = ${rejections} + ${e.value(1)}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);
         }

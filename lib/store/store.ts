@@ -2,6 +2,7 @@
  * The store port: what the reservation service needs from storage. One adapter
  * (dynamodb-store.ts) serves DynamoDB, dynalite and DynamoDB Local alike.
  */
+import type { IfMatch } from '../domain/if-match.ts';
 import type { ReservationAction } from '../domain/instructions.ts';
 import type { WindowReader } from '../domain/paging.ts';
 import type { ReservationStatus } from '../domain/state-machine.ts';
@@ -66,7 +67,7 @@ export interface ApplyAction {
   readonly reservationSid: string;
   readonly action: ReservationAction;
   readonly now: number;
-  readonly ifMatch?: string;
+  readonly ifMatch?: IfMatch;
   /** Worker-scoped requests: the reservation must be this worker's. */
   readonly workerSid?: string;
 }

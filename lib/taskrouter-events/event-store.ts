@@ -11,7 +11,8 @@ import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryComman
 import { ServiceUnavailableError } from '../domain/errors.ts';
 import type { FieldName } from '../domain/fields.ts';
 import type { WindowReader } from '../domain/paging.ts';
-import { EVENT_TYPES, type EventType, type ResourceType, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
+import type { EventFilter } from '../domain/event-query.ts';
+import { eventListKey, type EventType, type ResourceType, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import { Expression } from '../store/expression.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import { sendToStore } from '../store/store-errors.ts';
@@ -25,28 +26,6 @@ interface Scope {
   readonly accountSid: string;
   readonly workspaceSid: string;
 }
-
-/** What a list of the Event resource asks for (lib/domain/event-query.ts reads it from the URL). */
-export interface EventFilter {
-  readonly sid?: string;
-  readonly reservationSid?: string;
-  readonly taskSid?: string;
-  readonly workerSid?: string;
-  readonly taskQueueSid?: string;
-  readonly workflowSid?: string;
-  readonly eventType?: string;
-  /** Epoch ms, inclusive. */
-  readonly from: number;
-  /** Epoch ms, inclusive; unset: no upper bound. */
-  readonly to?: number;
-}
-
-/** Sort key of an event in every list: time (ms, zero-padded), its rank in the lifecycle, SID. */
-export function eventListKey(event: Pick<TaskRouterEvent, 'at' | 'type' | 'sid'>): string {
-  return `${String(event.at).padStart(15, '0')}#${String(EVENT_TYPES[event.type].rank).padStart(2, '0')}#${event.sid}`;
-}
-
-export const EVENT_LIST_KEY = /^\d{15}#\d{2}#EV[0-9a-f]{32}$/;
 
 interface StoredEvent {
   pk: string;
@@ -233,7 +212,7 @@ export class DynamoDbEventStore {
 
   /**
    * Keyset windows, in list order, over the events of the index that serves `filter` best, within
-   * its time bounds (one query a window). The rest of the filter is `eventMatches`, applied by the
+   * its time bounds (one query a window). The rest of the filter is `eventMatches` (lib/domain/event-query.ts), applied by the
    * pager (lib/domain/paging.ts `keep`), so a window's edge is always an item it read.
    */
   list(scope: Scope, filter: EventFilter): WindowReader<TaskRouterEvent> {
@@ -265,16 +244,4 @@ export class DynamoDbEventStore {
       return { items, more: LastEvaluatedKey !== undefined };
     };
   }
-}
-
-/** Whether an event meets every condition of a filter (time bounds aside: the index query keeps those). */
-export function eventMatches(filter: EventFilter): (event: TaskRouterEvent) => boolean {
-  return (event) =>
-    (filter.sid === undefined || event.sid === filter.sid) &&
-    (filter.reservationSid === undefined || event.reservationSid === filter.reservationSid) &&
-    (filter.taskSid === undefined || event.taskSid === filter.taskSid) &&
-    (filter.workerSid === undefined || event.workerSid === filter.workerSid) &&
-    (filter.taskQueueSid === undefined || event.taskQueueSid === filter.taskQueueSid) &&
-    (filter.workflowSid === undefined || event.workflowSid === filter.workflowSid) &&
-    (filter.eventType === undefined || event.type === filter.eventType);
 }

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
 import {
+  CLAIMED_STATUSES,
   RESERVATION_STATUSES,
+  STATUS_RANK,
   TRANSITIONS,
+  observedEffects,
   requiredStateLabel,
   taskStatusOfClaim,
   type ReservationStatus,
   type TransitionName,
 } from '#lib/domain/state-machine.ts';
-import { checkAction, effectiveStatus, ifMatchSatisfied, taskAssignment, type ReservationRecord, type TaskRecord } from '#lib/domain/task.ts';
+import { ifMatchSatisfied, parseIfMatch } from '#lib/domain/if-match.ts';
+import { checkAction, effectiveStatus, taskAssignment, type ReservationRecord, type TaskRecord } from '#lib/domain/task.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const DEADLINE = T0 + 120_000;
@@ -132,7 +136,7 @@ describe('the transition table', () => {
 
   it('checks If-Match before the state, and a missing contact_uri after it', () => {
     const t = SCENARIOS.accepted;
-    expect(() => checkAction(t, t.reservations[0]!, { transition: 'accept' }, NOW, '"9"')).toThrow(PreconditionFailedError);
+    expect(() => checkAction(t, t.reservations[0]!, { transition: 'accept' }, NOW, parseIfMatch('"9"'))).toThrow(PreconditionFailedError);
     const p = SCENARIOS.pending;
     expect(() => checkAction(p, p.reservations[0]!, { transition: 'accept', needsContactUri: 'To' }, NOW)).toThrow(/To.*contact_uri/);
     const withContact = task([reservation('WRa', { contactUri: 'client:a' })]);
@@ -175,7 +179,24 @@ describe('If-Match', () => {
     ['"6", "7"', true],
     ['"6"', false],
     ['"abc"', false],
+    ['"07"', true],
   ])('%s → %s', (header, expected) => {
-    expect(ifMatchSatisfied(header, r)).toBe(expected);
+    expect(ifMatchSatisfied(parseIfMatch(header)!, r.version)).toBe(expected);
+  });
+});
+
+describe('rank and observed effects, derived from the transitions', () => {
+  it('ranks each status by its longest way from pending', () => {
+    expect(STATUS_RANK).toEqual({ pending: 0, accepted: 1, rejected: 1, timeout: 1, canceled: 1, rescinded: 1, wrapping: 2, completed: 3 });
+  });
+  it('an observed accepted, wrapping or completed claims the task; an observed rejection counts', () => {
+    expect(CLAIMED_STATUSES).toEqual(['accepted', 'wrapping', 'completed']);
+    expect(observedEffects('accepted')).toEqual({ claimsTask: true, impliesClaim: false, countsRejection: false });
+    expect(observedEffects('wrapping')).toEqual({ claimsTask: false, impliesClaim: true, countsRejection: false });
+    expect(observedEffects('completed')).toEqual({ claimsTask: false, impliesClaim: true, countsRejection: false });
+    expect(observedEffects('rejected')).toEqual({ claimsTask: false, impliesClaim: false, countsRejection: true });
+    for (const status of ['timeout', 'canceled', 'rescinded'] as const) {
+      expect(observedEffects(status)).toEqual({ claimsTask: false, impliesClaim: false, countsRejection: false });
+    }
   });
 });

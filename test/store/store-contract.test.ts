@@ -5,6 +5,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError, PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
+import { parseIfMatch } from '#lib/domain/if-match.ts';
 import type { ReservationAction } from '#lib/domain/instructions.ts';
 import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
 import type { DynamoDbStore } from '#lib/store/dynamodb-store.ts';
@@ -76,7 +77,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
   }
 
   const apply = (scope: TaskScope, reservationSid: string, action: ReservationAction, now = T0 + 1000, ifMatch?: string) =>
-    store.applyAction({ scope, reservationSid, action, now, ...(ifMatch !== undefined && { ifMatch }) });
+    store.applyAction({ scope, reservationSid, action, now, ...(ifMatch !== undefined && { ifMatch: parseIfMatch(ifMatch)! }) });
 
   describe('recording an assignment', () => {
     it('stores the task and a pending reservation with its deadline and version 1', async () => {
