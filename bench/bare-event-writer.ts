@@ -5,8 +5,9 @@
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createServer } from 'node:http';
-import { ensureTable, startDynalite } from '#lib/local/dynamodb-engine.ts';
-import { createDynamoDbClient } from '#lib/store/dynamodb-client.ts';
+import { startDynalite } from '#lib/local/dynamodb-engine.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
+import { createDynamoDbClient } from '#lib/store/client.ts';
 
 const engine = await startDynalite();
 await ensureTable(engine.endpoint, 'bench-events');

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { ensureTable, startDynalite } from '#lib/local/dynamodb-engine.ts';
-import { createDynamoDbClient } from '#lib/store/dynamodb-client.ts';
+import { startDynalite } from '#lib/local/dynamodb-engine.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
+import { createDynamoDbClient } from '#lib/store/client.ts';
 import { send, type Template, type Templates } from './in-process.ts';
 import { withSids, type OperationSids } from './store-calls.ts';
 

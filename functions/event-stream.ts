@@ -7,15 +7,12 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { lambdaHandler } from '#lib/http/api-function.ts';
 import { LOG_CONTEXT } from '#lib/logging.ts';
 import type { Runtime } from '#lib/runtime.ts';
-import { TASK_PREFIX } from '#lib/store/table.ts';
-import { decodeTask } from '#lib/store/task-item.ts';
+import { decodeStreamImage } from '#lib/store/task-codec.ts';
 
 export const eventStream = {
   name: 'event-stream' as const,
@@ -23,12 +20,9 @@ export const eventStream = {
     const { logger } = runtime;
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
     const record = async (streamRecord: DynamoDBRecord): Promise<number> => {
-      const image = streamRecord.dynamodb?.NewImage;
-      // A removal (TTL) has no new image, and only task items have events (the event source filters the rest out too).
-      if (!image) return 0;
-      const item = unmarshall(image as Record<string, AttributeValue>);
-      if (typeof item['pk'] !== 'string' || !item['pk'].startsWith(TASK_PREFIX)) return 0;
-      return (await runtime.events.written(decodeTask(item))).length;
+      // Only task items have events (the event source filters the rest out too); a removal (TTL) has no new image.
+      const task = decodeStreamImage(streamRecord.dynamodb?.NewImage);
+      return task ? (await runtime.recorder.written(task)).length : 0;
     };
     return middy<DynamoDBStreamEvent, unknown>()
       .use(injectLambdaContext(logger, LOG_CONTEXT))

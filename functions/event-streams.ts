@@ -9,12 +9,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { tableNameOf } from '#lib/config.ts';
 import { lambdaHandler } from '#lib/http/api-function.ts';
 import { LOG_CONTEXT } from '#lib/logging.ts';
 import type { Runtime } from '#lib/runtime.ts';
-import { CloudEventMarks } from '#lib/upstream/cloud-event-marks.ts';
-import { EventStreamsConsumer, type StreamedOutcome } from '#lib/upstream/event-streams-consumer.ts';
+import type { StreamedOutcome } from '#lib/upstream/event-streams-consumer.ts';
 
 export const eventStreams = {
   name: 'event-streams' as const,
@@ -29,13 +27,7 @@ export const eventStreams = {
           logger.warn('event streams: not connected (TASKROUTER_UPSTREAM_URL unset), nothing applied', { records: event.Records.length });
           return { standalone: true };
         }
-        const consumer = new EventStreamsConsumer({
-          mirror: upstream.mirror,
-          marks: new CloudEventMarks(runtime.documentClient, tableNameOf(runtime.config)),
-          credentials: runtime.credentials,
-          clock: runtime.clock,
-          logger,
-        });
+        const consumer = upstream.eventStreams;
         const counts: Partial<Record<StreamedOutcome, number>> = {};
         const record = async (streamRecord: KinesisStreamRecord) => {
           for (const outcome of await consumer.consume(streamRecord.kinesis.data, streamRecord.kinesis.sequenceNumber))

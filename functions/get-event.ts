@@ -7,7 +7,7 @@ import { eventTarget, resourceOf } from '#lib/http/targets.ts';
 
 export const getEvent = apiFunction('get-event', async (request, { runtime, accountSid }) => {
   const { scope, sid } = eventTarget(request, accountSid);
-  const event = await runtime.eventStore.get(scope, sid);
+  const event = await runtime.stores.events.get(scope, sid);
   if (!event) throw new NotFoundError(resourceOf(request));
   return jsonResponse(200, eventJson(event, runtime.config.publicBaseUrl));
 });

@@ -11,7 +11,7 @@ import { eventListKey } from '#lib/domain/taskrouter-events.ts';
 export const listEvents = apiFunction('list-events', async (request, { runtime, accountSid }) => {
   const scope = workspaceScope(request, accountSid);
   const query = readEventListQuery(request.query, runtime.clock.now());
-  const page = await readPage(query.cursor, query.pageSize, eventListKey, runtime.eventStore.list(scope, query), eventMatches(query));
+  const page = await readPage(query.cursor, query.pageSize, eventListKey, runtime.stores.events.list(scope, query), eventMatches(query));
   const { publicBaseUrl } = runtime.config;
   return listResponse(
     'events',

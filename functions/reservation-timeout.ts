@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { lambdaHandler } from '#lib/http/api-function.ts';
 import { LOG_CONTEXT } from '#lib/logging.ts';
-import type { ExpireOutcome } from '#lib/reservations.ts';
+import type { ExpireOutcome } from '#lib/reservations/service.ts';
 import type { Runtime } from '#lib/runtime.ts';
 import { parseTimeoutEvent } from '#lib/timeouts/scheduler.ts';
 

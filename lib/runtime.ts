@@ -1,13 +1,15 @@
 /**
  * Everything a handler needs, built once per container (Lambda) or per local stack: the
  * configuration, a logger and a clock, and the ports a function binds (lib/functions.ts): the
- * store and the service, the timeout scheduler, credentials. Each port is built when first used,
- * so a function that binds no table makes no DynamoDB client, and one without credentials no
- * Secrets Manager client.
+ * stores and the service, the timeout scheduler, credentials. Each is built when first used, so a
+ * function that binds no table makes no DynamoDB client, and one without credentials no Secrets
+ * Manager client. Handlers see ports only, never a client.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, loadConfig, tableNameOf, type Config } from './config.ts';
 import { readConsolePage, servedPage, type ConsolePage } from './console/page.ts';
@@ -17,48 +19,44 @@ import { systemClock, type Clock } from './domain/clock.ts';
 import { bindsOf, type Binds, type FunctionName } from './functions.ts';
 import { createLogger } from './logging.ts';
 import { loadAssignmentPolicy } from './policy-file.ts';
-import { ReservationService } from './reservations.ts';
+import { ReservationService } from './reservations/service.ts';
 import { secretsManagerKeys } from './secrets.ts';
-import { createDocumentClient } from './store/dynamodb-client.ts';
-import { DynamoDbStore } from './store/dynamodb-store.ts';
-import type { ReservationStore, UpstreamRecords } from './store/store.ts';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { EventEmittingStore, EventRecorder, type EventSink } from './taskrouter-events/event-recorder.ts';
-import { DynamoDbEventStore } from './taskrouter-events/event-store.ts';
+import { createDocumentClient } from './store/client.ts';
+import { dynamoDbStores, type Stores } from './store/stores.ts';
+import { EventEmittingMarks, EventEmittingTasks, EventRecorder } from './taskrouter-events/event-recorder.ts';
 import { EventBridgePublisher } from './taskrouter-events/eventbridge-publisher.ts';
 import { LocalCallbackSender, type LocalCallbackSenderOptions } from './taskrouter-events/local-callback-sender.ts';
+import type { EventSink } from './taskrouter-events/ports.ts';
 import { SqsCallbackQueue } from './taskrouter-events/sqs-callback-queue.ts';
 import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
-import { UpstreamForwarder } from './upstream/forwarder.ts';
+import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 import { EventInbox } from './upstream/event-inbox.ts';
+import { EventStreamsConsumer } from './upstream/event-streams-consumer.ts';
+import { UpstreamForwarder } from './upstream/forwarder.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
 import { HttpTaskRouterUpstream, type TaskRouterUpstream } from './upstream/taskrouter-client.ts';
-import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 
 export interface Runtime {
   readonly config: Config;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly credentials: Credentials;
-  readonly store: ReservationStore & UpstreamRecords;
+  /** The store's ports. Locally each write to a task item is followed, in the request, by its events. */
+  readonly stores: Stores;
   readonly service: ReservationService;
   readonly scheduler: TimeoutScheduler | undefined;
-  /** The document client the store uses (built with it). */
-  readonly documentClient: DynamoDBDocumentClient;
-  /** TaskRouter events: their items, and what stores and delivers those of each write. */
-  readonly eventStore: DynamoDbEventStore;
-  readonly events: EventRecorder;
+  /** What stores and delivers the events of each write to a task item. */
+  readonly recorder: EventRecorder;
   /** EVENT_CALLBACK_URL delivered from this process (the local stack), when set. */
   readonly callbackSender: LocalCallbackSender | undefined;
-  /** Builds now what `binds` names, so that a configuration it lacks fails at start-up. */
-  prepare(binds: Binds): void;
   /** Connected mode (TASKROUTER_UPSTREAM_URL): what forwards updates, mirrors events and settles. */
   readonly upstream: Upstream | undefined;
   /** The console page, where this runtime serves it (CONSOLE_PAGE, or built by the local stack). */
   readonly consolePage: ConsolePage | undefined;
-  /** Releases what the runtime opened (the DynamoDB client's sockets). */
+  /** Builds now what `binds` names, so that a configuration it lacks fails at start-up, naming the variable. */
+  prepare(binds: Binds): void;
+  /** Releases what the runtime opened (the DynamoDB client's sockets, the upstream's connections). */
   close(): void;
 }
 
@@ -69,11 +67,14 @@ export interface Upstream {
   readonly mirror: UpstreamMirror;
   /** The event callbacks' intake: taken in once per Sid, then applied by the mirror. */
   readonly inbox: EventInbox;
+  /** Twilio Event Streams' CloudEvents, applied once per id by the same mirror. */
+  readonly eventStreams: EventStreamsConsumer;
 }
 
 export interface RuntimeParts {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** The client the DynamoDB adapters use (the local stack's in-process one; tests put faults under it). */
   readonly documentClient?: DynamoDBDocumentClient;
   readonly policy?: AssignmentPolicy;
   /** Reservation timers; by default EventBridge Scheduler when TIMEOUT_SCHEDULE_* is set. */
@@ -120,7 +121,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint });
     return ownClient;
   });
-  const eventStore = once(() => new DynamoDbEventStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }));
+  const plainStores = once(() => dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }));
   const callbackSender = once(
     () =>
       (config.eventsFrom === 'write' &&
@@ -135,20 +136,25 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       undefined,
   );
   const sinks = once((): EventSink[] => {
-    if (config.eventsFrom === 'write') return [...(callbackSender() ? [callbackSender()!] : []), ...(parts.eventSinks ?? [])];
+    const extra = parts.eventSinks ?? [];
+    if (config.eventsFrom === 'write') {
+      const sender = callbackSender();
+      return [...(sender ? [sender] : []), ...extra];
+    }
     return [
-      ...(parts.eventSinks ?? []),
+      ...extra,
       ...(config.eventCallbackUrl !== undefined && config.eventDeliveryQueueUrl !== undefined
         ? [new SqsCallbackQueue(new SQSClient({}), config.eventDeliveryQueueUrl, config.eventsFilter)]
         : []),
       ...(config.eventBusName !== undefined ? [new EventBridgePublisher(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)] : []),
     ];
   });
-  const events = once(() => new EventRecorder(eventStore(), sinks(), logger));
-  const store = once((): ReservationStore & UpstreamRecords => {
-    const tasks = new DynamoDbStore({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays });
+  const recorder = once(() => new EventRecorder(plainStores().events, sinks(), logger));
+  const stores = once((): Stores => {
+    const plain = plainStores();
     // Locally the events of a write follow it in the same process; deployed, the table's stream.
-    return config.eventsFrom === 'write' ? new EventEmittingStore(tasks, events()) : tasks;
+    if (config.eventsFrom !== 'write') return plain;
+    return { ...plain, tasks: new EventEmittingTasks(plain.tasks, recorder()), marks: new EventEmittingMarks(plain.marks, recorder()) };
   });
   const scheduler = once(() => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule)));
   let upstreamClient: HttpTaskRouterUpstream | undefined;
@@ -156,9 +162,11 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     if (config.upstreamUrl === undefined) return undefined;
     const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
     upstreamClient = client;
-    const forwarder = new UpstreamForwarder(store(), client, clock, logger);
+    const { tasks, marks, workers, inbox, cloudEvents } = stores();
+    const forwarder = new UpstreamForwarder(tasks, marks, client, clock, logger);
     const mirror = new UpstreamMirror({
-      store: store(),
+      tasks,
+      workers,
       clock,
       scheduler: scheduler(),
       reservationTimeoutSeconds: config.reservationTimeoutSeconds,
@@ -167,15 +175,17 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     return {
       client,
       forwarder,
-      reconciler: new UpstreamReconciler(store(), forwarder, scheduler(), clock, logger),
+      reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger),
       mirror,
-      inbox: new EventInbox(documentClient(), tableNameOf(config), mirror, clock, logger),
+      inbox: new EventInbox(inbox, mirror, clock, logger),
+      eventStreams: new EventStreamsConsumer({ mirror, marks: cloudEvents, credentials: credentials(), clock, logger }),
     };
   });
   const service = once(
     () =>
       new ReservationService({
-        store: store(),
+        tasks: stores().tasks,
+        workers: stores().workers,
         clock,
         logger,
         policy: parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath),
@@ -192,8 +202,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     get credentials() {
       return credentials();
     },
-    get store() {
-      return store();
+    get stores() {
+      return stores();
     },
     get service() {
       return service();
@@ -201,14 +211,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     get scheduler() {
       return scheduler();
     },
-    get documentClient() {
-      return documentClient();
-    },
-    get eventStore() {
-      return eventStore();
-    },
-    get events() {
-      return events();
+    get recorder() {
+      return recorder();
     },
     get callbackSender() {
       return callbackSender();

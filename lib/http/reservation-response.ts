@@ -1,7 +1,7 @@
 import { reservationJson } from '../domain/representations.ts';
 import { entityTag } from '../domain/if-match.ts';
 import type { Runtime } from '../runtime.ts';
-import type { WorkerReservation } from '../store/store.ts';
+import type { WorkerReservation } from '../reservations/ports.ts';
 import { jsonResponse, type ApiResponse } from './api-response.ts';
 
 /** A reservation's JSON with its version as the ETag (SPEC §4). */

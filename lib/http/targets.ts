@@ -1,8 +1,8 @@
 /** The resources a request's path names, with malformed SIDs answered as Twilio does: 404. */
 import { NotFoundError } from '../domain/errors.ts';
 import { canonicalSid, type SidPrefix } from '../domain/sid.ts';
-import type { ReservationTarget } from '../reservations.ts';
-import type { TaskScope, WorkerScope } from '../store/store.ts';
+import type { ReservationTarget } from '../reservations/service.ts';
+import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
 import type { ApiRequest } from './api-request.ts';
 
 /** The path as Twilio's messages name it: `/Workspaces/WS…/Tasks/WT…`. */
@@ -24,7 +24,7 @@ export function workerScope(request: ApiRequest, accountSid: string): WorkerScop
   return { accountSid, workspaceSid: sidParam(request, 'WorkspaceSid', 'WS'), workerSid: sidParam(request, 'WorkerSid', 'WK') };
 }
 
-export function workspaceScope(request: ApiRequest, accountSid: string): { accountSid: string; workspaceSid: string } {
+export function workspaceScope(request: ApiRequest, accountSid: string): WorkspaceScope {
   return { accountSid, workspaceSid: sidParam(request, 'WorkspaceSid', 'WS') };
 }
 

@@ -3,14 +3,13 @@
  * folder (DATA_DIR). Tests also start Amazon's DynamoDB Local (test/support/); both get their
  * table from the one definition in lib/store/table.ts.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { HttpHandler } from '@smithy/protocol-http';
 import { ConfigError } from '../config.ts';
-import { STORAGE_FORMAT, createTableInput } from '../store/table.ts';
+import { STORAGE_FORMAT } from '../store/table.ts';
 import { InProcessHandler, type RequestListener } from './in-process-handler.ts';
 
 export interface DynamoDbEngine {
@@ -155,24 +154,4 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Dyna
         });
       }),
   };
-}
-
-/** Creates the table unless it exists (a persisted DATA_DIR keeps it), and waits until it is active. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  try {
-    try {
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-    for (let attempt = 0; ; attempt++) {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (Table?.TableStatus === 'ACTIVE') return;
-      if (attempt > 100) throw new Error(`table ${tableName} did not become active`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    client.destroy();
-  }
 }

@@ -15,11 +15,13 @@ import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '../http/routes.ts';
 import { loadAssignmentPolicy } from '../policy-file.ts';
 import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
-import { createDocumentClient } from '../store/dynamodb-client.ts';
+import { createDocumentClient } from '../store/client.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
 import { API_FUNCTIONS } from './api-functions.ts';
-import { ensureTable, startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
+import { startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
+import { ensureTable } from '../store/table-setup.ts';
+import { scanTasks } from '../store/task-scan.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { sweep } from './sweep.ts';
 
@@ -33,6 +35,8 @@ export interface LocalStack {
   readonly runtime: Runtime;
   /** The embedded engine (dynalite) holds the data, rather than DYNAMODB_ENDPOINT. */
   readonly embedded: boolean;
+  /** The client the stack's stores send through (tests read raw items with it). */
+  readonly documentClient: DynamoDBDocumentClient;
   close(): Promise<void>;
 }
 
@@ -212,6 +216,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   if (port !== config.port) config = loadConfig({ ...env, PORT: String(port) }, 'local');
   let engine: DynamoDbEngine | undefined;
   let ownClient: DynamoDBDocumentClient | undefined;
+  let documentClient!: DynamoDBDocumentClient;
   const clock = parts.clock;
   const scheduler = new LocalTimeoutScheduler(clock ? () => clock.now() : Date.now);
   let runtime: Runtime | undefined;
@@ -224,16 +229,18 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     }
     await ensureTable(config.dynamodbEndpoint!, tableNameOf(config));
     // The embedded engine is reached in this process, without a socket (in-process-handler.ts).
-    if (engine !== undefined && parts.documentClient === undefined) ownClient = createDocumentClient({ endpoint: engine.endpoint, handler: engine.handler });
+    if (parts.documentClient === undefined)
+      ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint!, ...(engine !== undefined && { handler: engine.handler }) });
     // The console page is built from lib/console once, here (deployed, at synth).
-    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), ...(ownClient && { documentClient: ownClient }), ...parts, policy });
+    documentClient = parts.documentClient ?? ownClient!;
+    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), documentClient, ...parts, policy });
     runtime = built;
     const timeoutHandler = reservationTimeout.createHandler(built);
     scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
     handlers = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(built)])) as Record<ApiFunctionName, ApiHandler>;
     // Data this process did not write (a DATA_DIR, an engine of its own) may hold what a stopped process left.
     if (config.dataDir !== undefined || engine === undefined) {
-      const swept = await sweep(built.documentClient, tableNameOf(config), built.events, scheduler, built.clock.now());
+      const swept = await sweep(scanTasks(documentClient, tableNameOf(config)), built.recorder, scheduler, built.clock.now());
       if (swept.tasks > 0) built.logger.info('start-up sweep', { ...swept });
     }
     // Connected: settle what a stopped process left in flight, then every minute (deployed: a scheduled function).
@@ -286,6 +293,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     config,
     runtime: live,
     embedded: engine !== undefined,
+    documentClient,
     async close() {
       await new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,16 +1,13 @@
 /**
  * The local stack's start-up sweep over data it finds (DATA_DIR, or DYNAMODB_ENDPOINT): a process
  * that died, or was stopped, left reservation timers that no longer exist and perhaps a write whose
- * events it never stored. Every task is read once (a Scan: local data only, never a deployed table)
- * to store the events it implies and has not got, and to arm the timer of every reservation still
+ * events it never stored. Every task is read once (local data only, never a deployed table) to
+ * store the events it implies and has not got, and to arm the timer of every reservation still
  * pending as stored, so that one whose deadline passed while the stack was down is written down
  * as timed out now, its worker moved and its event produced.
  */
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TaskRecord } from '../domain/task.ts';
 import { effectiveStatus } from '../domain/task.ts';
-import { Expression } from '../store/expression.ts';
-import { TABLE, TASK_PREFIX } from '../store/table.ts';
-import { decodeTask } from '../store/task-item.ts';
 import type { EventRecorder } from '../taskrouter-events/event-recorder.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
 
@@ -21,8 +18,7 @@ export interface SweepResult {
 }
 
 export async function sweep(
-  client: DynamoDBDocumentClient,
-  tableName: string,
+  pages: AsyncIterable<readonly TaskRecord[]>,
   events: EventRecorder,
   scheduler: TimeoutScheduler,
   now: number,
@@ -30,19 +26,7 @@ export async function sweep(
   let tasks = 0;
   let eventsRecovered = 0;
   let timersArmed = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const e = new Expression();
-    const page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: `begins_with(${e.name(TABLE.partitionKey)}, ${e.value(TASK_PREFIX)})`,
-        ConsistentRead: true,
-        ...(start && { ExclusiveStartKey: start }),
-        ...e.params,
-      }),
-    );
-    const found = (page.Items ?? []).map(decodeTask);
+  for await (const found of pages) {
     tasks += found.length;
     eventsRecovered += (await events.recover(found)).length;
     for (const task of found) {
@@ -59,7 +43,6 @@ export async function sweep(
         timersArmed++;
       }
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return { tasks, eventsRecovered, timersArmed };
 }

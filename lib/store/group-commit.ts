@@ -6,7 +6,7 @@
  * of the SDK, HTTP and the engine is paid once per batch instead of once per write. Each caller's
  * promise settles when every one of its items is stored, or with the error of its batch.
  */
-export const BATCH_WRITE_LIMIT = 25;
+import { BATCH_WRITE_LIMIT } from './batch.ts';
 
 /** Writes one batch (at most BATCH_WRITE_LIMIT items, distinct keys), retrying what was unprocessed. */
 export type WriteBatch<Item> = (items: readonly Item[]) => Promise<void>;

@@ -1,35 +1,21 @@
 /**
- * What follows a write to a task item: its events are stored (one item each, SPEC §11) and handed
- * to the sinks (event callbacks, the EventBridge bus). Deployed, the table's stream calls
- * `written` for every write (functions/event-stream.ts); locally, the store decorator below calls
- * it after the write, in the request, and recovery completes what a dying process left.
+ * What follows a write to a task item: its events are stored (one item each) and handed to the
+ * sinks (event callbacks, the EventBridge bus). Deployed, the table's stream calls `written` for
+ * every write (functions/event-stream.ts); locally, the decorators below call it after the write,
+ * in the request, and recovery completes what a dying process left.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ReservationStateError } from '../domain/errors.ts';
+import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
 import { eventsOf, eventsOfWrite, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import type { TaskRecord } from '../domain/task.ts';
-import type {
-  ApplyAction,
-  MarkOutcome,
-  NewReservation,
-  Observation,
-  RecordOutcome,
-  ReservationStore,
-  TaskScope,
-  UpstreamRecords,
-  WorkerScope,
-} from '../store/store.ts';
-import type { DynamoDbEventStore } from './event-store.ts';
-
-/** Where stored events go next. A sink must not fail or slow the write it follows: it queues. */
-export interface EventSink {
-  readonly name: string;
-  deliver(events: readonly TaskRouterEvent[]): Promise<void>;
-}
+import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../reservations/ports.ts';
+import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
+import type { EventSink, EventStore } from './ports.ts';
 
 export class EventRecorder {
   constructor(
-    private readonly store: Pick<DynamoDbEventStore, 'putAll' | 'putMissing'>,
+    private readonly store: Pick<EventStore, 'putAll' | 'putMissing'>,
     private readonly sinks: readonly EventSink[],
     private readonly logger: Logger,
   ) {}
@@ -64,13 +50,13 @@ export class EventRecorder {
 }
 
 /**
- * The store port with events, as the local stack runs it (dynalite has no streams): each write
+ * The task store with events, as the local stack runs it (dynalite has no streams): each write
  * to a task item is followed, in the same request, by its events; a request that finds its change
  * already made (a repeat) first completes that change's events.
  */
-export class EventEmittingStore implements ReservationStore, UpstreamRecords {
+export class EventEmittingTasks implements TaskStore, ObservedRecords {
   constructor(
-    private readonly inner: ReservationStore & UpstreamRecords,
+    private readonly inner: TaskStore & ObservedRecords,
     private readonly recorder: EventRecorder,
   ) {}
 
@@ -97,16 +83,34 @@ export class EventEmittingStore implements ReservationStore, UpstreamRecords {
     return task;
   }
 
+  async recordObserved(observation: Observation): Promise<ObservedOutcome> {
+    return this.#emit(await this.inner.recordObserved(observation));
+  }
+
+  async recordTaskCanceled(scope: TaskScope, reason: string, now: number): Promise<ObservedOutcome> {
+    return this.#emit(await this.inner.recordTaskCanceled(scope, reason, now));
+  }
+
+  async #emit(outcome: ObservedOutcome): Promise<ObservedOutcome> {
+    if (outcome.kind === 'recorded' || (outcome.kind === 'already-recorded' && outcome.markCleared)) await this.recorder.written(outcome.task);
+    return outcome;
+  }
+
+  getTask = (scope: TaskScope) => this.inner.getTask(scope);
+  getTasks = (scope: WorkspaceScope, taskSids: readonly string[]) => this.inner.getTasks(scope, taskSids);
+}
+
+/** The forward marks with events (a mark's write may be the first after a deadline: its timeout is that write's). */
+export class EventEmittingMarks implements ForwardMarks {
+  constructor(
+    private readonly inner: ForwardMarks,
+    private readonly recorder: EventRecorder,
+  ) {}
+
   async markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined> {
     const outcome = await this.inner.markForward(input, markId);
     if (outcome?.taken) await this.recorder.written(outcome.task);
     return outcome;
-  }
-
-  async recordObserved(observation: Observation) {
-    const recorded = await this.inner.recordObserved(observation);
-    if (recorded?.written) await this.recorder.written(recorded.task);
-    return recorded;
   }
 
   async clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined> {
@@ -115,18 +119,5 @@ export class EventEmittingStore implements ReservationStore, UpstreamRecords {
     return task;
   }
 
-  async recordTaskCanceled(scope: TaskScope, reason: string, now: number): Promise<TaskRecord | undefined> {
-    const before = await this.inner.getTask(scope);
-    const task = await this.inner.recordTaskCanceled(scope, reason, now);
-    if (task && task.writtenAt !== before?.writtenAt) await this.recorder.written(task);
-    return task;
-  }
-
   forwardsBefore = (before: number, limit: number) => this.inner.forwardsBefore(before, limit);
-  indexWorkerReservation: ReservationStore['indexWorkerReservation'] = (task, reservation) => this.inner.indexWorkerReservation(task, reservation);
-  getTask = (scope: TaskScope) => this.inner.getTask(scope);
-  findWorkerReservation = (scope: WorkerScope, reservationSid: string) => this.inner.findWorkerReservation(scope, reservationSid);
-  workerReservations: ReservationStore['workerReservations'] = (scope) => this.inner.workerReservations(scope);
-  setWorkerActivity = (scope: WorkerScope, activitySid: string, at: number) => this.inner.setWorkerActivity(scope, activitySid, at);
-  getWorker = (scope: WorkerScope) => this.inner.getWorker(scope);
 }

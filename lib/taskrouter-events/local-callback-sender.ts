@@ -8,7 +8,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventType, TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import { callbackForm, postCallback, sendsEvent, signedCallback, type DeliveryResult, type SignedCallback } from './event-callback.ts';
-import type { EventSink } from './event-recorder.ts';
+import type { EventSink } from './ports.ts';
 
 /** 1 s, 2 s, 4 s … doubling up to 5 minutes: 21 retries, 63 minutes in all, before an event is parked. */
 export const RETRY_DELAYS_MS: readonly number[] = (() => {

@@ -7,7 +7,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventType, TaskRouterEvent } from '../domain/taskrouter-events.ts';
 import { sendsEvent } from './event-callback.ts';
-import type { EventSink } from './event-recorder.ts';
+import type { EventSink } from './ports.ts';
 
 const MESSAGES_PER_CALL = 10;
 

@@ -11,35 +11,15 @@
  * The mirror is idempotent on state, so an event applied twice changes nothing the second time.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
 import type { Params } from '../domain/parameters.ts';
 import { canonicalSid } from '../domain/sid.ts';
-import { Expression } from '../store/expression.ts';
-import { sendToStore } from '../store/store-errors.ts';
-import { FORWARD_INDEX, TABLE, inFlightAt, inboxKey } from '../store/table.ts';
 import type { UpstreamMirror } from './mirror.ts';
+import type { InboxItem, InboxStore } from './ports.ts';
 
-/** The in-flight index's partition of events taken in and not applied yet. */
-export const INBOX_PARTITION = 'INBOX';
 /** Taken in this long ago and still not applied: the sweep's to apply. */
 export const UNAPPLIED_AFTER_MS = 30_000;
-/** How long a taken event's `Sid` is remembered: longer than TaskRouter retries a callback. */
-export const INBOX_RETENTION_SECONDS = 2 * 86_400;
-const SWEEP_BATCH = 100;
-
-interface InboxItem {
-  readonly accountSid: string;
-  readonly workspaceSid: string;
-  readonly sid: string;
-  /** The callback's form fields, as taken in; removed once applied. */
-  readonly fields: Readonly<Record<string, readonly string[]>>;
-  readonly receivedAt: number;
-  readonly appliedAt?: number;
-}
 
 export type TakeOutcome = 'ignored' | 'taken' | 'repeat';
 
@@ -51,8 +31,7 @@ export class EventInbox {
   #draining: Promise<void> | undefined;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    private readonly store: InboxStore,
     private readonly mirror: UpstreamMirror,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -79,32 +58,11 @@ export class EventInbox {
       fields: Object.fromEntries(params),
       receivedAt: now,
     };
-    const e = new Expression();
-    try {
-      await this.#send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...inboxKey(item),
-            ...item,
-            [FORWARD_INDEX.partitionKey]: INBOX_PARTITION,
-            [FORWARD_INDEX.sortKey]: inFlightAt(now),
-            [TABLE.ttlAttribute]: Math.floor(now / 1000) + INBOX_RETENTION_SECONDS,
-          },
-          ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...e.params,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The stored item comes back with the failure (DynamoDB); an engine that ignores that is read.
-      const Item = error.Item
-        ? (unmarshall(error.Item) as InboxItem)
-        : (await this.#send<{ Item?: InboxItem }>(new GetCommand({ TableName: this.tableName, Key: inboxKey(item), ConsistentRead: true }))).Item;
+    const taken = await this.store.take(item);
+    if (!taken.taken) {
       // Applied already: nothing to do. Taken and not applied (its first delivery's process died): apply it now.
-      if (!Item || Item.appliedAt !== undefined) return 'repeat';
-      await this.#dispatch(Item);
+      if (!taken.stored || taken.stored.appliedAt !== undefined) return 'repeat';
+      await this.#dispatch(taken.stored);
       return 'repeat';
     }
     await this.#dispatch(item);
@@ -123,25 +81,12 @@ export class EventInbox {
   async sweep(before = this.clock.now() - UNAPPLIED_AFTER_MS): Promise<{ readonly applied: number; readonly failed: number }> {
     let applied = 0;
     let failed = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const e = new Expression();
-      const page: { Items?: InboxItem[]; LastEvaluatedKey?: Record<string, unknown> } = await this.#send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: FORWARD_INDEX.name,
-          KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(INBOX_PARTITION)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(inFlightAt(before))}`,
-          Limit: SWEEP_BATCH,
-          ...(startKey && { ExclusiveStartKey: startKey }),
-          ...e.params,
-        }),
-      );
-      for (const item of page.Items ?? []) {
+    for await (const page of this.store.unapplied(before)) {
+      for (const item of page) {
         if (await this.#applyLogged(item)) applied++;
         else failed++;
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     if (applied + failed > 0) this.logger.info('event callbacks applied by the sweep', { applied, failed });
     return { applied, failed };
   }
@@ -154,7 +99,7 @@ export class EventInbox {
       return;
     }
     // A repeat of an event this process holds to apply already: once is enough.
-    const key = inboxKey(item).pk;
+    const key = `${item.accountSid}#${item.workspaceSid}#${item.sid}`;
     if (this.#queued.has(key)) return;
     this.#queued.add(key);
     this.#queue.push(item);
@@ -166,7 +111,7 @@ export class EventInbox {
     await new Promise((resolve) => setImmediate(resolve));
     for (let item = this.#queue.shift(); item; item = this.#queue.shift()) {
       await this.#applyLogged(item);
-      this.#queued.delete(inboxKey(item).pk);
+      this.#queued.delete(`${item.accountSid}#${item.workspaceSid}#${item.sid}`);
     }
     this.#draining = undefined;
   }
@@ -189,26 +134,13 @@ export class EventInbox {
   async #apply(item: InboxItem): Promise<InvalidParameterError | undefined> {
     let refusal: InvalidParameterError | undefined;
     try {
-      await this.mirror.apply(item.accountSid, new Map(Object.entries(item.fields)));
+      await this.mirror.apply(item.accountSid, new Map(Object.entries(item.fields ?? {})));
     } catch (error) {
       if (!(error instanceof InvalidParameterError)) throw error;
       this.logger.warn('event callback refused', { eventSid: item.sid, problem: error.message });
       refusal = error;
     }
-    const e = new Expression();
-    await this.#send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: inboxKey(item),
-        // Applied, it keeps only its Sid (for repeats): the fields, attributes and all, are the record's now.
-        UpdateExpression: `SET ${e.name('appliedAt')} = ${e.value(this.clock.now())} REMOVE ${e.name('fields')}, ${e.name(FORWARD_INDEX.partitionKey)}, ${e.name(FORWARD_INDEX.sortKey)}`,
-        ...e.params,
-      }),
-    );
+    await this.store.markApplied(item, this.clock.now());
     return refusal;
-  }
-
-  #send<T = unknown>(command: object): Promise<T> {
-    return sendToStore<T>(this.client, command);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Connected mode's second way in (SPEC §12): Twilio Event Streams' CloudEvents, read from a
  * Kinesis record, applied by the same mirror as the event callbacks. An event is applied once per
- * CloudEvent `id` (cloud-event-marks.ts), and only for an account this deployment serves.
+ * CloudEvent `id` (lib/store/cloud-event-items.ts), and only for an account this deployment serves.
  *
  * What can never succeed is logged and skipped, so that a bad event is not retried forever: a
  * record that is not JSON, a CloudEvent without its fields, an event the mirror refuses as invalid,
@@ -13,7 +13,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Credentials } from '../credentials.ts';
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
-import type { CloudEventMarks } from './cloud-event-marks.ts';
+import type { CloudEventMarks } from './ports.ts';
 import { readKinesisData, readStreamedEvent } from './event-streams.ts';
 import type { MirrorOutcome, UpstreamMirror } from './mirror.ts';
 

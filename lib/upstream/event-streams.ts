@@ -6,7 +6,7 @@
  * TaskAge=3, an ISO `timestamp` → Timestamp and TimestampMs). Pure: nothing here reads the store.
  *
  * Event Streams delivers at least once, and duplicates share the CloudEvent `id` (Twilio's
- * documented dedupe key): the consumer keys its dedupe marker on it (cloud-event-marks.ts).
+ * documented dedupe key): the consumer keys its dedupe marker on it (lib/store/cloud-event-items.ts).
  */
 import type { Params } from '../domain/parameters.ts';
 import { canonicalSid } from '../domain/sid.ts';

@@ -21,7 +21,9 @@ import { ConflictError, ReservationStateError, UpstreamError, UpstreamUnsettledE
 import type { Params } from '../domain/parameters.ts';
 import { RESERVATION_STATUSES, TRANSITIONS, type ReservationStatus } from '../domain/state-machine.ts';
 import type { TaskRecord } from '../domain/task.ts';
-import type { ApplyAction, ReservationStore, TaskScope, UpstreamRecords } from '../store/store.ts';
+import type { TaskScope } from '../domain/scope.ts';
+import type { ApplyAction, TaskStore } from '../reservations/ports.ts';
+import type { ForwardMarks, ObservedRecords } from './ports.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS, isNotPending, type TaskRouterUpstream, type UpstreamAnswer } from './taskrouter-client.ts';
 
 /** How long an update waits for another one's forward to settle before it answers 409. */
@@ -48,7 +50,8 @@ export class UpstreamForwarder {
   readonly counters: ForwarderCounters = { upstreamFailures: 0 };
 
   constructor(
-    private readonly store: ReservationStore & UpstreamRecords,
+    private readonly tasks: Pick<TaskStore, 'getTask'> & ObservedRecords,
+    private readonly marks: ForwardMarks,
     private readonly upstream: TaskRouterUpstream,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -60,7 +63,7 @@ export class UpstreamForwarder {
     const markId = randomUUID();
     const giveUp = Date.now() + MARK_WAIT_MS;
     for (;;) {
-      const marked = await this.store.markForward({ ...input, now: this.clock.now() }, markId);
+      const marked = await this.marks.markForward({ ...input, now: this.clock.now() }, markId);
       if (!marked) return undefined;
       if (marked.taken) break;
       if (Date.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
@@ -76,7 +79,7 @@ export class UpstreamForwarder {
     const intended = TRANSITIONS[action.transition].to;
     if (answer.kind === 'ok') return this.#record(input, markId, statusOf(answer.json) ?? intended);
     if (answer.kind === 'refused') {
-      await this.store.clearForward(scope, markId, this.clock.now());
+      await this.marks.clearForward(scope, markId, this.clock.now());
       // Twilio says it has left pending: our record learns what it is now.
       if (isNotPending(answer)) await this.refresh(scope, reservationSid);
       throw new UpstreamError(
@@ -109,7 +112,7 @@ export class UpstreamForwarder {
       );
     }
     if (status === 'pending' && intended !== 'pending') {
-      await this.store.clearForward(scope, markId, this.clock.now());
+      await this.marks.clearForward(scope, markId, this.clock.now());
       throw new UpstreamUnsettledError(
         answer.timedOut ? 504 : 502,
         `TaskRouter did not answer the update (${answer.reason}); the reservation is still pending there and nothing was recorded: retry the request`,
@@ -125,11 +128,18 @@ export class UpstreamForwarder {
     const now = this.clock.now();
     if (status === 'pending') {
       // An instruction that leaves it pending (a call or redirect without accept): nothing to record but the mark.
-      return (await this.store.clearForward(input.scope, markId, now)) ?? this.store.getTask(input.scope);
+      return (await this.marks.clearForward(input.scope, markId, now)) ?? this.tasks.getTask(input.scope);
     }
-    return (
-      await this.store.recordObserved({ scope: input.scope, reservationSid: input.reservationSid, status, observedAt: now, now, action: input.action, markId })
-    )?.task;
+    const outcome = await this.tasks.recordObserved({
+      scope: input.scope,
+      reservationSid: input.reservationSid,
+      status,
+      observedAt: now,
+      now,
+      action: input.action,
+      markId,
+    });
+    return outcome.kind === 'unknown' ? undefined : outcome.task;
   }
 
   /**
@@ -151,9 +161,9 @@ export class UpstreamForwarder {
     const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
     const now = this.clock.now();
     if (status !== undefined && status !== 'pending') {
-      await this.store.recordObserved({ scope, reservationSid, status, observedAt: now, now, ...(markId !== undefined && { markId }) });
+      await this.tasks.recordObserved({ scope, reservationSid, status, observedAt: now, now, ...(markId !== undefined && { markId }) });
     } else if (markId !== undefined && (status === 'pending' || read.kind === 'refused')) {
-      await this.store.clearForward(scope, markId, now);
+      await this.marks.clearForward(scope, markId, now);
     }
     return read.kind === 'refused' ? 'gone' : status;
   }

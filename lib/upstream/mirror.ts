@@ -13,7 +13,9 @@ import type { Params } from '../domain/parameters.ts';
 import { canonicalSid, type SidPrefix } from '../domain/sid.ts';
 import type { ReservationStatus } from '../domain/state-machine.ts';
 import { findReservation } from '../domain/task.ts';
-import type { ReservationStore, TaskScope, UpstreamRecords } from '../store/store.ts';
+import type { TaskScope } from '../domain/scope.ts';
+import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
+import type { ObservedRecords } from './ports.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
 
 /** The reservation events mirrored, and the status each says the reservation is in. */
@@ -34,7 +36,8 @@ export const MIRRORED_EVENT_TYPES: ReadonlySet<string> = new Set([...Object.keys
 export type MirrorOutcome = 'applied' | 'already-recorded' | 'ignored';
 
 export interface MirrorOptions {
-  readonly store: ReservationStore & UpstreamRecords;
+  readonly tasks: TaskStore & ObservedRecords;
+  readonly workers: Pick<WorkerStore, 'linkReservation'>;
   readonly clock: Clock;
   /** Arms the deadline check of a reservation learnt from upstream (reconciler.ts). */
   readonly scheduler: TimeoutScheduler | undefined;
@@ -77,31 +80,29 @@ export class UpstreamMirror {
     const { type, scope, reservationSid } = checked;
     const field = (name: string) => event.get(name)?.[0];
     const observed = RESERVATION_EVENTS[type];
-    const { store, clock } = this.options;
+    const { tasks, clock } = this.options;
     const now = clock.now();
     const at = Number(field('TimestampMs') ?? Number(field('Timestamp') ?? 0) * 1000) || now;
 
     if (type === 'task.canceled') {
-      const before = await store.getTask(scope);
-      if (!before || before.canceled) return before ? 'already-recorded' : 'ignored';
-      await store.recordTaskCanceled(scope, field('TaskCanceledReason') ?? 'Canceled in TaskRouter', now);
-      return 'applied';
+      const canceled = await tasks.recordTaskCanceled(scope, field('TaskCanceledReason') ?? 'Canceled in TaskRouter', now);
+      return canceled.kind === 'recorded' ? 'applied' : canceled.kind === 'already-recorded' ? 'already-recorded' : 'ignored';
     }
 
     // One write in the common case: the reservation is known, and the observation is recorded or already was.
     if (observed === 'created') return (await this.#learn(scope, reservationSid, event, at, now)) ? 'applied' : 'already-recorded';
-    let recorded = await store.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
-    if (!recorded) {
+    let recorded = await tasks.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+    if (recorded.kind === 'unknown') {
       await this.#learn(scope, reservationSid, event, at, now);
-      recorded = await store.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+      recorded = await tasks.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
     }
-    return recorded?.written ? 'applied' : 'already-recorded';
+    return recorded.kind === 'recorded' ? 'applied' : 'already-recorded';
   }
 
   /** Records a reservation first heard of in an event (created, or a later one arriving first); false when it was known. */
   async #learn(scope: TaskScope, reservationSid: string, event: Params, at: number, now: number): Promise<boolean> {
     const field = (name: string) => event.get(name)?.[0];
-    const { store, scheduler, reservationTimeoutSeconds, maxRejections } = this.options;
+    const { tasks, workers, scheduler, reservationTimeoutSeconds, maxRejections } = this.options;
     const workerSid = canonicalSid(field('WorkerSid'), 'WK');
     if (workerSid === undefined) throw new InvalidParameterError('WorkerSid', 'is required to record a reservation first heard of in an event');
     const attributes = (name: string) => {
@@ -118,7 +119,7 @@ export class UpstreamMirror {
     const taskAttributes = attributes('TaskAttributes');
     const integer = (name: string) => Math.max(0, Number.parseInt(field(name) ?? '0', 10) || 0);
     const contactUri = workerAttributes.values['contact_uri'];
-    const { outcome, task } = await store.recordReservation(
+    const { outcome, task } = await tasks.recordReservation(
       {
         task: {
           ...scope,
@@ -143,7 +144,7 @@ export class UpstreamMirror {
     );
     // A repeat also finishes what a first delivery that died may have left: the worker's link, the deadline check.
     const reservation = findReservation(task, reservationSid)!;
-    await store.indexWorkerReservation(task, reservation);
+    await workers.linkReservation(task, reservation);
     await scheduler?.schedule({ ...scope, reservationSid, deadline: reservation.deadline });
     return outcome !== 'repeated';
   }

@@ -12,7 +12,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
 import { METRICS, emf } from '../metrics.ts';
-import type { UpstreamRecords } from '../store/store.ts';
+import type { ForwardMarks } from './ports.ts';
 import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
 import type { UpstreamForwarder } from './forwarder.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from './taskrouter-client.ts';
@@ -34,7 +34,7 @@ export interface SweepOutcome {
 
 export class UpstreamReconciler {
   constructor(
-    private readonly records: UpstreamRecords,
+    private readonly marks: Pick<ForwardMarks, 'forwardsBefore'>,
     private readonly forwarder: UpstreamForwarder,
     private readonly scheduler: TimeoutScheduler | undefined,
     private readonly clock: Clock,
@@ -57,7 +57,7 @@ export class UpstreamReconciler {
     let settled = 0;
     let unsettled = 0;
     let longUnsettled = 0;
-    for (const task of await this.records.forwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
+    for (const task of await this.marks.forwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
       const mark = task.forward!;
       const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.sid };
       const status = await this.forwarder.refresh(scope, mark.reservationSid, mark.id);

@@ -6,13 +6,14 @@
  */
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '#lib/store/client.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { eventsOf, type TaskRouterEvent } from '#lib/domain/taskrouter-events.ts';
-import { ensureTable } from '#lib/local/dynamodb-engine.ts';
-import type { ReservationTarget } from '#lib/reservations.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
+import type { ReservationTarget } from '#lib/reservations/service.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import type { TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
@@ -58,6 +59,7 @@ const OPS: fc.Arbitrary<Op> = fc.oneof(
 describe.each(ENGINES)('events of every write on $name', (engine) => {
   let stop: () => Promise<void>;
   let runtime: Runtime;
+  let client: DynamoDBDocumentClient;
   const clock = new FakeClock();
   const delivered: TaskRouterEvent[] = [];
   let sequences = 0;
@@ -75,10 +77,17 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
       'local',
     );
     await ensureTable(running.endpoint, tableNameOf(config));
-    runtime = createRuntime(config, { clock, scheduler: noTimers, eventSinks: [{ name: 'test', deliver: async (events) => void delivered.push(...events) }] });
+    client = createDocumentClient({ endpoint: running.endpoint });
+    runtime = createRuntime(config, {
+      clock,
+      documentClient: client,
+      scheduler: noTimers,
+      eventSinks: [{ name: 'test', deliver: async (events) => void delivered.push(...events) }],
+    });
   });
   afterAll(async () => {
     runtime.close();
+    client.destroy();
     await stop();
     recordFigure('event sequences checked', sequences, engine.name);
   });
@@ -86,7 +95,7 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
   /** The stored events of a task, through the task index, in list order. */
   async function storedEventsOf(scope: { accountSid: string; workspaceSid: string; taskSid: string }): Promise<TaskRouterEvent[]> {
     const filter = { taskSid: scope.taskSid, from: 0 };
-    const page = await readPage({ page: 0 }, 1000, eventListKey, runtime.eventStore.list(scope, filter), eventMatches(filter));
+    const page = await readPage({ page: 0 }, 1000, eventListKey, runtime.stores.events.list(scope, filter), eventMatches(filter));
     return [...page.items];
   }
 
@@ -122,7 +131,7 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
         sequences++;
         delivered.length = 0;
         const scope = await run(ops);
-        const task = await runtime.store.getTask(scope);
+        const task = await runtime.stores.tasks.getTask(scope);
         if (!task) {
           expect(delivered).toEqual([]);
           return;
@@ -147,8 +156,8 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
     const atWrite = new Promise<void>((resolve) => (reached = resolve));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const send = runtime.documentClient.send.bind(runtime.documentClient);
-    const spy = vi.spyOn(runtime.documentClient, 'send').mockImplementation((async (command: object) => {
+    const send = client.send.bind(client);
+    const spy = vi.spyOn(client, 'send').mockImplementation((async (command: object) => {
       if (command instanceof BatchWriteCommand) {
         reached();
         await gate;
@@ -163,7 +172,7 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
     await Promise.all([original, ...repeats]);
     spy.mockRestore();
     const scope = { accountSid: runtime.config.accountSid, workspaceSid: fixture.workspaceSid, taskSid: fixture.taskSid };
-    const task = (await runtime.store.getTask(scope))!;
+    const task = (await runtime.stores.tasks.getTask(scope))!;
     const expected = eventsOf(task, task.writtenAt)
       .map((e) => e.sid)
       .sort();

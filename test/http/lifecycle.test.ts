@@ -23,7 +23,7 @@ const task = (a: CallbackFixture) => view(`/v1/Workspaces/${a.workspaceSid}/Task
 const worker = (a: CallbackFixture) => view(`/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`);
 /** The instruction as the store recorded it (not part of Twilio's reservation JSON). */
 async function recorded(a: CallbackFixture) {
-  const stored = await stack.runtime.store.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid });
+  const stored = await stack.runtime.stores.tasks.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid });
   return findReservation(stored!, a.reservationSid)!.instruction;
 }
 /** More reservations of the same task, for other workers. */

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { ConfigError } from '#lib/config.ts';
-import { DATA_DIR_LOCK, DATA_DIR_MARKER, ensureTable, startDynalite } from '#lib/local/dynamodb-engine.ts';
+import { DATA_DIR_LOCK, DATA_DIR_MARKER, startDynalite } from '#lib/local/dynamodb-engine.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
 import { STORAGE_FORMAT } from '#lib/store/table.ts';
 
 const dirs: string[] = [];

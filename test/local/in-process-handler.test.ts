@@ -13,9 +13,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { HttpRequest } from '@smithy/protocol-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable, startDynalite, type DynamoDbEngine } from '#lib/local/dynamodb-engine.ts';
+import { startDynalite, type DynamoDbEngine } from '#lib/local/dynamodb-engine.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
 import { InProcessHandler } from '#lib/local/in-process-handler.ts';
-import { createDynamoDbClient } from '#lib/store/dynamodb-client.ts';
+import { createDynamoDbClient } from '#lib/store/client.ts';
 import { startStack } from '../support/fixtures.ts';
 
 let engine: DynamoDbEngine;
@@ -125,7 +126,7 @@ it('the local stack reaches its embedded engine in process', async () => {
   const stack = await startStack();
   try {
     expect(stack.embedded).toBe(true);
-    expect(stack.runtime.documentClient.config.requestHandler).toBeInstanceOf(InProcessHandler);
+    expect(stack.documentClient.config.requestHandler).toBeInstanceOf(InProcessHandler);
   } finally {
     await stack.close();
   }

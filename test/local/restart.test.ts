@@ -48,7 +48,7 @@ it('writes down, when it starts again, a reservation whose deadline passed while
   expect(events.map((e) => e.event_type)).toEqual(['reservation.created', 'reservation.timeout', 'worker.activity.update']);
   // The timeout happened at the deadline, while the stack was down.
   expect(events[1]!.event_date_ms).toBe(events[0]!.event_date_ms + 60_000);
-  const stored = await second.runtime.store.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid });
+  const stored = await second.runtime.stores.tasks.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid });
   expect(stored!.reservations[0]).toMatchObject({ status: 'timeout', activitySid: TIMEOUT_ACTIVITY });
 });
 

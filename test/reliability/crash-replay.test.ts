@@ -15,10 +15,10 @@ import { findReservation, taskAssignment } from '#lib/domain/task.ts';
 import { eventsOf } from '#lib/domain/taskrouter-events.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
 import { eventListKey } from '#lib/domain/taskrouter-events.ts';
-import { ensureTable } from '#lib/local/dynamodb-engine.ts';
-import type { ReservationTarget } from '#lib/reservations.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
+import type { ReservationTarget } from '#lib/reservations/service.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
-import { createDocumentClient } from '#lib/store/dynamodb-client.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { FakeClock } from '../support/clock.ts';
 import { ENGINES } from '../support/engines.ts';
@@ -74,7 +74,7 @@ interface Operation {
 }
 
 async function stored(runtime: Runtime, a: AssignmentCallback) {
-  const task = (await runtime.store.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid }))!;
+  const task = (await runtime.stores.tasks.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid }))!;
   return { task, reservation: findReservation(task, a.reservationSid)! };
 }
 
@@ -86,7 +86,7 @@ async function eventsExactlyOnce(runtime: Runtime, a: AssignmentCallback): Promi
   const { task } = await stored(runtime, a);
   const scope = { accountSid: a.accountSid, workspaceSid: a.workspaceSid };
   const filter = { taskSid: a.taskSid, from: 0 };
-  const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.eventStore.list(scope, filter), eventMatches(filter));
+  const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.stores.events.list(scope, filter), eventMatches(filter));
   const expected = eventsOf(task, task.writtenAt);
   expect(listed.items.map((e) => e.sid).sort(), 'events stored once each').toEqual(expected.map((e) => e.sid).sort());
   return expected.map((e) => e.type);
@@ -94,12 +94,12 @@ async function eventsExactlyOnce(runtime: Runtime, a: AssignmentCallback): Promi
 
 async function linked(runtime: Runtime, a: AssignmentCallback) {
   expect(
-    (await runtime.store.findWorkerReservation({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }, a.reservationSid))?.sid,
+    await runtime.stores.workers.taskOfReservation({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }, a.reservationSid),
   ).toBe(a.taskSid);
 }
 
 async function activityOf(runtime: Runtime, a: AssignmentCallback) {
-  return (await runtime.store.getWorker({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }))?.activitySid;
+  return (await runtime.stores.workers.getWorker({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid }))?.activitySid;
 }
 
 const pendingReservation = async (healthy: Runtime) => {

@@ -416,12 +416,12 @@ describe.each(ENGINES)('on $name', (engine) => {
       expect(((await response.json()) as Record<string, unknown>)['reservation_status']).toBe('pending');
     }
     for (const taskSid of fuzzedTasks) {
-      const stored = await stack.runtime.store.getTask({ accountSid: ACCOUNT_SID, workspaceSid: seeded[0]!.workspaceSid, taskSid });
+      const stored = await stack.runtime.stores.tasks.getTask({ accountSid: ACCOUNT_SID, workspaceSid: seeded[0]!.workspaceSid, taskSid });
       expect(stored).toBeUndefined();
     }
     // Nor any event, anywhere in the account (the fuzzed callbacks name fresh workspaces of their own).
     const ours = new Set(seeded.map((f) => f.taskSid));
-    const events = await stack.runtime.documentClient.send(
+    const events = await stack.documentClient.send(
       new ScanCommand({
         TableName: stack.config.tableName!,
         FilterExpression: 'begins_with(pk, :p)',

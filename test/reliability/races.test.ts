@@ -15,9 +15,9 @@ import { effectiveStatus, taskAssignment, type TaskRecord } from '#lib/domain/ta
 import { eventsOf } from '#lib/domain/taskrouter-events.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
 import { eventListKey } from '#lib/domain/taskrouter-events.ts';
-import { ensureTable } from '#lib/local/dynamodb-engine.ts';
-import type { ReservationTarget } from '#lib/reservations.ts';
-import type { TaskScope } from '#lib/store/store.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
+import type { ReservationTarget } from '#lib/reservations/service.ts';
+import type { TaskScope } from '#lib/domain/scope.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import type { TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { ENGINES } from '../support/engines.ts';
@@ -74,7 +74,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
     const targets: ReservationTarget[] = [];
     for (let i = 0; i < count; i++) {
       const reservationSid = like ? like.targets[i]!.reservationSid : sid('WR');
-      await runtime.store.recordReservation(
+      await runtime.stores.tasks.recordReservation(
         {
           task: { accountSid, workspaceSid, taskSid, workflowSid: sid('WW'), taskQueueSid: sid('WQ'), attributes: '{}', priority: 0, createdAt: Date.now() },
           reservationSid,
@@ -92,13 +92,13 @@ describe.each(ENGINES)('races on $name', (engine) => {
     return targets;
   }
 
-  const stored = async (target: ReservationTarget): Promise<TaskRecord> => (await runtime.store.getTask(target.scope as never))!;
+  const stored = async (target: ReservationTarget): Promise<TaskRecord> => (await runtime.stores.tasks.getTask(target.scope as never))!;
 
   /** No event lost or doubled by the race: the task's stored events are exactly those its writes imply. */
   async function eventsExactlyOnce(task: TaskRecord): Promise<void> {
     const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid };
     const filter = { taskSid: task.sid, from: 0 };
-    const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.eventStore.list(scope, filter), eventMatches(filter));
+    const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.stores.events.list(scope, filter), eventMatches(filter));
     expect(listed.items.map((e) => e.sid).sort()).toEqual(
       eventsOf(task, task.writtenAt)
         .map((e) => e.sid)
@@ -218,7 +218,7 @@ describe.each(ENGINES)('races on $name', (engine) => {
         const a = parseAssignmentCallback(form(fixture.params));
         const answers = await Promise.all(Array.from({ length: copies }, () => runtime.service.assign(a, 60)));
         expect(new Set(answers).size).toBe(1);
-        const task = (await runtime.store.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid }))!;
+        const task = (await runtime.stores.tasks.getTask({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid }))!;
         expect(task.reservations).toHaveLength(1);
         expect(task.reservations[0]!.version).toBe(1);
         expect(task.rejections).toBe(decide === 'reject' ? 1 : 0);

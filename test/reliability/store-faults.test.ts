@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
-import { STORE_MAX_ATTEMPTS, createDocumentClient } from '#lib/store/dynamodb-client.ts';
+import { STORE_MAX_ATTEMPTS, createDocumentClient } from '#lib/store/client.ts';
 import { ENGINES } from '../support/engines.ts';
 import { FaultInjector, blackHole } from '../support/faults.ts';
 import { recordFigure } from '../support/figures.ts';

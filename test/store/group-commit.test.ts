@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_WRITE_LIMIT, GroupCommit } from '#lib/store/group-commit.ts';
+import { BATCH_WRITE_LIMIT } from '#lib/store/batch.ts';
+import { GroupCommit } from '#lib/store/group-commit.ts';
 
 /** A batch writer whose calls the test releases one by one. */
 function gatedWriter(fail?: (items: readonly string[]) => boolean) {

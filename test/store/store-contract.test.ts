@@ -8,8 +8,9 @@ import { InvalidParameterError, PreconditionFailedError, ReservationStateError }
 import { parseIfMatch } from '#lib/domain/if-match.ts';
 import type { ReservationAction } from '#lib/domain/instructions.ts';
 import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
-import type { DynamoDbStore } from '#lib/store/dynamodb-store.ts';
-import type { NewReservation, TaskScope } from '#lib/store/store.ts';
+import type { TaskScope } from '#lib/domain/scope.ts';
+import type { NewReservation } from '#lib/reservations/ports.ts';
+import type { Stores } from '#lib/store/stores.ts';
 import { TABLE, taskKey } from '#lib/store/table.ts';
 import { ENGINES, freshStore } from '../support/engines.ts';
 import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
@@ -49,14 +50,14 @@ const REJECT: ReservationAction = { transition: 'reject' };
 
 describe.each(ENGINES)('store contract on $name', (engine) => {
   let stop: () => Promise<void>;
-  let store: DynamoDbStore;
+  let stores: Stores;
   let client: DynamoDBDocumentClient;
   let tableName: string;
 
   beforeAll(async () => {
     const running = await engine.start();
     stop = running.stop;
-    ({ store, client, tableName } = await freshStore(running.endpoint));
+    ({ stores, client, tableName } = await freshStore(running.endpoint));
   });
   afterAll(async () => {
     client.destroy();
@@ -68,7 +69,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     const reservations = [];
     for (let i = 0; i < count; i++) {
       const input = newReservation(task, overrides);
-      const { outcome } = await store.recordReservation(input, T0 + i);
+      const { outcome } = await stores.tasks.recordReservation(input, T0 + i);
       expect(outcome).toBe('created');
       reservations.push(input);
     }
@@ -77,12 +78,12 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
   }
 
   const apply = (scope: TaskScope, reservationSid: string, action: ReservationAction, now = T0 + 1000, ifMatch?: string) =>
-    store.applyAction({ scope, reservationSid, action, now, ...(ifMatch !== undefined && { ifMatch: parseIfMatch(ifMatch)! }) });
+    stores.tasks.applyAction({ scope, reservationSid, action, now, ...(ifMatch !== undefined && { ifMatch: parseIfMatch(ifMatch)! }) });
 
   describe('recording an assignment', () => {
     it('stores the task and a pending reservation with its deadline and version 1', async () => {
       const { scope, sids } = await created();
-      const task = (await store.getTask(scope))!;
+      const task = (await stores.tasks.getTask(scope))!;
       expect(task).toMatchObject({ accountSid: ACCOUNT_SID, attributes: '{"type":"voice"}', priority: 1, rejections: 0, maxRejections: 3 });
       expect(task.reservations).toHaveLength(1);
       expect(task.reservations[0]).toMatchObject({ sid: sids[0], status: 'pending', version: 1, createdAt: T0, deadline: T0 + TIMEOUT, workerName: 'Alice' });
@@ -90,46 +91,49 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
 
     it('is idempotent on the ReservationSid: a repeat returns what is stored and writes nothing', async () => {
       const { task, reservations, scope } = await created();
-      const before = await store.getTask(scope);
-      const repeat = await store.recordReservation({ ...reservations[0]!, answer: '{"instruction":"accept"}', action: ACCEPT }, T0 + 50_000);
+      const before = await stores.tasks.getTask(scope);
+      const repeat = await stores.tasks.recordReservation({ ...reservations[0]!, answer: '{"instruction":"accept"}', action: ACCEPT }, T0 + 50_000);
       expect(repeat.outcome).toBe('repeated');
       expect(repeat.task).toEqual(before);
-      expect(await store.getTask(scope)).toEqual(before);
+      expect(await stores.tasks.getTask(scope)).toEqual(before);
       expect(task.taskSid).toBe(before!.sid);
     });
 
     it('adds more reservations of the same task beside the first, in creation order', async () => {
       const { scope, sids } = await created(3);
-      expect((await store.getTask(scope))!.reservations.map((r) => r.sid)).toEqual(sids);
+      expect((await stores.tasks.getTask(scope))!.reservations.map((r) => r.sid)).toEqual(sids);
     });
 
     it('keeps a task SID named in another workspace or account apart: each scope has its own record', async () => {
       const { task, scope, reservations } = await created();
-      const before = await store.getTask(scope);
+      const before = await stores.tasks.getTask(scope);
       for (const other of [
         { ...task, workspaceSid: sid('WS') },
         { ...task, accountSid: sid('AC') },
       ]) {
         // The same task and reservation SIDs, even an accepting instruction: a new record of that scope.
-        const recorded = await store.recordReservation({ ...newReservation(other), reservationSid: reservations[0]!.reservationSid, action: ACCEPT }, T0 + 5);
+        const recorded = await stores.tasks.recordReservation(
+          { ...newReservation(other), reservationSid: reservations[0]!.reservationSid, action: ACCEPT },
+          T0 + 5,
+        );
         expect(recorded.outcome).toBe('created');
         expect(recorded.task).toMatchObject({ accountSid: other.accountSid, workspaceSid: other.workspaceSid, sid: task.taskSid });
       }
-      expect(await store.getTask(scope)).toEqual(before);
+      expect(await stores.tasks.getTask(scope)).toEqual(before);
     });
 
     it('applies an accepting instruction in the same write, and refuses any reservation (writing nothing) on a claimed task', async () => {
       const task = newTask();
-      const first = await store.recordReservation(newReservation(task, { action: ACCEPT, answer: '{"instruction":"accept"}' }), T0);
+      const first = await stores.tasks.recordReservation(newReservation(task, { action: ACCEPT, answer: '{"instruction":"accept"}' }), T0);
       expect(first.outcome).toBe('created');
       expect(taskAssignment(first.task, T0).status).toBe('assigned');
       for (const second of [newReservation(task, { action: ACCEPT }), newReservation(task)]) {
-        const refused = await store.recordReservation(second, T0 + 1);
+        const refused = await stores.tasks.recordReservation(second, T0 + 1);
         expect(refused.outcome).toBe('refused');
         expect(findReservation(refused.task, second.reservationSid)).toBeUndefined();
       }
       const late = newReservation(task);
-      const recorded = await store.recordReservation({ ...late, evenIfClosed: true }, T0 + 2);
+      const recorded = await stores.tasks.recordReservation({ ...late, evenIfClosed: true }, T0 + 2);
       expect(recorded.outcome).toBe('created');
       expect(effectiveStatus(recorded.task, findReservation(recorded.task, late.reservationSid)!, T0 + 2).status).toBe('rescinded');
     });
@@ -155,10 +159,10 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       const scope: TaskScope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.taskSid };
       const early = newReservation(task, { deadline: T0 + 10_000 });
       const later = newReservation(task, { deadline: T0 + 100_000 });
-      await store.recordReservation(early, T0);
-      await store.recordReservation(later, T0 + 1);
-      await store.applyAction({ scope, reservationSid: later.reservationSid, action: ACCEPT, now: T0 + 20_000 });
-      const timedOut = await store.applyAction({ scope, reservationSid: early.reservationSid, action: { transition: 'timeout' }, now: T0 + 30_000 });
+      await stores.tasks.recordReservation(early, T0);
+      await stores.tasks.recordReservation(later, T0 + 1);
+      await stores.tasks.applyAction({ scope, reservationSid: later.reservationSid, action: ACCEPT, now: T0 + 20_000 });
+      const timedOut = await stores.tasks.applyAction({ scope, reservationSid: early.reservationSid, action: { transition: 'timeout' }, now: T0 + 30_000 });
       expect(findReservation(timedOut!, early.reservationSid)!.status).toBe('timeout');
       const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: taskKey(task) }));
       expect(Item?.[TABLE.ttlAttribute]).toBeUndefined();
@@ -173,7 +177,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       expect(accepted.acceptedReservationSid).toBe(sids[0]);
       await expect(apply(scope, sids[0]!, ACCEPT, T0 + 2000)).rejects.toThrow(/not currently in a Pending state/);
       await expect(apply(scope, sids[0]!, REJECT, T0 + 2000)).rejects.toBeInstanceOf(ReservationStateError);
-      expect(await store.getTask(scope)).toEqual(accepted);
+      expect(await stores.tasks.getTask(scope)).toEqual(accepted);
     });
 
     it('lets exactly one of many concurrent accepts of one reservation win', async () => {
@@ -182,7 +186,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       const winners = results.filter((r) => r.status === 'fulfilled');
       expect(winners).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ReservationStateError)).toBe(true);
-      const stored = findReservation((await store.getTask(scope))!, sids[0]!)!;
+      const stored = findReservation((await stores.tasks.getTask(scope))!, sids[0]!)!;
       expect(stored.version).toBe(2);
       expect(stored.status).toBe(findReservation((winners[0] as PromiseFulfilledResult<TaskRecord>).value, sids[0]!)!.status);
     });
@@ -191,7 +195,7 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       const { scope, sids } = await created(5);
       const results = await Promise.allSettled(sids.map((s) => apply(scope, s, ACCEPT)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      const task = (await store.getTask(scope))!;
+      const task = (await stores.tasks.getTask(scope))!;
       const statuses = task.reservations.map((r) => effectiveStatus(task, r, T0 + 2000).status).sort();
       expect(statuses).toEqual(['accepted', 'rescinded', 'rescinded', 'rescinded', 'rescinded']);
       await expect(apply(scope, sids.find((s) => s !== task.acceptedReservationSid)!, REJECT, T0 + 3000)).rejects.toBeInstanceOf(ReservationStateError);
@@ -200,20 +204,20 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     it('counts rejections exactly and cancels the task at maxRejections, with its pending reservations', async () => {
       const { scope, sids } = await created(4);
       for (const s of sids.slice(0, 3)) await apply(scope, s, REJECT);
-      const task = (await store.getTask(scope))!;
+      const task = (await stores.tasks.getTask(scope))!;
       expect(task.rejections).toBe(3);
       expect(taskAssignment(task, T0 + 2000)).toMatchObject({ status: 'canceled', reason: expect.stringMatching(/3 rejected/) });
       expect(effectiveStatus(task, findReservation(task, sids[3]!)!, T0 + 2000).status).toBe('canceled');
       await expect(apply(scope, sids[3]!, REJECT)).rejects.toBeInstanceOf(ReservationStateError);
       await expect(apply(scope, sids[3]!, ACCEPT)).rejects.toBeInstanceOf(ReservationStateError);
-      expect((await store.getTask(scope))!.rejections).toBe(3);
+      expect((await stores.tasks.getTask(scope))!.rejections).toBe(3);
     });
 
     it('checks If-Match against the version: 412 and no change on a mismatch', async () => {
       const { scope, sids } = await created();
       await expect(apply(scope, sids[0]!, ACCEPT, T0 + 1000, '"2"')).rejects.toBeInstanceOf(PreconditionFailedError);
       await expect(apply(scope, sids[0]!, ACCEPT, T0 + 1000, 'junk')).rejects.toBeInstanceOf(PreconditionFailedError);
-      expect(findReservation((await store.getTask(scope))!, sids[0]!)!.version).toBe(1);
+      expect(findReservation((await stores.tasks.getTask(scope))!, sids[0]!)!.version).toBe(1);
       expect(await apply(scope, sids[0]!, ACCEPT, T0 + 1000, '"1"')).toBeDefined();
       expect(await apply(scope, sids[0]!, { transition: 'wrap' }, T0 + 2000, '*')).toBeDefined();
     });
@@ -250,9 +254,9 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       expect(await apply(scope, sid('WR'), ACCEPT)).toBeUndefined();
       expect(await apply({ ...scope, workspaceSid: sid('WS') }, sids[0]!, ACCEPT)).toBeUndefined();
       expect(await apply({ ...scope, accountSid: sid('AC') }, sids[0]!, ACCEPT)).toBeUndefined();
-      expect(await store.applyAction({ scope, reservationSid: sids[0]!, action: ACCEPT, now: T0 + 1, workerSid: sid('WK') })).toBeUndefined();
-      expect(await store.getTask({ ...scope, workspaceSid: sid('WS') })).toBeUndefined();
-      expect(findReservation((await store.getTask(scope))!, sids[0]!)!.status).toBe('pending');
+      expect(await stores.tasks.applyAction({ scope, reservationSid: sids[0]!, action: ACCEPT, now: T0 + 1, workerSid: sid('WK') })).toBeUndefined();
+      expect(await stores.tasks.getTask({ ...scope, workspaceSid: sid('WS') })).toBeUndefined();
+      expect(findReservation((await stores.tasks.getTask(scope))!, sids[0]!)!.status).toBe('pending');
     });
 
     it('requires the worker’s contact_uri when an instruction leaves its address out', async () => {
@@ -271,13 +275,13 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     it('finds a worker’s reservation without its task, only in its own workspace and account', async () => {
       const { task, reservations, scope } = await created();
       const input = reservations[0]!;
-      const stored = (await store.getTask(scope))!;
-      await store.indexWorkerReservation(stored, findReservation(stored, input.reservationSid)!);
+      const stored = (await stores.tasks.getTask(scope))!;
+      await stores.workers.linkReservation(stored, findReservation(stored, input.reservationSid)!);
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: input.workerSid };
-      expect((await store.findWorkerReservation(workerScope, input.reservationSid))?.sid).toBe(task.taskSid);
-      expect(await store.findWorkerReservation({ ...workerScope, workspaceSid: sid('WS') }, input.reservationSid)).toBeUndefined();
-      expect(await store.findWorkerReservation({ ...workerScope, workerSid: sid('WK') }, input.reservationSid)).toBeUndefined();
-      expect(await store.findWorkerReservation(workerScope, sid('WR'))).toBeUndefined();
+      expect(await stores.workers.taskOfReservation(workerScope, input.reservationSid)).toBe(task.taskSid);
+      expect(await stores.workers.taskOfReservation({ ...workerScope, workspaceSid: sid('WS') }, input.reservationSid)).toBeUndefined();
+      expect(await stores.workers.taskOfReservation({ ...workerScope, workerSid: sid('WK') }, input.reservationSid)).toBeUndefined();
+      expect(await stores.workers.taskOfReservation(workerScope, sid('WR'))).toBeUndefined();
     });
 
     it('lists a worker’s reservations across tasks in creation order, forwards and backwards', async () => {
@@ -286,51 +290,51 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       const expected: string[] = [];
       for (let i = 0; i < 5; i++) {
         const input = newReservation(newTask(workspaceSid), { workerSid });
-        const { task } = await store.recordReservation(input, T0 + i * 10);
-        await store.indexWorkerReservation(task, findReservation(task, input.reservationSid)!);
+        const { task } = await stores.tasks.recordReservation(input, T0 + i * 10);
+        await stores.workers.linkReservation(task, findReservation(task, input.reservationSid)!);
         expected.push(input.reservationSid);
       }
-      const read = store.workerReservations({ accountSid: ACCOUNT_SID, workspaceSid, workerSid });
+      const read = stores.workers.reservationLinks({ accountSid: ACCOUNT_SID, workspaceSid, workerSid });
       const first = await read('forward', undefined, 3);
-      expect(first.items.map((i) => i.reservation.sid)).toEqual(expected.slice(0, 3));
+      expect(first.items.map((i) => i.reservationSid)).toEqual(expected.slice(0, 3));
       expect(first.more).toBe(true);
       const key = (n: number) => `${String(T0 + n * 10).padStart(15, '0')}#${expected[n]}`;
       const rest = await read('forward', key(2), 3);
-      expect(rest.items.map((i) => i.reservation.sid)).toEqual(expected.slice(3));
+      expect(rest.items.map((i) => i.reservationSid)).toEqual(expected.slice(3));
       const back = await read('backward', key(3), 2);
-      expect(back.items.map((i) => i.reservation.sid)).toEqual(expected.slice(1, 3));
-      const other = store.workerReservations({ accountSid: ACCOUNT_SID, workspaceSid: sid('WS'), workerSid });
+      expect(back.items.map((i) => i.reservationSid)).toEqual(expected.slice(1, 3));
+      const other = stores.workers.reservationLinks({ accountSid: ACCOUNT_SID, workspaceSid: sid('WS'), workerSid });
       expect((await other('forward', undefined, 10)).items).toEqual([]);
     });
 
     it('keeps the worker’s latest activity, whatever order the changes arrive in', async () => {
       const { task, reservations, scope } = await created();
-      const stored = (await store.getTask(scope))!;
-      await store.indexWorkerReservation(stored, findReservation(stored, reservations[0]!.reservationSid)!);
+      const stored = (await stores.tasks.getTask(scope))!;
+      await stores.workers.linkReservation(stored, findReservation(stored, reservations[0]!.reservationSid)!);
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservations[0]!.workerSid };
-      await store.setWorkerActivity(workerScope, `WA${'2'.repeat(32)}`, T0 + 2000);
-      await store.setWorkerActivity(workerScope, `WA${'1'.repeat(32)}`, T0 + 1000);
-      expect(await store.getWorker(workerScope)).toMatchObject({
+      await stores.workers.setActivity(workerScope, `WA${'2'.repeat(32)}`, T0 + 2000);
+      await stores.workers.setActivity(workerScope, `WA${'1'.repeat(32)}`, T0 + 1000);
+      expect(await stores.workers.getWorker(workerScope)).toMatchObject({
         friendlyName: 'Alice',
         attributes: '{"skill":"a"}',
         activitySid: `WA${'2'.repeat(32)}`,
         activityChangedAt: T0 + 2000,
         createdAt: T0,
       });
-      expect(await store.getWorker({ ...workerScope, workspaceSid: sid('WS') })).toBeUndefined();
+      expect(await stores.workers.getWorker({ ...workerScope, workspaceSid: sid('WS') })).toBeUndefined();
     });
 
     it('keeps another account’s links and activity apart, even under the same worker and reservation SIDs', async () => {
       const { task, reservations, scope } = await created();
-      const mine = (await store.getTask(scope))!;
-      await store.indexWorkerReservation(mine, findReservation(mine, reservations[0]!.reservationSid)!);
+      const mine = (await stores.tasks.getTask(scope))!;
+      await stores.workers.linkReservation(mine, findReservation(mine, reservations[0]!.reservationSid)!);
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservations[0]!.workerSid };
-      await store.setWorkerActivity(workerScope, `WA${'3'.repeat(32)}`, T0 + 1000);
-      const before = await store.getWorker(workerScope);
+      await stores.workers.setActivity(workerScope, `WA${'3'.repeat(32)}`, T0 + 1000);
+      const before = await stores.workers.getWorker(workerScope);
 
       // Another account records the same worker, reservation and workspace SIDs, later, and moves "its" worker.
       const other = { ...newTask(task.workspaceSid), accountSid: sid('AC') };
-      const theirs = await store.recordReservation(
+      const theirs = await stores.tasks.recordReservation(
         {
           ...newReservation(other),
           workerSid: workerScope.workerSid,
@@ -340,31 +344,31 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
         },
         T0 + 5000,
       );
-      await store.indexWorkerReservation(theirs.task, findReservation(theirs.task, reservations[0]!.reservationSid)!);
-      await store.setWorkerActivity({ ...workerScope, accountSid: other.accountSid }, `WA${'4'.repeat(32)}`, T0 + 6000);
+      await stores.workers.linkReservation(theirs.task, findReservation(theirs.task, reservations[0]!.reservationSid)!);
+      await stores.workers.setActivity({ ...workerScope, accountSid: other.accountSid }, `WA${'4'.repeat(32)}`, T0 + 6000);
 
-      expect(await store.getWorker(workerScope)).toEqual(before);
-      expect((await store.findWorkerReservation(workerScope, reservations[0]!.reservationSid))?.sid).toBe(task.taskSid);
-      const mineListed = await store.workerReservations(workerScope)('forward', undefined, 10);
-      expect(mineListed.items.map((i) => [i.task.accountSid, i.reservation.sid])).toEqual([[ACCOUNT_SID, reservations[0]!.reservationSid]]);
-      expect((await store.getWorker({ ...workerScope, accountSid: other.accountSid }))?.friendlyName).toBe('Mallory');
+      expect(await stores.workers.getWorker(workerScope)).toEqual(before);
+      expect(await stores.workers.taskOfReservation(workerScope, reservations[0]!.reservationSid)).toBe(task.taskSid);
+      const mineListed = await stores.workers.reservationLinks(workerScope)('forward', undefined, 10);
+      expect(mineListed.items.map((i) => [i.taskSid, i.reservationSid])).toEqual([[task.taskSid, reservations[0]!.reservationSid]]);
+      expect((await stores.workers.getWorker({ ...workerScope, accountSid: other.accountSid }))?.friendlyName).toBe('Mallory');
     });
 
     it('indexes from the stored record: the first task to name a reservation keeps its link', async () => {
       const { task, reservations, scope } = await created();
-      const stored = (await store.getTask(scope))!;
+      const stored = (await stores.tasks.getTask(scope))!;
       const reservation = findReservation(stored, reservations[0]!.reservationSid)!;
-      await store.indexWorkerReservation(stored, reservation);
+      await stores.workers.linkReservation(stored, reservation);
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
       // A second task of the same workspace naming the same reservation and worker.
       const second = newTask(task.workspaceSid);
-      const recorded = await store.recordReservation(
+      const recorded = await stores.tasks.recordReservation(
         { ...newReservation(second), workerSid: reservation.workerSid, reservationSid: reservation.sid, workerAttributes: '{"x":1}' },
         T0 + 9,
       );
-      await store.indexWorkerReservation(recorded.task, findReservation(recorded.task, reservation.sid)!);
-      expect((await store.findWorkerReservation(workerScope, reservation.sid))?.sid).toBe(task.taskSid);
-      expect((await store.getWorker(workerScope))?.attributes).toBe('{"skill":"a"}');
+      await stores.workers.linkReservation(recorded.task, findReservation(recorded.task, reservation.sid)!);
+      expect(await stores.workers.taskOfReservation(workerScope, reservation.sid)).toBe(task.taskSid);
+      expect((await stores.workers.getWorker(workerScope))?.attributes).toBe('{"skill":"a"}');
     });
   });
 });

@@ -4,9 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { ensureTable, startDynalite } from '#lib/local/dynamodb-engine.ts';
-import { createDocumentClient } from '#lib/store/dynamodb-client.ts';
-import { DynamoDbStore } from '#lib/store/dynamodb-store.ts';
+import { startDynalite } from '#lib/local/dynamodb-engine.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import { dynamoDbStores } from '#lib/store/stores.ts';
 
 export interface Engine {
   readonly name: string;
@@ -29,10 +30,10 @@ export const ENGINES: readonly Engine[] = [
   },
 ];
 
-/** A fresh table on a running engine, with a store and its client. */
+/** A fresh table on a running engine, with the stores on it and their client. */
 export async function freshStore(endpoint: string, retentionDays = 7) {
   const tableName = `t${randomBytes(6).toString('hex')}`;
   await ensureTable(endpoint, tableName);
   const client = createDocumentClient({ endpoint });
-  return { store: new DynamoDbStore({ client, tableName, retentionDays }), client, tableName };
+  return { stores: dynamoDbStores({ client, tableName, retentionDays }), client, tableName };
 }

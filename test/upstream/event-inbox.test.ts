@@ -91,7 +91,7 @@ describe('event callbacks taken in', () => {
     const event = accepted(c, { TaskAttributes: '{"from":"+15551234567"}' });
     expect((await post(event)).status).toBe(204);
     await inbox().idle();
-    const { Item } = await gateway.runtime.documentClient.send(
+    const { Item } = await gateway.documentClient.send(
       new GetCommand({ TableName: gateway.config.tableName!, Key: inboxKey({ accountSid: ACCOUNT_SID, workspaceSid: c.workspaceSid, sid: event['Sid']! }) }),
     );
     expect(Item?.['appliedAt']).toEqual(expect.any(Number));

@@ -10,9 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { findReservation } from '#lib/domain/task.ts';
 import { localLambdaContext } from '#lib/local/lambda-context.ts';
-import { ensureTable } from '#lib/local/dynamodb-engine.ts';
+import { ensureTable } from '#lib/store/table-setup.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
-import { createDocumentClient } from '#lib/store/dynamodb-client.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
 import { MIRRORED_EVENT_TYPES } from '#lib/upstream/mirror.ts';
 import { callbackFieldName, readKinesisData, readStreamedEvent } from '#lib/upstream/event-streams.ts';
 import { eventStreams } from '#functions/event-streams.ts';
@@ -214,7 +214,7 @@ describe.each(ENGINES)('the Event Streams consumer on $name', (engine) => {
 
   const consume = (event: KinesisStreamEvent, on = runtime) => eventStreams.createHandler(on)(event, localLambdaContext('event-streams', 60));
   const statusOf = async (c: CallbackFixture) => {
-    const task = await runtime.store.getTask({ accountSid: c.accountSid, workspaceSid: c.workspaceSid, taskSid: c.taskSid });
+    const task = await runtime.stores.tasks.getTask({ accountSid: c.accountSid, workspaceSid: c.workspaceSid, taskSid: c.taskSid });
     return task && findReservation(task, c.reservationSid)?.status;
   };
 
@@ -277,7 +277,9 @@ describe.each(ENGINES)('the Event Streams consumer on $name', (engine) => {
     );
     expect(await consume(event)).toEqual({ batchItemFailures: [] });
     expect(apply).toHaveBeenCalledTimes(1);
-    expect(await runtime.store.getTask({ accountSid: foreign.accountSid, workspaceSid: foreign.workspaceSid, taskSid: foreign.taskSid })).toBeUndefined();
+    expect(
+      await runtime.stores.tasks.getTask({ accountSid: foreign.accountSid, workspaceSid: foreign.workspaceSid, taskSid: foreign.taskSid }),
+    ).toBeUndefined();
     expect(await statusOf(noWorker)).toBeUndefined();
     expect(foreign.accountSid).not.toBe(ACCOUNT_SID);
   });

@@ -1,4 +1,9 @@
-/** What a failed store call means to a client (SPEC §4: 429 and 503 with Retry-After). */
+/**
+ * How every store call is sent, and what a failed one means to a client: throttling is a 429 and
+ * an unreachable or failing store a 503, both with Retry-After; an item past DynamoDB's 400 KB
+ * limit is Twilio's 400 naming the limit. A failed condition is not translated: it is an answer
+ * for the adapter that sent it to read (conditional-write.ts).
+ */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError, TaskLimitError, TooManyRequestsError } from '../domain/errors.ts';
@@ -30,7 +35,7 @@ export function translateStoreError(error: unknown): unknown {
 }
 
 /** Sends one command; a failure is the client-facing error, except a failed condition (the caller's to judge). */
-export async function sendToStore<T>(client: DynamoDBDocumentClient, command: object): Promise<T> {
+export async function send<T>(client: DynamoDBDocumentClient, command: object): Promise<T> {
   try {
     return (await client.send(command as never)) as T;
   } catch (error) {

@@ -4,21 +4,22 @@
  * that a process dying between any two of them leaves nothing that a repeat cannot finish.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { contactUriOf, type AssignmentCallback } from './domain/assignment-callback.ts';
-import type { AssignmentPolicy } from './domain/assignment-policy.ts';
-import type { Clock } from './domain/clock.ts';
-import { NotFoundError, ReservationStateError } from './domain/errors.ts';
-import type { IfMatch } from './domain/if-match.ts';
-import { updateAction } from './domain/instructions.ts';
-import type { ListQuery } from './domain/list-query.ts';
-import { listKey, memoryWindow, readPage, type Page } from './domain/paging.ts';
-import { readUpdateParameters, type Params } from './domain/parameters.ts';
-import { effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from './domain/task.ts';
-import type { WorkerRecord } from './domain/worker.ts';
-import type { ReservationStore, TaskScope, WorkerReservation, WorkerScope } from './store/store.ts';
-import type { TimeoutEvent, TimeoutScheduler } from './timeouts/scheduler.ts';
-import type { UpstreamForwarder } from './upstream/forwarder.ts';
-import type { UpstreamReconciler } from './upstream/reconciler.ts';
+import { contactUriOf, type AssignmentCallback } from '../domain/assignment-callback.ts';
+import type { AssignmentPolicy } from '../domain/assignment-policy.ts';
+import type { Clock } from '../domain/clock.ts';
+import { NotFoundError, ReservationStateError } from '../domain/errors.ts';
+import type { IfMatch } from '../domain/if-match.ts';
+import { updateAction } from '../domain/instructions.ts';
+import type { ListQuery } from '../domain/list-query.ts';
+import { listKey, memoryWindow, readPage, type Page, type WindowReader } from '../domain/paging.ts';
+import { readUpdateParameters, type Params } from '../domain/parameters.ts';
+import { effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
+import type { WorkerRecord } from '../domain/worker.ts';
+import type { TaskScope, WorkerScope } from '../domain/scope.ts';
+import type { TaskStore, WorkerReservation, WorkerStore } from './ports.ts';
+import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
+import type { UpstreamForwarder } from '../upstream/forwarder.ts';
+import type { UpstreamReconciler } from '../upstream/reconciler.ts';
 
 /** A reservation as a URL names it: through its task, or through its worker. */
 export type ReservationTarget =
@@ -26,7 +27,8 @@ export type ReservationTarget =
   | { readonly kind: 'worker'; readonly scope: WorkerScope; readonly reservationSid: string; readonly resource: string };
 
 export interface ReservationServiceOptions {
-  readonly store: ReservationStore;
+  readonly tasks: TaskStore;
+  readonly workers: WorkerStore;
   readonly clock: Clock;
   readonly policy: AssignmentPolicy;
   readonly logger: Logger;
@@ -45,7 +47,8 @@ export type ExpireOutcome = 'expired' | 'nothing-to-do' | 'not-found' | `upstrea
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
 
 export class ReservationService {
-  readonly #store: ReservationStore;
+  readonly #tasks: TaskStore;
+  readonly #workers: WorkerStore;
   readonly #clock: Clock;
   readonly #policy: AssignmentPolicy;
   readonly #logger: Logger;
@@ -55,7 +58,8 @@ export class ReservationService {
   readonly #upstream: ReservationServiceOptions['upstream'];
 
   constructor(options: ReservationServiceOptions) {
-    this.#store = options.store;
+    this.#tasks = options.tasks;
+    this.#workers = options.workers;
     this.#clock = options.clock;
     this.#policy = options.policy;
     this.#logger = options.logger;
@@ -95,17 +99,17 @@ export class ReservationService {
       maxRejections: this.#maxRejections,
     };
     const decided = { ...base, ...(decision.action && { action: decision.action }), answer: JSON.stringify(decision.answer) };
-    let { outcome, task } = await this.#store.recordReservation(decided, now);
+    let { outcome, task } = await this.#tasks.recordReservation(decided, now);
     if (outcome === 'refused') {
       // Our record of the task is already accepted or canceled: record the reservation (it reads
       // rescinded or canceled) and give no instruction rather than one that cannot hold.
       this.#logger.warn('assignment for a task already accepted or canceled: recorded without instruction', { rule: decision.rule });
-      ({ outcome, task } = await this.#store.recordReservation({ ...base, answer: '{}', evenIfClosed: true }, now));
+      ({ outcome, task } = await this.#tasks.recordReservation({ ...base, answer: '{}', evenIfClosed: true }, now));
     }
     const reservation = findReservation(task, callback.reservationSid)!;
     this.#logger.info('assignment recorded', { outcome, rule: decision.rule, reservationStatus: reservation.status });
     // From the stored record, not from this callback: a repeat never re-indexes with its own data.
-    await this.#store.indexWorkerReservation(task, reservation);
+    await this.#workers.linkReservation(task, reservation);
     if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
     if (effectiveStatus(task, reservation, now).status === 'pending') {
       if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');
@@ -128,7 +132,7 @@ export class ReservationService {
     const action = { transition: 'timeout', ...(this.#timeoutActivitySid !== undefined && { activitySid: this.#timeoutActivitySid }) } as const;
     let task: TaskRecord | undefined;
     try {
-      task = await this.#store.applyAction({ scope, reservationSid: event.reservationSid, action, now: this.#clock.now() });
+      task = await this.#tasks.applyAction({ scope, reservationSid: event.reservationSid, action, now: this.#clock.now() });
     } catch (error) {
       if (!(error instanceof ReservationStateError)) throw error;
       await this.#finishWorkerMove(scope, event.reservationSid, 'timeout');
@@ -141,8 +145,7 @@ export class ReservationService {
   }
 
   async get(target: ReservationTarget): Promise<WorkerReservation> {
-    const task =
-      target.kind === 'task' ? await this.#store.getTask(target.scope) : await this.#store.findWorkerReservation(target.scope, target.reservationSid);
+    const task = target.kind === 'task' ? await this.#tasks.getTask(target.scope) : await this.#workerTask(target.scope, target.reservationSid);
     const reservation = task && findReservation(task, target.reservationSid);
     if (!task || !reservation) throw new NotFoundError(target.resource);
     return { task, reservation };
@@ -155,7 +158,7 @@ export class ReservationService {
     if (target.kind === 'task') {
       scope = target.scope;
     } else {
-      const found = await this.#store.findWorkerReservation(target.scope, target.reservationSid);
+      const found = await this.#workerTask(target.scope, target.reservationSid);
       if (!found) throw new NotFoundError(target.resource);
       scope = { ...target.scope, taskSid: found.sid };
     }
@@ -170,7 +173,7 @@ export class ReservationService {
     let task: TaskRecord | undefined;
     try {
       // Connected, the upstream TaskRouter decides and the record follows what it confirms.
-      task = this.#upstream ? await this.#upstream.forwarder.forward(input, `/v1${target.resource}`, params) : await this.#store.applyAction(input);
+      task = this.#upstream ? await this.#upstream.forwarder.forward(input, `/v1${target.resource}`, params) : await this.#tasks.applyAction(input);
     } catch (error) {
       if (error instanceof ReservationStateError && action.transition === 'reject') await this.#finishWorkerMove(scope, target.reservationSid, 'rejected');
       throw error;
@@ -186,18 +189,25 @@ export class ReservationService {
    * refused, but first finishes what the original may have left undone: the worker's move.
    */
   async #finishWorkerMove(scope: TaskScope, reservationSid: string, status: 'rejected' | 'timeout'): Promise<void> {
-    const task = await this.#store.getTask(scope);
+    const task = await this.#tasks.getTask(scope);
     const reservation = task && findReservation(task, reservationSid);
     if (task && reservation?.status === status && reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
   }
 
   async #moveWorker(task: TaskRecord, reservation: ReservationRecord): Promise<void> {
     const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
-    await this.#store.setWorkerActivity(scope, reservation.activitySid!, reservation.updatedAt);
+    await this.#workers.setActivity(scope, reservation.activitySid!, reservation.updatedAt);
+  }
+
+  /** The task that holds a worker's reservation, if the reservation is this worker's. */
+  async #workerTask(scope: WorkerScope, reservationSid: string): Promise<TaskRecord | undefined> {
+    const taskSid = await this.#workers.taskOfReservation(scope, reservationSid);
+    const task = taskSid === undefined ? undefined : await this.#tasks.getTask({ ...scope, taskSid });
+    return task && findReservation(task, reservationSid)?.workerSid === scope.workerSid ? task : undefined;
   }
 
   async listForTask(scope: TaskScope, query: ListQuery, resource: string): Promise<Page<WorkerReservation>> {
-    const task = await this.#store.getTask(scope);
+    const task = await this.#tasks.getTask(scope);
     if (!task) throw new NotFoundError(resource);
     const now = this.#clock.now();
     const items = task.reservations
@@ -212,7 +222,7 @@ export class ReservationService {
 
   async listForWorker(scope: WorkerScope, query: ListQuery, resource: string): Promise<Page<WorkerReservation>> {
     const now = this.#clock.now();
-    const read = this.#store.workerReservations(scope);
+    const read = this.#workerReservations(scope);
     let seen = 0;
     const page = await readPage(
       query.cursor,
@@ -231,14 +241,30 @@ export class ReservationService {
     return page;
   }
 
+  /** A worker's reservations in list order: a window of its links, then one batch read of their tasks. */
+  #workerReservations(scope: WorkerScope): WindowReader<WorkerReservation> {
+    const links = this.#workers.reservationLinks(scope);
+    return async (direction, from, limit) => {
+      const window = await links(direction, from, limit);
+      const tasks = await this.#tasks.getTasks(scope, [...new Set(window.items.map((link) => link.taskSid))]);
+      const items: WorkerReservation[] = [];
+      for (const link of window.items) {
+        const task = tasks.get(link.taskSid);
+        const reservation = task && findReservation(task, link.reservationSid);
+        if (task && reservation) items.push({ task, reservation });
+      }
+      return { items, more: window.more };
+    };
+  }
+
   async getTask(scope: TaskScope, resource: string): Promise<TaskRecord> {
-    const task = await this.#store.getTask(scope);
+    const task = await this.#tasks.getTask(scope);
     if (!task) throw new NotFoundError(resource);
     return task;
   }
 
   async getWorker(scope: WorkerScope, resource: string): Promise<WorkerRecord> {
-    const worker = await this.#store.getWorker(scope);
+    const worker = await this.#workers.getWorker(scope);
     if (!worker) throw new NotFoundError(resource);
     return worker;
   }

@@ -1,11 +1,12 @@
 /**
- * The task item's codec: how a TaskRecord and its reservations are laid out in one DynamoDB item.
- * Exported so that every reader of task items (the store, and a consumer of the table's stream)
- * decodes them the same way.
+ * The task item's codec: how a TaskRecord and its reservations are laid out in one DynamoDB item,
+ * for every reader of task items: the adapters, and the reader of the table's stream.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedInstruction } from '../domain/instructions.ts';
 import type { ForwardMark, ReservationRecord, TaskRecord } from '../domain/task.ts';
-import { RESERVATION_PREFIX, taskSidOf } from './table.ts';
+import { RESERVATION_PREFIX, TABLE, TASK_PREFIX, taskSidOf } from './table.ts';
 
 /** A reservation, as the value of its task item's `R_<WR>` attribute. */
 export interface StoredReservation {
@@ -117,4 +118,15 @@ export function decodeTask(item: Record<string, unknown>): TaskRecord {
     ...(t.forward !== undefined && { forward: t.forward }),
     ...(t.canceled !== undefined && { canceled: t.canceled }),
   };
+}
+
+/**
+ * A record of the table's DynamoDB Stream (its new image, in DynamoDB's JSON), as the task it
+ * shows; undefined for any other item, and for a removal (TTL), which has no new image.
+ */
+export function decodeStreamImage(image: Record<string, unknown> | undefined): TaskRecord | undefined {
+  if (!image) return undefined;
+  const item = unmarshall(image as Record<string, AttributeValue>);
+  const key = item[TABLE.partitionKey];
+  return typeof key === 'string' && key.startsWith(TASK_PREFIX) ? decodeTask(item) : undefined;
 }

@@ -1,31 +1,24 @@
 /**
- * TaskRouter events in the single table (SPEC §11): one item per event, keyed by its SID within
+ * The event items' adapter: TaskRouter events in the single table, one item per event, keyed by its SID within
  * its account and workspace, so that storing an event twice stores it once; four global
  * secondary indexes serve the Event resource's lists by workspace, task, worker and reservation,
  * in time order, without a scan.
  *
  *   event   pk EVENT#<AC>#<WS>#<EV>   sk EVENT   eventAt <ms>#<rank>#<EV> (sort key of every index)
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ServiceUnavailableError } from '../domain/errors.ts';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventFilter } from '../domain/event-query.ts';
 import type { FieldName } from '../domain/fields.ts';
 import type { WindowReader } from '../domain/paging.ts';
-import type { EventFilter } from '../domain/event-query.ts';
+import type { WorkspaceScope } from '../domain/scope.ts';
 import { eventListKey, type EventType, type ResourceType, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
-import { Expression } from '../store/expression.ts';
-import { GroupCommit } from '../store/group-commit.ts';
-import { sendToStore } from '../store/store-errors.ts';
-import { EVENT_INDEXES, TABLE, eventKey, type EventIndex } from '../store/table.ts';
-
-/** DynamoDB's limits: 25 items a BatchWriteItem, 100 keys a BatchGetItem. */
-const BATCH_GET_LIMIT = 100;
-const BATCH_ATTEMPTS = 6;
-
-interface Scope {
-  readonly accountSid: string;
-  readonly workspaceSid: string;
-}
+import type { EventStore } from '../taskrouter-events/ports.ts';
+import { batchGet, batchPut } from './batch.ts';
+import { conditionalWrite } from './conditional-write.ts';
+import { Expression } from './expression.ts';
+import { GroupCommit } from './group-commit.ts';
+import { send } from './send.ts';
+import { EVENT_INDEXES, TABLE, eventKey, type EventIndex } from './table.ts';
 
 interface StoredEvent {
   pk: string;
@@ -102,26 +95,21 @@ function indexFor(filter: EventFilter): { index: EventIndex; subject: string | u
   return { index: 'workspace', subject: undefined };
 }
 
-export interface DynamoDbEventStoreOptions {
+export interface EventItemsSettings {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly retentionDays: number;
 }
 
-/** The Event items' adapter. Its DynamoDB actions are listed for the stack's grants (EVENT_STORE_ACTIONS). */
-export class DynamoDbEventStore {
+export class EventItems implements EventStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #retentionSeconds: number;
 
-  constructor(options: DynamoDbEventStoreOptions) {
+  constructor(options: EventItemsSettings) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#retentionSeconds = options.retentionDays * 86_400;
-  }
-
-  #send<T>(command: object): Promise<T> {
-    return sendToStore<T>(this.#client, command);
   }
 
   #item(event: TaskRouterEvent): StoredEvent {
@@ -138,46 +126,21 @@ export class DynamoDbEventStore {
   }
 
   readonly #batches = new GroupCommit<StoredEvent>(
-    async (items) => {
-      let requests: Record<string, unknown>[] | undefined = items.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        if (attempt >= BATCH_ATTEMPTS) throw new ServiceUnavailableError(1);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const result: { UnprocessedItems?: Record<string, Record<string, unknown>[]> } = await this.#send(
-          new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }),
-        );
-        requests = result.UnprocessedItems?.[this.#table];
-      }
-    },
+    (items) => batchPut(this.#client, this.#table, items),
     (item) => item.pk,
   );
 
-  /** Which of these events are stored already (BatchGetItem, 100 keys a call). */
+  /** Which of these events are stored already. */
   async #stored(events: readonly TaskRouterEvent[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let i = 0; i < events.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = events.slice(i, i + BATCH_GET_LIMIT).map((e) => eventKey(e));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt >= BATCH_ATTEMPTS) throw new ServiceUnavailableError(1);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const e = new Expression();
-        const result: { Responses?: Record<string, { sid: string }[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
-          await this.#send(
-            new BatchGetCommand({
-              RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: e.name('sid'), ExpressionAttributeNames: e.names } },
-            }),
-          );
-        for (const item of result.Responses?.[this.#table] ?? []) found.add(item.sid);
-        keys = result.UnprocessedKeys?.[this.#table]?.Keys;
-      }
-    }
-    return found;
+    const items = await batchGet(
+      this.#client,
+      this.#table,
+      events.map((e) => eventKey(e)),
+      { attributes: ['sid'] },
+    );
+    return new Set(items.map((item) => item['sid'] as string));
   }
 
-  /**
-   * Stores those of `events` that are not stored yet, each with a conditional put (the first
-   * derivation of an event wins), and returns the ones it stored: what recovery delivers.
-   */
   async putMissing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
     if (events.length === 0) return [];
     // What this process is writing right now (the original of a repeat, under way) is not missing.
@@ -186,25 +149,24 @@ export class DynamoDbEventStore {
     const added: TaskRouterEvent[] = [];
     for (const event of events.filter((e) => !stored.has(e.sid))) {
       const e = new Expression();
-      try {
-        await this.#send(
-          new PutCommand({
-            TableName: this.#table,
-            Item: this.#item(event),
-            ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`,
-            ...e.params,
-          }),
-        );
-        added.push(event);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      const outcome = await conditionalWrite(
+        this.#client,
+        new PutCommand({
+          TableName: this.#table,
+          Item: this.#item(event),
+          ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`,
+          ...e.params,
+        }),
+        { stored: false },
+      );
+      if (outcome.written) added.push(event);
     }
     return added;
   }
 
-  async get(scope: Scope, sid: string): Promise<TaskRouterEvent | undefined> {
-    const { Item } = await this.#send<{ Item?: Record<string, unknown> }>(
+  async get(scope: WorkspaceScope, sid: string): Promise<TaskRouterEvent | undefined> {
+    const { Item } = await send<{ Item?: Record<string, unknown> }>(
+      this.#client,
       new GetCommand({ TableName: this.#table, Key: eventKey({ ...scope, sid }), ConsistentRead: true }),
     );
     return Item ? decodeEvent(Item) : undefined;
@@ -212,10 +174,10 @@ export class DynamoDbEventStore {
 
   /**
    * Keyset windows, in list order, over the events of the index that serves `filter` best, within
-   * its time bounds (one query a window). The rest of the filter is `eventMatches` (lib/domain/event-query.ts), applied by the
-   * pager (lib/domain/paging.ts `keep`), so a window's edge is always an item it read.
+   * its time bounds (one query a window). The rest of the filter is `eventMatches`
+   * (lib/domain/event-query.ts), applied by the pager (lib/domain/paging.ts `keep`), so a window's edge is always an item it read.
    */
-  list(scope: Scope, filter: EventFilter): WindowReader<TaskRouterEvent> {
+  list(scope: WorkspaceScope, filter: EventFilter): WindowReader<TaskRouterEvent> {
     const { index, subject } = indexFor(filter);
     const spec = EVENT_INDEXES[index];
     const partition = `${scope.accountSid}#${scope.workspaceSid}${subject === undefined ? '' : `#${subject}`}`;
@@ -229,7 +191,8 @@ export class DynamoDbEventStore {
       const low = direction === 'forward' && from !== undefined ? `${from}!` : lower;
       const high = direction === 'backward' && from !== undefined ? `${from.slice(0, -1)}${String.fromCharCode(from.charCodeAt(from.length - 1) - 1)}~` : upper;
       if (low > high) return { items: [], more: false };
-      const { Items = [], LastEvaluatedKey } = await this.#send<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: object }>(
+      const { Items = [], LastEvaluatedKey } = await send<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: object }>(
+        this.#client,
         new QueryCommand({
           TableName: this.#table,
           IndexName: spec.name,

@@ -1,0 +1,101 @@
+/**
+ * What the reservation service needs from storage, as it uses it. The DynamoDB adapters
+ * (lib/store/task-items.ts, worker-items.ts) serve DynamoDB, dynalite and DynamoDB Local alike;
+ * the in-memory ones (lib/store/memory/) serve the fast tests. All of them pass the same contract
+ * suite (test/store/store-contract.test.ts).
+ */
+import type { IfMatch } from '../domain/if-match.ts';
+import type { ReservationAction } from '../domain/instructions.ts';
+import type { WindowReader } from '../domain/paging.ts';
+import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
+import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
+import type { WorkerRecord } from '../domain/worker.ts';
+
+/** A reservation as an assignment callback (or a mirrored event) announces it, with what the policy decided. */
+export interface NewReservation {
+  readonly task: TaskScope & {
+    readonly workflowSid: string;
+    readonly taskQueueSid: string;
+    readonly attributes: string;
+    readonly priority: number;
+    readonly createdAt: number;
+  };
+  readonly reservationSid: string;
+  readonly workerSid: string;
+  readonly workerName: string | null;
+  /** WorkerAttributes as the callback gave them (JSON): the Worker view and the events read them. */
+  readonly workerAttributes: string;
+  readonly contactUri?: string;
+  readonly deadline: number;
+  readonly maxRejections: number;
+  /** The policy's instruction, applied in the same write; none leaves the reservation pending. */
+  readonly action?: ReservationAction;
+  /** The callback's answer, stored so that a repeat gets the same one. */
+  readonly answer: string;
+  /**
+   * Record it even on a task already accepted or canceled (it then reads rescinded or
+   * canceled), leaving the task's TTL as it is. Without it such a task refuses the write.
+   */
+  readonly evenIfClosed?: true;
+}
+
+export type RecordOutcome =
+  /** Written now. */
+  | 'created'
+  /** Already there (a retry or the fallback URL): nothing written. */
+  | 'repeated'
+  /** The task is already accepted or canceled: nothing written. */
+  | 'refused';
+
+export interface WorkerReservation {
+  readonly task: TaskRecord;
+  readonly reservation: ReservationRecord;
+}
+
+export interface ApplyAction {
+  readonly scope: TaskScope;
+  readonly reservationSid: string;
+  readonly action: ReservationAction;
+  readonly now: number;
+  readonly ifMatch?: IfMatch;
+  /** Worker-scoped requests: the reservation must be this worker's. */
+  readonly workerSid?: string;
+}
+
+/** Tasks and their reservations: one item per task, so one conditional write keeps its invariants. */
+export interface TaskStore {
+  /** One conditional write; idempotent on the ReservationSid. */
+  recordReservation(input: NewReservation, now: number): Promise<{ outcome: RecordOutcome; task: TaskRecord }>;
+  getTask(scope: TaskScope): Promise<TaskRecord | undefined>;
+  /** The tasks of one workspace by SID (those that exist). */
+  getTasks(scope: WorkspaceScope, taskSids: readonly string[]): Promise<Map<string, TaskRecord>>;
+  /**
+   * One conditional write that applies the action if the state machine allows it now. Returns
+   * the task after the write, undefined when the task or reservation is not there (or not in
+   * scope), and throws the domain error that says why it is not allowed.
+   */
+  applyAction(input: ApplyAction): Promise<TaskRecord | undefined>;
+}
+
+/** A worker's link to one of its reservations, in list order. */
+export interface ReservationLink {
+  readonly taskSid: string;
+  readonly reservationSid: string;
+  readonly createdAt: number;
+}
+
+/** What the service knows of workers: a link per reservation (a worker's list), and activity changes. */
+export interface WorkerStore {
+  /**
+   * Makes the reservation findable from its worker, from the stored record alone (idempotent: a
+   * repeat writes the same item; a link to another task with the same ReservationSid is kept).
+   */
+  linkReservation(task: TaskRecord, reservation: ReservationRecord): Promise<void>;
+  /** The task that holds a worker's reservation, by the worker's link. */
+  taskOfReservation(scope: WorkerScope, reservationSid: string): Promise<string | undefined>;
+  /** Pages over a worker's links in list order (one query a window). */
+  reservationLinks(scope: WorkerScope): WindowReader<ReservationLink>;
+  /** Moves a worker to an activity unless a later change is already stored. */
+  setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void>;
+  getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined>;
+}

@@ -1,0 +1,76 @@
+/**
+ * Connected mode's forward marks, on the task items: the mark a forwarded update takes so that one
+ * update of a task at a time reaches TaskRouter, and the sparse in-flight index (table.ts
+ * FORWARD_INDEX) the sweep finds the unsettled ones by, oldest first, without a scan.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { TaskScope } from '../domain/scope.ts';
+import { checkAction, findReservation, presentOf, type TaskRecord } from '../domain/task.ts';
+import type { ApplyAction } from '../reservations/ports.ts';
+import type { ForwardMarks as ForwardMarksPort, MarkOutcome } from '../upstream/ports.ts';
+import { Expression } from './expression.ts';
+import { send } from './send.ts';
+import { FORWARD_INDEX, inFlightAt } from './table.ts';
+import { decodeTask } from './task-codec.ts';
+import { actionConditions, clearMark } from './task-items.ts';
+import { type Judgement, TaskUpdate, type TaskWriteSettings, TaskWriter, inScope, lostToLaterStamp } from './task-write.ts';
+
+export class ForwardMarks implements ForwardMarksPort {
+  readonly #writer: TaskWriter;
+
+  constructor(settings: TaskWriteSettings) {
+    this.#writer = new TaskWriter(settings);
+  }
+
+  markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined> {
+    const { scope, reservationSid, action, workerSid, ifMatch } = input;
+    return this.#writer.write(
+      scope,
+      input.now,
+      (now) => {
+        const u = new TaskUpdate(scope, now);
+        const { e } = u;
+        const forward = e.name('forward');
+        actionConditions(u, input);
+        u.conditions.push(`attribute_not_exists(${forward})`);
+        u.set.push(
+          `${forward} = ${e.value({ id: markId, reservationSid, transition: action.transition, at: now })}`,
+          `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)}`,
+          `${e.name(FORWARD_INDEX.sortKey)} = ${e.value(inFlightAt(now))}`,
+        );
+        return u;
+      },
+      (task): MarkOutcome | undefined => ({ taken: true, task }),
+      (stored, now): Judgement<MarkOutcome | undefined> => {
+        const later = lostToLaterStamp(stored, now);
+        if (later) return later;
+        const reservation = stored && inScope(stored, scope) ? findReservation(stored, reservationSid) : undefined;
+        if (!stored || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return { done: undefined };
+        // Why not: the action itself (not pending, If-Match, contact_uri), else another forward.
+        checkAction(stored, reservation, action, presentOf(stored, now), ifMatch);
+        if (stored.forward) return { done: { taken: false, task: stored, mark: stored.forward } };
+        // Allowed, and no mark: the item changed between the write and its read. Again.
+        return { retryAt: now };
+      },
+    );
+  }
+
+  clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined> {
+    return clearMark(this.#writer, scope, markId, now);
+  }
+
+  async forwardsBefore(before: number, limit: number): Promise<TaskRecord[]> {
+    const e = new Expression();
+    const { Items = [] } = await send<{ Items?: Record<string, unknown>[] }>(
+      this.#writer.client,
+      new QueryCommand({
+        TableName: this.#writer.tableName,
+        IndexName: FORWARD_INDEX.name,
+        KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(inFlightAt(before))}`,
+        Limit: limit,
+        ...e.params,
+      }),
+    );
+    return Items.map(decodeTask);
+  }
+}

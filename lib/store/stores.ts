@@ -1,0 +1,43 @@
+/**
+ * The store's adapters, one per item family, each implementing the port its user declares:
+ * tasks (lib/reservations/ports.ts, lib/upstream/ports.ts), forward marks, workers, events
+ * (lib/taskrouter-events/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts).
+ * `dynamoDbStores` builds them on one document client and table; lib/store/memory/ builds the
+ * same set in memory for the fast tests.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
+import type { EventStore } from '../taskrouter-events/ports.ts';
+import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords } from '../upstream/ports.ts';
+import { CloudEventItems } from './cloud-event-items.ts';
+import { EventItems } from './event-items.ts';
+import { ForwardMarks } from './forward-marks.ts';
+import { InboxItems } from './inbox-items.ts';
+import { TaskItems } from './task-items.ts';
+import { WorkerItems } from './worker-items.ts';
+
+export interface Stores {
+  readonly tasks: TaskStore & ObservedRecords;
+  readonly marks: ForwardMarksPort;
+  readonly workers: WorkerStore;
+  readonly events: EventStore;
+  readonly inbox: InboxStore;
+  readonly cloudEvents: CloudEventMarks;
+}
+
+export interface DynamoDbStoreSettings {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly retentionDays: number;
+}
+
+export function dynamoDbStores(settings: DynamoDbStoreSettings): Stores {
+  return {
+    tasks: new TaskItems(settings),
+    marks: new ForwardMarks(settings),
+    workers: new WorkerItems(settings),
+    events: new EventItems(settings),
+    inbox: new InboxItems(settings),
+    cloudEvents: new CloudEventItems(settings),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The worker items' adapter: one link item per reservation under the worker's partition (a
+ * worker's list, through the local secondary index in creation order, strongly consistent), and
+ * the worker's last activity change.
+ *
+ *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>   listKey <created>#<WR>
+ *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY
+ */
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { listKey, type WindowReader } from '../domain/paging.ts';
+import type { WorkerScope } from '../domain/scope.ts';
+import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
+import type { WorkerRecord } from '../domain/worker.ts';
+import type { ReservationLink, WorkerStore } from '../reservations/ports.ts';
+import { conditionalWrite } from './conditional-write.ts';
+import { Expression } from './expression.ts';
+import { send } from './send.ts';
+import { TABLE, activityKey, workerLinkKey, workerPartition } from './table.ts';
+
+const LINK_PREFIX = 'RESERVATION#';
+
+/** A worker's link to one of its reservations (the worker index). */
+interface StoredWorkerLink {
+  sk: string;
+  accountSid: string;
+  workspaceSid: string;
+  taskSid: string;
+  workerName?: string;
+  workerAttributes: string;
+  createdAt: number;
+}
+
+interface StoredActivity {
+  accountSid: string;
+  activitySid: string;
+  changedAt: number;
+}
+
+export interface WorkerItemsSettings {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly retentionDays: number;
+}
+
+export class WorkerItems implements WorkerStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionSeconds: number;
+
+  constructor(settings: WorkerItemsSettings) {
+    this.#client = settings.client;
+    this.#table = settings.tableName;
+    this.#retentionSeconds = settings.retentionDays * 86_400;
+  }
+
+  #expiresAt(at: number): number {
+    return Math.floor(at / 1000) + this.#retentionSeconds;
+  }
+
+  async linkReservation(task: TaskRecord, reservation: ReservationRecord): Promise<void> {
+    const e = new Expression();
+    const worker = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
+    await conditionalWrite(
+      this.#client,
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          ...workerLinkKey(worker, reservation.sid),
+          [TABLE.workerIndex.sortKey]: listKey(reservation.createdAt, reservation.sid),
+          accountSid: task.accountSid,
+          workspaceSid: task.workspaceSid,
+          taskSid: task.sid,
+          ...(reservation.workerName !== null && { workerName: reservation.workerName }),
+          workerAttributes: reservation.workerAttributes,
+          createdAt: reservation.createdAt,
+          // After the deadline a reservation is answered or timed out; its link outlives that by
+          // RETENTION_DAYS (a task still being worked on outlives its links).
+          [TABLE.ttlAttribute]: this.#expiresAt(reservation.deadline),
+        },
+        // The first task to name this ReservationSid for this worker keeps the link.
+        ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)}) OR ${e.name('taskSid')} = ${e.value(task.sid)}`,
+        ...e.params,
+      }),
+      { stored: false },
+    );
+  }
+
+  async taskOfReservation(scope: WorkerScope, reservationSid: string): Promise<string | undefined> {
+    const { Item } = await send<{ Item?: StoredWorkerLink }>(
+      this.#client,
+      new GetCommand({ TableName: this.#table, Key: workerLinkKey(scope, reservationSid), ConsistentRead: true }),
+    );
+    return Item && Item.accountSid === scope.accountSid && Item.workspaceSid === scope.workspaceSid ? Item.taskSid : undefined;
+  }
+
+  reservationLinks(scope: WorkerScope): WindowReader<ReservationLink> {
+    return async (direction, from, limit) => {
+      const e = new Expression();
+      let keyCondition = `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope))}`;
+      if (from !== undefined) keyCondition += ` AND ${e.name(TABLE.workerIndex.sortKey)} ${direction === 'forward' ? '>' : '<'} ${e.value(from)}`;
+      const { Items = [], LastEvaluatedKey } = await send<{ Items?: StoredWorkerLink[]; LastEvaluatedKey?: object }>(
+        this.#client,
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: TABLE.workerIndex.name,
+          KeyConditionExpression: keyCondition,
+          ScanIndexForward: direction === 'forward',
+          Limit: limit,
+          ConsistentRead: true,
+          ...e.params,
+        }),
+      );
+      const links = Items.filter((i) => i.accountSid === scope.accountSid && i.workspaceSid === scope.workspaceSid).map((i) => ({
+        taskSid: i.taskSid,
+        reservationSid: i.sk.slice(LINK_PREFIX.length),
+        createdAt: i.createdAt,
+      }));
+      if (direction === 'backward') links.reverse();
+      return { items: links, more: LastEvaluatedKey !== undefined };
+    };
+  }
+
+  async setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {
+    const e = new Expression();
+    const changedAt = e.name('changedAt');
+    // A later activity change already stored wins: a failed condition is no error.
+    await conditionalWrite(
+      this.#client,
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          ...activityKey(scope),
+          accountSid: scope.accountSid,
+          workspaceSid: scope.workspaceSid,
+          activitySid,
+          changedAt: at,
+          [TABLE.ttlAttribute]: this.#expiresAt(at),
+        },
+        ConditionExpression: `attribute_not_exists(${changedAt}) OR ${changedAt} <= ${e.value(at)}`,
+        ...e.params,
+      }),
+      { stored: false },
+    );
+  }
+
+  async getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined> {
+    const edge = (forward: boolean) => {
+      const e = new Expression();
+      return send<{ Items?: StoredWorkerLink[] }>(
+        this.#client,
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: TABLE.workerIndex.name,
+          KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(workerPartition(scope))}`,
+          ScanIndexForward: forward,
+          Limit: 1,
+          ConsistentRead: true,
+          ...e.params,
+        }),
+      );
+    };
+    const [first, latest, activity] = await Promise.all([
+      edge(true),
+      edge(false),
+      send<{ Item?: StoredActivity }>(this.#client, new GetCommand({ TableName: this.#table, Key: activityKey(scope), ConsistentRead: true })),
+    ]);
+    const oldest = first.Items?.[0];
+    const newest = latest.Items?.[0];
+    if (!oldest || !newest || newest.accountSid !== scope.accountSid || newest.workspaceSid !== scope.workspaceSid) return undefined;
+    const changed = activity.Item?.accountSid === scope.accountSid ? activity.Item : undefined;
+    return {
+      sid: scope.workerSid,
+      accountSid: scope.accountSid,
+      workspaceSid: scope.workspaceSid,
+      friendlyName: newest.workerName ?? null,
+      attributes: newest.workerAttributes,
+      activitySid: changed?.activitySid ?? null,
+      activityChangedAt: changed?.changedAt ?? null,
+      createdAt: oldest.createdAt,
+      updatedAt: Math.max(newest.createdAt, changed?.changedAt ?? 0),
+    };
+  }
+}

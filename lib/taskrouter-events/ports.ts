@@ -1,0 +1,32 @@
+/**
+ * What publishing this service's events needs: a store of event items (the Event resource reads
+ * it) and sinks the stored events go to next. The DynamoDB adapter is lib/store/event-items.ts,
+ * the in-memory one lib/store/memory/.
+ */
+import type { EventFilter } from '../domain/event-query.ts';
+import type { WindowReader } from '../domain/paging.ts';
+import type { WorkspaceScope } from '../domain/scope.ts';
+import type { TaskRouterEvent } from '../domain/taskrouter-events.ts';
+
+export interface EventStore {
+  /**
+   * Stores the events of one write. Storing an event again stores the same item: its SID and
+   * content are a function of that write.
+   */
+  putAll(events: readonly TaskRouterEvent[]): Promise<void>;
+  /** Stores those not stored yet (the first derivation of an event wins) and returns them: what recovery delivers. */
+  putMissing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]>;
+  get(scope: WorkspaceScope, sid: string): Promise<TaskRouterEvent | undefined>;
+  /**
+   * Keyset windows in list order (lib/domain/taskrouter-events.ts `eventListKey`) over the events
+   * within the filter's time bounds, from the narrowest subject it names (a reservation, a task, a
+   * worker, else the workspace). The rest of the filter is the caller's (`eventMatches`).
+   */
+  list(scope: WorkspaceScope, filter: EventFilter): WindowReader<TaskRouterEvent>;
+}
+
+/** Where stored events go next. A sink must not fail or slow the write it follows: it queues. */
+export interface EventSink {
+  readonly name: string;
+  deliver(events: readonly TaskRouterEvent[]): Promise<void>;
+}

@@ -1,0 +1,94 @@
+/**
+ * What connected mode needs from storage: the forward marks on task items (one forwarded update
+ * at a time per task), the writes that record what TaskRouter observed, the inbox of its event
+ * callbacks and the markers of the Event Streams CloudEvents already applied. The DynamoDB
+ * adapters are in lib/store (forward-marks.ts, task-items.ts, inbox-items.ts,
+ * cloud-event-items.ts), the in-memory ones in lib/store/memory/.
+ */
+import type { ReservationAction } from '../domain/instructions.ts';
+import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
+import type { ReservationStatus } from '../domain/state-machine.ts';
+import type { ForwardMark, TaskRecord } from '../domain/task.ts';
+import type { ApplyAction } from '../reservations/ports.ts';
+
+/** Taking a task's forward mark: taken, or held by another update being forwarded. */
+export type MarkOutcome =
+  | { readonly taken: true; readonly task: TaskRecord }
+  | { readonly taken: false; readonly task: TaskRecord; readonly mark: ForwardMark };
+
+export interface ForwardMarks {
+  /** Takes the task's forward mark if the action is allowed locally now; undefined when not found; throws why not allowed. */
+  markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined>;
+  /** Clears the mark, if it is still this one: the task as written, or undefined when nothing was. */
+  clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined>;
+  /** Tasks whose forward mark was taken before `before`, oldest first: the unsettled. */
+  forwardsBefore(before: number, limit: number): Promise<TaskRecord[]>;
+}
+
+/** What upstream says a reservation is, to be recorded even where the local rules would refuse it. */
+export interface Observation {
+  readonly scope: TaskScope;
+  readonly reservationSid: string;
+  readonly status: Exclude<ReservationStatus, 'pending'>;
+  /** Upstream's time of it (its event's TimestampMs, or when it was read): orders observations of one rank. */
+  readonly observedAt: number;
+  readonly now: number;
+  /** The forwarded update this confirms: its instruction and activity are recorded with it. */
+  readonly action?: ReservationAction;
+  /** The forward mark this settles, cleared in the same write. */
+  readonly markId?: string;
+}
+
+export type ObservedOutcome =
+  /** Written: the record now says what upstream observed (and the mark, if given and still this one, is cleared). */
+  | { readonly kind: 'recorded'; readonly task: TaskRecord }
+  /**
+   * The record already said as much or more (a later event got here first). The mark, if given
+   * and still this one, is cleared on its own: a write all the same (`markCleared`).
+   */
+  | { readonly kind: 'already-recorded'; readonly task: TaskRecord; readonly markCleared: boolean }
+  /** No such reservation here. */
+  | { readonly kind: 'unknown' };
+
+/**
+ * What upstream observed, recorded in the order of the state machine (lib/domain/state-machine.ts
+ * STATUS_RANK): never back to pending, and within one rank TaskRouter's later observation wins,
+ * whatever the local rules or the deadline say.
+ */
+export interface ObservedRecords {
+  recordObserved(observation: Observation): Promise<ObservedOutcome>;
+  /**
+   * Upstream canceled the task (with its reason): every reservation still pending as stored is
+   * canceled. `already-recorded` when the record shows it canceled; `unknown` when there is no such task.
+   */
+  recordTaskCanceled(scope: TaskScope, reason: string, now: number): Promise<ObservedOutcome>;
+}
+
+/** An upstream event callback taken in: stored once per Sid until applied. */
+export interface InboxItem extends WorkspaceScope {
+  readonly sid: string;
+  /** The callback's form fields, as taken in; none once applied (the record holds them then). */
+  readonly fields?: Readonly<Record<string, readonly string[]>>;
+  readonly receivedAt: number;
+  readonly appliedAt?: number;
+}
+
+export interface InboxStore {
+  /** Takes the event in unless its Sid was taken before: then the item as stored. */
+  take(item: InboxItem): Promise<{ readonly taken: true } | { readonly taken: false; readonly stored: InboxItem | undefined }>;
+  /** It is applied: only its Sid is kept (for repeats), and it leaves the in-flight index. */
+  markApplied(item: InboxItem, at: number): Promise<void>;
+  /** Pages over the events taken in before `before` and not applied yet, oldest first. */
+  unapplied(before: number): AsyncIterable<readonly InboxItem[]>;
+}
+
+/** The dedupe key of an Event Streams CloudEvent: its `id` within its account and workspace. */
+export interface CloudEventMark extends WorkspaceScope {
+  readonly id: string;
+}
+
+export interface CloudEventMarks {
+  applied(mark: CloudEventMark): Promise<boolean>;
+  /** Writes the marker; one already there (a racing delivery wrote it) is left as it is. */
+  markApplied(mark: CloudEventMark, now: number): Promise<void>;
+}
