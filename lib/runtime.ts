@@ -149,7 +149,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       ...(config.eventBusName !== undefined ? [new EventBridgePublisher(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)] : []),
     ];
   });
-  const recorder = once(() => new EventRecorder(plainStores().events, sinks(), logger));
+  const recorder = once(() => new EventRecorder(plainStores().events, plainStores().workers, sinks(), logger));
   const stores = once((): Stores => {
     const plain = plainStores();
     // Locally the events of a write follow it in the same process; deployed, the table's stream.

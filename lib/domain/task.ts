@@ -8,8 +8,6 @@ export interface ReservationRecord {
   readonly sid: string;
   readonly workerSid: string;
   readonly workerName: string | null;
-  /** WorkerAttributes (a JSON string) as the callback that made the reservation gave them. */
-  readonly workerAttributes: string;
   readonly status: ReservationStatus;
   readonly version: number;
   readonly createdAt: number;

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { snakeCase, type FieldName } from './fields.ts';
 import type { ReservationStatus } from './state-machine.ts';
-import { canceledAt, canceledReason, effectiveStatus, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
+import { canceledAt, canceledReason, effectiveStatus, taskAssignment, type ReservationRecord, type TaskAssignment, type TaskRecord } from './task.ts';
 
 export type ResourceType = 'reservation' | 'task' | 'worker';
 
@@ -166,10 +166,9 @@ function occurrences(task: TaskRecord, at: number): Occurrence[] {
   return found;
 }
 
-function eventOf(task: TaskRecord, o: Occurrence, at: number): TaskRouterEvent {
+function eventOf(task: TaskRecord, o: Occurrence, assignment: TaskAssignment, workers: WorkerAttributesOf): TaskRouterEvent {
   const spec: EventTypeSpec = EVENT_TYPES[o.type];
   const r = o.reservation;
-  const assignment = taskAssignment(task, at);
   const values: Partial<Record<FieldName, string>> = {
     TaskSid: task.sid,
     TaskAttributes: task.attributes,
@@ -184,7 +183,7 @@ function eventOf(task: TaskRecord, o: Occurrence, at: number): TaskRouterEvent {
     ...(r && {
       WorkerSid: r.workerSid,
       ...(r.workerName !== null && { WorkerName: r.workerName }),
-      WorkerAttributes: r.workerAttributes,
+      ...(workers(r) !== undefined && { WorkerAttributes: workers(r)! }),
       ...(r.activitySid !== undefined && { WorkerActivitySid: r.activitySid }),
       ReservationSid: r.sid,
       ReservationTimeout: String(Math.round((r.deadline - r.createdAt) / 1000)),
@@ -231,11 +230,28 @@ export function eventListKey(event: Pick<TaskRouterEvent, 'at' | 'type' | 'sid'>
 /** What an event list key looks like (a PageToken carries one). */
 export const EVENT_LIST_KEY = /^\d{15}#\d{2}#EV[0-9a-f]{32}$/;
 
+/**
+ * A reservation's WorkerAttributes: the attributes its worker was assigned with. They are not on
+ * the task item (a task may hold a thousand reservations; each worker's attributes would fill
+ * DynamoDB's 400 KB item), but on the worker's link to the reservation, so whoever derives events
+ * looks them up (lib/taskrouter-events/event-recorder.ts); unknown ones leave the field out.
+ */
+export type WorkerAttributesOf = (reservation: ReservationRecord) => string | undefined;
+
+const UNKNOWN_ATTRIBUTES: WorkerAttributesOf = () => undefined;
+
 /** Every event the task record implies at time `at`, in order. */
-export function eventsOf(task: TaskRecord, at: number): TaskRouterEvent[] {
+export function eventsOf(task: TaskRecord, at: number, workers: WorkerAttributesOf = UNKNOWN_ATTRIBUTES): TaskRouterEvent[] {
+  return eventsBetween(task, -Infinity, at, workers);
+}
+
+/** The events of the task record that happened after `after` and no later than `at`, in order. */
+function eventsBetween(task: TaskRecord, after: number, at: number, workers: WorkerAttributesOf): TaskRouterEvent[] {
+  // Each event reports the task as it is at `at`: derived once, not once per event (a task may hold 1,000 reservations).
+  const assignment = taskAssignment(task, at);
   return occurrences(task, at)
-    .filter((o) => o.at <= at)
-    .map((o) => eventOf(task, o, at))
+    .filter((o) => o.at > after && o.at <= at)
+    .map((o) => eventOf(task, o, assignment, workers))
     .sort(compareEvents);
 }
 
@@ -245,9 +261,8 @@ export function eventsOf(task: TaskRecord, at: number): TaskRouterEvent[] {
  * Writes to one task item have strictly increasing times (the store sees to it), so every event
  * belongs to exactly one write.
  */
-export function eventsOfWrite(task: TaskRecord): TaskRouterEvent[] {
-  const after = task.previousWrittenAt ?? -Infinity;
-  return eventsOf(task, task.writtenAt).filter((e) => e.at > after);
+export function eventsOfWrite(task: TaskRecord, workers: WorkerAttributesOf = UNKNOWN_ATTRIBUTES): TaskRouterEvent[] {
+  return eventsBetween(task, task.previousWrittenAt ?? -Infinity, task.writtenAt, workers);
 }
 
 /** The Event resource's `event_data`: the same fields in snake_case. */

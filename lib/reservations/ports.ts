@@ -23,7 +23,7 @@ export interface NewReservation {
   readonly reservationSid: string;
   readonly workerSid: string;
   readonly workerName: string | null;
-  /** WorkerAttributes as the callback gave them (JSON): the Worker view and the events read them. */
+  /** WorkerAttributes as the callback gave them (JSON): kept on the worker's link, not on the task. */
   readonly workerAttributes: string;
   readonly contactUri?: string;
   readonly deadline: number;
@@ -77,6 +77,24 @@ export interface TaskStore {
   applyAction(input: ApplyAction): Promise<TaskRecord | undefined>;
 }
 
+/**
+ * A worker's link to a reservation: how a worker's reservations are listed, and where the worker's
+ * attributes at assignment are kept (never on the task item, which holds up to 1,000
+ * reservations). Written before the reservation, so whatever derives its events finds them.
+ */
+export interface NewReservationLink {
+  readonly scope: WorkerScope;
+  readonly reservationSid: string;
+  readonly taskSid: string;
+  readonly workerName: string | null;
+  /** WorkerAttributes as TaskRouter sent them (JSON). */
+  readonly workerAttributes: string;
+  /** Its place in the worker's list: when it was assigned. */
+  readonly createdAt: number;
+  /** After it the reservation is answered or timed out; the link outlives that by RETENTION_DAYS. */
+  readonly deadline: number;
+}
+
 /** A worker's link to one of its reservations, in list order. */
 export interface ReservationLink {
   readonly taskSid: string;
@@ -86,11 +104,8 @@ export interface ReservationLink {
 
 /** What the service knows of workers: a link per reservation (a worker's list), and activity changes. */
 export interface WorkerStore {
-  /**
-   * Makes the reservation findable from its worker, from the stored record alone (idempotent: a
-   * repeat writes the same item; a link to another task with the same ReservationSid is kept).
-   */
-  linkReservation(task: TaskRecord, reservation: ReservationRecord): Promise<void>;
+  /** Makes the reservation findable from its worker; the first link of a ReservationSid is kept (a repeat writes nothing). */
+  linkReservation(link: NewReservationLink): Promise<void>;
   /** The task that holds a worker's reservation, by the worker's link. */
   taskOfReservation(scope: WorkerScope, reservationSid: string): Promise<string | undefined>;
   /** Pages over a worker's links in list order (one query a window). */
@@ -98,4 +113,18 @@ export interface WorkerStore {
   /** Moves a worker to an activity unless a later change is already stored. */
   setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void>;
   getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined>;
+}
+
+/** The worker's link to a reservation about to be recorded. */
+export function linkOf(reservation: NewReservation, createdAt: number): NewReservationLink {
+  const { accountSid, workspaceSid, taskSid } = reservation.task;
+  return {
+    scope: { accountSid, workspaceSid, workerSid: reservation.workerSid },
+    reservationSid: reservation.reservationSid,
+    taskSid,
+    workerName: reservation.workerName,
+    workerAttributes: reservation.workerAttributes,
+    createdAt,
+    deadline: reservation.deadline,
+  };
 }

@@ -16,7 +16,7 @@ import { readUpdateParameters, type Params } from '../domain/parameters.ts';
 import { effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import type { TaskScope, WorkerScope } from '../domain/scope.ts';
-import type { TaskStore, WorkerReservation, WorkerStore } from './ports.ts';
+import { linkOf, type TaskStore, type WorkerReservation, type WorkerStore } from './ports.ts';
 import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
 import type { UpstreamForwarder } from '../upstream/forwarder.ts';
 import type { UpstreamReconciler } from '../upstream/reconciler.ts';
@@ -45,6 +45,13 @@ export interface ReservationServiceOptions {
 export type ExpireOutcome = 'expired' | 'nothing-to-do' | 'not-found' | `upstream ${Awaited<ReturnType<UpstreamReconciler['atDeadline']>>}`;
 
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
+
+/** A reservation in its worker's list, which is ordered by the link's time (when it was assigned). */
+interface ListedReservation extends WorkerReservation {
+  readonly listedAt: number;
+}
+
+const listedKeyOf = (item: ListedReservation) => listKey(item.listedAt, item.reservation.sid);
 
 export class ReservationService {
   readonly #tasks: TaskStore;
@@ -99,6 +106,8 @@ export class ReservationService {
       maxRejections: this.#maxRejections,
     };
     const decided = { ...base, ...(decision.action && { action: decision.action }), answer: JSON.stringify(decision.answer) };
+    // The worker's link first: it holds the worker's attributes, which the reservation's events carry.
+    await this.#workers.linkReservation(linkOf(decided, now));
     let { outcome, task } = await this.#tasks.recordReservation(decided, now);
     if (outcome === 'refused') {
       // Our record of the task is already accepted or canceled: record the reservation (it reads
@@ -108,8 +117,6 @@ export class ReservationService {
     }
     const reservation = findReservation(task, callback.reservationSid)!;
     this.#logger.info('assignment recorded', { outcome, rule: decision.rule, reservationStatus: reservation.status });
-    // From the stored record, not from this callback: a repeat never re-indexes with its own data.
-    await this.#workers.linkReservation(task, reservation);
     if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
     if (effectiveStatus(task, reservation, now).status === 'pending') {
       if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');
@@ -227,7 +234,7 @@ export class ReservationService {
     const page = await readPage(
       query.cursor,
       query.pageSize,
-      keyOf,
+      listedKeyOf,
       async (direction, from, limit) => {
         const window = await read(direction, from, limit);
         seen += window.items.length;
@@ -242,16 +249,16 @@ export class ReservationService {
   }
 
   /** A worker's reservations in list order: a window of its links, then one batch read of their tasks. */
-  #workerReservations(scope: WorkerScope): WindowReader<WorkerReservation> {
+  #workerReservations(scope: WorkerScope): WindowReader<ListedReservation> {
     const links = this.#workers.reservationLinks(scope);
     return async (direction, from, limit) => {
       const window = await links(direction, from, limit);
       const tasks = await this.#tasks.getTasks(scope, [...new Set(window.items.map((link) => link.taskSid))]);
-      const items: WorkerReservation[] = [];
+      const items: ListedReservation[] = [];
       for (const link of window.items) {
         const task = tasks.get(link.taskSid);
         const reservation = task && findReservation(task, link.reservationSid);
-        if (task && reservation) items.push({ task, reservation });
+        if (task && reservation) items.push({ task, reservation, listedAt: link.createdAt });
       }
       return { items, more: window.more };
     };

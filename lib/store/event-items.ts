@@ -141,13 +141,17 @@ export class EventItems implements EventStore {
     return new Set(items.map((item) => item['sid'] as string));
   }
 
-  async putMissing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
+  async missing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
     if (events.length === 0) return [];
     // What this process is writing right now (the original of a repeat, under way) is not missing.
     await this.#batches.whenWritten(events.map((e) => eventKey(e).pk));
     const stored = await this.#stored(events);
+    return events.filter((e) => !stored.has(e.sid));
+  }
+
+  async putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
     const added: TaskRouterEvent[] = [];
-    for (const event of events.filter((e) => !stored.has(e.sid))) {
+    for (const event of events) {
       const e = new Expression();
       const outcome = await conditionalWrite(
         this.#client,

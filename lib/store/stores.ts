@@ -7,7 +7,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
-import type { EventStore } from '../taskrouter-events/ports.ts';
+import type { EventStore, ReservationWorkers } from '../taskrouter-events/ports.ts';
 import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords } from '../upstream/ports.ts';
 import { CloudEventItems } from './cloud-event-items.ts';
 import { EventItems } from './event-items.ts';
@@ -19,7 +19,7 @@ import { WorkerItems } from './worker-items.ts';
 export interface Stores {
   readonly tasks: TaskStore & ObservedRecords;
   readonly marks: ForwardMarksPort;
-  readonly workers: WorkerStore;
+  readonly workers: WorkerStore & ReservationWorkers;
   readonly events: EventStore;
   readonly inbox: InboxStore;
   readonly cloudEvents: CloudEventMarks;

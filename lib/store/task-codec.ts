@@ -12,7 +12,6 @@ import { RESERVATION_PREFIX, TABLE, TASK_PREFIX, taskSidOf } from './table.ts';
 export interface StoredReservation {
   workerSid: string;
   workerName?: string;
-  workerAttributes?: string;
   status: ReservationRecord['status'];
   version: number;
   createdAt: number;
@@ -53,7 +52,6 @@ export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredRese
   return {
     workerSid: r.workerSid,
     ...(r.workerName !== null && { workerName: r.workerName }),
-    workerAttributes: r.workerAttributes,
     status: r.status,
     version: r.version,
     createdAt: r.createdAt,
@@ -74,7 +72,6 @@ function decodeReservation(sid: string, r: StoredReservation): ReservationRecord
     sid,
     workerSid: r.workerSid,
     workerName: r.workerName ?? null,
-    workerAttributes: r.workerAttributes ?? '{}',
     status: r.status,
     version: r.version,
     createdAt: r.createdAt,

@@ -67,7 +67,6 @@ export class TaskItems implements TaskStore, ObservedRecords {
     const stored = encodeReservation({
       workerSid: input.workerSid,
       workerName: input.workerName,
-      workerAttributes: input.workerAttributes,
       status,
       version: 1,
       createdAt: now,

@@ -8,16 +8,21 @@
  */
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { listKey, type WindowReader } from '../domain/paging.ts';
-import type { WorkerScope } from '../domain/scope.ts';
-import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
+import type { WorkerScope, WorkspaceScope } from '../domain/scope.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
-import type { ReservationLink, WorkerStore } from '../reservations/ports.ts';
+import type { NewReservationLink, ReservationLink, WorkerStore } from '../reservations/ports.ts';
+import type { ReservationWorkers } from '../taskrouter-events/ports.ts';
+import { batchGet } from './batch.ts';
 import { conditionalWrite } from './conditional-write.ts';
 import { Expression } from './expression.ts';
 import { send } from './send.ts';
 import { TABLE, activityKey, workerLinkKey, workerPartition } from './table.ts';
 
 const LINK_PREFIX = 'RESERVATION#';
+/** How many links' attributes a process remembers (about 0.5 KB each: a few MB at most). */
+const REMEMBERED_LINKS = 10_000;
+
+const cacheKey = (scope: WorkerScope, reservationSid: string) => `${scope.accountSid}#${scope.workspaceSid}#${scope.workerSid}#${reservationSid}`;
 
 /** A worker's link to one of its reservations (the worker index). */
 interface StoredWorkerLink {
@@ -42,10 +47,12 @@ export interface WorkerItemsSettings {
   readonly retentionDays: number;
 }
 
-export class WorkerItems implements WorkerStore {
+export class WorkerItems implements WorkerStore, ReservationWorkers {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #retentionSeconds: number;
+  /** Links' attributes by cacheKey, in the order they were learnt. */
+  readonly #recent = new Map<string, string>();
 
   constructor(settings: WorkerItemsSettings) {
     this.#client = settings.client;
@@ -57,32 +64,73 @@ export class WorkerItems implements WorkerStore {
     return Math.floor(at / 1000) + this.#retentionSeconds;
   }
 
-  async linkReservation(task: TaskRecord, reservation: ReservationRecord): Promise<void> {
+  async linkReservation(link: NewReservationLink): Promise<void> {
     const e = new Expression();
-    const worker = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
-    await conditionalWrite(
+    const { scope, reservationSid } = link;
+    const outcome = await conditionalWrite(
       this.#client,
       new PutCommand({
         TableName: this.#table,
         Item: {
-          ...workerLinkKey(worker, reservation.sid),
-          [TABLE.workerIndex.sortKey]: listKey(reservation.createdAt, reservation.sid),
-          accountSid: task.accountSid,
-          workspaceSid: task.workspaceSid,
-          taskSid: task.sid,
-          ...(reservation.workerName !== null && { workerName: reservation.workerName }),
-          workerAttributes: reservation.workerAttributes,
-          createdAt: reservation.createdAt,
+          ...workerLinkKey(scope, reservationSid),
+          [TABLE.workerIndex.sortKey]: listKey(link.createdAt, reservationSid),
+          accountSid: scope.accountSid,
+          workspaceSid: scope.workspaceSid,
+          taskSid: link.taskSid,
+          ...(link.workerName !== null && { workerName: link.workerName }),
+          workerAttributes: link.workerAttributes,
+          createdAt: link.createdAt,
           // After the deadline a reservation is answered or timed out; its link outlives that by
           // RETENTION_DAYS (a task still being worked on outlives its links).
-          [TABLE.ttlAttribute]: this.#expiresAt(reservation.deadline),
+          [TABLE.ttlAttribute]: this.#expiresAt(link.deadline),
         },
-        // The first task to name this ReservationSid for this worker keeps the link.
-        ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)}) OR ${e.name('taskSid')} = ${e.value(task.sid)}`,
+        // The first link of a ReservationSid for this worker is kept: a repeat (or another task
+        // naming the same ReservationSid) writes nothing, so a link never changes once written.
+        ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`,
         ...e.params,
       }),
       { stored: false },
     );
+    if (outcome.written) this.#remember(cacheKey(scope, reservationSid), link.workerAttributes);
+  }
+
+  /**
+   * The attributes of each reservation's link. Links never change once written, so those this
+   * process wrote are remembered (a bounded number, the oldest forgotten first) and the rest are
+   * read in one batch: locally, the events of a write find their reservations' links here without
+   * a store call; a stream reader (deployed) reads them.
+   */
+  async attributesOf(
+    scope: WorkspaceScope,
+    reservations: readonly { readonly workerSid: string; readonly reservationSid: string }[],
+  ): Promise<ReadonlyMap<string, string>> {
+    const found = new Map<string, string>();
+    const unknown: { readonly workerSid: string; readonly reservationSid: string }[] = [];
+    for (const r of reservations) {
+      const remembered = this.#recent.get(cacheKey({ ...scope, workerSid: r.workerSid }, r.reservationSid));
+      if (remembered !== undefined) found.set(r.reservationSid, remembered);
+      else unknown.push(r);
+    }
+    if (unknown.length === 0) return found;
+    const items = await batchGet(
+      this.#client,
+      this.#table,
+      unknown.map((r) => workerLinkKey({ ...scope, workerSid: r.workerSid }, r.reservationSid)),
+      { attributes: [TABLE.partitionKey, TABLE.sortKey, 'workerAttributes'] },
+    );
+    for (const item of items) {
+      const link = item as unknown as StoredWorkerLink & { pk: string };
+      const workerSid = link.pk.slice(link.pk.lastIndexOf('#') + 1);
+      const reservationSid = link.sk.slice(LINK_PREFIX.length);
+      found.set(reservationSid, link.workerAttributes);
+      this.#remember(cacheKey({ ...scope, workerSid }, reservationSid), link.workerAttributes);
+    }
+    return found;
+  }
+
+  #remember(key: string, attributes: string): void {
+    if (this.#recent.size >= REMEMBERED_LINKS) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(key, attributes);
   }
 
   async taskOfReservation(scope: WorkerScope, reservationSid: string): Promise<string | undefined> {

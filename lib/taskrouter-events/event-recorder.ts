@@ -7,26 +7,39 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ReservationStateError } from '../domain/errors.ts';
 import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
-import { eventsOf, eventsOfWrite, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
+import { eventsOf, eventsOfWrite, type TaskRouterEvent, type WorkerAttributesOf } from '../domain/taskrouter-events.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../reservations/ports.ts';
 import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
-import type { EventSink, EventStore } from './ports.ts';
+import type { EventSink, EventStore, ReservationWorkers } from './ports.ts';
 
 export class EventRecorder {
   constructor(
-    private readonly store: Pick<EventStore, 'putAll' | 'putMissing'>,
+    private readonly store: Pick<EventStore, 'putAll' | 'missing' | 'putNew'>,
+    private readonly workers: ReservationWorkers,
     private readonly sinks: readonly EventSink[],
     private readonly logger: Logger,
   ) {}
 
   /** The events of one write, stored, then delivered. Returns them. */
   async written(task: TaskRecord): Promise<TaskRouterEvent[]> {
-    const events = eventsOfWrite(task);
-    if (events.length === 0) return events;
+    const bare = eventsOfWrite(task);
+    if (bare.length === 0) return bare;
+    const events = eventsOfWrite(task, await this.#attributes(task, bare));
     await this.store.putAll(events);
     await this.#deliver(events);
     return events;
+  }
+
+  /** The worker attributes of the reservations these events of `task` are about. */
+  async #attributes(task: TaskRecord, events: readonly TaskRouterEvent[]): Promise<WorkerAttributesOf> {
+    const reservations = new Map<string, { workerSid: string; reservationSid: string }>();
+    for (const e of events)
+      if (e.reservationSid !== undefined && e.workerSid !== undefined)
+        reservations.set(e.reservationSid, { workerSid: e.workerSid, reservationSid: e.reservationSid });
+    if (reservations.size === 0) return () => undefined;
+    const attributes = await this.workers.attributesOf(task, [...reservations.values()]);
+    return (reservation) => attributes.get(reservation.sid);
   }
 
   /**
@@ -36,7 +49,15 @@ export class EventRecorder {
    * revealed yet belongs to the write that will (its timer's, most likely), not to recovery.
    */
   async recover(tasks: readonly TaskRecord[]): Promise<TaskRouterEvent[]> {
-    const added = await this.store.putMissing(tasks.flatMap((task) => eventsOf(task, task.writtenAt)));
+    const derived = tasks.map((task) => ({ task, events: eventsOf(task, task.writtenAt) }));
+    const missing = new Set((await this.store.missing(derived.flatMap((d) => d.events))).map((e) => e.sid));
+    const added: TaskRouterEvent[] = [];
+    for (const { task, events } of derived) {
+      const lost = events.filter((e) => missing.has(e.sid));
+      if (lost.length === 0) continue;
+      const complete = eventsOf(task, task.writtenAt, await this.#attributes(task, lost)).filter((e) => missing.has(e.sid));
+      added.push(...(await this.store.putNew(complete)));
+    }
     if (added.length > 0) {
       this.logger.warn('events recovered', { count: added.length });
       await this.#deliver(added);

@@ -14,8 +14,10 @@ export interface EventStore {
    * content are a function of that write.
    */
   putAll(events: readonly TaskRouterEvent[]): Promise<void>;
-  /** Stores those not stored yet (the first derivation of an event wins) and returns them: what recovery delivers. */
-  putMissing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]>;
+  /** Those of these events not stored yet (nor being stored by this process right now). */
+  missing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]>;
+  /** Stores each event unless it is stored (the first derivation of an event wins); returns those it stored. */
+  putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]>;
   get(scope: WorkspaceScope, sid: string): Promise<TaskRouterEvent | undefined>;
   /**
    * Keyset windows in list order (lib/domain/taskrouter-events.ts `eventListKey`) over the events
@@ -29,4 +31,13 @@ export interface EventStore {
 export interface EventSink {
   readonly name: string;
   deliver(events: readonly TaskRouterEvent[]): Promise<void>;
+}
+
+/** The worker attributes reservations were assigned with (their workers' links), for events' WorkerAttributes. */
+export interface ReservationWorkers {
+  /** By ReservationSid; a reservation whose link is gone (expired) is left out. */
+  attributesOf(
+    scope: WorkspaceScope,
+    reservations: readonly { readonly workerSid: string; readonly reservationSid: string }[],
+  ): Promise<ReadonlyMap<string, string>>;
 }

@@ -14,7 +14,7 @@ import { canonicalSid, type SidPrefix } from '../domain/sid.ts';
 import type { ReservationStatus } from '../domain/state-machine.ts';
 import { findReservation } from '../domain/task.ts';
 import type { TaskScope } from '../domain/scope.ts';
-import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
+import { linkOf, type NewReservation, type TaskStore, type WorkerStore } from '../reservations/ports.ts';
 import type { ObservedRecords } from './ports.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
 
@@ -119,32 +119,31 @@ export class UpstreamMirror {
     const taskAttributes = attributes('TaskAttributes');
     const integer = (name: string) => Math.max(0, Number.parseInt(field(name) ?? '0', 10) || 0);
     const contactUri = workerAttributes.values['contact_uri'];
-    const { outcome, task } = await tasks.recordReservation(
-      {
-        task: {
-          ...scope,
-          workflowSid: canonicalSid(field('WorkflowSid'), 'WW') ?? '',
-          taskQueueSid: canonicalSid(field('TaskQueueSid'), 'WQ') ?? '',
-          attributes: taskAttributes.raw,
-          priority: integer('TaskPriority'),
-          createdAt: at - integer('TaskAge') * 1000,
-        },
-        reservationSid,
-        workerSid,
-        workerName: field('WorkerName') || null,
-        workerAttributes: workerAttributes.raw,
-        ...(typeof contactUri === 'string' && contactUri !== '' && { contactUri }),
-        deadline: at + reservationTimeoutSeconds * 1000,
-        maxRejections,
-        answer: '{}',
-        // Upstream decides: record it whatever this task's record says.
-        evenIfClosed: true,
+    const learnt: NewReservation = {
+      task: {
+        ...scope,
+        workflowSid: canonicalSid(field('WorkflowSid'), 'WW') ?? '',
+        taskQueueSid: canonicalSid(field('TaskQueueSid'), 'WQ') ?? '',
+        attributes: taskAttributes.raw,
+        priority: integer('TaskPriority'),
+        createdAt: at - integer('TaskAge') * 1000,
       },
-      now,
-    );
-    // A repeat also finishes what a first delivery that died may have left: the worker's link, the deadline check.
+      reservationSid,
+      workerSid,
+      workerName: field('WorkerName') || null,
+      workerAttributes: workerAttributes.raw,
+      ...(typeof contactUri === 'string' && contactUri !== '' && { contactUri }),
+      deadline: at + reservationTimeoutSeconds * 1000,
+      maxRejections,
+      answer: '{}',
+      // Upstream decides: record it whatever this task's record says.
+      evenIfClosed: true,
+    };
+    // The worker's link first (its attributes are the reservation's events'); a repeat also
+    // finishes what a first delivery that died may have left: the link, the deadline check.
+    await workers.linkReservation(linkOf(learnt, at));
+    const { outcome, task } = await tasks.recordReservation(learnt, now);
     const reservation = findReservation(task, reservationSid)!;
-    await workers.linkReservation(task, reservation);
     await scheduler?.schedule({ ...scope, reservationSid, deadline: reservation.deadline });
     return outcome !== 'repeated';
   }

@@ -22,7 +22,6 @@ function reservation(sid: string, overrides: Partial<ReservationRecord> = {}): R
     sid,
     workerSid: `WK${sid.slice(2)}`,
     workerName: 'w',
-    workerAttributes: '{}',
     history: {},
     status: 'pending',
     version: 1,

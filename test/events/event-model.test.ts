@@ -5,7 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { snakeCase } from '#lib/domain/fields.ts';
 import type { ReservationRecord, TaskRecord } from '#lib/domain/task.ts';
-import { EVENT_TYPES, eventData, eventSid, eventsOf, eventsOfWrite, type TaskRouterEvent } from '#lib/domain/taskrouter-events.ts';
+import {
+  EVENT_TYPES,
+  eventData,
+  eventSid,
+  eventsOf as eventsWithout,
+  eventsOfWrite as writeEventsWithout,
+  type TaskRouterEvent,
+  type WorkerAttributesOf,
+} from '#lib/domain/taskrouter-events.ts';
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
 const AC = `AC${'a'.repeat(32)}`;
@@ -17,7 +25,6 @@ function reservation(n: number, overrides: Partial<ReservationRecord> = {}): Res
     sid: sidOf('WR', n),
     workerSid: sidOf('WK', n),
     workerName: `Worker ${n}`,
-    workerAttributes: `{"n":${n}}`,
     status: 'pending',
     version: 1,
     createdAt: T0,
@@ -27,6 +34,11 @@ function reservation(n: number, overrides: Partial<ReservationRecord> = {}): Res
     ...overrides,
   };
 }
+
+/** Reservation n's worker was assigned with the attributes {"n":n} (kept on its link, not on the task). */
+const workers: WorkerAttributesOf = (r) => `{"n":${Number(r.sid.slice(2))}}`;
+const eventsOf = (record: TaskRecord, at: number) => eventsWithout(record, at, workers);
+const eventsOfWrite = (record: TaskRecord) => writeEventsWithout(record, workers);
 
 function task(reservations: ReservationRecord[], overrides: Partial<TaskRecord> = {}): TaskRecord {
   return {
@@ -92,6 +104,14 @@ describe('the events a task record implies', () => {
       reservation_timeout: '60',
     });
     expect(Object.values(eventData(created!)).every((v) => typeof v === 'string')).toBe(true);
+  });
+
+  it('takes WorkerAttributes from the lookup it is given (the workers’ links), and leaves them out when unknown', () => {
+    const [known] = eventsOf(task([reservation(1)]), T0);
+    expect(known!.data.WorkerAttributes).toBe('{"n":1}');
+    const [unknown] = eventsWithout(task([reservation(1)]), T0);
+    expect(unknown!.data.WorkerAttributes).toBeUndefined();
+    expect({ ...unknown!.data, WorkerAttributes: '{"n":1}' }).toEqual(known!.data);
   });
 
   it('an accept that rescinds three pending reservations: one accepted, three rescinded, at the accept', () => {

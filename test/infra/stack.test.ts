@@ -638,7 +638,10 @@ describe('least privilege', () => {
     const byFile = adapters.map((file) => ({ file, commands: commandsOf(readFileSync(file, 'utf8')) })).filter((f) => f.commands.length > 0);
     // Every item family has its adapter here, so the commands above are all of them.
     for (const family of ['task-items', 'forward-marks', 'worker-items', 'event-items', 'inbox-items', 'cloud-event-items']) {
-      expect(adapters.some((file) => file.endsWith(`${family}.ts`)), family).toBe(true);
+      expect(
+        adapters.some((file) => file.endsWith(`${family}.ts`)),
+        family,
+      ).toBe(true);
     }
     expect(byFile.length).toBeGreaterThanOrEqual(6);
     for (const { file, commands } of byFile) {

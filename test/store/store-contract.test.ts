@@ -9,8 +9,8 @@ import { parseIfMatch } from '#lib/domain/if-match.ts';
 import type { ReservationAction } from '#lib/domain/instructions.ts';
 import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
 import type { TaskScope } from '#lib/domain/scope.ts';
-import type { NewReservation } from '#lib/reservations/ports.ts';
-import type { Stores } from '#lib/store/stores.ts';
+import { linkOf, type NewReservation } from '#lib/reservations/ports.ts';
+import { dynamoDbStores, type Stores } from '#lib/store/stores.ts';
 import { TABLE, taskKey } from '#lib/store/table.ts';
 import { ENGINES, freshStore } from '../support/engines.ts';
 import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
@@ -273,10 +273,9 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
 
   describe('the worker index', () => {
     it('finds a worker’s reservation without its task, only in its own workspace and account', async () => {
-      const { task, reservations, scope } = await created();
+      const { task, reservations } = await created();
       const input = reservations[0]!;
-      const stored = (await stores.tasks.getTask(scope))!;
-      await stores.workers.linkReservation(stored, findReservation(stored, input.reservationSid)!);
+      await stores.workers.linkReservation(linkOf(input, T0));
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: input.workerSid };
       expect(await stores.workers.taskOfReservation(workerScope, input.reservationSid)).toBe(task.taskSid);
       expect(await stores.workers.taskOfReservation({ ...workerScope, workspaceSid: sid('WS') }, input.reservationSid)).toBeUndefined();
@@ -290,8 +289,8 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       const expected: string[] = [];
       for (let i = 0; i < 5; i++) {
         const input = newReservation(newTask(workspaceSid), { workerSid });
-        const { task } = await stores.tasks.recordReservation(input, T0 + i * 10);
-        await stores.workers.linkReservation(task, findReservation(task, input.reservationSid)!);
+        await stores.workers.linkReservation(linkOf(input, T0 + i * 10));
+        await stores.tasks.recordReservation(input, T0 + i * 10);
         expected.push(input.reservationSid);
       }
       const read = stores.workers.reservationLinks({ accountSid: ACCOUNT_SID, workspaceSid, workerSid });
@@ -308,9 +307,8 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     });
 
     it('keeps the worker’s latest activity, whatever order the changes arrive in', async () => {
-      const { task, reservations, scope } = await created();
-      const stored = (await stores.tasks.getTask(scope))!;
-      await stores.workers.linkReservation(stored, findReservation(stored, reservations[0]!.reservationSid)!);
+      const { task, reservations } = await created();
+      await stores.workers.linkReservation(linkOf(reservations[0]!, T0));
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservations[0]!.workerSid };
       await stores.workers.setActivity(workerScope, `WA${'2'.repeat(32)}`, T0 + 2000);
       await stores.workers.setActivity(workerScope, `WA${'1'.repeat(32)}`, T0 + 1000);
@@ -325,26 +323,23 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
     });
 
     it('keeps another account’s links and activity apart, even under the same worker and reservation SIDs', async () => {
-      const { task, reservations, scope } = await created();
-      const mine = (await stores.tasks.getTask(scope))!;
-      await stores.workers.linkReservation(mine, findReservation(mine, reservations[0]!.reservationSid)!);
+      const { task, reservations } = await created();
+      await stores.workers.linkReservation(linkOf(reservations[0]!, T0));
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservations[0]!.workerSid };
       await stores.workers.setActivity(workerScope, `WA${'3'.repeat(32)}`, T0 + 1000);
       const before = await stores.workers.getWorker(workerScope);
 
       // Another account records the same worker, reservation and workspace SIDs, later, and moves "its" worker.
       const other = { ...newTask(task.workspaceSid), accountSid: sid('AC') };
-      const theirs = await stores.tasks.recordReservation(
-        {
-          ...newReservation(other),
-          workerSid: workerScope.workerSid,
-          reservationSid: reservations[0]!.reservationSid,
-          workerName: 'Mallory',
-          workerAttributes: '{"contact_uri":"client:mallory"}',
-        },
-        T0 + 5000,
-      );
-      await stores.workers.linkReservation(theirs.task, findReservation(theirs.task, reservations[0]!.reservationSid)!);
+      const theirs: NewReservation = {
+        ...newReservation(other),
+        workerSid: workerScope.workerSid,
+        reservationSid: reservations[0]!.reservationSid,
+        workerName: 'Mallory',
+        workerAttributes: '{"contact_uri":"client:mallory"}',
+      };
+      await stores.workers.linkReservation(linkOf(theirs, T0 + 5000));
+      await stores.tasks.recordReservation(theirs, T0 + 5000);
       await stores.workers.setActivity({ ...workerScope, accountSid: other.accountSid }, `WA${'4'.repeat(32)}`, T0 + 6000);
 
       expect(await stores.workers.getWorker(workerScope)).toEqual(before);
@@ -354,21 +349,39 @@ describe.each(ENGINES)('store contract on $name', (engine) => {
       expect((await stores.workers.getWorker({ ...workerScope, accountSid: other.accountSid }))?.friendlyName).toBe('Mallory');
     });
 
-    it('indexes from the stored record: the first task to name a reservation keeps its link', async () => {
-      const { task, reservations, scope } = await created();
-      const stored = (await stores.tasks.getTask(scope))!;
-      const reservation = findReservation(stored, reservations[0]!.reservationSid)!;
-      await stores.workers.linkReservation(stored, reservation);
+    it('keeps the first link of a reservation: a repeat, or a second task naming it, changes nothing', async () => {
+      const { task, reservations } = await created();
+      const reservation = reservations[0]!;
+      await stores.workers.linkReservation(linkOf(reservation, T0));
       const workerScope = { accountSid: ACCOUNT_SID, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
-      // A second task of the same workspace naming the same reservation and worker.
-      const second = newTask(task.workspaceSid);
-      const recorded = await stores.tasks.recordReservation(
-        { ...newReservation(second), workerSid: reservation.workerSid, reservationSid: reservation.sid, workerAttributes: '{"x":1}' },
-        T0 + 9,
-      );
-      await stores.workers.linkReservation(recorded.task, findReservation(recorded.task, reservation.sid)!);
-      expect(await stores.workers.taskOfReservation(workerScope, reservation.sid)).toBe(task.taskSid);
+      // A repeat with other attributes, then a second task of the same workspace naming the same reservation and worker.
+      await stores.workers.linkReservation(linkOf({ ...reservation, workerAttributes: '{"repeat":1}' }, T0 + 5));
+      const second = {
+        ...newReservation(newTask(task.workspaceSid)),
+        workerSid: reservation.workerSid,
+        reservationSid: reservation.reservationSid,
+        workerAttributes: '{"x":1}',
+      };
+      await stores.workers.linkReservation(linkOf(second, T0 + 9));
+      await stores.tasks.recordReservation(second, T0 + 9);
+      expect(await stores.workers.taskOfReservation(workerScope, reservation.reservationSid)).toBe(task.taskSid);
       expect((await stores.workers.getWorker(workerScope))?.attributes).toBe('{"skill":"a"}');
+      const attributes = await stores.workers.attributesOf(task, [{ workerSid: reservation.workerSid, reservationSid: reservation.reservationSid }]);
+      expect(attributes.get(reservation.reservationSid)).toBe('{"skill":"a"}');
+    });
+
+    it('gives the worker attributes of reservations by their links, in one read, and none for a reservation without one', async () => {
+      const { task, reservations } = await created(3);
+      for (const [i, r] of reservations.entries()) await stores.workers.linkReservation(linkOf({ ...r, workerAttributes: `{"n":${i}}` }, T0 + i));
+      // Another process: nothing remembered, everything read.
+      const fresh = dynamoDbStores({ client, tableName, retentionDays: 7 });
+      const wanted = [
+        ...reservations.map((r) => ({ workerSid: r.workerSid, reservationSid: r.reservationSid })),
+        { workerSid: sid('WK'), reservationSid: sid('WR') },
+      ];
+      const attributes = await fresh.workers.attributesOf(task, wanted);
+      expect(Object.fromEntries(attributes)).toEqual(Object.fromEntries(reservations.map((r, i) => [r.reservationSid, `{"n":${i}}`])));
+      expect((await fresh.workers.attributesOf({ ...task, accountSid: sid('AC') }, wanted)).size).toBe(0);
     });
   });
 });
