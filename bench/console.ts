@@ -11,7 +11,7 @@
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { randomSid as sid } from '#lib/domain/sid.ts';
 import { twilioSignature } from '#lib/signature.ts';
-import { launchChromium, signedInContext } from '../test/support/browser.ts';
+import { describeChromium, launchChromium, signedInContext } from '../test/support/browser.ts';
 import { assignment } from './events.ts';
 import { startServer } from './http.ts';
 import { ratioOf, type Ratio } from './stats.ts';
@@ -27,6 +27,7 @@ export interface ConsoleResult {
   readonly reservations: number;
   /** Bytes of GET /console's body. */
   readonly pageBytes: number;
+  /** The browser's version and which one it was: `Chromium 143.0.7499.0 (npm @sparticuz/chromium 143.0.4)`. */
   readonly browser: string;
 }
 
@@ -78,7 +79,7 @@ export async function measureConsole(options: ConsoleOptions): Promise<ConsoleRe
       await renderOnce();
       const times: number[] = [];
       for (let i = 0; i < options.rounds; i++) times.push(await renderOnce());
-      return { render: ratioOf(times), reservations: options.reservations, pageBytes, browser: `Chromium ${browser.version()}` };
+      return { render: ratioOf(times), reservations: options.reservations, pageBytes, browser: `Chromium ${browser.version()} (${describeChromium()})` };
     } finally {
       await browser.close();
     }

@@ -1,15 +1,23 @@
 /**
- * Real headless Chromium for the console's tests and benchmark: Debian's `chromium` package
- * (`.ci/run` installs it) driven by playwright-core, which downloads no browser of its own.
- * CHROMIUM_PATH picks another binary. A missing browser fails the test with a message saying how
- * to install one: no console test is ever skipped.
+ * Real headless Chromium for the console's tests and benchmark, driven by playwright-core (which
+ * downloads no browser of its own). Which one, first match wins:
+ *
+ * 1. CHROMIUM_PATH, a Chromium or Chrome binary (it must exist);
+ * 2. a system Chromium: `chromium` or `chromium-browser` on PATH (Debian's package, which .ci/run
+ *    installs);
+ * 3. the Chromium that comes through npm, @sparticuz/chromium (test/support/npm-chromium.ts),
+ *    inflated into .cache/ on first use, so a machine with only Node.js needs nothing else.
+ *
+ * CHROMIUM_SOURCE=npm takes the npm one whatever else there is (CI proves both ways with it);
+ * CHROMIUM_SOURCE=system refuses to fall back to it. A missing browser fails the test with a
+ * message saying what to do: no console test is ever skipped.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { ACCOUNT_SID, AUTH_TOKEN } from './fixtures.ts';
+import { ensureNpmChromium, NPM_CHROMIUM_PACKAGE, npmChromiumLocation } from './npm-chromium.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -26,27 +34,89 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+const SYSTEM_NAMES = ['chromium', 'chromium-browser'];
+
+export interface ChromiumChoice {
+  /** CHROMIUM_PATH, a system Chromium found on PATH, or the npm one. */
+  readonly source: 'CHROMIUM_PATH' | 'system' | 'npm';
+  /** The binary (for npm, where it is or will be inflated). */
+  readonly path: string;
+  /** Why this one. */
+  readonly reason: string;
+}
+
+/** The first executable file of that name in PATH's folders, as `command -v` finds it. */
+function onPath(name: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // Not there, or not executable: the next folder.
+    }
+  }
+  return undefined;
+}
+
+const INSTALL_ONE = "install Debian's chromium (`sudo apt-get install chromium`, as .ci/run does) or set CHROMIUM_PATH to a Chromium or Chrome binary";
+
+function npmChoice(reason: string): ChromiumChoice {
+  try {
+    return { source: 'npm', path: npmChromiumLocation().executablePath, reason };
+  } catch (error) {
+    throw new Error(
+      `Chromium was not found: the console tests need a real browser (${reason}), and ${(error as Error).message}. To fix: ${INSTALL_ONE}, or (on Linux x64) run npm install, which brings ${NPM_CHROMIUM_PACKAGE}.`,
+    );
+  }
+}
+
+/** Which Chromium the tests use in this environment, and why. Nothing is inflated or launched. */
+export function chooseChromium(env: NodeJS.ProcessEnv = process.env): ChromiumChoice {
+  const forced = env['CHROMIUM_SOURCE'] ?? '';
+  if (forced !== '' && forced !== 'npm' && forced !== 'system') {
+    throw new Error(
+      `CHROMIUM_SOURCE=${forced} is not a source: use npm (the Chromium that comes through npm) or system (CHROMIUM_PATH or PATH's), or leave it unset`,
+    );
+  }
+  if (forced === 'npm') return npmChoice('CHROMIUM_SOURCE=npm');
   const configured = env['CHROMIUM_PATH'];
   if (configured) {
     if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH=${configured} does not exist`);
-    return configured;
+    return { source: 'CHROMIUM_PATH', path: configured, reason: 'CHROMIUM_PATH is set' };
   }
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-      if (found) return found;
-    } catch {
-      // Not on PATH: try the next name.
-    }
+  for (const name of SYSTEM_NAMES) {
+    const found = onPath(name, env['PATH'] ?? '');
+    if (found) return { source: 'system', path: found, reason: `${name} is on PATH` };
   }
-  throw new Error(
-    "Chromium was not found: the console tests need a real browser. Install Debian's package (`sudo apt-get install chromium`, as .ci/run does) or set CHROMIUM_PATH to a Chromium or Chrome binary.",
-  );
+  if (forced === 'system') {
+    throw new Error(
+      `CHROMIUM_SOURCE=system, but there is no CHROMIUM_PATH and no chromium or chromium-browser on PATH: ${INSTALL_ONE}, or unset CHROMIUM_SOURCE to use the npm one.`,
+    );
+  }
+  return npmChoice('no CHROMIUM_PATH, no chromium or chromium-browser on PATH');
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
+/** One line for the benchmark's report: `npm @sparticuz/chromium 143.0.4`, `system /usr/bin/chromium`, … */
+export function describeChromium(choice: ChromiumChoice = chooseChromium()): string {
+  return choice.source === 'npm' ? `npm ${NPM_CHROMIUM_PACKAGE} ${npmChromiumLocation().version}` : `${choice.source} ${choice.path}`;
+}
+
+/** Launches the Chromium {@link chooseChromium} picks in `env` (CHROMIUM_SOURCE, CHROMIUM_PATH, PATH). */
+export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Promise<Browser> {
+  const choice = chooseChromium(env);
+  if (choice.source !== 'npm') return chromium.launch({ executablePath: choice.path, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const npm = await ensureNpmChromium();
+  // playwright-core gives the browser exactly this environment, not ours plus it.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  try {
+    return await chromium.launch({ executablePath: npm.executablePath, args: CHROMIUM_ARGS, env: { ...inherited, ...npm.env }, timeout: 60_000 });
+  } catch (error) {
+    throw new Error(
+      `The npm Chromium (${npm.executablePath}, chosen because ${choice.reason}) did not start (${INSTALL_ONE} instead): ${(error as Error).message}`,
+    );
+  }
 }
 
 export interface ConsoleSession {
