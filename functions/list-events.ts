@@ -6,7 +6,7 @@ import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 import { listResponse } from '#lib/http/list-response.ts';
 import { workspaceScope } from '#lib/http/targets.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
-import { eventListKey } from '#lib/domain/taskrouter-events.ts';
+import { eventListKey } from '#lib/domain/events.ts';
 
 export const listEvents = apiFunction('list-events', async (request, { runtime, accountSid }) => {
   const scope = workspaceScope(request, accountSid);

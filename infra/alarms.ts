@@ -82,7 +82,7 @@ export class ReservationAlarms extends Construct {
       1,
       atLeast,
     );
-    alarm('EventReaderErrors', 'The event-stream function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    alarm('EventReaderErrors', 'The publish-events function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
     if (props.connected) {
       const metric = (name: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName: name, period: PERIOD, statistic });
       alarm(

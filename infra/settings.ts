@@ -43,7 +43,7 @@ export interface Settings {
   readonly connected: boolean;
   /**
    * Twilio Event Streams into AWS (`eventStreams`, connected mode only): the Kinesis stream, the
-   * role Twilio assumes with this ExternalId, and the consumer's event source (infra/event-streams.ts).
+   * role Twilio assumes with this ExternalId, and the consumer's event source (infra/mirror-event-streams.ts).
    */
   readonly eventStreams: { readonly externalId: string } | undefined;
   /** The SPEC §3 variables set by context, for every function. */

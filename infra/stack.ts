@@ -14,8 +14,8 @@ import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
 import { ReservationApi } from './api.ts';
-import { EventStreamsIngest } from './event-streams.ts';
-import { TaskRouterEvents } from './events.ts';
+import { EventStreamsIngest } from './mirror-event-streams.ts';
+import { TaskRouterEvents } from './publishing.ts';
 import { ServiceFunction } from './function.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { ReservationTable, bindTable } from './table.ts';
@@ -93,7 +93,11 @@ export class ReservationsStack extends Stack {
 
     // Each function gets what it binds (lib/functions.ts), one bind per resource: the grant and its variables together.
     this.timers = new ReservationTimers(this, 'Timers', { target: functions['reservation-timeout'], targetName: timeoutFunctionName });
-    this.events = new TaskRouterEvents(this, 'Events', { table: this.table, streamReader: functions['event-stream'], deliverer: functions['event-delivery'] });
+    this.events = new TaskRouterEvents(this, 'Events', {
+      table: this.table,
+      streamReader: functions['publish-events'],
+      deliverer: functions['publish-event-callbacks'],
+    });
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const binds = bindsOf(name);
       if (binds.table) bindTable(functions[name], this.table, binds.table);
@@ -124,14 +128,14 @@ export class ReservationsStack extends Stack {
     // Connected, Event Streams may feed the mirror instead of (or beside) the EventCallbackUrl.
     this.eventStreams =
       settings.eventStreams &&
-      new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: functions['event-streams'], externalId: settings.eventStreams.externalId });
+      new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: functions['mirror-event-streams'], externalId: settings.eventStreams.externalId });
 
     new ReservationAlarms(this, 'Alarms', {
       callback: functions['assignment-callback'],
       stage: this.api.stage,
       deadLetterQueue: this.timers.deadLetterQueue,
       events: {
-        streamReader: functions['event-stream'],
+        streamReader: functions['publish-events'],
         deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue,
         streamFailureQueue: this.events.streamFailureQueue,
       },
@@ -157,7 +161,7 @@ export class ReservationsStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     if (settings.connected) {
       new CfnOutput(this, 'EventCallbackUrl', {
-        value: `${this.publicBaseUrl}${pathOf('event-callback')}`,
+        value: `${this.publicBaseUrl}${pathOf('mirror-event-callbacks')}`,
         description: "Connected mode: the upstream Workspace's EventCallbackUrl (its events are mirrored here)",
       });
     }

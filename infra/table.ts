@@ -28,7 +28,7 @@ export class ReservationTable extends Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
       removalPolicy: props.removalPolicy,
-      // Each write's new image: the events of a task write are derived from it alone (functions/event-stream.ts).
+      // Each write's new image: the events of a task write are derived from it alone (functions/publish-events.ts).
       stream: StreamViewType.NEW_IMAGE,
     });
     this.addLocalSecondaryIndex({

@@ -4,7 +4,7 @@
  */
 import { CredentialsError, accountKeys, parseAccountList, parseApiKeyList, type AccountEntry, type ApiKeyEntry } from './credentials.ts';
 import { canonicalSid, isSid } from './domain/sid.ts';
-import { EVENT_TYPE_NAMES, isEventType, type EventType } from './domain/taskrouter-events.ts';
+import { EVENT_TYPE_NAMES, isEventType, type EventType } from './domain/events.ts';
 import type { Binds } from './functions.ts';
 
 /** The printed development pair `npm start` uses when no credentials are configured. */
@@ -42,7 +42,7 @@ export interface Config {
   readonly timeoutSchedule: TimeoutScheduleConfig | undefined;
   /**
    * Where events come from: `write`, in the process that wrote the task (local: dynalite has no
-   * stream); `stream`, the table's DynamoDB Stream (deployed: functions/event-stream.ts).
+   * stream); `stream`, the table's DynamoDB Stream (deployed: functions/publish-events.ts).
    */
   readonly eventsFrom: 'write' | 'stream';
   /** EVENT_CALLBACK_URL: where events are POSTed in TaskRouter's callback format (SPEC §11). */

@@ -80,15 +80,15 @@ export const FUNCTIONS = {
     binds: { table: 'write', credentials: true, timers: true },
     timeoutSeconds: 30,
   },
-  'event-callback': {
+  'mirror-event-callbacks': {
     description: "Connected mode: applies the upstream TaskRouter's signed event callbacks to the record",
     trigger: 'http',
     auth: 'webhook',
     binds: { table: 'write', credentials: true, timers: true },
     timeoutSeconds: 10,
   },
-  // Created in every stack; only `-c eventStreams=true` gives it its Kinesis stream (infra/event-streams.ts).
-  'event-streams': {
+  // Created in every stack; only `-c eventStreams=true` gives it its Kinesis stream (infra/mirror-event-streams.ts).
+  'mirror-event-streams': {
     description: "Connected mode: applies the upstream TaskRouter's events from Twilio Event Streams (Kinesis) to the record",
     trigger: 'kinesis',
     auth: 'none',
@@ -102,14 +102,14 @@ export const FUNCTIONS = {
     binds: { table: 'write', credentials: true, timers: true },
     timeoutSeconds: 60,
   },
-  'event-stream': {
+  'publish-events': {
     description: 'Stores the TaskRouter events of each task write from the table stream, queues their callbacks, puts them on the bus',
     trigger: 'table-stream',
     auth: 'none',
     binds: { table: 'write', eventDelivery: 'send', eventBus: true },
     timeoutSeconds: 60,
   },
-  'event-delivery': {
+  'publish-event-callbacks': {
     description: 'POSTs queued events to EVENT_CALLBACK_URL, signed',
     trigger: 'queue',
     auth: 'none',

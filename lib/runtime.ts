@@ -23,15 +23,15 @@ import { ReservationService } from './reservations/service.ts';
 import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/client.ts';
 import { dynamoDbStores, type Stores } from './store/stores.ts';
-import { EventEmittingMarks, EventEmittingTasks, EventRecorder } from './taskrouter-events/event-recorder.ts';
-import { EventBridgePublisher } from './taskrouter-events/eventbridge-publisher.ts';
-import { LocalCallbackSender, type LocalCallbackSenderOptions } from './taskrouter-events/local-callback-sender.ts';
-import type { EventSink } from './taskrouter-events/ports.ts';
-import { SqsCallbackQueue } from './taskrouter-events/sqs-callback-queue.ts';
+import { EventEmittingMarks, EventEmittingTasks, EventRecorder } from './publishing/event-recorder.ts';
+import { EventBridgePublisher } from './publishing/eventbridge-publisher.ts';
+import { LocalCallbackSender, type LocalCallbackSenderOptions } from './publishing/local-callback-sender.ts';
+import type { EventSink } from './publishing/ports.ts';
+import { SqsCallbackQueue } from './publishing/sqs-callback-queue.ts';
 import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
 import type { TimeoutScheduler } from './timeouts/scheduler.ts';
-import { EventInbox } from './upstream/event-inbox.ts';
-import { EventStreamsConsumer } from './upstream/event-streams-consumer.ts';
+import { MirrorInbox } from './upstream/mirror-inbox.ts';
+import { EventStreamsConsumer } from './upstream/mirror-event-streams.ts';
 import { UpstreamForwarder } from './upstream/forwarder.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
@@ -66,7 +66,7 @@ export interface Upstream {
   readonly reconciler: UpstreamReconciler;
   readonly mirror: UpstreamMirror;
   /** The event callbacks' intake: taken in once per Sid, then applied by the mirror. */
-  readonly inbox: EventInbox;
+  readonly inbox: MirrorInbox;
   /** Twilio Event Streams' CloudEvents, applied once per id by the same mirror. */
   readonly eventStreams: EventStreamsConsumer;
 }
@@ -177,7 +177,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       forwarder,
       reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger),
       mirror,
-      inbox: new EventInbox(inbox, mirror, clock, logger),
+      inbox: new MirrorInbox(inbox, mirror, clock, logger),
       eventStreams: new EventStreamsConsumer({ mirror, marks: cloudEvents, credentials: credentials(), clock, logger }),
     };
   });

@@ -24,9 +24,9 @@ import { localLambdaContext } from '#lib/local/lambda-context.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import { signedUrl, twilioSignature } from '#lib/signature.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
-import { eventDelivery } from '#functions/event-delivery.ts';
-import { eventStream } from '#functions/event-stream.ts';
-import { eventStreams } from '#functions/event-streams.ts';
+import { publishEventCallbacks } from '#functions/publish-event-callbacks.ts';
+import { publishEvents } from '#functions/publish-events.ts';
+import { mirrorEventStreams } from '#functions/mirror-event-streams.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { upstreamSweep } from '#functions/upstream-sweep.ts';
 
@@ -156,18 +156,18 @@ function handlerOf(fn: FunctionName, runtime: Runtime, messages: string[]): (eve
     const handler = upstreamSweep.createHandler(runtime);
     return (event) => handler(event, context);
   }
-  if (fn === 'event-stream') {
-    const handler = eventStream.createHandler(runtime);
+  if (fn === 'publish-events') {
+    const handler = publishEvents.createHandler(runtime);
     return (event) => handler(event as DynamoDBStreamEvent, context);
   }
-  if (fn === 'event-streams') {
-    const handler = eventStreams.createHandler(runtime);
+  if (fn === 'mirror-event-streams') {
+    const handler = mirrorEventStreams.createHandler(runtime);
     return (event) => handler(event as KinesisStreamEvent, context);
   }
-  if (fn === 'event-delivery') {
+  if (fn === 'publish-event-callbacks') {
     // No queue here: what the function would ask of SQS is printed instead.
     const sqs = { send: async (command: { input: unknown }) => void messages.push(`SQS not called: ${JSON.stringify(command.input)}`) };
-    const handler = eventDelivery.createHandler(runtime, { sqs: sqs as never });
+    const handler = publishEventCallbacks.createHandler(runtime, { sqs: sqs as never });
     return (event) => handler(event as SQSEvent, context);
   }
   const handler = API_FUNCTIONS[fn].createHandler(runtime);

@@ -15,7 +15,7 @@ import { buildSync, transformSync } from 'esbuild';
 import { INSTRUCTIONS, STATUS_UPDATES, parametersOf, type InstructionSpec } from '../domain/instructions.ts';
 import { INSTRUCTION_NAMES, type InstructionName, type ParameterSpec } from '../domain/parameters.ts';
 import { RESERVATION_STATUSES } from '../domain/state-machine.ts';
-import { EVENT_TYPE_NAMES } from '../domain/taskrouter-events.ts';
+import { EVENT_TYPE_NAMES } from '../domain/events.ts';
 import type { ActionData, ConsoleData, FieldData } from './page-data.ts';
 
 const DIR = import.meta.dirname;

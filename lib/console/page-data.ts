@@ -1,7 +1,7 @@
 /**
  * What lib/console/build.ts embeds in the page from the domain's own tables, so that the page's
  * action forms follow lib/domain/parameters.ts and lib/domain/instructions.ts, and its event-type
- * filter lib/domain/taskrouter-events.ts, without a copy: types only, shared by the build (Node)
+ * filter lib/domain/events.ts, without a copy: types only, shared by the build (Node)
  * and the browser script.
  */
 
@@ -40,6 +40,6 @@ export interface ConsoleData {
   readonly statusUpdates: readonly ActionData[];
   /** The instructions that are not a status update (conference, dequeue, call, redirect, supervise). */
   readonly instructions: readonly ActionData[];
-  /** The Event resource's types, in lib/domain/taskrouter-events.ts's order (the events view's type filter). */
+  /** The Event resource's types, in lib/domain/events.ts's order (the events view's type filter). */
   readonly eventTypes: readonly string[];
 }

@@ -5,7 +5,7 @@
 import { InvalidParameterError } from './errors.ts';
 import { decodePageToken, type Cursor } from './paging.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
-import { EVENT_LIST_KEY, isEventType, type TaskRouterEvent } from './taskrouter-events.ts';
+import { EVENT_LIST_KEY, isEventType, type TaskRouterEvent } from './events.ts';
 import { DEFAULT_PAGE_SIZE } from './list-query.ts';
 
 /** Twilio's default window, and the widest one it documents (30 days, its retention). */

@@ -6,7 +6,7 @@
 import { twilioDate } from './clock.ts';
 import type { TwilioError } from './errors.ts';
 import { effectiveStatus, taskAssignment, type ReservationRecord, type TaskRecord } from './task.ts';
-import { EVENT_SOURCE, eventData, type TaskRouterEvent } from './taskrouter-events.ts';
+import { EVENT_SOURCE, eventData, type TaskRouterEvent } from './events.ts';
 import type { WorkerRecord } from './worker.ts';
 
 export type ReservationScope = 'task' | 'worker';

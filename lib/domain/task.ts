@@ -54,7 +54,7 @@ export interface TaskRecord {
   /**
    * When the task item was last written, and the time of the write before (absent for the
    * first): strictly increasing from write to write, so that every event of the task belongs to
-   * exactly one write (lib/domain/taskrouter-events.ts `eventsOfWrite`).
+   * exactly one write (lib/domain/events.ts `eventsOfWrite`).
    */
   readonly writtenAt: number;
   readonly previousWrittenAt?: number;

@@ -16,7 +16,7 @@ const WORKER = '/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}';
 
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/assignment-callback', fn: 'assignment-callback' },
-  { method: 'POST', path: '/event-callback', fn: 'event-callback' },
+  { method: 'POST', path: '/event-callback', fn: 'mirror-event-callbacks' },
   { method: 'GET', path: `${TASK}/Reservations`, fn: 'list-reservations' },
   { method: 'GET', path: `${TASK}/Reservations/{ReservationSid}`, fn: 'get-reservation' },
   { method: 'POST', path: `${TASK}/Reservations/{ReservationSid}`, fn: 'update-reservation' },

@@ -2,7 +2,7 @@
 import { assignmentCallback } from '#functions/assignment-callback.ts';
 import { getEvent } from '#functions/get-event.ts';
 import { consolePage } from '#functions/console.ts';
-import { eventCallback } from '#functions/event-callback.ts';
+import { mirrorEventCallbacks } from '#functions/mirror-event-callbacks.ts';
 import { getReservation } from '#functions/get-reservation.ts';
 import { getTask } from '#functions/get-task.ts';
 import { getWorker } from '#functions/get-worker.ts';
@@ -16,7 +16,7 @@ import type { ApiFunctionName } from '../functions.ts';
 
 export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'assignment-callback': assignmentCallback,
-  'event-callback': eventCallback,
+  'mirror-event-callbacks': mirrorEventCallbacks,
   'list-reservations': listReservations,
   'get-reservation': getReservation,
   'update-reservation': updateReservation,

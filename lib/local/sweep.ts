@@ -8,7 +8,7 @@
  */
 import type { TaskRecord } from '../domain/task.ts';
 import { effectiveStatus } from '../domain/task.ts';
-import type { EventRecorder } from '../taskrouter-events/event-recorder.ts';
+import type { EventRecorder } from '../publishing/event-recorder.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
 
 export interface SweepResult {

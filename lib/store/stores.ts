@@ -1,13 +1,13 @@
 /**
  * The store's adapters, one per item family, each implementing the port its user declares:
  * tasks (lib/reservations/ports.ts, lib/upstream/ports.ts), forward marks, workers, events
- * (lib/taskrouter-events/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts).
+ * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts).
  * `dynamoDbStores` builds them on one document client and table; lib/store/memory/ builds the
  * same set in memory for the fast tests.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
-import type { EventStore, ReservationWorkers } from '../taskrouter-events/ports.ts';
+import type { EventStore, ReservationWorkers } from '../publishing/ports.ts';
 import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords } from '../upstream/ports.ts';
 import { CloudEventItems } from './cloud-event-items.ts';
 import { EventItems } from './event-items.ts';

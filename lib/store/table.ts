@@ -5,7 +5,7 @@
  *   task          pk TASK#<AC>#<WS>#<WT>    sk TASK                 the task and all its reservations (R_<WR>)
  *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>     listKey <created>#<WR>: a worker's reservations
  *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY             the worker's last activity change
- *   event         pk EVENT#<AC>#<WS>#<EV>   sk EVENT                a TaskRouter event (lib/taskrouter-events/)
+ *   event         pk EVENT#<AC>#<WS>#<EV>   sk EVENT                a TaskRouter event (lib/publishing/)
  *   cloud event   pk CLOUDEVENT#<AC>#<WS>#<id>  sk CLOUDEVENT       an Event Streams event already applied (lib/upstream/)
  *   inbox         pk INBOX#<AC>#<WS>#<EV>   sk INBOX                an upstream event callback taken in (lib/upstream/)
  *
@@ -45,7 +45,7 @@ export type EventIndex = keyof typeof EVENT_INDEXES;
 /**
  * Connected mode's sparse index of work in flight, which the sweep finds (the oldest first)
  * without a scan: task items with an update being forwarded upstream (partition `FORWARD`), and
- * upstream event callbacks taken in and not applied yet (partition `INBOX`, event-inbox.ts). Only
+ * upstream event callbacks taken in and not applied yet (partition `INBOX`, lib/store/inbox-items.ts). Only
  * they carry its keys.
  */
 export const FORWARD_INDEX = { name: 'forwardsInFlight', partitionKey: 'forwarding', sortKey: 'forwardAt', partition: 'FORWARD' } as const;
@@ -68,7 +68,7 @@ export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, res
 });
 export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: 'ACTIVITY' });
 
-/** An upstream event callback taken in (lib/upstream/event-inbox.ts), by its EV SID. */
+/** An upstream event callback taken in (lib/upstream/mirror-inbox.ts), by its EV SID. */
 export const inboxKey = (event: Scope & { readonly sid: string }) => ({ pk: `INBOX#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'INBOX' });
 
 export const eventKey = (event: Scope & { readonly sid: string }) => ({ pk: `EVENT#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'EVENT' });

@@ -10,7 +10,7 @@
  * Every write is stamped with its time (`writtenAt`, and the previous write's as
  * `previousWrittenAt`) and conditioned on being later than the write before: writes to one task
  * item are totally ordered in time whatever the clocks of concurrent writers, which is what gives
- * each event exactly one write (lib/domain/taskrouter-events.ts `eventsOfWrite`). A write that
+ * each event exactly one write (lib/domain/events.ts `eventsOfWrite`). A write that
  * loses to a writer whose clock is ahead is sent again just after that write.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -11,7 +11,7 @@ import { listKey, type WindowReader } from '../domain/paging.ts';
 import type { WorkerScope, WorkspaceScope } from '../domain/scope.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
 import type { NewReservationLink, ReservationLink, WorkerStore } from '../reservations/ports.ts';
-import type { ReservationWorkers } from '../taskrouter-events/ports.ts';
+import type { ReservationWorkers } from '../publishing/ports.ts';
 import { batchGet } from './batch.ts';
 import { conditionalWrite } from './conditional-write.ts';
 import { Expression } from './expression.ts';

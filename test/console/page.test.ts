@@ -16,7 +16,7 @@ import { readConsolePage } from '#lib/console/page.ts';
 import { INSTRUCTIONS, STATUS_UPDATES } from '#lib/domain/instructions.ts';
 import { PARAMETERS } from '#lib/domain/parameters.ts';
 import { RESERVATION_STATUSES } from '#lib/domain/state-machine.ts';
-import { EVENT_TYPES } from '#lib/domain/taskrouter-events.ts';
+import { EVENT_TYPES } from '#lib/domain/events.ts';
 import type { LocalStack } from '#lib/local/server.ts';
 import { createRuntime } from '#lib/runtime.ts';
 import { startStack } from '../support/fixtures.ts';

@@ -7,7 +7,7 @@
 import twilio from 'twilio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
-import { RETRY_DELAYS_MS } from '#lib/taskrouter-events/local-callback-sender.ts';
+import { RETRY_DELAYS_MS } from '#lib/publishing/local-callback-sender.ts';
 import { AUTH_TOKEN, assign, basicAuth, startStack, type CallbackFixture } from '../support/fixtures.ts';
 import { receiver, until } from '../support/receiver.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The event model (lib/domain/taskrouter-events.ts) on task records built by hand: which events a
+ * The event model (lib/domain/events.ts) on task records built by hand: which events a
  * record implies, which write each belongs to, their SIDs, fields and order.
  */
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   eventsOfWrite as writeEventsWithout,
   type TaskRouterEvent,
   type WorkerAttributesOf,
-} from '#lib/domain/taskrouter-events.ts';
+} from '#lib/domain/events.ts';
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
 const AC = `AC${'a'.repeat(32)}`;

@@ -285,8 +285,8 @@ describe('reservation timers', () => {
     expect(NAMES.filter((name) => bindsOf(name).timers)).toEqual([
       'assignment-callback',
       'reservation-timeout',
-      'event-callback',
-      'event-streams',
+      'mirror-event-callbacks',
+      'mirror-event-streams',
       'upstream-sweep',
     ]);
     // The timeout function arms later checks too (connected): its ARN is built from its fixed name, not a reference to itself.
@@ -336,8 +336,8 @@ const STREAM_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynam
 
 describe('TaskRouter events', () => {
   const { template, stack } = defaults;
-  const reader = logicalId(stack, stack.functions['event-stream']);
-  const deliverer = logicalId(stack, stack.functions['event-delivery']);
+  const reader = logicalId(stack, stack.functions['publish-events']);
+  const deliverer = logicalId(stack, stack.functions['publish-event-callbacks']);
   const queueArn = (queue: IConstruct) => ({ 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] });
 
   it('leave the request path through the table stream: the reader takes task items only, reports failures per record, bisects, then parks the batch', () => {
@@ -351,7 +351,7 @@ describe('TaskRouter events', () => {
       DestinationConfig: { OnFailure: { Destination: queueArn(stack.events.streamFailureQueue) } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'TASK#' }] } } } }) }] },
     });
-    const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['event-stream'].role!)).filter((s) =>
+    const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['publish-events'].role!)).filter((s) =>
       list(s.Action).some((a) => STREAM_ACTIONS.includes(a)),
     );
     expect(streamGrant.flatMap((s) => list(s.Action)).sort()).toEqual([...STREAM_ACTIONS].sort());
@@ -366,8 +366,8 @@ describe('TaskRouter events', () => {
       expect(
         puts.map((s) => s.Resource),
         name,
-      ).toEqual(name === 'event-stream' ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
-      expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(name === 'event-stream' ? { Ref: bus } : undefined);
+      ).toEqual(name === 'publish-events' ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
+      expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(name === 'publish-events' ? { Ref: bus } : undefined);
     }
   });
 
@@ -388,15 +388,15 @@ describe('TaskRouter events', () => {
       statementsOfRole(template, logicalId(stack, stack.functions[name].role!))
         .filter((s) => JSON.stringify(s.Resource).includes(queue))
         .flatMap((s) => list(s.Action));
-    expect(actionsOn('event-stream')).toEqual(['sqs:SendMessage']);
-    expect([...new Set(actionsOn('event-delivery'))].sort()).toEqual([
+    expect(actionsOn('publish-events')).toEqual(['sqs:SendMessage']);
+    expect([...new Set(actionsOn('publish-event-callbacks'))].sort()).toEqual([
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
     ]);
-    for (const name of ['event-stream', 'event-delivery'] as const)
+    for (const name of ['publish-events', 'publish-event-callbacks'] as const)
       expect(environmentOf(template, stack, name)['EVENT_DELIVERY_QUEUE_URL']).toEqual({ Ref: queue });
   });
 
@@ -405,11 +405,11 @@ describe('TaskRouter events', () => {
       eventCallbackUrl: 'https://crm.example.com/taskrouter',
       eventsFilter: 'reservation.accepted, task.completed',
     });
-    expect(environmentOf(configured, s, 'event-stream')).toMatchObject({
+    expect(environmentOf(configured, s, 'publish-events')).toMatchObject({
       EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter',
       EVENTS_FILTER: 'reservation.accepted, task.completed',
     });
-    expect(environmentOf(configured, s, 'event-delivery')).toMatchObject({ EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter' });
+    expect(environmentOf(configured, s, 'publish-event-callbacks')).toMatchObject({ EVENT_CALLBACK_URL: 'https://crm.example.com/taskrouter' });
     expect(() => defineApp(newApp({ eventsFilter: 'reservation.acepted' }))).toThrow(/eventsFilter.*reservation\.acepted/s);
     expect(() => defineApp(newApp({ eventCallbackUrl: 'ftp://x' }))).toThrow(/eventCallbackUrl/);
   });
@@ -421,8 +421,8 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   it('gives every function TASKROUTER_UPSTREAM_URL, routes POST /event-callback to its function, and refuses a URL that is not https', () => {
     for (const name of NAMES)
       expect(environmentOf(connected.template, connected.stack, name)['TASKROUTER_UPSTREAM_URL'], name).toBe('https://taskrouter.twilio.com');
-    expect(ROUTES.find((r) => r.path === '/event-callback')).toMatchObject({ method: 'POST', fn: 'event-callback' });
-    expect(FUNCTIONS['event-callback']).toMatchObject({ auth: 'webhook', binds: { table: 'write', credentials: true } });
+    expect(ROUTES.find((r) => r.path === '/event-callback')).toMatchObject({ method: 'POST', fn: 'mirror-event-callbacks' });
+    expect(FUNCTIONS['mirror-event-callbacks']).toMatchObject({ auth: 'webhook', binds: { table: 'write', credentials: true } });
     expect(() => defineApp(newApp({ taskrouterUpstreamUrl: 'http://taskrouter.example.com' }))).toThrow(/taskrouterUpstreamUrl.*https/s);
     expect(environmentOf(defaults.template, defaults.stack, 'update-reservation')['TASKROUTER_UPSTREAM_URL']).toBeUndefined();
   });
@@ -471,7 +471,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
   const streaming = synth({ ...UPSTREAM, eventStreams: 'true', eventStreamsExternalId: EXTERNAL_ID });
   const { template, stack } = streaming;
   const ingest = stack.eventStreams!;
-  const consumer = logicalId(stack, stack.functions['event-streams']);
+  const consumer = logicalId(stack, stack.functions['mirror-event-streams']);
   const streamArn = { 'Fn::GetAtt': [logicalId(stack, ingest.stream), 'Arn'] };
 
   it('creates a one-shard stream, 24-hour retention, encrypted with the AWS managed key', () => {
@@ -527,7 +527,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
   });
 
   it('lets the consumer read this stream alone, and no role but Twilio’s write to it', () => {
-    const consumerStatements = statementsOfRole(template, logicalId(stack, stack.functions['event-streams'].role!));
+    const consumerStatements = statementsOfRole(template, logicalId(stack, stack.functions['mirror-event-streams'].role!));
     const reads = consumerStatements.filter((st) => list(st.Action).some((a) => a.startsWith('kinesis:')));
     expect(reads.map((st) => st.Resource)).toEqual([streamArn]);
     expect(reads.flatMap((st) => list(st.Action))).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
@@ -553,7 +553,9 @@ describe('Event Streams (eventStreams, connected mode)', () => {
       expect(s.eventStreams).toBeUndefined();
       t.resourceCountIs('AWS::Kinesis::Stream', 0);
       expect(
-        Object.values(resources(t, 'AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m).includes(logicalId(s, s.functions['event-streams']))),
+        Object.values(resources(t, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
+          JSON.stringify(m).includes(logicalId(s, s.functions['mirror-event-streams'])),
+        ),
       ).toEqual([]);
       expect(Object.keys(t.findOutputs('*')).filter((name) => name.startsWith('EventStreams'))).toEqual([]);
       expect(JSON.stringify(t.toJSON())).not.toContain('177261743968');
@@ -693,7 +695,7 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['event-stream']) } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['publish-events']) } }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',

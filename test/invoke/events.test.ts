@@ -16,7 +16,7 @@ import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { FUNCTIONS } from '#lib/functions.ts';
 import { matchRoute } from '#lib/local/server.ts';
 import { createScheduleInput } from '#lib/timeouts/eventbridge-scheduler.ts';
-import { readKinesisData, readStreamedEvent } from '#lib/upstream/event-streams.ts';
+import { readKinesisData, readStreamedEvent } from '#lib/upstream/cloud-events.ts';
 import { parseInvocation, runInvoke, UsageError } from '../../scripts/invoke.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -104,11 +104,13 @@ describe('the events are what AWS sends', () => {
       expect(event.body).toBeUndefined();
     }
     // TaskRouter signs instead; a browser opening the console sends none; a REST client (even on an unknown path) sends its credentials.
-    expect(event.headers['authorization']).toBe(['assignment-callback', 'event-callback', 'health', 'console'].includes(step.function) ? undefined : basic);
+    expect(event.headers['authorization']).toBe(
+      ['assignment-callback', 'mirror-event-callbacks', 'health', 'console'].includes(step.function) ? undefined : basic,
+    );
   });
 
   it('event-streams.json is a Kinesis event whose record holds, base64, a TaskRouter CloudEvent the mirror applies', () => {
-    const event = readEvent('events/event-streams.json') as unknown as KinesisStreamEvent;
+    const event = readEvent('events/mirror-event-streams.json') as unknown as KinesisStreamEvent;
     const [record] = event.Records;
     expect(event.Records).toHaveLength(1);
     expect(record).toMatchObject({

@@ -12,9 +12,9 @@ import { parseAssignmentCallback, type AssignmentCallback } from '#lib/domain/as
 import { parsePolicy } from '#lib/domain/rule-policy.ts';
 import { readPage } from '#lib/domain/paging.ts';
 import { findReservation, taskAssignment } from '#lib/domain/task.ts';
-import { eventsOf } from '#lib/domain/taskrouter-events.ts';
+import { eventsOf } from '#lib/domain/events.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
-import { eventListKey } from '#lib/domain/taskrouter-events.ts';
+import { eventListKey } from '#lib/domain/events.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
 import type { ReservationTarget } from '#lib/reservations/service.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';

@@ -86,7 +86,7 @@ it('leaves the gateway’s record equal to TaskRouter’s, whatever the order, d
         const deliveries = collected.received.flatMap((event) => Array.from({ length: copies.next().value }, () => event.params));
         const shuffled = deliveries.map((params) => ({ params, key: order.next().value })).sort((a, b) => a.key - b.key);
         for (const { params } of shuffled) expect(await signed(gateway, '/event-callback', params)).toBe(204);
-        // Answered at once, applied after the answer (lib/upstream/event-inbox.ts).
+        // Answered at once, applied after the answer (lib/upstream/mirror-inbox.ts).
         await gateway.runtime.upstream!.inbox.idle();
         // What no event told it, each reservation's deadline check reads from TaskRouter.
         for (const f of fixtures)

@@ -6,7 +6,7 @@
 import type { EventFilter } from '../domain/event-query.ts';
 import type { WindowReader } from '../domain/paging.ts';
 import type { WorkspaceScope } from '../domain/scope.ts';
-import type { TaskRouterEvent } from '../domain/taskrouter-events.ts';
+import type { TaskRouterEvent } from '../domain/events.ts';
 
 export interface EventStore {
   /**
@@ -20,7 +20,7 @@ export interface EventStore {
   putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]>;
   get(scope: WorkspaceScope, sid: string): Promise<TaskRouterEvent | undefined>;
   /**
-   * Keyset windows in list order (lib/domain/taskrouter-events.ts `eventListKey`) over the events
+   * Keyset windows in list order (lib/domain/events.ts `eventListKey`) over the events
    * within the filter's time bounds, from the narrowest subject it names (a reservation, a task, a
    * worker, else the workspace). The rest of the filter is the caller's (`eventMatches`).
    */

@@ -1,5 +1,5 @@
 /**
- * The event callbacks' intake (lib/upstream/event-inbox.ts): taken in once per Sid and answered,
+ * The event callbacks' intake (lib/upstream/mirror-inbox.ts): taken in once per Sid and answered,
  * applied after the answer in the local stack (before it when deployed), and what was taken in
  * but not applied (a process that died between, a store that failed) applied by the sweep or by
  * a repeat of the callback.

@@ -1,7 +1,7 @@
 /**
- * TaskRouter events, deployed (SPEC §11): the table's stream read by the event-stream function
+ * TaskRouter events, deployed (SPEC §11): the table's stream read by the publish-events function
  * (task items only, partial batch responses, bisected retries, then an on-failure queue), the
- * custom EventBridge bus, and the event callbacks' delivery queue read by the event-delivery
+ * custom EventBridge bus, and the event callbacks' delivery queue read by the publish-event-callbacks
  * function, with its dead-letter queue for deliveries that failed for over an hour.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
@@ -13,7 +13,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS } from '#lib/functions.ts';
 import { TABLE, TASK_PREFIX } from '#lib/store/table.ts';
-import { MAX_RECEIVES } from '#lib/taskrouter-events/sqs-callback-queue.ts';
+import { MAX_RECEIVES } from '#lib/publishing/sqs-callback-queue.ts';
 import type { ReservationTable } from './table.ts';
 
 export interface TaskRouterEventsProps {
@@ -57,7 +57,7 @@ export class TaskRouterEvents extends Construct {
     this.deliveryQueue = queue(this, 'DeliveryQueue', {
       retention: Duration.days(4),
       // Six times the function's timeout (AWS's advice for an SQS event source); failures set their own, longer.
-      visibilityTimeout: Duration.seconds(6 * FUNCTIONS['event-delivery'].timeoutSeconds),
+      visibilityTimeout: Duration.seconds(6 * FUNCTIONS['publish-event-callbacks'].timeoutSeconds),
       deadLetter: this.deliveryDeadLetterQueue,
       maxReceiveCount: MAX_RECEIVES,
     });

@@ -1,7 +1,7 @@
 /**
  * Connected mode, deployed with `-c eventStreams=true`: the Kinesis stream Twilio Event Streams
  * writes the upstream TaskRouter's events to, read in order, each record's CloudEvents applied
- * by the same mirror as POST /event-callback (lib/upstream/event-streams-consumer.ts). A record
+ * by the same mirror as POST /event-callback (lib/upstream/mirror-event-streams.ts). A record
  * whose apply failed in the store is reported alone (partial batch response) and retried; what
  * can never apply is logged and skipped. Standalone, there is no upstream to mirror.
  */
@@ -12,10 +12,10 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import { lambdaHandler } from '#lib/http/api-function.ts';
 import { LOG_CONTEXT } from '#lib/logging.ts';
 import type { Runtime } from '#lib/runtime.ts';
-import type { StreamedOutcome } from '#lib/upstream/event-streams-consumer.ts';
+import type { StreamedOutcome } from '#lib/upstream/mirror-event-streams.ts';
 
-export const eventStreams = {
-  name: 'event-streams' as const,
+export const mirrorEventStreams = {
+  name: 'mirror-event-streams' as const,
   createHandler(runtime: Runtime) {
     const { logger } = runtime;
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
@@ -41,4 +41,4 @@ export const eventStreams = {
   },
 };
 
-export const handler = await lambdaHandler(eventStreams);
+export const handler = await lambdaHandler(mirrorEventStreams);

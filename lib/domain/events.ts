@@ -234,7 +234,7 @@ export const EVENT_LIST_KEY = /^\d{15}#\d{2}#EV[0-9a-f]{32}$/;
  * A reservation's WorkerAttributes: the attributes its worker was assigned with. They are not on
  * the task item (a task may hold a thousand reservations; each worker's attributes would fill
  * DynamoDB's 400 KB item), but on the worker's link to the reservation, so whoever derives events
- * looks them up (lib/taskrouter-events/event-recorder.ts); unknown ones leave the field out.
+ * looks them up (lib/publishing/event-recorder.ts); unknown ones leave the field out.
  */
 export type WorkerAttributesOf = (reservation: ReservationRecord) => string | undefined;
 

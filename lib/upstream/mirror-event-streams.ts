@@ -14,7 +14,7 @@ import type { Credentials } from '../credentials.ts';
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
 import type { CloudEventMarks } from './ports.ts';
-import { readKinesisData, readStreamedEvent } from './event-streams.ts';
+import { readKinesisData, readStreamedEvent } from './cloud-events.ts';
 import type { MirrorOutcome, UpstreamMirror } from './mirror.ts';
 
 export type StreamedOutcome =

@@ -2,12 +2,12 @@
  * EVENT_CALLBACK_URL for the local stack: each event is POSTed from this process, off the
  * request path, and retried with exponential backoff for over an hour; then it is parked, with a
  * log line an operator can find (`event callback parked`). Deployed, an SQS queue does this
- * (functions/event-delivery.ts). Deliveries are independent: no order is promised, and a receiver
+ * (functions/publish-event-callbacks.ts). Deliveries are independent: no order is promised, and a receiver
  * may see an event twice (at-least-once); `Sid` identifies it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { EventType, TaskRouterEvent } from '../domain/taskrouter-events.ts';
-import { callbackForm, postCallback, sendsEvent, signedCallback, type DeliveryResult, type SignedCallback } from './event-callback.ts';
+import type { EventType, TaskRouterEvent } from '../domain/events.ts';
+import { callbackForm, postCallback, sendsEvent, signedCallback, type DeliveryResult, type SignedCallback } from './callback-request.ts';
 import type { EventSink } from './ports.ts';
 
 /** 1 s, 2 s, 4 s … doubling up to 5 minutes: 21 retries, 63 minutes in all, before an event is parked. */

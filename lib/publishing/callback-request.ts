@@ -3,7 +3,7 @@
  * event per request, form-encoded, the envelope then the event's fields in PascalCase, signed
  * with X-Twilio-Signature over the callback URL with the account's auth token.
  */
-import type { EventType, TaskRouterEvent } from '../domain/taskrouter-events.ts';
+import type { EventType, TaskRouterEvent } from '../domain/events.ts';
 import { twilioSignature, type FormEntries } from '../signature.ts';
 
 export function callbackForm(event: TaskRouterEvent): [string, string][] {

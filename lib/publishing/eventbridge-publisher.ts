@@ -6,7 +6,7 @@
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { eventJson } from '../domain/representations.ts';
-import { EVENT_SOURCE, type TaskRouterEvent } from '../domain/taskrouter-events.ts';
+import { EVENT_SOURCE, type TaskRouterEvent } from '../domain/events.ts';
 import type { EventSink } from './ports.ts';
 
 const ENTRIES_PER_CALL = 10;

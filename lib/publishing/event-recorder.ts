@@ -1,13 +1,13 @@
 /**
  * What follows a write to a task item: its events are stored (one item each) and handed to the
  * sinks (event callbacks, the EventBridge bus). Deployed, the table's stream calls `written` for
- * every write (functions/event-stream.ts); locally, the decorators below call it after the write,
+ * every write (functions/publish-events.ts); locally, the decorators below call it after the write,
  * in the request, and recovery completes what a dying process left.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ReservationStateError } from '../domain/errors.ts';
 import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
-import { eventsOf, eventsOfWrite, type TaskRouterEvent, type WorkerAttributesOf } from '../domain/taskrouter-events.ts';
+import { eventsOf, eventsOfWrite, type TaskRouterEvent, type WorkerAttributesOf } from '../domain/events.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../reservations/ports.ts';
 import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';

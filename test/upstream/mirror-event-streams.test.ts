@@ -1,7 +1,7 @@
 /**
  * Twilio Event Streams as the mirror's second way in (SPEC §12): the translator from CloudEvents
  * to the callback's fields, then the Kinesis consumer driven with Kinesis events of the recorded
- * shape (events/event-streams.json) against the real store on each engine, faults injected below
+ * shape (events/mirror-event-streams.json) against the real store on each engine, faults injected below
  * the SDK.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,8 +14,8 @@ import { ensureTable } from '#lib/store/table-setup.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { MIRRORED_EVENT_TYPES } from '#lib/upstream/mirror.ts';
-import { callbackFieldName, readKinesisData, readStreamedEvent } from '#lib/upstream/event-streams.ts';
-import { eventStreams } from '#functions/event-streams.ts';
+import { callbackFieldName, readKinesisData, readStreamedEvent } from '#lib/upstream/cloud-events.ts';
+import { mirrorEventStreams } from '#functions/mirror-event-streams.ts';
 import { FakeClock } from '../support/clock.ts';
 import { ENGINES } from '../support/engines.ts';
 import { FaultInjector } from '../support/faults.ts';
@@ -212,7 +212,7 @@ describe.each(ENGINES)('the Event Streams consumer on $name', (engine) => {
     await stop();
   });
 
-  const consume = (event: KinesisStreamEvent, on = runtime) => eventStreams.createHandler(on)(event, localLambdaContext('event-streams', 60));
+  const consume = (event: KinesisStreamEvent, on = runtime) => mirrorEventStreams.createHandler(on)(event, localLambdaContext('mirror-event-streams', 60));
   const statusOf = async (c: CallbackFixture) => {
     const task = await runtime.stores.tasks.getTask({ accountSid: c.accountSid, workspaceSid: c.workspaceSid, taskSid: c.taskSid });
     return task && findReservation(task, c.reservationSid)?.status;

@@ -23,7 +23,7 @@ export const UNAPPLIED_AFTER_MS = 30_000;
 
 export type TakeOutcome = 'ignored' | 'taken' | 'repeat';
 
-export class EventInbox {
+export class MirrorInbox {
   #background = false;
   readonly #queue: InboxItem[] = [];
   /** The keys of the events in the queue. */

@@ -14,22 +14,22 @@ import { ConfigError } from '#lib/config.ts';
 import { lambdaHandler } from '#lib/http/api-function.ts';
 import { LOG_CONTEXT } from '#lib/logging.ts';
 import type { Runtime } from '#lib/runtime.ts';
-import { callbackForm, postCallback, signedCallback, type DeliveryResult, type SignedCallback } from '#lib/taskrouter-events/event-callback.ts';
-import { MAX_RECEIVES, parseDeliveryMessage, retryDelaySeconds } from '#lib/taskrouter-events/sqs-callback-queue.ts';
+import { callbackForm, postCallback, signedCallback, type DeliveryResult, type SignedCallback } from '#lib/publishing/callback-request.ts';
+import { MAX_RECEIVES, parseDeliveryMessage, retryDelaySeconds } from '#lib/publishing/sqs-callback-queue.ts';
 
 export interface EventDeliveryParts {
   readonly sqs?: Pick<SQSClient, 'send'>;
   readonly post?: (request: SignedCallback) => Promise<DeliveryResult>;
 }
 
-export const eventDelivery = {
-  name: 'event-delivery' as const,
+export const publishEventCallbacks = {
+  name: 'publish-event-callbacks' as const,
   createHandler(runtime: Runtime, parts: EventDeliveryParts = {}) {
     const { logger, config } = runtime;
     const url = config.eventCallbackUrl;
     const queueUrl = config.eventDeliveryQueueUrl;
     if (queueUrl === undefined && parts.sqs === undefined)
-      throw new ConfigError('EVENT_DELIVERY_QUEUE_URL', 'is required by the event-delivery function (the stack sets it)');
+      throw new ConfigError('EVENT_DELIVERY_QUEUE_URL', 'is required by the publish-event-callbacks function (the stack sets it)');
     const sqs = parts.sqs ?? new SQSClient({});
     const post = parts.post ?? ((request: SignedCallback) => postCallback(request));
     const processor = new BatchProcessor(EventType.SQS);
@@ -73,4 +73,4 @@ export const eventDelivery = {
   },
 };
 
-export const handler = await lambdaHandler(eventDelivery);
+export const handler = await lambdaHandler(publishEventCallbacks);

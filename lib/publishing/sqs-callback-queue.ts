@@ -1,12 +1,12 @@
 /**
  * EVENT_CALLBACK_URL, deployed: the stream reader queues each event for delivery (SQS), and
- * functions/event-delivery.ts POSTs it, with retries spaced out by the queue, then a dead-letter
+ * functions/publish-event-callbacks.ts POSTs it, with retries spaced out by the queue, then a dead-letter
  * queue an alarm watches. SendMessageBatch takes 10 messages a call and can fail per message:
  * only the failed ones are sent again.
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import type { EventType, TaskRouterEvent } from '../domain/taskrouter-events.ts';
-import { sendsEvent } from './event-callback.ts';
+import type { EventType, TaskRouterEvent } from '../domain/events.ts';
+import { sendsEvent } from './callback-request.ts';
 import type { EventSink } from './ports.ts';
 
 const MESSAGES_PER_CALL = 10;

@@ -1,14 +1,14 @@
 /**
  * POST /event-callback: the upstream TaskRouter's signed event callbacks (connected mode, SPEC
  * §12; set the Workspace's EventCallbackUrl to it). Each event is taken in once per Sid and
- * applied to the record (lib/upstream/event-inbox.ts: deployed before the answer, locally after
+ * applied to the record (lib/upstream/mirror-inbox.ts: deployed before the answer, locally after
  * it), and answered 204, as TaskRouter asks; unknown types are acknowledged and ignored; a bad
  * signature is a 403 that changes nothing. Standalone, there is no upstream to mirror: 404.
  */
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
 
-export const eventCallback = apiFunction('event-callback', async (request, { runtime, accountSid }) => {
+export const mirrorEventCallbacks = apiFunction('mirror-event-callbacks', async (request, { runtime, accountSid }) => {
   const upstream = runtime.upstream;
   if (!upstream) throw new NotFoundError('/event-callback: this service is not connected to a TaskRouter (set TASKROUTER_UPSTREAM_URL)');
   const outcome = await upstream.inbox.take(accountSid, request.body);
@@ -19,4 +19,4 @@ export const eventCallback = apiFunction('event-callback', async (request, { run
   return { statusCode: 204, headers: { 'Content-Type': 'application/json' }, body: '' };
 });
 
-export const handler = await lambdaHandler(eventCallback);
+export const handler = await lambdaHandler(mirrorEventCallbacks);

@@ -1,7 +1,7 @@
 /**
  * The table's DynamoDB Stream (deployed): for each write to a task item, its TaskRouter events
  * are stored, their callbacks queued and they are put on the EventBridge bus (SPEC §11), the same
- * code that follows a write in-process locally (lib/taskrouter-events/event-recorder.ts). A record
+ * code that follows a write in-process locally (lib/publishing/event-recorder.ts). A record
  * that fails is reported alone (partial batch response) and retried; its events are the same
  * every time, so a retry stores nothing twice (receivers may see a callback twice).
  */
@@ -14,8 +14,8 @@ import { LOG_CONTEXT } from '#lib/logging.ts';
 import type { Runtime } from '#lib/runtime.ts';
 import { decodeStreamImage } from '#lib/store/task-codec.ts';
 
-export const eventStream = {
-  name: 'event-stream' as const,
+export const publishEvents = {
+  name: 'publish-events' as const,
   createHandler(runtime: Runtime) {
     const { logger } = runtime;
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -34,4 +34,4 @@ export const eventStream = {
   },
 };
 
-export const handler = await lambdaHandler(eventStream);
+export const handler = await lambdaHandler(publishEvents);
