@@ -19,6 +19,7 @@ import { systemClock, type Clock } from './domain/clock.ts';
 import { bindsOf, type Binds, type FunctionName } from './functions.ts';
 import { createLogger } from './logging.ts';
 import { loadAssignmentPolicy } from './policy-file.ts';
+import { LocalUpdater } from './reservations/local-updater.ts';
 import { ReservationService } from './reservations/service.ts';
 import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/client.ts';
@@ -33,6 +34,7 @@ import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 import { MirrorInbox } from './upstream/mirror-inbox.ts';
 import { EventStreamsConsumer } from './upstream/mirror-event-streams.ts';
 import { UpstreamForwarder } from './upstream/forwarder.ts';
+import { ForwardingUpdater } from './upstream/forwarding-updater.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
 import { HttpTaskRouterUpstream, type TaskRouterUpstream } from './upstream/taskrouter-client.ts';
@@ -181,20 +183,20 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       eventStreams: new EventStreamsConsumer({ mirror, marks: cloudEvents, credentials: credentials(), clock, logger }),
     };
   });
-  const service = once(
-    () =>
-      new ReservationService({
-        tasks: stores().tasks,
-        workers: stores().workers,
-        clock,
-        logger,
-        policy: parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath),
-        maxRejections: config.maxRejections,
-        scheduler: scheduler(),
-        timeoutActivitySid: config.timeoutActivitySid,
-        ...(upstream() && { upstream: upstream()! }),
-      }),
-  );
+  const service = once(() => {
+    const connected = upstream();
+    return new ReservationService({
+      tasks: stores().tasks,
+      workers: stores().workers,
+      updater: connected ? new ForwardingUpdater(connected.forwarder, connected.reconciler) : new LocalUpdater(stores().tasks),
+      clock,
+      logger,
+      policy: parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath),
+      maxRejections: config.maxRejections,
+      scheduler: scheduler(),
+      timeoutActivitySid: config.timeoutActivitySid,
+    });
+  });
   return {
     config,
     clock,

@@ -78,8 +78,8 @@ export function parseAssignmentCallback(params: Params): AssignmentCallback {
   };
 }
 
-/** The worker's `contact_uri` attribute: where to, from and call_to instructions fall back. */
-export function contactUriOf(callback: AssignmentCallback): string | undefined {
-  const uri = callback.workerAttributeValues['contact_uri'];
+/** The worker's `contact_uri` attribute: where To, From and CallTo instructions fall back. */
+export function contactUriOf(workerAttributes: Readonly<Record<string, unknown>>): string | undefined {
+  const uri = workerAttributes['contact_uri'];
   return typeof uri === 'string' && uri.length > 0 ? uri : undefined;
 }

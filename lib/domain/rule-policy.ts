@@ -262,7 +262,7 @@ export class RulePolicy implements AssignmentPolicy {
         const spec = byKey.get(key)!;
         values.set(spec.name, parseCallbackValue(spec, rendered, key));
       }
-      const action = instructionAction(rule.instruction, values, contactUriOf(callback) ?? null);
+      const action = instructionAction(rule.instruction, values, contactUriOf(callback.workerAttributeValues) ?? null);
       return { rule: rule.name, action, answer: callbackInstructionJson(rule.instruction, values) };
     } catch (error) {
       if (!(error instanceof InvalidParameterError)) throw error;

@@ -7,9 +7,11 @@
 import type { IfMatch } from '../domain/if-match.ts';
 import type { ReservationAction } from '../domain/instructions.ts';
 import type { WindowReader } from '../domain/paging.ts';
+import type { Params } from '../domain/parameters.ts';
 import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
 import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
+import type { TimeoutEvent } from '../timeouts/scheduler.ts';
 
 /** A reservation as an assignment callback (or a mirrored event) announces it, with what the policy decided. */
 export interface NewReservation {
@@ -113,6 +115,35 @@ export interface WorkerStore {
   /** Moves a worker to an activity unless a later change is already stored. */
   setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void>;
   getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined>;
+}
+
+/** An update as its caller sent it: what a forward repeats upstream, path and parameters. */
+export interface UpdateRequest {
+  /** `/v1/Workspaces/WS…/Tasks/WT…/Reservations/WR…`, or the worker-scoped twin. */
+  readonly path: string;
+  readonly params: Params;
+}
+
+/** What a reservation's timer did. */
+export type Expiry =
+  /** The timeout was written down now. */
+  | { readonly kind: 'expired'; readonly task: TaskRecord }
+  /** An early, late or repeated delivery: nothing to write. */
+  | { readonly kind: 'nothing-to-do' }
+  | { readonly kind: 'not-found' }
+  /** Connected: TaskRouter times reservations out, so it was asked, and its answer recorded. */
+  | { readonly kind: 'upstream'; readonly outcome: 'recorded' | 'still-pending' | 'unknown' | 'gone' };
+
+/**
+ * How a reservation changes: standalone, by one conditional write here (local-updater.ts);
+ * connected, by TaskRouter, the record following what it confirms (lib/upstream/forwarding-updater.ts).
+ * The service never asks which.
+ */
+export interface ReservationUpdater {
+  /** Applies an update; undefined when the reservation is not found (or not in scope); throws why it is not allowed. */
+  update(input: ApplyAction, request: UpdateRequest): Promise<TaskRecord | undefined>;
+  /** A reservation's timer fired (`input` is the timeout). */
+  expire(timer: TimeoutEvent, input: ApplyAction): Promise<Expiry>;
 }
 
 /** The worker's link to a reservation about to be recorded. */

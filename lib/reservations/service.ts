@@ -4,7 +4,7 @@
  * that a process dying between any two of them leaves nothing that a repeat cannot finish.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { contactUriOf, type AssignmentCallback } from '../domain/assignment-callback.ts';
+import type { AssignmentCallback } from '../domain/assignment-callback.ts';
 import type { AssignmentPolicy } from '../domain/assignment-policy.ts';
 import type { Clock } from '../domain/clock.ts';
 import { NotFoundError, ReservationStateError } from '../domain/errors.ts';
@@ -13,13 +13,12 @@ import { updateAction } from '../domain/instructions.ts';
 import type { ListQuery } from '../domain/list-query.ts';
 import { listKey, memoryWindow, readPage, type Page, type WindowReader } from '../domain/paging.ts';
 import { readUpdateParameters, type Params } from '../domain/parameters.ts';
+import type { TaskScope, WorkerScope } from '../domain/scope.ts';
 import { effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
-import type { TaskScope, WorkerScope } from '../domain/scope.ts';
-import { linkOf, type TaskStore, type WorkerReservation, type WorkerStore } from './ports.ts';
 import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
-import type { UpstreamForwarder } from '../upstream/forwarder.ts';
-import type { UpstreamReconciler } from '../upstream/reconciler.ts';
+import { newReservationFrom } from './new-reservation.ts';
+import { linkOf, type Expiry, type ReservationUpdater, type TaskStore, type WorkerReservation, type WorkerStore } from './ports.ts';
 
 /** A reservation as a URL names it: through its task, or through its worker. */
 export type ReservationTarget =
@@ -29,6 +28,8 @@ export type ReservationTarget =
 export interface ReservationServiceOptions {
   readonly tasks: TaskStore;
   readonly workers: WorkerStore;
+  /** How an update is made: standalone, one conditional write; connected, forwarded to TaskRouter (lib/upstream). */
+  readonly updater: ReservationUpdater;
   readonly clock: Clock;
   readonly policy: AssignmentPolicy;
   readonly logger: Logger;
@@ -37,12 +38,10 @@ export interface ReservationServiceOptions {
   readonly scheduler: TimeoutScheduler | undefined;
   /** TIMEOUT_ACTIVITY_SID: where a timed-out reservation moves its worker. */
   readonly timeoutActivitySid: string | undefined;
-  /** Connected mode (SPEC §12): updates are forwarded, timers read upstream. */
-  readonly upstream?: { readonly forwarder: UpstreamForwarder; readonly reconciler: UpstreamReconciler };
 }
 
 /** What a timer delivery did: `nothing-to-do` for an early, late or repeated one; connected, what upstream said. */
-export type ExpireOutcome = 'expired' | 'nothing-to-do' | 'not-found' | `upstream ${Awaited<ReturnType<UpstreamReconciler['atDeadline']>>}`;
+export type ExpireOutcome = Exclude<Expiry['kind'], 'upstream'> | `upstream ${Extract<Expiry, { kind: 'upstream' }>['outcome']}`;
 
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
 
@@ -56,24 +55,24 @@ const listedKeyOf = (item: ListedReservation) => listKey(item.listedAt, item.res
 export class ReservationService {
   readonly #tasks: TaskStore;
   readonly #workers: WorkerStore;
+  readonly #updater: ReservationUpdater;
   readonly #clock: Clock;
   readonly #policy: AssignmentPolicy;
   readonly #logger: Logger;
   readonly #maxRejections: number;
   readonly #scheduler: TimeoutScheduler | undefined;
   readonly #timeoutActivitySid: string | undefined;
-  readonly #upstream: ReservationServiceOptions['upstream'];
 
   constructor(options: ReservationServiceOptions) {
     this.#tasks = options.tasks;
     this.#workers = options.workers;
+    this.#updater = options.updater;
     this.#clock = options.clock;
     this.#policy = options.policy;
     this.#logger = options.logger;
     this.#maxRejections = options.maxRejections;
     this.#scheduler = options.scheduler;
     this.#timeoutActivitySid = options.timeoutActivitySid;
-    this.#upstream = options.upstream;
   }
 
   /**
@@ -85,8 +84,7 @@ export class ReservationService {
     const now = this.#clock.now();
     const decision = this.#policy.decide(callback);
     if (decision.unrendered !== undefined) this.#logger.warn('policy rule gave no instruction', { rule: decision.rule, reason: decision.unrendered });
-    const contactUri = contactUriOf(callback);
-    const base = {
+    const assignment = {
       task: {
         accountSid: callback.accountSid,
         workspaceSid: callback.workspaceSid,
@@ -95,17 +93,20 @@ export class ReservationService {
         taskQueueSid: callback.taskQueueSid,
         attributes: callback.taskAttributes,
         priority: callback.taskPriority,
-        createdAt: now - callback.taskAge * 1000,
+        age: callback.taskAge,
       },
       reservationSid: callback.reservationSid,
       workerSid: callback.workerSid,
       workerName: callback.workerName,
       workerAttributes: callback.workerAttributes,
-      ...(contactUri !== undefined && { contactUri }),
-      deadline: now + timeoutSeconds * 1000,
-      maxRejections: this.#maxRejections,
+      workerAttributeValues: callback.workerAttributeValues,
     };
-    const decided = { ...base, ...(decision.action && { action: decision.action }), answer: JSON.stringify(decision.answer) };
+    const recording = { at: now, timeoutSeconds, maxRejections: this.#maxRejections };
+    const decided = newReservationFrom(assignment, {
+      ...recording,
+      ...(decision.action && { action: decision.action }),
+      answer: JSON.stringify(decision.answer),
+    });
     // The worker's link first: it holds the worker's attributes, which the reservation's events carry.
     await this.#workers.linkReservation(linkOf(decided, now));
     let { outcome, task } = await this.#tasks.recordReservation(decided, now);
@@ -113,7 +114,7 @@ export class ReservationService {
       // Our record of the task is already accepted or canceled: record the reservation (it reads
       // rescinded or canceled) and give no instruction rather than one that cannot hold.
       this.#logger.warn('assignment for a task already accepted or canceled: recorded without instruction', { rule: decision.rule });
-      ({ outcome, task } = await this.#tasks.recordReservation({ ...base, answer: '{}', evenIfClosed: true }, now));
+      ({ outcome, task } = await this.#tasks.recordReservation(newReservationFrom(assignment, { ...recording, answer: '{}', evenIfClosed: true }), now));
     }
     const reservation = findReservation(task, callback.reservationSid)!;
     this.#logger.info('assignment recorded', { outcome, rule: decision.rule, reservationStatus: reservation.status });
@@ -121,7 +122,7 @@ export class ReservationService {
     if (effectiveStatus(task, reservation, now).status === 'pending') {
       if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');
       // The reservation's keys only: a timer's payload is stored by Scheduler and logged, the task's attributes are PII.
-      const { accountSid, workspaceSid, taskSid } = base.task;
+      const { accountSid, workspaceSid, taskSid } = assignment.task;
       await this.#scheduler.schedule({ accountSid, workspaceSid, taskSid, reservationSid: reservation.sid, deadline: reservation.deadline });
     }
     return reservation.answer ?? '{}';
@@ -129,26 +130,29 @@ export class ReservationService {
 
   /**
    * A reservation timer fired: write down the timeout and move the worker to
-   * TIMEOUT_ACTIVITY_SID. Early, late and repeated deliveries find nothing to do (a repeat
-   * still finishes a worker move the first one may have left undone).
+   * TIMEOUT_ACTIVITY_SID (connected: TaskRouter is asked, and its answer recorded). Early, late
+   * and repeated deliveries find nothing to do (a repeat still finishes a worker move the first
+   * one may have left undone).
    */
   async expire(event: TimeoutEvent): Promise<ExpireOutcome> {
-    // Connected, TaskRouter times reservations out: its answer is recorded (reconciler.ts).
-    if (this.#upstream) return `upstream ${await this.#upstream.reconciler.atDeadline(event)}`;
     const scope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
     const action = { transition: 'timeout', ...(this.#timeoutActivitySid !== undefined && { activitySid: this.#timeoutActivitySid }) } as const;
-    let task: TaskRecord | undefined;
-    try {
-      task = await this.#tasks.applyAction({ scope, reservationSid: event.reservationSid, action, now: this.#clock.now() });
-    } catch (error) {
-      if (!(error instanceof ReservationStateError)) throw error;
-      await this.#finishWorkerMove(scope, event.reservationSid, 'timeout');
-      return 'nothing-to-do';
+    const expiry = await this.#updater.expire(event, { scope, reservationSid: event.reservationSid, action, now: this.#clock.now() });
+    switch (expiry.kind) {
+      case 'upstream':
+        return `upstream ${expiry.outcome}`;
+      case 'nothing-to-do':
+        await this.#finishWorkerMove(scope, event.reservationSid, 'timeout');
+        return 'nothing-to-do';
+      case 'not-found':
+        return 'not-found';
+      case 'expired': {
+        const reservation = findReservation(expiry.task, event.reservationSid);
+        if (!reservation) return 'not-found';
+        if (reservation.activitySid !== undefined) await this.#moveWorker(expiry.task, reservation);
+        return 'expired';
+      }
     }
-    const reservation = task && findReservation(task, event.reservationSid);
-    if (!task || !reservation) return 'not-found';
-    if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
-    return 'expired';
   }
 
   async get(target: ReservationTarget): Promise<WorkerReservation> {
@@ -179,8 +183,7 @@ export class ReservationService {
     };
     let task: TaskRecord | undefined;
     try {
-      // Connected, the upstream TaskRouter decides and the record follows what it confirms.
-      task = this.#upstream ? await this.#upstream.forwarder.forward(input, `/v1${target.resource}`, params) : await this.#tasks.applyAction(input);
+      task = await this.#updater.update(input, { path: `/v1${target.resource}`, params });
     } catch (error) {
       if (error instanceof ReservationStateError && action.transition === 'reject') await this.#finishWorkerMove(scope, target.reservationSid, 'rejected');
       throw error;

@@ -30,6 +30,7 @@ function decodeInbox(item: Record<string, unknown>): InboxItem {
     accountSid: i.accountSid,
     workspaceSid: i.workspaceSid,
     sid: i.sid,
+    ...(i.event !== undefined && { event: i.event }),
     ...(i.fields !== undefined && { fields: i.fields }),
     receivedAt: i.receivedAt,
     ...(i.appliedAt !== undefined && { appliedAt: i.appliedAt }),
@@ -74,8 +75,8 @@ export class InboxItems implements InboxStore {
       new UpdateCommand({
         TableName: this.#table,
         Key: inboxKey(item),
-        // Applied, it keeps only its Sid (for repeats): the fields, attributes and all, are the record's now.
-        UpdateExpression: `SET ${e.name('appliedAt')} = ${e.value(at)} REMOVE ${e.name('fields')}, ${e.name(FORWARD_INDEX.partitionKey)}, ${e.name(FORWARD_INDEX.sortKey)}`,
+        // Applied, it keeps only its Sid (for repeats): the event, attributes and all, is the record's now.
+        UpdateExpression: `SET ${e.name('appliedAt')} = ${e.value(at)} REMOVE ${e.name('event')}, ${e.name('fields')}, ${e.name(FORWARD_INDEX.partitionKey)}, ${e.name(FORWARD_INDEX.sortKey)}`,
         ...e.params,
       }),
     );

@@ -14,7 +14,7 @@ import type { Credentials } from '../credentials.ts';
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
 import type { CloudEventMarks } from './ports.ts';
-import { readKinesisData, readStreamedEvent } from './cloud-events.ts';
+import { readCloudEvent, readKinesisData } from './upstream-event.ts';
 import type { MirrorOutcome, UpstreamMirror } from './mirror.ts';
 
 export type StreamedOutcome =
@@ -53,28 +53,30 @@ export class EventStreamsConsumer {
 
   async #apply(cloudEvent: unknown, sequenceNumber: string): Promise<StreamedOutcome> {
     const { mirror, marks, credentials, clock, logger } = this.options;
-    const event = readStreamedEvent(cloudEvent);
-    if (event.kind === 'ignored') return 'ignored';
-    if (event.kind === 'malformed') {
-      logger.warn('cloud event skipped', { sequenceNumber, problem: event.problem });
+    const read = readCloudEvent(cloudEvent);
+    if (read.kind === 'ignored') return 'ignored';
+    if (read.kind === 'malformed') {
+      logger.warn('cloud event skipped', { sequenceNumber, problem: read.problem });
       return 'malformed';
     }
-    const keys = { cloudEventId: event.id, eventType: event.eventType, accountSid: event.accountSid };
+    const { id, event } = read;
+    const mark = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, id };
+    const keys = { cloudEventId: id, eventType: event.type, accountSid: event.accountSid };
     if ((await credentials.authToken(event.accountSid)) === undefined) {
       logger.warn('cloud event of an account not served dropped', keys);
       return 'foreign';
     }
-    if (await marks.applied(event)) return 'duplicate';
+    if (await marks.applied(mark)) return 'duplicate';
     let outcome: MirrorOutcome;
     try {
-      outcome = await mirror.apply(event.accountSid, event.params);
+      outcome = await mirror.apply(event);
     } catch (error) {
       if (!(error instanceof InvalidParameterError)) throw error;
       // The message names the field and the rule, never its value.
       logger.warn('cloud event skipped', { ...keys, sequenceNumber, problem: error.message });
       return 'malformed';
     }
-    await marks.markApplied(event, clock.now());
+    await marks.markApplied(mark, clock.now());
     return outcome;
   }
 }

@@ -14,9 +14,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
 import type { Params } from '../domain/parameters.ts';
-import { canonicalSid } from '../domain/sid.ts';
 import type { UpstreamMirror } from './mirror.ts';
 import type { InboxItem, InboxStore } from './ports.ts';
+import { readEventCallback, type UpstreamEvent } from './upstream-event.ts';
 
 /** Taken in this long ago and still not applied: the sweep's to apply. */
 export const UNAPPLIED_AFTER_MS = 30_000;
@@ -47,17 +47,10 @@ export class MirrorInbox {
    * and applied (now, or in the background). A repeat of an event not applied yet applies it.
    */
   async take(accountSid: string, params: Params): Promise<TakeOutcome> {
-    if (this.mirror.check(accountSid, params) === 'ignored') return 'ignored';
-    const sid = canonicalSid(params.get('Sid')?.[0], 'EV');
-    if (sid === undefined) throw new InvalidParameterError('Sid', 'is required as an EV SID: TaskRouter names each event by it');
-    const now = this.clock.now();
-    const item: InboxItem = {
-      accountSid,
-      workspaceSid: canonicalSid(params.get('WorkspaceSid')?.[0], 'WS')!,
-      sid,
-      fields: Object.fromEntries(params),
-      receivedAt: now,
-    };
+    // Read once, here: what is stored, and later applied, is the typed event.
+    const read = readEventCallback(accountSid, params);
+    if (read.kind === 'ignored') return 'ignored';
+    const item: InboxItem = { accountSid, workspaceSid: read.event.workspaceSid, sid: read.sid, event: read.event, receivedAt: this.clock.now() };
     const taken = await this.store.take(item);
     if (!taken.taken) {
       // Applied already: nothing to do. Taken and not applied (its first delivery's process died): apply it now.
@@ -134,7 +127,8 @@ export class MirrorInbox {
   async #apply(item: InboxItem): Promise<InvalidParameterError | undefined> {
     let refusal: InvalidParameterError | undefined;
     try {
-      await this.mirror.apply(item.accountSid, new Map(Object.entries(item.fields ?? {})));
+      const event = item.event ?? legacyEvent(item);
+      if (event) await this.mirror.apply(event);
     } catch (error) {
       if (!(error instanceof InvalidParameterError)) throw error;
       this.logger.warn('event callback refused', { eventSid: item.sid, problem: error.message });
@@ -143,4 +137,11 @@ export class MirrorInbox {
     await this.store.markApplied(item, this.clock.now());
     return refusal;
   }
+}
+
+/** An item taken in by an earlier version, which kept the callback's form fields instead of the event. */
+function legacyEvent(item: InboxItem): UpstreamEvent | undefined {
+  if (item.fields === undefined) return undefined;
+  const read = readEventCallback(item.accountSid, new Map(Object.entries(item.fields)));
+  return read.kind === 'mirror' ? read.event : undefined;
 }

@@ -1,37 +1,22 @@
 /**
- * Connected mode's mirror (SPEC §12): TaskRouter's events, as its event callbacks (or Event
- * Streams) carry them, applied to the record. What upstream observed is recorded even where the
- * local rules would refuse it, ordered by state rank (a reservation never returns to pending)
- * and, within a rank, by upstream's TimestampMs: so duplicates, any order and missing events
- * (left to the sweep and the deadline checks) all end in the same record. A reservation this
- * service never saw is created from the event's own fields. Each change recorded is an event of
- * this service's (SPEC §11) like any other, with the SID it would have had anyway.
+ * Connected mode's mirror: TaskRouter's events applied to the record, whichever way they came in
+ * (upstream-event.ts reads event callbacks and Event Streams' CloudEvents into one typed event).
+ * What upstream observed is recorded even where the local rules would refuse it, ordered by state
+ * rank (a reservation never returns to pending) and, within a rank, by upstream's time: so
+ * duplicates, any order and missing events (left to the sweep and the deadline checks) all end in
+ * the same record. A reservation this service never saw is created from the event's own fields.
+ * Each change recorded is one of this service's events like any other, with the SID it would have
+ * had anyway.
  */
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
-import type { Params } from '../domain/parameters.ts';
-import { canonicalSid, type SidPrefix } from '../domain/sid.ts';
-import type { ReservationStatus } from '../domain/state-machine.ts';
-import { findReservation } from '../domain/task.ts';
 import type { TaskScope } from '../domain/scope.ts';
-import { linkOf, type NewReservation, type TaskStore, type WorkerStore } from '../reservations/ports.ts';
-import type { ObservedRecords } from './ports.ts';
+import { findReservation } from '../domain/task.ts';
+import { newReservationFrom } from '../reservations/new-reservation.ts';
+import { linkOf, type TaskStore, type WorkerStore } from '../reservations/ports.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
-
-/** The reservation events mirrored, and the status each says the reservation is in. */
-const RESERVATION_EVENTS: Readonly<Record<string, Exclude<ReservationStatus, 'pending'> | 'created'>> = {
-  'reservation.created': 'created',
-  'reservation.accepted': 'accepted',
-  'reservation.rejected': 'rejected',
-  'reservation.timeout': 'timeout',
-  'reservation.canceled': 'canceled',
-  'reservation.rescinded': 'rescinded',
-  'reservation.wrapup': 'wrapping',
-  'reservation.completed': 'completed',
-};
-
-/** Every event type the mirror applies; the rest are acknowledged and ignored. */
-export const MIRRORED_EVENT_TYPES: ReadonlySet<string> = new Set([...Object.keys(RESERVATION_EVENTS), 'task.canceled']);
+import type { ObservedRecords } from './ports.ts';
+import { OBSERVED_STATUS, type UpstreamEvent } from './upstream-event.ts';
 
 export type MirrorOutcome = 'applied' | 'already-recorded' | 'ignored';
 
@@ -46,99 +31,68 @@ export interface MirrorOptions {
   readonly maxRejections: number;
 }
 
-/** The scope of a mirrored event, its fields checked; undefined for a type the mirror does not apply. */
-function read(accountSid: string, event: Params): { type: string; scope: TaskScope; reservationSid: string } | undefined {
-  const field = (name: string) => event.get(name)?.[0];
-  const type = field('EventType') ?? '';
-  const sid = (name: string, prefix: SidPrefix) => {
-    const value = canonicalSid(field(name), prefix);
-    if (value === undefined) throw new InvalidParameterError(name, `is required as a ${prefix} SID for ${type}`);
-    return value;
-  };
-  if (sid('AccountSid', 'AC') !== accountSid) throw new InvalidParameterError('AccountSid', 'must be the account the callback is signed for');
-  if (!MIRRORED_EVENT_TYPES.has(type)) return undefined;
-  const scope: TaskScope = { accountSid, workspaceSid: sid('WorkspaceSid', 'WS'), taskSid: sid('TaskSid', 'WT') };
-  // task.canceled names no reservation.
-  return { type, scope, reservationSid: type === 'task.canceled' ? '' : sid('ReservationSid', 'WR') };
+/** Attributes TaskRouter sent (JSON text): an object, or the event cannot record a reservation. */
+function jsonObject(name: string, raw: string | undefined): { raw: string; values: Record<string, unknown> } {
+  const text = raw ?? '{}';
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return { raw: text, values: parsed as Record<string, unknown> };
+  } catch {
+    // refused below
+  }
+  throw new InvalidParameterError(name, 'must be a JSON object');
 }
 
 export class UpstreamMirror {
   constructor(private readonly options: MirrorOptions) {}
 
-  /**
-   * Whether an event of `accountSid` (its callback's form fields) is one the mirror applies, with
-   * the fields that needs checked: a bad one throws InvalidParameterError, naming it. Nothing read.
-   */
-  check(accountSid: string, event: Params): 'mirrored' | 'ignored' {
-    return read(accountSid, event) === undefined ? 'ignored' : 'mirrored';
-  }
-
-  /** Applies one TaskRouter event of `accountSid` (its callback's form fields). */
-  async apply(accountSid: string, event: Params): Promise<MirrorOutcome> {
-    const checked = read(accountSid, event);
-    if (checked === undefined) return 'ignored';
-    const { type, scope, reservationSid } = checked;
-    const field = (name: string) => event.get(name)?.[0];
-    const observed = RESERVATION_EVENTS[type];
+  /** Applies one TaskRouter event. A field it needs that is missing or malformed throws InvalidParameterError, naming it. */
+  async apply(event: UpstreamEvent): Promise<MirrorOutcome> {
     const { tasks, clock } = this.options;
     const now = clock.now();
-    const at = Number(field('TimestampMs') ?? Number(field('Timestamp') ?? 0) * 1000) || now;
-
-    if (type === 'task.canceled') {
-      const canceled = await tasks.recordTaskCanceled(scope, field('TaskCanceledReason') ?? 'Canceled in TaskRouter', now);
+    const at = event.at ?? now;
+    const scope: TaskScope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
+    if (event.type === 'task.canceled') {
+      const canceled = await tasks.recordTaskCanceled(scope, event.canceledReason ?? 'Canceled in TaskRouter', now);
       return canceled.kind === 'recorded' ? 'applied' : canceled.kind === 'already-recorded' ? 'already-recorded' : 'ignored';
     }
-
+    const reservationSid = event.reservationSid!;
+    const observed = OBSERVED_STATUS[event.type];
+    if (observed === 'created') return (await this.#learn(event, scope, reservationSid, at, now)) ? 'applied' : 'already-recorded';
     // One write in the common case: the reservation is known, and the observation is recorded or already was.
-    if (observed === 'created') return (await this.#learn(scope, reservationSid, event, at, now)) ? 'applied' : 'already-recorded';
-    let recorded = await tasks.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+    let recorded = await tasks.recordObserved({ scope, reservationSid, status: observed, observedAt: at, now });
     if (recorded.kind === 'unknown') {
-      await this.#learn(scope, reservationSid, event, at, now);
-      recorded = await tasks.recordObserved({ scope, reservationSid, status: observed!, observedAt: at, now });
+      await this.#learn(event, scope, reservationSid, at, now);
+      recorded = await tasks.recordObserved({ scope, reservationSid, status: observed, observedAt: at, now });
     }
     return recorded.kind === 'recorded' ? 'applied' : 'already-recorded';
   }
 
   /** Records a reservation first heard of in an event (created, or a later one arriving first); false when it was known. */
-  async #learn(scope: TaskScope, reservationSid: string, event: Params, at: number, now: number): Promise<boolean> {
-    const field = (name: string) => event.get(name)?.[0];
+  async #learn(event: UpstreamEvent, scope: TaskScope, reservationSid: string, at: number, now: number): Promise<boolean> {
     const { tasks, workers, scheduler, reservationTimeoutSeconds, maxRejections } = this.options;
-    const workerSid = canonicalSid(field('WorkerSid'), 'WK');
-    if (workerSid === undefined) throw new InvalidParameterError('WorkerSid', 'is required to record a reservation first heard of in an event');
-    const attributes = (name: string) => {
-      const raw = field(name) ?? '{}';
-      try {
-        const parsed: unknown = JSON.parse(raw);
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return { raw, values: parsed as Record<string, unknown> };
-      } catch {
-        // refused below
-      }
-      throw new InvalidParameterError(name, 'must be a JSON object');
-    };
-    const workerAttributes = attributes('WorkerAttributes');
-    const taskAttributes = attributes('TaskAttributes');
-    const integer = (name: string) => Math.max(0, Number.parseInt(field(name) ?? '0', 10) || 0);
-    const contactUri = workerAttributes.values['contact_uri'];
-    const learnt: NewReservation = {
-      task: {
-        ...scope,
-        workflowSid: canonicalSid(field('WorkflowSid'), 'WW') ?? '',
-        taskQueueSid: canonicalSid(field('TaskQueueSid'), 'WQ') ?? '',
-        attributes: taskAttributes.raw,
-        priority: integer('TaskPriority'),
-        createdAt: at - integer('TaskAge') * 1000,
+    if (event.workerSid === undefined) throw new InvalidParameterError('WorkerSid', 'is required to record a reservation first heard of in an event');
+    const workerAttributes = jsonObject('WorkerAttributes', event.workerAttributes);
+    const taskAttributes = jsonObject('TaskAttributes', event.taskAttributes);
+    const learnt = newReservationFrom(
+      {
+        task: {
+          ...scope,
+          workflowSid: event.workflowSid ?? '',
+          taskQueueSid: event.taskQueueSid ?? '',
+          attributes: taskAttributes.raw,
+          priority: event.taskPriority ?? 0,
+          age: event.taskAge ?? 0,
+        },
+        reservationSid,
+        workerSid: event.workerSid,
+        workerName: event.workerName ?? null,
+        workerAttributes: workerAttributes.raw,
+        workerAttributeValues: workerAttributes.values,
       },
-      reservationSid,
-      workerSid,
-      workerName: field('WorkerName') || null,
-      workerAttributes: workerAttributes.raw,
-      ...(typeof contactUri === 'string' && contactUri !== '' && { contactUri }),
-      deadline: at + reservationTimeoutSeconds * 1000,
-      maxRejections,
-      answer: '{}',
       // Upstream decides: record it whatever this task's record says.
-      evenIfClosed: true,
-    };
+      { at, timeoutSeconds: reservationTimeoutSeconds, maxRejections, answer: '{}', evenIfClosed: true },
+    );
     // The worker's link first (its attributes are the reservation's events'); a repeat also
     // finishes what a first delivery that died may have left: the link, the deadline check.
     await workers.linkReservation(linkOf(learnt, at));

@@ -10,6 +10,7 @@ import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
 import type { ReservationStatus } from '../domain/state-machine.ts';
 import type { ForwardMark, TaskRecord } from '../domain/task.ts';
 import type { ApplyAction } from '../reservations/ports.ts';
+import type { UpstreamEvent } from './upstream-event.ts';
 
 /** Taking a task's forward mark: taken, or held by another update being forwarded. */
 export type MarkOutcome =
@@ -67,7 +68,9 @@ export interface ObservedRecords {
 /** An upstream event callback taken in: stored once per Sid until applied. */
 export interface InboxItem extends WorkspaceScope {
   readonly sid: string;
-  /** The callback's form fields, as taken in; none once applied (the record holds them then). */
+  /** The event, as read when it was taken in; none once applied (the record holds it then). */
+  readonly event?: UpstreamEvent;
+  /** What an earlier version kept instead: the callback's form fields. */
   readonly fields?: Readonly<Record<string, readonly string[]>>;
   readonly receivedAt: number;
   readonly appliedAt?: number;

@@ -16,7 +16,7 @@ import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { FUNCTIONS } from '#lib/functions.ts';
 import { matchRoute } from '#lib/local/server.ts';
 import { createScheduleInput } from '#lib/timeouts/eventbridge-scheduler.ts';
-import { readKinesisData, readStreamedEvent } from '#lib/upstream/cloud-events.ts';
+import { readCloudEvent, readKinesisData } from '#lib/upstream/upstream-event.ts';
 import { parseInvocation, runInvoke, UsageError } from '../../scripts/invoke.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -119,8 +119,12 @@ describe('the events are what AWS sends', () => {
       eventID: `shardId-000000000000:${record!.kinesis.sequenceNumber}`,
     });
     const read = readKinesisData(record!.kinesis.data);
-    expect('events' in read && read.events.map(readStreamedEvent)).toEqual([
-      expect.objectContaining({ kind: 'mirror', eventType: 'reservation.accepted', accountSid: LOCAL_ACCOUNT_SID, id: 'EVf55190719663fc254f715d0a7c795525' }),
+    expect('events' in read && read.events.map(readCloudEvent)).toEqual([
+      expect.objectContaining({
+        kind: 'mirror',
+        id: 'EVf55190719663fc254f715d0a7c795525',
+        event: expect.objectContaining({ type: 'reservation.accepted', accountSid: LOCAL_ACCOUNT_SID }),
+      }),
     ]);
   });
 

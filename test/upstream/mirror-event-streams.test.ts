@@ -13,8 +13,7 @@ import { localLambdaContext } from '#lib/local/lambda-context.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
-import { MIRRORED_EVENT_TYPES } from '#lib/upstream/mirror.ts';
-import { callbackFieldName, readKinesisData, readStreamedEvent } from '#lib/upstream/cloud-events.ts';
+import { MIRRORED_EVENT_TYPES, readCloudEvent, readKinesisData } from '#lib/upstream/upstream-event.ts';
 import { mirrorEventStreams } from '#functions/mirror-event-streams.ts';
 import { FakeClock } from '../support/clock.ts';
 import { ENGINES } from '../support/engines.ts';
@@ -92,59 +91,49 @@ function kinesisEvent(...contents: unknown[]): KinesisStreamEvent {
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
 
-describe('a CloudEvent read as the event callback’s fields', () => {
+describe('a CloudEvent read as the typed upstream event', () => {
   const c = callback();
 
-  it('maps every type the mirror applies, com.twilio.taskrouter.<type> → EventType <type>', () => {
+  it('maps every type the mirror applies, com.twilio.taskrouter.<type> → <type>', () => {
     expect(MIRRORED_EVENT_TYPES.size).toBe(9);
     for (const type of MIRRORED_EVENT_TYPES) {
-      const read = readStreamedEvent(cloudEvent(type, c, iso(0)));
+      const read = readCloudEvent(cloudEvent(type, c, iso(0)));
       expect(read.kind, type).toBe('mirror');
-      if (read.kind === 'mirror') expect(read.params.get('EventType'), type).toEqual([type]);
+      if (read.kind === 'mirror') expect(read.event.type, type).toBe(type);
     }
   });
 
-  it('turns the snake_case, typed payload into PascalCase text fields, the ISO timestamp into Timestamp and TimestampMs', () => {
+  it('reads the snake_case, typed payload: SIDs canonical, attributes as JSON text, the ISO timestamp in epoch ms', () => {
     const event = cloudEvent('reservation.accepted', c, '2026-11-24T09:00:01.234Z', {
       id: 'NO00000000000000000000000001',
       payload: { task_attributes: { type: 'voice' } },
     });
-    const read = readStreamedEvent(event);
-    expect(read).toMatchObject({
+    expect(readCloudEvent(event)).toEqual({
       kind: 'mirror',
       id: 'NO00000000000000000000000001',
-      accountSid: c.accountSid,
-      workspaceSid: c.workspaceSid,
-      eventType: 'reservation.accepted',
+      event: {
+        type: 'reservation.accepted',
+        accountSid: c.accountSid,
+        workspaceSid: c.workspaceSid,
+        taskSid: c.taskSid,
+        reservationSid: c.reservationSid,
+        at: Date.UTC(2026, 10, 24, 9, 0, 1, 234),
+        workerSid: c.workerSid,
+        workerName: 'Doug',
+        workerAttributes: c.params['WorkerAttributes'],
+        taskAttributes: '{"type":"voice"}',
+        taskQueueSid: c.params['TaskQueueSid'],
+        workflowSid: c.params['WorkflowSid'],
+        taskAge: 3,
+        taskPriority: 1,
+      },
     });
-    if (read.kind !== 'mirror') return;
-    expect(Object.fromEntries([...read.params].map(([name, [value]]) => [name, value]))).toEqual({
-      Sid: event.data.payload.sid,
-      EventType: 'reservation.accepted',
-      AccountSid: c.accountSid,
-      Timestamp: String(Math.floor(Date.UTC(2026, 10, 24, 9, 0, 1, 234) / 1000)),
-      TimestampMs: String(Date.UTC(2026, 10, 24, 9, 0, 1, 234)),
-      WorkspaceSid: c.workspaceSid,
-      WorkspaceName: 'Workspace',
-      TaskSid: c.taskSid,
-      TaskAttributes: '{"type":"voice"}',
-      TaskAge: '3',
-      TaskPriority: '1',
-      TaskAssignmentStatus: 'reserved',
-      TaskQueueSid: c.params['TaskQueueSid'],
-      WorkflowSid: c.params['WorkflowSid'],
-      WorkerSid: c.workerSid,
-      WorkerName: 'Doug',
-      WorkerAttributes: c.params['WorkerAttributes'],
-      ReservationSid: c.reservationSid,
-    });
-    expect(callbackFieldName('worker_time_in_previous_activity_ms')).toBe('WorkerTimeInPreviousActivityMs');
   });
 
   it('takes the account from data when the payload lacks it, and a lower-case SID in its canonical form', () => {
     const event = cloudEvent('reservation.created', c, iso(0), { payload: { account_sid: undefined } });
     event.data.account_sid = `AC${c.accountSid.slice(2).toUpperCase()}`;
-    expect(readStreamedEvent(event)).toMatchObject({ kind: 'mirror', accountSid: c.accountSid });
+    expect(readCloudEvent(event)).toMatchObject({ kind: 'mirror', event: { accountSid: c.accountSid } });
   });
 
   it('ignores other products’ events and the TaskRouter events the mirror does not apply', () => {
@@ -154,7 +143,7 @@ describe('a CloudEvent read as the event callback’s fields', () => {
       'com.twilio.taskrouter.worker.activity.update',
       'com.twilio.taskrouter.reservation.failed',
     ]) {
-      expect(readStreamedEvent({ ...cloudEvent('reservation.created', c, iso(0)), type }), type).toEqual({ kind: 'ignored', type });
+      expect(readCloudEvent({ ...cloudEvent('reservation.created', c, iso(0)), type }), type).toEqual({ kind: 'ignored', type });
     }
   });
 
@@ -168,12 +157,14 @@ describe('a CloudEvent read as the event callback’s fields', () => {
       [{ ...valid, data: { ...valid.data, payload: '{}' } }, 'no data.payload'],
       [cloudEvent('reservation.accepted', c, iso(0), { payload: { account_sid: 'nope' } }), 'no account_sid'],
       [cloudEvent('reservation.accepted', c, iso(0), { payload: { workspace_sid: null } }), 'no workspace_sid'],
+      [cloudEvent('reservation.accepted', c, iso(0), { payload: { task_sid: 'WT1' } }), 'no task_sid'],
+      [cloudEvent('reservation.accepted', c, iso(0), { payload: { reservation_sid: undefined } }), 'no reservation_sid'],
       [
         cloudEvent('reservation.accepted', c, iso(0), { payload: { eventtype: 'reservation.rejected' } }),
         'data.payload.eventtype differs from the CloudEvent type',
       ],
     ];
-    for (const [event, problem] of cases) expect(readStreamedEvent(event)).toEqual({ kind: 'malformed', problem });
+    for (const [event, problem] of cases) expect(readCloudEvent(event)).toEqual({ kind: 'malformed', problem });
   });
 
   it('reads a Kinesis record holding one CloudEvent or an array of them, and refuses one that is not JSON', () => {
