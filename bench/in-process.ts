@@ -18,7 +18,7 @@ import { getReservation } from '#functions/get-reservation.ts';
 import { listReservations } from '#functions/list-reservations.ts';
 import { updateReservation } from '#functions/update-reservation.ts';
 import { loadConfig } from '#lib/config.ts';
-import type { ApiHandler } from '#lib/http/api-function.ts';
+import type { ApiHandler } from '#lib/handlers/api-function.ts';
 import { startDynalite } from '#lib/local/dynamodb-engine.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
 import { localLambdaContext } from '#lib/local/lambda-context.ts';

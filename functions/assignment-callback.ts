@@ -4,7 +4,8 @@
  */
 import { RESERVATION_TIMEOUT, parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { parseParameter } from '#lib/domain/parameters.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 
 export const assignmentCallback = apiFunction('assignment-callback', async (request, { runtime }) => {

@@ -3,7 +3,8 @@
  * holds no data; what it shows it reads from the REST API with the credentials signed in with.
  */
 import { notModified, pageHeaders } from '#lib/console/page.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 
 export const consolePage = apiFunction('console', async (request, { runtime }) => {
   // apiFunction refuses to build this handler without a page.

@@ -1,7 +1,8 @@
 /** GET one TaskRouter event by its SID (SPEC §11). */
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { eventJson } from '#lib/domain/representations.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 import { eventTarget, resourceOf } from '#lib/http/targets.ts';
 

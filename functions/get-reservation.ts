@@ -1,5 +1,6 @@
 /** GET a reservation, task-scoped or worker-scoped (SPEC §4). */
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { reservationResponse } from '#lib/http/reservation-response.ts';
 import { reservationTarget } from '#lib/http/targets.ts';
 

@@ -1,6 +1,7 @@
 /** GET the read-only Task view: its assignment status as the reservations make it (SPEC §4). */
 import { taskJson } from '#lib/domain/representations.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 import { resourceOf, taskScope } from '#lib/http/targets.ts';
 

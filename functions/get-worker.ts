@@ -1,6 +1,7 @@
 /** GET the read-only Worker view: what callbacks said of the worker, and its activity (SPEC §4). */
 import { workerJson } from '#lib/domain/representations.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
 import { resourceOf, workerScope } from '#lib/http/targets.ts';
 

@@ -2,7 +2,8 @@
 import { eventListQueryString, readEventListQuery } from '#lib/domain/event-query.ts';
 import { readPage } from '#lib/domain/paging.ts';
 import { eventJson } from '#lib/domain/representations.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { listResponse } from '#lib/http/list-response.ts';
 import { workspaceScope } from '#lib/http/targets.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';

@@ -1,7 +1,8 @@
 /** GET a task's or a worker's reservations, filtered and paged (SPEC §4). */
 import { listQueryString, readListQuery } from '#lib/domain/list-query.ts';
 import { reservationJson } from '#lib/domain/representations.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { listResponse } from '#lib/http/list-response.ts';
 import { isWorkerScoped, resourceOf, taskScope, workerScope } from '#lib/http/targets.ts';
 

@@ -6,7 +6,8 @@
  * signature is a 403 that changes nothing. Standalone, there is no upstream to mirror: 404.
  */
 import { NotFoundError } from '#lib/domain/errors.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 
 export const mirrorEventCallbacks = apiFunction('mirror-event-callbacks', async (request, { runtime, accountSid }) => {
   const upstream = runtime.upstream;

@@ -1,6 +1,7 @@
 /** Any request no route matches: Twilio's 404 instead of API Gateway's own body. */
 import { NotFoundError } from '#lib/domain/errors.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 
 export const notFound = apiFunction('not-found', async (request) => {
   throw new NotFoundError(request.path.replace(/^\/v1(?=\/)/, ''));

@@ -1,6 +1,7 @@
 /** POST a reservation update: accept, reject, an instruction, wrap-up or completion (SPEC §5). */
 import { parseIfMatch } from '#lib/domain/if-match.ts';
-import { apiFunction, lambdaHandler } from '#lib/http/api-function.ts';
+import { apiFunction } from '#lib/handlers/api-function.ts';
+import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { reservationResponse } from '#lib/http/reservation-response.ts';
 import { reservationTarget } from '#lib/http/targets.ts';
 

@@ -11,7 +11,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, loadConfig, tableNameOf, type Config } from './config.ts';
+import { ConfigError, TIMEOUT_SCHEDULE_VARIABLES, loadConfig, tableNameOf, type Config } from './config.ts';
 import { readConsolePage, servedPage, type ConsolePage } from './console/page.ts';
 import { accountCredentials, accountKeys, type Credentials } from './credentials.ts';
 import type { AssignmentPolicy } from './domain/assignment-policy.ts';
@@ -25,10 +25,12 @@ import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/client.ts';
 import { dynamoDbStores, type Stores } from './store/stores.ts';
 import { EventEmittingMarks, EventEmittingTasks, EventRecorder } from './publishing/event-recorder.ts';
+import { CallbackDelivery, type CallbackDeliveryOptions } from './publishing/callback-delivery.ts';
+import { postCallback } from './publishing/callback-request.ts';
 import { EventBridgePublisher } from './publishing/eventbridge-publisher.ts';
 import { LocalCallbackSender, type LocalCallbackSenderOptions } from './publishing/local-callback-sender.ts';
 import type { EventSink } from './publishing/ports.ts';
-import { SqsCallbackQueue } from './publishing/sqs-callback-queue.ts';
+import { SqsCallbackQueue, SqsRetryLater } from './publishing/sqs-callback-queue.ts';
 import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts';
 import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 import { MirrorInbox } from './upstream/mirror-inbox.ts';
@@ -37,7 +39,7 @@ import { UpstreamForwarder } from './upstream/forwarder.ts';
 import { ForwardingUpdater } from './upstream/forwarding-updater.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
-import { HttpTaskRouterUpstream, type TaskRouterUpstream } from './upstream/taskrouter-client.ts';
+import { HttpTaskRouterUpstream } from './upstream/taskrouter-client.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -52,6 +54,8 @@ export interface Runtime {
   readonly recorder: EventRecorder;
   /** EVENT_CALLBACK_URL delivered from this process (the local stack), when set. */
   readonly callbackSender: LocalCallbackSender | undefined;
+  /** EVENT_CALLBACK_URL deployed: the queued events' delivery (the publish-event-callbacks function). */
+  readonly callbackDelivery: CallbackDelivery;
   /** Connected mode (TASKROUTER_UPSTREAM_URL): what forwards updates, mirrors events and settles. */
   readonly upstream: Upstream | undefined;
   /** The console page, where this runtime serves it (CONSOLE_PAGE, or built by the local stack). */
@@ -63,7 +67,6 @@ export interface Runtime {
 }
 
 export interface Upstream {
-  readonly client: TaskRouterUpstream;
   readonly forwarder: UpstreamForwarder;
   readonly reconciler: UpstreamReconciler;
   readonly mirror: UpstreamMirror;
@@ -83,6 +86,8 @@ export interface RuntimeParts {
   readonly scheduler?: TimeoutScheduler;
   /** How the local callback sender waits between attempts and posts (tests: a fake clock, a recorder). */
   readonly callbackSender?: Pick<LocalCallbackSenderOptions, 'wait' | 'post'>;
+  /** How the deployed delivery posts and asks the queue to retry (tests and npm run invoke: no queue, no network). */
+  readonly callbackDelivery?: Partial<Pick<CallbackDeliveryOptions, 'post' | 'retry'>>;
   /** More places the stored events go (tests watch what each write produced). */
   readonly eventSinks?: readonly EventSink[];
   /** The console page's HTML (the local stack builds it from lib/console at start). */
@@ -151,6 +156,24 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       ...(config.eventBusName !== undefined ? [new EventBridgePublisher(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)] : []),
     ];
   });
+  const callbackDelivery = once(() => {
+    const retry =
+      parts.callbackDelivery?.retry ??
+      new SqsRetryLater(
+        new SQSClient({}),
+        config.eventDeliveryQueueUrl ??
+          (() => {
+            throw new ConfigError('EVENT_DELIVERY_QUEUE_URL', 'is required by the publish-event-callbacks function (the stack sets it)');
+          })(),
+      );
+    return new CallbackDelivery({
+      url: config.eventCallbackUrl,
+      tokenOf: (sid) => credentials().authToken(sid),
+      post: parts.callbackDelivery?.post ?? ((request) => postCallback(request)),
+      retry,
+      logger,
+    });
+  });
   const recorder = once(() => new EventRecorder(plainStores().events, plainStores().workers, sinks(), logger));
   const stores = once((): Stores => {
     const plain = plainStores();
@@ -175,7 +198,6 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       maxRejections: config.maxRejections,
     });
     return {
-      client,
       forwarder,
       reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger),
       mirror,
@@ -219,6 +241,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     get callbackSender() {
       return callbackSender();
     },
+    get callbackDelivery() {
+      return callbackDelivery();
+    },
     get upstream() {
       return upstream();
     },
@@ -226,11 +251,19 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       return consolePage();
     },
     prepare(binds) {
-      if (binds.consolePage && consolePage() === undefined)
+      // The one check of what a function needs: each port it binds, built now.
+      if (binds.consolePage && consolePage() === undefined) {
         throw new ConfigError('CONSOLE_PAGE', 'is required by the function that serves the console page (the stack sets it)');
+      }
       if (binds.credentials) credentials();
       if (binds.table) service();
-      if (binds.timers) scheduler();
+      if (binds.timers && scheduler() === undefined) {
+        throw new ConfigError(
+          TIMEOUT_SCHEDULE_VARIABLES.groupName,
+          `is required (with the other ${Object.values(TIMEOUT_SCHEDULE_VARIABLES).join(', ')}) by a function that arms reservation timers`,
+        );
+      }
+      if (binds.eventDelivery === 'consume') callbackDelivery();
     },
     close: () => {
       callbackSender()?.close();

@@ -8,7 +8,7 @@
  * invocations chain: callback, fetch, accept, timeout (events/manifest.json is such a sequence).
  * The configuration is `npm start`'s (SPEC §3), the local development credentials by default.
  */
-import type { APIGatewayProxyEventV2, DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,18 +17,13 @@ import { ConfigError, loadConfig, tableNameOf, type Config } from '#lib/config.t
 import type { Credentials } from '#lib/credentials.ts';
 import { buildConsoleHtml } from '#lib/console/build.ts';
 import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
-import { API_FUNCTIONS } from '#lib/local/api-functions.ts';
+import { ALL_FUNCTIONS } from '#lib/local/handlers.ts';
 import { startDynalite, type DynamoDbEngine } from '#lib/local/dynamodb-engine.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
 import { localLambdaContext } from '#lib/local/lambda-context.ts';
 import { createRuntime, type Runtime } from '#lib/runtime.ts';
 import { signedUrl, twilioSignature } from '#lib/signature.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
-import { publishEventCallbacks } from '#functions/publish-event-callbacks.ts';
-import { publishEvents } from '#functions/publish-events.ts';
-import { mirrorEventStreams } from '#functions/mirror-event-streams.ts';
-import { reservationTimeout } from '#functions/reservation-timeout.ts';
-import { upstreamSweep } from '#functions/upstream-sweep.ts';
 
 export const USAGE = `usage: npm run invoke -- <function> <event.json> [--no-sign] [--at <time>] [--fresh]
 
@@ -146,32 +141,10 @@ async function signCallback(
   return { event: { ...event, headers: { ...headers, 'x-twilio-signature': twilioSignature(token, url, form) } } };
 }
 
-function handlerOf(fn: FunctionName, runtime: Runtime, messages: string[]): (event: unknown) => Promise<unknown> {
+function handlerOf(fn: FunctionName, runtime: Runtime): (event: unknown) => Promise<unknown> {
+  const handler = ALL_FUNCTIONS[fn].createHandler(runtime) as (event: unknown, context: ReturnType<typeof localLambdaContext>) => Promise<unknown>;
   const context = localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds);
-  if (fn === 'reservation-timeout') {
-    const handler = reservationTimeout.createHandler(runtime);
-    return (event) => handler(event, context);
-  }
-  if (fn === 'upstream-sweep') {
-    const handler = upstreamSweep.createHandler(runtime);
-    return (event) => handler(event, context);
-  }
-  if (fn === 'publish-events') {
-    const handler = publishEvents.createHandler(runtime);
-    return (event) => handler(event as DynamoDBStreamEvent, context);
-  }
-  if (fn === 'mirror-event-streams') {
-    const handler = mirrorEventStreams.createHandler(runtime);
-    return (event) => handler(event as KinesisStreamEvent, context);
-  }
-  if (fn === 'publish-event-callbacks') {
-    // No queue here: what the function would ask of SQS is printed instead.
-    const sqs = { send: async (command: { input: unknown }) => void messages.push(`SQS not called: ${JSON.stringify(command.input)}`) };
-    const handler = publishEventCallbacks.createHandler(runtime, { sqs: sqs as never });
-    return (event) => handler(event as SQSEvent, context);
-  }
-  const handler = API_FUNCTIONS[fn].createHandler(runtime);
-  return (event) => handler(event as APIGatewayProxyEventV2, context);
+  return (event) => handler(event, context);
 }
 
 /**
@@ -227,6 +200,10 @@ export async function runInvoke(argv: readonly string[], env: Readonly<Record<st
       {
         scheduler,
         ...(at !== undefined && { clock: { now: () => at } }),
+        // No queue here: what the delivery would ask of SQS is printed instead.
+        callbackDelivery: {
+          retry: { later: async (message, seconds) => void messages.push(`SQS not called: would hide message ${message.messageId} for ${seconds} s`) },
+        },
         // As npm start does: the page built from lib/console, unless CONSOLE_PAGE names a built one.
         ...(bindsOf(fn).consolePage && config.consolePagePath === undefined && { consolePage: buildConsoleHtml() }),
       },
@@ -236,7 +213,7 @@ export async function runInvoke(argv: readonly string[], env: Readonly<Record<st
       event = signed.event;
       if (signed.note !== undefined) messages.push(signed.note);
     }
-    const handler = handlerOf(fn, runtime, messages);
+    const handler = handlerOf(fn, runtime);
     const started = performance.now();
     const result = await handler(event);
     messages.push(...timers.map(timerNote), summary(fn, result, performance.now() - started));

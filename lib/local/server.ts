@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { buildConsoleHtml } from '../console/build.ts';
 import { loadConfig, tableNameOf, type Config } from '../config.ts';
-import type { ApiHandler } from '../http/api-function.ts';
+import type { ApiHandler } from '../handlers/api-function.ts';
 import { MAX_BODY_BYTES } from '../http/api-request.ts';
 import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '../http/routes.ts';
@@ -18,11 +18,12 @@ import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
 import { createDocumentClient } from '../store/client.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
-import { API_FUNCTIONS } from './api-functions.ts';
+import { API_FUNCTIONS } from './handlers.ts';
 import { startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { ensureTable } from '../store/table-setup.ts';
 import { scanTasks } from '../store/task-scan.ts';
 import { localLambdaContext } from './lambda-context.ts';
+import { sweepUpstream } from '../upstream/sweep.ts';
 import { sweep } from './sweep.ts';
 
 /** How often the connected stack's in-process sweep runs (deployed: the upstream-sweep function's schedule). */
@@ -248,14 +249,9 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     if (upstream) {
       // Event callbacks are applied after their answer, in this process; what a stopped process took in and did not apply, now.
       upstream.inbox.applyInBackground();
-      await upstream.inbox.sweep(built.clock.now());
-      await upstream.reconciler.sweep();
-      const sweepBoth = async () => {
-        await upstream.inbox.sweep();
-        await upstream.reconciler.sweep();
-      };
+      await sweepUpstream(upstream, built.clock.now());
       sweeper = setInterval(
-        () => void sweepBoth().catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })),
+        () => void sweepUpstream(upstream).catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })),
         SWEEP_INTERVAL_MS,
       );
       sweeper.unref();

@@ -1,12 +1,13 @@
 /**
  * EVENT_CALLBACK_URL, deployed: the stream reader queues each event for delivery (SQS), and
- * functions/publish-event-callbacks.ts POSTs it, with retries spaced out by the queue, then a dead-letter
- * queue an alarm watches. SendMessageBatch takes 10 messages a call and can fail per message:
+ * callback-delivery.ts POSTs it, with retries spaced out by the queue, then a dead-letter queue an
+ * alarm watches. SendMessageBatch takes 10 messages a call and can fail per message:
  * only the failed ones are sent again.
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventType, TaskRouterEvent } from '../domain/events.ts';
 import { sendsEvent } from './callback-request.ts';
+import type { QueuedCallback, RetryLater } from './callback-delivery.ts';
 import type { EventSink } from './ports.ts';
 
 const MESSAGES_PER_CALL = 10;
@@ -59,5 +60,17 @@ export class SqsCallbackQueue implements EventSink {
         entries = entries.filter((entry) => failed.has(entry.Id));
       }
     }
+  }
+}
+
+/** A failed delivery's message hidden for a while, so the queue hands it over again later (ChangeMessageVisibility). */
+export class SqsRetryLater implements RetryLater {
+  constructor(
+    private readonly client: Pick<SQSClient, 'send'>,
+    private readonly queueUrl: string,
+  ) {}
+
+  async later(message: QueuedCallback, seconds: number): Promise<void> {
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receipt, VisibilityTimeout: seconds }));
   }
 }

@@ -1,4 +1,4 @@
-/** Every API function by name: the local stack's and `npm run invoke`'s view of functions/. */
+/** Every function by name: the local stack's and `npm run invoke`'s view of functions/. */
 import { assignmentCallback } from '#functions/assignment-callback.ts';
 import { getEvent } from '#functions/get-event.ts';
 import { consolePage } from '#functions/console.ts';
@@ -11,8 +11,14 @@ import { listEvents } from '#functions/list-events.ts';
 import { listReservations } from '#functions/list-reservations.ts';
 import { notFound } from '#functions/not-found.ts';
 import { updateReservation } from '#functions/update-reservation.ts';
-import type { ApiFunction } from '../http/api-function.ts';
-import type { ApiFunctionName } from '../functions.ts';
+import { mirrorEventStreams } from '#functions/mirror-event-streams.ts';
+import { publishEventCallbacks } from '#functions/publish-event-callbacks.ts';
+import { publishEvents } from '#functions/publish-events.ts';
+import { reservationTimeout } from '#functions/reservation-timeout.ts';
+import { upstreamSweep } from '#functions/upstream-sweep.ts';
+import type { ApiFunctionName, FunctionName } from '../functions.ts';
+import type { ApiFunction } from '../handlers/api-function.ts';
+import type { LambdaFunction } from '../handlers/lambda-handler.ts';
 
 export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'assignment-callback': assignmentCallback,
@@ -27,4 +33,14 @@ export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   console: consolePage,
   health,
   'not-found': notFound,
+};
+
+/** Every function, its event as `unknown`: npm run invoke hands it what a file holds. */
+export const ALL_FUNCTIONS: Readonly<Record<FunctionName, LambdaFunction<never, unknown>>> = {
+  ...API_FUNCTIONS,
+  'reservation-timeout': reservationTimeout,
+  'upstream-sweep': upstreamSweep,
+  'publish-events': publishEvents,
+  'publish-event-callbacks': publishEventCallbacks,
+  'mirror-event-streams': mirrorEventStreams,
 };
