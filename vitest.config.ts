@@ -1,9 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The test tiers, each starting only what it needs (npm test runs them all, npm run test:unit the
+ * first): `unit` the domain and the use cases on the in-memory stores, no engine, no server;
+ * `engines` everything on a real DynamoDB engine (dynalite in process, and Amazon's DynamoDB Local,
+ * started once by the global setup); `browser` the console and the benchmark harness in Chromium;
+ * `infra` the CDK stack, the bundles and the type-check.
+ */
+const UNIT = [
+  'test/unit/**/*.test.ts',
+  'test/domain/**/*.test.ts',
+  'test/config.test.ts',
+  'test/events/event-model.test.ts',
+  'test/store/group-commit.test.ts',
+  'test/store/store-contract.test.ts',
+  'test/timeouts/eventbridge-scheduler.test.ts',
+  'test/upstream/taskrouter-client.test.ts',
+];
+const BROWSER = ['test/console/**/*.test.ts', 'test/bench/**/*.test.ts'];
+const INFRA = ['test/infra/**/*.test.ts', 'test/typecheck.test.ts'];
+/** Unit files that also hold for the real engines: the store contract runs on all three. */
+const BOTH = ['test/store/store-contract.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup-env.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Handlers log a JSON line per request: show logs of failing tests only. Powertools' dev
@@ -12,5 +32,20 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_DEV: 'true' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT, env: { STORE_ENGINES: 'memory' } } },
+      {
+        extends: true,
+        test: {
+          name: 'engines',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT.filter((f) => !BOTH.includes(f)), ...BROWSER, ...INFRA],
+          globalSetup: ['test/support/global-setup.ts'],
+          env: { STORE_ENGINES: 'dynalite,DynamoDB Local' },
+        },
+      },
+      { extends: true, test: { name: 'browser', include: BROWSER } },
+      { extends: true, test: { name: 'infra', include: INFRA } },
+    ],
   },
 });

@@ -81,6 +81,8 @@ export interface RuntimeParts {
   readonly logger?: Logger;
   /** The client the DynamoDB adapters use (the local stack's in-process one; tests put faults under it). */
   readonly documentClient?: DynamoDBDocumentClient;
+  /** Stores other than DynamoDB's: the fast tests' in-memory ones (lib/store/memory). */
+  readonly stores?: Stores;
   readonly policy?: AssignmentPolicy;
   /** Reservation timers; by default EventBridge Scheduler when TIMEOUT_SCHEDULE_* is set. */
   readonly scheduler?: TimeoutScheduler;
@@ -128,7 +130,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint });
     return ownClient;
   });
-  const plainStores = once(() => dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }));
+  const plainStores = once(
+    () => parts.stores ?? dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }),
+  );
   const callbackSender = once(
     () =>
       (config.eventsFrom === 'write' &&

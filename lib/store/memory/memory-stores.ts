@@ -1,0 +1,175 @@
+/**
+ * Every store port in memory, for the fast tests (`npm run test:unit`): the DynamoDB adapters' rules
+ * without an engine, checked against them by the same contract suite. TTL is not modelled: what
+ * DynamoDB would remove after RETENTION_DAYS stays (retention is cleanup, never correctness).
+ */
+import type { EventFilter } from '../../domain/event-query.ts';
+import { eventListKey, type TaskRouterEvent } from '../../domain/events.ts';
+import { listKey, memoryWindow, type WindowReader } from '../../domain/paging.ts';
+import type { WorkerScope, WorkspaceScope } from '../../domain/scope.ts';
+import type { WorkerRecord } from '../../domain/worker.ts';
+import type { EventStore, ReservationWorkers } from '../../publishing/ports.ts';
+import type { NewReservationLink, ReservationLink, WorkerStore } from '../../reservations/ports.ts';
+import type { CloudEventMark, CloudEventMarks, InboxItem, InboxStore } from '../../upstream/ports.ts';
+import type { Stores } from '../stores.ts';
+import { MemoryTasks } from './memory-tasks.ts';
+
+const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
+const workerKey = (scope: WorkerScope) => `${workspaceKey(scope)}#${scope.workerSid}`;
+
+class MemoryWorkers implements WorkerStore, ReservationWorkers {
+  /** Links by worker, then by reservation. */
+  readonly #links = new Map<string, Map<string, NewReservationLink>>();
+  readonly #activity = new Map<string, { readonly activitySid: string; readonly changedAt: number }>();
+
+  async linkReservation(link: NewReservationLink): Promise<void> {
+    const key = workerKey(link.scope);
+    const links = this.#links.get(key) ?? new Map<string, NewReservationLink>();
+    // The first link of a ReservationSid is kept: a link never changes once written.
+    if (!links.has(link.reservationSid)) links.set(link.reservationSid, link);
+    this.#links.set(key, links);
+  }
+
+  async taskOfReservation(scope: WorkerScope, reservationSid: string): Promise<string | undefined> {
+    return this.#links.get(workerKey(scope))?.get(reservationSid)?.taskSid;
+  }
+
+  #sorted(scope: WorkerScope): NewReservationLink[] {
+    return [...(this.#links.get(workerKey(scope))?.values() ?? [])].sort((a, b) =>
+      listKey(a.createdAt, a.reservationSid) < listKey(b.createdAt, b.reservationSid) ? -1 : 1,
+    );
+  }
+
+  reservationLinks(scope: WorkerScope): WindowReader<ReservationLink> {
+    const links = this.#sorted(scope).map((l) => ({ taskSid: l.taskSid, reservationSid: l.reservationSid, createdAt: l.createdAt }));
+    return memoryWindow(links, (l) => listKey(l.createdAt, l.reservationSid));
+  }
+
+  async setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {
+    const stored = this.#activity.get(workerKey(scope));
+    // A later activity change already stored wins.
+    if (stored === undefined || stored.changedAt <= at) this.#activity.set(workerKey(scope), { activitySid, changedAt: at });
+  }
+
+  async getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined> {
+    const links = this.#sorted(scope);
+    const oldest = links[0];
+    const newest = links.at(-1);
+    if (!oldest || !newest) return undefined;
+    const changed = this.#activity.get(workerKey(scope));
+    return {
+      sid: scope.workerSid,
+      accountSid: scope.accountSid,
+      workspaceSid: scope.workspaceSid,
+      friendlyName: newest.workerName,
+      attributes: newest.workerAttributes,
+      activitySid: changed?.activitySid ?? null,
+      activityChangedAt: changed?.changedAt ?? null,
+      createdAt: oldest.createdAt,
+      updatedAt: Math.max(newest.createdAt, changed?.changedAt ?? 0),
+    };
+  }
+
+  async attributesOf(
+    scope: WorkspaceScope,
+    reservations: readonly { readonly workerSid: string; readonly reservationSid: string }[],
+  ): Promise<ReadonlyMap<string, string>> {
+    const found = new Map<string, string>();
+    for (const r of reservations) {
+      const link = this.#links.get(workerKey({ ...scope, workerSid: r.workerSid }))?.get(r.reservationSid);
+      if (link) found.set(r.reservationSid, link.workerAttributes);
+    }
+    return found;
+  }
+}
+
+/** The narrowest subject a filter names: the events it is about are read from that one's list. */
+function subjectOf(filter: EventFilter): (event: TaskRouterEvent) => boolean {
+  if (filter.reservationSid !== undefined) return (e) => e.reservationSid === filter.reservationSid;
+  if (filter.taskSid !== undefined) return (e) => e.taskSid === filter.taskSid;
+  if (filter.workerSid !== undefined) return (e) => e.workerSid === filter.workerSid;
+  return () => true;
+}
+
+class MemoryEvents implements EventStore {
+  readonly #events = new Map<string, TaskRouterEvent>();
+
+  async putAll(events: readonly TaskRouterEvent[]): Promise<void> {
+    for (const event of events) this.#events.set(`${workspaceKey(event)}#${event.sid}`, event);
+  }
+
+  async missing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
+    return events.filter((e) => !this.#events.has(`${workspaceKey(e)}#${e.sid}`));
+  }
+
+  async putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
+    const added = await this.missing(events);
+    await this.putAll(added);
+    return added;
+  }
+
+  async get(scope: WorkspaceScope, sid: string): Promise<TaskRouterEvent | undefined> {
+    return this.#events.get(`${workspaceKey(scope)}#${sid}`);
+  }
+
+  list(scope: WorkspaceScope, filter: EventFilter): WindowReader<TaskRouterEvent> {
+    const about = subjectOf(filter);
+    const events = [...this.#events.values()]
+      .filter((e) => e.accountSid === scope.accountSid && e.workspaceSid === scope.workspaceSid && about(e))
+      .filter((e) => e.at >= filter.from && (filter.to === undefined || e.at <= filter.to))
+      .sort((a, b) => (eventListKey(a) < eventListKey(b) ? -1 : 1));
+    return memoryWindow(events, eventListKey);
+  }
+}
+
+class MemoryInbox implements InboxStore {
+  readonly #items = new Map<string, InboxItem>();
+
+  async take(item: InboxItem): Promise<{ readonly taken: true } | { readonly taken: false; readonly stored: InboxItem | undefined }> {
+    const key = `${workspaceKey(item)}#${item.sid}`;
+    const stored = this.#items.get(key);
+    if (stored) return { taken: false, stored };
+    this.#items.set(key, item);
+    return { taken: true };
+  }
+
+  async markApplied(item: InboxItem, at: number): Promise<void> {
+    // Applied, it keeps only its Sid (for repeats).
+    this.#items.set(`${workspaceKey(item)}#${item.sid}`, {
+      accountSid: item.accountSid,
+      workspaceSid: item.workspaceSid,
+      sid: item.sid,
+      receivedAt: item.receivedAt,
+      appliedAt: at,
+    });
+  }
+
+  async *unapplied(before: number): AsyncIterable<readonly InboxItem[]> {
+    yield [...this.#items.values()].filter((i) => i.appliedAt === undefined && i.receivedAt < before).sort((a, b) => a.receivedAt - b.receivedAt);
+  }
+}
+
+class MemoryCloudEventMarks implements CloudEventMarks {
+  readonly #marks = new Set<string>();
+
+  async applied(mark: CloudEventMark): Promise<boolean> {
+    return this.#marks.has(`${workspaceKey(mark)}#${mark.id}`);
+  }
+
+  async markApplied(mark: CloudEventMark): Promise<void> {
+    this.#marks.add(`${workspaceKey(mark)}#${mark.id}`);
+  }
+}
+
+/** A fresh set of stores in memory, sharing nothing with any other. */
+export function memoryStores(): Stores {
+  const tasks = new MemoryTasks();
+  return {
+    tasks,
+    marks: tasks,
+    workers: new MemoryWorkers(),
+    events: new MemoryEvents(),
+    inbox: new MemoryInbox(),
+    cloudEvents: new MemoryCloudEventMarks(),
+  };
+}
