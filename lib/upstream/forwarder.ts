@@ -61,12 +61,12 @@ export class UpstreamForwarder {
   /** Forwards one update of a reservation (its path and form as the caller sent them); undefined when it is not found. */
   async forward(input: ApplyAction, path: string, params: Params): Promise<TaskRecord | undefined> {
     const markId = randomUUID();
-    const giveUp = Date.now() + MARK_WAIT_MS;
+    const giveUp = this.clock.now() + MARK_WAIT_MS;
     for (;;) {
       const marked = await this.marks.markForward({ ...input, now: this.clock.now() }, markId);
       if (!marked) return undefined;
       if (marked.taken) break;
-      if (Date.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
+      if (this.clock.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
       await this.wait(MARK_POLL_MS);
     }
     const form = [...params].flatMap(([name, values]) => values.map((v) => [name, v] as const));
