@@ -238,10 +238,6 @@ function sameJson(actual: unknown, expected: unknown): boolean {
 export class RulePolicy implements AssignmentPolicy {
   constructor(private readonly rules: readonly Rule[]) {}
 
-  get size(): number {
-    return this.rules.length;
-  }
-
   decide(callback: AssignmentCallback): AssignmentDecision {
     const scope: Scope = { task: callback.taskAttributeValues, worker: callback.workerAttributeValues };
     const rule = this.rules.find(

@@ -41,14 +41,7 @@ export function statusOf(json: Record<string, unknown>): ReservationStatus | und
   return typeof status === 'string' && (RESERVATION_STATUSES as readonly string[]).includes(status) ? (status as ReservationStatus) : undefined;
 }
 
-export interface ForwarderCounters {
-  /** Upstream answers that left the outcome unknown (5xx, time-outs, lost connections). */
-  upstreamFailures: number;
-}
-
 export class UpstreamForwarder {
-  readonly counters: ForwarderCounters = { upstreamFailures: 0 };
-
   constructor(
     private readonly tasks: Pick<TaskStore, 'getTask'> & ObservedRecords,
     private readonly marks: ForwardMarks,
@@ -90,7 +83,6 @@ export class UpstreamForwarder {
         answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {},
       );
     }
-    this.counters.upstreamFailures++;
     this.logger.warn('upstream outcome unknown; settling by reading', { reservationSid, reason: answer.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
     const read = await this.upstream.send({
       accountSid: scope.accountSid,
@@ -102,7 +94,6 @@ export class UpstreamForwarder {
     if (status === undefined) {
       // Not even a read: the mark stays, for the sweep to settle; nothing is claimed.
       if (read.kind === 'unknown') {
-        this.counters.upstreamFailures++;
         this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
       }
       this.logger.warn('upstream outcome left unsettled for the sweep', { reservationSid });
@@ -155,7 +146,6 @@ export class UpstreamForwarder {
       timeoutMs: READ_TIMEOUT_MS,
     });
     if (read.kind === 'unknown') {
-      this.counters.upstreamFailures++;
       this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
     }
     const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
