@@ -5,10 +5,8 @@
  * Twilio (a second one is a 400), and only a 429 is known not to have been processed; a time-out,
  * a dropped connection or a 5xx leaves the outcome unknown, for the caller to settle by reading.
  *
- * Not `fetch`: its first call in a process loads undici (about 20 ms more than node:http's first
- * request, on every cold start of the update function), and each request costs about three times
- * the CPU of node:http's (0.44 against 0.12 ms, client and a bare server together, on this
- * machine's bench).
+ * Not `fetch`: its first call in a process loads undici, which lengthens every cold start of the
+ * update function, and each of its requests costs several times the CPU of node:http's.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
