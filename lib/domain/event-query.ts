@@ -1,5 +1,5 @@
 /**
- * The query of an Event list (SPEC §11; OpenAPI ListEvent): filters, the time window (the last
+ * The query of an Event list (Twilio's OpenAPI ListEvent): filters, the time window (the last
  * 15 minutes unless told otherwise, as Twilio), and paging.
  */
 import { InvalidParameterError } from './errors.ts';

@@ -1,5 +1,5 @@
 /**
- * Keyset paging for reservation lists (SPEC §4): stable order by creation time then SID, and an
+ * Keyset paging for reservation lists: stable order by creation time then SID, and an
  * opaque PageToken that says where a page starts. Both lists, the task's (one item in memory) and
  * the worker's (a DynamoDB query), read pages through the same `readPage`.
  */
