@@ -1,5 +1,5 @@
 /**
- * Builds the console page (SPEC §13): the browser script (lib/console/browser, bundled by esbuild
+ * Builds the console page: the browser script (lib/console/browser, bundled by esbuild
  * for the browser) and the stylesheet inlined into console.html, one self-contained document
  * with no external resource at all. `npm start` builds it once at start-up; `cdk synth` builds it
  * and copies it into the console function's bundle.

@@ -1,5 +1,5 @@
 /**
- * The console page as it is served (SPEC §13): the one HTML document lib/console/build.ts makes,
+ * The console page as it is served: the one HTML document lib/console/build.ts makes,
  * and the headers that go with it. The Content-Security-Policy allows exactly the page's own
  * inline script and style (by their sha256) and requests to its own origin, nothing else; the
  * ETag lets a browser revalidate the page with a 304 instead of downloading it again.

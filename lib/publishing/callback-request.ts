@@ -1,5 +1,5 @@
 /**
- * An event as TaskRouter POSTs it to a Workspace's EventCallbackUrl (SPEC §11, notes §2): one
+ * An event as TaskRouter POSTs it to a Workspace's EventCallbackUrl: one
  * event per request, form-encoded, the envelope then the event's fields in PascalCase, signed
  * with X-Twilio-Signature over the callback URL with the account's auth token.
  */

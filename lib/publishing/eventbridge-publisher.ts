@@ -1,5 +1,5 @@
 /**
- * Every event on the EventBridge custom bus (SPEC §11): `source` taskrouter-reservations,
+ * Every event on the EventBridge custom bus: `source` taskrouter-reservations,
  * `detail-type` the event type, `detail` the Event resource JSON. PutEvents takes 10 entries a
  * call and can fail entry by entry: only the failed ones are sent again, a few times, then the
  * call fails (the stream retries the write's events, so a receiver may see one twice).

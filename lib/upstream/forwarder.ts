@@ -1,5 +1,5 @@
 /**
- * Connected mode's updates (SPEC §12): validated here, then forwarded to the upstream TaskRouter
+ * Connected mode's updates: validated here, then forwarded to the upstream TaskRouter
  * exactly once, and recorded only as Twilio confirms them.
  *
  * 1. The task's forward mark is taken with a conditional write that also checks the update

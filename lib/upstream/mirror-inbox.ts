@@ -1,5 +1,5 @@
 /**
- * Connected mode's intake of TaskRouter's event callbacks (SPEC §12): each one is taken in with a
+ * Connected mode's intake of TaskRouter's event callbacks: each one is taken in with a
  * single conditional put keyed by its `Sid` (so a repeat is known at once: idempotent on `Sid`),
  * then applied to the record by the mirror, then marked applied.
  *

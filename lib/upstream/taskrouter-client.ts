@@ -1,5 +1,5 @@
 /**
- * The upstream TaskRouter (connected mode, SPEC §12), as this service calls it: node:http(s)
+ * The upstream TaskRouter (connected mode), as this service calls it: node:http(s)
  * over kept-alive connections, with a bounded time, the account's own credentials, and one place
  * that says what an answer means. Nothing here repeats a POST: an accept is not idempotent at
  * Twilio (a second one is a 400), and only a 429 is known not to have been processed; a time-out,
@@ -200,7 +200,10 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
   }
 }
 
-/** Twilio's not-pending answer to an update of a reservation that has left pending (notes §1.4). */
+/**
+ * Twilio's not-pending answer to an update of a reservation that has left pending: a 400 known by
+ * its message, since Twilio documents no error code for it.
+ */
 export function isNotPending(answer: UpstreamAnswer): boolean {
   return (
     answer.kind === 'refused' && answer.status === 400 && /not (currently )?in (a |an )?pending state|not in expected state \[pending\]/i.test(answer.message)

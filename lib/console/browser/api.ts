@@ -1,5 +1,5 @@
 /**
- * The REST API of this service, asked from the page's own origin with HTTP Basic auth (SPEC §4):
+ * The REST API of this service, asked from the page's own origin with HTTP Basic auth:
  * no cookie, no new auth surface. Errors are Twilio's JSON; the console shows their `message`.
  */
 import type { Session } from './session.ts';

@@ -1,5 +1,5 @@
 /**
- * The reservation console (SPEC §13): sign-in, then the view the URL's hash names, kept live.
+ * The reservation console: sign-in, then the view the URL's hash names, kept live.
  * Everything it shows comes from the REST API with the credentials signed in with.
  */
 import { Api } from './api.ts';

@@ -1,5 +1,5 @@
 /**
- * A task's reservations (SPEC §13): its assignment status and reason (why it was canceled, say),
+ * A task's reservations: its assignment status and reason (why it was canceled, say),
  * and every reservation with its worker, status and deadline: who was reserved, who accepted,
  * rejected or timed out.
  */

@@ -1,5 +1,5 @@
 /**
- * A worker's reservations (SPEC §13): who this worker is, how many reservations in each status,
+ * A worker's reservations: who this worker is, how many reservations in each status,
  * and each one with its task, status and deadline. The status filter is applied in the page, so
  * the counts stay whole and switching costs no request.
  */
