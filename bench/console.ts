@@ -1,5 +1,5 @@
 /**
- * The console's figures (SPEC §10): the first render of the worker view of a worker with 200
+ * The console's figures: the first render of the worker view of a worker with 200
  * reservations, in headless Chromium against `npm start`'s stack (a child process, as for the
  * HTTP figures), measured from navigation to the rendered list; and the page's weight,
  * uncompressed, as GET /console serves it.

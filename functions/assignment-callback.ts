@@ -1,5 +1,5 @@
 /**
- * POST /assignment-callback: TaskRouter's signed assignment callback (SPEC §7). Records the
+ * POST /assignment-callback: TaskRouter's signed assignment callback. Records the
  * reservation and answers 200 with the policy's instruction JSON, or `{}`.
  */
 import { RESERVATION_TIMEOUT, parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';

@@ -1,5 +1,5 @@
 /**
- * GET /console: the reservation console, one self-contained page (SPEC §13). Public: the page
+ * GET /console: the reservation console, one self-contained page. Public: the page
  * holds no data; what it shows it reads from the REST API with the credentials signed in with.
  */
 import { notModified, pageHeaders } from '#lib/console/page.ts';

@@ -1,6 +1,6 @@
 /**
- * POST /event-callback: the upstream TaskRouter's signed event callbacks (connected mode, SPEC
- * §12; set the Workspace's EventCallbackUrl to it). Each event is taken in once per Sid and
+ * POST /event-callback: the upstream TaskRouter's signed event callbacks (connected mode; set the
+ * Workspace's EventCallbackUrl to it). Each event is taken in once per Sid and
  * applied to the record (lib/upstream/mirror-inbox.ts: deployed before the answer, locally after
  * it), and answered 204, as TaskRouter asks; unknown types are acknowledged and ignored; a bad
  * signature is a 403 that changes nothing. Standalone, there is no upstream to mirror: 404.
