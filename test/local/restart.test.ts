@@ -1,5 +1,5 @@
 /**
- * The local stack across its own start and stop (issue 12's two defects): a request that arrives
+ * The local stack across its own start and stop: a request that arrives
  * while it is still starting is answered, and a reservation whose deadline passed while it was
  * down is written down as timed out when it starts again (worker moved, event produced).
  */

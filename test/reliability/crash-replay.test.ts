@@ -1,5 +1,5 @@
 /**
- * A process dying between any two store calls of any operation (SPEC §8): each operation is run
+ * A process dying between any two store calls of any operation: each operation is run
  * once to count its store calls, then for every k the process "dies" right after call k (the store
  * has done it, the code never learns), the same operation is replayed by a healthy process, and
  * every invariant must hold: one record, the right status, the rejection count, the worker's

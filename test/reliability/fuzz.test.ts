@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every route (SPEC §4, §9), over HTTP against the local stack. Each
+ * Property-based fuzzing of every route, over HTTP against the local stack. Each
  * generated request is a valid one with at least one defect (a malformed SID, bad credentials, a
  * bad parameter value, a broken or oversized body, a wrong content type, a stale If-Match, a bad
  * signature) or plain junk. Every answer must be Twilio's error JSON with the status the defect

@@ -1,5 +1,5 @@
 /**
- * Store faults injected at the DynamoDB client (SPEC §4, §8): throttling is a 429/20429 and an
+ * Store faults injected at the DynamoDB client: throttling is a 429/20429 and an
  * unavailable or silent store a 503, both with Retry-After; the SDK's retries are bounded so a
  * callback still answers inside Twilio's 5 s; a repeat after a fault loses nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Exact timeouts (SPEC §6) with a fake clock: the stored deadline decides every read and write;
+ * Exact timeouts with a fake clock: the stored deadline decides every read and write;
  * timers only write down what reads already report.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Twilio Event Streams as the mirror's second way in (SPEC §12): the translator from CloudEvents
+ * Twilio Event Streams as the mirror's second way in: the translator from CloudEvents
  * to the callback's fields, then the Kinesis consumer driven with Kinesis events of the recorded
  * shape (events/mirror-event-streams.json) against the real store on each engine, faults injected below
  * the SDK.
