@@ -1,6 +1,6 @@
 /**
- * Configuration from the environment, validated once at start-up: a bad value stops the
- * process with a message naming the variable, never a request.
+ * Configuration from the environment, validated once at start-up: a bad value stops the process
+ * with a message naming the variable, never a request.
  */
 import { CredentialsError, accountKeys, parseAccountList, parseApiKeyList, type AccountEntry, type ApiKeyEntry } from './credentials.ts';
 import { canonicalSid, isSid } from './domain/sid.ts';

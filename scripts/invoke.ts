@@ -124,8 +124,8 @@ function apiGatewayEvent(event: unknown, path: string): APIGatewayProxyEventV2 {
 }
 
 /**
- * The callback as TaskRouter would sign it: X-Twilio-Signature over PUBLIC_BASE_URL,
- * the path, the query and the form parameters, with the token of the account it names.
+ * The callback as TaskRouter would sign it: X-Twilio-Signature over PUBLIC_BASE_URL, the path, the
+ * query and the form parameters, with the token of the account it names.
  */
 async function signCallback(
   event: APIGatewayProxyEventV2,

@@ -1,7 +1,7 @@
 /**
- * TaskRouter's events for what this service changes, declared once: each type's
- * resource, the field groups its data is built from, and its description. The Event resource,
- * the event callbacks, the EventBridge bus and the connected-mode mirror all read this table.
+ * TaskRouter's events for what this service changes, declared once: each type's resource, the field
+ * groups its data is built from, and its description. The Event resource, the event callbacks, the
+ * EventBridge bus and the connected-mode mirror all read this table.
  *
  * Events are a pure function of a task record: `eventsOf(task, at)` lists every event the record
  * implies at time `at`, each with a deterministic SID (one per reservation, or task, and type), so

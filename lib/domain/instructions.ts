@@ -1,7 +1,7 @@
 /**
- * What an update or a callback instruction does: which transition of the state
- * machine, which parameters it requires, and which of them falls back to the worker's
- * `contact_uri`. Both the REST update and the assignment policy build a `ReservationAction` here.
+ * What an update or a callback instruction does: which transition of the state machine, which
+ * parameters it requires, and which of them falls back to the worker's `contact_uri`. Both the REST
+ * update and the assignment policy build a `ReservationAction` here.
  */
 import { InvalidParameterError } from './errors.ts';
 import { PARAMETERS, parseParameter, type InstructionName, type ParameterSpec, type ParameterValue } from './parameters.ts';

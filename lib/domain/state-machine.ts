@@ -1,8 +1,8 @@
 /**
  * The reservation lifecycle as one table. Every rule about which update moves which status, and
  * what the task does then, is read from here: by the REST update, by the assignment callback's
- * instructions, by the timeout function and by the DynamoDB adapter, which compiles `from` into
- * the condition of its single conditional write.
+ * instructions, by the timeout function and by the DynamoDB adapter, which compiles `from` into the
+ * condition of its single conditional write.
  */
 export const RESERVATION_STATUSES = ['pending', 'accepted', 'rejected', 'timeout', 'canceled', 'rescinded', 'wrapping', 'completed'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];

@@ -1,6 +1,6 @@
 /**
- * Connected mode's updates: validated here, then forwarded to the upstream TaskRouter
- * exactly once, and recorded only as Twilio confirms them.
+ * Connected mode's updates: validated here, then forwarded to the upstream TaskRouter exactly once,
+ * and recorded only as Twilio confirms them.
  *
  * 1. The task's forward mark is taken with a conditional write that also checks the update
  *    locally (a reservation this service knows has left pending is answered without Twilio).

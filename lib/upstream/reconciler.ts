@@ -1,6 +1,6 @@
 /**
- * Connected mode's repairs: events arrive late, twice, out of order or never, and a
- * forwarded update's outcome may be left unknown. So:
+ * Connected mode's repairs: events arrive late, twice, out of order or never, and a forwarded
+ * update's outcome may be left unknown. So:
  * - every reservation's timer, at its deadline, reads it upstream and records what Twilio says
  *   (Twilio times reservations out, and may pause the clock while an accept is set up: still
  *   pending there, it is read again a minute later, until it has left pending);

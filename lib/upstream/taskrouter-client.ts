@@ -1,9 +1,9 @@
 /**
- * The upstream TaskRouter (connected mode), as this service calls it: node:http(s)
- * over kept-alive connections, with a bounded time, the account's own credentials, and one place
- * that says what an answer means. Nothing here repeats a POST: an accept is not idempotent at
- * Twilio (a second one is a 400), and only a 429 is known not to have been processed; a time-out,
- * a dropped connection or a 5xx leaves the outcome unknown, for the caller to settle by reading.
+ * The upstream TaskRouter (connected mode), as this service calls it: node:http(s) over kept-alive
+ * connections, with a bounded time, the account's own credentials, and one place that says what an
+ * answer means. Nothing here repeats a POST: an accept is not idempotent at Twilio (a second one is
+ * a 400), and only a 429 is known not to have been processed; a time-out, a dropped connection or a
+ * 5xx leaves the outcome unknown, for the caller to settle by reading.
  *
  * Not `fetch`: its first call in a process loads undici, which lengthens every cold start of the
  * update function, and each of its requests costs several times the CPU of node:http's.

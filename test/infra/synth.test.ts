@@ -1,7 +1,7 @@
 /**
- * `npx cdk synth` as a newcomer runs it: offline, no credentials, bundling every function
- * with the local esbuild. Then each bundle is started the way Lambda starts it, with the
- * environment the template gives it: the module loads and the runtime builds at init.
+ * `npx cdk synth` as a newcomer runs it: offline, no credentials, bundling every function with the
+ * local esbuild. Then each bundle is started the way Lambda starts it, with the environment the
+ * template gives it: the module loads and the runtime builds at init.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';

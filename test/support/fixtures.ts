@@ -96,9 +96,9 @@ export async function assign(
 }
 
 /**
- * The official twilio client, pointed at the stack by a custom httpClient that rewrites scheme
- * and host of every request, including the `next_page_url`s it follows verbatim (overriding the
- * SDK's baseUrl would not reach those).
+ * The official twilio client, pointed at the stack by a custom httpClient that rewrites scheme and
+ * host of every request, including the `next_page_url`s it follows verbatim (overriding the SDK's
+ * baseUrl would not reach those).
  */
 export function twilioClient(stack: LocalStack, username = ACCOUNT_SID, password = AUTH_TOKEN) {
   const inner = new twilio.RequestClient();
