@@ -23,7 +23,7 @@ export interface ColdStartOptions {
 }
 
 export interface ColdStartResult {
-  /** SPEC §10's figure: `node` importing the callback's bundle / `node` starting bare. */
+  /** The cold-start figure: `node` importing the callback's bundle / `node` starting bare. */
   readonly ratio: Ratio;
   /** Milliseconds per start in the last round. */
   readonly importMs: number;

@@ -1,5 +1,5 @@
 /**
- * Connected mode's HTTP figures (SPEC §10), every server a child process on this machine:
+ * Connected mode's HTTP figures, every server a child process on this machine:
  * - accepts per second through the gateway (`npm start` with TASKROUTER_UPSTREAM_URL) to an
  *   upstream answering at once (a standalone `npm start`: a TaskRouter-compatible API), against a
  *   bare node:http proxy forwarding the same POSTs to the same upstream;

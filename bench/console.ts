@@ -1,8 +1,8 @@
 /**
- * The console's figures (SPEC §10): the first render of the worker view of a worker with 200
- * reservations, in headless Chromium against `npm start`'s stack (a child process, as for the
- * HTTP figures), measured from navigation to the rendered list; and the page's weight,
- * uncompressed, as GET /console serves it.
+ * The console's figures: the first render of the worker view of a worker with 200 reservations, in
+ * headless Chromium against `npm start`'s stack (a child process, as for the HTTP figures),
+ * measured from navigation to the rendered list; and the page's weight, uncompressed, as
+ * GET /console serves it.
  *
  * Each round opens a new browser context (no cache, no session but the one it signs in with), so
  * every render is a first visit: the page downloaded, parsed, the script run, the worker and its

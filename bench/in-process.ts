@@ -2,7 +2,7 @@
  * In-process figures, run in a child process (its handlers log to a stdout nobody reads):
  * - the assignment callback handler, warm, on the embedded engine, against the same store calls
  *   it makes, recorded from it and issued bare through the SDK (no handler, no middleware);
- * - the store calls of each operation, counted against SPEC §10's budget.
+ * - the store calls of each operation, counted against its budget (BUDGETS in bench/run.ts).
  */
 import {
   BatchWriteItemCommand,
@@ -84,7 +84,7 @@ export async function measureInProcess(options: InProcessOptions): Promise<InPro
     },
   };
   // npm start's wiring: each write's events stored in the same request. And the deployed one,
-  // where they leave through the table's stream: SPEC §10's budget is the deployed request path's.
+  // where they leave through the table's stream: the budget is the deployed request path's.
   const runtime = createRuntime(config, { documentClient, scheduler });
   const deployed = createRuntime({ ...config, eventsFrom: 'stream' }, { documentClient, scheduler });
   const token = config.authToken!;

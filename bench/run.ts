@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: every figure of SPEC §10, each measured against its floor in the same run, in
- * alternating rounds after a warm-up; a table on stdout and bench/results.json.
+ * `npm run bench`: every performance figure (README, "Performance"), each measured against its
+ * floor in the same run, in alternating rounds after a warm-up, and judged against its target; a
+ * table on stdout and bench/results.json.
  *
  *   npm run bench                      the full run (a few minutes)
  *   npm run bench -- --quick           tiny counts: checks the harness, not the figures
@@ -56,7 +57,7 @@ const budget = (text: string, max: { writes: number; pages: number; batchReads?:
     c.writes <= max.writes && c.reads + c.queries <= max.pages && c.batchReads <= (max.batchReads ?? 0) && c.schedules <= (max.schedules ?? 0),
 });
 
-/** Store-call budgets of SPEC §10, per operation measured in bench/in-process.ts. */
+/** Store-call budgets per operation, counted in bench/in-process.ts: few round trips a request. */
 const BUDGETS: Record<string, { readonly text: string; readonly within: (c: Counted) => boolean }> = {
   callback: budget('<= 2 writes (+1 schedule)', { writes: 2, pages: 0, schedules: 1 }),
   accept: budget('<= 2 writes', { writes: 2, pages: 0 }),
@@ -65,14 +66,14 @@ const BUDGETS: Record<string, { readonly text: string; readonly within: (c: Coun
   fetch: budget('1 read', { writes: 0, pages: 1 }),
   'list page': budget('1 query', { writes: 0, pages: 1 }),
   'list page, worker-scoped': budget('1 query (+1 batch read)', { writes: 0, pages: 1, batchReads: 1 }),
-  // SPEC §10, events: deployed the budget above is unchanged (the stream carries them); locally at most one write more.
+  // With events: unchanged deployed (the stream carries them); locally at most one write more.
   [`callback${LOCAL_SUFFIX}`]: budget('<= 3 writes (+1 schedule)', { writes: 3, pages: 0, schedules: 1 }),
   [`accept${LOCAL_SUFFIX}`]: budget('<= 3 writes', { writes: 3, pages: 0 }),
   [`reject${LOCAL_SUFFIX}`]: budget('<= 3 writes', { writes: 3, pages: 0 }),
   [`reject with WorkerActivitySid${LOCAL_SUFFIX}`]: budget('<= 3 writes', { writes: 3, pages: 0 }),
 };
 
-/** Not in SPEC §10's table, shown so the store design hides nothing (see README, "How it is built"). */
+/** Without a budget, shown so the store design hides nothing (see README, "How it is built"). */
 const INFORMATIONAL = new Set(['fetch, worker-scoped']);
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);

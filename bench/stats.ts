@@ -1,4 +1,4 @@
-/** Alternating rounds and their ratios: median, min and max, as SPEC §10 reports figures. */
+/** Alternating rounds and their ratios: median, min and max, as the benchmark reports figures. */
 export interface Ratio {
   readonly median: number;
   readonly min: number;

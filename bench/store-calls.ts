@@ -1,7 +1,7 @@
 /**
  * Store calls as the SDK sends them, recorded by a middleware on the DynamoDB client (after the
- * document client has marshalled them): counted per operation against SPEC §10's budget, and
- * replayed bare for the in-process floor.
+ * document client has marshalled them): counted per operation against its budget (bench/run.ts),
+ * and replayed bare for the in-process floor.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 

@@ -1,6 +1,6 @@
 /**
- * POST /assignment-callback: TaskRouter's signed assignment callback (SPEC §7). Records the
- * reservation and answers 200 with the policy's instruction JSON, or `{}`.
+ * POST /assignment-callback: TaskRouter's signed assignment callback. Records the reservation and
+ * answers 200 with the policy's instruction JSON, or `{}`.
  */
 import { RESERVATION_TIMEOUT, parseAssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { parseParameter } from '#lib/domain/parameters.ts';

@@ -1,6 +1,6 @@
 /**
- * GET /console: the reservation console, one self-contained page (SPEC §13). Public: the page
- * holds no data; what it shows it reads from the REST API with the credentials signed in with.
+ * GET /console: the reservation console, one self-contained page. Public: the page holds no data;
+ * what it shows it reads from the REST API with the credentials signed in with.
  */
 import { notModified, pageHeaders } from '#lib/console/page.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';

@@ -1,4 +1,4 @@
-/** GET one TaskRouter event by its SID (SPEC §11). */
+/** GET one TaskRouter event by its SID. */
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { eventJson } from '#lib/domain/representations.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';

@@ -1,4 +1,4 @@
-/** GET a reservation, task-scoped or worker-scoped (SPEC §4). */
+/** GET a reservation, task-scoped or worker-scoped. */
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { reservationResponse } from '#lib/http/reservation-response.ts';

@@ -1,4 +1,4 @@
-/** GET the read-only Task view: its assignment status as the reservations make it (SPEC §4). */
+/** GET the read-only Task view: its assignment status as the reservations make it. */
 import { taskJson } from '#lib/domain/representations.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';

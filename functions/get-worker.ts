@@ -1,4 +1,4 @@
-/** GET the read-only Worker view: what callbacks said of the worker, and its activity (SPEC §4). */
+/** GET the read-only Worker view: what callbacks said of the worker, and its activity. */
 import { workerJson } from '#lib/domain/representations.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';

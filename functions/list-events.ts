@@ -1,4 +1,7 @@
-/** GET a workspace's TaskRouter events: filtered, in time order, the last 15 minutes by default (SPEC §11). */
+/**
+ * GET a workspace's TaskRouter events: filtered, in time order, the last 15 minutes by default, as
+ * Twilio's Event list.
+ */
 import { eventListQueryString, readEventListQuery } from '#lib/domain/event-query.ts';
 import { readPage } from '#lib/domain/paging.ts';
 import { eventJson } from '#lib/domain/representations.ts';

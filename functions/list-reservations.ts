@@ -1,4 +1,4 @@
-/** GET a task's or a worker's reservations, filtered and paged (SPEC §4). */
+/** GET a task's or a worker's reservations, filtered and paged. */
 import { listQueryString, readListQuery } from '#lib/domain/list-query.ts';
 import { reservationJson } from '#lib/domain/representations.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';

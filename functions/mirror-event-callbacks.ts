@@ -1,9 +1,9 @@
 /**
- * POST /event-callback: the upstream TaskRouter's signed event callbacks (connected mode, SPEC
- * §12; set the Workspace's EventCallbackUrl to it). Each event is taken in once per Sid and
- * applied to the record (lib/upstream/mirror-inbox.ts: deployed before the answer, locally after
- * it), and answered 204, as TaskRouter asks; unknown types are acknowledged and ignored; a bad
- * signature is a 403 that changes nothing. Standalone, there is no upstream to mirror: 404.
+ * POST /event-callback: the upstream TaskRouter's signed event callbacks (connected mode; set the
+ * Workspace's EventCallbackUrl to it). Each event is taken in once per Sid and applied to the
+ * record (lib/upstream/mirror-inbox.ts: deployed before the answer, locally after it), and answered
+ * 204, as TaskRouter asks; unknown types are acknowledged and ignored; a bad signature is a 403
+ * that changes nothing. Standalone, there is no upstream to mirror: 404.
  */
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';

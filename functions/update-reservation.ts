@@ -1,4 +1,4 @@
-/** POST a reservation update: accept, reject, an instruction, wrap-up or completion (SPEC §5). */
+/** POST a reservation update: accept, reject, an instruction, wrap-up or completion. */
 import { parseIfMatch } from '#lib/domain/if-match.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';

@@ -1,7 +1,7 @@
 /**
- * The HTTP API of SPEC §4: one route per entry of lib/http/routes.ts, `$default` to Twilio's 404,
- * a single `$default` stage (no stage prefix in the URLs), throttled, with access logs that name
- * the route and never the request's content or the caller's address.
+ * The HTTP API: one route per entry of lib/http/routes.ts, `$default` to Twilio's 404, a single
+ * `$default` stage (no stage prefix in the URLs), throttled, with access logs that name the route
+ * and never the request's content or the caller's address.
  */
 import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -71,7 +71,7 @@ export class ReservationApi extends Construct {
     Validations.of(this.httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        "Authorization is Twilio's and happens in the functions: HTTP Basic with an account's or API key's credentials for the REST routes, the X-Twilio-Signature HMAC for the assignment callback (SPEC §4, §7); /health and the 404 are public by design.",
+        "Authorization is Twilio's and happens in the functions: HTTP Basic with an account's or API key's credentials for the REST routes, the X-Twilio-Signature HMAC for the assignment callback; /health and the 404 are public by design.",
     });
   }
 

@@ -1,7 +1,7 @@
 /**
- * TaskRouter events, deployed (SPEC §11): the table's stream read by the publish-events function
- * (task items only, partial batch responses, bisected retries, then an on-failure queue), the
- * custom EventBridge bus, and the event callbacks' delivery queue read by the publish-event-callbacks
+ * TaskRouter events, deployed: the table's stream read by the publish-events function (task items
+ * only, partial batch responses, bisected retries, then an on-failure queue), the custom
+ * EventBridge bus, and the event callbacks' delivery queue read by the publish-event-callbacks
  * function, with its dead-letter queue for deliveries that failed for over an hour.
  */
 import { Duration, Validations } from 'aws-cdk-lib';

@@ -1,8 +1,8 @@
 /**
  * The deployment's knobs, read from CDK context (`cdk.json` or `-c key=value`) and checked before
- * anything is built: a bad value stops `cdk synth` with a message naming the key. The service
- * settings of SPEC §3 go through the functions' own configuration loader, so synth refuses exactly
- * what a cold start would.
+ * anything is built: a bad value stops `cdk synth` with a message naming the key. The service's own
+ * settings (RESERVATION_TIMEOUT_SECONDS, MAX_REJECTIONS, …) go through the functions' configuration
+ * loader, so synth refuses exactly what a cold start would.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
@@ -46,7 +46,7 @@ export interface Settings {
    * role Twilio assumes with this ExternalId, and the consumer's event source (infra/mirror-event-streams.ts).
    */
   readonly eventStreams: { readonly externalId: string } | undefined;
-  /** The SPEC §3 variables set by context, for every function. */
+  /** The service's environment variables set by context, for every function. */
   readonly serviceEnvironment: Readonly<Record<string, string>>;
 }
 

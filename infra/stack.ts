@@ -116,7 +116,7 @@ export class ReservationsStack extends Stack {
     this.publicBaseUrl = settings.publicBaseUrl ?? this.api.endpoint;
     for (const fn of Object.values(functions)) fn.addEnvironment('PUBLIC_BASE_URL', this.publicBaseUrl);
 
-    // Connected: the sweep settles forwarded updates left unsettled, every minute (SPEC §12).
+    // Connected: the sweep settles forwarded updates left unsettled, every minute.
     if (settings.connected) {
       new Rule(this, 'UpstreamSweepSchedule', {
         description: 'Runs the upstream sweep every minute (connected mode)',

@@ -1,7 +1,7 @@
 /**
- * Reservation timers (SPEC §6): a schedule group for the per-reservation one-time schedules, the
- * role EventBridge Scheduler assumes to fire them (it may invoke the timeout function and write to
- * the dead-letter queue, nothing else), and the queue for events it could not deliver.
+ * Reservation timers: a schedule group for the per-reservation one-time schedules, the role
+ * EventBridge Scheduler assumes to fire them (it may invoke the timeout function and write to the
+ * dead-letter queue, nothing else), and the queue for events it could not deliver.
  */
 import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';

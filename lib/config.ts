@@ -1,6 +1,6 @@
 /**
- * Configuration from the environment (SPEC §3), validated once at start-up: a bad value stops the
- * process with a message naming the variable, never a request.
+ * Configuration from the environment, validated once at start-up: a bad value stops the process
+ * with a message naming the variable, never a request.
  */
 import { CredentialsError, accountKeys, parseAccountList, parseApiKeyList, type AccountEntry, type ApiKeyEntry } from './credentials.ts';
 import { canonicalSid, isSid } from './domain/sid.ts';
@@ -45,14 +45,14 @@ export interface Config {
    * stream); `stream`, the table's DynamoDB Stream (deployed: functions/publish-events.ts).
    */
   readonly eventsFrom: 'write' | 'stream';
-  /** EVENT_CALLBACK_URL: where events are POSTed in TaskRouter's callback format (SPEC §11). */
+  /** EVENT_CALLBACK_URL: where events are POSTed in TaskRouter's callback format. */
   readonly eventCallbackUrl: string | undefined;
   /** EVENTS_FILTER: the types sent there (unset: all); every event is stored either way. */
   readonly eventsFilter: readonly EventType[] | undefined;
   /** Deployed: the queue event callbacks are delivered from, and the EventBridge bus. */
   readonly eventDeliveryQueueUrl: string | undefined;
   readonly eventBusName: string | undefined;
-  /** Connected mode (SPEC §12): the TaskRouter this service fronts, e.g. https://taskrouter.twilio.com; unset: standalone. */
+  /** Connected mode: the TaskRouter this service fronts (https://taskrouter.twilio.com); unset: standalone. */
   readonly upstreamUrl: string | undefined;
 }
 
@@ -244,7 +244,7 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
     apiKeys,
     publicBaseUrl: baseUrl(env, 'PUBLIC_BASE_URL', mode === 'local' ? `http://${host}:${port}` : undefined),
     reservationTimeoutSeconds: integer(env, 'RESERVATION_TIMEOUT_SECONDS', 120, 1, 86_400),
-    // Twilio's own Max Assignment Count is 1,000; the seed's default is 10.
+    // Twilio's own Max Assignment Count is 1,000; its Reservations documentation's default is 10.
     maxRejections: integer(env, 'MAX_REJECTIONS', 10, 1, 1_000),
     timeoutActivitySid: timeoutActivitySid && canonicalSid(timeoutActivitySid, 'WA'),
     retentionDays: integer(env, 'RETENTION_DAYS', 7, 1, 3_650),

@@ -61,7 +61,7 @@ export function accountCredentials(accountSid: string, readKeys: () => Promise<A
       const key = canonicalSid(username, 'SK');
       const expected = account !== undefined ? tokens.get(account) : key !== undefined ? apiKeys.get(key)?.secret : undefined;
       // One answer for an unknown username and a wrong secret: a difference would tell an
-      // outsider which accounts and API keys this deployment serves (SPEC §9).
+      // outsider which accounts and API keys this deployment serves.
       if (!constantTimeEqual(password, expected ?? UNKNOWN) || expected === undefined) throw new AuthenticationError(AUTHENTICATION_FAILED);
       return account ?? apiKeys.get(key!)!.accountSid;
     },

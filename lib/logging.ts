@@ -1,9 +1,9 @@
 /**
- * Structured JSON logs (Powertools) that never carry PII in clear (SPEC §9): every field the
- * update-parameter table (lib/domain/parameters.ts) or the field registry (lib/domain/fields.ts)
- * marks PII, and credentials and signatures, are replaced wherever they appear in a log item, in
- * any spelling (PascalCase, camelCase, snake_case). Messages are constant strings; what varies
- * goes in keys, where this replacer sees it.
+ * Structured JSON logs (Powertools) that never carry PII in clear: every field the update-parameter
+ * table (lib/domain/parameters.ts) or the field registry (lib/domain/fields.ts) marks PII, and
+ * credentials and signatures, are replaced wherever they appear in a log item, in any spelling
+ * (PascalCase, camelCase, snake_case). Messages are constant strings; what varies goes in keys,
+ * where this replacer sees it.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FIELDS, fieldKey } from './domain/fields.ts';

@@ -2,8 +2,8 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { keysFromSecret, type AccountKeys } from './credentials.ts';
 
 /**
- * Reads the credentials from AWS Secrets Manager (SPEC §3: never a plain environment value when
- * deployed): the auth token as plain text, or the JSON that keysFromSecret describes.
+ * Reads the credentials from AWS Secrets Manager (deployed, the auth token is never a plain
+ * environment value): the auth token as plain text, or the JSON that keysFromSecret describes.
  */
 export function secretsManagerKeys(primaryAccountSid: string, secretArn: string, client: Pick<SecretsManagerClient, 'send'>): () => Promise<AccountKeys> {
   return async () => {

@@ -1,6 +1,6 @@
 /**
- * X-Twilio-Signature (notes §7): base64(HMAC-SHA1(authToken, url + each parameter name and value,
- * names sorted, a repeated name's values de-duplicated and sorted)). Twilio signs the URL exactly as
+ * X-Twilio-Signature: base64(HMAC-SHA1(authToken, url + each parameter name and value, names
+ * sorted, a repeated name's values de-duplicated and sorted)). Twilio signs the URL exactly as
  * configured on the Workflow, so, as Twilio's own validator does, we accept it with and without the
  * default port and, failing those, in its normalized forms.
  */

@@ -6,7 +6,8 @@
  *
  * The store is the embedded engine persisted in DATA_DIR (default .data/invoke), so that separate
  * invocations chain: callback, fetch, accept, timeout (events/manifest.json is such a sequence).
- * The configuration is `npm start`'s (SPEC §3), the local development credentials by default.
+ * The configuration is `npm start`'s (the same environment variables), the local development
+ * credentials by default.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
@@ -123,8 +124,8 @@ function apiGatewayEvent(event: unknown, path: string): APIGatewayProxyEventV2 {
 }
 
 /**
- * The callback as TaskRouter would sign it (SPEC §7): X-Twilio-Signature over PUBLIC_BASE_URL,
- * the path, the query and the form parameters, with the token of the account it names.
+ * The callback as TaskRouter would sign it: X-Twilio-Signature over PUBLIC_BASE_URL, the path, the
+ * query and the form parameters, with the token of the account it names.
  */
 async function signCallback(
   event: APIGatewayProxyEventV2,

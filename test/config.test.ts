@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, loadConfig, tableNameOf } from '#lib/config.ts';
 
 describe('configuration', () => {
-  it('has the local defaults of SPEC §3', () => {
+  it('has the documented local defaults', () => {
     expect(loadConfig({}, 'local')).toMatchObject({
       host: '127.0.0.1',
       port: 3000,

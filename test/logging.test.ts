@@ -1,4 +1,4 @@
-/** Logs never carry PII in clear (SPEC §9): what the logger itself does with sensitive keys. */
+/** Logs never carry PII in clear: what the logger itself does with sensitive keys. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notFound } from '#functions/not-found.ts';
 import { loadConfig } from '#lib/config.ts';

@@ -1,8 +1,8 @@
 /**
- * Builds the console page (SPEC §13): the browser script (lib/console/browser, bundled by esbuild
- * for the browser) and the stylesheet inlined into console.html, one self-contained document
- * with no external resource at all. `npm start` builds it once at start-up; `cdk synth` builds it
- * and copies it into the console function's bundle.
+ * Builds the console page: the browser script (lib/console/browser, bundled by esbuild for the
+ * browser) and the stylesheet inlined into console.html, one self-contained document with no
+ * external resource at all. `npm start` builds it once at start-up; `cdk synth` builds it and
+ * copies it into the console function's bundle.
  *
  * The action forms follow the domain's own tables: the update parameters, the instructions'
  * requirements and the settable statuses are serialized here, on the Node side, and embedded in

@@ -1,8 +1,8 @@
 /**
- * The console page as it is served (SPEC §13): the one HTML document lib/console/build.ts makes,
- * and the headers that go with it. The Content-Security-Policy allows exactly the page's own
- * inline script and style (by their sha256) and requests to its own origin, nothing else; the
- * ETag lets a browser revalidate the page with a 304 instead of downloading it again.
+ * The console page as it is served: the one HTML document lib/console/build.ts makes, and the
+ * headers that go with it. The Content-Security-Policy allows exactly the page's own inline script
+ * and style (by their sha256) and requests to its own origin, nothing else; the ETag lets a browser
+ * revalidate the page with a 304 instead of downloading it again.
  *
  * No esbuild here: this module runs in the deployed console function, which reads the page that
  * the stack built at synth and copied into its bundle.

@@ -1,6 +1,6 @@
 /**
- * The assignment callback TaskRouter POSTs when it reserves a worker for a task (SPEC §7, notes
- * §5.1), validated with the same parameter rules as the REST API.
+ * The assignment callback TaskRouter POSTs when it reserves a worker for a task (form-encoded,
+ * signed with X-Twilio-Signature), validated with the same parameter rules as the REST API.
  */
 import { InvalidParameterError } from './errors.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
@@ -14,7 +14,7 @@ export interface AssignmentCallback {
   readonly taskSid: string;
   readonly reservationSid: string;
   readonly workerSid: string;
-  /** Not in TaskRouter's documented list, but sent and read in practice (notes §5.1). */
+  /** Not in TaskRouter's documented list, but sent and read in practice. */
   readonly workerName: string | null;
   /** JSON strings as received, and their parsed objects (for the policy). */
   readonly workerAttributes: string;
@@ -38,7 +38,10 @@ const SIDS = {
   workerSid: sid('WorkerSid', 'WK'),
 } as const;
 
-/** `?ReservationTimeout=` on the callback URL: the Workflow's TaskReservationTimeout (SPEC §6). */
+/**
+ * `?ReservationTimeout=` on the callback URL: how a Workflow's AssignmentCallbackUrl carries its
+ * TaskReservationTimeout, which the callback itself does not.
+ */
 export const RESERVATION_TIMEOUT: ParameterSpec = { name: 'ReservationTimeout', type: { kind: 'integer', min: 1, max: 86_400 }, pii: false };
 
 function attributes(params: Params, name: string): { json: string; values: Record<string, unknown> } {

@@ -1,6 +1,7 @@
 /**
- * The assignment policy's contract: for each assignment callback, an instruction or none (SPEC
- * §7). Rules and their file format live in rule-policy.ts, the file is read by lib/policy-file.ts.
+ * The assignment policy's contract: for each assignment callback, an instruction or none (`{}`, the
+ * reservation left pending for the REST API). Rules and their file format live in rule-policy.ts,
+ * the file is read by lib/policy-file.ts.
  */
 import type { AssignmentCallback } from './assignment-callback.ts';
 import type { ReservationAction } from './instructions.ts';

@@ -14,8 +14,8 @@ export abstract class TwilioError extends Error {
 }
 
 /**
- * What the upstream TaskRouter answered (connected mode, SPEC §12), passed through unchanged:
- * its status, code, message and more_info, and its Retry-After.
+ * What the upstream TaskRouter answered (connected mode), passed through unchanged: its status,
+ * code, message and more_info, and its Retry-After.
  */
 export class UpstreamError extends TwilioError {
   constructor(

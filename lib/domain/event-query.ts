@@ -1,6 +1,6 @@
 /**
- * The query of an Event list (SPEC §11; OpenAPI ListEvent): filters, the time window (the last
- * 15 minutes unless told otherwise, as Twilio), and paging.
+ * The query of an Event list (Twilio's OpenAPI ListEvent): filters, the time window (the last 15
+ * minutes unless told otherwise, as Twilio), and paging.
  */
 import { InvalidParameterError } from './errors.ts';
 import { decodePageToken, type Cursor } from './paging.ts';

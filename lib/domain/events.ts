@@ -1,7 +1,7 @@
 /**
- * TaskRouter's events for what this service changes (SPEC §11), declared once: each type's
- * resource, the field groups its data is built from, and its description. The Event resource,
- * the event callbacks, the EventBridge bus and the connected-mode mirror all read this table.
+ * TaskRouter's events for what this service changes, declared once: each type's resource, the field
+ * groups its data is built from, and its description. The Event resource, the event callbacks, the
+ * EventBridge bus and the connected-mode mirror all read this table.
  *
  * Events are a pure function of a task record: `eventsOf(task, at)` lists every event the record
  * implies at time `at`, each with a deterministic SID (one per reservation, or task, and type), so
@@ -16,7 +16,7 @@ import { canceledAt, canceledReason, effectiveStatus, taskAssignment, type Reser
 
 export type ResourceType = 'reservation' | 'task' | 'worker';
 
-/** The field groups TaskRouter builds event data from (notes §2.3, §2.4). */
+/** The field groups from which TaskRouter's event reference builds each type's data. */
 const GROUPS = {
   task: ['TaskSid', 'TaskAttributes', 'TaskAge', 'TaskPriority', 'TaskAssignmentStatus', 'TaskCanceledReason', 'TaskCompletedReason', 'TaskDateCreated'],
   worker: ['WorkerSid', 'WorkerName', 'WorkerAttributes', 'WorkerActivitySid'],
@@ -98,7 +98,7 @@ export const STATUS_EVENTS: Readonly<Record<Exclude<ReservationStatus, 'pending'
 /** Who produced an event: the Event resource's `source` and the EventBridge bus's. */
 export const EVENT_SOURCE = 'taskrouter-reservations';
 
-/** The task's reason when its reservations completed it (TaskRouter's own words, notes §2.4). */
+/** The task's reason when its reservations completed it (TaskRouter's own words). */
 export const COMPLETED_REASON = 'All reservations were completed';
 
 export interface TaskRouterEvent {

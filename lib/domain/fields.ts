@@ -5,7 +5,7 @@
  * log redaction reads the marks of both tables in every spelling (see `fieldKey`).
  */
 export interface FieldSpec {
-  /** Personal data or a secret: never logged in clear (SPEC §9). */
+  /** Personal data or a secret: never logged in clear. */
   readonly pii: boolean;
 }
 

@@ -1,7 +1,7 @@
 /**
- * What an update or a callback instruction does (SPEC §5, §7): which transition of the state
- * machine, which parameters it requires, and which of them falls back to the worker's
- * `contact_uri`. Both the REST update and the assignment policy build a `ReservationAction` here.
+ * What an update or a callback instruction does: which transition of the state machine, which
+ * parameters it requires, and which of them falls back to the worker's `contact_uri`. Both the REST
+ * update and the assignment policy build a `ReservationAction` here.
  */
 import { InvalidParameterError } from './errors.ts';
 import { PARAMETERS, parseParameter, type InstructionName, type ParameterSpec, type ParameterValue } from './parameters.ts';
@@ -98,7 +98,7 @@ export function missingContact(parameter: string, instruction: string): InvalidP
   return new InvalidParameterError(parameter, `is required for the ${instruction} instruction when the worker's attributes have no contact_uri`);
 }
 
-/** The action of a REST update from its validated parameters (SPEC §5). */
+/** The action of a REST update from its validated parameters. */
 export function updateAction(values: ReadonlyMap<string, ParameterValue>): ReservationAction {
   const instruction = values.get('Instruction') as InstructionName | undefined;
   if (instruction !== undefined) return instructionAction(instruction, values, undefined);

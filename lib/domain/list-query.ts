@@ -1,4 +1,4 @@
-/** The query of a reservation list (SPEC §4; OpenAPI ListTaskReservation, ListWorkerReservation). */
+/** The query of a reservation list (OpenAPI ListTaskReservation and ListWorkerReservation). */
 import { decodePageToken, type Cursor } from './paging.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
 import { RESERVATION_STATUSES, type ReservationStatus } from './state-machine.ts';

@@ -1,7 +1,7 @@
 /**
- * Keyset paging for reservation lists (SPEC §4): stable order by creation time then SID, and an
- * opaque PageToken that says where a page starts. Both lists, the task's (one item in memory) and
- * the worker's (a DynamoDB query), read pages through the same `readPage`.
+ * Keyset paging for reservation lists: stable order by creation time then SID, and an opaque
+ * PageToken that says where a page starts. Both lists, the task's (one item in memory) and the
+ * worker's (a DynamoDB query), read pages through the same `readPage`.
  */
 import { InvalidParameterError } from './errors.ts';
 

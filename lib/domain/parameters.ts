@@ -1,8 +1,8 @@
 /**
- * Every parameter of a Reservation update, declared once (SPEC §5; names and types from Twilio's
- * OpenAPI body of 54 parameters, defaults and requirements from the seed's tables, PII marks from
- * the seed). The REST update, the assignment-callback instructions, the assignment policy's
- * validation and the log redaction all read this table.
+ * Every parameter of a Reservation update, declared once (names and types from Twilio's OpenAPI
+ * body of 54 parameters; defaults, requirements and PII marks from the tables of Twilio's
+ * Reservations API documentation). The REST update, the assignment-callback instructions, the
+ * assignment policy's validation and the log redaction all read this table.
  */
 import { InvalidParameterError } from './errors.ts';
 import { RESERVATION_STATUSES } from './state-machine.ts';
@@ -28,7 +28,7 @@ export interface ParameterSpec {
   /** The wire name (PascalCase), as in the form body. */
   readonly name: string;
   readonly type: ParameterType;
-  /** The seed marks it PII: never logged in clear. */
+  /** Twilio's documentation marks it PII: never logged in clear. */
   readonly pii: boolean;
   /** The value TaskRouter assumes when the parameter is absent (recorded with the instruction). */
   readonly default?: ParameterValue;

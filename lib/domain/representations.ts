@@ -1,7 +1,7 @@
 /**
- * Twilio's JSON shapes (SPEC §4): keys in Twilio's (alphabetical) order, dates without
- * milliseconds, and every URL absolute under PUBLIC_BASE_URL so that the twilio SDK can follow
- * `next_page_url` and `links` back to this service.
+ * Twilio's JSON shapes: keys in Twilio's (alphabetical) order, dates without milliseconds, and
+ * every URL absolute under PUBLIC_BASE_URL so that the twilio SDK can follow `next_page_url` and
+ * `links` back to this service.
  */
 import { twilioDate } from './clock.ts';
 import type { TwilioError } from './errors.ts';

@@ -1,8 +1,8 @@
 /**
- * The assignment policy of SPEC §7: ordered rules, the first whose `match` holds gives the
- * instruction, written as TaskRouter's snake_case callback JSON. Values may name the callback's
- * attributes (`{{task.from}}`, `{{worker.contact_uri}}`). Every literal is checked against the
- * parameter table when the policy is loaded; what a template yields is checked when rendered.
+ * The assignment policy: ordered rules, the first whose `match` holds gives the instruction,
+ * written as TaskRouter's snake_case callback JSON. Values may name the callback's attributes
+ * (`{{task.from}}`, `{{worker.contact_uri}}`). Every literal is checked against the parameter table
+ * when the policy is loaded; what a template yields is checked when rendered.
  *
  *   {"rules": [{"name": "voice calls join a conference",
  *               "match": {"taskQueueSid": "WQ…", "task": {"type": "voice"}, "worker": {"skills": "support"}},
@@ -237,10 +237,6 @@ function sameJson(actual: unknown, expected: unknown): boolean {
 
 export class RulePolicy implements AssignmentPolicy {
   constructor(private readonly rules: readonly Rule[]) {}
-
-  get size(): number {
-    return this.rules.length;
-  }
 
   decide(callback: AssignmentCallback): AssignmentDecision {
     const scope: Scope = { task: callback.taskAttributeValues, worker: callback.workerAttributeValues };

@@ -1,8 +1,8 @@
 /**
- * The reservation lifecycle of SPEC §5 as one table. Every rule about which update moves which
- * status, and what the task does then, is read from here: by the REST update, by the assignment
- * callback's instructions, by the timeout function and by the DynamoDB adapter, which compiles
- * `from` into the condition of its single conditional write.
+ * The reservation lifecycle as one table. Every rule about which update moves which status, and
+ * what the task does then, is read from here: by the REST update, by the assignment callback's
+ * instructions, by the timeout function and by the DynamoDB adapter, which compiles `from` into the
+ * condition of its single conditional write.
  */
 export const RESERVATION_STATUSES = ['pending', 'accepted', 'rejected', 'timeout', 'canceled', 'rescinded', 'wrapping', 'completed'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
@@ -49,9 +49,9 @@ export const TASK_EFFECTS = {
 } as const satisfies Record<string, ReservationStatus>;
 
 /**
- * A task whose accepted reservation is in one of these is being worked on: it keeps no TTL
- * (SPEC §6, retention). Pending reservations need none either: RETENTION_DAYS (≥ 1 day) always
- * outlasts their deadline (≤ 86,400 s).
+ * A task whose accepted reservation is in one of these is being worked on: it keeps no TTL (TTL
+ * only removes finished records). Pending reservations need none either: RETENTION_DAYS (≥ 1 day)
+ * always outlasts their deadline (≤ 86,400 s).
  */
 export const WORKED_STATUSES: readonly ReservationStatus[] = ['accepted', 'wrapping'];
 

@@ -12,7 +12,7 @@ export interface ReservationRecord {
   readonly version: number;
   readonly createdAt: number;
   readonly updatedAt: number;
-  /** Epoch ms after which a pending reservation is a timed-out one (SPEC §6). */
+  /** Epoch ms after which a pending reservation is a timed-out one, its timer fired or not. */
   readonly deadline: number;
   /** The worker's `contact_uri` attribute at assignment, the fallback for To/DequeueTo/CallTo. */
   readonly contactUri?: string;
@@ -58,7 +58,7 @@ export interface TaskRecord {
    */
   readonly writtenAt: number;
   readonly previousWrittenAt?: number;
-  /** Connected mode: an update of one of its reservations being forwarded upstream (SPEC §12). */
+  /** Connected mode: the update of one of its reservations being forwarded (one at a time). */
   readonly forward?: ForwardMark;
   /** Connected mode: upstream canceled the task (its task.canceled event), when and why. */
   readonly canceled?: { readonly at: number; readonly reason: string };
@@ -104,7 +104,7 @@ export function findReservation(task: TaskRecord, reservationSid: string): Reser
 /**
  * The status every read reports. A stored `pending` stops being pending at the first of: its
  * deadline, another reservation's acceptance, the task's cancellation. None of those needs a write
- * to this reservation, so correctness never waits for a timer or a fan-out (SPEC §6, §8).
+ * to this reservation, so correctness never waits for a timer or a fan-out.
  */
 export function effectiveStatus(task: TaskRecord, reservation: ReservationRecord, at: number): EffectiveStatus {
   if (reservation.status !== 'pending') return { status: reservation.status, since: reservation.updatedAt };

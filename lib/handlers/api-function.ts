@@ -41,7 +41,7 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
       if (spec.auth === 'webhook') chain.use(webhookSignature(runtime.credentials, config.publicBaseUrl));
       const handler = chain.handler((_event, context) => {
         // A path segment reaches the logs only once it is known to be a SID: anything else the
-        // caller typed there may be a phone number or a name (SPEC §9).
+        // caller typed there may be a phone number or a name.
         const reservationSid = canonicalSid(context.api.pathParameters['ReservationSid'], 'WR');
         if (reservationSid !== undefined) logger.appendKeys({ reservationSid });
         return implementation(context.api, { runtime, accountSid: context.accountSid });

@@ -8,7 +8,7 @@ import { InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError 
 import type { Params } from '../domain/parameters.ts';
 import type { FormEntries } from '../signature.ts';
 
-/** SPEC §9: larger request bodies are refused (413). */
+/** Larger request bodies are refused (413). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ApiRequest {

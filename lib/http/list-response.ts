@@ -1,6 +1,6 @@
 /**
- * A page of a list resource as Twilio answers it (SPEC §4): the items under their key, and `meta`
- * with absolute URLs of this page, the first, the previous and the next (the twilio SDK follows
+ * A page of a list resource as Twilio answers it: the items under their key, and `meta` with
+ * absolute URLs of this page, the first, the previous and the next (the twilio SDK follows
  * `next_page_url` as given). The reservation and event lists both answer through it.
  */
 import { encodePageToken, type Cursor, type Page } from '../domain/paging.ts';

@@ -73,7 +73,10 @@ export function parseRequest(): ApiMiddleware {
   };
 }
 
-/** HTTP Basic with the account's SID and auth token (SPEC §4); 401 with WWW-Authenticate. */
+/**
+ * HTTP Basic as Twilio takes it: an account SID and auth token, or an API key and its secret; 401
+ * with WWW-Authenticate.
+ */
 export function basicAuth(credentials: Credentials): ApiMiddleware {
   return {
     before: async (request) => {
@@ -85,8 +88,8 @@ export function basicAuth(credentials: Credentials): ApiMiddleware {
 }
 
 /**
- * X-Twilio-Signature over PUBLIC_BASE_URL + path + query and the form parameters (SPEC §7), or
- * over the URL alone with a matching `bodySHA256` for a JSON body (notes §7.2). 403 otherwise.
+ * X-Twilio-Signature over PUBLIC_BASE_URL + path + query and the form parameters; for a JSON body
+ * (Twilio's variant), over the URL alone, whose `bodySHA256` must match the body. Else 403.
  */
 export function webhookSignature(credentials: Credentials, publicBaseUrl: string): ApiMiddleware {
   return {

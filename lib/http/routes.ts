@@ -1,6 +1,6 @@
 /**
- * The HTTP surface of SPEC §4, declared once: the local server routes with it and the CDK stack
- * creates one API Gateway route per entry, each to the function of that name in functions/.
+ * The HTTP surface, declared once: the local server routes with it and the CDK stack creates one
+ * API Gateway route per entry, each to the function of that name in functions/.
  */
 import type { ApiFunctionName } from '../functions.ts';
 

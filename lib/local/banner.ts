@@ -1,4 +1,4 @@
-/** What `npm start` prints: how to reach and use the local stack, and never a real secret (SPEC §9). */
+/** What `npm start` prints: how to reach and use the local stack, and never a real secret. */
 import { LOCAL_AUTH_TOKEN, type Config } from '../config.ts';
 
 export interface BannerFacts {

@@ -1,7 +1,7 @@
 /**
- * An event as TaskRouter POSTs it to a Workspace's EventCallbackUrl (SPEC §11, notes §2): one
- * event per request, form-encoded, the envelope then the event's fields in PascalCase, signed
- * with X-Twilio-Signature over the callback URL with the account's auth token.
+ * An event as TaskRouter POSTs it to a Workspace's EventCallbackUrl: one event per request,
+ * form-encoded, the envelope then the event's fields in PascalCase, signed with X-Twilio-Signature
+ * over the callback URL with the account's auth token.
  */
 import type { EventType, TaskRouterEvent } from '../domain/events.ts';
 import { twilioSignature, type FormEntries } from '../signature.ts';

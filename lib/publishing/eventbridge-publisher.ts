@@ -1,8 +1,8 @@
 /**
- * Every event on the EventBridge custom bus (SPEC §11): `source` taskrouter-reservations,
- * `detail-type` the event type, `detail` the Event resource JSON. PutEvents takes 10 entries a
- * call and can fail entry by entry: only the failed ones are sent again, a few times, then the
- * call fails (the stream retries the write's events, so a receiver may see one twice).
+ * Every event on the EventBridge custom bus: `source` taskrouter-reservations, `detail-type` the
+ * event type, `detail` the Event resource JSON. PutEvents takes 10 entries a call and can fail
+ * entry by entry: only the failed ones are sent again, a few times, then the call fails (the stream
+ * retries the write's events, so a receiver may see one twice).
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { eventJson } from '../domain/representations.ts';

@@ -1,8 +1,7 @@
 /**
  * A DynamoDB expression's attribute names and values, with placeholders made up as they are used.
  * Placeholders are short (`#n3`, not `#R_WR…`): an engine parses the expression on every request,
- * and the embedded one's parser costs time per character (a mirrored accept's UpdateItem: 2.61 ms
- * of CPU with names as placeholders, 2.28 ms with short ones).
+ * and the embedded one's parser costs time per character.
  */
 export class Expression {
   readonly names: Record<string, string> = {};

@@ -12,9 +12,10 @@
  * Events are listed through four global secondary indexes, one per thing a list is about (the
  * workspace, a task, a worker, a reservation), each sorted by `eventAt` (`<ms>#<rank>#<EV>`).
  *
- * Every key starts with the account and the workspace (SPEC §9): a request, a signed callback
- * included, can only ever name items of its own account, so no SID another account knows reaches
- * a record that is not its own. SIDs are identifiers, not secrets.
+ * Every key starts with the account and the workspace, so accounts are isolated in storage, not
+ * only in the API: a request, a signed callback included, can only ever name items of its own
+ * account, so no SID another account knows reaches a record that is not its own. SIDs are
+ * identifiers, not secrets.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 

@@ -27,10 +27,6 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
     this.#timers.set(name, handle);
   }
 
-  get pending(): number {
-    return this.#timers.size;
-  }
-
   close(): void {
     for (const handle of this.#timers.values()) clearTimeout(handle);
     this.#timers.clear();

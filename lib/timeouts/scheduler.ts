@@ -1,7 +1,7 @@
 /**
- * Reservation timers (SPEC §6). A timer only writes down what every read already reports once
- * the deadline has passed, so one that fires late, twice, or never changes nothing a client can
- * see but the record itself (and the worker's move to TIMEOUT_ACTIVITY_SID).
+ * Reservation timers. A timer only writes down what every read already reports once the deadline
+ * has passed, so one that fires late, twice, or never changes nothing a client can see but the
+ * record itself (and the worker's move to TIMEOUT_ACTIVITY_SID).
  */
 import { createHash } from 'node:crypto';
 import { canonicalSid } from '../domain/sid.ts';
@@ -16,11 +16,11 @@ export interface ReservationTimer {
 }
 
 /**
- * A timer's name, deterministic so that arming it twice finds the first: the ReservationSid for
- * the reader, and a digest of account, workspace, task and deadline, so that another account
- * naming the same SIDs arms a timer of its own instead of finding this one (SPEC §9), and a later
- * check of the same reservation (connected mode) is a timer of its own. 64 characters, the
- * longest name EventBridge Scheduler takes.
+ * A timer's name, deterministic so that arming it twice finds the first: the ReservationSid for the
+ * reader, and a digest of account, workspace, task and deadline, so that another account naming the
+ * same SIDs arms a timer of its own instead of finding this one, and a later check of the same
+ * reservation (connected mode) is a timer of its own. 64 characters, the longest name EventBridge
+ * Scheduler takes.
  */
 export function timerName(timer: ReservationTimer): string {
   const scope = createHash('sha256')

@@ -1,6 +1,6 @@
 /**
- * Connected mode's updates (SPEC §12): validated here, then forwarded to the upstream TaskRouter
- * exactly once, and recorded only as Twilio confirms them.
+ * Connected mode's updates: validated here, then forwarded to the upstream TaskRouter exactly once,
+ * and recorded only as Twilio confirms them.
  *
  * 1. The task's forward mark is taken with a conditional write that also checks the update
  *    locally (a reservation this service knows has left pending is answered without Twilio).
@@ -41,14 +41,7 @@ export function statusOf(json: Record<string, unknown>): ReservationStatus | und
   return typeof status === 'string' && (RESERVATION_STATUSES as readonly string[]).includes(status) ? (status as ReservationStatus) : undefined;
 }
 
-export interface ForwarderCounters {
-  /** Upstream answers that left the outcome unknown (5xx, time-outs, lost connections). */
-  upstreamFailures: number;
-}
-
 export class UpstreamForwarder {
-  readonly counters: ForwarderCounters = { upstreamFailures: 0 };
-
   constructor(
     private readonly tasks: Pick<TaskStore, 'getTask'> & ObservedRecords,
     private readonly marks: ForwardMarks,
@@ -61,12 +54,12 @@ export class UpstreamForwarder {
   /** Forwards one update of a reservation (its path and form as the caller sent them); undefined when it is not found. */
   async forward(input: ApplyAction, path: string, params: Params): Promise<TaskRecord | undefined> {
     const markId = randomUUID();
-    const giveUp = Date.now() + MARK_WAIT_MS;
+    const giveUp = this.clock.now() + MARK_WAIT_MS;
     for (;;) {
       const marked = await this.marks.markForward({ ...input, now: this.clock.now() }, markId);
       if (!marked) return undefined;
       if (marked.taken) break;
-      if (Date.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
+      if (this.clock.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
       await this.wait(MARK_POLL_MS);
     }
     const form = [...params].flatMap(([name, values]) => values.map((v) => [name, v] as const));
@@ -90,7 +83,6 @@ export class UpstreamForwarder {
         answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {},
       );
     }
-    this.counters.upstreamFailures++;
     this.logger.warn('upstream outcome unknown; settling by reading', { reservationSid, reason: answer.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
     const read = await this.upstream.send({
       accountSid: scope.accountSid,
@@ -102,7 +94,6 @@ export class UpstreamForwarder {
     if (status === undefined) {
       // Not even a read: the mark stays, for the sweep to settle; nothing is claimed.
       if (read.kind === 'unknown') {
-        this.counters.upstreamFailures++;
         this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
       }
       this.logger.warn('upstream outcome left unsettled for the sweep', { reservationSid });
@@ -155,7 +146,6 @@ export class UpstreamForwarder {
       timeoutMs: READ_TIMEOUT_MS,
     });
     if (read.kind === 'unknown') {
-      this.counters.upstreamFailures++;
       this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
     }
     const status = read.kind === 'ok' ? statusOf(read.json) : undefined;

@@ -1,13 +1,13 @@
 /**
- * Connected mode's second way in (SPEC §12): Twilio Event Streams' CloudEvents, read from a
- * Kinesis record, applied by the same mirror as the event callbacks. An event is applied once per
- * CloudEvent `id` (lib/store/cloud-event-items.ts), and only for an account this deployment serves.
+ * Connected mode's second way in: Twilio Event Streams' CloudEvents, read from a Kinesis record,
+ * applied by the same mirror as the event callbacks. An event is applied once per CloudEvent `id`
+ * (lib/store/cloud-event-items.ts), and only for an account this deployment serves.
  *
  * What can never succeed is logged and skipped, so that a bad event is not retried forever: a
  * record that is not JSON, a CloudEvent without its fields, an event the mirror refuses as invalid,
  * another account's event. A store failure is thrown: the record is retried (the event source's
- * partial batch response), and its events already applied are skipped then by their markers.
- * Logs carry SIDs, types and ids only, never attributes (SPEC §9).
+ * partial batch response), and its events already applied are skipped then by their markers. Logs
+ * carry SIDs, types and ids only, never attributes (they may hold personal data).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Credentials } from '../credentials.ts';

@@ -1,7 +1,7 @@
 /**
- * Connected mode's intake of TaskRouter's event callbacks (SPEC §12): each one is taken in with a
- * single conditional put keyed by its `Sid` (so a repeat is known at once: idempotent on `Sid`),
- * then applied to the record by the mirror, then marked applied.
+ * Connected mode's intake of TaskRouter's event callbacks: each one is taken in with a single
+ * conditional put keyed by its `Sid` (so a repeat is known at once: idempotent on `Sid`), then
+ * applied to the record by the mirror, then marked applied.
  *
  * Where the apply runs: deployed, in the same invocation, before the 204 (a Lambda does nothing
  * after its answer); in the local stack, after the answer, in this process, one event at a time,

@@ -1,6 +1,6 @@
 /**
- * Connected mode's repairs (SPEC §12): events arrive late, twice, out of order or never, and a
- * forwarded update's outcome may be left unknown. So:
+ * Connected mode's repairs: events arrive late, twice, out of order or never, and a forwarded
+ * update's outcome may be left unknown. So:
  * - every reservation's timer, at its deadline, reads it upstream and records what Twilio says
  *   (Twilio times reservations out, and may pause the clock while an accept is set up: still
  *   pending there, it is read again a minute later, until it has left pending);
@@ -19,7 +19,7 @@ import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from './taskrouter-client.ts';
 
 /** A mark this old has outlived its forward and its settling read: it is the sweep's. */
 export const UNSETTLED_AFTER_MS = FORWARD_TIMEOUT_MS + READ_TIMEOUT_MS + 5_000;
-/** Marks older than this are what the alarm counts (SPEC §12: unsettled for five minutes). */
+/** Marks older than this are what the alarm counts: an update unsettled for five minutes. */
 export const LONG_UNSETTLED_MS = 5 * 60_000;
 /** A reservation still pending upstream past its deadline is read again this much later. */
 export const RECHECK_MS = 60_000;

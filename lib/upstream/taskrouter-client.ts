@@ -1,14 +1,12 @@
 /**
- * The upstream TaskRouter (connected mode, SPEC §12), as this service calls it: node:http(s)
- * over kept-alive connections, with a bounded time, the account's own credentials, and one place
- * that says what an answer means. Nothing here repeats a POST: an accept is not idempotent at
- * Twilio (a second one is a 400), and only a 429 is known not to have been processed; a time-out,
- * a dropped connection or a 5xx leaves the outcome unknown, for the caller to settle by reading.
+ * The upstream TaskRouter (connected mode), as this service calls it: node:http(s) over kept-alive
+ * connections, with a bounded time, the account's own credentials, and one place that says what an
+ * answer means. Nothing here repeats a POST: an accept is not idempotent at Twilio (a second one is
+ * a 400), and only a 429 is known not to have been processed; a time-out, a dropped connection or a
+ * 5xx leaves the outcome unknown, for the caller to settle by reading.
  *
- * Not `fetch`: its first call in a process loads undici (about 20 ms more than node:http's first
- * request, on every cold start of the update function), and each request costs about three times
- * the CPU of node:http's (0.44 against 0.12 ms, client and a bare server together, on this
- * machine's bench).
+ * Not `fetch`: its first call in a process loads undici, which lengthens every cold start of the
+ * update function, and each of its requests costs several times the CPU of node:http's.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -202,7 +200,10 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
   }
 }
 
-/** Twilio's not-pending answer to an update of a reservation that has left pending (notes §1.4). */
+/**
+ * Twilio's not-pending answer to an update of a reservation that has left pending: a 400 known by
+ * its message, since Twilio documents no error code for it.
+ */
 export function isNotPending(answer: UpstreamAnswer): boolean {
   return (
     answer.kind === 'refused' && answer.status === 400 && /not (currently )?in (a |an )?pending state|not in expected state \[pending\]/i.test(answer.message)

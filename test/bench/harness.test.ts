@@ -1,5 +1,5 @@
 /**
- * The benchmark harness with tiny counts, so that it cannot rot: every figure of SPEC §10 is
+ * The benchmark harness with tiny counts, so that it cannot rot: every figure of the benchmark is
  * measured and reported. Its ratios are not judged here (a handful of requests on a busy test
  * machine say nothing); `npm run bench` judges them. The store-call counts are exact, so they are.
  */
@@ -14,7 +14,7 @@ import { FUNCTIONS } from '#lib/functions.ts';
 describe('npm run bench -- --quick', () => {
   let results: BenchResults;
 
-  it('measures every figure of SPEC §10', { timeout: 240_000 }, async () => {
+  it('measures every figure of the benchmark', { timeout: 240_000 }, async () => {
     results = await runBench({ quick: true, only: ['in-process', 'store-calls', 'http', 'cold', 'console'] });
     const figures = results.rows.map((row) => row.figure);
     expect(figures).toEqual(

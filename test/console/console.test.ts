@@ -1,8 +1,8 @@
 /**
- * The console in real headless Chromium against the local stack (SPEC §13): sign-in, the task,
- * worker and reservation views, every action through its form with the API's own refusals, the
- * ETag sent as If-Match, live refresh and its pace, keyboard use, time zones, the CSP in force.
- * The views that need the Event resource are in events-view.test.ts.
+ * The console in real headless Chromium against the local stack: sign-in, the task, worker and
+ * reservation views, every action through its form with the API's own refusals, the ETag sent as
+ * If-Match, live refresh and its pace, keyboard use, time zones, the CSP in force. The views that
+ * need the Event resource are in events-view.test.ts.
  */
 import type { Browser, BrowserContextOptions, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';

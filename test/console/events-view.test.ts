@@ -1,13 +1,12 @@
 /**
- * The console's views that read TaskRouter's Event resource (SPEC §11, §13), in real headless
- * Chromium against the local stack: the workspace's events, live; a callback sent with
- * `npm run callback` showing up at the next refresh; accepting it from its page; filters;
- * countdowns to the deadline from `reservation.created`'s `reservation_timeout`; axe and the
- * screenshots of the events view.
+ * The console's views that read TaskRouter's Event resource, in real headless Chromium against the
+ * local stack: the workspace's events, live; a callback sent with `npm run callback` showing up at
+ * the next refresh; accepting it from its page; filters; countdowns to the deadline from
+ * `reservation.created`'s `reservation_timeout`; axe and the screenshots of the events view.
  *
- * These need `GET /v1/Workspaces/{WS}/Events` (built on main by the events work): the Event
- * resource's contract is Twilio's (reference/taskrouter-events-notes.md §3), with
- * `reservation_timeout` in `reservation.created`'s event_data.
+ * These need `GET /v1/Workspaces/{WS}/Events`, whose contract is Twilio's Event resource (the
+ * fields of its OpenAPI schema, `event_data` with snake_case keys), with `reservation_timeout` in
+ * `reservation.created`'s event_data.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';

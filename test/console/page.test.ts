@@ -1,7 +1,7 @@
 /**
- * GET /console over HTTP (SPEC §4, §13): one self-contained page under a strict
- * Content-Security-Policy, cached by ETag, its forms generated from the parameter table; and how
- * it is configured (CONSOLE_PAGE deployed, built by npm start locally).
+ * GET /console over HTTP: one self-contained page under a strict Content-Security-Policy, cached by
+ * ETag, its forms generated from the parameter table; and how it is configured (CONSOLE_PAGE
+ * deployed, built by npm start locally).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

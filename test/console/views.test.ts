@@ -1,9 +1,8 @@
 /**
- * Each view of the console as a user sees it (SPEC §13): axe-core finds no serious or critical
- * violation in light and dark, nothing overflows sideways at 375 px, and dark mode follows the
- * system. The same runs take the README's screenshots (test/.out/console, or docs/ with
- * `npm run screenshots`): the data are seeded with fixed SIDs on a fixed clock, so they are the
- * same on every run.
+ * Each view of the console as a user sees it: axe-core finds no serious or critical violation in
+ * light and dark, nothing overflows sideways at 375 px, and dark mode follows the system. The same
+ * runs take the README's screenshots (test/.out/console, or docs/ with `npm run screenshots`): the
+ * data are seeded with fixed SIDs on a fixed clock, so they are the same on every run.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';

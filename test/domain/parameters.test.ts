@@ -56,7 +56,7 @@ describe('the table', () => {
     ).toEqual([...worker].sort());
   });
 
-  it('marks as PII what the seed marks, and the SIP credentials', () => {
+  it("marks as PII what Twilio's documentation marks, and the SIP credentials", () => {
     for (const name of ['To', 'From', 'CallTo', 'CallFrom', 'DequeueTo', 'DequeueFrom', 'SipAuthPassword']) expect(PII_PARAMETER_NAMES.has(name)).toBe(true);
     for (const name of ['ReservationStatus', 'CallUrl', 'RedirectCallSid', 'Timeout']) expect(PII_PARAMETER_NAMES.has(name)).toBe(false);
   });

@@ -1,8 +1,8 @@
 /**
- * EVENT_CALLBACK_URL (SPEC §11): each event POSTed as TaskRouter does, form-encoded and signed
- * (checked with the twilio package's own validator, the oracle), filtered by EVENTS_FILTER, retried
- * with backoff for over an hour, then parked where an operator finds it; and a receiver that fails
- * or hangs never holds up a reservation request. Waits between retries run on a virtual clock.
+ * EVENT_CALLBACK_URL: each event POSTed as TaskRouter does, form-encoded and signed (checked with
+ * the twilio package's own validator, the oracle), filtered by EVENTS_FILTER, retried with backoff
+ * for over an hour, then parked where an operator finds it; and a receiver that fails or hangs
+ * never holds up a reservation request. Waits between retries run on a virtual clock.
  */
 import twilio from 'twilio';
 import { afterEach, describe, expect, it, vi } from 'vitest';

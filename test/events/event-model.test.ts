@@ -246,7 +246,7 @@ describe('the events a task record implies', () => {
 });
 
 describe('the event table', () => {
-  it('declares every type SPEC §11 names, each with the field groups TaskRouter uses', () => {
+  it('declares every type this service produces, each with the field groups TaskRouter uses', () => {
     expect(Object.keys(EVENT_TYPES).sort()).toEqual(
       [
         'reservation.created',

@@ -1,8 +1,8 @@
 /**
- * Events produced with the change, on the real engines (SPEC §11): every sequence of updates,
- * callbacks and timers on a task produces each event of its record exactly once, each at the
- * write that first made it true, stored once and delivered once; and the flows the issue names
- * produce exactly their events.
+ * Events produced with the change, on the real engines: every sequence of updates, callbacks and
+ * timers on a task produces each event of its record exactly once, each at the write that first
+ * made it true, stored once and delivered once; and the common flows (accept with rescinds, the
+ * last rejection, activity moves, wrap-up and completion) produce exactly their events.
  */
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
@@ -180,7 +180,7 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
     expect(delivered.map((e) => e.sid).sort()).toEqual(expected);
   });
 
-  describe('the flows of SPEC §11', () => {
+  describe('the common flows', () => {
     const typesOf = async (scope: Awaited<ReturnType<typeof run>>) => (await storedEventsOf(scope)).map((e) => e.type);
     const update = (index: number, params: Record<string, string>): Op => ({ kind: 'update', index, params });
     const callbacks = (n: number, timeout = 600): Op[] => Array.from({ length: n }, () => ({ kind: 'callback', timeout }));

@@ -1,7 +1,7 @@
 /**
- * TaskRouter's Event resource (SPEC §11) through the official twilio SDK and raw requests against
- * the local stack, on a clock the test moves: filters, the 15-minute default window, paging, the
- * OpenAPI schemas, and accounts kept apart.
+ * TaskRouter's Event resource through the official twilio SDK and raw requests against the local
+ * stack, on a clock the test moves: filters, the 15-minute default window, paging, the OpenAPI
+ * schemas, and accounts kept apart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';

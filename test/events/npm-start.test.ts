@@ -1,7 +1,8 @@
 /**
  * Events on `npm start` itself (a child process, as a user runs it) with EVENT_CALLBACK_URL
- * pointing at a local receiver: the sequences of issue 12's "done when", each event once with a
- * valid signature, and the same sequences listed by the twilio SDK.
+ * pointing at a local receiver: the common sequences (a completed task, a rescind, the last
+ * rejection, a timeout), each event once with a valid signature, and the same sequences listed by
+ * the twilio SDK.
  */
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

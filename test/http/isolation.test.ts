@@ -1,8 +1,8 @@
 /**
- * Accounts are isolated in storage, not only in the API (SPEC §9, issue 11): a second account
- * serving on the same deployment, with its own valid token and knowing the first account's SIDs,
- * can neither change, hide nor read the first account's records, through signed callbacks
- * included. Each test is one defect the security review reproduced.
+ * Accounts are isolated in storage, not only in the API: a second account serving on the same
+ * deployment, with its own valid token and knowing the first account's SIDs, can neither change,
+ * hide nor read the first account's records, through signed callbacks included. Each test is one
+ * defect the security review reproduced.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
- * SPEC §5 through the twilio SDK against the local stack: each update's effect on the
- * reservation, its task and its worker.
+ * The reservation lifecycle through the twilio SDK against the local stack: each update's effect on
+ * the reservation, its task and its worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReservation } from '#lib/domain/task.ts';

@@ -1,7 +1,7 @@
 /**
- * `npx cdk synth` as a newcomer runs it (SPEC §2): offline, no credentials, bundling every function
- * with the local esbuild. Then each bundle is started the way Lambda starts it, with the
- * environment the template gives it: the module loads and the runtime builds at init.
+ * `npx cdk synth` as a newcomer runs it: offline, no credentials, bundling every function with the
+ * local esbuild. Then each bundle is started the way Lambda starts it, with the environment the
+ * template gives it: the module loads and the runtime builds at init.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -76,7 +76,7 @@ async function start(name: FunctionName, event?: unknown): Promise<unknown> {
 }
 
 describe('npx cdk synth', () => {
-  it('bundles every function: an index.mjs within the size budget (SPEC §10), the callback with its policy', () => {
+  it('bundles every function: an index.mjs within the size budget, the callback with its policy', () => {
     expect([...bundles.keys()].sort()).toEqual(Object.keys(FUNCTIONS).sort());
     for (const [name, { dir }] of bundles) {
       const files = filesUnder(dir);

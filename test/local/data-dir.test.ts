@@ -80,7 +80,7 @@ it('empties a folder for a fresh start only once it holds it', async () => {
 });
 
 it('never deletes or opens a folder the engine did not mark as its own, LevelDB-looking or not', async () => {
-  // Another program's LevelDB store beside a document and a folder of photos (defect 5 of issue 11).
+  // Another program's LevelDB store beside a document and a folder of photos.
   const notOurs = fresh();
   writeFileSync(join(notOurs, 'CURRENT'), 'MANIFEST-000002\n');
   writeFileSync(join(notOurs, 'MANIFEST-000002'), 'theirs');

@@ -1,7 +1,7 @@
 /**
- * The local stack across its own start and stop (issue 12's two defects): a request that arrives
- * while it is still starting is answered, and a reservation whose deadline passed while it was
- * down is written down as timed out when it starts again (worker moved, event produced).
+ * The local stack across its own start and stop: a request that arrives while it is still starting
+ * is answered, and a reservation whose deadline passed while it was down is written down as timed
+ * out when it starts again (worker moved, event produced).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** `npm start` itself: what it prints (SPEC §2, §9). */
+/** `npm start` itself: what it prints, and never a real secret. */
 import { describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { npmStart } from '../support/npm-start.ts';

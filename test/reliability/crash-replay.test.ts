@@ -1,9 +1,9 @@
 /**
- * A process dying between any two store calls of any operation (SPEC §8): each operation is run
- * once to count its store calls, then for every k the process "dies" right after call k (the store
- * has done it, the code never learns), the same operation is replayed by a healthy process, and
- * every invariant must hold: one record, the right status, the rejection count, the worker's
- * move, the link from the worker, the timer, and the same callback answer.
+ * A process dying between any two store calls of any operation: each operation is run once to count
+ * its store calls, then for every k the process "dies" right after call k (the store has done it,
+ * the code never learns), the same operation is replayed by a healthy process, and every invariant
+ * must hold: one record, the right status, the rejection count, the worker's move, the link from
+ * the worker, the timer, and the same callback answer.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

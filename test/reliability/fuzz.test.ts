@@ -1,10 +1,10 @@
 /**
- * Property-based fuzzing of every route (SPEC §4, §9), over HTTP against the local stack. Each
- * generated request is a valid one with at least one defect (a malformed SID, bad credentials, a
- * bad parameter value, a broken or oversized body, a wrong content type, a stale If-Match, a bad
- * signature) or plain junk. Every answer must be Twilio's error JSON with the status the defect
- * calls for, never a 5xx, and nothing may change: the seeded reservations keep their ETag and no
- * fuzzed callback leaves a record. FUZZ_RUNS (default 10,000) sets the number of requests.
+ * Property-based fuzzing of every route, over HTTP against the local stack. Each generated request
+ * is a valid one with at least one defect (a malformed SID, bad credentials, a bad parameter value,
+ * a broken or oversized body, a wrong content type, a stale If-Match, a bad signature) or plain
+ * junk. Every answer must be Twilio's error JSON with the status the defect calls for, never a 5xx,
+ * and nothing may change: the seeded reservations keep their ETag and no fuzzed callback leaves a
+ * record. FUZZ_RUNS (default 10,000) sets the number of requests.
  */
 import fc from 'fast-check';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';

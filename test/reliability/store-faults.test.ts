@@ -1,7 +1,7 @@
 /**
- * Store faults injected at the DynamoDB client (SPEC §4, §8): throttling is a 429/20429 and an
- * unavailable or silent store a 503, both with Retry-After; the SDK's retries are bounded so a
- * callback still answers inside Twilio's 5 s; a repeat after a fault loses nothing.
+ * Store faults injected at the DynamoDB client: throttling is a 429/20429 and an unavailable or
+ * silent store a 503, both with Retry-After; the SDK's retries are bounded so a callback still
+ * answers inside Twilio's 5 s; a repeat after a fault loses nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

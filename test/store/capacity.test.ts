@@ -101,7 +101,7 @@ describe.each(ENGINES)('capacity on $name', (engine) => {
     const bytes = itemSize(Item!);
     const perReservation = (bytes - Buffer.byteLength(TASK_ATTRIBUTES)) / RESERVATIONS;
     recordFigure('bytes a reservation costs its task item (1,000 on one task, the last accepted)', Math.round(perReservation), engine.name);
-    // Room to spare: three quarters of the limit at most (it was over the whole limit at 583 before).
+    // Room to spare: three quarters of the limit at most.
     expect(bytes).toBeLessThan(ITEM_LIMIT_BYTES * 0.75);
     expect(perReservation).toBeLessThan(300);
   }, 600_000);

@@ -177,7 +177,7 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
   });
 }
 
-/** Serious or critical: what the console may never have (SPEC §13). */
+/** Serious or critical: the accessibility violations the console may never have. */
 export const serious = (violations: readonly AxeViolation[]) => violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 
 /**

@@ -29,7 +29,10 @@ export interface CallbackFixture {
   readonly reservationSid: string;
 }
 
-/** TaskRouter's assignment-callback parameters (notes §5.1), fresh SIDs unless given. */
+/**
+ * TaskRouter's assignment-callback parameters (the 12 it documents, and WorkerName, which handlers
+ * read in practice), fresh SIDs unless given.
+ */
 export function callback(overrides: Partial<Record<string, string>> = {}): CallbackFixture {
   const params: Record<string, string> = {
     AccountSid: ACCOUNT_SID,
@@ -93,8 +96,9 @@ export async function assign(
 }
 
 /**
- * The official twilio client, pointed at the stack by a custom httpClient that rewrites scheme
- * and host of every request, including the `next_page_url`s it follows (notes §8.1 B).
+ * The official twilio client, pointed at the stack by a custom httpClient that rewrites scheme and
+ * host of every request, including the `next_page_url`s it follows verbatim (overriding the SDK's
+ * baseUrl would not reach those).
  */
 export function twilioClient(stack: LocalStack, username = ACCOUNT_SID, password = AUTH_TOKEN) {
   const inner = new twilio.RequestClient();

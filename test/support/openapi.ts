@@ -63,7 +63,7 @@ export function assertSchema(validate: ValidateFunction, value: unknown): void {
   if (!validate(value)) throw new Error(`does not match Twilio's OpenAPI schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value, null, 2)}`);
 }
 
-/** The eleven keys of Twilio's Reservation JSON (notes §1.1). */
+/** The eleven keys of Twilio's Reservation JSON, in its (alphabetical) order. */
 export const RESERVATION_KEYS = [
   'account_sid',
   'date_created',

@@ -1,7 +1,7 @@
 /**
  * PII planted in the tests' requests (phone numbers, contact URIs, attribute values) and the
- * credentials they use. The summary reporter scans every log line of a run for these, and fails
- * the run on any (SPEC §9: never logged in clear).
+ * credentials they use. The summary reporter scans every log line of a run for these, and fails the
+ * run on any: PII is never logged in clear.
  */
 import { LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 

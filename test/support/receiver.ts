@@ -1,4 +1,4 @@
-/** An event-callback receiver for tests (SPEC §11), and a poll that never sleeps a fixed time. */
+/** An event-callback receiver for tests, and a poll that never sleeps a fixed time. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 
-// The twilio SDK rewrites hostnames when these are set (notes §8): tests must not inherit them.
+// The twilio SDK rewrites hostnames with a region and edge when these are set (127.0.0.1 becomes
+// 127.us1.0.1): tests must not inherit them.
 delete process.env['TWILIO_REGION'];
 delete process.env['TWILIO_EDGE'];
 

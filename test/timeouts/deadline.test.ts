@@ -1,6 +1,6 @@
 /**
- * Exact timeouts (SPEC §6) with a fake clock: the stored deadline decides every read and write;
- * timers only write down what reads already report.
+ * Exact timeouts with a fake clock: the stored deadline decides every read and write; timers only
+ * write down what reads already report.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';

@@ -1,6 +1,6 @@
 /**
- * The acceptance run of SPEC §6 on `npm start`'s stack, in real time: a two-second reservation
- * reads timeout right after two seconds, and its in-process timer writes it down within one more.
+ * Timeouts on `npm start`'s stack, in real time: a two-second reservation reads timeout right after
+ * two seconds, and its in-process timer writes it down within one more.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';

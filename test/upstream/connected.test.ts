@@ -1,8 +1,8 @@
 /**
- * Connected mode (SPEC §12) against a real upstream shape: the standalone service is itself a
- * Twilio-compatible TaskRouter reservation API that sends TaskRouter-format event callbacks, so
- * one stack plays TaskRouter (the upstream) and one is the gateway in front of it, with a proxy
- * between them that counts what reaches upstream and injects Twilio's failures.
+ * Connected mode against a real upstream shape: the standalone service is itself a
+ * Twilio-compatible TaskRouter reservation API that sends TaskRouter-format event callbacks, so one
+ * stack plays TaskRouter (the upstream) and one is the gateway in front of it, with a proxy between
+ * them that counts what reaches upstream and injects Twilio's failures.
  */
 import twilio from 'twilio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

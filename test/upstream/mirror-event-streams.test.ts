@@ -1,7 +1,7 @@
 /**
- * Twilio Event Streams as the mirror's second way in (SPEC §12): the translator from CloudEvents
- * to the callback's fields, then the Kinesis consumer driven with Kinesis events of the recorded
- * shape (events/mirror-event-streams.json) against the real store on each engine, faults injected below
+ * Twilio Event Streams as the mirror's second way in: the translator from CloudEvents to the
+ * callback's fields, then the Kinesis consumer driven with Kinesis events of the recorded shape
+ * (events/mirror-event-streams.json) against the real store on each engine, faults injected below
  * the SDK.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,9 +1,9 @@
 /**
- * The mirror as a property (SPEC §12): whatever TaskRouter does to a task's reservations, and
- * however its event callbacks reach the gateway (in any order, each 1–3 times, some never, left
- * to the deadline checks that read upstream), the gateway's record ends equal to TaskRouter's.
- * TaskRouter is a standalone stack; its event callbacks are collected, then delivered, signed,
- * to the gateway as the property decides.
+ * The mirror as a property: whatever TaskRouter does to a task's reservations, and however its
+ * event callbacks reach the gateway (in any order, each 1–3 times, some never, left to the deadline
+ * checks that read upstream), the gateway's record ends equal to TaskRouter's. TaskRouter is a
+ * standalone stack; its event callbacks are collected, then delivered, signed, to the gateway as
+ * the property decides.
  */
 import fc from 'fast-check';
 import twilio from 'twilio';

@@ -1,6 +1,6 @@
 /**
- * The REST API of this service, asked from the page's own origin with HTTP Basic auth (SPEC §4):
- * no cookie, no new auth surface. Errors are Twilio's JSON; the console shows their `message`.
+ * The REST API of this service, asked from the page's own origin with HTTP Basic auth: no cookie,
+ * no new auth surface. Errors are Twilio's JSON; the console shows their `message`.
  */
 import type { Session } from './session.ts';
 

@@ -174,10 +174,6 @@ export class KeyedTable<T> {
     this.#rows = next;
   }
 
-  get size(): number {
-    return this.#rows.size;
-  }
-
   #render(item: T): HTMLTableRowElement {
     return h(
       'tr',

@@ -1,6 +1,6 @@
 /**
- * The reservation console (SPEC §13): sign-in, then the view the URL's hash names, kept live.
- * Everything it shows comes from the REST API with the credentials signed in with.
+ * The reservation console: sign-in, then the view the URL's hash names, kept live. Everything it
+ * shows comes from the REST API with the credentials signed in with.
  */
 import { Api } from './api.ts';
 import { startTicker } from './deadlines.ts';

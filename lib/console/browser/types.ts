@@ -1,4 +1,4 @@
-/** The REST API's JSON as the console reads it (SPEC §4 and §11): only the keys it shows. */
+/** The REST API's JSON as the console reads it: only the keys it shows. */
 
 export interface Reservation {
   readonly sid: string;

@@ -1,8 +1,8 @@
 /**
- * A workspace's recent events (SPEC §11, §13), newest first: what arrived, who was reserved, who
- * accepted, rejected or timed out, and when. Filters are the Event resource's own (EventType,
- * TaskSid, WorkerSid, ReservationSid), the types offered those lib/domain/events.ts
- * declares; refreshes ask only for what is new (StartDate).
+ * A workspace's recent events, newest first: what arrived, who was reserved, who accepted, rejected
+ * or timed out, and when. Filters are the Event resource's own (EventType, TaskSid, WorkerSid,
+ * ReservationSid), the types offered those lib/domain/events.ts declares; refreshes ask only for
+ * what is new (StartDate).
  */
 import { API_BASE } from '../api.ts';
 import { DATA } from '../data.ts';

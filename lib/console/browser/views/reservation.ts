@@ -1,7 +1,8 @@
 /**
- * One reservation (SPEC §13): its status with a live countdown while pending, its worker and
- * task, every update of SPEC §5 as a form, and its history of events. Updates carry the ETag of
- * what the view shows as If-Match: a view that was stale is refused (412), said so, and refreshed.
+ * One reservation: its status with a live countdown while pending, its worker and task, every
+ * update the REST API takes (accept, reject, the instructions, wrap-up, completion) as a form, and
+ * its history of events. Updates carry the ETag of what the view shows as If-Match: a view that was
+ * stale is refused (412), said so, and refreshed.
  */
 import type { ActionData } from '../../page-data.ts';
 import { ApiError } from '../api.ts';

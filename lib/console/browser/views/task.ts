@@ -1,7 +1,7 @@
 /**
- * A task's reservations (SPEC §13): its assignment status and reason (why it was canceled, say),
- * and every reservation with its worker, status and deadline: who was reserved, who accepted,
- * rejected or timed out.
+ * A task's reservations: its assignment status and reason (why it was canceled, say), and every
+ * reservation with its worker, status and deadline: who was reserved, who accepted, rejected or
+ * timed out.
  */
 import type { ApiError } from '../api.ts';
 import { Deadlines } from '../deadlines.ts';

@@ -1,7 +1,7 @@
 /**
- * A worker's reservations (SPEC §13): who this worker is, how many reservations in each status,
- * and each one with its task, status and deadline. The status filter is applied in the page, so
- * the counts stay whole and switching costs no request.
+ * A worker's reservations: who this worker is, how many reservations in each status, and each one
+ * with its task, status and deadline. The status filter is applied in the page, so the counts stay
+ * whole and switching costs no request.
  */
 import { ApiError } from '../api.ts';
 import { DATA } from '../data.ts';
