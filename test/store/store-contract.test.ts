@@ -1,17 +1,25 @@
 /**
  * The store contract, run against the in-memory stores, dynalite and Amazon's DynamoDB Local:
- * every rule of the state machine that the DynamoDB adapters compile into a condition (and the
- * memory ones evaluate with the domain's functions), checked on each, so the fast tests' stores
- * and the real ones cannot drift apart. Which engines a run takes is its vitest project's.
+ * every port the stores implement (tasks and what upstream observed of them, forward marks,
+ * workers, events, the inbox, the CloudEvent marks), with every rule of the state machine that the
+ * DynamoDB adapters compile into a condition (and the memory ones evaluate with the domain's
+ * functions) and the outcome of concurrent calls, checked on each by the same tests, so the fast
+ * tests' stores and the real ones cannot drift apart. Which engines a run takes is its vitest
+ * project's.
  */
+import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError, PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
+import type { EventFilter } from '#lib/domain/event-query.ts';
+import { EVENT_TYPES, eventListKey, eventsOf, eventsOfWrite, type EventType, type TaskRouterEvent } from '#lib/domain/events.ts';
 import { parseIfMatch } from '#lib/domain/if-match.ts';
 import type { ReservationAction } from '#lib/domain/instructions.ts';
+import { listKey, readPage, type Cursor, type Page, type WindowReader } from '#lib/domain/paging.ts';
 import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
-import type { TaskScope } from '#lib/domain/scope.ts';
-import { linkOf, type NewReservation } from '#lib/reservations/ports.ts';
+import type { TaskScope, WorkspaceScope } from '#lib/domain/scope.ts';
+import { linkOf, type ApplyAction, type NewReservation } from '#lib/reservations/ports.ts';
+import type { InboxItem, Observation, ObservedOutcome } from '#lib/upstream/ports.ts';
 import type { Stores } from '#lib/store/stores.ts';
 import { TABLE, taskKey } from '#lib/store/table.ts';
 import { STORE_ENGINES, type RunningStores } from '../support/store-engines.ts';
@@ -19,6 +27,12 @@ import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const TIMEOUT = 120_000;
+/**
+ * Long before every other test's times. The sweep's lists (forward marks, the inbox) span the
+ * whole table, not a scope: a test of their order takes its items from here, where no other
+ * test's items are.
+ */
+const EARLY = T0 - 30 * 86_400_000;
 
 function newTask(workspaceSid = sid('WS')) {
   return {
@@ -49,6 +63,58 @@ function newReservation(task: NewReservation['task'], overrides: Partial<NewRese
 
 const ACCEPT: ReservationAction = { transition: 'accept' };
 const REJECT: ReservationAction = { transition: 'reject' };
+const WRAP: ReservationAction = { transition: 'wrap' };
+
+const scopeOf = (task: NewReservation['task']): TaskScope => ({ accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.taskSid });
+const newWorkspace = (accountSid = ACCOUNT_SID): WorkspaceScope => ({ accountSid, workspaceSid: sid('WS') });
+
+/** The task an observation wrote: the outcome must be `recorded`. */
+function recordedTask(outcome: ObservedOutcome): TaskRecord {
+  expect(outcome.kind).toBe('recorded');
+  return (outcome as Extract<ObservedOutcome, { kind: 'recorded' }>).task;
+}
+
+/** What an event is about: its task, and the reservation and worker of a reservation event. */
+interface Subject {
+  readonly taskSid: string;
+  readonly reservationSid?: string;
+  readonly workerSid?: string;
+}
+
+const newSubject = (taskSid = sid('WT'), workerSid = sid('WK')): Required<Subject> => ({ taskSid, reservationSid: sid('WR'), workerSid });
+
+/** An event built by hand: its time, type and subject are the test's, whatever a record would imply. */
+function handEvent(scope: WorkspaceScope, at: number, subject: Subject, type: EventType = 'reservation.created'): TaskRouterEvent {
+  const { resource } = EVENT_TYPES[type];
+  return {
+    sid: sid('EV'),
+    type,
+    accountSid: scope.accountSid,
+    workspaceSid: scope.workspaceSid,
+    at,
+    resourceType: resource,
+    resourceSid: resource === 'task' ? subject.taskSid : resource === 'worker' ? subject.workerSid! : subject.reservationSid!,
+    description: `${type} at ${at}`,
+    data: { TaskSid: subject.taskSid, ...(subject.reservationSid !== undefined && { ReservationSid: subject.reservationSid }) },
+    taskSid: subject.taskSid,
+    ...(subject.reservationSid !== undefined && { reservationSid: subject.reservationSid }),
+    ...(subject.workerSid !== undefined && { workerSid: subject.workerSid }),
+    taskQueueSid: `WQ${'1'.repeat(32)}`,
+    workflowSid: `WW${'1'.repeat(32)}`,
+  };
+}
+
+const inListOrder = (events: readonly TaskRouterEvent[]) => [...events].sort((a, b) => (eventListKey(a) < eventListKey(b) ? -1 : 1));
+
+/** An upstream event callback as the mirror takes it in, received at `receivedAt`. */
+function inboxItem(receivedAt: number, scope: WorkspaceScope = newWorkspace()): InboxItem {
+  return {
+    ...scope,
+    sid: sid('EV'),
+    event: { type: 'reservation.accepted', ...scope, taskSid: sid('WT'), reservationSid: sid('WR'), workerSid: sid('WK'), at: receivedAt - 100 },
+    receivedAt,
+  };
+}
 
 describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
   let running: RunningStores;
@@ -310,6 +376,26 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect((await other('forward', undefined, 10)).items).toEqual([]);
     });
 
+    it('reads a worker’s links as they are when a window is read, and leads on after a full window even at the end', async () => {
+      const worker = { ...newWorkspace(), workerSid: sid('WK') };
+      // Made before any link is written: it reads what is there when it reads.
+      const read = stores.workers.reservationLinks(worker);
+      const expected: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const input = newReservation({ ...newTask(worker.workspaceSid), accountSid: worker.accountSid }, { workerSid: worker.workerSid });
+        await stores.workers.linkReservation(linkOf(input, T0 + i * 10));
+        expected.push(input.reservationSid);
+      }
+      const key = (n: number) => listKey(T0 + n * 10, expected[n]!);
+      const sids = (window: { items: readonly { reservationSid: string }[]; more: boolean }) => [window.items.map((l) => l.reservationSid), window.more];
+      // As a DynamoDB query with a Limit: a full window says more may follow, the next one is empty.
+      expect(sids(await read('forward', key(1), 2))).toEqual([expected.slice(2), true]);
+      expect(sids(await read('forward', key(3), 2))).toEqual([[], false]);
+      expect(sids(await read('backward', key(2), 2))).toEqual([expected.slice(0, 2), true]);
+      expect(sids(await read('backward', key(0), 2))).toEqual([[], false]);
+      expect(sids(await read('forward', undefined, 5))).toEqual([expected, false]);
+    });
+
     it('keeps the worker’s latest activity, whatever order the changes arrive in', async () => {
       const { task, reservations } = await created();
       await stores.workers.linkReservation(linkOf(reservations[0]!, T0));
@@ -386,6 +472,660 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const attributes = await fresh.workers.attributesOf(task, wanted);
       expect(Object.fromEntries(attributes)).toEqual(Object.fromEntries(reservations.map((r, i) => [r.reservationSid, `{"n":${i}}`])));
       expect((await fresh.workers.attributesOf({ ...task, accountSid: sid('AC') }, wanted)).size).toBe(0);
+    });
+  });
+
+  const markForward = (scope: TaskScope, reservationSid: string, markId: string, now = T0 + 1000, more: Partial<ApplyAction> = {}) =>
+    stores.marks.markForward({ scope, reservationSid, action: ACCEPT, now, ...more }, markId);
+
+  /** What upstream observed, at `observedAt`, recorded then too unless `more.now` says otherwise. */
+  const observe = (scope: TaskScope, reservationSid: string, status: Observation['status'], observedAt: number, more: Partial<Observation> = {}) =>
+    stores.tasks.recordObserved({ scope, reservationSid, status, observedAt, now: observedAt, ...more });
+
+  describe('forward marks', () => {
+    it('takes a task’s mark when the action is allowed, and shows a second update of the task the mark held, writing nothing', async () => {
+      const { scope, sids } = await created(2);
+      const id = randomUUID();
+      const taken = (await markForward(scope, sids[0]!, id))!;
+      expect(taken.taken).toBe(true);
+      expect(taken.task.forward).toEqual({ id, reservationSid: sids[0], transition: 'accept', at: T0 + 1000 });
+      // The mark changes no reservation: the update is made when upstream has answered.
+      expect(findReservation(taken.task, sids[0]!)).toMatchObject({ status: 'pending', version: 1 });
+      const marked = (await stores.tasks.getTask(scope))!;
+      expect(marked).toEqual(taken.task);
+      for (const [reservationSid, action] of [
+        [sids[0]!, ACCEPT],
+        [sids[1]!, REJECT],
+      ] as const) {
+        expect(await markForward(scope, reservationSid, randomUUID(), T0 + 2000, { action })).toEqual({ taken: false, task: marked, mark: marked.forward });
+      }
+      expect(await stores.tasks.getTask(scope)).toEqual(marked);
+    });
+
+    it('refuses the mark with the error the action itself would get, before looking at a mark held, writing nothing', async () => {
+      const { scope, sids } = await created(2);
+      await apply(scope, sids[0]!, ACCEPT, T0 + 1000);
+      const accepted = await stores.tasks.getTask(scope);
+      // Left pending: one accepted, its sibling rescinded by that.
+      await expect(markForward(scope, sids[0]!, randomUUID(), T0 + 2000)).rejects.toBeInstanceOf(ReservationStateError);
+      await expect(markForward(scope, sids[1]!, randomUUID(), T0 + 2000, { action: REJECT })).rejects.toBeInstanceOf(ReservationStateError);
+      await expect(markForward(scope, sids[0]!, randomUUID(), T0 + 2000, { action: WRAP, ifMatch: parseIfMatch('"1"')! })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      expect(await stores.tasks.getTask(scope)).toEqual(accepted);
+      const taken = await markForward(scope, sids[0]!, randomUUID(), T0 + 2000, { action: WRAP, ifMatch: parseIfMatch('"2"')! });
+      expect(taken?.taken).toBe(true);
+      // A mark is held now, yet a refused action hears why it is refused, not who holds the mark.
+      await expect(markForward(scope, sids[1]!, randomUUID(), T0 + 3000)).rejects.toBeInstanceOf(ReservationStateError);
+      await expect(markForward(scope, sids[0]!, randomUUID(), T0 + 3000, { action: WRAP, ifMatch: parseIfMatch('"1"')! })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      expect(await stores.tasks.getTask(scope)).toEqual(taken!.task);
+      const late = await created();
+      await expect(markForward(late.scope, late.sids[0]!, randomUUID(), T0 + TIMEOUT)).rejects.toBeInstanceOf(ReservationStateError);
+      expect((await stores.tasks.getTask(late.scope))!.forward).toBeUndefined();
+    });
+
+    it('finds nothing to mark outside the scope: unknown task or reservation, another workspace, account or worker', async () => {
+      const { scope, sids, reservations } = await created();
+      const id = randomUUID();
+      expect(await markForward({ ...scope, taskSid: sid('WT') }, sids[0]!, id)).toBeUndefined();
+      expect(await markForward(scope, sid('WR'), id)).toBeUndefined();
+      expect(await markForward({ ...scope, workspaceSid: sid('WS') }, sids[0]!, id)).toBeUndefined();
+      expect(await markForward({ ...scope, accountSid: sid('AC') }, sids[0]!, id)).toBeUndefined();
+      expect(await markForward(scope, sids[0]!, id, T0 + 1000, { workerSid: sid('WK') })).toBeUndefined();
+      expect((await stores.tasks.getTask(scope))!.forward).toBeUndefined();
+      expect(await stores.tasks.getTask({ ...scope, taskSid: sid('WT') })).toBeUndefined();
+      expect((await markForward(scope, sids[0]!, id, T0 + 1000, { workerSid: reservations[0]!.workerSid }))?.taken).toBe(true);
+    });
+
+    it('clears the mark only while it is the same one: another id, or the same one again, writes nothing', async () => {
+      const { scope, sids } = await created();
+      const id = randomUUID();
+      const { task: marked } = (await markForward(scope, sids[0]!, id))!;
+      expect(await stores.marks.clearForward(scope, randomUUID(), T0 + 2000)).toBeUndefined();
+      expect(await stores.marks.clearForward({ ...scope, workspaceSid: sid('WS') }, id, T0 + 2000)).toBeUndefined();
+      expect(await stores.marks.clearForward({ ...scope, taskSid: sid('WT') }, id, T0 + 2000)).toBeUndefined();
+      expect(await stores.tasks.getTask(scope)).toEqual(marked);
+      const cleared = await stores.marks.clearForward(scope, id, T0 + 3000);
+      const { forward: _forward, ...unmarked } = marked;
+      // A write of its own (stamped), that changes nothing else.
+      expect(cleared).toEqual({ ...unmarked, writtenAt: T0 + 3000, previousWrittenAt: T0 + 1000 });
+      expect(await stores.tasks.getTask(scope)).toEqual(cleared);
+      expect(await stores.marks.clearForward(scope, id, T0 + 4000)).toBeUndefined();
+      expect(await stores.tasks.getTask(scope)).toEqual(cleared);
+      // Cleared, the task takes the next update's mark.
+      expect((await markForward(scope, sids[0]!, randomUUID(), T0 + 5000))?.taken).toBe(true);
+    });
+
+    it('lists the tasks marked before a time, oldest mark first, up to a limit; a cleared mark leaves the list', async () => {
+      const marked: { scope: TaskScope; reservationSid: string; id: string }[] = [];
+      // Marked in the reverse order of their creation: the list goes by the mark's time.
+      for (let i = 0; i < 4; i++) {
+        const input = newReservation(newTask());
+        await stores.tasks.recordReservation(input, EARLY);
+        const id = randomUUID();
+        expect((await markForward(scopeOf(input.task), input.reservationSid, id, EARLY + 100 - i * 10))?.taken).toBe(true);
+        marked.push({ scope: scopeOf(input.task), reservationSid: input.reservationSid, id });
+      }
+      const listed = async (before: number, limit: number) => (await stores.marks.forwardsBefore(before, limit)).map((t) => t.sid);
+      const [a, b, c, d] = marked.map((m) => m.scope.taskSid);
+      expect(await listed(EARLY + 100, 10)).toEqual([d, c, b]);
+      expect(await listed(EARLY + 101, 2)).toEqual([d, c]);
+      expect(await listed(EARLY + 70, 10)).toEqual([]);
+      const [oldest] = await stores.marks.forwardsBefore(EARLY + 71, 10);
+      expect(oldest).toEqual(await stores.tasks.getTask(marked[3]!.scope));
+      expect(oldest!.forward).toEqual({ id: marked[3]!.id, reservationSid: marked[3]!.reservationSid, transition: 'accept', at: EARLY + 70 });
+      await stores.marks.clearForward(marked[2]!.scope, marked[2]!.id, EARLY + 200);
+      expect(await listed(EARLY + 101, 10)).toEqual([d, b, a]);
+    });
+
+    it('gives the mark to exactly one of many concurrent forwards of a task, tells the others which one holds it, and clears it once', async () => {
+      const { scope, sids } = await created(3);
+      const ids = Array.from({ length: 12 }, () => randomUUID());
+      const outcomes = await Promise.all(ids.map((id, i) => markForward(scope, sids[i % 3]!, id)));
+      expect(outcomes.filter((o) => o?.taken === true)).toHaveLength(1);
+      const held = (await stores.tasks.getTask(scope))!.forward!;
+      expect(ids).toContain(held.id);
+      expect(outcomes.flatMap((o) => (o?.taken === false ? [o.mark.id] : []))).toEqual(Array(11).fill(held.id));
+      const clears = await Promise.all(Array.from({ length: 6 }, () => stores.marks.clearForward(scope, held.id, T0 + 2000)));
+      expect(clears.filter((t) => t !== undefined)).toHaveLength(1);
+      expect((await stores.tasks.getTask(scope))!.forward).toBeUndefined();
+    });
+  });
+
+  describe('recording what upstream observed', () => {
+    it('records a status that ranks higher, step by step, and never goes back', async () => {
+      const { scope, sids } = await created();
+      const s = sids[0]!;
+      const accepted = recordedTask(await observe(scope, s, 'accepted', T0 + 1000));
+      expect(accepted).toMatchObject({ acceptedReservationSid: s, acceptedAt: T0 + 1000, updatedAt: T0 + 1000 });
+      expect(findReservation(accepted, s)).toMatchObject({
+        status: 'accepted',
+        version: 2,
+        updatedAt: T0 + 1000,
+        observedAt: T0 + 1000,
+        history: { accepted: T0 + 1000 },
+      });
+      recordedTask(await observe(scope, s, 'wrapping', T0 + 2000));
+      const completed = recordedTask(await observe(scope, s, 'completed', T0 + 3000));
+      expect(findReservation(completed, s)).toMatchObject({
+        status: 'completed',
+        version: 4,
+        observedAt: T0 + 3000,
+        history: { accepted: T0 + 1000, wrapping: T0 + 2000, completed: T0 + 3000 },
+      });
+      expect(taskAssignment(completed, T0 + 3000).status).toBe('completed');
+      expect(await stores.tasks.getTask(scope)).toEqual(completed);
+      // Nothing goes back from completed: a late delivery of an earlier status is already recorded, whatever its time.
+      for (const [status, at] of [
+        ['accepted', T0 + 4000],
+        ['wrapping', T0 + 5000],
+        ['rejected', T0 + 6000],
+        ['completed', T0 + 7000],
+      ] as const) {
+        expect(await observe(scope, s, status, at)).toEqual({ kind: 'already-recorded', task: completed, markCleared: false });
+      }
+      expect(await stores.tasks.getTask(scope)).toEqual(completed);
+    });
+
+    it('claims the task with a completed whose acceptance was never observed, and keeps an acceptance already recorded', async () => {
+      const lost = await created(2);
+      const completed = recordedTask(await observe(lost.scope, lost.sids[0]!, 'completed', T0 + 2000));
+      expect(completed).toMatchObject({ acceptedReservationSid: lost.sids[0], acceptedAt: T0 + 2000 });
+      expect(findReservation(completed, lost.sids[0]!)).toMatchObject({
+        status: 'completed',
+        version: 2,
+        history: { accepted: T0 + 2000, completed: T0 + 2000 },
+      });
+      expect(effectiveStatus(completed, findReservation(completed, lost.sids[1]!)!, T0 + 2000).status).toBe('rescinded');
+
+      const seen = await created();
+      recordedTask(await observe(seen.scope, seen.sids[0]!, 'accepted', T0 + 1000));
+      const wrapping = recordedTask(await observe(seen.scope, seen.sids[0]!, 'wrapping', T0 + 3000));
+      expect(wrapping).toMatchObject({ acceptedReservationSid: seen.sids[0], acceptedAt: T0 + 1000 });
+      expect(findReservation(wrapping, seen.sids[0]!)!.history).toEqual({ accepted: T0 + 1000, wrapping: T0 + 3000 });
+    });
+
+    it('orders two statuses of one rank by TaskRouter’s time: a later observation wins, an earlier or simultaneous one does not', async () => {
+      const { scope, sids } = await created();
+      const s = sids[0]!;
+      // Rejected here, which upstream never observed: its word of the same rank replaces it.
+      await apply(scope, s, REJECT, T0 + 1000);
+      const timedOut = recordedTask(await observe(scope, s, 'timeout', T0 + 1500, { now: T0 + 2000 }));
+      expect(findReservation(timedOut, s)).toMatchObject({
+        status: 'timeout',
+        version: 3,
+        observedAt: T0 + 1500,
+        history: { rejected: T0 + 1000, timeout: T0 + 2000 },
+      });
+      for (const [status, observedAt] of [
+        ['accepted', T0 + 1400],
+        ['rejected', T0 + 1500],
+        ['timeout', T0 + 5000],
+      ] as const) {
+        expect(await observe(scope, s, status, observedAt, { now: T0 + 3000 })).toEqual({ kind: 'already-recorded', task: timedOut, markCleared: false });
+      }
+      expect(await stores.tasks.getTask(scope)).toEqual(timedOut);
+      const accepted = recordedTask(await observe(scope, s, 'accepted', T0 + 4000));
+      expect(findReservation(accepted, s)).toMatchObject({ status: 'accepted', version: 4, observedAt: T0 + 4000 });
+      expect(accepted).toMatchObject({ acceptedReservationSid: s, rejections: 1 });
+    });
+
+    it('counts an observed rejection, and claims the task with an observed acceptance whatever the deadline says', async () => {
+      const { scope, sids } = await created(2);
+      const rejected = recordedTask(await observe(scope, sids[0]!, 'rejected', T0 + 1000));
+      expect(rejected).toMatchObject({ rejections: 1, lastRejectedAt: T0 + 1000 });
+      expect(rejected.acceptedReservationSid).toBeUndefined();
+      // Past the deadline, where an accept here is refused: upstream accepted it all the same.
+      const late = T0 + TIMEOUT + 5000;
+      await expect(apply(scope, sids[1]!, ACCEPT, late)).rejects.toBeInstanceOf(ReservationStateError);
+      const accepted = recordedTask(await observe(scope, sids[1]!, 'accepted', late));
+      expect(accepted).toMatchObject({ rejections: 1, acceptedReservationSid: sids[1], acceptedAt: late });
+      expect(taskAssignment(accepted, late).status).toBe('assigned');
+    });
+
+    it('clears the forward mark it settles in the same write', async () => {
+      const { scope, sids } = await created();
+      const id = randomUUID();
+      await markForward(scope, sids[0]!, id, T0 + 1000);
+      const recorded = recordedTask(await observe(scope, sids[0]!, 'accepted', T0 + 2000, { markId: id, action: ACCEPT }));
+      expect(recorded.forward).toBeUndefined();
+      expect(recorded).toMatchObject({ acceptedReservationSid: sids[0], writtenAt: T0 + 2000, previousWrittenAt: T0 + 1000 });
+      expect(await stores.tasks.getTask(scope)).toEqual(recorded);
+      expect((await stores.marks.forwardsBefore(T0 + TIMEOUT, 1000)).map((t) => t.sid)).not.toContain(scope.taskSid);
+    });
+
+    it('records the observation alone when the mark it names is no longer the task’s, and then clears no mark', async () => {
+      const { scope, sids } = await created(2);
+      const settled = randomUUID();
+      const next = randomUUID();
+      await markForward(scope, sids[0]!, settled, T0 + 1000, { action: REJECT });
+      await stores.marks.clearForward(scope, settled, T0 + 2000);
+      await markForward(scope, sids[1]!, next, T0 + 3000);
+      const recorded = recordedTask(await observe(scope, sids[0]!, 'rejected', T0 + 4000, { markId: settled }));
+      expect(findReservation(recorded, sids[0]!)!.status).toBe('rejected');
+      expect(recorded.forward).toMatchObject({ id: next, reservationSid: sids[1] });
+      expect(await observe(scope, sids[0]!, 'rejected', T0 + 5000, { markId: settled })).toEqual({
+        kind: 'already-recorded',
+        task: recorded,
+        markCleared: false,
+      });
+      expect(await stores.tasks.getTask(scope)).toEqual(recorded);
+    });
+
+    it('clears the mark on its own when there is nothing to record, and says so', async () => {
+      const { scope, sids } = await created();
+      await apply(scope, sids[0]!, ACCEPT, T0 + 1000);
+      const id = randomUUID();
+      const { task: marked } = (await markForward(scope, sids[0]!, id, T0 + 2000, { action: WRAP }))!;
+      // Upstream's acceptance, recorded here already: nothing to record but the mark to clear.
+      const outcome = await observe(scope, sids[0]!, 'accepted', T0 + 1000, { now: T0 + 3000, markId: id });
+      const { forward: _forward, ...unmarked } = marked;
+      const cleared = { ...unmarked, writtenAt: T0 + 3000, previousWrittenAt: T0 + 2000 };
+      expect(outcome).toEqual({ kind: 'already-recorded', task: cleared, markCleared: true });
+      expect(await stores.tasks.getTask(scope)).toEqual(cleared);
+    });
+
+    it('knows no reservation it was never told of, even on a task it knows, and writes nothing', async () => {
+      const { scope, sids } = await created();
+      const id = randomUUID();
+      await markForward(scope, sids[0]!, id, T0 + 1000);
+      const before = await stores.tasks.getTask(scope);
+      const unknown: Pick<Observation, 'scope' | 'reservationSid' | 'markId'>[] = [
+        { scope, reservationSid: sid('WR') },
+        { scope, reservationSid: sid('WR'), markId: id },
+        { scope: { ...scope, taskSid: sid('WT') }, reservationSid: sids[0]! },
+        { scope: { ...scope, workspaceSid: sid('WS') }, reservationSid: sids[0]! },
+        { scope: { ...scope, accountSid: sid('AC') }, reservationSid: sids[0]!, markId: id },
+      ];
+      for (const o of unknown) {
+        for (const status of ['accepted', 'completed', 'rejected'] as const) {
+          expect(await stores.tasks.recordObserved({ ...o, status, observedAt: T0 + 2000, now: T0 + 2000 })).toEqual({ kind: 'unknown' });
+        }
+      }
+      expect(await stores.tasks.getTask(scope)).toEqual(before);
+      expect(await stores.tasks.getTask({ ...scope, taskSid: sid('WT') })).toBeUndefined();
+    });
+
+    it('records the instruction and activity of the forwarded update it confirms, and none of one it does not', async () => {
+      const { scope, sids } = await created(3, { contactUri: 'client:alice' });
+      const instruction = { name: 'conference', params: { To: 'client:alice', EndConferenceOnExit: true } };
+      const accept: ReservationAction = { transition: 'accept', instruction };
+      const activitySid = `WA${'5'.repeat(32)}`;
+      const rejected = recordedTask(await observe(scope, sids[0]!, 'rejected', T0 + 1000, { action: { ...REJECT, activitySid } }));
+      expect(findReservation(rejected, sids[0]!)).toMatchObject({ status: 'rejected', activitySid, activityAt: T0 + 1000 });
+      // Upstream says otherwise than the update forwarded: only what it says is recorded.
+      const otherwise = recordedTask(await observe(scope, sids[1]!, 'rejected', T0 + 2000, { action: accept }));
+      expect(findReservation(otherwise, sids[1]!)!.instruction).toBeUndefined();
+      const accepted = recordedTask(await observe(scope, sids[2]!, 'accepted', T0 + 3000, { action: accept }));
+      expect(findReservation(accepted, sids[2]!)).toMatchObject({ status: 'accepted', instruction });
+      expect(findReservation(accepted, sids[2]!)!.activitySid).toBeUndefined();
+    });
+
+    it('records one of many concurrent deliveries of an observation, and keeps TaskRouter’s latest of one rank', async () => {
+      const same = await created();
+      const repeats = await Promise.all(Array.from({ length: 8 }, () => observe(same.scope, same.sids[0]!, 'accepted', T0 + 1000)));
+      expect(repeats.filter((o) => o.kind === 'recorded')).toHaveLength(1);
+      expect(repeats.filter((o) => o.kind === 'already-recorded')).toHaveLength(7);
+      expect(findReservation((await stores.tasks.getTask(same.scope))!, same.sids[0]!)!.version).toBe(2);
+
+      const rank = await created();
+      const words = [
+        ['accepted', T0 + 1000],
+        ['rejected', T0 + 3000],
+        ['timeout', T0 + 2000],
+        ['canceled', T0 + 2500],
+        ['rescinded', T0 + 1500],
+      ] as const;
+      await Promise.all(words.map(([status, observedAt]) => observe(rank.scope, rank.sids[0]!, status, observedAt, { now: T0 + 5000 })));
+      const task = (await stores.tasks.getTask(rank.scope))!;
+      expect(findReservation(task, rank.sids[0]!)).toMatchObject({ status: 'rejected', observedAt: T0 + 3000 });
+      expect(task.rejections).toBe(1);
+    });
+  });
+
+  describe('recording a task upstream canceled', () => {
+    it('cancels the task with its reason and every reservation still pending as stored; again, it is already recorded', async () => {
+      const { scope, sids } = await created(3);
+      await apply(scope, sids[0]!, REJECT, T0 + 1000);
+      const reason = 'Task canceled on the console';
+      const task = recordedTask(await stores.tasks.recordTaskCanceled(scope, reason, T0 + 2000));
+      expect(task).toMatchObject({ canceled: { at: T0 + 2000, reason }, updatedAt: T0 + 2000, rejections: 1 });
+      expect(taskAssignment(task, T0 + 2000)).toMatchObject({ status: 'canceled', reason });
+      expect(findReservation(task, sids[0]!)).toMatchObject({ status: 'rejected', version: 2, updatedAt: T0 + 1000 });
+      for (const s of sids.slice(1)) {
+        expect(findReservation(task, s)).toMatchObject({ status: 'canceled', version: 2, updatedAt: T0 + 2000, history: { canceled: T0 + 2000 } });
+      }
+      expect(await stores.tasks.getTask(scope)).toEqual(task);
+      expect(await stores.tasks.recordTaskCanceled(scope, 'again', T0 + 3000)).toEqual({ kind: 'already-recorded', task, markCleared: false });
+      expect(await stores.tasks.getTask(scope)).toEqual(task);
+      await expect(apply(scope, sids[1]!, ACCEPT, T0 + 3000)).rejects.toBeInstanceOf(ReservationStateError);
+    });
+
+    it('leaves an accepted reservation as it is, and cancels the sibling still pending as stored', async () => {
+      const { scope, sids } = await created(2);
+      await apply(scope, sids[0]!, ACCEPT, T0 + 1000);
+      const task = recordedTask(await stores.tasks.recordTaskCanceled(scope, 'canceled upstream', T0 + 2000));
+      expect(findReservation(task, sids[0]!)).toMatchObject({ status: 'accepted', version: 2 });
+      expect(findReservation(task, sids[1]!)).toMatchObject({ status: 'canceled', version: 2, history: { canceled: T0 + 2000 } });
+    });
+
+    it('knows no task it was never told of, nor one of another workspace or account', async () => {
+      const { scope } = await created();
+      for (const other of [
+        { ...scope, taskSid: sid('WT') },
+        { ...scope, workspaceSid: sid('WS') },
+        { ...scope, accountSid: sid('AC') },
+      ]) {
+        expect(await stores.tasks.recordTaskCanceled(other, 'canceled', T0 + 2000)).toEqual({ kind: 'unknown' });
+        expect(await stores.tasks.getTask(other)).toBeUndefined();
+      }
+      expect((await stores.tasks.getTask(scope))!.canceled).toBeUndefined();
+    });
+
+    it('records one of many concurrent deliveries of a cancellation', async () => {
+      const { scope } = await created(2);
+      const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => stores.tasks.recordTaskCanceled(scope, `delivery ${i}`, T0 + 2000)));
+      expect(outcomes.filter((o) => o.kind === 'recorded')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.kind === 'already-recorded')).toHaveLength(5);
+      const task = (await stores.tasks.getTask(scope))!;
+      expect(task.reservations.map((r) => [r.status, r.version])).toEqual([
+        ['canceled', 2],
+        ['canceled', 2],
+      ]);
+    });
+  });
+
+  describe('the event store', () => {
+    /** A task's events as its record implies them: two reservations created, one accepted, the other rescinded by it. */
+    async function taskEvents() {
+      const { task: input, scope, sids } = await created(2);
+      const task = (await apply(scope, sids[0]!, ACCEPT, T0 + 1000))!;
+      const workspace: WorkspaceScope = { accountSid: input.accountSid, workspaceSid: input.workspaceSid };
+      return { workspace, sids, task, events: eventsOf(task, T0 + 1000) };
+    }
+
+    it('stores the events of a write once however often they are stored, and gives each back by its SID in its own scope', async () => {
+      const { workspace, task, events } = await taskEvents();
+      expect(events.map((e) => e.type)).toEqual(['reservation.created', 'reservation.created', 'reservation.accepted', 'reservation.rescinded']);
+      // The accept's write: what it changed, the acceptance and the rescission it implies.
+      expect(eventsOfWrite(task)).toEqual(events.slice(2));
+      await stores.events.putAll(events);
+      await stores.events.putAll(events);
+      await stores.events.putAll(eventsOfWrite(task));
+      for (const e of events) expect(await stores.events.get(workspace, e.sid)).toEqual(e);
+      expect(await stores.events.get(workspace, sid('EV'))).toBeUndefined();
+      expect(await stores.events.get({ ...workspace, workspaceSid: sid('WS') }, events[0]!.sid)).toBeUndefined();
+      expect(await stores.events.get({ ...workspace, accountSid: sid('AC') }, events[0]!.sid)).toBeUndefined();
+      expect(await stores.events.list(workspace, { from: 0 })('forward', undefined, 100)).toEqual({ items: events, more: false });
+    });
+
+    it('tells which events are not stored yet, nor being stored by this process, and stores only those when told to store the new', async () => {
+      const { events } = await taskEvents();
+      await stores.events.putAll(events.slice(0, 1));
+      // Being stored right now (not awaited yet): not missing either.
+      const storing = stores.events.putAll(events.slice(1, 2));
+      expect(await stores.events.missing(events)).toEqual(events.slice(2));
+      await storing;
+      expect(await stores.events.putNew(events)).toEqual(events.slice(2));
+      expect(await stores.events.missing(events)).toEqual([]);
+      expect(await stores.events.putNew(events)).toEqual([]);
+      expect(await stores.events.missing([])).toEqual([]);
+      expect(await stores.events.putNew([])).toEqual([]);
+    });
+
+    it('keeps the first derivation of an event: a later one stores nothing, even in the same call', async () => {
+      const { workspace, events } = await taskEvents();
+      const [first, second] = events as [TaskRouterEvent, TaskRouterEvent];
+      const again = (e: TaskRouterEvent) => ({ ...e, description: `${e.description}, derived again` });
+      expect(await stores.events.putNew([first, again(first)])).toEqual([first]);
+      expect(await stores.events.get(workspace, first.sid)).toEqual(first);
+      expect(await stores.events.putNew([again(first), again(second), second])).toEqual([again(second)]);
+      expect(await stores.events.get(workspace, second.sid)).toEqual(again(second));
+      expect(await stores.events.get(workspace, first.sid)).toEqual(first);
+    });
+
+    it('stores each event once when concurrent writers store the new ones of the same write', async () => {
+      const { events } = await taskEvents();
+      const stored = await Promise.all(Array.from({ length: 4 }, () => stores.events.putNew(events)));
+      expect(
+        stored
+          .flat()
+          .map((e) => e.sid)
+          .sort(),
+      ).toEqual(events.map((e) => e.sid).sort());
+      expect(await stores.events.missing(events)).toEqual([]);
+    });
+
+    it('pages a workspace’s events in list order, forwards and backwards, each window after or before its key', async () => {
+      const workspace = newWorkspace();
+      const task = sid('WT');
+      // Two of them at one time: the lifecycle's order (created before accepted) decides, then the SID.
+      const events = inListOrder(
+        [0, 10, 20, 20, 20, 30, 40].map((dt, i) => handEvent(workspace, T0 + dt, newSubject(task), i === 2 ? 'reservation.accepted' : 'reservation.created')),
+      );
+      expect(events.slice(2, 5).map((e) => e.type)).toEqual(['reservation.created', 'reservation.created', 'reservation.accepted']);
+      // A reader reads the events as they are when it reads a window, not when it was made.
+      const read = stores.events.list(workspace, { from: T0 - 60_000 });
+      await stores.events.putAll([...events].reverse());
+      const key = (i: number) => eventListKey(events[i]!);
+      expect(await read('forward', undefined, 3)).toEqual({ items: events.slice(0, 3), more: true });
+      expect(await read('forward', key(2), 3)).toEqual({ items: events.slice(3, 6), more: true });
+      expect(await read('forward', key(4), 3)).toEqual({ items: events.slice(5), more: false });
+      expect(await read('forward', key(6), 3)).toEqual({ items: [], more: false });
+      expect(await read('backward', undefined, 3)).toEqual({ items: events.slice(4), more: true });
+      expect(await read('backward', key(4), 3)).toEqual({ items: events.slice(1, 4), more: true });
+      expect(await read('backward', key(2), 3)).toEqual({ items: events.slice(0, 2), more: false });
+      expect(await read('backward', key(0), 3)).toEqual({ items: [], more: false });
+      // A full window says more may follow, even at the end of the list: DynamoDB's Limit, which stops
+      // at the last item without looking past it. The next window is empty and says no more.
+      expect(await read('forward', key(3), 3)).toEqual({ items: events.slice(4), more: true });
+      expect(await read('backward', key(3), 3)).toEqual({ items: events.slice(0, 3), more: true });
+      expect(await read('forward', undefined, 7)).toEqual({ items: events, more: true });
+      // From a key between two stored ones (an event since gone), as from any other.
+      const between = `${key(3).slice(0, -1)}${key(3).endsWith('f') ? 'e' : 'f'}`;
+      const after = events.findIndex((e) => eventListKey(e) > between);
+      expect(await read('forward', between, 100)).toEqual({ items: events.slice(after), more: false });
+      expect(await read('backward', between, 100)).toEqual({ items: events.slice(0, after), more: false });
+    });
+
+    it('serves readPage: every event once, page by page, forwards and back again', async () => {
+      const workspace = newWorkspace();
+      const task = sid('WT');
+      const events = inListOrder(Array.from({ length: 7 }, (_, i) => handEvent(workspace, T0 + i * 100, newSubject(task))));
+      await stores.events.putAll(events);
+      const filter: EventFilter = { taskSid: task, from: T0 - 60_000 };
+      const read: WindowReader<TaskRouterEvent> = stores.events.list(workspace, filter);
+      const forwards: string[][] = [];
+      let last: Cursor = { page: 0 };
+      for (let cursor: Cursor | null = { page: 0 }; cursor !== null; ) {
+        const page: Page<TaskRouterEvent> = await readPage(cursor, 3, eventListKey, read);
+        forwards.push(page.items.map((e) => e.sid));
+        last = cursor;
+        cursor = page.next;
+      }
+      const sids = events.map((e) => e.sid);
+      expect(forwards).toEqual([sids.slice(0, 3), sids.slice(3, 6), sids.slice(6)]);
+      const backwards: string[][] = [];
+      for (let cursor: Cursor | null = last; cursor !== null; ) {
+        const page: Page<TaskRouterEvent> = await readPage(cursor, 3, eventListKey, read);
+        backwards.push(page.items.map((e) => e.sid));
+        cursor = page.previous;
+      }
+      // The first page is full, so it links to one before it (empty: see the full window above).
+      expect(backwards).toEqual([sids.slice(6), sids.slice(3, 6), sids.slice(0, 3), []]);
+    });
+
+    it('keeps a window within the time bounds, both inclusive', async () => {
+      const workspace = newWorkspace();
+      const task = sid('WT');
+      // At each bound, events first and last of that millisecond (the lowest and the highest rank).
+      const events = inListOrder([
+        handEvent(workspace, T0 + 9, newSubject(task), 'reservation.completed'),
+        handEvent(workspace, T0 + 10, newSubject(task), 'reservation.created'),
+        handEvent(workspace, T0 + 10, { taskSid: task }, 'task.completed'),
+        handEvent(workspace, T0 + 20, newSubject(task)),
+        handEvent(workspace, T0 + 30, newSubject(task), 'reservation.created'),
+        handEvent(workspace, T0 + 30, { taskSid: task }, 'task.completed'),
+        handEvent(workspace, T0 + 31, newSubject(task), 'reservation.created'),
+      ]);
+      await stores.events.putAll(events);
+      const within = stores.events.list(workspace, { from: T0 + 10, to: T0 + 30 });
+      expect(await within('forward', undefined, 100)).toEqual({ items: events.slice(1, 6), more: false });
+      expect(await within('backward', undefined, 100)).toEqual({ items: events.slice(1, 6), more: false });
+      expect(await within('forward', undefined, 1)).toEqual({ items: events.slice(1, 2), more: true });
+      expect(await within('backward', undefined, 1)).toEqual({ items: events.slice(5, 6), more: true });
+      expect(await within('forward', eventListKey(events[3]!), 100)).toEqual({ items: events.slice(4, 6), more: false });
+      expect(await within('backward', eventListKey(events[3]!), 100)).toEqual({ items: events.slice(1, 3), more: false });
+      expect((await stores.events.list(workspace, { from: T0 + 30 })('forward', undefined, 100)).items).toEqual(events.slice(4));
+      expect((await stores.events.list(workspace, { from: 0, to: T0 + 9 })('backward', undefined, 100)).items).toEqual(events.slice(0, 1));
+      expect((await stores.events.list(workspace, { from: T0 + 32 })('forward', undefined, 100)).items).toEqual([]);
+      expect((await stores.events.list(workspace, { from: T0 + 11, to: T0 + 19 })('backward', undefined, 100)).items).toEqual([]);
+    });
+
+    it('reads the narrowest subject a filter names, a reservation, else a task, else a worker, leaving the rest of the filter to its caller', async () => {
+      const workspace = newWorkspace();
+      const [taskA, taskB, w1, w2] = [sid('WT'), sid('WT'), sid('WK'), sid('WK')];
+      const r1 = newSubject(taskA, w1);
+      const r2 = newSubject(taskA, w2);
+      const r3 = newSubject(taskB, w1);
+      const events = inListOrder([
+        handEvent(workspace, T0, r1),
+        handEvent(workspace, T0 + 1, r2),
+        handEvent(workspace, T0 + 2, r3),
+        handEvent(workspace, T0 + 10, r1, 'reservation.accepted'),
+        handEvent(workspace, T0 + 10, r2, 'reservation.rescinded'),
+        handEvent(workspace, T0 + 20, r1, 'reservation.wrapup'),
+        handEvent(workspace, T0 + 20, { taskSid: taskA }, 'task.wrapup'),
+        handEvent(workspace, T0 + 30, r3, 'reservation.timeout'),
+      ]);
+      await stores.events.putAll(events);
+      const listed = async (filter: Omit<EventFilter, 'from'>) =>
+        (await stores.events.list(workspace, { from: T0 - 1000, ...filter })('forward', undefined, 100)).items.map((e) => e.sid);
+      const where = (keep: (e: TaskRouterEvent) => boolean) => events.filter(keep).map((e) => e.sid);
+      expect(await listed({})).toEqual(where(() => true));
+      expect(await listed({ reservationSid: r1.reservationSid })).toEqual(where((e) => e.reservationSid === r1.reservationSid));
+      expect(await listed({ taskSid: taskA })).toEqual(where((e) => e.taskSid === taskA));
+      expect(await listed({ workerSid: w1 })).toEqual(where((e) => e.workerSid === w1));
+      expect(await listed({ reservationSid: r1.reservationSid, taskSid: taskB, workerSid: w2 })).toEqual(where((e) => e.reservationSid === r1.reservationSid));
+      expect(await listed({ taskSid: taskA, workerSid: w2 })).toEqual(where((e) => e.taskSid === taskA));
+      expect(await listed({ workerSid: sid('WK') })).toEqual([]);
+      expect(await listed({ taskSid: sid('WT') })).toEqual([]);
+      expect(await listed({ reservationSid: sid('WR') })).toEqual([]);
+    });
+
+    it('keeps each account’s and workspace’s events apart, even under the same SIDs', async () => {
+      const workspace = newWorkspace();
+      const subject = newSubject();
+      const mine = handEvent(workspace, T0, subject);
+      const theirs = [
+        { ...mine, workspaceSid: sid('WS'), description: 'another workspace' },
+        { ...mine, accountSid: sid('AC'), description: 'another account' },
+      ];
+      await stores.events.putAll([mine]);
+      expect(await stores.events.missing(theirs)).toEqual(theirs);
+      expect(await stores.events.putNew(theirs)).toEqual(theirs);
+      for (const e of [mine, ...theirs]) {
+        const scope: WorkspaceScope = { accountSid: e.accountSid, workspaceSid: e.workspaceSid };
+        expect(await stores.events.get(scope, e.sid)).toEqual(e);
+        for (const filter of [{}, { taskSid: subject.taskSid }, { reservationSid: subject.reservationSid }, { workerSid: subject.workerSid }]) {
+          expect((await stores.events.list(scope, { from: 0, ...filter })('forward', undefined, 10)).items).toEqual([e]);
+        }
+      }
+    });
+  });
+
+  describe('the inbox', () => {
+    it('takes an event in once: a repeat of its Sid gets the item as stored', async () => {
+      const item = inboxItem(T0);
+      expect(await stores.inbox.take(item)).toEqual({ taken: true });
+      const repeat: InboxItem = { ...item, receivedAt: T0 + 5000, event: { ...item.event!, type: 'reservation.rejected' } };
+      expect(await stores.inbox.take(repeat)).toEqual({ taken: false, stored: item });
+    });
+
+    it('keeps only the Sid of an applied event, which a repeat then finds applied', async () => {
+      const item = inboxItem(T0);
+      await stores.inbox.take(item);
+      // Applied as a later delivery of it read it: what is kept is the item as stored, received first.
+      await stores.inbox.markApplied({ ...item, receivedAt: T0 + 50 }, T0 + 100);
+      const { event: _event, ...sidOnly } = item;
+      expect(await stores.inbox.take(item)).toEqual({ taken: false, stored: { ...sidOnly, appliedAt: T0 + 100 } });
+      // An earlier version kept the callback's form fields instead of the event: applied, they go too.
+      const legacy: InboxItem = { ...newWorkspace(), sid: sid('EV'), fields: { EventType: ['reservation.accepted'], TaskSid: [sid('WT')] }, receivedAt: T0 };
+      expect(await stores.inbox.take(legacy)).toEqual({ taken: true });
+      expect(await stores.inbox.take(legacy)).toEqual({ taken: false, stored: legacy });
+      await stores.inbox.markApplied(legacy, T0 + 200);
+      const { fields: _fields, ...legacySid } = legacy;
+      expect(await stores.inbox.take(legacy)).toEqual({ taken: false, stored: { ...legacySid, appliedAt: T0 + 200 } });
+    });
+
+    it('lists the events taken in before a time and not applied yet, oldest first, whatever their scope', async () => {
+      const items = [
+        inboxItem(EARLY + 30),
+        inboxItem(EARLY + 10),
+        inboxItem(EARLY + 20),
+        inboxItem(EARLY + 40),
+        inboxItem(EARLY + 15, newWorkspace(sid('AC'))),
+        inboxItem(EARLY + 5),
+      ];
+      for (const item of items) await stores.inbox.take(item);
+      await stores.inbox.markApplied(items[2]!, EARLY + 50);
+      await stores.inbox.markApplied(items[5]!, EARLY + 50);
+      const unapplied = async (before: number) => {
+        const found: InboxItem[] = [];
+        for await (const page of stores.inbox.unapplied(before)) found.push(...page);
+        return found;
+      };
+      expect(await unapplied(EARLY + 40)).toEqual([items[1], items[4], items[0]]);
+      expect(await unapplied(EARLY + 41)).toEqual([items[1], items[4], items[0], items[3]]);
+      expect(await unapplied(EARLY + 10)).toEqual([]);
+    });
+
+    it('keeps another account’s or workspace’s event of the same Sid apart', async () => {
+      const item = inboxItem(T0);
+      const others: InboxItem[] = [
+        { ...item, workspaceSid: sid('WS') },
+        { ...item, accountSid: sid('AC') },
+      ];
+      await stores.inbox.take(item);
+      for (const other of others) expect(await stores.inbox.take(other)).toEqual({ taken: true });
+      await stores.inbox.markApplied(item, T0 + 100);
+      for (const other of others) expect(await stores.inbox.take(other)).toEqual({ taken: false, stored: other });
+    });
+
+    it('takes an event in exactly once under concurrent deliveries', async () => {
+      const item = inboxItem(T0);
+      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => stores.inbox.take({ ...item, receivedAt: T0 + i })));
+      const taken = outcomes.findIndex((o) => o.taken);
+      expect(outcomes.filter((o) => o.taken)).toHaveLength(1);
+      const stored = { ...item, receivedAt: T0 + taken };
+      expect(outcomes.filter((o) => !o.taken)).toEqual(Array(7).fill({ taken: false, stored }));
+    });
+  });
+
+  describe('CloudEvent marks', () => {
+    it('marks a CloudEvent applied, once or again, within its own account and workspace', async () => {
+      const mark = { ...newWorkspace(), id: randomUUID() };
+      expect(await stores.cloudEvents.applied(mark)).toBe(false);
+      await stores.cloudEvents.markApplied(mark, T0);
+      expect(await stores.cloudEvents.applied(mark)).toBe(true);
+      // A racing delivery's marker, written again: left as it is.
+      await stores.cloudEvents.markApplied(mark, T0 + 1000);
+      expect(await stores.cloudEvents.applied(mark)).toBe(true);
+      for (const other of [
+        { ...mark, workspaceSid: sid('WS') },
+        { ...mark, accountSid: sid('AC') },
+        { ...mark, id: randomUUID() },
+      ]) {
+        expect(await stores.cloudEvents.applied(other)).toBe(false);
+      }
+    });
+
+    it('takes concurrent marks of one CloudEvent', async () => {
+      const mark = { ...newWorkspace(), id: randomUUID() };
+      await Promise.all(Array.from({ length: 6 }, (_, i) => stores.cloudEvents.markApplied(mark, T0 + i)));
+      expect(await stores.cloudEvents.applied(mark)).toBe(true);
     });
   });
 });

@@ -17,6 +17,19 @@ import { MemoryTasks } from './memory-tasks.ts';
 const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
 const workerKey = (scope: WorkerScope) => `${workspaceKey(scope)}#${scope.workerSid}`;
 
+/**
+ * A window as a DynamoDB query with a Limit reads it: over the items as they are when it is read
+ * (not when the reader was made), and with `more` whenever the window is full. DynamoDB returns a
+ * LastEvaluatedKey whenever it stopped at the Limit, even with nothing after it, so a full window
+ * at the very end of a list still leads on, to an empty one.
+ */
+function queryWindow<T>(items: () => readonly T[], keyOf: (item: T) => string): WindowReader<T> {
+  return async (direction, from, limit) => {
+    const { items: read } = await memoryWindow(items(), keyOf)(direction, from, limit);
+    return { items: read, more: read.length === limit };
+  };
+}
+
 class MemoryWorkers implements WorkerStore, ReservationWorkers {
   /** Links by worker, then by reservation. */
   readonly #links = new Map<string, Map<string, NewReservationLink>>();
@@ -41,8 +54,10 @@ class MemoryWorkers implements WorkerStore, ReservationWorkers {
   }
 
   reservationLinks(scope: WorkerScope): WindowReader<ReservationLink> {
-    const links = this.#sorted(scope).map((l) => ({ taskSid: l.taskSid, reservationSid: l.reservationSid, createdAt: l.createdAt }));
-    return memoryWindow(links, (l) => listKey(l.createdAt, l.reservationSid));
+    return queryWindow(
+      () => this.#sorted(scope).map((l) => ({ taskSid: l.taskSid, reservationSid: l.reservationSid, createdAt: l.createdAt })),
+      (l) => listKey(l.createdAt, l.reservationSid),
+    );
   }
 
   async setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {
@@ -103,8 +118,15 @@ class MemoryEvents implements EventStore {
   }
 
   async putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
-    const added = await this.missing(events);
-    await this.putAll(added);
+    // Each event checked and stored in one step, as its conditional put: the first derivation wins,
+    // even over a second one later in the same call or in a concurrent one.
+    const added: TaskRouterEvent[] = [];
+    for (const event of events) {
+      const key = `${workspaceKey(event)}#${event.sid}`;
+      if (this.#events.has(key)) continue;
+      this.#events.set(key, event);
+      added.push(event);
+    }
     return added;
   }
 
@@ -114,11 +136,12 @@ class MemoryEvents implements EventStore {
 
   list(scope: WorkspaceScope, filter: EventFilter): WindowReader<TaskRouterEvent> {
     const about = subjectOf(filter);
-    const events = [...this.#events.values()]
-      .filter((e) => e.accountSid === scope.accountSid && e.workspaceSid === scope.workspaceSid && about(e))
-      .filter((e) => e.at >= filter.from && (filter.to === undefined || e.at <= filter.to))
-      .sort((a, b) => (eventListKey(a) < eventListKey(b) ? -1 : 1));
-    return memoryWindow(events, eventListKey);
+    const events = () =>
+      [...this.#events.values()]
+        .filter((e) => e.accountSid === scope.accountSid && e.workspaceSid === scope.workspaceSid && about(e))
+        .filter((e) => e.at >= filter.from && (filter.to === undefined || e.at <= filter.to))
+        .sort((a, b) => (eventListKey(a) < eventListKey(b) ? -1 : 1));
+    return queryWindow(events, eventListKey);
   }
 }
 
@@ -134,14 +157,10 @@ class MemoryInbox implements InboxStore {
   }
 
   async markApplied(item: InboxItem, at: number): Promise<void> {
-    // Applied, it keeps only its Sid (for repeats).
-    this.#items.set(`${workspaceKey(item)}#${item.sid}`, {
-      accountSid: item.accountSid,
-      workspaceSid: item.workspaceSid,
-      sid: item.sid,
-      receivedAt: item.receivedAt,
-      appliedAt: at,
-    });
+    const key = `${workspaceKey(item)}#${item.sid}`;
+    // Applied, it keeps only its Sid (for repeats): an update of the item as stored, whatever copy names it.
+    const { event: _event, fields: _fields, ...kept } = this.#items.get(key) ?? item;
+    this.#items.set(key, { ...kept, appliedAt: at });
   }
 
   async *unapplied(before: number): AsyncIterable<readonly InboxItem[]> {

@@ -41,6 +41,15 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   readonly #tasks = new Map<string, TaskRecord>();
 
   async getTask(scope: TaskScope): Promise<TaskRecord | undefined> {
+    return this.#get(scope);
+  }
+
+  /**
+   * The task as stored, read without giving way: every write reads and writes in one synchronous
+   * step, as a conditional write is one step on an engine. A write that awaited its read would let
+   * concurrent writers all read the same task, and each write over the others.
+   */
+  #get(scope: TaskScope): TaskRecord | undefined {
     const task = this.#tasks.get(keyOf(scope));
     return task && inScope(task, scope) ? task : undefined;
   }
@@ -48,7 +57,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   async getTasks(scope: WorkspaceScope, taskSids: readonly string[]): Promise<Map<string, TaskRecord>> {
     const found = new Map<string, TaskRecord>();
     for (const taskSid of taskSids) {
-      const task = await this.getTask({ ...scope, taskSid });
+      const task = this.#get({ ...scope, taskSid });
       if (task) found.set(taskSid, task);
     }
     return found;
@@ -140,7 +149,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   }
 
   async clearForward(scope: TaskScope, markId: string, at: number): Promise<TaskRecord | undefined> {
-    const task = await this.getTask(scope);
+    const task = this.#get(scope);
     if (task?.forward?.id !== markId) return undefined;
     const now = stampAt(task, at);
     return this.#put(stamped(withoutMark(task), task, now));
@@ -154,7 +163,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   }
 
   async recordObserved(o: Observation): Promise<ObservedOutcome> {
-    const task = await this.getTask(o.scope);
+    const task = this.#get(o.scope);
     const reservation = task && findReservation(task, o.reservationSid);
     if (!task || !reservation) return { kind: 'unknown' };
     const mark = o.markId !== undefined && task.forward?.id === o.markId;
@@ -192,7 +201,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   }
 
   async recordTaskCanceled(scope: TaskScope, reason: string, at: number): Promise<ObservedOutcome> {
-    const task = await this.getTask(scope);
+    const task = this.#get(scope);
     if (!task) return { kind: 'unknown' };
     if (task.canceled) return { kind: 'already-recorded', task, markCleared: false };
     const now = stampAt(task, at);
