@@ -46,7 +46,10 @@ export function decodePageToken(token: string, keyPattern: RegExp = LIST_KEY): C
 /** Up to `limit` items next to `from` (exclusive) in one direction, in ascending order. */
 export interface ListWindow<T> {
   readonly items: readonly T[];
-  /** More items lie beyond the window, in the direction it was read. */
+  /**
+   * More items may lie beyond the window, in the direction it was read (a full window says so even
+   * when it ended exactly at the last item, as a DynamoDB query with a Limit does).
+   */
   readonly more: boolean;
 }
 

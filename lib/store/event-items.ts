@@ -132,12 +132,9 @@ export class EventItems implements EventStore {
 
   /** Which of these events are stored already. */
   async #stored(events: readonly TaskRouterEvent[]): Promise<Set<string>> {
-    const items = await batchGet(
-      this.#client,
-      this.#table,
-      events.map((e) => eventKey(e)),
-      { attributes: ['sid'] },
-    );
+    // BatchGetItem refuses a list that names a key twice.
+    const keys = new Map(events.map((e) => [eventKey(e).pk, eventKey(e)]));
+    const items = await batchGet(this.#client, this.#table, [...keys.values()], { attributes: ['sid'] });
     return new Set(items.map((item) => item['sid'] as string));
   }
 
@@ -191,9 +188,16 @@ export class EventItems implements EventStore {
     return async (direction, from, limit) => {
       const e = new Expression();
       // Keys have one length, so `from!` is the first string after `from`, and `from` with its last
-      // character lowered and `~` appended the last one before it: BETWEEN with exclusive ends.
-      const low = direction === 'forward' && from !== undefined ? `${from}!` : lower;
-      const high = direction === 'backward' && from !== undefined ? `${from.slice(0, -1)}${String.fromCharCode(from.charCodeAt(from.length - 1) - 1)}~` : upper;
+      // character lowered and `~` appended the last one before it: BETWEEN with exclusive ends. A
+      // cursor never widens the window: a page token made under an earlier window (the default
+      // one moves with the clock) may point outside this one.
+      const after = direction === 'forward' && from !== undefined ? `${from}!` : lower;
+      const before =
+        direction === 'backward' && from !== undefined ? `${from.slice(0, -1)}${String.fromCharCode(from.charCodeAt(from.length - 1) - 1)}~` : upper;
+      // biome-ignore lint/complexity/useMathMinMax: sort keys are strings; Math.max would make them NaN.
+      const low = after > lower ? after : lower;
+      // biome-ignore lint/complexity/useMathMinMax: as above.
+      const high = before < upper ? before : upper;
       if (low > high) return { items: [], more: false };
       const { Items = [], LastEvaluatedKey } = await send<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: object }>(
         this.#client,

@@ -70,15 +70,18 @@ export class InboxItems implements InboxStore {
 
   async markApplied(item: InboxItem, at: number): Promise<void> {
     const e = new Expression();
-    await send(
+    await conditionalWrite(
       this.#client,
       new UpdateCommand({
         TableName: this.#table,
         Key: inboxKey(item),
         // Applied, it keeps only its Sid (for repeats): the event, attributes and all, is the record's now.
+        // Only an item that is there: one TTL removed meanwhile is not made again as a stub.
+        ConditionExpression: `attribute_exists(${e.name(TABLE.partitionKey)})`,
         UpdateExpression: `SET ${e.name('appliedAt')} = ${e.value(at)} REMOVE ${e.name('event')}, ${e.name('fields')}, ${e.name(FORWARD_INDEX.partitionKey)}, ${e.name(FORWARD_INDEX.sortKey)}`,
         ...e.params,
       }),
+      { stored: false },
     );
   }
 

@@ -982,6 +982,17 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect((await stores.events.list(workspace, { from: 0, to: T0 + 9 })('backward', undefined, 100)).items).toEqual(events.slice(0, 1));
       expect((await stores.events.list(workspace, { from: T0 + 32 })('forward', undefined, 100)).items).toEqual([]);
       expect((await stores.events.list(workspace, { from: T0 + 11, to: T0 + 19 })('backward', undefined, 100)).items).toEqual([]);
+      // A cursor from outside the window (a page token made when the default window was earlier) never widens it.
+      const narrowed = stores.events.list(workspace, { from: T0 + 15, to: T0 + 25 });
+      expect((await narrowed('forward', eventListKey(events[0]!), 100)).items).toEqual(events.slice(3, 4));
+      expect((await narrowed('backward', eventListKey(events[6]!), 100)).items).toEqual(events.slice(3, 4));
+    });
+
+    it('tells which events are missing even when the same event is asked for twice', async () => {
+      const workspace = newWorkspace();
+      const [stored, absent] = [handEvent(workspace, T0, newSubject(sid('WT'))), handEvent(workspace, T0 + 1, newSubject(sid('WT')))];
+      await stores.events.putAll([stored]);
+      expect(await stores.events.missing([stored, absent, stored, absent])).toEqual([absent, absent]);
     });
 
     it('reads the narrowest subject a filter names, a reservation, else a task, else a worker, leaving the rest of the filter to its caller', async () => {
@@ -1058,6 +1069,12 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       await stores.inbox.markApplied(legacy, T0 + 200);
       const { fields: _fields, ...legacySid } = legacy;
       expect(await stores.inbox.take(legacy)).toEqual({ taken: false, stored: { ...legacySid, appliedAt: T0 + 200 } });
+    });
+
+    it('does not make an item again by marking it applied once it is gone (TTL removed it)', async () => {
+      const gone = inboxItem(T0);
+      await stores.inbox.markApplied(gone, T0 + 100);
+      expect(await stores.inbox.take(gone)).toEqual({ taken: true });
     });
 
     it('lists the events taken in before a time and not applied yet, oldest first, whatever their scope', async () => {

@@ -158,8 +158,11 @@ class MemoryInbox implements InboxStore {
 
   async markApplied(item: InboxItem, at: number): Promise<void> {
     const key = `${workspaceKey(item)}#${item.sid}`;
-    // Applied, it keeps only its Sid (for repeats): an update of the item as stored, whatever copy names it.
-    const { event: _event, fields: _fields, ...kept } = this.#items.get(key) ?? item;
+    // Applied, it keeps only its Sid (for repeats): an update of the item as stored, whatever copy
+    // names it; one no longer there (TTL removed it) is not made again.
+    const stored = this.#items.get(key);
+    if (stored === undefined) return;
+    const { event: _event, fields: _fields, ...kept } = stored;
     this.#items.set(key, { ...kept, appliedAt: at });
   }
 
