@@ -1,9 +1,12 @@
 /**
- * Connected mode's updates (lib/upstream/forwarder.ts) on the in-memory stores, in front of a fake
- * TaskRouter: forwarded exactly once, recorded only as Twilio confirms, Twilio's refusals passed
- * through, unknown outcomes settled by reading and never by POSTing again, and concurrent updates
- * of one task serialized by its forward mark. What test/upstream/connected.test.ts checks through
- * two stacks and a proxy, without either.
+ * Connected mode's updates and their repairs (lib/upstream/forwarder.ts, reconciler.ts) on the
+ * in-memory stores, in front of a fake TaskRouter (test/support/connected-memory.ts). An update is
+ * forwarded exactly once and recorded only as Twilio confirms it, Twilio's refusals pass through,
+ * an unknown outcome is settled by reading and never by POSTing again, and concurrent updates of
+ * one task are serialized by its forward mark. The sweep settles each mark older than a forward
+ * can take, and each reservation's deadline check reads it and, while Twilio still says pending,
+ * checks again RECHECK_MS later. What test/upstream/connected.test.ts checks through two stacks
+ * and a proxy, without either; the fake clock makes marks old.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AssignmentCallback } from '#lib/domain/assignment-callback.ts';
@@ -11,7 +14,7 @@ import { ConflictError, NotFoundError, ReservationStateError, UpstreamError, Ups
 import { effectiveStatus, findReservation } from '#lib/domain/task.ts';
 import type { ReservationTarget } from '#lib/reservations/service.ts';
 import { MARK_WAIT_MS } from '#lib/upstream/forwarder.ts';
-import { UNSETTLED_AFTER_MS } from '#lib/upstream/reconciler.ts';
+import { LONG_UNSETTLED_MS, RECHECK_MS, UNSETTLED_AFTER_MS } from '#lib/upstream/reconciler.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from '#lib/upstream/taskrouter-client.ts';
 import { connectedMemory, type ConnectedMemory } from '../support/connected-memory.ts';
 import { form, refusal, sid, taskScopeOf, unknownOutcome } from '../support/use-case-fixtures.ts';
@@ -26,6 +29,7 @@ const target = (a: AssignmentCallback, reservationSid = a.reservationSid): Reser
   reservationSid,
   resource: resourceOf(a, reservationSid),
 });
+const timerOf = (a: AssignmentCallback) => ({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid, reservationSid: a.reservationSid });
 const accept = (c: ConnectedMemory, a: AssignmentCallback, reservationSid = a.reservationSid) =>
   c.service.update(target(a, reservationSid), form({ ReservationStatus: 'accepted' }), undefined);
 const failureOf = (promise: Promise<unknown>) =>
@@ -46,6 +50,23 @@ function plan(
   read?: () => ReturnType<ConnectedMemory['upstream']['answer']>,
 ) {
   c.upstream.answer = (request) => (request.method === 'POST' ? post() : read ? read() : c.taskRouter.answer(request));
+}
+
+/** An accept Twilio did, whose answer and settling read were both lost: the mark is left for the sweep. */
+async function unsettledAccept(c: ConnectedMemory, a: AssignmentCallback): Promise<void> {
+  plan(
+    c,
+    () => {
+      c.taskRouter.set(a.reservationSid, 'accepted');
+      return unknownOutcome();
+    },
+    unknownOutcome,
+  );
+  // A second after the assignment, so that the mark is dated by the clock (not just after the write before it).
+  c.clock.advance(1000);
+  expect(await failureOf(accept(c, a))).toMatchObject({ status: 502 });
+  expect((await recorded(c, a)).task.forward).toMatchObject({ at: c.clock.now() });
+  c.upstream.answer = (request) => c.taskRouter.answer(request);
 }
 
 describe('an update forwarded', () => {
@@ -276,5 +297,105 @@ describe('concurrent updates of one task', () => {
       expect(effectiveStatus(task, findReservation(task, r.reservationSid)!, c.clock.now()).status, r.reservationSid).toBe(expected);
       expect(c.taskRouter.statusOf(r.reservationSid)).toBe(expected);
     }
+  });
+});
+
+describe('the sweep of unsettled forwards', () => {
+  it('leaves a mark younger than UNSETTLED_AFTER_MS alone, then settles it by reading: recorded as Twilio says, the mark cleared, no second POST', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve();
+    await unsettledAccept(c, a);
+    const reads = c.upstream.gets().length;
+    c.clock.advance(UNSETTLED_AFTER_MS - 1);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: 0, longUnsettled: 0 });
+    expect(c.upstream.gets()).toHaveLength(reads);
+    c.clock.advance(2);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 1, unsettled: 0, longUnsettled: 0 });
+    const { task, reservation } = await recorded(c, a);
+    expect(reservation.status).toBe('accepted');
+    expect(task.acceptedReservationSid).toBe(a.reservationSid);
+    expect(task.forward).toBeUndefined();
+    expect(c.upstream.posts()).toHaveLength(1);
+    expect(c.upstream.gets()).toHaveLength(reads + 1);
+    // Settled: the next sweep has nothing to do.
+    expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: 0, longUnsettled: 0 });
+  });
+
+  it('counts a mark it cannot settle, as long-unsettled after five minutes; a read that says pending clears it and records nothing', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve();
+    await unsettledAccept(c, a);
+    // It was not done after all, and Twilio cannot be read for a while.
+    c.taskRouter.set(a.reservationSid, 'pending');
+    c.upstream.answer = () => unknownOutcome(true);
+    c.clock.advance(UNSETTLED_AFTER_MS + 1);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: 1, longUnsettled: 0 });
+    c.clock.advance(LONG_UNSETTLED_MS);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: 1, longUnsettled: 1 });
+    expect((await recorded(c, a)).task.forward).toBeDefined();
+    c.upstream.answer = (request) => c.taskRouter.answer(request);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 1, unsettled: 0, longUnsettled: 0 });
+    const { task, reservation } = await recorded(c, a);
+    expect(reservation).toMatchObject({ status: 'pending', version: 1 });
+    expect(task.forward).toBeUndefined();
+  });
+
+  it('clears the mark of a reservation Twilio no longer has', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve();
+    await unsettledAccept(c, a);
+    c.taskRouter.reservations.delete(a.reservationSid);
+    c.clock.advance(UNSETTLED_AFTER_MS + 1);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 1, unsettled: 0, longUnsettled: 0 });
+    const { task, reservation } = await recorded(c, a);
+    expect(task.forward).toBeUndefined();
+    expect(reservation.status).toBe('pending');
+  });
+});
+
+describe('at a reservation’s deadline', () => {
+  it('still pending upstream (Twilio may pause its clock): read again RECHECK_MS later; then the timeout Twilio reports is recorded', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve({}, 30);
+    expect(c.scheduler.timers).toHaveLength(1);
+    c.clock.advance(30_000);
+    expect(await c.reconciler.atDeadline(timerOf(a))).toBe('still-pending');
+    expect(c.scheduler.timers.slice(1)).toEqual([{ ...timerOf(a), deadline: c.clock.now() + RECHECK_MS }]);
+    expect((await recorded(c, a)).reservation).toMatchObject({ status: 'pending', version: 1 });
+
+    c.clock.advance(RECHECK_MS);
+    c.taskRouter.set(a.reservationSid, 'timeout');
+    // Through the service, as the reservation-timeout function delivers it.
+    expect(await c.service.expire(timerOf(a))).toBe('upstream recorded');
+    expect((await recorded(c, a)).reservation).toMatchObject({ status: 'timeout', observedAt: c.clock.now() });
+    expect(c.scheduler.timers).toHaveLength(2);
+    expect(c.upstream.posts()).toEqual([]);
+  });
+
+  it('records what Twilio says happened instead (an accept whose event was lost)', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve({}, 30);
+    c.taskRouter.set(a.reservationSid, 'accepted');
+    c.clock.advance(30_000);
+    expect(await c.reconciler.atDeadline(timerOf(a))).toBe('recorded');
+    const { task, reservation } = await recorded(c, a);
+    expect(reservation.status).toBe('accepted');
+    expect(task.acceptedReservationSid).toBe(a.reservationSid);
+    expect(c.scheduler.timers).toHaveLength(1);
+  });
+
+  it('Twilio cannot be read: unknown, checked again later; Twilio has no such reservation: gone, not checked again', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve({}, 30);
+    c.clock.advance(30_000);
+    c.upstream.answer = () => unknownOutcome(true);
+    expect(await c.service.expire(timerOf(a))).toBe('upstream unknown');
+    expect(c.scheduler.timers.at(-1)).toEqual({ ...timerOf(a), deadline: c.clock.now() + RECHECK_MS });
+    c.upstream.answer = (request) => c.taskRouter.answer(request);
+    c.taskRouter.reservations.delete(a.reservationSid);
+    const armed = c.scheduler.timers.length;
+    expect(await c.reconciler.atDeadline(timerOf(a))).toBe('gone');
+    expect(c.scheduler.timers).toHaveLength(armed);
+    expect((await recorded(c, a)).reservation.status).toBe('pending');
   });
 });
