@@ -117,6 +117,36 @@ export function observedEffects(status: Exclude<ReservationStatus, 'pending'>): 
   };
 }
 
+/**
+ * A status that claims the task or counts a rejection is final within its rank: an accepted
+ * reservation does not become rescinded or timed out, and a rejection once counted stays counted.
+ * The others (timeout, canceled, rescinded: what a reservation that was never answered became)
+ * give way to TaskRouter's later word of the same rank.
+ */
+export function finalInRank(status: ReservationStatus): boolean {
+  if (status === 'pending') return false;
+  const effects = observedEffects(status);
+  return effects.claimsTask || effects.impliesClaim || effects.countsRejection;
+}
+
+/**
+ * Whether TaskRouter's word that a reservation is `observed` (at `observedAt`) replaces what the
+ * record holds (`stored`, recorded as TaskRouter's word at `storedObservedAt`, if it was). A status
+ * further along its life always does: a reservation never goes back. Within one rank, nothing
+ * replaces a final status; a final one replaces any other; and between two others, the later word
+ * wins. So the same words, delivered twice and in any order, end in the same record.
+ */
+export function observationReplaces(
+  stored: ReservationStatus,
+  storedObservedAt: number | undefined,
+  observed: Exclude<ReservationStatus, 'pending'>,
+  observedAt: number,
+): boolean {
+  if (STATUS_RANK[stored] !== STATUS_RANK[observed]) return STATUS_RANK[stored] < STATUS_RANK[observed];
+  if (stored === observed || finalInRank(stored)) return false;
+  return finalInRank(observed) || storedObservedAt === undefined || storedObservedAt < observedAt;
+}
+
 /** Task status while its claimed (accepted) reservation is in `status`: accepted → assigned, … */
 export function taskStatusOfClaim(status: ReservationStatus): TaskStatus {
   const transition = Object.values(TRANSITIONS).find((t) => t.to === status && t.to !== 'pending');

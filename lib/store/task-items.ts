@@ -6,7 +6,7 @@
  */
 import type { ReservationAction } from '../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
-import { RESERVATION_STATUSES, STATUS_RANK, TRANSITIONS, observedEffects, type Transition } from '../domain/state-machine.ts';
+import { RESERVATION_STATUSES, STATUS_RANK, TRANSITIONS, finalInRank, observedEffects, type Transition } from '../domain/state-machine.ts';
 import { checkAction, findReservation, isCanceled, presentOf, type TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../reservations/ports.ts';
 import type { ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
@@ -212,13 +212,18 @@ export class TaskItems implements TaskStore, ObservedRecords {
     const u = new TaskUpdate(scope, now);
     const { e } = u;
     const field = (name: string) => u.field(reservationSid, name);
+    // observationReplaces (lib/domain/state-machine.ts), compiled: any lower rank; within the rank, a
+    // status that is not final, replaced by a final one at once and by another at a later time.
     const rank = STATUS_RANK[status];
     const lower = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] < rank);
-    const same = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] === rank && s !== status);
+    const same = RESERVATION_STATUSES.filter((s) => STATUS_RANK[s] === rank && s !== status && !finalInRank(s));
     const allowed = [`${field('status')} IN (${lower.map((s) => e.value(s)).join(', ')})`];
     if (same.length > 0) {
+      const replaceable = `${field('status')} IN (${same.map((s) => e.value(s)).join(', ')})`;
       allowed.push(
-        `(${field('status')} IN (${same.map((s) => e.value(s)).join(', ')}) AND (attribute_not_exists(${field('observedAt')}) OR ${field('observedAt')} < ${e.value(o.observedAt)}))`,
+        finalInRank(status)
+          ? replaceable
+          : `(${replaceable} AND (attribute_not_exists(${field('observedAt')}) OR ${field('observedAt')} < ${e.value(o.observedAt)}))`,
       );
     }
     u.conditions.push(

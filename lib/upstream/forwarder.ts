@@ -149,12 +149,18 @@ export class UpstreamForwarder {
       this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
     }
     const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
+    // Only a 404 says the reservation is gone; any other refusal of a read (a 429, a 401 after a
+    // rotated token) says nothing of the reservation, and it is read again later.
+    const gone = read.kind === 'refused' && read.status === 404;
+    if (read.kind === 'refused' && !gone) {
+      this.logger.warn('upstream read refused', { reservationSid, status: read.status, code: read.code, ...emf({ [METRICS.upstreamFailures]: 1 }) });
+    }
     const now = this.clock.now();
     if (status !== undefined && status !== 'pending') {
       await this.tasks.recordObserved({ scope, reservationSid, status, observedAt: now, now, ...(markId !== undefined && { markId }) });
-    } else if (markId !== undefined && (status === 'pending' || read.kind === 'refused')) {
+    } else if (markId !== undefined && (status === 'pending' || gone)) {
       await this.marks.clearForward(scope, markId, now);
     }
-    return read.kind === 'refused' ? 'gone' : status;
+    return gone ? 'gone' : status;
   }
 }

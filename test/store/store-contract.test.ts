@@ -650,26 +650,45 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
     it('orders two statuses of one rank by TaskRouter’s time: a later observation wins, an earlier or simultaneous one does not', async () => {
       const { scope, sids } = await created();
       const s = sids[0]!;
-      // Rejected here, which upstream never observed: its word of the same rank replaces it.
-      await apply(scope, s, REJECT, T0 + 1000);
+      recordedTask(await observe(scope, s, 'rescinded', T0 + 1000));
       const timedOut = recordedTask(await observe(scope, s, 'timeout', T0 + 1500, { now: T0 + 2000 }));
       expect(findReservation(timedOut, s)).toMatchObject({
         status: 'timeout',
         version: 3,
         observedAt: T0 + 1500,
-        history: { rejected: T0 + 1000, timeout: T0 + 2000 },
+        history: { rescinded: T0 + 1000, timeout: T0 + 2000 },
       });
       for (const [status, observedAt] of [
-        ['accepted', T0 + 1400],
-        ['rejected', T0 + 1500],
+        ['canceled', T0 + 1400],
+        ['rescinded', T0 + 1500],
         ['timeout', T0 + 5000],
       ] as const) {
         expect(await observe(scope, s, status, observedAt, { now: T0 + 3000 })).toEqual({ kind: 'already-recorded', task: timedOut, markCleared: false });
       }
       expect(await stores.tasks.getTask(scope)).toEqual(timedOut);
-      const accepted = recordedTask(await observe(scope, s, 'accepted', T0 + 4000));
-      expect(findReservation(accepted, s)).toMatchObject({ status: 'accepted', version: 4, observedAt: T0 + 4000 });
-      expect(accepted).toMatchObject({ acceptedReservationSid: s, rejections: 1 });
+      // A final word of the rank (an accept) replaces it whatever its time, with its effect.
+      const accepted = recordedTask(await observe(scope, s, 'accepted', T0 + 1200));
+      expect(findReservation(accepted, s)).toMatchObject({ status: 'accepted', version: 4, observedAt: T0 + 1200 });
+      expect(accepted).toMatchObject({ acceptedReservationSid: s, rejections: 0 });
+    });
+
+    it('keeps a status that claimed the task or counted a rejection: no later word of its rank replaces it', async () => {
+      const { scope, sids } = await created(2);
+      const accepted = recordedTask(await observe(scope, sids[0]!, 'accepted', T0 + 1000));
+      const rejected = recordedTask(await observe(scope, sids[1]!, 'rejected', T0 + 1100));
+      for (const status of ['canceled', 'rescinded', 'timeout', 'rejected'] as const) {
+        expect((await observe(scope, sids[0]!, status, T0 + 9000)).kind).toBe('already-recorded');
+      }
+      for (const status of ['canceled', 'rescinded', 'timeout', 'accepted'] as const) {
+        expect((await observe(scope, sids[1]!, status, T0 + 9000)).kind).toBe('already-recorded');
+      }
+      const task = (await stores.tasks.getTask(scope))!;
+      expect(task).toEqual(rejected);
+      expect(findReservation(accepted, sids[0]!)!.status).toBe('accepted');
+      // Still a coherent record: the task reads assigned, one rejection counted, its events derive.
+      expect(taskAssignment(task, T0 + 9000).status).toBe('assigned');
+      expect(task.rejections).toBe(1);
+      expect(eventsOf(task, T0 + 9000).length).toBeGreaterThan(0);
     });
 
     it('counts an observed rejection, and claims the task with an observed acceptance whatever the deadline says', async () => {
@@ -772,15 +791,14 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
 
       const rank = await created();
       const words = [
-        ['accepted', T0 + 1000],
-        ['rejected', T0 + 3000],
+        ['rejected', T0 + 1000],
         ['timeout', T0 + 2000],
         ['canceled', T0 + 2500],
         ['rescinded', T0 + 1500],
       ] as const;
       await Promise.all(words.map(([status, observedAt]) => observe(rank.scope, rank.sids[0]!, status, observedAt, { now: T0 + 5000 })));
       const task = (await stores.tasks.getTask(rank.scope))!;
-      expect(findReservation(task, rank.sids[0]!)).toMatchObject({ status: 'rejected', observedAt: T0 + 3000 });
+      expect(findReservation(task, rank.sids[0]!)).toMatchObject({ status: 'rejected', observedAt: T0 + 1000 });
       expect(task.rejections).toBe(1);
     });
   });

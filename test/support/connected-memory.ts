@@ -96,6 +96,8 @@ export function connectedMemory(options: { readonly timeoutActivitySid?: string;
     options.wait ??
     (async (ms: number) => {
       waits.push(ms);
+      // The forwarder's wait for another update's mark is measured on this clock: time passes.
+      clock.advance(ms);
       await new Promise((resolve) => setImmediate(resolve));
     });
   const forwarder = new UpstreamForwarder(stores.tasks, stores.marks, upstream, clock, logger, wait);

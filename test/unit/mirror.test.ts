@@ -257,15 +257,19 @@ describe('the mirror: what upstream observed, ordered by rank and time', () => {
     expect(taskAssignment(record, m.clock.now()).status).toBe('completed');
   });
 
-  it('two statuses of one rank: Twilio’s later observation wins, an earlier one is ignored', async () => {
+  it('two statuses of one rank: Twilio’s later observation wins, an earlier one is ignored; an accept or a rejection is final', async () => {
     const m = mirrored();
     const r = upstreamReservation();
     const t0 = m.clock.now();
-    await m.mirror.apply(event('reservation.rejected', r, t0 + 2000));
+    await m.mirror.apply(event('reservation.rescinded', r, t0 + 2000));
     expect(await m.mirror.apply(event('reservation.timeout', r, t0 + 1000))).toBe('already-recorded');
-    expect(await statusOf(m, r)).toBe('rejected');
+    expect(await statusOf(m, r)).toBe('rescinded');
     expect(await m.mirror.apply(event('reservation.timeout', r, t0 + 3000))).toBe('applied');
     expect(await statusOf(m, r)).toBe('timeout');
+    expect(await m.mirror.apply(event('reservation.rejected', r, t0 + 500))).toBe('applied');
+    expect(await statusOf(m, r)).toBe('rejected');
+    expect(await m.mirror.apply(event('reservation.canceled', r, t0 + 9000))).toBe('already-recorded');
+    expect(await statusOf(m, r)).toBe('rejected');
   });
 
   it('task.canceled cancels the reservations still pending, with Twilio’s reason; a repeat is already recorded, an unknown task ignored', async () => {

@@ -206,7 +206,6 @@ describe('unknown outcomes: settled by reading, never POSTed twice', () => {
     expect((await accept(c, a)).reservation.status).toBe('accepted');
     expect(c.upstream.posts()).toHaveLength(1);
     expect(c.upstream.gets()).toHaveLength(1);
-    expect(c.forwarder.counters.upstreamFailures).toBe(1);
     expect((await recorded(c, a)).task.forward).toBeUndefined();
   });
 
@@ -230,13 +229,8 @@ describe('unknown outcomes: settled by reading, never POSTed twice', () => {
   });
 
   it('the read fails too: 502 claiming nothing, the mark left for the sweep; another update of the task waits for it, then 409, never POSTing', async () => {
-    let fakeNow = Date.now();
-    // The wait for a held mark is bounded in real time (MARK_WAIT_MS): here each wait moves that time on.
-    const c = connectedMemory({
-      wait: async (ms) => {
-        fakeNow += ms;
-      },
-    });
+    // The wait for a held mark is bounded (MARK_WAIT_MS) on the forwarder's clock: each wait moves it on.
+    const c = connectedMemory();
     const first = await c.reserve();
     const second = await c.reserve({ WorkspaceSid: first.workspaceSid, TaskSid: first.taskSid });
     c.clock.advance(1000);
@@ -244,16 +238,14 @@ describe('unknown outcomes: settled by reading, never POSTed twice', () => {
     const error = await failureOf(accept(c, first));
     expect(error).toBeInstanceOf(UpstreamUnsettledError);
     expect(error).toMatchObject({ status: 502, message: expect.stringMatching(/nothing is recorded here until it is settled/) });
-    expect(c.forwarder.counters.upstreamFailures).toBe(2);
     const { task, reservation } = await recorded(c, first);
     expect(reservation.status).toBe('pending');
     expect(task.forward).toMatchObject({ reservationSid: first.reservationSid, transition: 'accept', at: c.clock.now() });
     expect(await c.stores.marks.forwardsBefore(c.clock.now() + UNSETTLED_AFTER_MS, 10)).toHaveLength(1);
 
-    vi.spyOn(Date, 'now').mockImplementation(() => fakeNow);
-    const started = fakeNow;
+    const started = c.clock.now();
     expect(await failureOf(accept(c, second))).toBeInstanceOf(ConflictError);
-    expect(fakeNow - started).toBeGreaterThan(MARK_WAIT_MS);
+    expect(c.clock.now() - started).toBeGreaterThan(MARK_WAIT_MS);
     expect(c.upstream.posts()).toHaveLength(1);
   });
 
@@ -397,5 +389,27 @@ describe('at a reservation’s deadline', () => {
     expect(await c.reconciler.atDeadline(timerOf(a))).toBe('gone');
     expect(c.scheduler.timers).toHaveLength(armed);
     expect((await recorded(c, a)).reservation.status).toBe('pending');
+  });
+
+  it('a read Twilio refuses for another reason (throttled, a rotated token) says nothing of the reservation: read again later', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve({}, 30);
+    c.clock.advance(30_000);
+    for (const refused of [refusal(429, 20429, 'Too Many Requests', '1'), refusal(401, 20003, 'Authenticate'), refusal(403, 20403, 'Forbidden')]) {
+      c.upstream.answer = () => refused;
+      const armed = c.scheduler.timers.length;
+      expect(await c.reconciler.atDeadline(timerOf(a))).toBe('unknown');
+      expect(c.scheduler.timers).toHaveLength(armed + 1);
+    }
+  });
+
+  it('the sweep keeps an unsettled mark whose read Twilio throttles: the outcome is still unknown', async () => {
+    const c = connectedMemory();
+    const a = await c.reserve();
+    await unsettledAccept(c, a);
+    c.upstream.answer = () => refusal(429, 20429, 'Too Many Requests', '1');
+    c.clock.advance(UNSETTLED_AFTER_MS + 1);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: 1, longUnsettled: 0 });
+    expect((await recorded(c, a)).task.forward).toBeDefined();
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { ReservationAction } from '../../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../../domain/scope.ts';
-import { STATUS_RANK, TRANSITIONS, observedEffects, type ReservationStatus, type Transition } from '../../domain/state-machine.ts';
+import { observationReplaces, TRANSITIONS, observedEffects, type ReservationStatus, type Transition } from '../../domain/state-machine.ts';
 import { checkAction, findReservation, isCanceled, type ReservationRecord, type TaskRecord } from '../../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../../reservations/ports.ts';
 import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../../upstream/ports.ts';
@@ -167,12 +167,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     const reservation = task && findReservation(task, o.reservationSid);
     if (!task || !reservation) return { kind: 'unknown' };
     const mark = o.markId !== undefined && task.forward?.id === o.markId;
-    const ranked = STATUS_RANK[reservation.status] < STATUS_RANK[o.status];
-    const laterWord =
-      STATUS_RANK[reservation.status] === STATUS_RANK[o.status] &&
-      reservation.status !== o.status &&
-      (reservation.observedAt === undefined || reservation.observedAt < o.observedAt);
-    if (!ranked && !laterWord) {
+    if (!observationReplaces(reservation.status, reservation.observedAt, o.status, o.observedAt)) {
       if (!mark) return { kind: 'already-recorded', task, markCleared: false };
       const now = stampAt(task, o.now);
       return { kind: 'already-recorded', task: this.#put(stamped(withoutMark(task), task, now)), markCleared: true };
