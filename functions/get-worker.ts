@@ -1,4 +1,5 @@
-/** GET the read-only Worker view: what callbacks said of the worker, and its activity. */
+/** GET a Worker: what callbacks and Worker updates said of it, and its activity. */
+import { entityTag } from '#lib/domain/if-match.ts';
 import { workerJson } from '#lib/domain/representations.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
@@ -7,7 +8,8 @@ import { resourceOf, workerScope } from '#lib/http/targets.ts';
 
 export const getWorker = apiFunction('get-worker', async (request, { runtime, accountSid }) => {
   const worker = await runtime.service.getWorker(workerScope(request, accountSid), resourceOf(request));
-  return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl));
+  // The ETag a Worker update's If-Match names to change exactly this version.
+  return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl), { ETag: entityTag(worker.version) });
 });
 
 export const handler = await lambdaHandler(getWorker);

@@ -1,7 +1,7 @@
 /**
- * The target of a reservation's timer (EventBridge Scheduler deployed, an in-process timer
- * locally): writes down the timeout and moves the worker to TIMEOUT_ACTIVITY_SID; connected, asks
- * TaskRouter. A store failure throws, so Scheduler retries it; an event that is no reservation's
+ * The target of a reservation's timers (EventBridge Scheduler deployed, in-process timers
+ * locally): a timeout is written down and the worker moved (connected: TaskRouter is asked); a
+ * wrap-up's end completes the reservation; an attention timer flags it (lib/lifecycle/engine.ts). A store failure throws, so Scheduler retries it; an event that is no reservation's
  * is logged and dropped (a retry would not mend it).
  */
 import { eventFunction } from '#lib/handlers/event-function.ts';
@@ -10,7 +10,7 @@ import type { ExpireOutcome } from '#lib/reservations/service.ts';
 import { parseTimeoutEvent } from '#lib/timeouts/scheduler.ts';
 
 export interface TimeoutResult {
-  readonly outcome: ExpireOutcome | 'invalid-event';
+  readonly outcome: ExpireOutcome | string;
   readonly reservationSid?: string;
 }
 
@@ -21,8 +21,9 @@ export const reservationTimeout = eventFunction('reservation-timeout', async (ev
     return { outcome: 'invalid-event' };
   }
   runtime.logger.appendKeys({ reservationSid: timer.reservationSid });
-  const outcome = await runtime.service.expire(timer);
-  runtime.logger.info('reservation timer', { outcome });
+  // A lifecycle timer (a wrap-up's end, attention), or the reservation's own timeout.
+  const outcome = timer.kind === undefined ? await runtime.service.expire(timer) : await runtime.lifecycle.timer(timer);
+  runtime.logger.info('reservation timer', { kind: timer.kind ?? 'timeout', outcome });
   return { outcome, reservationSid: timer.reservationSid };
 });
 

@@ -1,18 +1,22 @@
 /**
  * TaskRouter events, deployed: the table's stream read by the publish-events function (task items
- * only, partial batch responses, bisected retries, then an on-failure queue), the custom
- * EventBridge bus, and the event callbacks' delivery queue read by the publish-event-callbacks
- * function, with its dead-letter queue for deliveries that failed for over an hour.
+ * and workers' own items only, partial batch responses, bisected retries, then an on-failure
+ * queue), the custom EventBridge bus, the event callbacks' delivery queue read by the
+ * publish-event-callbacks function, with its dead-letter queue for deliveries that failed for over
+ * an hour, and the rule that hands each reservation event to the lifecycle function.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS } from '#lib/functions.ts';
-import { TABLE, TASK_PREFIX } from '#lib/store/table.ts';
+import { ACTIVITY_SORT_KEY, TABLE, TASK_PREFIX, WORKER_PREFIX } from '#lib/store/table.ts';
+import { EVENT_SOURCE } from '#lib/domain/events.ts';
 import { MAX_RECEIVES } from '#lib/publishing/sqs-callback-queue.ts';
 import type { ReservationTable } from './table.ts';
 
@@ -46,6 +50,8 @@ export class TaskRouterEvents extends Construct {
   readonly deliveryDeadLetterQueue: Queue;
   /** Stream batches that failed every retry: their events are not stored (an alarm watches it). */
   readonly streamFailureQueue: Queue;
+  /** Reservation events the lifecycle function failed on after every retry (an alarm watches it). */
+  subscriberFailureQueue: Queue | undefined;
 
   constructor(scope: Construct, id: string, props: TaskRouterEventsProps) {
     super(scope, id);
@@ -77,8 +83,13 @@ export class TaskRouterEvents extends Construct {
         retryAttempts: 10,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.streamFailureQueue),
-        // Only task items have events.
-        filters: [FilterCriteria.filter({ dynamodb: { Keys: { [TABLE.partitionKey]: { S: FilterRule.beginsWith(TASK_PREFIX) } } } })],
+        // Only task items and workers' own items have events.
+        filters: [
+          FilterCriteria.filter({ dynamodb: { Keys: { [TABLE.partitionKey]: { S: FilterRule.beginsWith(TASK_PREFIX) } } } }),
+          FilterCriteria.filter({
+            dynamodb: { Keys: { [TABLE.partitionKey]: { S: FilterRule.beginsWith(WORKER_PREFIX) }, [TABLE.sortKey]: { S: [ACTIVITY_SORT_KEY] } } },
+          }),
+        ],
       }),
     );
     Validations.of(props.streamReader.role!).acknowledge({
@@ -87,6 +98,27 @@ export class TaskRouterEvents extends Construct {
         "dynamodb:ListStreams, which Lambda's DynamoDB event source needs, has no resource to scope it to (AWS); the stream's records are read under grants on this table's stream alone.",
     });
     props.deliverer.addEventSource(new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true }));
+  }
+
+  /**
+   * Hands each reservation event on the bus to a function (the lifecycle's), asynchronously: a
+   * failed invocation is retried twice by Lambda (EventBridge retries its own delivery for a day),
+   * then parked in a failure queue.
+   */
+  subscribe(fn: LambdaFunction): void {
+    const failures = queue(this, 'SubscriberFailureQueue', { retention: Duration.days(14) });
+    Validations.of(failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself an on-failure queue: one behind it would have nobody to read it; an alarm watches its depth.',
+    });
+    this.subscriberFailureQueue = failures;
+    fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failures) });
+    new Rule(this, 'ReservationEventsRule', {
+      description: "Hands this service's reservation events to the lifecycle function",
+      eventBus: this.bus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [{ prefix: 'reservation.' }] as unknown as string[] },
+      targets: [new LambdaTarget(fn, { deadLetterQueue: failures, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
   }
 
   /** Lets a function put events on the bus: EVENT_BUS_NAME and PutEvents on this bus alone. */

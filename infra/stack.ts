@@ -105,6 +105,7 @@ export class ReservationsStack extends Stack {
       if (binds.timers) this.timers.bindArmer(functions[name]);
       if (binds.eventBus) this.events.bindBus(functions[name]);
       if (binds.eventDelivery) this.events.bindDeliveryQueue(functions[name], binds.eventDelivery);
+      if (FUNCTIONS[name].trigger === 'bus') this.events.subscribe(functions[name]);
     }
 
     this.api = new ReservationApi(this, 'Api', {

@@ -23,9 +23,10 @@ export interface FunctionSpec {
   /**
    * `http`: behind an API Gateway route (lib/http/routes.ts); `schedule`: EventBridge Scheduler's
    * target; `table-stream`: reads the table's DynamoDB Stream; `queue`: reads an SQS queue;
-   * `kinesis`: reads the Kinesis stream Twilio Event Streams writes to.
+   * `kinesis`: reads the Kinesis stream Twilio Event Streams writes to; `bus`: a rule on this
+   * service's EventBridge bus (its own reservation events).
    */
-  readonly trigger: 'http' | 'schedule' | 'table-stream' | 'queue' | 'kinesis';
+  readonly trigger: 'http' | 'schedule' | 'table-stream' | 'queue' | 'kinesis' | 'bus';
   /** How HTTP callers prove who they are: `basic`, REST credentials; `webhook`, X-Twilio-Signature; `none`, public. */
   readonly auth: 'basic' | 'webhook' | 'none';
   readonly binds: Binds;
@@ -59,8 +60,37 @@ export const FUNCTIONS = {
     binds: { table: 'write', credentials: true },
     timeoutSeconds: 10,
   },
-  'get-task': { description: 'Read-only Task view', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
-  'get-worker': { description: 'Read-only Worker view', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'get-task': { description: 'Fetch a task', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'update-task': {
+    description: 'Update a task: complete, cancel, wrap up, attributes, priority',
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'write', credentials: true },
+    timeoutSeconds: 10,
+  },
+  'get-worker': { description: 'Fetch a worker', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'update-worker': {
+    description: 'Update a worker: activity, attributes, friendly name, RejectPendingReservations',
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'write', credentials: true },
+    timeoutSeconds: 20,
+  },
+  // Extending a wrap-up arms the timer of its new end.
+  'wrap-up': {
+    description: "Read or extend a reservation's wrap-up (this service's own resource)",
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'write', credentials: true, timers: true },
+    timeoutSeconds: 10,
+  },
+  attention: {
+    description: "List or dismiss the reservations that need attention (this service's own resource)",
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'write', credentials: true },
+    timeoutSeconds: 10,
+  },
   'list-events': {
     description: "List a workspace's TaskRouter events",
     trigger: 'http',
@@ -72,10 +102,19 @@ export const FUNCTIONS = {
   console: { description: 'The reservation console web page', trigger: 'http', auth: 'none', binds: { consolePage: true }, timeoutSeconds: 3 },
   health: { description: 'Liveness', trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'not-found': { description: "Twilio's 404 for unmatched routes", trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
-  // Connected, a timer reads the reservation upstream (credentials) and may check again later (timers).
+  // Connected, a timer reads the reservation upstream (credentials) and may check again later
+  // (timers); an attention timer puts its news on the bus.
   'reservation-timeout': {
-    description: 'Writes down a reservation whose deadline passed (connected: reads it upstream)',
+    description: "Writes down a reservation whose deadline passed (connected: reads it upstream), a wrap-up's end, a reservation needing attention",
     trigger: 'schedule',
+    auth: 'none',
+    binds: { table: 'write', credentials: true, timers: true, eventBus: true },
+    timeoutSeconds: 30,
+  },
+  // Connected, a rule's move of a worker is forwarded upstream (credentials).
+  lifecycle: {
+    description: "Acts on each reservation event by its lifecycle rule: the worker's activity, the wrap-up and attention timers",
+    trigger: 'bus',
     auth: 'none',
     binds: { table: 'write', credentials: true, timers: true },
     timeoutSeconds: 30,

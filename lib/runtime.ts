@@ -24,7 +24,16 @@ import { ReservationService } from './reservations/service.ts';
 import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/client.ts';
 import { dynamoDbStores, type Stores } from './store/stores.ts';
-import { EventEmittingMarks, EventEmittingTasks, EventRecorder } from './publishing/event-recorder.ts';
+import { EventEmittingMarks, EventEmittingTasks, EventEmittingWorkers, EventRecorder } from './publishing/event-recorder.ts';
+import { NO_LIFECYCLE } from './domain/lifecycle-policy.ts';
+import { EventBridgeAttentionNotices, LoggedAttentionNotices } from './lifecycle/attention-notices.ts';
+import { LifecycleEngine } from './lifecycle/engine.ts';
+import { LifecycleSink } from './lifecycle/lifecycle-sink.ts';
+import { LocalTaskChanger, LocalWorkerWriter } from './lifecycle/local-writers.ts';
+import type { WorkerWriter } from './lifecycle/ports.ts';
+import { TaskUpdates } from './lifecycle/task-updates.ts';
+import { WorkerUpdates } from './lifecycle/worker-updates.ts';
+import type { ReservationUpdater } from './reservations/ports.ts';
 import { CallbackDelivery, type CallbackDeliveryOptions } from './publishing/callback-delivery.ts';
 import { postCallback } from './publishing/callback-request.ts';
 import { EventBridgePublisher } from './publishing/eventbridge-publisher.ts';
@@ -62,6 +71,12 @@ export interface Runtime {
   readonly consolePage: ConsolePage | undefined;
   /** Builds now what `binds` names, so that a configuration it lacks fails at start-up, naming the variable. */
   prepare(binds: Binds): void;
+  /** The lifecycle on the server (lib/lifecycle): rules, timers, attention. */
+  readonly lifecycle: LifecycleEngine;
+  /** Locally: the lifecycle's share of the events, handled in this process after each write (deployed: the lifecycle function). */
+  readonly lifecycleSink: LifecycleSink | undefined;
+  readonly taskUpdates: TaskUpdates;
+  readonly workerUpdates: WorkerUpdates;
   /** Releases what the runtime opened (the DynamoDB client's sockets, the upstream's connections). */
   close(): void;
 }
@@ -146,11 +161,14 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
         })) ||
       undefined,
   );
+  const policy = once(() => parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath));
+  const lifecyclePolicy = () => policy().lifecycle ?? NO_LIFECYCLE;
+  const lifecycleSink = once(() => (config.eventsFrom === 'write' ? new LifecycleSink(() => lifecycle(), logger) : undefined));
   const sinks = once((): EventSink[] => {
     const extra = parts.eventSinks ?? [];
     if (config.eventsFrom === 'write') {
       const sender = callbackSender();
-      return [...(sender ? [sender] : []), ...extra];
+      return [...(sender ? [sender] : []), lifecycleSink()!, ...extra];
     }
     return [
       ...extra,
@@ -183,7 +201,12 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     const plain = plainStores();
     // Locally the events of a write follow it in the same process; deployed, the table's stream.
     if (config.eventsFrom !== 'write') return plain;
-    return { ...plain, tasks: new EventEmittingTasks(plain.tasks, recorder()), marks: new EventEmittingMarks(plain.marks, recorder()) };
+    return {
+      ...plain,
+      tasks: new EventEmittingTasks(plain.tasks, recorder()),
+      marks: new EventEmittingMarks(plain.marks, recorder()),
+      workers: new EventEmittingWorkers(plain.workers, recorder()),
+    };
   });
   const scheduler = once(() => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule)));
   let upstreamClient: HttpTaskRouterUpstream | undefined;
@@ -200,6 +223,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       scheduler: scheduler(),
       reservationTimeoutSeconds: config.reservationTimeoutSeconds,
       maxRejections: config.maxRejections,
+      lifecycle: lifecyclePolicy(),
     });
     return {
       forwarder,
@@ -209,20 +233,56 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       eventStreams: new EventStreamsConsumer({ mirror, marks: cloudEvents, credentials: credentials(), clock, logger }),
     };
   });
-  const service = once(() => {
+  const updater = once((): ReservationUpdater => {
     const connected = upstream();
-    return new ReservationService({
-      tasks: stores().tasks,
-      workers: stores().workers,
-      updater: connected ? new ForwardingUpdater(connected.forwarder, connected.reconciler) : new LocalUpdater(stores().tasks),
-      clock,
-      logger,
-      policy: parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath),
-      maxRejections: config.maxRejections,
-      scheduler: scheduler(),
-      timeoutActivitySid: config.timeoutActivitySid,
-    });
+    return connected ? new ForwardingUpdater(connected.forwarder, connected.reconciler) : new LocalUpdater(stores().tasks);
   });
+  const service = once(
+    () =>
+      new ReservationService({
+        tasks: stores().tasks,
+        workers: stores().workers,
+        updater: updater(),
+        clock,
+        logger,
+        policy: policy(),
+        maxRejections: config.maxRejections,
+        scheduler: scheduler(),
+        timeoutActivitySid: config.timeoutActivitySid,
+      }),
+  );
+  const workerWriter = once((): WorkerWriter => new LocalWorkerWriter(stores().workers));
+  const lifecycle = once(
+    () =>
+      new LifecycleEngine({
+        tasks: stores().tasks,
+        workers: stores().workers,
+        writer: workerWriter(),
+        updater: updater(),
+        scheduler: scheduler(),
+        attention: stores().attention,
+        notices:
+          config.eventBusName !== undefined
+            ? new EventBridgeAttentionNotices(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)
+            : new LoggedAttentionNotices(logger, config.publicBaseUrl),
+        policy: lifecyclePolicy(),
+        clock,
+        logger,
+      }),
+  );
+  const taskUpdates = once(() => new TaskUpdates({ tasks: stores().tasks, updater: updater(), changer: new LocalTaskChanger(stores().tasks), clock }));
+  const workerUpdates = once(
+    () =>
+      new WorkerUpdates({
+        tasks: stores().tasks,
+        workers: stores().workers,
+        writer: workerWriter(),
+        updater: updater(),
+        isAvailable: (activitySid) => lifecyclePolicy().isAvailable(activitySid),
+        clock,
+        logger,
+      }),
+  );
   return {
     config,
     clock,
@@ -253,6 +313,18 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     },
     get consolePage() {
       return consolePage();
+    },
+    get lifecycle() {
+      return lifecycle();
+    },
+    get lifecycleSink() {
+      return lifecycleSink();
+    },
+    get taskUpdates() {
+      return taskUpdates();
+    },
+    get workerUpdates() {
+      return workerUpdates();
     },
     prepare(binds) {
       // The one check of what a function needs: each port it binds, built now.

@@ -5,6 +5,7 @@
  */
 import type { AssignmentCallback } from './assignment-callback.ts';
 import type { ReservationAction } from './instructions.ts';
+import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 export interface AssignmentDecision {
   /** The rule that matched, for logs. */
@@ -19,6 +20,8 @@ export interface AssignmentDecision {
 
 export interface AssignmentPolicy {
   decide(callback: AssignmentCallback): AssignmentDecision;
+  /** The policy file's lifecycle rules (lib/domain/lifecycle-policy.ts), when it has any. */
+  readonly lifecycle?: LifecyclePolicy;
 }
 
 /** Answers `{}`: the reservation stays pending for the REST API (the default policy). */

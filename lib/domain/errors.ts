@@ -74,6 +74,27 @@ export class ReservationStateError extends TwilioError {
   }
 }
 
+/** Extending the wrap-up of a reservation whose wrap-up has no time limit (no lifecycle rule gave it one). */
+export class WrapUpLimitError extends TwilioError {
+  readonly status = 400;
+  readonly code = 20001;
+  constructor(reservationSid: string) {
+    super(`Reservation ${reservationSid} has no wrap-up time limit to extend (its lifecycle rule sets no wrapUpSeconds)`);
+  }
+}
+
+/**
+ * A Task update the task's status does not allow, in TaskRouter's words: "Cannot wrap up a task
+ * WT… in workspace WS… for account AC… because it's not currently assigned" (400, code 20001).
+ */
+export class TaskStateError extends TwilioError {
+  readonly status = 400;
+  readonly code = 20001;
+  constructor(verb: string, scope: { accountSid: string; workspaceSid: string; taskSid: string }, required: string) {
+    super(`Cannot ${verb} a task ${scope.taskSid} in workspace ${scope.workspaceSid} for account ${scope.accountSid} because it's not currently ${required}`);
+  }
+}
+
 /** A task whose reservations cannot grow any further (item size bound, see lib/store). */
 export class TaskLimitError extends TwilioError {
   readonly status = 400;

@@ -12,7 +12,16 @@
 import { createHash } from 'node:crypto';
 import { snakeCase, type FieldName } from './fields.ts';
 import type { ReservationStatus } from './state-machine.ts';
-import { canceledAt, canceledReason, effectiveStatus, taskAssignment, type ReservationRecord, type TaskAssignment, type TaskRecord } from './task.ts';
+import {
+  canceledAt,
+  canceledReason,
+  completedReason,
+  effectiveStatus,
+  taskAssignment,
+  type ReservationRecord,
+  type TaskAssignment,
+  type TaskRecord,
+} from './task.ts';
 
 export type ResourceType = 'reservation' | 'task' | 'worker';
 
@@ -20,6 +29,8 @@ export type ResourceType = 'reservation' | 'task' | 'worker';
 const GROUPS = {
   task: ['TaskSid', 'TaskAttributes', 'TaskAge', 'TaskPriority', 'TaskAssignmentStatus', 'TaskCanceledReason', 'TaskCompletedReason', 'TaskDateCreated'],
   worker: ['WorkerSid', 'WorkerName', 'WorkerAttributes', 'WorkerActivitySid'],
+  /** What a worker's activity change adds (TaskRouter's worker.activity.update). */
+  previousActivity: ['WorkerPreviousActivitySid', 'WorkerTimeInPreviousActivity', 'WorkerTimeInPreviousActivityMs'],
   routing: ['TaskQueueSid', 'WorkflowSid'],
   reservation: ['ReservationSid', 'ReservationTimeout'],
 } as const satisfies Record<string, readonly FieldName[]>;
@@ -74,7 +85,14 @@ export const EVENT_TYPES = {
   'task.canceled': taskType(60, (e) => `Task ${e.task} canceled: ${e.reason}`),
   'task.wrapup': taskType(61, (e) => `Task ${e.task} wrapping up`),
   'task.completed': taskType(62, (e) => `Task ${e.task} completed: ${e.reason}`),
-  'worker.activity.update': { resource: 'worker', groups: ['worker'], rank: 70, describe: (e) => `Worker ${e.worker} updated to ${e.activity} Activity` },
+  'task.updated': taskType(63, (e) => `Task ${e.task} updated`),
+  'worker.activity.update': {
+    resource: 'worker',
+    groups: ['worker', 'previousActivity'],
+    rank: 70,
+    describe: (e) => `Worker ${e.worker} updated to ${e.activity} Activity`,
+  },
+  'worker.attributes.update': { resource: 'worker', groups: ['worker'], rank: 71, describe: (e) => `Worker ${e.worker} attributes updated` },
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_TYPES;
@@ -98,9 +116,6 @@ export const STATUS_EVENTS: Readonly<Record<Exclude<ReservationStatus, 'pending'
 /** Who produced an event: the Event resource's `source` and the EventBridge bus's. */
 export const EVENT_SOURCE = 'taskrouter-reservations';
 
-/** The task's reason when its reservations completed it (TaskRouter's own words). */
-export const COMPLETED_REASON = 'All reservations were completed';
-
 export interface TaskRouterEvent {
   readonly sid: string;
   readonly type: EventType;
@@ -113,12 +128,12 @@ export interface TaskRouterEvent {
   readonly description: string;
   /** The event's fields, PascalCase as in the callback, values as strings (absent ones left out). */
   readonly data: Readonly<Partial<Record<FieldName, string>>>;
-  /** What the Event resource filters on. */
-  readonly taskSid: string;
+  /** What the Event resource filters on (a worker's own change has no task). */
+  readonly taskSid?: string;
   readonly reservationSid?: string;
   readonly workerSid?: string;
-  readonly taskQueueSid: string;
-  readonly workflowSid: string;
+  readonly taskQueueSid?: string;
+  readonly workflowSid?: string;
 }
 
 /**
@@ -149,13 +164,12 @@ function occurrences(task: TaskRecord, at: number): Occurrence[] {
       if (reservation.sid === claimed && status === 'completed') found.push({ type: 'task.completed', at: time, reservation });
     }
     const effective = effectiveStatus(task, reservation, at);
-    if (reservation.status === 'pending' && effective.status !== 'pending') {
-      // Derived: it began at `since`, but never before the reservation itself existed.
-      found.push({
-        type: STATUS_EVENTS[effective.status as Exclude<ReservationStatus, 'pending'>],
-        at: Math.max(effective.since, reservation.createdAt),
-        reservation,
-      });
+    if (effective.status !== reservation.status) {
+      // Derived (a timeout, a rescission, a cancellation, a wrap-up run out): it began at `since`,
+      // but never before the reservation itself existed.
+      const since = Math.max(effective.since, reservation.createdAt);
+      found.push({ type: STATUS_EVENTS[effective.status as Exclude<ReservationStatus, 'pending'>], at: since, reservation });
+      if (reservation.sid === claimed && effective.status === 'completed') found.push({ type: 'task.completed', at: since, reservation });
     }
     if (reservation.activitySid !== undefined && reservation.activityAt !== undefined) {
       found.push({ type: 'worker.activity.update', at: reservation.activityAt, reservation, activitySid: reservation.activitySid });
@@ -163,6 +177,7 @@ function occurrences(task: TaskRecord, at: number): Occurrence[] {
   }
   const canceled = canceledAt(task);
   if (canceled !== undefined) found.push({ type: 'task.canceled', at: canceled });
+  if (task.lastUpdate !== undefined) found.push({ type: 'task.updated', at: task.lastUpdate.at });
   return found;
 }
 
@@ -177,7 +192,7 @@ function eventOf(task: TaskRecord, o: Occurrence, assignment: TaskAssignment, wo
     TaskAssignmentStatus: assignment.status,
     TaskDateCreated: String(Math.floor(task.createdAt / 1000)),
     ...(assignment.status === 'canceled' && { TaskCanceledReason: canceledReason(task) }),
-    ...(assignment.status === 'completed' && { TaskCompletedReason: COMPLETED_REASON }),
+    ...(assignment.status === 'completed' && { TaskCompletedReason: completedReason(task) }),
     TaskQueueSid: task.taskQueueSid,
     WorkflowSid: task.workflowSid,
     ...(r && {
@@ -191,9 +206,10 @@ function eventOf(task: TaskRecord, o: Occurrence, assignment: TaskAssignment, wo
   };
   const fields = new Set<FieldName>(spec.groups.flatMap((g) => GROUPS[g]));
   const data = Object.fromEntries(Object.entries(values).filter(([name]) => fields.has(name as FieldName))) as Partial<Record<FieldName, string>>;
-  const subject = spec.resource === 'task' ? task.sid : r!.sid;
+  // One task.updated event per change of the attributes or priority: the change's number is part of its subject.
+  const subject = o.type === 'task.updated' ? `${task.sid}#${task.lastUpdate!.n}` : spec.resource === 'task' ? task.sid : r!.sid;
   const resourceSid = spec.resource === 'task' ? task.sid : spec.resource === 'worker' ? r!.workerSid : r!.sid;
-  const reason = o.type === 'task.canceled' ? canceledReason(task) : COMPLETED_REASON;
+  const reason = o.type === 'task.canceled' ? canceledReason(task) : completedReason(task);
   return {
     sid: eventSid(task.accountSid, task.workspaceSid, subject, o.type),
     type: o.type,
@@ -263,6 +279,62 @@ function eventsBetween(task: TaskRecord, after: number, at: number, workers: Wor
  */
 export function eventsOfWrite(task: TaskRecord, workers: WorkerAttributesOf = UNKNOWN_ATTRIBUTES): TaskRouterEvent[] {
   return eventsBetween(task, task.previousWrittenAt ?? -Infinity, task.writtenAt, workers);
+}
+
+/**
+ * A change a Worker update made (or a lifecycle rule, through one): the worker as it is after it,
+ * and what changed. Its events are a function of it, their SIDs of the worker's version, so
+ * deriving them again (a repeat, a stream retry, recovery) makes no second one.
+ */
+export interface WorkerChange {
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+  readonly workerSid: string;
+  readonly workerName: string | null;
+  readonly attributes: string;
+  readonly activitySid: string | null;
+  /** The worker's version this change made. */
+  readonly version: number;
+  readonly at: number;
+  /** The activity before, and since when, when this change moved the worker. */
+  readonly previousActivity?: { readonly sid: string | null; readonly since: number | null };
+  readonly attributesChanged: boolean;
+}
+
+/** The events of one worker change: worker.activity.update when it moved the worker, worker.attributes.update when it changed them. */
+export function workerEventsOf(change: WorkerChange): TaskRouterEvent[] {
+  const types: EventType[] = [];
+  if (change.previousActivity !== undefined) types.push('worker.activity.update');
+  if (change.attributesChanged) types.push('worker.attributes.update');
+  const previous = change.previousActivity;
+  const inPrevious = previous?.since == null ? undefined : Math.max(0, change.at - previous.since);
+  const values: Partial<Record<FieldName, string>> = {
+    WorkerSid: change.workerSid,
+    ...(change.workerName !== null && { WorkerName: change.workerName }),
+    WorkerAttributes: change.attributes,
+    ...(change.activitySid !== null && { WorkerActivitySid: change.activitySid }),
+    ...(previous?.sid != null && { WorkerPreviousActivitySid: previous.sid }),
+    ...(inPrevious !== undefined && {
+      WorkerTimeInPreviousActivity: String(Math.floor(inPrevious / 1000)),
+      WorkerTimeInPreviousActivityMs: String(inPrevious),
+    }),
+  };
+  return types.map((type) => {
+    const spec: EventTypeSpec = EVENT_TYPES[type];
+    const fields = new Set<FieldName>(spec.groups.flatMap((g) => GROUPS[g]));
+    return {
+      sid: eventSid(change.accountSid, change.workspaceSid, `${change.workerSid}#${change.version}`, type),
+      type,
+      accountSid: change.accountSid,
+      workspaceSid: change.workspaceSid,
+      at: change.at,
+      resourceType: 'worker',
+      resourceSid: change.workerSid,
+      description: spec.describe({ task: '', reservation: '', worker: change.workerName ?? change.workerSid, activity: change.activitySid ?? '', reason: '' }),
+      data: Object.fromEntries(Object.entries(values).filter(([name]) => fields.has(name as FieldName))) as Partial<Record<FieldName, string>>,
+      workerSid: change.workerSid,
+    };
+  });
 }
 
 /** The Event resource's `event_data`: the same fields in snake_case. */

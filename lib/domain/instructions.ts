@@ -53,6 +53,10 @@ export interface ReservationAction {
    * worker; this is its wire name, for the error that says so.
    */
   readonly needsContactUri?: string;
+  /** A completion's reason, recorded on the task (the Task update's Reason; the wrap-up timer's). */
+  readonly completedReason?: string;
+  /** extendWrapUp: how much later the wrap-up ends. */
+  readonly extendWrapUpMs?: number;
 }
 
 export function parametersOf(instruction: InstructionName): readonly ParameterSpec[] {

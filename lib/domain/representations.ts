@@ -45,7 +45,8 @@ export function taskJson(task: TaskRecord, now: number, baseUrl: string) {
     assignment_status: assignment.status,
     attributes: task.attributes,
     date_created: twilioDate(task.createdAt),
-    date_updated: twilioDate(assignment.updatedAt),
+    // The later of its last status change and its last Task update (attributes, priority).
+    date_updated: twilioDate(Math.max(assignment.updatedAt, task.lastUpdate?.at ?? 0)),
     links: { reservations: `${url}/Reservations`, workspace },
     priority: task.priority,
     reason: assignment.reason,

@@ -17,87 +17,20 @@ import { contactUriOf } from './assignment-callback.ts';
 import { InvalidParameterError } from './errors.ts';
 import { INSTRUCTIONS, callbackInstructionJson, instructionAction, parametersOf, parseCallbackValue } from './instructions.ts';
 import { INSTRUCTION_NAMES, type InstructionName, type ParameterValue } from './parameters.ts';
-import { canonicalSid } from './sid.ts';
+import { parseLifecyclePolicy, type LifecyclePolicy } from './lifecycle-policy.ts';
+import { PolicyError, checkTemplates, hasTemplate, isObject, matches, parseMatch, render, type Json, type Match, type Scope } from './policy-match.ts';
+
+export { PolicyError } from './policy-match.ts';
 
 /** Instructions a policy may give: supervise needs an accepted reservation, so never at assignment. */
 export const POLICY_INSTRUCTIONS = INSTRUCTION_NAMES.filter((n) => n !== 'supervise');
 
-export class PolicyError extends Error {
-  constructor(
-    readonly rule: string,
-    readonly field: string,
-    detail: string,
-  ) {
-    super(`${rule}: ${field} ${detail}`);
-  }
-}
-
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-type Condition =
-  | { readonly kind: 'equals'; readonly value: Json }
-  | { readonly kind: 'in'; readonly values: readonly Json[] }
-  | { readonly kind: 'exists'; readonly exists: boolean }
-  | { readonly kind: 'not'; readonly condition: Condition };
-
-interface Rule {
+interface Rule extends Match {
   readonly label: string;
   readonly name: string;
-  readonly taskQueueSids?: readonly string[];
-  readonly workflowSids?: readonly string[];
-  readonly task: ReadonlyArray<readonly [string, Condition]>;
-  readonly worker: ReadonlyArray<readonly [string, Condition]>;
   readonly instruction: InstructionName;
   /** snake_case key → literal or template, as written. */
   readonly values: ReadonlyArray<readonly [string, Json]>;
-}
-
-const TEMPLATE = /\{\{\s*(task|worker)\.([A-Za-z0-9_.-]+)\s*\}\}/g;
-const WHOLE_TEMPLATE = /^\{\{\s*(task|worker)\.([A-Za-z0-9_.-]+)\s*\}\}$/;
-
-function isObject(value: unknown): value is Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function hasTemplate(value: Json): boolean {
-  return typeof value === 'string' ? /\{\{/.test(value) : Array.isArray(value) && value.some(hasTemplate);
-}
-
-function checkTemplates(value: Json, fail: (detail: string) => never): void {
-  if (Array.isArray(value)) {
-    for (const v of value) checkTemplates(v, fail);
-    return;
-  }
-  if (typeof value !== 'string') return;
-  const rest = value.replace(TEMPLATE, '');
-  if (/\{\{|\}\}/.test(rest)) fail(`has a template that is not {{task.<attribute>}} or {{worker.<attribute>}}: "${value}"`);
-}
-
-function parseCondition(raw: Json, fail: (detail: string) => never): Condition {
-  if (isObject(raw)) {
-    const keys = Object.keys(raw);
-    if (keys.length !== 1) fail('must be a value or one of {"in": […]}, {"exists": true|false}, {"not": …}');
-    const [key] = keys as [string];
-    const operand = raw[key]!;
-    if (key === 'in') {
-      if (!Array.isArray(operand)) fail('"in" takes a list of values');
-      return { kind: 'in', values: operand };
-    }
-    if (key === 'exists') {
-      if (typeof operand !== 'boolean') fail('"exists" takes true or false');
-      return { kind: 'exists', exists: operand };
-    }
-    if (key === 'not') return { kind: 'not', condition: parseCondition(operand, fail) };
-    fail(`has an unknown operator "${key}" (use in, exists or not)`);
-  }
-  checkTemplates(raw, fail);
-  return { kind: 'equals', value: raw };
-}
-
-function parseSids(raw: Json | undefined, prefix: 'WQ' | 'WW', fail: (detail: string) => never): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const list = Array.isArray(raw) ? raw : [raw];
-  return list.map((v) => canonicalSid(v, prefix) ?? fail(`must be a ${prefix} SID or a list of them, got ${JSON.stringify(v)}`));
 }
 
 function parseRule(raw: Json, index: number): Rule {
@@ -110,18 +43,6 @@ function parseRule(raw: Json, index: number): Rule {
   };
   const failAt = (field: string) => (detail: string) => fail(field, detail);
   for (const key of Object.keys(raw)) if (!['name', 'match', 'instruction'].includes(key)) fail(key, 'is not a rule field (name, match, instruction)');
-
-  const match = raw['match'] ?? {};
-  if (!isObject(match)) fail('match', 'must be an object');
-  for (const key of Object.keys(match)) {
-    if (!['taskQueueSid', 'workflowSid', 'task', 'worker'].includes(key))
-      fail(`match.${key}`, 'is not a match field (taskQueueSid, workflowSid, task, worker)');
-  }
-  const conditions = (side: 'task' | 'worker') => {
-    const raw = match[side] ?? {};
-    if (!isObject(raw)) fail(`match.${side}`, 'must be an object of attribute conditions');
-    return Object.entries(raw).map(([path, c]) => [path, parseCondition(c, failAt(`match.${side}.${path}`))] as const);
-  };
 
   const instruction = raw['instruction'];
   if (!isObject(instruction)) fail('instruction', 'must be an object such as {"instruction": "accept"}');
@@ -148,18 +69,7 @@ function parseRule(raw: Json, index: number): Rule {
   for (const required of instructionRequiredKeys(instructionName)) {
     if (!values.some(([k]) => k === required)) fail(`instruction.${required}`, `is required by the ${instructionName} instruction`);
   }
-  const taskQueueSids = parseSids(match['taskQueueSid'], 'WQ', failAt('match.taskQueueSid'));
-  const workflowSids = parseSids(match['workflowSid'], 'WW', failAt('match.workflowSid'));
-  return {
-    label,
-    name: name || label0,
-    ...(taskQueueSids && { taskQueueSids }),
-    ...(workflowSids && { workflowSids }),
-    task: conditions('task'),
-    worker: conditions('worker'),
-    instruction: instructionName,
-    values,
-  };
+  return { label, name: name || label0, ...parseMatch(raw['match'], fail), instruction: instructionName, values };
 }
 
 /** The snake_case keys an instruction requires (INSTRUCTIONS' `required`, in wire names). */
@@ -170,83 +80,17 @@ function instructionRequiredKeys(name: InstructionName): string[] {
     .map((p) => p.callbackKey!);
 }
 
-function lookup(values: Readonly<Record<string, unknown>>, path: string): unknown {
-  let current: unknown = values;
-  for (const part of path.split('.')) {
-    if (!isObject(current as Json) || !Object.hasOwn(current as object, part)) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
-
-interface Scope {
-  readonly task: Readonly<Record<string, unknown>>;
-  readonly worker: Readonly<Record<string, unknown>>;
-}
-
-/** A template's value: the attribute itself for a whole `{{…}}`, else the interpolated string. */
-function render(value: Json, scope: Scope): unknown {
-  if (Array.isArray(value)) return value.map((v) => render(v, scope));
-  if (typeof value !== 'string') return value;
-  const whole = WHOLE_TEMPLATE.exec(value);
-  if (whole) return lookup(scope[whole[1] as 'task' | 'worker'], whole[2]!);
-  let missing = false;
-  const text = value.replace(TEMPLATE, (_, side: 'task' | 'worker', path: string) => {
-    const v = lookup(scope[side], path);
-    if (v === undefined || v === null || typeof v === 'object') missing = true;
-    return String(v);
-  });
-  return missing ? undefined : text;
-}
-
-function holds(condition: Condition, actual: unknown, scope: Scope): boolean {
-  switch (condition.kind) {
-    case 'exists':
-      return (actual !== undefined) === condition.exists;
-    case 'not':
-      return !holds(condition.condition, actual, scope);
-    case 'in':
-      return condition.values.some((v) => holds({ kind: 'equals', value: v }, actual, scope));
-    case 'equals': {
-      const expected = render(condition.value, scope);
-      if (expected === undefined) return false;
-      if (Array.isArray(actual) && !Array.isArray(expected)) return actual.some((a) => a === expected);
-      return sameJson(actual, expected);
-    }
-  }
-}
-
-/**
- * Whether an attribute equals a policy's value, as JSON (object keys in any order). It walks the
- * policy's value, whose depth the policy file bounds, so an attribute nested thousands of levels
- * deep (a callback's TaskAttributes is anyone's JSON) is a plain no-match, never a stack overflow.
- */
-function sameJson(actual: unknown, expected: unknown): boolean {
-  if (typeof expected !== 'object' || expected === null) return actual === expected;
-  if (typeof actual !== 'object' || actual === null || Array.isArray(actual) !== Array.isArray(expected)) return false;
-  if (Array.isArray(expected)) {
-    const list = actual as unknown[];
-    return list.length === expected.length && expected.every((e, i) => sameJson(list[i], e));
-  }
-  const object = actual as Record<string, unknown>;
-  const keys = Object.keys(expected);
-  return (
-    Object.keys(object).length === keys.length && keys.every((k) => Object.hasOwn(object, k) && sameJson(object[k], (expected as Record<string, unknown>)[k]))
-  );
-}
-
 export class RulePolicy implements AssignmentPolicy {
-  constructor(private readonly rules: readonly Rule[]) {}
+  constructor(
+    private readonly rules: readonly Rule[],
+    /** The same file's lifecycle rules. */
+    readonly lifecycle?: LifecyclePolicy,
+  ) {}
 
   decide(callback: AssignmentCallback): AssignmentDecision {
     const scope: Scope = { task: callback.taskAttributeValues, worker: callback.workerAttributeValues };
-    const rule = this.rules.find(
-      (r) =>
-        (!r.taskQueueSids || r.taskQueueSids.includes(callback.taskQueueSid)) &&
-        (!r.workflowSids || r.workflowSids.includes(callback.workflowSid)) &&
-        r.task.every(([path, c]) => holds(c, lookup(scope.task, path), scope)) &&
-        r.worker.every(([path, c]) => holds(c, lookup(scope.worker, path), scope)),
-    );
+    const facts = { taskQueueSid: callback.taskQueueSid, workflowSid: callback.workflowSid, ...scope };
+    const rule = this.rules.find((r) => matches(r, facts));
     if (!rule) return { answer: {} };
     const byKey = new Map(parametersOf(rule.instruction).map((p) => [p.callbackKey!, p]));
     const values = new Map<string, ParameterValue>();
@@ -269,12 +113,14 @@ export class RulePolicy implements AssignmentPolicy {
   }
 }
 
+const POLICY_FIELDS = ['rules', 'availableActivities', 'lifecycle', '$comment'];
+
 /** A policy from its parsed JSON, every rule checked; throws a PolicyError naming rule and field. */
 export function parsePolicy(json: unknown): RulePolicy {
   if (!isObject(json as Json) || !Array.isArray((json as Record<string, unknown>)['rules'])) {
     throw new PolicyError('policy', 'rules', 'must be a list: {"rules": [...]}');
   }
-  const extra = Object.keys(json as object).filter((k) => k !== 'rules' && k !== '$comment');
-  if (extra.length > 0) throw new PolicyError('policy', extra[0]!, 'is not a policy field (rules)');
-  return new RulePolicy((json as { rules: Json[] }).rules.map(parseRule));
+  const extra = Object.keys(json as object).filter((k) => !POLICY_FIELDS.includes(k));
+  if (extra.length > 0) throw new PolicyError('policy', extra[0]!, `is not a policy field (${POLICY_FIELDS.filter((f) => f !== '$comment').join(', ')})`);
+  return new RulePolicy((json as { rules: Json[] }).rules.map(parseRule), parseLifecyclePolicy(json as Record<string, Json>));
 }

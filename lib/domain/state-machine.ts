@@ -20,8 +20,12 @@ export interface Transition {
   readonly claimsTask?: true;
   /** Counts towards MAX_REJECTIONS; reaching it cancels the task and its pending reservations. */
   readonly countsRejection?: true;
-  /** Allowed only once the deadline has passed: it writes down what every read already reports. */
-  readonly afterDeadline?: true;
+  /**
+   * Allowed only once this time of the reservation has passed: it writes down what every read
+   * already reports. `deadline`: a pending reservation's end (timeout); `wrapUpDeadline`: the end
+   * of a wrap-up with a time limit (a lifecycle rule's wrapUpSeconds), which completes it.
+   */
+  readonly afterDeadline?: 'deadline' | 'wrapUpDeadline';
 }
 
 export const TRANSITIONS = {
@@ -33,7 +37,11 @@ export const TRANSITIONS = {
   supervise: { from: ['accepted'], to: 'accepted', task: 'assigned' },
   wrap: { from: ['accepted'], to: 'wrapping', task: 'wrapping' },
   complete: { from: ['accepted', 'wrapping'], to: 'completed', task: 'completed' },
-  timeout: { from: ['pending'], to: 'timeout', task: 'pending', afterDeadline: true },
+  timeout: { from: ['pending'], to: 'timeout', task: 'pending', afterDeadline: 'deadline' },
+  /** A wrap-up's time ran out: the wrap-up timer writes its completion down. */
+  expireWrapUp: { from: ['wrapping'], to: 'completed', task: 'completed', afterDeadline: 'wrapUpDeadline' },
+  /** This service's own: more time for a wrap-up with a time limit (the status stays). */
+  extendWrapUp: { from: ['wrapping'], to: 'wrapping', task: 'wrapping' },
 } as const satisfies Record<string, Transition>;
 
 export type TransitionName = keyof typeof TRANSITIONS;

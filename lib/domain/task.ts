@@ -1,4 +1,4 @@
-import { PreconditionFailedError, ReservationStateError } from './errors.ts';
+import { PreconditionFailedError, ReservationStateError, WrapUpLimitError } from './errors.ts';
 import { entityTag, ifMatchSatisfied, type IfMatch } from './if-match.ts';
 import { missingContact, type RecordedInstruction, type ReservationAction } from './instructions.ts';
 import { TASK_EFFECTS, TRANSITIONS, requiredStateLabel, taskStatusOfClaim, type ReservationStatus, type TaskStatus, type Transition } from './state-machine.ts';
@@ -26,7 +26,22 @@ export interface ReservationRecord {
   readonly activityAt?: number;
   /** The assignment-callback answer, replayed verbatim on a repeated callback. */
   readonly answer?: string;
+  /** The lifecycle rule that matched when it was created (its name): fixed for its life. */
+  readonly lifecycle?: string;
+  /** That rule's wrapUpSeconds, in ms: how long it may stay wrapping. */
+  readonly wrapUpMs?: number;
+  /**
+   * Epoch ms after which a wrapping reservation is a completed one, its timer fired or not: set
+   * when it starts wrapping (and moved by an extension), absent without a time limit.
+   */
+  readonly wrapUpDeadline?: number;
 }
+
+/** The stored stand-in for "no wrap-up limit" (the store adds it to the wrap-up's start when the rule set none). */
+export const NO_WRAP_UP_LIMIT_MS = 1e15;
+
+/** The reason a task completed by its wrap-up running out reports. */
+export const WRAP_UP_ELAPSED = 'wrap-up time elapsed';
 
 /**
  * A task and every reservation TaskRouter made for it: the aggregate whose invariants (at most one
@@ -60,8 +75,12 @@ export interface TaskRecord {
   readonly previousWrittenAt?: number;
   /** Connected mode: the update of one of its reservations being forwarded (one at a time). */
   readonly forward?: ForwardMark;
-  /** Connected mode: upstream canceled the task (its task.canceled event), when and why. */
+  /** Canceled through the Task API, or (connected mode) by upstream (its task.canceled event): when and why. */
   readonly canceled?: { readonly at: number; readonly reason: string };
+  /** Why it was completed, as the Task update's Reason said (or the wrap-up timer). */
+  readonly completedReason?: string;
+  /** Its attributes or priority changed through the Task API: the how-manyth such change, and when (its task.updated event). */
+  readonly lastUpdate?: { readonly n: number; readonly at: number };
 }
 
 /** The in-flight mark of a forwarded update: one at a time per task, until Twilio's answer is settled. */
@@ -107,6 +126,10 @@ export function findReservation(task: TaskRecord, reservationSid: string): Reser
  * to this reservation, so correctness never waits for a timer or a fan-out.
  */
 export function effectiveStatus(task: TaskRecord, reservation: ReservationRecord, at: number): EffectiveStatus {
+  if (reservation.status === 'wrapping' && reservation.wrapUpDeadline !== undefined && reservation.wrapUpDeadline <= presentOf(task, at)) {
+    // Its wrap-up ran out: completed at the deadline, written down or not.
+    return { status: 'completed', since: reservation.wrapUpDeadline };
+  }
   if (reservation.status !== 'pending') return { status: reservation.status, since: reservation.updatedAt };
   const now = presentOf(task, at);
   let end: EffectiveStatus = { status: TASK_EFFECTS.deadlinePassed, since: reservation.deadline };
@@ -131,6 +154,16 @@ export function canceledReason(task: TaskRecord): string {
   return `Task canceled after ${task.rejections} rejected reservations (maximum ${task.maxRejections})`;
 }
 
+/** Why the task completed: the Task update's Reason, a wrap-up that ran out, or its reservation's completion. */
+export function completedReason(task: TaskRecord): string {
+  if (task.completedReason !== undefined) return task.completedReason;
+  const claimed = task.acceptedReservationSid === undefined ? undefined : findReservation(task, task.acceptedReservationSid);
+  return claimed?.status === 'wrapping' ? WRAP_UP_ELAPSED : COMPLETED_REASON;
+}
+
+/** The task's reason when its reservation completed it (TaskRouter's own words). */
+export const COMPLETED_REASON = 'All reservations were completed';
+
 /** The task's assignment status as every read reports it, derived from its reservations. */
 export function taskAssignment(task: TaskRecord, now: number): TaskAssignment {
   let updatedAt = task.updatedAt;
@@ -143,7 +176,8 @@ export function taskAssignment(task: TaskRecord, now: number): TaskAssignment {
   if (isCanceled(task)) return { status: 'canceled', reason: canceledReason(task), updatedAt };
   if (task.acceptedReservationSid !== undefined) {
     const claimed = findReservation(task, task.acceptedReservationSid)!;
-    return { status: taskStatusOfClaim(claimed.status), reason: null, updatedAt };
+    const status = taskStatusOfClaim(effectiveStatus(task, claimed, now).status);
+    return { status, reason: status === 'completed' ? completedReason(task) : null, updatedAt };
   }
   return { status: anyPending ? 'reserved' : 'pending', reason: null, updatedAt };
 }
@@ -159,9 +193,13 @@ export function checkAction(task: TaskRecord, reservation: ReservationRecord, ac
   }
   const transition: Transition = TRANSITIONS[action.transition];
   const current = effectiveStatus(task, reservation, now).status;
-  const allowed = transition.afterDeadline ? reservation.status === 'pending' && current === TASK_EFFECTS.deadlinePassed : transition.from.includes(current);
+  // A derived status is written down only once it holds: stored as before, read as after.
+  const allowed = transition.afterDeadline ? transition.from.includes(reservation.status) && current === transition.to : transition.from.includes(current);
   if (!allowed) {
-    throw new ReservationStateError(reservation.sid, requiredStateLabel(transition.afterDeadline ? [TASK_EFFECTS.deadlinePassed] : transition.from));
+    throw new ReservationStateError(reservation.sid, requiredStateLabel(transition.afterDeadline ? [transition.to] : transition.from));
+  }
+  if (action.extendWrapUpMs !== undefined && reservation.wrapUpDeadline === undefined) {
+    throw new WrapUpLimitError(reservation.sid);
   }
   if (action.needsContactUri !== undefined && reservation.contactUri === undefined) {
     throw missingContact(action.needsContactUri, action.instruction?.name ?? action.transition);

@@ -13,6 +13,8 @@ export interface Route {
 
 const TASK = '/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}';
 const WORKER = '/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}';
+/** This service's own resources, beside Twilio's. */
+const LIFECYCLE = '/lifecycle/v1/Workspaces/{WorkspaceSid}';
 
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/assignment-callback', fn: 'assignment-callback' },
@@ -24,7 +26,13 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${WORKER}/Reservations/{ReservationSid}`, fn: 'get-reservation' },
   { method: 'POST', path: `${WORKER}/Reservations/{ReservationSid}`, fn: 'update-reservation' },
   { method: 'GET', path: TASK, fn: 'get-task' },
+  { method: 'POST', path: TASK, fn: 'update-task' },
   { method: 'GET', path: WORKER, fn: 'get-worker' },
+  { method: 'POST', path: WORKER, fn: 'update-worker' },
+  { method: 'GET', path: `${LIFECYCLE}/Tasks/{TaskSid}/Reservations/{ReservationSid}/WrapUp`, fn: 'wrap-up' },
+  { method: 'POST', path: `${LIFECYCLE}/Tasks/{TaskSid}/Reservations/{ReservationSid}/WrapUp`, fn: 'wrap-up' },
+  { method: 'GET', path: `${LIFECYCLE}/Attention`, fn: 'attention' },
+  { method: 'POST', path: `${LIFECYCLE}/Attention/{ReservationSid}`, fn: 'attention' },
   { method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Events', fn: 'list-events' },
   { method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Events/{EventSid}', fn: 'get-event' },
   { method: 'GET', path: '/console', fn: 'console' },

@@ -11,6 +11,11 @@ import { listEvents } from '#functions/list-events.ts';
 import { listReservations } from '#functions/list-reservations.ts';
 import { notFound } from '#functions/not-found.ts';
 import { updateReservation } from '#functions/update-reservation.ts';
+import { updateTask } from '#functions/update-task.ts';
+import { updateWorker } from '#functions/update-worker.ts';
+import { wrapUp } from '#functions/wrap-up.ts';
+import { attention } from '#functions/attention.ts';
+import { lifecycle } from '#functions/lifecycle.ts';
 import { mirrorEventStreams } from '#functions/mirror-event-streams.ts';
 import { publishEventCallbacks } from '#functions/publish-event-callbacks.ts';
 import { publishEvents } from '#functions/publish-events.ts';
@@ -27,7 +32,11 @@ export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'get-reservation': getReservation,
   'update-reservation': updateReservation,
   'get-task': getTask,
+  'update-task': updateTask,
   'get-worker': getWorker,
+  'update-worker': updateWorker,
+  'wrap-up': wrapUp,
+  attention,
   'list-events': listEvents,
   'get-event': getEvent,
   console: consolePage,
@@ -43,4 +52,5 @@ export const ALL_FUNCTIONS: Readonly<Record<FunctionName, LambdaFunction<never, 
   'publish-events': publishEvents,
   'publish-event-callbacks': publishEventCallbacks,
   'mirror-event-streams': mirrorEventStreams,
+  lifecycle,
 };

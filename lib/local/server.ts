@@ -21,7 +21,7 @@ import { LocalTimeoutScheduler } from '../timeouts/local-scheduler.ts';
 import { API_FUNCTIONS } from './handlers.ts';
 import { startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { ensureTable } from '../store/table-setup.ts';
-import { scanTasks } from '../store/task-scan.ts';
+import { scanTasks, scanWorkerChanges } from '../store/task-scan.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { sweepUpstream } from '../upstream/sweep.ts';
 import { sweep } from './sweep.ts';
@@ -241,7 +241,15 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     handlers = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(built)])) as Record<ApiFunctionName, ApiHandler>;
     // Data this process did not write (a DATA_DIR, an engine of its own) may hold what a stopped process left.
     if (config.dataDir !== undefined || engine === undefined) {
-      const swept = await sweep(scanTasks(documentClient, tableNameOf(config)), built.recorder, scheduler, built.clock.now());
+      const swept = await sweep({
+        tasks: scanTasks(documentClient, tableNameOf(config)),
+        workerChanges: scanWorkerChanges(documentClient, tableNameOf(config)),
+        events: built.recorder,
+        scheduler,
+        lifecycle: built.lifecycle,
+        policy: built.lifecycle.policy,
+        now: built.clock.now(),
+      });
       if (swept.tasks > 0) built.logger.info('start-up sweep', { ...swept });
     }
     // Connected: settle what a stopped process left in flight, then every minute (deployed: a scheduled function).
@@ -296,8 +304,9 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         server.close(() => resolve());
       });
       clearInterval(sweeper);
-      // Event callbacks already answered are applied before the engine goes.
+      // Event callbacks already answered are applied before the engine goes, and so is what their rules make follow.
       await live.upstream?.inbox.idle();
+      await live.lifecycleSink?.idle();
       scheduler.close();
       live.close();
       ownClient?.destroy();

@@ -5,11 +5,12 @@
  * in the request, and recovery completes what a dying process left.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ReservationStateError } from '../domain/errors.ts';
-import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
-import { eventsOf, eventsOfWrite, type TaskRouterEvent, type WorkerAttributesOf } from '../domain/events.ts';
+import { ReservationStateError, TaskStateError } from '../domain/errors.ts';
+import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
+import { eventsOf, eventsOfWrite, workerEventsOf, type TaskRouterEvent, type WorkerAttributesOf, type WorkerChange } from '../domain/events.ts';
+import type { WorkerWrite } from '../domain/worker.ts';
 import type { TaskRecord } from '../domain/task.ts';
-import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../reservations/ports.ts';
+import type { ApplyAction, NewReservation, NewReservationLink, RecordOutcome, TaskChange, TaskStore, WorkerStore } from '../reservations/ports.ts';
 import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
 import type { EventSink, EventStore, ReservationWorkers } from './ports.ts';
 
@@ -26,6 +27,15 @@ export class EventRecorder {
     const bare = eventsOfWrite(task);
     if (bare.length === 0) return bare;
     const events = eventsOfWrite(task, await this.#attributes(task, bare));
+    await this.store.putAll(events);
+    await this.#deliver(events);
+    return events;
+  }
+
+  /** The events of one worker change (a Worker update, a rule's move), stored, then delivered. Returns them. */
+  async workerChanged(change: WorkerChange): Promise<TaskRouterEvent[]> {
+    const events = workerEventsOf(change);
+    if (events.length === 0) return events;
     await this.store.putAll(events);
     await this.#deliver(events);
     return events;
@@ -65,6 +75,19 @@ export class EventRecorder {
     return added;
   }
 
+  /** The events of worker changes a dying process may not have stored: stored and delivered if missing. */
+  async recoverWorkers(changes: readonly WorkerChange[]): Promise<TaskRouterEvent[]> {
+    const events = changes.flatMap(workerEventsOf);
+    if (events.length === 0) return events;
+    const missing = new Set((await this.store.missing(events)).map((e) => e.sid));
+    const added = await this.store.putNew(events.filter((e) => missing.has(e.sid)));
+    if (added.length > 0) {
+      this.logger.warn('worker events recovered', { count: added.length });
+      await this.#deliver(added);
+    }
+    return added;
+  }
+
   async #deliver(events: readonly TaskRouterEvent[]): Promise<void> {
     for (const sink of this.sinks) await sink.deliver(events);
   }
@@ -96,6 +119,22 @@ export class EventEmittingTasks implements TaskStore, ObservedRecords {
       // Refused, perhaps because this very change was made by an attempt that died before its events.
       if (error instanceof ReservationStateError) {
         const current = await this.inner.getTask(input.scope);
+        if (current) await this.recorder.recover([current]);
+      }
+      throw error;
+    }
+    if (task) await this.recorder.written(task);
+    return task;
+  }
+
+  async changeTask(change: TaskChange): Promise<TaskRecord | undefined> {
+    let task: TaskRecord | undefined;
+    try {
+      task = await this.inner.changeTask(change);
+    } catch (error) {
+      // Refused, perhaps because this very cancellation was made by an attempt that died before its events.
+      if (error instanceof TaskStateError) {
+        const current = await this.inner.getTask(change.scope);
         if (current) await this.recorder.recover([current]);
       }
       throw error;
@@ -141,4 +180,27 @@ export class EventEmittingMarks implements ForwardMarks {
   }
 
   forwardsBefore = (before: number, limit: number) => this.inner.forwardsBefore(before, limit);
+}
+
+/** The workers' store with events, locally: a write that changes a worker is followed, in the request, by its events. */
+export class EventEmittingWorkers {
+  constructor(
+    private readonly inner: WorkerStore & ReservationWorkers,
+    private readonly recorder: EventRecorder,
+  ) {}
+
+  async writeWorker(write: WorkerWrite): Promise<boolean> {
+    const written = await this.inner.writeWorker(write);
+    if (written && write.change) await this.recorder.workerChanged({ ...write.scope, ...write.change });
+    return written;
+  }
+
+  linkReservation = (link: NewReservationLink) => this.inner.linkReservation(link);
+  taskOfReservation = (scope: WorkerScope, reservationSid: string) => this.inner.taskOfReservation(scope, reservationSid);
+  reservationLinks = (scope: WorkerScope) => this.inner.reservationLinks(scope);
+  setActivity = (scope: WorkerScope, activitySid: string, at: number) => this.inner.setActivity(scope, activitySid, at);
+  getWorker = (scope: WorkerScope) => this.inner.getWorker(scope);
+  workerState = (scope: WorkerScope) => this.inner.workerState(scope);
+  attributesOf = (scope: WorkspaceScope, reservations: readonly { readonly workerSid: string; readonly reservationSid: string }[]) =>
+    this.inner.attributesOf(scope, reservations);
 }

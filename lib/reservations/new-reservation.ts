@@ -6,6 +6,7 @@
  */
 import { contactUriOf } from '../domain/assignment-callback.ts';
 import type { ReservationAction } from '../domain/instructions.ts';
+import type { LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import type { TaskScope } from '../domain/scope.ts';
 import type { NewReservation } from './ports.ts';
 
@@ -26,6 +27,8 @@ export interface Assignment {
   /** JSON, as TaskRouter sends it, and its values. */
   readonly workerAttributes: string;
   readonly workerAttributeValues: Readonly<Record<string, unknown>>;
+  /** The task's attributes' values (lifecycle rules match on them). */
+  readonly taskAttributeValues: Readonly<Record<string, unknown>>;
 }
 
 export interface Recording {
@@ -39,11 +42,26 @@ export interface Recording {
   readonly answer: string;
   /** Recorded even on a task already accepted or canceled (TaskRouter decided it: connected mode, or a callback the record cannot instruct). */
   readonly evenIfClosed?: true;
+  /** The policy's lifecycle rules: the first that matches is the reservation's for life. */
+  readonly lifecycle?: LifecyclePolicy;
+}
+
+/** The lifecycle rule a reservation gets when it is created, as it keeps it: its name and its wrap-up limit. */
+export function lifecycleOf(policy: LifecyclePolicy | undefined, assignment: Assignment): NewReservation['lifecycle'] {
+  const rule = policy?.ruleFor({
+    taskQueueSid: assignment.task.taskQueueSid,
+    workflowSid: assignment.task.workflowSid,
+    task: assignment.taskAttributeValues,
+    worker: assignment.workerAttributeValues,
+  });
+  if (!rule) return undefined;
+  return { name: rule.name, ...(rule.wrapUpSeconds !== undefined && { wrapUpMs: rule.wrapUpSeconds * 1000 }) };
 }
 
 export function newReservationFrom(assignment: Assignment, recording: Recording): NewReservation {
   const { task } = assignment;
   const contactUri = contactUriOf(assignment.workerAttributeValues);
+  const lifecycle = lifecycleOf(recording.lifecycle, assignment);
   return {
     task: {
       accountSid: task.accountSid,
@@ -65,5 +83,6 @@ export function newReservationFrom(assignment: Assignment, recording: Recording)
     ...(recording.action && { action: recording.action }),
     answer: recording.answer,
     ...(recording.evenIfClosed && { evenIfClosed: true }),
+    ...(lifecycle && { lifecycle }),
   };
 }

@@ -10,7 +10,7 @@ import type { WindowReader } from '../domain/paging.ts';
 import type { Params } from '../domain/parameters.ts';
 import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
 import type { ReservationRecord, TaskRecord } from '../domain/task.ts';
-import type { WorkerRecord } from '../domain/worker.ts';
+import type { WorkerRecord, WorkerState, WorkerWrite } from '../domain/worker.ts';
 import type { TimeoutEvent } from '../timeouts/scheduler.ts';
 
 /** A reservation as an assignment callback (or a mirrored event) announces it, with what the policy decided. */
@@ -39,6 +39,8 @@ export interface NewReservation {
    * canceled), leaving the task's TTL as it is. Without it such a task refuses the write.
    */
   readonly evenIfClosed?: true;
+  /** The lifecycle rule that matched (lib/domain/lifecycle-policy.ts): fixed on the reservation for its life. */
+  readonly lifecycle?: { readonly name: string; readonly wrapUpMs?: number };
 }
 
 export type RecordOutcome =
@@ -62,6 +64,20 @@ export interface ApplyAction {
   readonly ifMatch?: IfMatch;
   /** Worker-scoped requests: the reservation must be this worker's. */
   readonly workerSid?: string;
+  /** A Task update's If-Match: against the task's ETag (lib/domain/task-change.ts `taskEntityTag`). */
+  readonly taskIfMatch?: IfMatch;
+}
+
+/** What a Task update changes beyond its claimed reservation: a cancellation, the attributes, the priority. */
+export interface TaskChange {
+  readonly scope: TaskScope;
+  readonly now: number;
+  readonly ifMatch?: IfMatch;
+  /** Cancel the task (pending or reserved only): its pending reservations read canceled. */
+  readonly cancel?: { readonly reason: string };
+  /** JSON object text. */
+  readonly attributes?: string;
+  readonly priority?: number;
 }
 
 /** Tasks and their reservations: one item per task, so one conditional write keeps its invariants. */
@@ -77,6 +93,11 @@ export interface TaskStore {
    * scope), and throws the domain error that says why it is not allowed.
    */
   applyAction(input: ApplyAction): Promise<TaskRecord | undefined>;
+  /**
+   * One conditional write of a Task update's change; undefined when the task is not there (or
+   * not in scope); throws the domain error that says why it is not allowed.
+   */
+  changeTask(change: TaskChange): Promise<TaskRecord | undefined>;
 }
 
 /**
@@ -112,9 +133,13 @@ export interface WorkerStore {
   taskOfReservation(scope: WorkerScope, reservationSid: string): Promise<string | undefined>;
   /** Pages over a worker's links in list order (one query a window). */
   reservationLinks(scope: WorkerScope): WindowReader<ReservationLink>;
-  /** Moves a worker to an activity unless a later change is already stored. */
+  /** Moves a worker to an activity (a rejection's, a timeout's) unless a later change is already stored. */
   setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void>;
   getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined>;
+  /** The worker and its lifecycle state, for a write decided from them. */
+  workerState(scope: WorkerScope): Promise<WorkerState | undefined>;
+  /** One conditional write on the version the write was decided from: false when another came first (decide again). */
+  writeWorker(write: WorkerWrite): Promise<boolean>;
 }
 
 /** An update as its caller sent it: what a forward repeats upstream, path and parameters. */

@@ -100,8 +100,10 @@ export class ReservationService {
       workerName: callback.workerName,
       workerAttributes: callback.workerAttributes,
       workerAttributeValues: callback.workerAttributeValues,
+      taskAttributeValues: callback.taskAttributeValues,
     };
-    const recording = { at: now, timeoutSeconds, maxRejections: this.#maxRejections };
+    const lifecycle = this.#policy.lifecycle;
+    const recording = { at: now, timeoutSeconds, maxRejections: this.#maxRejections, ...(lifecycle && { lifecycle }) };
     const decided = newReservationFrom(assignment, {
       ...recording,
       ...(decision.action && { action: decision.action }),
@@ -123,7 +125,16 @@ export class ReservationService {
       if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');
       // The reservation's keys only: a timer's payload is stored by Scheduler and logged, the task's attributes are PII.
       const { accountSid, workspaceSid, taskSid } = assignment.task;
-      await this.#scheduler.schedule({ accountSid, workspaceSid, taskSid, reservationSid: reservation.sid, deadline: reservation.deadline });
+      // Where a timeout moves the worker is decided now when a lifecycle rule names it; else at expiry, TIMEOUT_ACTIVITY_SID.
+      const activitySid = lifecycle?.rule(reservation.lifecycle)?.activities.timeout;
+      await this.#scheduler.schedule({
+        accountSid,
+        workspaceSid,
+        taskSid,
+        reservationSid: reservation.sid,
+        deadline: reservation.deadline,
+        ...(activitySid !== undefined && { activitySid }),
+      });
     }
     return reservation.answer ?? '{}';
   }
@@ -136,7 +147,9 @@ export class ReservationService {
    */
   async expire(event: TimeoutEvent): Promise<ExpireOutcome> {
     const scope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
-    const action = { transition: 'timeout', ...(this.#timeoutActivitySid !== undefined && { activitySid: this.#timeoutActivitySid }) } as const;
+    // The activity the timer was armed with (a lifecycle rule's); a timer armed before rules, TIMEOUT_ACTIVITY_SID.
+    const activitySid = event.activitySid ?? this.#timeoutActivitySid;
+    const action = { transition: 'timeout', ...(activitySid !== undefined && { activitySid }) } as const;
     const expiry = await this.#updater.expire(event, { scope, reservationSid: event.reservationSid, action, now: this.#clock.now() });
     switch (expiry.kind) {
       case 'upstream':

@@ -32,11 +32,11 @@ interface StoredEvent {
   resourceSid: string;
   description: string;
   data: Partial<Record<FieldName, string>>;
-  taskSid: string;
+  taskSid?: string;
   reservationSid?: string;
   workerSid?: string;
-  taskQueueSid: string;
-  workflowSid: string;
+  taskQueueSid?: string;
+  workflowSid?: string;
   [attribute: string]: unknown;
 }
 
@@ -46,7 +46,7 @@ function encodeEvent(event: TaskRouterEvent, expiresAt: number): StoredEvent {
     ...eventKey(event),
     [TABLE.eventIndexSortKey]: eventListKey(event),
     [EVENT_INDEXES.workspace.partitionKey]: scope,
-    [EVENT_INDEXES.task.partitionKey]: `${scope}#${event.taskSid}`,
+    ...(event.taskSid !== undefined && { [EVENT_INDEXES.task.partitionKey]: `${scope}#${event.taskSid}` }),
     ...(event.workerSid !== undefined && { [EVENT_INDEXES.worker.partitionKey]: `${scope}#${event.workerSid}` }),
     ...(event.reservationSid !== undefined && { [EVENT_INDEXES.reservation.partitionKey]: `${scope}#${event.reservationSid}` }),
     accountSid: event.accountSid,
@@ -58,11 +58,11 @@ function encodeEvent(event: TaskRouterEvent, expiresAt: number): StoredEvent {
     resourceSid: event.resourceSid,
     description: event.description,
     data: event.data,
-    taskSid: event.taskSid,
+    ...(event.taskSid !== undefined && { taskSid: event.taskSid }),
     ...(event.reservationSid !== undefined && { reservationSid: event.reservationSid }),
     ...(event.workerSid !== undefined && { workerSid: event.workerSid }),
-    taskQueueSid: event.taskQueueSid,
-    workflowSid: event.workflowSid,
+    ...(event.taskQueueSid !== undefined && { taskQueueSid: event.taskQueueSid }),
+    ...(event.workflowSid !== undefined && { workflowSid: event.workflowSid }),
     [TABLE.ttlAttribute]: expiresAt,
   };
 }
@@ -79,11 +79,11 @@ export function decodeEvent(item: Record<string, unknown>): TaskRouterEvent {
     resourceSid: e.resourceSid,
     description: e.description,
     data: e.data,
-    taskSid: e.taskSid,
+    ...(e.taskSid !== undefined && { taskSid: e.taskSid }),
     ...(e.reservationSid !== undefined && { reservationSid: e.reservationSid }),
     ...(e.workerSid !== undefined && { workerSid: e.workerSid }),
-    taskQueueSid: e.taskQueueSid,
-    workflowSid: e.workflowSid,
+    ...(e.taskQueueSid !== undefined && { taskQueueSid: e.taskQueueSid }),
+    ...(e.workflowSid !== undefined && { workflowSid: e.workflowSid }),
   };
 }
 

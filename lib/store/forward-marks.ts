@@ -5,6 +5,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TaskScope } from '../domain/scope.ts';
+import { checkTaskIfMatch } from '../domain/task-change.ts';
 import { checkAction, findReservation, presentOf, type TaskRecord } from '../domain/task.ts';
 import type { ApplyAction } from '../reservations/ports.ts';
 import type { ForwardMarks as ForwardMarksPort, MarkOutcome } from '../upstream/ports.ts';
@@ -47,6 +48,7 @@ export class ForwardMarks implements ForwardMarksPort {
         const reservation = stored && inScope(stored, scope) ? findReservation(stored, reservationSid) : undefined;
         if (!stored || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return { done: undefined };
         // Why not: the action itself (not pending, If-Match, contact_uri), else another forward.
+        checkTaskIfMatch(stored, input.taskIfMatch);
         checkAction(stored, reservation, action, presentOf(stored, now), ifMatch);
         if (stored.forward) return { done: { taken: false, task: stored, mark: stored.forward } };
         // Allowed, and no mark: the item changed between the write and its read. Again.

@@ -1,7 +1,7 @@
 /**
  * The store's adapters, one per item family, each implementing the port its user declares:
  * tasks (lib/reservations/ports.ts, lib/upstream/ports.ts), forward marks, workers, events
- * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts).
+ * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts), the attention flags (lib/lifecycle/ports.ts).
  * `dynamoDbStores` builds them on one document client and table; lib/store/memory/ builds the
  * same set in memory for the fast tests.
  */
@@ -9,6 +9,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
 import type { EventStore, ReservationWorkers } from '../publishing/ports.ts';
 import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords } from '../upstream/ports.ts';
+import type { AttentionStore } from '../lifecycle/ports.ts';
+import { AttentionItems } from './attention-items.ts';
 import { CloudEventItems } from './cloud-event-items.ts';
 import { EventItems } from './event-items.ts';
 import { ForwardMarks } from './forward-marks.ts';
@@ -23,6 +25,7 @@ export interface Stores {
   readonly events: EventStore;
   readonly inbox: InboxStore;
   readonly cloudEvents: CloudEventMarks;
+  readonly attention: AttentionStore;
 }
 
 export interface DynamoDbStoreSettings {
@@ -39,5 +42,6 @@ export function dynamoDbStores(settings: DynamoDbStoreSettings): Stores {
     events: new EventItems(settings),
     inbox: new InboxItems(settings),
     cloudEvents: new CloudEventItems(settings),
+    attention: new AttentionItems(settings),
   };
 }

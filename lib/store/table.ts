@@ -4,10 +4,11 @@
  *
  *   task          pk TASK#<AC>#<WS>#<WT>    sk TASK                 the task and all its reservations (R_<WR>)
  *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>     listKey <created>#<WR>: a worker's reservations
- *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY             the worker's last activity change
+ *   worker        pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY             its activity, Worker updates, version, lifecycle state
  *   event         pk EVENT#<AC>#<WS>#<EV>   sk EVENT                a TaskRouter event (lib/publishing/)
  *   cloud event   pk CLOUDEVENT#<AC>#<WS>#<id>  sk CLOUDEVENT       an Event Streams event already applied (lib/upstream/)
  *   inbox         pk INBOX#<AC>#<WS>#<EV>   sk INBOX                an upstream event callback taken in (lib/upstream/)
+ *   attention     pk ATTENTION#<AC>#<WS>    sk RESERVATION#<WR>     a reservation held too long (lib/lifecycle/)
  *
  * Events are listed through four global secondary indexes, one per thing a list is about (the
  * workspace, a task, a worker, a reservation), each sorted by `eventAt` (`<ms>#<rank>#<EV>`).
@@ -62,12 +63,20 @@ interface Scope {
 export const TASK_PREFIX = 'TASK#';
 export const taskPartition = (scope: Scope & { readonly taskSid: string }) => `${TASK_PREFIX}${scope.accountSid}#${scope.workspaceSid}#${scope.taskSid}`;
 export const taskKey = (scope: Scope & { readonly taskSid: string }) => ({ pk: taskPartition(scope), sk: 'TASK' });
-export const workerPartition = (scope: Scope & { readonly workerSid: string }) => `WORKER#${scope.accountSid}#${scope.workspaceSid}#${scope.workerSid}`;
+export const WORKER_PREFIX = 'WORKER#';
+export const workerPartition = (scope: Scope & { readonly workerSid: string }) =>
+  `${WORKER_PREFIX}${scope.accountSid}#${scope.workspaceSid}#${scope.workerSid}`;
 export const workerLinkKey = (scope: Scope & { readonly workerSid: string }, reservationSid: string) => ({
   pk: workerPartition(scope),
   sk: `RESERVATION#${reservationSid}`,
 });
-export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: 'ACTIVITY' });
+/** A worker's own item: its activity, its updates, its lifecycle bookkeeping. */
+export const ACTIVITY_SORT_KEY = 'ACTIVITY';
+export const activityKey = (scope: Scope & { readonly workerSid: string }) => ({ pk: workerPartition(scope), sk: ACTIVITY_SORT_KEY });
+
+/** The reservations of a workspace flagged as needing attention (lib/lifecycle/). */
+export const attentionPartition = (scope: Scope) => `ATTENTION#${scope.accountSid}#${scope.workspaceSid}`;
+export const attentionKey = (scope: Scope, reservationSid: string) => ({ pk: attentionPartition(scope), sk: `RESERVATION#${reservationSid}` });
 
 /** An upstream event callback taken in (lib/upstream/mirror-inbox.ts), by its EV SID. */
 export const inboxKey = (event: Scope & { readonly sid: string }) => ({ pk: `INBOX#${event.accountSid}#${event.workspaceSid}#${event.sid}`, sk: 'INBOX' });

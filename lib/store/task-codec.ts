@@ -5,7 +5,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordedInstruction } from '../domain/instructions.ts';
-import type { ForwardMark, ReservationRecord, TaskRecord } from '../domain/task.ts';
+import { NO_WRAP_UP_LIMIT_MS, type ForwardMark, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import { RESERVATION_PREFIX, TABLE, TASK_PREFIX, taskSidOf } from './table.ts';
 
 /** A reservation, as the value of its task item's `R_<WR>` attribute. */
@@ -24,6 +24,10 @@ export interface StoredReservation {
   activitySid?: string;
   activityAt?: number;
   answer?: string;
+  lifecycle?: string;
+  wrapUpMs?: number;
+  /** At or after NO_WRAP_UP_LIMIT_MS: a wrap-up without a time limit. */
+  wrapUpDeadline?: number;
 }
 
 /** The task item's own attributes (its reservations are the `R_<WR>` ones). */
@@ -46,6 +50,10 @@ export interface StoredTask {
   previousWrittenAt?: number;
   forward?: ForwardMark;
   canceled?: { at: number; reason: string };
+  completedReason?: string;
+  /** How many Task updates changed its attributes or priority, and when the last one did. */
+  updates?: number;
+  lastUpdateAt?: number;
 }
 
 export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredReservation {
@@ -64,6 +72,9 @@ export function encodeReservation(r: Omit<ReservationRecord, 'sid'>): StoredRese
     ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
     ...(r.activityAt !== undefined && { activityAt: r.activityAt }),
     ...(r.answer !== undefined && { answer: r.answer }),
+    ...(r.lifecycle !== undefined && { lifecycle: r.lifecycle }),
+    ...(r.wrapUpMs !== undefined && { wrapUpMs: r.wrapUpMs }),
+    ...(r.wrapUpDeadline !== undefined && { wrapUpDeadline: r.wrapUpDeadline }),
   };
 }
 
@@ -84,6 +95,9 @@ function decodeReservation(sid: string, r: StoredReservation): ReservationRecord
     ...(r.activitySid !== undefined && { activitySid: r.activitySid }),
     ...(r.activityAt !== undefined && { activityAt: r.activityAt }),
     ...(r.answer !== undefined && { answer: r.answer }),
+    ...(r.lifecycle !== undefined && { lifecycle: r.lifecycle }),
+    ...(r.wrapUpMs !== undefined && { wrapUpMs: r.wrapUpMs }),
+    ...(r.wrapUpDeadline !== undefined && r.wrapUpDeadline < NO_WRAP_UP_LIMIT_MS && { wrapUpDeadline: r.wrapUpDeadline }),
   };
 }
 
@@ -114,6 +128,8 @@ export function decodeTask(item: Record<string, unknown>): TaskRecord {
     ...(t.previousWrittenAt !== undefined && t.previousWrittenAt > 0 && { previousWrittenAt: t.previousWrittenAt }),
     ...(t.forward !== undefined && { forward: t.forward }),
     ...(t.canceled !== undefined && { canceled: t.canceled }),
+    ...(t.completedReason !== undefined && { completedReason: t.completedReason }),
+    ...(t.updates !== undefined && t.lastUpdateAt !== undefined && { lastUpdate: { n: t.updates, at: t.lastUpdateAt } }),
   };
 }
 

@@ -7,8 +7,10 @@
 import type { ReservationAction } from '../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
 import { RESERVATION_STATUSES, STATUS_RANK, TRANSITIONS, finalInRank, observedEffects, type Transition } from '../domain/state-machine.ts';
-import { checkAction, findReservation, isCanceled, presentOf, type TaskRecord } from '../domain/task.ts';
-import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../reservations/ports.ts';
+import type { IfMatch } from '../domain/if-match.ts';
+import { checkTaskChange, checkTaskIfMatch } from '../domain/task-change.ts';
+import { NO_WRAP_UP_LIMIT_MS, checkAction, findReservation, isCanceled, presentOf, type TaskRecord } from '../domain/task.ts';
+import type { ApplyAction, NewReservation, RecordOutcome, TaskChange, TaskStore } from '../reservations/ports.ts';
 import type { ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
 import { batchGet } from './batch.ts';
 import { FORWARD_INDEX, reservationAttribute, taskKey } from './table.ts';
@@ -77,6 +79,8 @@ export class TaskItems implements TaskStore, ObservedRecords {
       history: status === 'pending' ? {} : { [status]: now },
       ...(input.action?.activitySid && { activitySid: input.action.activitySid, activityAt: now }),
       answer: input.answer,
+      ...(input.lifecycle && { lifecycle: input.lifecycle.name }),
+      ...(input.lifecycle?.wrapUpMs !== undefined && { wrapUpMs: input.lifecycle.wrapUpMs }),
     });
     const r = e.name(reservationAttribute(input.reservationSid));
     // The key holds the account and the workspace: the item, if any, is this scope's.
@@ -128,6 +132,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
         if (!stored || !reservation || (workerSid !== undefined && reservation.workerSid !== workerSid)) return { done: undefined };
         // Judged at the task's own present (see presentOf), and after its last write: this throws why the action is refused.
         const retryAt = after(stored.writtenAt, presentOf(stored, now));
+        checkTaskIfMatch(stored, input.taskIfMatch);
         checkAction(stored, reservation, action, retryAt, ifMatch);
         // Allowed even so: the item changed between our write and our read. Write again, at its present.
         return { retryAt };
@@ -149,22 +154,68 @@ export class TaskItems implements TaskStore, ObservedRecords {
     const one = e.value(1);
     u.set.push(`${field('status')} = ${e.value(transition.to)}`, `${field('version')} = ${field('version')} + ${one}`);
     // Writing a timeout down is no change of the task: its TTL stays as the last change set it.
-    if (!transition.afterDeadline) this.#writer.retention(u, transition.to);
+    if (transition.afterDeadline !== 'deadline') this.#writer.retention(u, transition.to);
     if (transition.afterDeadline) {
-      // The reservation ended at its deadline; writing it down later changes no date.
-      u.set.push(`${field('updatedAt')} = ${field('deadline')}`);
+      // It ended at that time; writing it down later changes no date.
+      u.set.push(`${field('updatedAt')} = ${field(transition.afterDeadline)}`);
     } else {
       u.set.push(`${field('updatedAt')} = ${e.value(now)}`, `${e.name('updatedAt')} = ${e.value(now)}`);
     }
     if (action.instruction) u.set.push(`${field('instruction')} = ${e.value(action.instruction)}`);
     // A transition that keeps the status (an instruction left pending, supervise) is no new status.
     if (!(transition.from as readonly string[]).includes(transition.to)) {
-      u.set.push(`${field('history')}.${e.name(transition.to)} = ${transition.afterDeadline ? field('deadline') : e.value(now)}`);
+      u.set.push(`${field('history')}.${e.name(transition.to)} = ${transition.afterDeadline ? field(transition.afterDeadline) : e.value(now)}`);
     }
+    if (transition.to === 'wrapping' && !transition.from.includes('wrapping')) {
+      // The wrap-up's end: its rule's limit from now, or (no limit) the stand-in for never.
+      u.set.push(`${field('wrapUpDeadline')} = if_not_exists(${field('wrapUpMs')}, ${e.value(NO_WRAP_UP_LIMIT_MS)}) + ${e.value(now)}`);
+    }
+    if (action.extendWrapUpMs !== undefined) u.set.push(`${field('wrapUpDeadline')} = ${field('wrapUpDeadline')} + ${e.value(action.extendWrapUpMs)}`);
+    if (action.completedReason !== undefined) u.set.push(`${e.name('completedReason')} = ${e.value(action.completedReason)}`);
     if (action.activitySid) u.set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
     if (transition.claimsTask) u.set.push(`${accepted()} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (transition.countsRejection) u.set.push(`${rejections()} = ${rejections()} + ${one}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);
     actionConditions(u, input);
+    return u;
+  }
+
+  changeTask(change: TaskChange): Promise<TaskRecord | undefined> {
+    const { scope } = change;
+    return this.#writer.write(
+      scope,
+      change.now,
+      (now) => this.#changeUpdate(change, now),
+      (task) => task,
+      (stored, now): Judgement<TaskRecord | undefined> => {
+        if (!stored || !inScope(stored, scope)) return { done: undefined };
+        const retryAt = after(stored.writtenAt, presentOf(stored, now));
+        checkTaskChange(stored, change, retryAt);
+        return { retryAt };
+      },
+    );
+  }
+
+  /** A Task update's cancellation, attributes or priority: one write, conditioned as checkTaskChange says. */
+  #changeUpdate(change: TaskChange, now: number): TaskUpdate {
+    const u = new TaskUpdate(change.scope, now);
+    const { e } = u;
+    u.conditions.push(`${e.name('accountSid')} = ${e.value(change.scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(change.scope.workspaceSid)}`);
+    taskIfMatchCondition(u, change.ifMatch);
+    u.set.push(`${e.name('updatedAt')} = ${e.value(now)}`);
+    if (change.cancel) {
+      // Pending or reserved: claimed by none, not canceled by rejections or before.
+      const rejections = e.name('rejections');
+      const canceled = e.name('canceled');
+      u.conditions.push(`attribute_not_exists(${e.name('acceptedSid')})`, `${rejections} < ${e.name('maxRejections')}`, `attribute_not_exists(${canceled})`);
+      u.set.push(`${canceled} = ${e.value({ at: now, reason: change.cancel.reason })}`);
+      this.#writer.retention(u, 'canceled');
+    }
+    if (change.attributes !== undefined || change.priority !== undefined) {
+      const updates = e.name('updates');
+      u.set.push(`${updates} = if_not_exists(${updates}, ${e.value(0)}) + ${e.value(1)}`, `${e.name('lastUpdateAt')} = ${e.value(now)}`);
+      if (change.attributes !== undefined) u.set.push(`${e.name('attributes')} = ${e.value(change.attributes)}`);
+      if (change.priority !== undefined) u.set.push(`${e.name('priority')} = ${e.value(change.priority)}`);
+    }
     return u;
   }
 
@@ -240,6 +291,9 @@ export class TaskItems implements TaskStore, ObservedRecords {
       `${field('history')}.${e.name(status)} = ${e.value(now)}`,
       `${field('observedAt')} = ${e.value(o.observedAt)}`,
     );
+    // Wrapping upstream starts the wrap-up's clock here too (a lifecycle rule's limit).
+    if (status === 'wrapping')
+      u.set.push(`${field('wrapUpDeadline')} = if_not_exists(${field('wrapUpMs')}, ${e.value(NO_WRAP_UP_LIMIT_MS)}) + ${e.value(now)}`);
     this.#writer.retention(u, status);
     const effects = observedEffects(status);
     if (effects.claimsTask) u.set.push(`${e.name('acceptedSid')} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
@@ -260,6 +314,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
     }
     const confirms = o.action !== undefined && TRANSITIONS[o.action.transition].to === status;
     if (confirms && o.action!.instruction) u.set.push(`${field('instruction')} = ${e.value(o.action!.instruction)}`);
+    if (confirms && o.action!.completedReason !== undefined) u.set.push(`${e.name('completedReason')} = ${e.value(o.action!.completedReason)}`);
     if (confirms && o.action!.activitySid)
       u.set.push(`${field('activitySid')} = ${e.value(o.action!.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
     if (markId !== undefined) {
@@ -326,7 +381,11 @@ export function actionConditions(u: TaskUpdate, input: Omit<ApplyAction, 'now'> 
   const canceled = () => e.name('canceled');
   const pending = () => e.value('pending');
   u.conditions.push(`${e.name('accountSid')} = ${e.value(scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`);
-  if (transition.afterDeadline) {
+  taskIfMatchCondition(u, input.taskIfMatch);
+  if (transition.afterDeadline === 'wrapUpDeadline') {
+    // Wrapping as stored, its wrap-up's end passed.
+    u.conditions.push(`${field('status')} = ${e.value('wrapping')}`, `${field('wrapUpDeadline')} <= ${e.value(now)}`);
+  } else if (transition.afterDeadline === 'deadline') {
     // Pending as stored, but its deadline came first of the three ends in effectiveStatus().
     u.conditions.push(
       `${field('status')} = ${pending()}`,
@@ -336,8 +395,13 @@ export function actionConditions(u: TaskUpdate, input: Omit<ApplyAction, 'now'> 
       `(attribute_not_exists(${canceled()}) OR ${canceled()}.${e.name('at')} >= ${field('deadline')})`,
     );
   } else {
-    const stored = transition.from.filter((s) => s !== 'pending');
+    const stored = transition.from.filter((s) => s !== 'pending' && s !== 'wrapping');
     const allowed: string[] = stored.length > 0 ? [`${field('status')} IN (${stored.map((s) => e.value(s)).join(', ')})`] : [];
+    if (transition.from.includes('wrapping')) {
+      // Effectively wrapping: its wrap-up has no end, or the end is still ahead.
+      const end = field('wrapUpDeadline');
+      allowed.push(`(${field('status')} = ${e.value('wrapping')} AND (attribute_not_exists(${end}) OR ${end} > ${e.value(now)}))`);
+    }
     if (transition.from.includes('pending')) {
       // Effectively pending: not expired, the task not claimed by anyone, not canceled.
       allowed.push(
@@ -351,6 +415,15 @@ export function actionConditions(u: TaskUpdate, input: Omit<ApplyAction, 'now'> 
   }
   if (workerSid !== undefined) u.conditions.push(`${field('workerSid')} = ${e.value(workerSid)}`);
   if (action.needsContactUri !== undefined) u.conditions.push(`attribute_exists(${field('contactUri')})`);
+  // Only a wrap-up with a time limit can be given more time.
+  if (action.extendWrapUpMs !== undefined) u.conditions.push(`${field('wrapUpDeadline')} < ${e.value(NO_WRAP_UP_LIMIT_MS)}`);
+}
+
+/** If-Match against the task's ETag (the time of its last write). */
+function taskIfMatchCondition(u: TaskUpdate, ifMatch: IfMatch | undefined): void {
+  if (ifMatch === undefined || ifMatch.any) return;
+  const { e } = u;
+  u.conditions.push(`${e.name('writtenAt')} IN (${(ifMatch.versions.length > 0 ? ifMatch.versions : [-1]).map((v) => e.value(v)).join(', ')})`);
 }
 
 /** Takes a task item's forward mark out of the in-flight index with it. */

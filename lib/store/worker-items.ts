@@ -4,19 +4,22 @@
  * the worker's last activity change.
  *
  *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>   listKey <created>#<WR>
- *   activity      pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY
+ *   worker        pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY   its activity, Worker updates, version, lifecycle state
  */
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { WorkerChange } from '../domain/events.ts';
 import { listKey, type WindowReader } from '../domain/paging.ts';
 import type { WorkerScope, WorkspaceScope } from '../domain/scope.ts';
-import type { WorkerRecord } from '../domain/worker.ts';
+import type { ActivitySetBy, WorkerRecord, WorkerState, WorkerWrite } from '../domain/worker.ts';
 import type { NewReservationLink, ReservationLink, WorkerStore } from '../reservations/ports.ts';
 import type { ReservationWorkers } from '../publishing/ports.ts';
 import { batchGet } from './batch.ts';
 import { conditionalWrite } from './conditional-write.ts';
-import { Expression } from './expression.ts';
+import { Expression, updateExpression } from './expression.ts';
 import { send } from './send.ts';
-import { TABLE, activityKey, workerLinkKey, workerPartition } from './table.ts';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ACTIVITY_SORT_KEY, TABLE, activityKey, workerLinkKey, workerPartition } from './table.ts';
 
 const LINK_PREFIX = 'RESERVATION#';
 /** How many links' attributes a process remembers (about 0.5 KB each: a few MB at most). */
@@ -35,11 +38,28 @@ interface StoredWorkerLink {
   createdAt: number;
 }
 
-interface StoredActivity {
+/**
+ * The worker's own item: its activity (and who set it), what Worker updates set, its version,
+ * the last change's facts for its events (only on the write that made it), the lifecycle's
+ * bookkeeping, and (connected) a forward in flight.
+ */
+interface StoredProfile {
   accountSid: string;
-  activitySid: string;
-  changedAt: number;
+  workspaceSid?: string;
+  activitySid?: string;
+  changedAt?: number;
+  activitySetBy?: ActivitySetBy;
+  attributes?: string;
+  attributesAt?: number;
+  friendlyName?: string;
+  friendlyNameAt?: number;
+  version?: number;
+  change?: StoredChange;
+  held?: string[];
+  moves?: string[];
 }
+
+type StoredChange = Omit<WorkerChange, 'accountSid' | 'workspaceSid' | 'workerSid'>;
 
 export interface WorkerItemsSettings {
   readonly client: DynamoDBDocumentClient;
@@ -171,19 +191,26 @@ export class WorkerItems implements WorkerStore, ReservationWorkers {
   async setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {
     const e = new Expression();
     const changedAt = e.name('changedAt');
-    // A later activity change already stored wins: a failed condition is no error.
+    const version = e.name('version');
+    // A later activity change already stored wins: a failed condition is no error. Its event is
+    // its reservation's (the task item's), so the item keeps no change of its own.
     await conditionalWrite(
       this.#client,
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.#table,
-        Item: {
-          ...activityKey(scope),
-          accountSid: scope.accountSid,
-          workspaceSid: scope.workspaceSid,
-          activitySid,
-          changedAt: at,
-          [TABLE.ttlAttribute]: this.#expiresAt(at),
-        },
+        Key: activityKey(scope),
+        UpdateExpression: updateExpression(
+          [
+            `${e.name('accountSid')} = ${e.value(scope.accountSid)}`,
+            `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`,
+            `${e.name('activitySid')} = ${e.value(activitySid)}`,
+            `${changedAt} = ${e.value(at)}`,
+            `${e.name('activitySetBy')} = ${e.value('reservation')}`,
+            `${version} = if_not_exists(${version}, ${e.value(0)}) + ${e.value(1)}`,
+            `${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(at))}`,
+          ],
+          [e.name('change')],
+        ),
         ConditionExpression: `attribute_not_exists(${changedAt}) OR ${changedAt} <= ${e.value(at)}`,
         ...e.params,
       }),
@@ -191,7 +218,58 @@ export class WorkerItems implements WorkerStore, ReservationWorkers {
     );
   }
 
+  async writeWorker(write: WorkerWrite): Promise<boolean> {
+    const e = new Expression();
+    const { scope, now } = write;
+    const version = e.name('version');
+    const set = [
+      `${e.name('accountSid')} = ${e.value(scope.accountSid)}`,
+      `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`,
+      `${version} = ${e.value(write.expectedVersion + 1)}`,
+      `${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`,
+    ];
+    const remove: string[] = [];
+    if (write.activity) {
+      set.push(
+        `${e.name('activitySid')} = ${e.value(write.activity.sid)}`,
+        `${e.name('changedAt')} = ${e.value(now)}`,
+        `${e.name('activitySetBy')} = ${e.value(write.activity.by)}`,
+      );
+    }
+    if (write.attributes !== undefined) set.push(`${e.name('attributes')} = ${e.value(write.attributes)}`, `${e.name('attributesAt')} = ${e.value(now)}`);
+    if (write.friendlyName !== undefined)
+      set.push(`${e.name('friendlyName')} = ${e.value(write.friendlyName)}`, `${e.name('friendlyNameAt')} = ${e.value(now)}`);
+    // The change's facts stay only on the write that made it: the stream reader derives its events from them.
+    if (write.change) set.push(`${e.name('change')} = ${e.value(write.change)}`);
+    else remove.push(e.name('change'));
+    if (write.lifecycle) set.push(`${e.name('held')} = ${e.value(write.lifecycle.held)}`, `${e.name('moves')} = ${e.value(write.lifecycle.moves)}`);
+    const outcome = await conditionalWrite(
+      this.#client,
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: activityKey(scope),
+        UpdateExpression: updateExpression(set, remove),
+        // Decided from this version: a write in between makes the writer decide again.
+        ConditionExpression: write.expectedVersion === 0 ? `attribute_not_exists(${version})` : `${version} = ${e.value(write.expectedVersion)}`,
+        ...e.params,
+      }),
+      { stored: false },
+    );
+    return outcome.written;
+  }
+
+  async workerState(scope: WorkerScope): Promise<WorkerState | undefined> {
+    const read = await this.#read(scope);
+    if (!read) return undefined;
+    return { worker: read.worker, lifecycle: { held: read.profile?.held ?? [], moves: read.profile?.moves ?? [] } };
+  }
+
   async getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined> {
+    return (await this.#read(scope))?.worker;
+  }
+
+  /** The worker from its oldest and newest links and its own item: three reads at once. */
+  async #read(scope: WorkerScope): Promise<{ worker: WorkerRecord; profile: StoredProfile | undefined } | undefined> {
     const edge = (forward: boolean) => {
       const e = new Expression();
       return send<{ Items?: StoredWorkerLink[] }>(
@@ -210,22 +288,49 @@ export class WorkerItems implements WorkerStore, ReservationWorkers {
     const [first, latest, activity] = await Promise.all([
       edge(true),
       edge(false),
-      send<{ Item?: StoredActivity }>(this.#client, new GetCommand({ TableName: this.#table, Key: activityKey(scope), ConsistentRead: true })),
+      send<{ Item?: StoredProfile }>(this.#client, new GetCommand({ TableName: this.#table, Key: activityKey(scope), ConsistentRead: true })),
     ]);
     const oldest = first.Items?.[0];
     const newest = latest.Items?.[0];
     if (!oldest || !newest || newest.accountSid !== scope.accountSid || newest.workspaceSid !== scope.workspaceSid) return undefined;
-    const changed = activity.Item?.accountSid === scope.accountSid ? activity.Item : undefined;
-    return {
-      sid: scope.workerSid,
-      accountSid: scope.accountSid,
-      workspaceSid: scope.workspaceSid,
-      friendlyName: newest.workerName ?? null,
-      attributes: newest.workerAttributes,
-      activitySid: changed?.activitySid ?? null,
-      activityChangedAt: changed?.changedAt ?? null,
-      createdAt: oldest.createdAt,
-      updatedAt: Math.max(newest.createdAt, changed?.changedAt ?? 0),
-    };
+    const profile = activity.Item?.accountSid === scope.accountSid ? activity.Item : undefined;
+    return { worker: workerOf(scope, { oldest, newest }, profile), profile };
   }
+}
+
+/** A worker as its links and its own item say: of the attributes and the name, the later of a callback's and a Worker update's. */
+function workerOf(scope: WorkerScope, links: { oldest: StoredWorkerLink; newest: StoredWorkerLink }, profile: StoredProfile | undefined): WorkerRecord {
+  const { oldest, newest } = links;
+  const updatedAttributes = profile?.attributes !== undefined && (profile.attributesAt ?? 0) >= newest.createdAt;
+  const updatedName = profile?.friendlyName !== undefined && (profile.friendlyNameAt ?? 0) >= newest.createdAt;
+  return {
+    sid: scope.workerSid,
+    accountSid: scope.accountSid,
+    workspaceSid: scope.workspaceSid,
+    friendlyName: updatedName ? profile!.friendlyName! : (newest.workerName ?? null),
+    attributes: updatedAttributes ? profile!.attributes! : newest.workerAttributes,
+    activitySid: profile?.activitySid ?? null,
+    activityChangedAt: profile?.changedAt ?? null,
+    activitySetBy: profile?.activitySetBy ?? null,
+    createdAt: oldest.createdAt,
+    updatedAt: Math.max(newest.createdAt, profile?.changedAt ?? 0, profile?.attributesAt ?? 0, profile?.friendlyNameAt ?? 0),
+    version: profile?.version ?? 0,
+  };
+}
+
+/**
+ * A record of the table's stream (its new image, unmarshalled) as the worker change it made, if
+ * it is a worker's own item written by a change with events (a Worker update, a rule's move).
+ */
+export function decodeWorkerChange(item: Record<string, unknown>): WorkerChange | undefined {
+  const key = item[TABLE.partitionKey];
+  if (item[TABLE.sortKey] !== ACTIVITY_SORT_KEY || typeof key !== 'string') return undefined;
+  const profile = item as unknown as StoredProfile;
+  if (profile.change === undefined || profile.workspaceSid === undefined) return undefined;
+  return { accountSid: profile.accountSid, workspaceSid: profile.workspaceSid, workerSid: key.slice(key.lastIndexOf('#') + 1), ...profile.change };
+}
+
+/** A stream record's new image (marshalled), as the worker change its write made, if any. */
+export function decodeWorkerStreamImage(image: Record<string, unknown> | undefined): WorkerChange | undefined {
+  return image === undefined ? undefined : decodeWorkerChange(unmarshall(image as Record<string, AttributeValue>));
 }

@@ -27,6 +27,8 @@ export function createScheduleInput(config: TimeoutScheduleConfig, timer: Reserv
     workspaceSid: timer.workspaceSid,
     taskSid: timer.taskSid,
     reservationSid: timer.reservationSid,
+    ...(timer.kind && { kind: timer.kind }),
+    ...(timer.activitySid && { activitySid: timer.activitySid }),
   };
   return {
     Name: timerName(timer),

@@ -6,6 +6,14 @@
 import { createHash } from 'node:crypto';
 import { canonicalSid } from '../domain/sid.ts';
 
+/**
+ * What a timer is for: a pending reservation's timeout (no kind, as every timer armed before
+ * lifecycle rules), the end of a wrap-up with a time limit, or a reservation held long enough to
+ * need attention (lib/lifecycle).
+ */
+export type TimerKind = 'wrap-up' | 'attention';
+export const TIMER_KINDS: readonly TimerKind[] = ['wrap-up', 'attention'];
+
 export interface ReservationTimer {
   readonly accountSid: string;
   readonly workspaceSid: string;
@@ -13,6 +21,9 @@ export interface ReservationTimer {
   readonly reservationSid: string;
   /** Epoch ms. */
   readonly deadline: number;
+  readonly kind?: TimerKind;
+  /** A timeout's activity for the worker, decided when it was armed (a lifecycle rule's, else TIMEOUT_ACTIVITY_SID). */
+  readonly activitySid?: string;
 }
 
 /**
@@ -24,12 +35,12 @@ export interface ReservationTimer {
  */
 export function timerName(timer: ReservationTimer): string {
   const scope = createHash('sha256')
-    .update(`${timer.accountSid}#${timer.workspaceSid}#${timer.taskSid}#${timer.reservationSid}#${timer.deadline}`)
+    .update(`${timer.accountSid}#${timer.workspaceSid}#${timer.taskSid}#${timer.reservationSid}#${timer.deadline}${timer.kind ? `#${timer.kind}` : ''}`)
     .digest('hex');
   return `rt-${timer.reservationSid}-${scope.slice(0, 26)}`;
 }
 
-/** What the timeout function receives: the reservation's keys (EventBridge Scheduler's Input). */
+/** What the timeout function receives: the reservation's keys, the timer's kind and a timeout's activity (EventBridge Scheduler's Input). */
 export type TimeoutEvent = Omit<ReservationTimer, 'deadline'>;
 
 export interface TimeoutScheduler {
@@ -44,5 +55,11 @@ export function parseTimeoutEvent(event: unknown): TimeoutEvent | undefined {
   const workspaceSid = canonicalSid(e['workspaceSid'], 'WS');
   const taskSid = canonicalSid(e['taskSid'], 'WT');
   const reservationSid = canonicalSid(e['reservationSid'], 'WR');
-  return accountSid && workspaceSid && taskSid && reservationSid ? { accountSid, workspaceSid, taskSid, reservationSid } : undefined;
+  const kind = TIMER_KINDS.find((k) => k === e['kind']);
+  if (e['kind'] !== undefined && kind === undefined) return undefined;
+  const activitySid = e['activitySid'] === undefined ? undefined : canonicalSid(e['activitySid'], 'WA');
+  if (e['activitySid'] !== undefined && activitySid === undefined) return undefined;
+  return accountSid && workspaceSid && taskSid && reservationSid
+    ? { accountSid, workspaceSid, taskSid, reservationSid, ...(kind && { kind }), ...(activitySid && { activitySid }) }
+    : undefined;
 }

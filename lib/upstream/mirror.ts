@@ -9,6 +9,7 @@
  * had anyway.
  */
 import type { Clock } from '../domain/clock.ts';
+import type { LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
 import type { TaskScope } from '../domain/scope.ts';
 import { findReservation } from '../domain/task.ts';
@@ -29,6 +30,8 @@ export interface MirrorOptions {
   /** A reservation learnt from an event has its deadline this long after it (TaskRouter's is the Workflow's). */
   readonly reservationTimeoutSeconds: number;
   readonly maxRejections: number;
+  /** The policy's lifecycle rules, fixed on each reservation learnt. */
+  readonly lifecycle?: LifecyclePolicy;
 }
 
 /** Attributes TaskRouter sent (JSON text): an object, or the event cannot record a reservation. */
@@ -89,9 +92,17 @@ export class UpstreamMirror {
         workerName: event.workerName ?? null,
         workerAttributes: workerAttributes.raw,
         workerAttributeValues: workerAttributes.values,
+        taskAttributeValues: taskAttributes.values,
       },
       // Upstream decides: record it whatever this task's record says.
-      { at, timeoutSeconds: reservationTimeoutSeconds, maxRejections, answer: '{}', evenIfClosed: true },
+      {
+        at,
+        timeoutSeconds: reservationTimeoutSeconds,
+        maxRejections,
+        answer: '{}',
+        evenIfClosed: true,
+        ...(this.options.lifecycle && { lifecycle: this.options.lifecycle }),
+      },
     );
     // The worker's link first (its attributes are the reservation's events'); a repeat also
     // finishes what a first delivery that died may have left: the link, the deadline check.

@@ -53,7 +53,7 @@ function task(reservations: ReservationRecord[], overrides: Partial<TaskRecord> 
 
 /**
  * One task per effective status of reservation WRa, at time T0 + 1 s: the stored ones, and the
- * three derived ones (deadline passed, sibling accepted, task canceled).
+ * four derived ones (deadline passed, sibling accepted, task canceled, wrap-up elapsed).
  */
 const NOW = T0 + 1000;
 const SCENARIOS = {
@@ -68,6 +68,10 @@ const SCENARIOS = {
   'rescinded (derived)': task([reservation('WRa'), reservation('WRb', { status: 'accepted' })], { acceptedReservationSid: 'WRb', acceptedAt: T0 + 10 }),
   wrapping: task([reservation('WRa', { status: 'wrapping' })], { acceptedReservationSid: 'WRa', acceptedAt: T0 }),
   completed: task([reservation('WRa', { status: 'completed' })], { acceptedReservationSid: 'WRa', acceptedAt: T0 }),
+  'completed (derived)': task([reservation('WRa', { status: 'wrapping', wrapUpMs: 400, wrapUpDeadline: T0 + 400 })], {
+    acceptedReservationSid: 'WRa',
+    acceptedAt: T0,
+  }),
 } satisfies Record<string, TaskRecord>;
 
 function statusOf(name: string): ReservationStatus {
@@ -115,7 +119,12 @@ describe('the transition table', () => {
     const t = SCENARIOS[scenario as keyof typeof SCENARIOS];
     const spec = TRANSITIONS[transition];
     const status = statusOf(scenario);
-    const allowed = 'afterDeadline' in spec ? scenario === 'timeout (derived)' : (spec.from as readonly string[]).includes(status);
+    const allowed =
+      'afterDeadline' in spec
+        ? spec.afterDeadline === 'deadline'
+          ? scenario === 'timeout (derived)'
+          : scenario === 'completed (derived)'
+        : (spec.from as readonly string[]).includes(status);
     const run = () => checkAction(t, t.reservations[0]!, { transition }, NOW);
     if (allowed) expect(run).not.toThrow();
     else expect(run).toThrow(ReservationStateError);

@@ -260,7 +260,9 @@ describe('the event table', () => {
         'task.canceled',
         'task.wrapup',
         'task.completed',
+        'task.updated',
         'worker.activity.update',
+        'worker.attributes.update',
       ].sort(),
     );
     for (const [type, spec] of Object.entries(EVENT_TYPES)) {
@@ -268,7 +270,9 @@ describe('the event table', () => {
         ? ['task', 'worker', 'routing', 'reservation']
         : type.startsWith('task.')
           ? ['task', 'routing']
-          : ['worker'];
+          : type === 'worker.activity.update'
+            ? ['worker', 'previousActivity'] // where the worker was, and for how long
+            : ['worker'];
       expect(spec.groups, type).toEqual(expected);
     }
     expect(snakeCase('WorkerTimeInPreviousActivityMs')).toBe('worker_time_in_previous_activity_ms');

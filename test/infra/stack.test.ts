@@ -284,7 +284,9 @@ describe('reservation timers', () => {
   it('are armed by the functions that bind them alone: CreateSchedule in the group, PassRole of the scheduler role to Scheduler', () => {
     expect(NAMES.filter((name) => bindsOf(name).timers)).toEqual([
       'assignment-callback',
+      'wrap-up',
       'reservation-timeout',
+      'lifecycle',
       'mirror-event-callbacks',
       'mirror-event-streams',
       'upstream-sweep',
@@ -340,7 +342,7 @@ describe('TaskRouter events', () => {
   const deliverer = logicalId(stack, stack.functions['publish-event-callbacks']);
   const queueArn = (queue: IConstruct) => ({ 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] });
 
-  it('leave the request path through the table stream: the reader takes task items only, reports failures per record, bisects, then parks the batch', () => {
+  it('leave the request path through the table stream: the reader takes task items and workers’ own items only, reports failures per record, bisects, then parks the batch', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: reader },
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.table), 'StreamArn'] },
@@ -349,7 +351,12 @@ describe('TaskRouter events', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumRetryAttempts: 10,
       DestinationConfig: { OnFailure: { Destination: queueArn(stack.events.streamFailureQueue) } },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'TASK#' }] } } } }) }] },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'TASK#' }] } } } }) },
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'WORKER#' }] }, sk: { S: ['ACTIVITY'] } } } }) },
+        ],
+      },
     });
     const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['publish-events'].role!)).filter((s) =>
       list(s.Action).some((a) => STREAM_ACTIONS.includes(a)),
@@ -357,17 +364,34 @@ describe('TaskRouter events', () => {
     expect(streamGrant.flatMap((s) => list(s.Action)).sort()).toEqual([...STREAM_ACTIONS].sort());
   });
 
-  it('put every event on the custom bus, named in the EventBusName output; only the reader may', () => {
+  it('hand each reservation event on the bus to the lifecycle function, retried, then parked', () => {
+    const lifecycle = logicalId(stack, stack.functions['lifecycle']);
+    const failures = queueArn(stack.events.subscriberFailureQueue!);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalId(stack, stack.events.bus) },
+      EventPattern: { source: ['taskrouter-reservations'], 'detail-type': [{ prefix: 'reservation.' }] },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [lifecycle, 'Arn'] }, DeadLetterConfig: { Arn: failures } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: lifecycle },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: failures } },
+    });
+  });
+
+  it('put every event on the custom bus, named in the EventBusName output; only the reader may (and the timers, news of attention)', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     const bus = logicalId(stack, stack.events.bus);
     template.hasOutput('EventBusName', { Value: { Ref: bus } });
+    // The timer function puts reservation.needs-attention (its own source) on the bus.
+    const putters: readonly FunctionName[] = ['publish-events', 'reservation-timeout'];
     for (const name of NAMES) {
       const puts = statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).filter((s) => list(s.Action).includes('events:PutEvents'));
       expect(
         puts.map((s) => s.Resource),
         name,
-      ).toEqual(name === 'publish-events' ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
-      expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(name === 'publish-events' ? { Ref: bus } : undefined);
+      ).toEqual(putters.includes(name) ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
+      expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(putters.includes(name) ? { Ref: bus } : undefined);
     }
   });
 
@@ -434,7 +458,7 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: sweep })],
     });
-    defaults.template.resourceCountIs('AWS::Events::Rule', 0);
+    defaults.template.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: Match.anyValue() }, 0);
   });
 
   it('names the upstream Workspace’s EventCallbackUrl in an output, only when connected', () => {

@@ -4,12 +4,18 @@
  * a broken or oversized body, a wrong content type, a stale If-Match, a bad signature) or plain
  * junk. Every answer must be Twilio's error JSON with the status the defect calls for, never a 5xx,
  * and nothing may change: the seeded reservations keep their ETag and no fuzzed callback leaves a
- * record. FUZZ_RUNS (default 10,000) sets the number of requests.
+ * record. Task and Worker updates and the lifecycle resources are fuzzed the same way (an unknown
+ * AssignmentStatus, a reason over 1,024 characters, attributes that are no JSON object,
+ * RejectPendingReservations with an available activity, another account's task or worker).
+ * FUZZ_RUNS (default 10,000) sets the number of requests.
  */
 import fc from 'fast-check';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARAMETERS, type ParameterSpec } from '#lib/domain/parameters.ts';
 import type { LocalStack } from '#lib/local/server.ts';
@@ -48,6 +54,43 @@ let crossAccountRequests: number;
 const pageTokens: { task?: string; worker?: string } = {};
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+/** The activity the stack's policy calls available: RejectPendingReservations with it is refused. */
+const AVAILABLE = `WA${'a1'.repeat(16)}`;
+
+/** Task update bodies TaskRouter refuses (the seeded tasks are reserved: completing one is refused too). */
+const BAD_TASK_UPDATES = [
+  'AssignmentStatus=finished',
+  'AssignmentStatus=Completed&Reason=x',
+  `AssignmentStatus=canceled&Reason=${'r'.repeat(1025)}`,
+  'AssignmentStatus=canceled',
+  'AssignmentStatus=completed&Reason=done',
+  'AssignmentStatus=wrapping',
+  'Reason=no+status',
+  'Attributes=%5B1%2C2%5D',
+  'Attributes=%7Bbroken',
+  'Attributes=%22text%22',
+  `Attributes=${encodeURIComponent(JSON.stringify({ x: 'y'.repeat(16_400) }))}`,
+  'Priority=-1',
+  'Priority=high',
+  'Priority=99999999999',
+  'AssignmentStatus=canceled&Reason=r&Priority=3',
+  'TaskChannel=voice',
+  'VirtualStartTime=2026-01-01T00%3A00%3A00Z',
+];
+
+/** Worker update bodies TaskRouter refuses. */
+const BAD_WORKER_UPDATES = [
+  'ActivitySid=WA123',
+  `ActivitySid=${AVAILABLE}&RejectPendingReservations=true`,
+  'RejectPendingReservations=true',
+  `ActivitySid=WA${'b2'.repeat(16)}&RejectPendingReservations=maybe`,
+  'Attributes=%5B%5D',
+  'Attributes=%7Bbroken',
+  `Attributes=${encodeURIComponent(JSON.stringify({ x: 'y'.repeat(4100) }))}`,
+  'FriendlyName=',
+  `FriendlyName=${'n'.repeat(65)}`,
+];
 
 const malformedSid = (prefix: string) =>
   fc.oneof(
@@ -313,7 +356,32 @@ function fuzzRequests() {
       };
     });
 
-  return fc.oneof(badPath, badAuth, badListQuery, badUpdateParameter, badBody, badIfMatch, badCallback, junk, crossCallback, crossRest);
+  /** A Task or Worker update TaskRouter refuses or a bad lifecycle request (400), or one of another account (its own data only). */
+  const badLifecycle = fc
+    .tuple(
+      fixture(),
+      fc.constantFrom('task', 'worker', 'wrap-up', 'attention', 'task as B', 'worker as B', 'wrap-up as B'),
+      fc.constantFrom(...BAD_TASK_UPDATES),
+      fc.constantFrom(...BAD_WORKER_UPDATES),
+    )
+    .map(([f, route, taskBody, workerBody]): FuzzRequest => {
+      const lifecycle = `/lifecycle/v1/Workspaces/${f.workspaceSid}`;
+      const wrapUp = `${lifecycle}/Tasks/${f.taskSid}/Reservations/${f.reservationSid}/WrapUp`;
+      const asB = route.endsWith('as B');
+      const auth = asB ? basicAuth(B, B_TOKEN) : basicAuth();
+      const [path, body] = route.startsWith('task')
+        ? [`/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}`, asB ? 'AssignmentStatus=canceled&Reason=b' : taskBody]
+        : route.startsWith('worker')
+          ? [`/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`, asB ? `ActivitySid=WA${'b2'.repeat(16)}` : workerBody]
+          : route.startsWith('wrap-up')
+            ? [wrapUp, asB ? 'ExtendSeconds=30' : 'ExtendSeconds=forever']
+            : [`${lifecycle}/Attention/${f.reservationSid}`, 'Dismissed=no'];
+      // Account B may hold a task or worker of the same SIDs (its own callbacks): then it changes its own, never A's.
+      if (asB) return { method: 'POST', path, headers: { ...auth, ...FORM }, body, expect: [200, 400, 404], asSecondAccount: true };
+      return { method: 'POST', path, headers: { ...auth, ...FORM }, body, expect: [400] };
+    });
+
+  return fc.oneof(badPath, badAuth, badListQuery, badUpdateParameter, badBody, badIfMatch, badCallback, junk, crossCallback, crossRest, badLifecycle);
 }
 
 /** A second-account success: only that account's data, never A's. */
@@ -376,10 +444,19 @@ async function send(r: FuzzRequest) {
 
 describe.each(ENGINES)('on $name', (engine) => {
   let stopEngine: () => Promise<void>;
+  let dir: string;
   beforeAll(async () => {
     const running = await engine.start();
     stopEngine = running.stop;
-    stack = await startStack({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `fuzz${randomBytes(4).toString('hex')}`, TWILIO_ACCOUNTS: `${B}:${B_TOKEN}` });
+    dir = mkdtempSync(join(tmpdir(), 'fuzz-'));
+    const policy = join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ rules: [], availableActivities: [AVAILABLE] }));
+    stack = await startStack({
+      DYNAMODB_ENDPOINT: running.endpoint,
+      TABLE_NAME: `fuzz${randomBytes(4).toString('hex')}`,
+      TWILIO_ACCOUNTS: `${B}:${B_TOKEN}`,
+      ASSIGNMENT_POLICY: policy,
+    });
     seeded = [];
     fuzzedTasks = new Set();
     sent = 0;
@@ -398,6 +475,7 @@ describe.each(ENGINES)('on $name', (engine) => {
   afterAll(async () => {
     await stack.close();
     await stopEngine();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it(`answers ${FUZZ_REQUESTS} fuzzed requests with Twilio's error JSON, no 5xx, and no state change`, async () => {

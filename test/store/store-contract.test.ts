@@ -10,7 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidParameterError, PreconditionFailedError, ReservationStateError } from '#lib/domain/errors.ts';
+import { InvalidParameterError, PreconditionFailedError, ReservationStateError, TaskStateError, WrapUpLimitError } from '#lib/domain/errors.ts';
+import { taskEntityTag } from '#lib/domain/task-change.ts';
+import { WRAP_UP_ELAPSED } from '#lib/domain/task.ts';
+import type { WorkerWrite } from '#lib/domain/worker.ts';
 import type { EventFilter } from '#lib/domain/event-query.ts';
 import { EVENT_TYPES, eventListKey, eventsOf, eventsOfWrite, type EventType, type TaskRouterEvent } from '#lib/domain/events.ts';
 import { parseIfMatch } from '#lib/domain/if-match.ts';
@@ -338,6 +341,168 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const withContact = await created(1, { contactUri: 'client:alice' });
       const task = (await apply(withContact.scope, withContact.sids[0]!, { transition: 'accept', instruction, needsContactUri: 'To' }))!;
       expect(findReservation(task, withContact.sids[0]!)!.instruction).toEqual(instruction);
+    });
+  });
+
+  describe('lifecycle: wrap-up deadlines, Task updates, worker writes, attention flags', () => {
+    const WRAP_UP_MS = 30_000;
+    const withRule = { lifecycle: { name: 'voice', wrapUpMs: WRAP_UP_MS } };
+
+    it('a wrap-up under a rule has a deadline: completed from it on, written down once, never twice', async () => {
+      const { scope, sids } = await created(1, withRule);
+      await apply(scope, sids[0]!, ACCEPT, T0 + 1000);
+      const wrapping = (await apply(scope, sids[0]!, WRAP, T0 + 2000))!;
+      expect(findReservation(wrapping, sids[0]!)).toMatchObject({ status: 'wrapping', wrapUpDeadline: T0 + 2000 + WRAP_UP_MS });
+      const end = T0 + 2000 + WRAP_UP_MS;
+      expect(effectiveStatus(wrapping, findReservation(wrapping, sids[0]!)!, end - 1).status).toBe('wrapping');
+      expect(effectiveStatus(wrapping, findReservation(wrapping, sids[0]!)!, end)).toEqual({ status: 'completed', since: end });
+      expect(taskAssignment(wrapping, end)).toMatchObject({ status: 'completed', reason: WRAP_UP_ELAPSED });
+      const expire = { transition: 'expireWrapUp', completedReason: WRAP_UP_ELAPSED } as const;
+      await expect(apply(scope, sids[0]!, expire, end - 1)).rejects.toBeInstanceOf(ReservationStateError);
+      // Once the deadline passed, the agent's own completion is too late: the timer's write is the one.
+      await expect(apply(scope, sids[0]!, { transition: 'complete' }, end + 5)).rejects.toBeInstanceOf(ReservationStateError);
+      const results = await Promise.allSettled([apply(scope, sids[0]!, expire, end + 10), apply(scope, sids[0]!, expire, end + 20)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const done = (await stores.tasks.getTask(scope))!;
+      expect(findReservation(done, sids[0]!)).toMatchObject({ status: 'completed', updatedAt: end, version: 4 });
+      expect(taskAssignment(done, end + 30)).toMatchObject({ status: 'completed', reason: WRAP_UP_ELAPSED });
+    });
+
+    it('the agent completing before the deadline wins over the timer; exactly one of them writes', async () => {
+      const { scope, sids } = await created(1, withRule);
+      await apply(scope, sids[0]!, ACCEPT, T0 + 1000);
+      await apply(scope, sids[0]!, WRAP, T0 + 2000);
+      const end = T0 + 2000 + WRAP_UP_MS;
+      const results = await Promise.allSettled([
+        apply(scope, sids[0]!, { transition: 'complete' }, end - 1),
+        apply(scope, sids[0]!, { transition: 'complete' }, end - 1),
+        apply(scope, sids[0]!, { transition: 'expireWrapUp', completedReason: WRAP_UP_ELAPSED }, end + 1),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ReservationStateError)).toBe(true);
+      expect(findReservation((await stores.tasks.getTask(scope))!, sids[0]!)!.version).toBe(4);
+    });
+
+    it('extends a wrap-up with a deadline, and refuses one without or after its end', async () => {
+      const { scope, sids } = await created(1, withRule);
+      await apply(scope, sids[0]!, ACCEPT, T0 + 1000);
+      await apply(scope, sids[0]!, WRAP, T0 + 2000);
+      const extended = (await apply(scope, sids[0]!, { transition: 'extendWrapUp', extendWrapUpMs: 60_000 }, T0 + 3000))!;
+      expect(findReservation(extended, sids[0]!)!.wrapUpDeadline).toBe(T0 + 2000 + WRAP_UP_MS + 60_000);
+      await expect(apply(scope, sids[0]!, { transition: 'extendWrapUp', extendWrapUpMs: 1000 }, T0 + 2000 + WRAP_UP_MS + 60_000)).rejects.toBeInstanceOf(
+        ReservationStateError,
+      );
+      const plain = await created();
+      await apply(plain.scope, plain.sids[0]!, ACCEPT, T0 + 1000);
+      const noLimit = (await apply(plain.scope, plain.sids[0]!, WRAP, T0 + 2000))!;
+      expect(findReservation(noLimit, plain.sids[0]!)!.wrapUpDeadline).toBeUndefined();
+      await expect(apply(plain.scope, plain.sids[0]!, { transition: 'extendWrapUp', extendWrapUpMs: 1000 }, T0 + 3000)).rejects.toBeInstanceOf(
+        WrapUpLimitError,
+      );
+    });
+
+    it('a Task update changes attributes and priority once per ETag, and cancels only a pending or reserved task', async () => {
+      const { scope, sids } = await created(2);
+      const before = (await stores.tasks.getTask(scope))!;
+      const changed = (await stores.tasks.changeTask({
+        scope,
+        now: T0 + 5000,
+        attributes: '{"x":1}',
+        priority: 7,
+        ifMatch: parseIfMatch(taskEntityTag(before))!,
+      }))!;
+      expect(changed).toMatchObject({ attributes: '{"x":1}', priority: 7, lastUpdate: { n: 1, at: T0 + 5000 } });
+      await expect(stores.tasks.changeTask({ scope, now: T0 + 6000, priority: 9, ifMatch: parseIfMatch(taskEntityTag(before))! })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      const canceled = (await stores.tasks.changeTask({ scope, now: T0 + 7000, cancel: { reason: 'caller hung up' } }))!;
+      expect(taskAssignment(canceled, T0 + 7000)).toMatchObject({ status: 'canceled', reason: 'caller hung up' });
+      expect(canceled.reservations.map((r) => effectiveStatus(canceled, r, T0 + 7000).status)).toEqual(['canceled', 'canceled']);
+      await expect(stores.tasks.changeTask({ scope, now: T0 + 8000, cancel: { reason: 'again' } })).rejects.toBeInstanceOf(TaskStateError);
+      await expect(apply(scope, sids[0]!, ACCEPT, T0 + 8000)).rejects.toBeInstanceOf(ReservationStateError);
+      const assigned = await created();
+      await apply(assigned.scope, assigned.sids[0]!, ACCEPT);
+      await expect(stores.tasks.changeTask({ scope: assigned.scope, now: T0 + 9000, cancel: { reason: 'late' } })).rejects.toBeInstanceOf(TaskStateError);
+      expect(await stores.tasks.changeTask({ scope: { ...scope, accountSid: sid('AC') }, now: T0 + 9000, priority: 1 })).toBeUndefined();
+    });
+
+    it('concurrent cancellations and accepts of one task: exactly one of them happens', async () => {
+      const { scope, sids } = await created(3);
+      const results = await Promise.allSettled([
+        ...sids.map((s) => apply(scope, s, ACCEPT, T0 + 2000)),
+        stores.tasks.changeTask({ scope, now: T0 + 2000, cancel: { reason: 'gone' } }),
+        stores.tasks.changeTask({ scope, now: T0 + 2000, cancel: { reason: 'gone' } }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const status = taskAssignment((await stores.tasks.getTask(scope))!, T0 + 3000).status;
+      expect(['assigned', 'canceled']).toContain(status);
+    });
+
+    it('writes a worker on the version it was decided from: one of two concurrent writes wins', async () => {
+      const scope = { accountSid: ACCOUNT_SID, workspaceSid: sid('WS'), workerSid: sid('WK') };
+      expect(await stores.workers.workerState(scope)).toBeUndefined();
+      // A worker is known from the callbacks that reserved it.
+      const input = newReservation(newTask(scope.workspaceSid), { workerSid: scope.workerSid, workerName: 'Al' });
+      await stores.workers.linkReservation(linkOf(input, T0 - 10));
+      expect((await stores.workers.workerState(scope))!.worker).toMatchObject({ version: 0, friendlyName: 'Al', activitySid: null });
+      const write = (activitySid: string, expectedVersion: number, now: number): WorkerWrite => ({
+        scope,
+        now,
+        expectedVersion,
+        activity: { sid: activitySid, by: 'update' },
+        friendlyName: 'Alice',
+        attributes: '{"skills":["en"]}',
+        change: {
+          workerName: 'Alice',
+          attributes: '{"skills":["en"]}',
+          activitySid,
+          version: expectedVersion + 1,
+          at: now,
+          previousActivity: { sid: null, since: null },
+          attributesChanged: true,
+        },
+        lifecycle: { held: ['WTa/WRa'], moves: ['EVa'] },
+      });
+      expect(await stores.workers.writeWorker(write(sid('WA'), 0, T0))).toBe(true);
+      const state = (await stores.workers.workerState(scope))!;
+      expect(state.worker).toMatchObject({
+        version: 1,
+        friendlyName: 'Alice',
+        attributes: '{"skills":["en"]}',
+        activitySetBy: 'update',
+        activityChangedAt: T0,
+      });
+      expect(state.lifecycle).toEqual({ held: ['WTa/WRa'], moves: ['EVa'] });
+      const racing = await Promise.all([stores.workers.writeWorker(write(sid('WA'), 1, T0 + 1)), stores.workers.writeWorker(write(sid('WA'), 1, T0 + 2))]);
+      expect(racing.filter(Boolean)).toHaveLength(1);
+      expect(await stores.workers.writeWorker(write(sid('WA'), 1, T0 + 3))).toBe(false);
+      expect((await stores.workers.workerState(scope))!.worker.version).toBe(2);
+      // A reservation's move (a rejection's activity) counts as a change of the worker too.
+      await stores.workers.setActivity(scope, sid('WA'), T0 + 10);
+      expect((await stores.workers.workerState(scope))!.worker).toMatchObject({ version: 3, activitySetBy: 'reservation' });
+      expect(await stores.workers.workerState({ ...scope, accountSid: sid('AC') })).toBeUndefined();
+    });
+
+    it('flags a reservation for attention once, lists it by workspace, and dismisses it', async () => {
+      const scope = newWorkspace();
+      const item = { ...scope, taskSid: sid('WT'), reservationSid: sid('WR'), workerSid: sid('WK'), rule: 'voice', since: T0, flaggedAt: T0 + 60_000 };
+      expect(await stores.attention.flag(item)).toEqual({ notified: false });
+      expect(await stores.attention.flag({ ...item, flaggedAt: T0 + 70_000 })).toEqual({ notified: false });
+      await stores.attention.markNotified(scope, item.reservationSid);
+      expect(await stores.attention.flag(item)).toEqual({ notified: true });
+      const older = { ...item, reservationSid: sid('WR'), since: T0 - 1000, flaggedAt: T0 + 50_000 };
+      await stores.attention.flag(older);
+      expect((await stores.attention.list(scope)).map((i) => i.reservationSid)).toEqual([older.reservationSid, item.reservationSid]);
+      expect((await stores.attention.list(scope))[1]).toMatchObject({ flaggedAt: T0 + 60_000, rule: 'voice' });
+      expect(await stores.attention.list(newWorkspace())).toEqual([]);
+      expect(await stores.attention.list({ ...scope, accountSid: sid('AC') })).toEqual([]);
+      await stores.attention.dismiss(scope, item.reservationSid);
+      await stores.attention.dismiss(scope, item.reservationSid);
+      await stores.attention.dismiss(scope, sid('WR'));
+      expect((await stores.attention.list(scope)).map((i) => i.reservationSid)).toEqual([older.reservationSid]);
+      // A timer delivered again after the dismissal does not bring the flag back.
+      await stores.attention.flag(item);
+      expect((await stores.attention.list(scope)).map((i) => i.reservationSid)).toEqual([older.reservationSid]);
     });
   });
 

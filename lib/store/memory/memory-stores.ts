@@ -7,10 +7,11 @@ import type { EventFilter } from '../../domain/event-query.ts';
 import { eventListKey, type TaskRouterEvent } from '../../domain/events.ts';
 import { listKey, memoryWindow, type WindowReader } from '../../domain/paging.ts';
 import type { WorkerScope, WorkspaceScope } from '../../domain/scope.ts';
-import type { WorkerRecord } from '../../domain/worker.ts';
+import type { ActivitySetBy, WorkerRecord, WorkerState, WorkerWrite } from '../../domain/worker.ts';
 import type { EventStore, ReservationWorkers } from '../../publishing/ports.ts';
 import type { NewReservationLink, ReservationLink, WorkerStore } from '../../reservations/ports.ts';
 import type { CloudEventMark, CloudEventMarks, InboxItem, InboxStore } from '../../upstream/ports.ts';
+import type { AttentionItem, AttentionStore } from '../../lifecycle/ports.ts';
 import type { Stores } from '../stores.ts';
 import { MemoryTasks } from './memory-tasks.ts';
 
@@ -30,10 +31,25 @@ function queryWindow<T>(items: () => readonly T[], keyOf: (item: T) => string): 
   };
 }
 
+/** A worker's own item, as the DynamoDB adapter keeps it (lib/store/worker-items.ts). */
+interface Profile {
+  readonly activitySid?: string;
+  readonly changedAt?: number;
+  readonly activitySetBy?: ActivitySetBy;
+  readonly attributes?: string;
+  readonly attributesAt?: number;
+  readonly friendlyName?: string;
+  readonly friendlyNameAt?: number;
+  readonly version?: number;
+  readonly change?: WorkerWrite['change'];
+  readonly held?: readonly string[];
+  readonly moves?: readonly string[];
+}
+
 class MemoryWorkers implements WorkerStore, ReservationWorkers {
   /** Links by worker, then by reservation. */
   readonly #links = new Map<string, Map<string, NewReservationLink>>();
-  readonly #activity = new Map<string, { readonly activitySid: string; readonly changedAt: number }>();
+  readonly #profiles = new Map<string, Profile>();
 
   async linkReservation(link: NewReservationLink): Promise<void> {
     const key = workerKey(link.scope);
@@ -61,9 +77,36 @@ class MemoryWorkers implements WorkerStore, ReservationWorkers {
   }
 
   async setActivity(scope: WorkerScope, activitySid: string, at: number): Promise<void> {
-    const stored = this.#activity.get(workerKey(scope));
-    // A later activity change already stored wins.
-    if (stored === undefined || stored.changedAt <= at) this.#activity.set(workerKey(scope), { activitySid, changedAt: at });
+    const stored = this.#profiles.get(workerKey(scope));
+    // A later activity change already stored wins; the move's event is its reservation's.
+    if (stored?.changedAt !== undefined && stored.changedAt > at) return;
+    const { change: _change, ...kept } = stored ?? {};
+    this.#profiles.set(workerKey(scope), { ...kept, activitySid, changedAt: at, activitySetBy: 'reservation', version: (stored?.version ?? 0) + 1 });
+  }
+
+  async writeWorker(write: WorkerWrite): Promise<boolean> {
+    const key = workerKey(write.scope);
+    const stored = this.#profiles.get(key);
+    if ((stored?.version ?? 0) !== write.expectedVersion || (write.expectedVersion === 0 && stored?.version !== undefined)) return false;
+    const { change: _change, ...kept } = stored ?? {};
+    const { now } = write;
+    this.#profiles.set(key, {
+      ...kept,
+      version: write.expectedVersion + 1,
+      ...(write.activity && { activitySid: write.activity.sid, changedAt: now, activitySetBy: write.activity.by }),
+      ...(write.attributes !== undefined && { attributes: write.attributes, attributesAt: now }),
+      ...(write.friendlyName !== undefined && { friendlyName: write.friendlyName, friendlyNameAt: now }),
+      ...(write.change && { change: write.change }),
+      ...(write.lifecycle && { held: write.lifecycle.held, moves: write.lifecycle.moves }),
+    });
+    return true;
+  }
+
+  async workerState(scope: WorkerScope): Promise<WorkerState | undefined> {
+    const worker = await this.getWorker(scope);
+    if (!worker) return undefined;
+    const profile = this.#profiles.get(workerKey(scope));
+    return { worker, lifecycle: { held: profile?.held ?? [], moves: profile?.moves ?? [] } };
   }
 
   async getWorker(scope: WorkerScope): Promise<WorkerRecord | undefined> {
@@ -71,17 +114,22 @@ class MemoryWorkers implements WorkerStore, ReservationWorkers {
     const oldest = links[0];
     const newest = links.at(-1);
     if (!oldest || !newest) return undefined;
-    const changed = this.#activity.get(workerKey(scope));
+    const p = this.#profiles.get(workerKey(scope));
+    // Of the attributes and the name, the later of a callback's and a Worker update's.
+    const updatedAttributes = p?.attributes !== undefined && (p.attributesAt ?? 0) >= newest.createdAt;
+    const updatedName = p?.friendlyName !== undefined && (p.friendlyNameAt ?? 0) >= newest.createdAt;
     return {
       sid: scope.workerSid,
       accountSid: scope.accountSid,
       workspaceSid: scope.workspaceSid,
-      friendlyName: newest.workerName,
-      attributes: newest.workerAttributes,
-      activitySid: changed?.activitySid ?? null,
-      activityChangedAt: changed?.changedAt ?? null,
+      friendlyName: updatedName ? p!.friendlyName! : newest.workerName,
+      attributes: updatedAttributes ? p!.attributes! : newest.workerAttributes,
+      activitySid: p?.activitySid ?? null,
+      activityChangedAt: p?.changedAt ?? null,
+      activitySetBy: p?.activitySetBy ?? null,
       createdAt: oldest.createdAt,
-      updatedAt: Math.max(newest.createdAt, changed?.changedAt ?? 0),
+      updatedAt: Math.max(newest.createdAt, p?.changedAt ?? 0, p?.attributesAt ?? 0, p?.friendlyNameAt ?? 0),
+      version: p?.version ?? 0,
     };
   }
 
@@ -183,6 +231,38 @@ class MemoryCloudEventMarks implements CloudEventMarks {
   }
 }
 
+class MemoryAttention implements AttentionStore {
+  readonly #flags = new Map<string, AttentionItem & { readonly notified: boolean; readonly dismissed?: boolean }>();
+
+  async flag(item: AttentionItem): Promise<{ readonly notified: boolean }> {
+    const key = `${workspaceKey(item)}#${item.reservationSid}`;
+    const stored = this.#flags.get(key);
+    if (stored) return { notified: stored.notified };
+    this.#flags.set(key, { ...item, notified: false });
+    return { notified: false };
+  }
+
+  async markNotified(scope: WorkspaceScope, reservationSid: string): Promise<void> {
+    const key = `${workspaceKey(scope)}#${reservationSid}`;
+    const stored = this.#flags.get(key);
+    if (stored) this.#flags.set(key, { ...stored, notified: true });
+  }
+
+  async list(scope: WorkspaceScope): Promise<AttentionItem[]> {
+    return [...this.#flags.values()]
+      .filter((f) => f.accountSid === scope.accountSid && f.workspaceSid === scope.workspaceSid && f.dismissed !== true)
+      .map(({ notified: _notified, dismissed: _dismissed, ...item }) => item)
+      .sort((a, b) => a.since - b.since || (a.reservationSid < b.reservationSid ? -1 : 1));
+  }
+
+  async dismiss(scope: WorkspaceScope, reservationSid: string): Promise<void> {
+    const key = `${workspaceKey(scope)}#${reservationSid}`;
+    const stored = this.#flags.get(key);
+    // Kept, dismissed: a timer delivered again does not raise it again.
+    if (stored) this.#flags.set(key, { ...stored, dismissed: true });
+  }
+}
+
 /** A fresh set of stores in memory, sharing nothing with any other. */
 export function memoryStores(): Stores {
   const tasks = new MemoryTasks();
@@ -193,5 +273,6 @@ export function memoryStores(): Stores {
     events: new MemoryEvents(),
     inbox: new MemoryInbox(),
     cloudEvents: new MemoryCloudEventMarks(),
+    attention: new MemoryAttention(),
   };
 }

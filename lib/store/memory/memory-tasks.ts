@@ -9,8 +9,9 @@
 import type { ReservationAction } from '../../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../../domain/scope.ts';
 import { observationReplaces, TRANSITIONS, observedEffects, type ReservationStatus, type Transition } from '../../domain/state-machine.ts';
+import { checkTaskChange, checkTaskIfMatch } from '../../domain/task-change.ts';
 import { checkAction, findReservation, isCanceled, type ReservationRecord, type TaskRecord } from '../../domain/task.ts';
-import type { ApplyAction, NewReservation, RecordOutcome, TaskStore } from '../../reservations/ports.ts';
+import type { ApplyAction, NewReservation, RecordOutcome, TaskChange, TaskStore } from '../../reservations/ports.ts';
 import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../../upstream/ports.ts';
 
 const keyOf = (scope: TaskScope) => `${scope.accountSid}#${scope.workspaceSid}#${scope.taskSid}`;
@@ -89,6 +90,8 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
       history: status === 'pending' ? {} : { [status]: now },
       ...(input.action?.activitySid && { activitySid: input.action.activitySid, activityAt: now }),
       answer: input.answer,
+      ...(input.lifecycle && { lifecycle: input.lifecycle.name }),
+      ...(input.lifecycle?.wrapUpMs !== undefined && { wrapUpMs: input.lifecycle.wrapUpMs }),
     };
     const { task } = input;
     const base: TaskRecord = stored ?? {
@@ -133,8 +136,27 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     if (!target) return undefined;
     const { task, reservation } = target;
     const now = stampAt(task, input.now);
+    checkTaskIfMatch(task, input.taskIfMatch);
     checkAction(task, reservation, input.action, now, input.ifMatch);
     return this.#put(stamped(applied(task, reservation, input.action, now), task, now));
+  }
+
+  async changeTask(change: TaskChange): Promise<TaskRecord | undefined> {
+    const task = this.#get(change.scope);
+    if (!task) return undefined;
+    const now = stampAt(task, change.now);
+    checkTaskChange(task, change, now);
+    let next: TaskRecord = { ...task, updatedAt: now };
+    if (change.cancel) next = { ...next, canceled: { at: now, reason: change.cancel.reason } };
+    if (change.attributes !== undefined || change.priority !== undefined) {
+      next = {
+        ...next,
+        ...(change.attributes !== undefined && { attributes: change.attributes }),
+        ...(change.priority !== undefined && { priority: change.priority }),
+        lastUpdate: { n: (task.lastUpdate?.n ?? 0) + 1, at: now },
+      };
+    }
+    return this.#put(stamped(next, task, now));
   }
 
   async markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined> {
@@ -142,6 +164,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     if (!target) return undefined;
     const { task, reservation } = target;
     const now = stampAt(task, input.now);
+    checkTaskIfMatch(task, input.taskIfMatch);
     checkAction(task, reservation, input.action, now, input.ifMatch);
     if (task.forward) return { taken: false, task, mark: task.forward };
     const marked: TaskRecord = { ...task, forward: { id: markId, reservationSid: input.reservationSid, transition: input.action.transition, at: now } };
@@ -184,6 +207,8 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
       updatedAt: now,
       history,
       observedAt: o.observedAt,
+      // Wrapping upstream starts the wrap-up's clock here too (a lifecycle rule's limit).
+      ...(o.status === 'wrapping' && reservation.wrapUpMs !== undefined && { wrapUpDeadline: now + reservation.wrapUpMs }),
       ...(confirms && o.action!.instruction && { instruction: o.action!.instruction }),
       ...(confirms && o.action!.activitySid && { activitySid: o.action!.activitySid, activityAt: now }),
     };
@@ -191,6 +216,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     if (effects.claimsTask) next = { ...next, acceptedReservationSid: o.reservationSid, acceptedAt: now };
     if (effects.impliesClaim && next.acceptedReservationSid === undefined) next = { ...next, acceptedReservationSid: o.reservationSid, acceptedAt: now };
     if (effects.countsRejection) next = { ...next, rejections: next.rejections + 1, lastRejectedAt: now };
+    if (confirms && o.action!.completedReason !== undefined) next = { ...next, completedReason: o.action!.completedReason };
     if (mark) next = withoutMark(next);
     return { kind: 'recorded', task: this.#put(stamped(next, task, now)) };
   }
@@ -211,18 +237,23 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
 function applied(task: TaskRecord, reservation: ReservationRecord, action: ReservationAction, now: number): TaskRecord {
   const transition: Transition = TRANSITIONS[action.transition];
   const keeps = (transition.from as readonly ReservationStatus[]).includes(transition.to);
+  // Writing a derived status down changes no date: it ended at that time.
+  const endedAt = transition.afterDeadline === undefined ? now : reservation[transition.afterDeadline]!;
+  const startsWrapUp = transition.to === 'wrapping' && !keeps;
   const changed: ReservationRecord = {
     ...reservation,
     status: transition.to,
     version: reservation.version + 1,
-    // Writing a timeout down changes no date: it ended at its deadline.
-    updatedAt: transition.afterDeadline ? reservation.deadline : now,
+    updatedAt: endedAt,
     ...(action.instruction && { instruction: action.instruction }),
-    ...(!keeps && { history: { ...reservation.history, [transition.to]: transition.afterDeadline ? reservation.deadline : now } }),
+    ...(!keeps && { history: { ...reservation.history, [transition.to]: endedAt } }),
     ...(action.activitySid && { activitySid: action.activitySid, activityAt: now }),
+    ...(startsWrapUp && reservation.wrapUpMs !== undefined && { wrapUpDeadline: now + reservation.wrapUpMs }),
+    ...(action.extendWrapUpMs !== undefined && { wrapUpDeadline: reservation.wrapUpDeadline! + action.extendWrapUpMs }),
   };
   let next: TaskRecord = withReservation(task, changed);
   if (!transition.afterDeadline) next = { ...next, updatedAt: now };
+  if (action.completedReason !== undefined) next = { ...next, completedReason: action.completedReason };
   if (transition.claimsTask) next = { ...next, acceptedReservationSid: reservation.sid, acceptedAt: now };
   if (transition.countsRejection) next = { ...next, rejections: next.rejections + 1, lastRejectedAt: now };
   return next;
