@@ -5,7 +5,7 @@
  *
  *   npm run bench                      the full run (a few minutes)
  *   npm run bench -- --quick           tiny counts: checks the harness, not the figures
- *   npm run bench -- --only=cold,http  some figures (in-process, store-calls, http, cold, console)
+ *   npm run bench -- --only=cold,http  some figures (in-process, store-calls, http, connected, cold, console, wrap-up)
  *   npm run bench -- --out=file.json   where the results go (default bench/results.json)
  */
 import { fork } from 'node:child_process';
@@ -20,8 +20,9 @@ import { measureHttp, type HttpResult } from './http.ts';
 import type { InProcessOptions, InProcessResult } from './in-process.ts';
 import type { Ratio } from './stats.ts';
 import { LOCAL_SUFFIX, type CallCount } from './store-calls.ts';
+import { measureWrapUp, type WrapUpResult } from './wrap-up.ts';
 
-const FIGURES = ['in-process', 'store-calls', 'http', 'connected', 'cold', 'console'] as const;
+const FIGURES = ['in-process', 'store-calls', 'http', 'connected', 'cold', 'console', 'wrap-up'] as const;
 type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -221,6 +222,19 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       target: '<= 150 KB',
       pass: result.pageBytes <= 150 * 1024,
       detail: 'uncompressed: HTML, style and script in one document',
+    });
+  }
+
+  if (wants('wrap-up')) {
+    log('wrap-up: reservations wrapping under a 1 s limit on npm start, in waves of ten');
+    const result: WrapUpResult = await measureWrapUp({ reservations: quick ? 10 : 100 });
+    const { lagMs } = result;
+    rows.push({
+      figure: 'wrap-up timer: completion written after the deadline (local stack)',
+      measured: `${fmt(lagMs.median, 0)} ms (${fmt(lagMs.min, 0)}–${fmt(lagMs.max, 0)})`,
+      target: 'max <= 1000 ms; reads at the deadline say completed',
+      pass: lagMs.max <= 1000 && result.readsCompleted === result.readsAtDeadline,
+      detail: `${result.reservations} reservations; ${result.readsCompleted} of ${result.readsAtDeadline} reads made at the deadline said completed (${result.readsBeforeWrite} of them before the timer's write)`,
     });
   }
 

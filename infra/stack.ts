@@ -82,10 +82,10 @@ export class ReservationsStack extends Stack {
         removalPolicy: settings.removalPolicy,
         environment: {
           ...environment,
-          ...(name === 'assignment-callback' && { ASSIGNMENT_POLICY: `/var/task/${BUNDLED_POLICY_FILE}` }),
+          ...(bindsOf(name).policy && { ASSIGNMENT_POLICY: `/var/task/${BUNDLED_POLICY_FILE}` }),
           ...(bindsOf(name).consolePage && { CONSOLE_PAGE: `/var/task/${BUNDLED_CONSOLE_FILE}` }),
         },
-        ...(name === 'assignment-callback' && { bundledFiles: { [BUNDLED_POLICY_FILE]: settings.assignmentPolicyPath } }),
+        ...(bindsOf(name).policy && { bundledFiles: { [BUNDLED_POLICY_FILE]: settings.assignmentPolicyPath } }),
         ...(bindsOf(name).consolePage && { generatedFiles: { [BUNDLED_CONSOLE_FILE]: buildConsoleHtml() } }),
       });
     }

@@ -16,6 +16,11 @@ export interface Binds {
   readonly eventBus?: true;
   /** It serves the console page (lib/console): the stack builds the page into its bundle (CONSOLE_PAGE). */
   readonly consolePage?: true;
+  /**
+   * It decides by the policy file (assignment rules, lifecycle rules, available activities): the
+   * stack bundles the file (ASSIGNMENT_POLICY), and a bad one stops its cold start.
+   */
+  readonly policy?: true;
 }
 
 export interface FunctionSpec {
@@ -42,7 +47,7 @@ export const FUNCTIONS = {
     description: 'TaskRouter assignment callback',
     trigger: 'http',
     auth: 'webhook',
-    binds: { table: 'write', credentials: true, timers: true },
+    binds: { policy: true, table: 'write', credentials: true, timers: true },
     timeoutSeconds: 4,
   },
   'list-reservations': {
@@ -73,7 +78,7 @@ export const FUNCTIONS = {
     description: 'Update a worker: activity, attributes, friendly name, RejectPendingReservations',
     trigger: 'http',
     auth: 'basic',
-    binds: { table: 'write', credentials: true },
+    binds: { policy: true, table: 'write', credentials: true },
     timeoutSeconds: 20,
   },
   // Extending a wrap-up arms the timer of its new end.
@@ -108,7 +113,7 @@ export const FUNCTIONS = {
     description: "Writes down a reservation whose deadline passed (connected: reads it upstream), a wrap-up's end, a reservation needing attention",
     trigger: 'schedule',
     auth: 'none',
-    binds: { table: 'write', credentials: true, timers: true, eventBus: true },
+    binds: { policy: true, table: 'write', credentials: true, timers: true, eventBus: true },
     timeoutSeconds: 30,
   },
   // Connected, a rule's move of a worker is forwarded upstream (credentials).
@@ -116,14 +121,14 @@ export const FUNCTIONS = {
     description: "Acts on each reservation event by its lifecycle rule: the worker's activity, the wrap-up and attention timers",
     trigger: 'bus',
     auth: 'none',
-    binds: { table: 'write', credentials: true, timers: true },
+    binds: { policy: true, table: 'write', credentials: true, timers: true },
     timeoutSeconds: 30,
   },
   'mirror-event-callbacks': {
     description: "Connected mode: applies the upstream TaskRouter's signed event callbacks to the record",
     trigger: 'http',
     auth: 'webhook',
-    binds: { table: 'write', credentials: true, timers: true },
+    binds: { policy: true, table: 'write', credentials: true, timers: true },
     timeoutSeconds: 10,
   },
   // Created in every stack; only `-c eventStreams=true` gives it its Kinesis stream (infra/mirror-event-streams.ts).
@@ -131,7 +136,7 @@ export const FUNCTIONS = {
     description: "Connected mode: applies the upstream TaskRouter's events from Twilio Event Streams (Kinesis) to the record",
     trigger: 'kinesis',
     auth: 'none',
-    binds: { table: 'write', credentials: true, timers: true },
+    binds: { policy: true, table: 'write', credentials: true, timers: true },
     timeoutSeconds: 60,
   },
   'upstream-sweep': {

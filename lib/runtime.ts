@@ -29,7 +29,7 @@ import { NO_LIFECYCLE } from './domain/lifecycle-policy.ts';
 import { EventBridgeAttentionNotices, LoggedAttentionNotices } from './lifecycle/attention-notices.ts';
 import { LifecycleEngine } from './lifecycle/engine.ts';
 import { LifecycleSink } from './lifecycle/lifecycle-sink.ts';
-import { LocalTaskChanger, LocalWorkerWriter } from './lifecycle/local-writers.ts';
+import { LocalTaskChanger, LocalWorkerWriter, NotForwardedTaskChanger, NotForwardedWorkerWriter } from './lifecycle/local-writers.ts';
 import type { WorkerWriter } from './lifecycle/ports.ts';
 import { TaskUpdates } from './lifecycle/task-updates.ts';
 import { WorkerUpdates } from './lifecycle/worker-updates.ts';
@@ -109,6 +109,11 @@ export interface RuntimeParts {
   readonly eventSinks?: readonly EventSink[];
   /** The console page's HTML (the local stack builds it from lib/console at start). */
   readonly consolePage?: string;
+  /**
+   * Locally, whether the lifecycle acts on each write's events in the background (default). Tests
+   * that count an operation's store calls turn it off and call the lifecycle themselves.
+   */
+  readonly lifecycleInBackground?: boolean;
 }
 
 /** A value built on first use, once. */
@@ -163,12 +168,15 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   );
   const policy = once(() => parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath));
   const lifecyclePolicy = () => policy().lifecycle ?? NO_LIFECYCLE;
-  const lifecycleSink = once(() => (config.eventsFrom === 'write' ? new LifecycleSink(() => lifecycle(), logger) : undefined));
+  const lifecycleSink = once(() =>
+    config.eventsFrom === 'write' && parts.lifecycleInBackground !== false ? new LifecycleSink(() => lifecycle(), logger) : undefined,
+  );
   const sinks = once((): EventSink[] => {
     const extra = parts.eventSinks ?? [];
     if (config.eventsFrom === 'write') {
       const sender = callbackSender();
-      return [...(sender ? [sender] : []), lifecycleSink()!, ...extra];
+      const sink = lifecycleSink();
+      return [...(sender ? [sender] : []), ...(sink ? [sink] : []), ...extra];
     }
     return [
       ...extra,
@@ -251,26 +259,32 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
         timeoutActivitySid: config.timeoutActivitySid,
       }),
   );
-  const workerWriter = once((): WorkerWriter => new LocalWorkerWriter(stores().workers));
-  const lifecycle = once(
-    () =>
-      new LifecycleEngine({
-        tasks: stores().tasks,
-        workers: stores().workers,
-        writer: workerWriter(),
-        updater: updater(),
-        scheduler: scheduler(),
-        attention: stores().attention,
-        notices:
-          config.eventBusName !== undefined
-            ? new EventBridgeAttentionNotices(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)
-            : new LoggedAttentionNotices(logger, config.publicBaseUrl),
-        policy: lifecyclePolicy(),
-        clock,
-        logger,
-      }),
-  );
-  const taskUpdates = once(() => new TaskUpdates({ tasks: stores().tasks, updater: updater(), changer: new LocalTaskChanger(stores().tasks), clock }));
+  // Connected, Worker updates and Task changes beyond completion are not forwarded (yet): refused, never recorded here alone.
+  const workerWriter = once((): WorkerWriter => (config.upstreamUrl !== undefined ? new NotForwardedWorkerWriter() : new LocalWorkerWriter(stores().workers)));
+  const taskChanger = once(() => (config.upstreamUrl !== undefined ? new NotForwardedTaskChanger() : new LocalTaskChanger(stores().tasks)));
+  const lifecycle = once(() => {
+    const moves = lifecyclePolicy().rules.some((r) => Object.keys(r.activities).length > 0);
+    if (moves && config.upstreamUrl !== undefined) {
+      logger.warn('lifecycle rules name activities, which are not applied in connected mode: a worker’s activity is TaskRouter’s (set it there)');
+    }
+    return new LifecycleEngine({
+      tasks: stores().tasks,
+      workers: stores().workers,
+      writer: workerWriter(),
+      updater: updater(),
+      scheduler: scheduler(),
+      attention: stores().attention,
+      notices:
+        config.eventBusName !== undefined
+          ? new EventBridgeAttentionNotices(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)
+          : new LoggedAttentionNotices(logger, config.publicBaseUrl),
+      policy: lifecyclePolicy(),
+      movesWorkers: config.upstreamUrl === undefined,
+      clock,
+      logger,
+    });
+  });
+  const taskUpdates = once(() => new TaskUpdates({ tasks: stores().tasks, updater: updater(), changer: taskChanger(), clock }));
   const workerUpdates = once(
     () =>
       new WorkerUpdates({
@@ -332,6 +346,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
         throw new ConfigError('CONSOLE_PAGE', 'is required by the function that serves the console page (the stack sets it)');
       }
       if (binds.credentials) credentials();
+      if (binds.policy) policy();
       if (binds.table) service();
       if (binds.timers && scheduler() === undefined) {
         throw new ConfigError(

@@ -15,7 +15,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
-import { NotFoundError, ReservationStateError } from '../domain/errors.ts';
+import { NotFoundError, ReservationStateError, UpstreamError, UpstreamUnsettledError } from '../domain/errors.ts';
 import { STATUS_EVENTS, eventSid, type EventType } from '../domain/events.ts';
 import type { LifecycleOutcome, LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
@@ -75,6 +75,11 @@ export interface LifecycleOptions {
   readonly tasks: Pick<TaskStore, 'getTask' | 'getTasks' | 'applyAction'>;
   readonly workers: Pick<WorkerStore, 'workerState'>;
   readonly writer: WorkerWriter;
+  /**
+   * Whether rules move workers. Connected, they do not: a worker's activity is TaskRouter's, and
+   * this gateway does not forward Worker updates yet (timers and reservation transitions still apply).
+   */
+  readonly movesWorkers: boolean;
   /** Completions by a timer or an attention rule: one conditional write, or forwarded upstream (connected). */
   readonly updater: ReservationUpdater;
   readonly scheduler: TimeoutScheduler | undefined;
@@ -112,10 +117,13 @@ export class LifecycleEngine {
     const reservation = task && findReservation(task, trigger.reservationSid);
     if (!task || !reservation) return 'not-found';
     const now = clock.now();
+    const { outcome } = described;
+    // The timers follow the stored status: an event handled late (after a wrap-up's deadline, say)
+    // still arms the timer that writes down what reads already derive; arming twice is harmless.
+    if (reservation.status === described.status) await this.#armTimers(task, reservation, outcome);
     if (effectiveStatus(task, reservation, now).status !== described.status) return 'stale';
     const rule = policy.rule(reservation.lifecycle);
-    const { outcome } = described;
-    await this.#armTimers(task, reservation, outcome);
+    if (!this.options.movesWorkers) return 'kept';
     let activity = rule?.activities[outcome];
     // A rejection that named an activity, or a timeout that moved the worker itself, is not overridden.
     if ((outcome === 'rejected' || outcome === 'timeout') && reservation.activitySid !== undefined) activity = undefined;
@@ -220,7 +228,7 @@ export class LifecycleEngine {
     } catch (error) {
       // Completed before, or given more time (its own timer comes later): nothing to write.
       if (error instanceof ReservationStateError) return 'nothing-to-do';
-      throw error;
+      return this.#upstreamOutcome(error, event);
     }
   }
 
@@ -263,8 +271,26 @@ export class LifecycleEngine {
       return 'completed';
     } catch (error) {
       if (error instanceof ReservationStateError) return 'flagged';
-      throw error;
+      return this.#upstreamOutcome(error, event);
     }
+  }
+
+  /**
+   * Connected: what TaskRouter made of a completion a timer forwarded. Unsettled (no answer, and
+   * no read yet), the forward mark stays for the upstream sweep, which settles it by reading: a
+   * delivery again would only wait for the mark. Refused, TaskRouter's word stands (its events
+   * bring the record up to date). Anything else is thrown, for the timer to be delivered again.
+   */
+  #upstreamOutcome(error: unknown, event: TimeoutEvent): string {
+    if (error instanceof UpstreamUnsettledError) {
+      this.options.logger.warn('lifecycle completion unsettled upstream; the sweep settles it', { reservationSid: event.reservationSid });
+      return 'upstream unsettled';
+    }
+    if (error instanceof UpstreamError) {
+      this.options.logger.warn('lifecycle completion refused upstream', { reservationSid: event.reservationSid, status: error.status, code: error.code });
+      return 'upstream refused';
+    }
+    throw error;
   }
 
   /** More time for a wrap-up with a time limit: the new end is written and its timer armed. */

@@ -1,7 +1,8 @@
 /**
  * The local stack's way from events to the lifecycle: every stored event is handed to the engine
- * after the write it follows, in this process, one at a time and in order, off the request's path
- * (a request never waits for a rule, nor fails because one did). Deployed, the lifecycle function
+ * after the write it follows, in this process, off the request's path (a request never waits for a
+ * rule, nor fails because one did): one at a time and in order for each worker (its moves and its
+ * reservations' timers), the workers side by side, so one busy worker does not hold up the others. Deployed, the lifecycle function
  * takes the same events from the EventBridge bus. A restart resumes what was in flight (engine.ts
  * `resume`).
  */
@@ -15,7 +16,8 @@ const ATTEMPTS = 3;
 
 export class LifecycleSink implements EventSink {
   readonly name = 'lifecycle';
-  #queue: Promise<void> = Promise.resolve();
+  /** Per worker, the events handed over and not yet handled, as a chain. */
+  readonly #queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly engine: () => LifecycleEngine,
@@ -26,7 +28,13 @@ export class LifecycleSink implements EventSink {
   async deliver(events: readonly TaskRouterEvent[]): Promise<void> {
     if (!this.engine().hasRules) return;
     const relevant = events.filter((e) => e.resourceType === 'reservation');
-    for (const event of relevant) this.#queue = this.#queue.then(() => this.#handle(event));
+    for (const event of relevant) {
+      const key = `${event.accountSid}#${event.workspaceSid}#${event.workerSid ?? ''}`;
+      const queue = (this.#queues.get(key) ?? Promise.resolve()).then(() => this.#handle(event));
+      this.#queues.set(key, queue);
+      // The last of a worker's chain, once handled, leaves the map (the map holds only the busy).
+      void queue.then(() => this.#queues.get(key) === queue && this.#queues.delete(key));
+    }
   }
 
   async #handle(event: TaskRouterEvent): Promise<void> {
@@ -46,10 +54,6 @@ export class LifecycleSink implements EventSink {
 
   /** Resolves once every event handed over is handled, those its handling led to included. */
   async idle(): Promise<void> {
-    let queue: Promise<void>;
-    do {
-      queue = this.#queue;
-      await queue;
-    } while (queue !== this.#queue);
+    while (this.#queues.size > 0) await Promise.all([...this.#queues.values()]);
   }
 }

@@ -10,7 +10,7 @@ import { NotFoundError, ReservationStateError } from '../domain/errors.ts';
 import type { IfMatch } from '../domain/if-match.ts';
 import type { Params } from '../domain/parameters.ts';
 import type { TaskScope } from '../domain/scope.ts';
-import { checkTaskIfMatch, checkTaskStatus, readTaskUpdate, taskStateError } from '../domain/task-change.ts';
+import { checkTaskIfMatch, readTaskUpdate, taskStateError } from '../domain/task-change.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { ReservationUpdater, TaskStore } from '../reservations/ports.ts';
 import type { TaskChanger } from './ports.ts';
@@ -36,13 +36,14 @@ export class TaskUpdates {
       if (!task) throw new NotFoundError(resource);
       checkTaskIfMatch(task, ifMatch);
       const now = clock.now();
-      checkTaskStatus(task, status, now);
+      // No claimed reservation: nothing to complete or wrap up. With one, its transition judges (not
+      // a read here): a repeat of a completion that died before its events is refused by the write,
+      // which first completes those events.
+      const claimed = task.acceptedReservationSid;
+      if (claimed === undefined) throw taskStateError(scope, status);
       const action = status === 'completed' ? { transition: 'complete' as const, completedReason: update.reason! } : { transition: 'wrap' as const };
       try {
-        const updated = await updater.update(
-          { scope, reservationSid: task.acceptedReservationSid!, action, now, ...(ifMatch !== undefined && { taskIfMatch: ifMatch }) },
-          request,
-        );
+        const updated = await updater.update({ scope, reservationSid: claimed, action, now, ...(ifMatch !== undefined && { taskIfMatch: ifMatch }) }, request);
         if (!updated) throw new NotFoundError(resource);
         return updated;
       } catch (error) {

@@ -238,6 +238,9 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     runtime = built;
     const timeoutHandler = reservationTimeout.createHandler(built);
     scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
+    scheduler.onError((error, event) =>
+      built.logger.error('timer failed', { error: error.message, kind: event.kind ?? 'reservation', reservationSid: event.reservationSid }),
+    );
     handlers = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(built)])) as Record<ApiFunctionName, ApiHandler>;
     // Data this process did not write (a DATA_DIR, an engine of its own) may hold what a stopped process left.
     if (config.dataDir !== undefined || engine === undefined) {
@@ -304,10 +307,13 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         server.close(() => resolve());
       });
       clearInterval(sweeper);
-      // Event callbacks already answered are applied before the engine goes, and so is what their rules make follow.
+      // Event callbacks already answered are applied before the engine goes, and so is what their
+      // rules make follow; then no timer fires any more, and what the last ones started finishes.
       await live.upstream?.inbox.idle();
       await live.lifecycleSink?.idle();
       scheduler.close();
+      await scheduler.idle();
+      await live.lifecycleSink?.idle();
       live.close();
       ownClient?.destroy();
       await engine?.close();

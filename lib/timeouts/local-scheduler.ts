@@ -3,7 +3,12 @@ import { timerName, type ReservationTimer, type TimeoutEvent, type TimeoutSchedu
 
 export class LocalTimeoutScheduler implements TimeoutScheduler {
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Handlers that fired and have not finished: the stack waits for them before its engine goes. */
+  readonly #running = new Set<Promise<unknown>>();
   #fire: ((event: TimeoutEvent) => Promise<unknown>) | undefined;
+  #onError: ((error: Error, event: TimeoutEvent) => void) | undefined;
+  /** Closed with the stack: nothing is armed any more (the start-up sweep re-arms what is due). */
+  #closed = false;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -14,12 +19,20 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
 
   async schedule(timer: ReservationTimer): Promise<void> {
     const name = timerName(timer);
-    if (this.#timers.has(name)) return;
+    if (this.#closed || this.#timers.has(name)) return;
     const { deadline, ...event } = timer;
     const handle = setTimeout(
       () => {
         this.#timers.delete(name);
-        void this.#fire?.(event);
+        // Node's timers may fire a millisecond before the wall clock reaches the deadline, and a
+        // delivery before it finds nothing to do: such a one waits out the rest.
+        if (this.now() < deadline) return void this.schedule(timer);
+        const running = Promise.resolve(this.#fire?.(event)).catch((error: Error) => {
+          // Deployed, Scheduler would deliver it again; here the start-up sweep re-arms what is still due.
+          this.#onError?.(error, event);
+        });
+        this.#running.add(running);
+        void running.finally(() => this.#running.delete(running));
       },
       Math.max(0, deadline - this.now()),
     );
@@ -28,7 +41,18 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
   }
 
   close(): void {
+    this.#closed = true;
     for (const handle of this.#timers.values()) clearTimeout(handle);
     this.#timers.clear();
+  }
+
+  /** Where a handler's failure is told (the stack's logger). */
+  onError(report: (error: Error, event: TimeoutEvent) => void): void {
+    this.#onError = report;
+  }
+
+  /** Waits for the handlers that fired to finish. */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 }

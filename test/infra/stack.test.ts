@@ -120,7 +120,7 @@ describe('the functions', () => {
       const config = loadConfig(env, 'lambda', bindsOf(name));
       expect(config.timeoutSchedule !== undefined, name).toBe(bindsOf(name).timers === true);
       expect(config.tableName !== undefined, name).toBe(bindsOf(name).table !== undefined);
-      expect(config.assignmentPolicyPath, name).toBe(name === 'assignment-callback' ? '/var/task/policy.json' : undefined);
+      expect(config.assignmentPolicyPath, name).toBe(bindsOf(name).policy ? '/var/task/policy.json' : undefined);
       expect(config.consolePagePath, name).toBe(bindsOf(name).consolePage ? '/var/task/console.html' : undefined);
     }
   });

@@ -11,8 +11,9 @@ import { loadConfig, tableNameOf } from '#lib/config.ts';
 import { parseAssignmentCallback, type AssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { parsePolicy } from '#lib/domain/rule-policy.ts';
 import { readPage } from '#lib/domain/paging.ts';
-import { findReservation, taskAssignment } from '#lib/domain/task.ts';
-import { eventsOf } from '#lib/domain/events.ts';
+import { WRAP_UP_ELAPSED, findReservation, taskAssignment } from '#lib/domain/task.ts';
+import { eventSid, eventsOf } from '#lib/domain/events.ts';
+import { scanWorkerChanges } from '#lib/store/task-scan.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
 import { eventListKey } from '#lib/domain/events.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
@@ -28,6 +29,9 @@ import { callback } from '../support/fixtures.ts';
 
 const ACTIVITY = `WA${'a'.repeat(32)}`;
 const TIMEOUT_ACTIVITY = `WA${'b'.repeat(32)}`;
+const AVAILABLE = `WA${'c'.repeat(32)}`;
+const OFFLINE = `WA${'d'.repeat(32)}`;
+const WRAP_UP_MS = 30_000;
 
 class RecordingScheduler implements TimeoutScheduler {
   readonly armed = new Map<string, ReservationTimer>();
@@ -42,6 +46,9 @@ const POLICY = parsePolicy({
     { match: { task: { decide: 'accept' } }, instruction: { instruction: 'accept' } },
     { match: { task: { decide: 'reject' } }, instruction: { instruction: 'reject', activity_sid: ACTIVITY } },
   ],
+  // Every reservation gets a wrap-up limit and a worker move on completion (only the lifecycle operations act on them).
+  availableActivities: [AVAILABLE],
+  lifecycle: [{ name: 'all', wrapUpSeconds: WRAP_UP_MS / 1000, activities: { completed: AVAILABLE } }],
 });
 
 function assignment(decide?: string, overrides: Partial<Record<string, string>> = {}): AssignmentCallback {
@@ -107,6 +114,33 @@ const pendingReservation = async (healthy: Runtime) => {
   await healthy.service.assign(a, 60);
   return a;
 };
+
+/** The events of a reservation accepted, wrapped up and completed, in order. */
+const WRAPPED_AND_COMPLETED = ['reservation.created', 'reservation.accepted', 'reservation.wrapup', 'task.wrapup', 'reservation.completed', 'task.completed'];
+
+const taskScopeOf = (a: AssignmentCallback) => ({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid });
+const workerScopeOf = (a: AssignmentCallback) => ({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid });
+
+const wrapping = async (healthy: Runtime) => {
+  const a = await pendingReservation(healthy);
+  await healthy.service.update(taskTarget(a), form({ ReservationStatus: 'accepted' }), undefined);
+  await healthy.service.update(taskTarget(a), form({ ReservationStatus: 'wrapping' }), undefined);
+  return a;
+};
+
+/**
+ * A worker's events, as a restarted process leaves them: its start-up sweep stores those of the
+ * last change still on the worker's item (deployed, the table's stream does). Their types, oldest first.
+ */
+async function workerEvents(runtime: Runtime, a: AssignmentCallback): Promise<string[]> {
+  const state = await runtime.stores.workers.workerState(workerScopeOf(a));
+  const w = state!.worker;
+  await runtime.recorder.recoverWorkers((await scanWorkerChangesOf(runtime, a)).filter((c) => c.workerSid === w.sid));
+  const scope = { accountSid: a.accountSid, workspaceSid: a.workspaceSid };
+  const filter = { workerSid: a.workerSid, from: 0 };
+  const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.stores.events.list(scope, filter), eventMatches(filter));
+  return listed.items.filter((e) => e.resourceType === 'worker').map((e) => e.type);
+}
 
 const OPERATIONS: Operation[] = [
   {
@@ -240,14 +274,7 @@ const OPERATIONS: Operation[] = [
     run: (runtime, a) => runtime.service.update(workerTarget(a), form({ ReservationStatus: 'completed' }), undefined),
     async check(healthy, a) {
       expect((await stored(healthy, a)).reservation).toMatchObject({ status: 'completed', version: 4 });
-      expect(await eventsExactlyOnce(healthy, a)).toEqual([
-        'reservation.created',
-        'reservation.accepted',
-        'reservation.wrapup',
-        'task.wrapup',
-        'reservation.completed',
-        'task.completed',
-      ]);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(WRAPPED_AND_COMPLETED);
     },
   },
   {
@@ -266,7 +293,86 @@ const OPERATIONS: Operation[] = [
       expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.timeout', 'worker.activity.update']);
     },
   },
+  {
+    name: 'Task update: cancel with a reason',
+    prepare: pendingReservation,
+    run: (runtime, a) => runtime.taskUpdates.update(taskScopeOf(a), form({ AssignmentStatus: 'canceled', Reason: 'caller hung up' }), undefined, 'test'),
+    async check(healthy, a) {
+      const { task } = await stored(healthy, a);
+      expect(taskAssignment(task, Date.now())).toMatchObject({ status: 'canceled', reason: 'caller hung up' });
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.canceled', 'task.canceled']);
+    },
+  },
+  {
+    name: 'Task update: complete with a reason',
+    async prepare(healthy) {
+      const a = await pendingReservation(healthy);
+      await healthy.service.update(taskTarget(a), form({ ReservationStatus: 'accepted' }), undefined);
+      return a;
+    },
+    run: (runtime, a) => runtime.taskUpdates.update(taskScopeOf(a), form({ AssignmentStatus: 'completed', Reason: 'resolved' }), undefined, 'test'),
+    async check(healthy, a) {
+      const { task, reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'completed', version: 3 });
+      expect(taskAssignment(task, Date.now())).toMatchObject({ status: 'completed', reason: 'resolved' });
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(['reservation.created', 'reservation.accepted', 'reservation.completed', 'task.completed']);
+    },
+  },
+  {
+    name: 'Worker update: activity and name',
+    prepare: pendingReservation,
+    run: (runtime, a) => runtime.workerUpdates.update(workerScopeOf(a), form({ ActivitySid: OFFLINE, FriendlyName: 'Dee' }), undefined, 'test'),
+    async check(healthy, a) {
+      const worker = (await healthy.stores.workers.getWorker(workerScopeOf(a)))!;
+      expect(worker).toMatchObject({ activitySid: OFFLINE, friendlyName: 'Dee', version: 1, activitySetBy: 'update' });
+      expect(await workerEvents(healthy, a)).toEqual(['worker.activity.update']);
+    },
+  },
+  {
+    name: 'wrap-up timer at the deadline',
+    async prepare(healthy, clock) {
+      const a = await wrapping(healthy);
+      clock.advance(WRAP_UP_MS + 1000);
+      return a;
+    },
+    run: (runtime, a) => runtime.lifecycle.timer({ ...taskScopeOf(a), reservationSid: a.reservationSid, kind: 'wrap-up' }),
+    async check(healthy, a) {
+      const { task, reservation } = await stored(healthy, a);
+      expect(reservation).toMatchObject({ status: 'completed', version: 4, updatedAt: reservation.wrapUpDeadline });
+      expect(taskAssignment(task, Date.now()).reason).toBe(WRAP_UP_ELAPSED);
+      expect(await eventsExactlyOnce(healthy, a)).toEqual(WRAPPED_AND_COMPLETED);
+    },
+  },
+  {
+    name: "a lifecycle rule's move after the completion",
+    async prepare(healthy) {
+      const a = await wrapping(healthy);
+      await healthy.service.update(taskTarget(a), form({ ReservationStatus: 'completed' }), undefined);
+      return a;
+    },
+    run: (runtime, a) =>
+      runtime.lifecycle.handle({
+        sid: eventSid(a.accountSid, a.workspaceSid, a.reservationSid, 'reservation.completed'),
+        type: 'reservation.completed',
+        ...taskScopeOf(a),
+        reservationSid: a.reservationSid,
+      }),
+    async check(healthy, a, { replay }) {
+      expect(['moved', 'repeated']).toContain(replay);
+      const state = (await healthy.stores.workers.workerState(workerScopeOf(a)))!;
+      expect(state.worker).toMatchObject({ activitySid: AVAILABLE, activitySetBy: 'lifecycle', version: 1 });
+      expect(await workerEvents(healthy, a)).toEqual(['worker.activity.update']);
+    },
+  },
 ];
+
+/** The worker changes still on workers' items (the start-up sweep's scan), for this test's worker. */
+async function scanWorkerChangesOf(runtime: Runtime, a: AssignmentCallback) {
+  const changes = [];
+  for await (const page of scanWorkerChanges(scanClient!, runtime.config.tableName!)) changes.push(...page.filter((c) => c.workerSid === a.workerSid));
+  return changes;
+}
+let scanClient: ReturnType<typeof createDocumentClient> | undefined;
 
 describe.each(ENGINES)('a process dying between store calls, on $name', (engine) => {
   const clock = new FakeClock();
@@ -289,15 +395,18 @@ describe.each(ENGINES)('a process dying between store calls, on $name', (engine)
       'local',
     );
     await ensureTable(running.endpoint, tableNameOf(config));
-    const parts = { clock, scheduler: timers, policy: POLICY };
+    // The lifecycle acts only when an operation calls it: in the background its store calls would interleave with the counted ones.
+    const parts = { clock, scheduler: timers, policy: POLICY, lifecycleInBackground: false };
     crashing = createRuntime(config, { ...parts, documentClient: createDocumentClient({ endpoint: running.endpoint, wrapHandler: faults.wrap }) });
     healthy = createRuntime(config, parts);
+    scanClient = createDocumentClient({ endpoint: running.endpoint });
   });
   let crashPoints = 0;
   afterAll(async () => {
     recordFigure('crash points replayed', crashPoints, engine.name);
     crashing.close();
     healthy.close();
+    scanClient?.destroy();
     await stop();
   });
 

@@ -89,6 +89,8 @@ describe.each(ENGINES)('lifecycle rules on $name', (engine) => {
     await waitFor(async () => expect(await workerActivity(a)).toBe(WRAPPING));
     await reservationOf(a).update({ reservationStatus: 'completed' });
     await waitFor(async () => expect(await workerActivity(a)).toBe(AVAILABLE));
+    // The move's event is stored just after the move itself.
+    await stack.runtime.lifecycleSink!.idle();
     const moves = await workspace(a).events.list({ workerSid: a.workerSid, eventType: 'worker.activity.update', limit: 20 });
     expect(moves).toHaveLength(3);
   });
@@ -108,6 +110,7 @@ describe.each(ENGINES)('lifecycle rules on $name', (engine) => {
     const timer = { accountSid: a.accountSid, workspaceSid: a.workspaceSid, taskSid: a.taskSid, reservationSid: a.reservationSid, kind: 'wrap-up' as const };
     expect(await stack.runtime.lifecycle.timer(timer)).toBe('nothing-to-do');
     await waitFor(async () => expect(await workerActivity(a)).toBe(AVAILABLE));
+    await stack.runtime.lifecycleSink!.idle();
     expect(await count(a, 'reservation.completed')).toBe(1);
     expect(await count(a, 'task.completed')).toBe(1);
     expect((await stored(a)).updatedAt).toBe(deadline);
