@@ -207,7 +207,7 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
         name: 'ExtendSeconds',
         label: 'ExtendSeconds',
         numeric: true,
-        hint: `seconds more for the wrap-up, 1 to ${DATA.maxWrapUpSeconds.toLocaleString('en-US')}`,
+        hint: `seconds more for the wrap-up, 1 to ${DATA.maxWrapUpSeconds.toLocaleString('en-US')} (sent without If-Match: the WrapUp resource takes none)`,
       },
     ],
     button: 'Extend wrap-up',
