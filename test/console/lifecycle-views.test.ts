@@ -228,6 +228,9 @@ describe('the worker view', () => {
     await form.getByLabel('ActivitySid').fill(AWAY);
     await form.getByRole('button', { name: 'Set activity' }).click();
     await until(() => outcome(page).textContent()).toBe(`ActivitySid=${AWAY}: the worker's activity is now ${AWAY}. Its pending reservations are rejected.`);
+    // Made: the form is cleared, so the next activity set does not reject again by surprise.
+    expect(await form.getByLabel('RejectPendingReservations').isChecked()).toBe(false);
+    expect(await form.getByLabel('ActivitySid').inputValue()).toBe('');
     expect((await http(reservationPath(r))).body['reservation_status']).toBe('rejected');
     await until(() => page.locator('table .badge').first().textContent()).toBe('rejected');
   });

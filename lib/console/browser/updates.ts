@@ -26,7 +26,8 @@ export interface UpdateFormSpec {
   readonly fields?: readonly FieldSpec[];
   readonly button: Child;
   readonly buttonClass?: 'primary' | 'danger' | null;
-  readonly submit: (body: URLSearchParams) => Promise<void>;
+  /** Sends it; true when it was made, and the form is then reset (a checked RejectPendingReservations is not sent twice by surprise). */
+  readonly submit: (body: URLSearchParams) => Promise<boolean>;
 }
 
 function fieldBlock(spec: UpdateFormSpec, field: FieldSpec): HTMLElement {
@@ -75,10 +76,15 @@ export function updateForm(spec: UpdateFormSpec): HTMLFormElement {
     const buttons = [...form.querySelectorAll('button')];
     for (const b of buttons) b.disabled = true;
     form.setAttribute('aria-busy', 'true');
-    void spec.submit(formBody(form)).finally(() => {
-      for (const b of buttons) b.disabled = false;
-      form.removeAttribute('aria-busy');
-    });
+    void spec
+      .submit(formBody(form))
+      .then((made) => {
+        if (made) form.reset();
+      })
+      .finally(() => {
+        for (const b of buttons) b.disabled = false;
+        form.removeAttribute('aria-busy');
+      });
   });
   return form;
 }
@@ -120,15 +126,17 @@ export class Notices {
     }
   }
 
-  /** Sends an update: `done` says what it did; the view then refreshes. */
-  async send<T>(what: string, request: () => Promise<T>, done: (result: T) => string, refresh: () => void): Promise<void> {
+  /** Sends an update: `done` says what it did; the view then refreshes. True when it was made. */
+  async send<T>(what: string, request: () => Promise<T>, done: (result: T) => string, refresh: () => void): Promise<boolean> {
     this.clear();
     try {
       const result = await request();
       this.done(done(result));
       refresh();
+      return true;
     } catch (error) {
       this.refused(error, what, refresh);
+      return false;
     }
   }
 }
