@@ -16,6 +16,8 @@ import { INSTRUCTIONS, STATUS_UPDATES, parametersOf, type InstructionSpec } from
 import { INSTRUCTION_NAMES, type InstructionName, type ParameterSpec } from '../domain/parameters.ts';
 import { RESERVATION_STATUSES } from '../domain/state-machine.ts';
 import { EVENT_TYPE_NAMES } from '../domain/events.ts';
+import { MAX_WRAP_UP_SECONDS } from '../domain/lifecycle-policy.ts';
+import { MAX_REASON_LENGTH } from '../domain/task-change.ts';
 import type { ActionData, ConsoleData, FieldData } from './page-data.ts';
 
 const DIR = import.meta.dirname;
@@ -59,7 +61,14 @@ export function consoleData(): ConsoleData {
     value: name,
     fields: fieldsOf(name),
   }));
-  return { reservationStatuses: [...RESERVATION_STATUSES], statusUpdates, instructions, eventTypes: [...EVENT_TYPE_NAMES] };
+  return {
+    reservationStatuses: [...RESERVATION_STATUSES],
+    statusUpdates,
+    instructions,
+    eventTypes: [...EVENT_TYPE_NAMES],
+    maxReasonLength: MAX_REASON_LENGTH,
+    maxWrapUpSeconds: MAX_WRAP_UP_SECONDS,
+  };
 }
 
 /** An inline element's text may not close the element early. */

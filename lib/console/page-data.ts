@@ -42,4 +42,8 @@ export interface ConsoleData {
   readonly instructions: readonly ActionData[];
   /** The Event resource's types, in lib/domain/events.ts's order (the events view's type filter). */
   readonly eventTypes: readonly string[];
+  /** The longest Reason a Task update takes (lib/domain/task-change.ts): the reason fields' hint. */
+  readonly maxReasonLength: number;
+  /** The most seconds one ExtendSeconds adds to a wrap-up (lib/domain/lifecycle-policy.ts): the extend field's hint. */
+  readonly maxWrapUpSeconds: number;
 }

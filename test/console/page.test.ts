@@ -17,6 +17,8 @@ import { INSTRUCTIONS, STATUS_UPDATES } from '#lib/domain/instructions.ts';
 import { PARAMETERS } from '#lib/domain/parameters.ts';
 import { RESERVATION_STATUSES } from '#lib/domain/state-machine.ts';
 import { EVENT_TYPES } from '#lib/domain/events.ts';
+import { MAX_WRAP_UP_SECONDS } from '#lib/domain/lifecycle-policy.ts';
+import { MAX_REASON_LENGTH } from '#lib/domain/task-change.ts';
 import type { LocalStack } from '#lib/local/server.ts';
 import { createRuntime } from '#lib/runtime.ts';
 import { startStack } from '../support/fixtures.ts';
@@ -107,6 +109,10 @@ describe('GET /console', () => {
     // …and the page carries them: each name is in the built script.
     const html = buildConsoleHtml();
     for (const parameter of PARAMETERS.filter((p) => p.instruction !== undefined)) expect(html, parameter.name).toContain(`"${parameter.name}"`);
+  });
+
+  it("states the domain's own limits in the lifecycle forms' hints: a Task update's Reason, a wrap-up's ExtendSeconds", () => {
+    expect(consoleData()).toMatchObject({ maxReasonLength: MAX_REASON_LENGTH, maxWrapUpSeconds: MAX_WRAP_UP_SECONDS });
   });
 
   it("offers the Event resource's declared types in the events view's type filter", () => {

@@ -28,9 +28,14 @@ export interface ApiResult<T> {
  */
 export const API_BASE = location.pathname.replace(/\/console\/?$/, '');
 
-/** An API URL as the page may fetch it: Twilio's page URLs are absolute under PUBLIC_BASE_URL. */
+/**
+ * An API URL as the page may fetch it: Twilio's page URLs are absolute under PUBLIC_BASE_URL. The
+ * service's own resources are under `/lifecycle/v1/`, Twilio's under `/v1/`: the longer prefix is
+ * looked for first, so that a lifecycle URL keeps its `/lifecycle`.
+ */
 export function apiPath(url: string): string {
-  const at = url.indexOf('/v1/');
+  const lifecycle = url.indexOf('/lifecycle/v1/');
+  const at = lifecycle === -1 ? url.indexOf('/v1/') : lifecycle;
   return at === -1 ? url : `${API_BASE}${url.slice(at)}`;
 }
 
@@ -59,7 +64,7 @@ export class Api {
     this.#authorization = basic(session);
   }
 
-  /** `path` starts at `/v1/`. */
+  /** `path` starts at `/v1/` (Twilio's resources) or `/lifecycle/v1/` (this service's own). */
   async request<T>(path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { Authorization: this.#authorization, Accept: 'application/json' };
     if (options.ifMatch !== undefined) headers['If-Match'] = options.ifMatch;

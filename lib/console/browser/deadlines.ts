@@ -88,7 +88,7 @@ export class Deadlines {
 }
 
 /** `1:05`, `1:02:03`. */
-function clock(ms: number): string {
+export function clock(ms: number): string {
   const total = Math.ceil(ms / 1000);
   const s = total % 60;
   const m = Math.floor(total / 60) % 60;
@@ -103,11 +103,17 @@ function paint(element: HTMLElement, now: number): void {
   element.classList.toggle('late', left <= 0);
 }
 
-/** A countdown to `deadline` (epoch ms), kept current by the ticker below without any request. */
-export function countdown(deadline: number | undefined): HTMLElement | string {
+/**
+ * A countdown to `deadline` (epoch ms), kept current by the ticker below without any request. As a
+ * `timer` it is that ARIA role, whose live region is off: a screen reader reads it when asked, and
+ * is not interrupted by it every second.
+ */
+export function countdown(deadline: number | undefined, role?: 'timer'): HTMLElement | string {
   if (deadline === undefined) return '';
   const element = h('span', {
     class: 'countdown',
+    role: role ?? null,
+    'aria-live': role ? 'off' : null,
     'data-deadline': deadline,
     title: `Deadline ${new Date(deadline).toISOString().slice(0, 19).replace('T', ' ')} UTC`,
   });
@@ -115,12 +121,25 @@ export function countdown(deadline: number | undefined): HTMLElement | string {
   return element;
 }
 
+function paintElapsed(element: HTMLElement, now: number): void {
+  // Whole seconds held so far (a countdown rounds up, a time held rounds down).
+  element.textContent = clock(Math.floor(Math.max(0, now - Number(element.dataset['since'])) / 1000) * 1000);
+}
+
+/** The time since `since` (epoch ms), `1:02:03`, kept current by the ticker below without any request. */
+export function elapsed(since: number): HTMLElement {
+  const element = h('span', { class: 'elapsed', 'data-since': since, title: `Since ${new Date(since).toISOString().slice(0, 19).replace('T', ' ')} UTC` });
+  paintElapsed(element, Date.now());
+  return element;
+}
+
 let _ticker: ReturnType<typeof setInterval> | undefined;
 
-/** Once a second, every countdown on the page. */
+/** Once a second, every countdown and every time held on the page. */
 export function startTicker(): void {
   _ticker ??= setInterval(() => {
     const now = Date.now();
     for (const element of document.querySelectorAll<HTMLElement>('.countdown[data-deadline]')) paint(element, now);
+    for (const element of document.querySelectorAll<HTMLElement>('.elapsed[data-since]')) paintElapsed(element, now);
   }, 1000);
 }

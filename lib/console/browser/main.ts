@@ -8,6 +8,7 @@ import { h, prepareTimeFormats, replaceChildren } from './dom.ts';
 import { href, parseRoute, type Route } from './routes.ts';
 import { clearSession, loadSession, saveSession, type Session } from './session.ts';
 import type { View, ViewContext } from './view.ts';
+import { attentionView } from './views/attention.ts';
 import { eventsView } from './views/events.ts';
 import { reservationView } from './views/reservation.ts';
 import { signInView } from './views/sign-in.ts';
@@ -104,6 +105,7 @@ function renderNav(session: Session, route: Route): void {
   replaceChildren(
     nav,
     h('a', { href: href.events(workspace), 'aria-current': route.view === 'events' ? 'page' : null }, 'Events'),
+    h('a', { href: href.attention(workspace), 'aria-current': route.view === 'attention' ? 'page' : null }, 'Needs attention'),
     find,
     h('span', { class: 'who' }, 'Signed in as ', h('code', { title: session.username }, `${session.username.slice(0, 6)}…${session.username.slice(-4)}`)),
     signOutButton,
@@ -115,6 +117,8 @@ function mount(route: Route, ctx: ViewContext): View | null {
   switch (route.view) {
     case 'events':
       return eventsView(ctx, route.workspace, route.filters);
+    case 'attention':
+      return attentionView(ctx, route.workspace);
     case 'worker':
       return workerView(ctx, route.workspace, route.worker, route.status);
     case 'task':
@@ -154,7 +158,15 @@ function show(focus: boolean): void {
     replaceChildren(
       main,
       h('h1', null, 'No such view'),
-      h('p', null, 'This address names no view of the console. ', h('a', { href: href.events(session.workspace) }, 'Open the events of your workspace'), '.'),
+      h(
+        'p',
+        null,
+        'This address names no view of the console. ',
+        h('a', { href: href.events(session.workspace) }, 'Open the events of your workspace'),
+        ', or ',
+        h('a', { href: href.attention(session.workspace) }, 'what needs attention'),
+        '.',
+      ),
     );
   }
 }

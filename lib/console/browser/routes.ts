@@ -1,11 +1,12 @@
 /**
  * The console's views, addressed by the URL's hash so that every view is a link (and the page
  * stays one document): `#/WS…/events?EventType=…`, `#/WS…/workers/WK…`, `#/WS…/tasks/WT…`,
- * `#/WS…/tasks/WT…/reservations/WR…`.
+ * `#/WS…/tasks/WT…/reservations/WR…`, `#/WS…/attention`.
  */
 export type Route =
   | { readonly view: 'home' }
   | { readonly view: 'events'; readonly workspace: string; readonly filters: URLSearchParams }
+  | { readonly view: 'attention'; readonly workspace: string }
   | { readonly view: 'worker'; readonly workspace: string; readonly worker: string; readonly status: string | null }
   | { readonly view: 'task'; readonly workspace: string; readonly task: string }
   | { readonly view: 'reservation'; readonly workspace: string; readonly task: string; readonly reservation: string }
@@ -16,6 +17,7 @@ const query = (params?: URLSearchParams) => (params && [...params.keys()].length
 
 export const href = {
   events: (workspace: string, filters?: URLSearchParams) => `#/${segment(workspace)}/events${query(filters)}`,
+  attention: (workspace: string) => `#/${segment(workspace)}/attention`,
   worker: (workspace: string, worker: string, status?: string | null) =>
     `#/${segment(workspace)}/workers/${segment(worker)}${status ? `?status=${segment(status)}` : ''}`,
   task: (workspace: string, task: string) => `#/${segment(workspace)}/tasks/${segment(task)}`,
@@ -40,6 +42,7 @@ export function parseRoute(hash: string): Route {
   const [workspace, kind, id, sub, subId] = parts;
   if (!workspace) return { view: 'unknown', hash };
   if (parts.length === 2 && kind === 'events') return { view: 'events', workspace, filters: params };
+  if (parts.length === 2 && kind === 'attention') return { view: 'attention', workspace };
   if (parts.length === 3 && kind === 'workers' && id) return { view: 'worker', workspace, worker: id, status: params.get('status') };
   if (parts.length === 3 && kind === 'tasks' && id) return { view: 'task', workspace, task: id };
   if (parts.length === 5 && kind === 'tasks' && id && sub === 'reservations' && subId) return { view: 'reservation', workspace, task: id, reservation: subId };

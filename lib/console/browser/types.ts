@@ -43,3 +43,26 @@ export interface TaskRouterEvent {
   readonly resource_sid: string | null;
   readonly event_data: Readonly<Record<string, string | undefined>> | null;
 }
+
+/** This service's WrapUp resource (`/lifecycle/v1/…/WrapUp`): nulls when the reservation's rule sets no limit. */
+export interface WrapUp {
+  readonly reservation_status: string;
+  readonly lifecycle_rule: string | null;
+  readonly wrap_up_seconds: number | null;
+  readonly wrap_up_deadline: string | null;
+  readonly wrap_up_deadline_ms: number | null;
+  readonly remaining_seconds: number | null;
+}
+
+/** One reservation of this service's Attention resource: held longer than its lifecycle rule allows. */
+export interface AttentionReservation {
+  readonly task_sid: string;
+  readonly reservation_sid: string;
+  readonly worker_sid: string;
+  readonly worker_name: string;
+  readonly reservation_status: string;
+  readonly lifecycle_rule: string;
+  readonly since: string;
+  readonly flagged: string;
+  readonly held_seconds: number;
+}

@@ -1,7 +1,8 @@
 /**
  * A worker's reservations: who this worker is, how many reservations in each status, and each one
  * with its task, status and deadline. The status filter is applied in the page, so the counts stay
- * whole and switching costs no request.
+ * whole and switching costs no request. Its activity is set by a form (with
+ * RejectPendingReservations), sent with the ETag of the worker the view shows as If-Match.
  */
 import { ApiError } from '../api.ts';
 import { DATA } from '../data.ts';
@@ -9,6 +10,7 @@ import { Deadlines } from '../deadlines.ts';
 import { attributesBlock, facts, h, replaceChildren, sid, time } from '../dom.ts';
 import { href } from '../routes.ts';
 import type { Reservation, Worker } from '../types.ts';
+import { Notices, updateForm } from '../updates.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
 import { newestFirst, reservationsTable } from './reservations-table.ts';
 
@@ -18,7 +20,7 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
   const deadlines = new Deadlines(ctx.api, workspace, { WorkerSid: workerSid });
   const table = reservationsTable(workspace, deadlines, 'worker');
   let status = initialStatus;
-  let last: { worker: Worker; reservations: Reservation[] } | undefined;
+  let last: { worker: Worker; etag: string | null; reservations: Reservation[] } | undefined;
   const header = h('div');
   const counts = h('ul', { class: 'counts', 'aria-label': 'Filter by status' });
   const empty = h('p', { class: 'empty' });
@@ -27,9 +29,59 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
   let countsShow = '';
   ctx.title(`Worker ${workerSid}`);
 
+  const notices = new Notices();
+  const version = h('span');
+  const activityForm = updateForm({
+    id: 'worker-activity',
+    fields: [
+      { name: 'ActivitySid', label: 'ActivitySid', placeholder: 'WA…', hint: 'required; a WA… SID' },
+      {
+        name: 'RejectPendingReservations',
+        kind: 'checkbox',
+        label: 'RejectPendingReservations',
+        hint: 'only with an activity that takes no work',
+      },
+    ],
+    button: 'Set activity',
+    buttonClass: 'primary',
+    submit: (body) =>
+      notices.send(
+        'worker',
+        () =>
+          ctx.api.request<Worker>(`/v1/Workspaces/${ws}/Workers/${wk}`, {
+            method: 'POST',
+            body,
+            ...(last?.etag !== null && last?.etag !== undefined && { ifMatch: last.etag }),
+          }),
+        ({ body: worker, etag }) => {
+          if (last) last = { ...last, worker, etag };
+          show(false);
+          const rejected = body.get('RejectPendingReservations') === 'true' ? ' Its pending reservations are rejected.' : '';
+          return `ActivitySid=${body.get('ActivitySid') ?? ''}: the worker's activity is now ${worker.activity_sid ?? 'none'}.${rejected}`;
+        },
+        () => live.poller.now(),
+      ),
+  });
+  const actions = h(
+    'section',
+    { class: 'actions', 'aria-labelledby': 'worker-activity-heading' },
+    h('h2', { id: 'worker-activity-heading' }, 'Activity'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Sent with If-Match: ',
+      version,
+      ' (the version of the worker this view shows): if the worker changed since, the API refuses it and the view refreshes.',
+    ),
+    notices.outcome,
+    notices.refusal,
+    activityForm,
+  );
+
   const show = (first: boolean) => {
     if (!last) return;
-    const { worker, reservations } = last;
+    const { worker, etag, reservations } = last;
+    version.textContent = etag ?? 'none';
     const workerJson = JSON.stringify(worker);
     if (workerJson !== headerShows) {
       headerShows = workerJson;
@@ -86,12 +138,12 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
         reservations.filter((r) => r.reservation_status === 'pending').map((r) => r.sid),
         signal,
       );
-      return { worker: worker.value.body, reservations };
+      return { worker: worker.value.body, etag: worker.value.etag, reservations };
     },
     render: (data, first) => {
       last = data;
       if (first) {
-        replaceChildren(live.content, header, h('h2', { id: 'reservations' }, 'Reservations'), counts, empty, table.element);
+        replaceChildren(live.content, header, actions, h('h2', { id: 'reservations' }, 'Reservations'), counts, empty, table.element);
       }
       show(first);
     },
