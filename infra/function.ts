@@ -8,7 +8,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssetHashType, DockerImage, Duration, type ILocalBundling, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
@@ -101,8 +101,15 @@ export class ServiceFunction extends LambdaFunction {
       role,
       logGroup,
       environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
+      // X-Ray active tracing: Lambda samples invocations and traces them; CDK grants the role
+      // xray:PutTraceSegments and xray:PutTelemetryRecords (which AWS does not scope to a resource).
+      tracing: Tracing.ACTIVE,
     });
     logGroup.grantWrite(role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords, which active tracing needs, have no resource to scope them to (AWS).',
+    });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

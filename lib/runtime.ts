@@ -24,6 +24,7 @@ import { ReservationService } from './reservations/service.ts';
 import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/client.ts';
 import { dynamoDbStores, type Stores } from './store/stores.ts';
+import { PowertoolsTelemetry } from './telemetry/powertools-telemetry.ts';
 import { EventEmittingMarks, EventEmittingTasks, EventRecorder } from './publishing/event-recorder.ts';
 import { CallbackDelivery, type CallbackDeliveryOptions } from './publishing/callback-delivery.ts';
 import { postCallback } from './publishing/callback-request.ts';
@@ -45,6 +46,8 @@ export interface Runtime {
   readonly config: Config;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The metrics the use cases count, published as each function ends (lib/handlers/instrumentation.ts). */
+  readonly telemetry: PowertoolsTelemetry;
   readonly credentials: Credentials;
   /** The store's ports. Locally each write to a task item is followed, in the request, by its events. */
   readonly stores: Stores;
@@ -116,6 +119,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   );
   const clock = parts.clock ?? systemClock;
   const logger = parts.logger ?? createLogger();
+  const telemetry = new PowertoolsTelemetry(logger);
   const credentials = once(() =>
     accountCredentials(
       config.accountSid,
@@ -127,7 +131,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   let ownClient: DynamoDBDocumentClient | undefined;
   const documentClient = once(() => {
     if (parts.documentClient) return parts.documentClient;
-    ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint });
+    // Traced (where tracing is on): each store call a subsegment naming its operation and table.
+    ownClient = telemetry.tracer.captureAWSv3Client(createDocumentClient({ endpoint: config.dynamodbEndpoint }));
     return ownClient;
   });
   const plainStores = once(
@@ -142,6 +147,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
           filter: config.eventsFilter,
           tokenOf: (sid) => credentials().authToken(sid),
           logger,
+          telemetry,
           ...parts.callbackSender,
         })) ||
       undefined,
@@ -176,6 +182,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       post: parts.callbackDelivery?.post ?? ((request) => postCallback(request)),
       retry,
       logger,
+      telemetry,
     });
   });
   const recorder = once(() => new EventRecorder(plainStores().events, plainStores().workers, sinks(), logger));
@@ -192,7 +199,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
     upstreamClient = client;
     const { tasks, marks, workers, inbox, cloudEvents } = stores();
-    const forwarder = new UpstreamForwarder(tasks, marks, client, clock, logger);
+    const forwarder = new UpstreamForwarder(tasks, marks, client, clock, logger, telemetry);
     const mirror = new UpstreamMirror({
       tasks,
       workers,
@@ -200,10 +207,11 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       scheduler: scheduler(),
       reservationTimeoutSeconds: config.reservationTimeoutSeconds,
       maxRejections: config.maxRejections,
+      telemetry,
     });
     return {
       forwarder,
-      reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger),
+      reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger, telemetry),
       mirror,
       inbox: new MirrorInbox(inbox, mirror, clock, logger),
       eventStreams: new EventStreamsConsumer({ mirror, marks: cloudEvents, credentials: credentials(), clock, logger }),
@@ -221,12 +229,14 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       maxRejections: config.maxRejections,
       scheduler: scheduler(),
       timeoutActivitySid: config.timeoutActivitySid,
+      telemetry,
     });
   });
   return {
     config,
     clock,
     logger,
+    telemetry,
     get credentials() {
       return credentials();
     },
