@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
 import { HANDLER, esbuildOptions } from './bundling.ts';
+import { MEMORY_MB } from './function-memory.ts';
 import { PROJECT_ROOT } from './settings.ts';
 
 export interface ServiceFunctionProps {
@@ -28,13 +29,6 @@ export interface ServiceFunctionProps {
   /** Files made at synth and written into the bundle: name in the bundle → content. */
   readonly generatedFiles?: Readonly<Record<string, string>>;
 }
-
-/**
- * CPU scales with memory: at 1024 MB a cold start (evaluating the bundled SDK) and the callback's
- * store calls stay well inside Twilio's 5-second deadline, for about the same cost per request
- * (the same work finishes sooner).
- */
-const MEMORY_MB = 1024;
 
 /**
  * Bundles a function exactly as the benchmark does, with the local esbuild. Its fields are data on
