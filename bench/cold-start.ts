@@ -43,9 +43,9 @@ export interface ColdStartResult {
   readonly entrySizes: Record<FunctionName, number>;
 }
 
-const BENCH_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
-const BENCH_AUTH_TOKEN = 'bench0auth0token0000000000000000';
-const SCHEDULE = {
+export const BENCH_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+export const BENCH_AUTH_TOKEN = 'bench0auth0token0000000000000000';
+export const SCHEDULE = {
   groupName: 'bench',
   functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:reservation-timeout',
   roleArn: 'arn:aws:iam::000000000000:role/bench',
@@ -53,7 +53,7 @@ const SCHEDULE = {
 };
 
 /** A deployed function's environment, as the stack sets it, with values that need no network at init. */
-const LAMBDA_ENV = {
+export const LAMBDA_ENV = {
   ...FUNCTION_ENVIRONMENT,
   AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
   AWS_LAMBDA_FUNCTION_NAME: 'assignment-callback',
@@ -71,6 +71,12 @@ const LAMBDA_ENV = {
   TIMEOUT_FUNCTION_ARN: SCHEDULE.functionArn,
   TIMEOUT_SCHEDULE_ROLE_ARN: SCHEDULE.roleArn,
   TIMEOUT_DEAD_LETTER_QUEUE_ARN: SCHEDULE.deadLetterQueueArn,
+  // Active tracing, as Lambda runs it: the X-Ray SDK in its Lambda mode, the invocation's trace
+  // header (sampled), and segments sent over UDP to a daemon address (no daemon: they are dropped).
+  LAMBDA_TASK_ROOT: ROOT,
+  _X_AMZN_TRACE_ID: 'Root=1-6751c000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+  AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
 };
 
 export async function bundleFunctions(outdir: string): Promise<Record<FunctionName, string>> {

@@ -97,9 +97,13 @@ async function recordCallback(endpoint: string, tableName: string, env: FirstAns
     () => true,
     (call) => calls.push(call),
   );
-  // Silent: its log lines would land in the benchmark's table.
+  // Silent: its log lines and metric documents would land in the benchmark's table.
   const logger = new Logger({ logLevel: 'SILENT' });
+  const metricsOff = process.env['POWERTOOLS_METRICS_DISABLED'];
+  process.env['POWERTOOLS_METRICS_DISABLED'] = 'true';
   const runtime = createRuntime({ ...config, eventsFrom: 'stream' }, { documentClient, logger, scheduler: { schedule: async () => {} } });
+  if (metricsOff === undefined) delete process.env['POWERTOOLS_METRICS_DISABLED'];
+  else process.env['POWERTOOLS_METRICS_DISABLED'] = metricsOff;
   try {
     const template = assignment(env.accountSid);
     const handler = assignmentCallback.createHandler(runtime);
@@ -135,7 +139,7 @@ export async function measureFirstAnswer(callbackDir: string, env: FirstAnswerEn
       const event = callbackEvent(assignment(env.accountSid), publicBaseUrl, env.authToken);
       return timeStart(RUNNER(join(callbackDir, ENTRY_FILE)), { ...base, BENCH_EVENT: JSON.stringify(event) });
     };
-    // The minimal function has no source maps to read: NODE_OPTIONS is the callback's own setting.
+    // The minimal function has no source maps to read: NODE_OPTIONS, if set, is the callback's own setting.
     const { NODE_OPTIONS: _sourceMaps, ...minimalBase } = base;
     const minimal = () => {
       const fresh = assignment(env.accountSid);

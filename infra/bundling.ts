@@ -49,7 +49,7 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     minify: true,
-    /** Names and lines for stack traces (NODE_OPTIONS=--enable-source-maps), not the sources. */
+    /** Names and lines for stack traces, read only with NODE_OPTIONS=--enable-source-maps (infra/function.ts); not the sources. */
     sourcemap: true,
     sourcesContent: false,
     /** Prefer the ES module builds of dependencies: smaller, and tree-shaken. */
