@@ -1,8 +1,8 @@
 /**
  * Cold start: every function bundled exactly as the CDK stack bundles it (infra/bundling.ts),
  * then `node` importing the assignment callback's bundle with a deployed function's environment
- * (so its runtime is built, as in Lambda's init phase) against `node` starting bare; and the size
- * of each bundle.
+ * (so its runtime is built, as in Lambda's init phase) against `node` starting bare; the cold
+ * start to the first answer (first-answer.ts); and the size of each bundle.
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
 import { ENTRY_FILE, esbuildOptions } from '../infra/bundling.ts';
 import { FUNCTION_ENVIRONMENT } from '../infra/function.ts';
+import { measureFirstAnswer, type FirstAnswerResult } from './first-answer.ts';
 import { alternate, type Ratio } from './stats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -34,28 +35,48 @@ export interface ColdStartResult {
    * configuration) before it resolves, as in Lambda's init phase.
    */
   readonly init: { readonly ratio: Ratio; readonly importMs: number; readonly bareMs: number };
+  /** A new process's first answer to a signed callback, against the minimal function's (first-answer.ts). */
+  readonly firstAnswer: FirstAnswerResult;
   /** Bytes of each function's code: its entry and its chunks, source maps aside. */
   readonly sizes: Record<FunctionName, number>;
   /** Bytes of each function's entry alone: what a bare import loads. */
   readonly entrySizes: Record<FunctionName, number>;
 }
 
+export const BENCH_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+export const BENCH_AUTH_TOKEN = 'bench0auth0token0000000000000000';
+export const SCHEDULE = {
+  groupName: 'bench',
+  functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:reservation-timeout',
+  roleArn: 'arn:aws:iam::000000000000:role/bench',
+  deadLetterQueueArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
+};
+
 /** A deployed function's environment, as the stack sets it, with values that need no network at init. */
-const LAMBDA_ENV = {
+export const LAMBDA_ENV = {
   ...FUNCTION_ENVIRONMENT,
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
   AWS_LAMBDA_FUNCTION_NAME: 'assignment-callback',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   TABLE_NAME: 'bench',
-  TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+  TWILIO_ACCOUNT_SID: BENCH_ACCOUNT_SID,
   TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
   PUBLIC_BASE_URL: 'https://bench.execute-api.us-east-1.amazonaws.com',
-  TIMEOUT_SCHEDULE_GROUP: 'bench',
-  TIMEOUT_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:reservation-timeout',
-  TIMEOUT_SCHEDULE_ROLE_ARN: 'arn:aws:iam::000000000000:role/bench',
-  TIMEOUT_DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
+  // The stack copies the policy file into the callback's bundle.
+  ASSIGNMENT_POLICY: join(ROOT, 'policies', 'default.json'),
+  TIMEOUT_SCHEDULE_GROUP: SCHEDULE.groupName,
+  TIMEOUT_FUNCTION_ARN: SCHEDULE.functionArn,
+  TIMEOUT_SCHEDULE_ROLE_ARN: SCHEDULE.roleArn,
+  TIMEOUT_DEAD_LETTER_QUEUE_ARN: SCHEDULE.deadLetterQueueArn,
+  // Active tracing, as Lambda runs it: the X-Ray SDK in its Lambda mode, the invocation's trace
+  // header (sampled), and segments sent over UDP to a daemon address (no daemon: they are dropped).
+  LAMBDA_TASK_ROOT: ROOT,
+  _X_AMZN_TRACE_ID: 'Root=1-6751c000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+  AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
 };
 
 export async function bundleFunctions(outdir: string): Promise<Record<FunctionName, string>> {
@@ -108,7 +129,12 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
     };
     const plain = await measure(base);
     const init = await measure({ ...base, ...LAMBDA_ENV });
-    return { ...plain, init, sizes, entrySizes };
+    const firstAnswer = await measureFirstAnswer(
+      dirs['assignment-callback'],
+      { environment: { ...base, ...LAMBDA_ENV }, accountSid: BENCH_ACCOUNT_SID, authToken: BENCH_AUTH_TOKEN, schedule: SCHEDULE },
+      options,
+    );
+    return { ...plain, init, firstAnswer, sizes, entrySizes };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -38,6 +38,8 @@ export interface HttpResult {
 
 export interface Server {
   readonly url: string;
+  /** The server's process: its CPU time is read from /proc. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startServer(entry: string, env: Record<string, string>): P
   }
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
         const done = () => {

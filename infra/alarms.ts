@@ -7,14 +7,14 @@
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IAlarmAction, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS, METRICS_NAMESPACE } from '#lib/metrics.ts';
+import { Alarm, ComparisonOperator, type IAlarmAction, type IMetric, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { countOf, measureOf } from './service-metrics.ts';
 
 export interface ReservationAlarmsProps {
   readonly callback: IFunction;
@@ -31,10 +31,13 @@ export interface ReservationAlarmsProps {
 const PERIOD = Duration.minutes(5);
 
 export class ReservationAlarms extends Construct {
+  /** Every alarm, for the dashboard. */
+  readonly alarms: Alarm[] = [];
+
   constructor(scope: Construct, id: string, props: ReservationAlarmsProps) {
     super(scope, id);
     const action = props.email === undefined ? undefined : this.emailAction(props.email);
-    const alarm = (name: string, description: string, metric: Metric, threshold: number, comparison: ComparisonOperator) => {
+    const alarm = (name: string, description: string, metric: IMetric, threshold: number, comparison: ComparisonOperator) => {
       const created = new Alarm(this, name, {
         alarmDescription: description,
         metric,
@@ -44,6 +47,7 @@ export class ReservationAlarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       if (action) created.addAlarmAction(action);
+      this.alarms.push(created);
     };
     const atLeast = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
     alarm(
@@ -84,11 +88,15 @@ export class ReservationAlarms extends Construct {
     );
     alarm('EventReaderErrors', 'The publish-events function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
     if (props.connected) {
-      const metric = (name: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName: name, period: PERIOD, statistic });
       alarm(
         'UpstreamFailures',
-        'The upstream TaskRouter left outcomes unknown (5xx, time-outs, lost connections): the sweep settles them',
-        metric(METRICS.upstreamFailures, 'Sum'),
+        'The upstream TaskRouter left outcomes unknown (5xx, time-outs, lost connections) or did not answer reads: the sweep settles them',
+        new MathExpression({
+          expression: 'FILL(forwardsUnknown, 0) + FILL(readsFailed, 0)',
+          usingMetrics: { forwardsUnknown: countOf('forwards', 'unknown', PERIOD), readsFailed: countOf('upstreamReads', 'failed', PERIOD) },
+          period: PERIOD,
+          label: 'Forwards unknown + upstream reads failed',
+        }),
         1,
         atLeast,
       );
@@ -104,7 +112,7 @@ export class ReservationAlarms extends Construct {
       alarm(
         'UnsettledUpdates',
         'Forwarded updates still unsettled five minutes on: TaskRouter has not answered reads of them',
-        metric(METRICS.longUnsettled, 'Maximum'),
+        measureOf('unsettledForwards', PERIOD),
         1,
         atLeast,
       );

@@ -14,11 +14,19 @@ import type { BuildOptions } from 'esbuild';
 
 /**
  * What esbuild emits for a CommonJS `require()` it could not resolve at build time: an ESM bundle
- * has no `require`, so that call would throw when reached. With the ES module builds of our
- * dependencies there is none (a test checks every bundle for it), and so no
- * `createRequire` banner either: importing node:module on every cold start costs milliseconds.
+ * has no `require`, so that call would throw when reached unless the file defines one
+ * (REQUIRE_BANNER).
  */
 export const UNRESOLVED_REQUIRE = 'Dynamic require of';
+
+/**
+ * The X-Ray SDK under Powertools Tracer is CommonJS and requires Node's built-in modules (http,
+ * events, async_hooks…), which esbuild leaves to a `require` an ES module does not have. Every
+ * output file defines one that returns the built-in module (process.getBuiltinModule: Node 22,
+ * and 20.16 on), without importing node:module for createRequire. Only built-ins reach it: with
+ * nothing external, esbuild resolves every other require at build time or fails the build.
+ */
+export const REQUIRE_BANNER = 'const require=(id)=>process.getBuiltinModule(id);';
 
 /** The file Lambda loads: its handler is `index.handler`. */
 export const ENTRY_FILE = 'index.mjs';
@@ -41,13 +49,18 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     minify: true,
-    /** Names and lines for stack traces (NODE_OPTIONS=--enable-source-maps), not the sources. */
+    /** Names and lines for stack traces, read only with NODE_OPTIONS=--enable-source-maps (infra/function.ts); not the sources. */
     sourcemap: true,
     sourcesContent: false,
     /** Prefer the ES module builds of dependencies: smaller, and tree-shaken. */
     mainFields: ['module', 'main'],
-    /** Nothing external: the AWS SDK is bundled, at the version our lockfile pins. */
-    external: [],
+    /**
+     * Nothing external but bowser: the AWS SDK is bundled, at the version our lockfile pins.
+     * Bowser parses a browser's user agent, imported only by the SDK's browser build of its
+     * user-agent provider (Node uses another): never loaded here, a chunk of 33 KB in every bundle.
+     */
+    external: ['bowser'],
+    banner: { js: REQUIRE_BANNER },
     legalComments: 'none',
     logLevel: 'warning',
   };

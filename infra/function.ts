@@ -8,12 +8,13 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssetHashType, DockerImage, Duration, type ILocalBundling, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
 import { HANDLER, esbuildOptions } from './bundling.ts';
+import { MEMORY_MB } from './function-memory.ts';
 import { PROJECT_ROOT } from './settings.ts';
 
 export interface ServiceFunctionProps {
@@ -28,13 +29,6 @@ export interface ServiceFunctionProps {
   /** Files made at synth and written into the bundle: name in the bundle → content. */
   readonly generatedFiles?: Readonly<Record<string, string>>;
 }
-
-/**
- * CPU scales with memory: at 1024 MB a cold start (evaluating the bundled SDK) and the callback's
- * store calls stay well inside Twilio's 5-second deadline, for about the same cost per request
- * (the same work finishes sooner).
- */
-const MEMORY_MB = 1024;
 
 /**
  * Bundles a function exactly as the benchmark does, with the local esbuild. Its fields are data on
@@ -73,11 +67,13 @@ export function functionCode(
 
 /**
  * What every function's environment starts with (the benchmark's cold start uses it too). The
- * bundles carry source maps, so stack traces point into lib/ rather than minified code; reading
- * them costs a cold start some milliseconds (see README, Performance), worth the readable traces.
+ * bundles carry source maps but Node does not read them: `--enable-source-maps` parses every
+ * loaded file's map at import, about a tenth of a cold first answer's CPU, on every cold start, for
+ * stack traces only an error needs. To read traces in lib/'s terms while investigating, set
+ * `NODE_OPTIONS=--enable-source-maps` on the function, or map a logged trace with the bundle's
+ * `.map` files.
  */
 export const FUNCTION_ENVIRONMENT = {
-  NODE_OPTIONS: '--enable-source-maps',
   POWERTOOLS_LOG_LEVEL: 'INFO',
 } as const;
 
@@ -101,8 +97,15 @@ export class ServiceFunction extends LambdaFunction {
       role,
       logGroup,
       environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
+      // X-Ray active tracing: Lambda samples invocations and traces them; CDK grants the role
+      // xray:PutTraceSegments and xray:PutTelemetryRecords (which AWS does not scope to a resource).
+      tracing: Tracing.ACTIVE,
     });
     logGroup.grantWrite(role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords, which active tracing needs, have no resource to scope them to (AWS).',
+    });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

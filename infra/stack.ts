@@ -2,7 +2,7 @@
  * The deployed service: the functions of lib/functions.ts behind the HTTP API, the table, the
  * reservation timers, the auth-token secret and the alarms, each function granted what it uses.
  */
-import { type App, CfnOutput, CfnParameter, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type App, Aws, CfnOutput, CfnParameter, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,7 @@ import { buildConsoleHtml } from '#lib/console/build.ts';
 import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
+import { ReservationDashboard } from './dashboard.ts';
 import { ReservationApi } from './api.ts';
 import { EventStreamsIngest } from './mirror-event-streams.ts';
 import { TaskRouterEvents } from './publishing.ts';
@@ -131,7 +132,7 @@ export class ReservationsStack extends Stack {
       settings.eventStreams &&
       new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: functions['mirror-event-streams'], externalId: settings.eventStreams.externalId });
 
-    new ReservationAlarms(this, 'Alarms', {
+    const alarms = new ReservationAlarms(this, 'Alarms', {
       callback: functions['assignment-callback'],
       stage: this.api.stage,
       deadLetterQueue: this.timers.deadLetterQueue,
@@ -143,6 +144,18 @@ export class ReservationsStack extends Stack {
       connected: settings.connected,
       ...(this.eventStreams && { eventStreamsFailureQueue: this.eventStreams.failureQueue }),
       email: settings.alarmEmail,
+    });
+
+    const { dashboard } = new ReservationDashboard(this, 'Operations', {
+      functions,
+      table: this.table,
+      stage: this.api.stage,
+      alarms: alarms.alarms,
+      connected: settings.connected,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboard.dashboardName}`,
+      description: 'The CloudWatch dashboard: alarms, reservation metrics, function, table and API health',
     });
 
     const pathOf = (fn: FunctionName) => ROUTES.find((r) => r.fn === fn)!.path;

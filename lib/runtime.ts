@@ -24,6 +24,7 @@ import { ReservationService } from './reservations/service.ts';
 import { secretsManagerKeys } from './secrets.ts';
 import { createDocumentClient } from './store/client.ts';
 import { dynamoDbStores, type Stores } from './store/stores.ts';
+import { PowertoolsTelemetry } from './telemetry/powertools-telemetry.ts';
 import { EventEmittingMarks, EventEmittingTasks, EventEmittingWorkers, EventRecorder } from './publishing/event-recorder.ts';
 import { NO_LIFECYCLE } from './domain/lifecycle-policy.ts';
 import { EventBridgeAttentionNotices, LoggedAttentionNotices } from './lifecycle/attention-notices.ts';
@@ -54,6 +55,8 @@ export interface Runtime {
   readonly config: Config;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The metrics the use cases count, published as each function ends (lib/handlers/instrumentation.ts). */
+  readonly telemetry: PowertoolsTelemetry;
   readonly credentials: Credentials;
   /** The store's ports. Locally each write to a task item is followed, in the request, by its events. */
   readonly stores: Stores;
@@ -136,6 +139,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   );
   const clock = parts.clock ?? systemClock;
   const logger = parts.logger ?? createLogger();
+  const telemetry = new PowertoolsTelemetry(logger);
   const credentials = once(() =>
     accountCredentials(
       config.accountSid,
@@ -147,7 +151,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   let ownClient: DynamoDBDocumentClient | undefined;
   const documentClient = once(() => {
     if (parts.documentClient) return parts.documentClient;
-    ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint });
+    // Traced (where tracing is on): each store call a subsegment naming its operation and table.
+    ownClient = telemetry.tracer.captureAWSv3Client(createDocumentClient({ endpoint: config.dynamodbEndpoint }));
     return ownClient;
   });
   const plainStores = once(
@@ -162,6 +167,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
           filter: config.eventsFilter,
           tokenOf: (sid) => credentials().authToken(sid),
           logger,
+          telemetry,
           ...parts.callbackSender,
         })) ||
       undefined,
@@ -202,6 +208,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       post: parts.callbackDelivery?.post ?? ((request) => postCallback(request)),
       retry,
       logger,
+      telemetry,
     });
   });
   const recorder = once(() => new EventRecorder(plainStores().events, plainStores().workers, sinks(), logger));
@@ -223,7 +230,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
     upstreamClient = client;
     const { tasks, marks, workers, inbox, cloudEvents } = stores();
-    const forwarder = new UpstreamForwarder(tasks, marks, client, clock, logger);
+    const forwarder = new UpstreamForwarder(tasks, marks, client, clock, logger, telemetry);
     const mirror = new UpstreamMirror({
       tasks,
       workers,
@@ -232,10 +239,11 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       reservationTimeoutSeconds: config.reservationTimeoutSeconds,
       maxRejections: config.maxRejections,
       lifecycle: lifecyclePolicy(),
+      telemetry,
     });
     return {
       forwarder,
-      reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger),
+      reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger, telemetry),
       mirror,
       inbox: new MirrorInbox(inbox, mirror, clock, logger),
       eventStreams: new EventStreamsConsumer({ mirror, marks: cloudEvents, credentials: credentials(), clock, logger }),
@@ -257,6 +265,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
         maxRejections: config.maxRejections,
         scheduler: scheduler(),
         timeoutActivitySid: config.timeoutActivitySid,
+        telemetry,
       }),
   );
   // Connected, Worker updates and Task changes beyond completion are not forwarded (yet): refused, never recorded here alone.
@@ -282,6 +291,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       movesWorkers: config.upstreamUrl === undefined,
       clock,
       logger,
+      telemetry,
     });
   });
   const taskUpdates = once(() => new TaskUpdates({ tasks: stores().tasks, updater: updater(), changer: taskChanger(), clock }));
@@ -301,6 +311,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     config,
     clock,
     logger,
+    telemetry,
     get credentials() {
       return credentials();
     },

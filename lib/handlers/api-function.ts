@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime.ts';
 import type { ApiRequest } from '../http/api-request.ts';
 import type { ApiResponse } from '../http/api-response.ts';
 import { accessLog, basicAuth, parseRequest, twilioErrors, webhookSignature, type ApiContext } from '../http/middleware.ts';
+import { instrumentation } from './instrumentation.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResponse>;
 
@@ -34,6 +35,7 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
       const { logger, clock, config } = runtime;
       const chain = middy<APIGatewayProxyEventV2, ApiResponse, Error, ApiContext>()
         .use(injectLambdaContext(logger, LOG_CONTEXT))
+        .use(instrumentation(runtime))
         .use(accessLog(logger, clock))
         .use(twilioErrors(logger))
         .use(parseRequest());

@@ -12,6 +12,7 @@ import type { Context, DynamoDBRecord, KinesisStreamRecord, SQSBatchResponse, SQ
 import { bindsOf, type FunctionName } from '../functions.ts';
 import { LOG_CONTEXT } from '../logging.ts';
 import type { Runtime } from '../runtime.ts';
+import { instrumentation } from './instrumentation.ts';
 import type { LambdaFunction } from './lambda-handler.ts';
 
 export function eventFunction<E, R>(name: FunctionName, implementation: (event: E, runtime: Runtime, context: Context) => Promise<R>): LambdaFunction<E, R> {
@@ -21,6 +22,7 @@ export function eventFunction<E, R>(name: FunctionName, implementation: (event: 
       runtime.prepare(bindsOf(name));
       return middy<E, R>()
         .use(injectLambdaContext(runtime.logger, LOG_CONTEXT))
+        .use(instrumentation(runtime))
         .handler((event, context) => implementation(event, runtime, context));
     },
   };

@@ -18,6 +18,8 @@ import type { Clock } from '../domain/clock.ts';
 import { NotFoundError, ReservationStateError, UpstreamError, UpstreamUnsettledError } from '../domain/errors.ts';
 import { STATUS_EVENTS, eventSid, type EventType } from '../domain/events.ts';
 import type { LifecycleOutcome, LifecyclePolicy } from '../domain/lifecycle-policy.ts';
+import type { DimensionValue } from '../telemetry/metrics.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
 import type { ReservationStatus } from '../domain/state-machine.ts';
 import { WRAP_UP_ELAPSED, effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
@@ -56,6 +58,9 @@ export interface LifecycleTrigger {
   readonly reservationSid?: string;
 }
 
+/** What a wrap-up timer found. */
+export type WrapUpOutcome = DimensionValue<'wrapUpTimers'>;
+
 export type HandleOutcome =
   /** The policy has no lifecycle rules: nothing follows any event. */
   | 'no-rules'
@@ -88,6 +93,8 @@ export interface LifecycleOptions {
   readonly policy: LifecyclePolicy;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Counts what wrap-up timers found (lib/telemetry/metrics.ts). */
+  readonly telemetry?: Telemetry;
 }
 
 const reservationPath = (scope: TaskScope, reservationSid: string) =>
@@ -213,11 +220,14 @@ export class LifecycleEngine {
 
   /** A lifecycle timer fired: the wrap-up's end, or the attention's. */
   async timer(event: TimeoutEvent): Promise<string> {
-    return event.kind === 'attention' ? this.#attention(event) : this.#wrapUpEnded(event);
+    if (event.kind === 'attention') return this.#attention(event);
+    const outcome = await this.#wrapUpEnded(event);
+    this.options.telemetry?.count('wrapUpTimers', outcome);
+    return outcome;
   }
 
   /** Writes down the completion of a wrap-up whose time ran out (connected: TaskRouter is told, once). */
-  async #wrapUpEnded(event: TimeoutEvent): Promise<string> {
+  async #wrapUpEnded(event: TimeoutEvent): Promise<WrapUpOutcome> {
     const scope: TaskScope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
     try {
       const task = await this.options.updater.update(
@@ -281,14 +291,14 @@ export class LifecycleEngine {
    * delivery again would only wait for the mark. Refused, TaskRouter's word stands (its events
    * bring the record up to date). Anything else is thrown, for the timer to be delivered again.
    */
-  #upstreamOutcome(error: unknown, event: TimeoutEvent): string {
+  #upstreamOutcome(error: unknown, event: TimeoutEvent): 'upstream-unsettled' | 'upstream-refused' {
     if (error instanceof UpstreamUnsettledError) {
       this.options.logger.warn('lifecycle completion unsettled upstream; the sweep settles it', { reservationSid: event.reservationSid });
-      return 'upstream unsettled';
+      return 'upstream-unsettled';
     }
     if (error instanceof UpstreamError) {
       this.options.logger.warn('lifecycle completion refused upstream', { reservationSid: event.reservationSid, status: error.status, code: error.code });
-      return 'upstream refused';
+      return 'upstream-refused';
     }
     throw error;
   }

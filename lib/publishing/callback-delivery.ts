@@ -6,6 +6,7 @@
  * failing receiver never touches a reservation request.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 import { callbackForm, signedCallback, type DeliveryResult, type SignedCallback } from './callback-request.ts';
 import { MAX_RECEIVES, parseDeliveryMessage, retryDelaySeconds } from './sqs-callback-queue.ts';
 
@@ -31,6 +32,8 @@ export interface CallbackDeliveryOptions {
   readonly post: (request: SignedCallback) => Promise<DeliveryResult>;
   readonly retry: RetryLater;
   readonly logger: Logger;
+  /** Deliveries counted by outcome: delivered, retried, parked (the queue's last receive failed), dropped. */
+  readonly telemetry: Telemetry;
 }
 
 export class CallbackDelivery {
@@ -38,23 +41,33 @@ export class CallbackDelivery {
 
   /** Delivers one message; throws when it must be handed over again (the queue retries it). */
   async deliver(message: QueuedCallback): Promise<'delivered' | 'dropped'> {
-    const { url, tokenOf, post, retry, logger } = this.options;
+    const { url, tokenOf, post, retry, logger, telemetry } = this.options;
     const parsed = parseDeliveryMessage(message.body);
     if (!parsed) {
       // Retrying would not mend it: dropped, and said so.
       logger.error('delivery message names no event', { messageId: message.messageId });
+      telemetry.count('eventDeliveries', 'dropped');
       return 'dropped';
     }
     const { event } = parsed;
     if (url === undefined) {
       logger.warn('event callback dropped: EVENT_CALLBACK_URL is not set', { eventSid: event.sid, eventType: event.type });
+      telemetry.count('eventDeliveries', 'dropped');
       return 'dropped';
     }
-    const token = await tokenOf(event.accountSid);
-    if (token === undefined) throw new Error(`no auth token for account ${event.accountSid}: the message waits for the secret to name it`);
-    const result = await post(signedCallback(url, token, callbackForm(event)));
-    if (result.ok) return 'delivered';
     const receives = message.receiveCount;
+    // Thrown, the message is handed over again; after the last receive the queue parks it.
+    const failed = () => telemetry.count('eventDeliveries', receives >= MAX_RECEIVES ? 'parked' : 'retried');
+    const token = await tokenOf(event.accountSid);
+    if (token === undefined) {
+      failed();
+      throw new Error(`no auth token for account ${event.accountSid}: the message waits for the secret to name it`);
+    }
+    const result = await post(signedCallback(url, token, callbackForm(event)));
+    if (result.ok) {
+      telemetry.count('eventDeliveries', 'delivered');
+      return 'delivered';
+    }
     logger.warn('event callback failed', {
       eventSid: event.sid,
       eventType: event.type,
@@ -62,6 +75,7 @@ export class CallbackDelivery {
       receives,
       lastAttempt: receives >= MAX_RECEIVES,
     });
+    failed();
     await retry.later(message, retryDelaySeconds(receives));
     throw new Error(`event callback ${event.sid} failed: ${result.reason}`);
   }

@@ -7,6 +7,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventType, TaskRouterEvent } from '../domain/events.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 import { callbackForm, postCallback, sendsEvent, signedCallback, type DeliveryResult, type SignedCallback } from './callback-request.ts';
 import type { EventSink } from './ports.ts';
 
@@ -29,6 +30,8 @@ export interface LocalCallbackSenderOptions {
   /** The auth token of the event's account, which signs its callbacks. */
   readonly tokenOf: (accountSid: string) => Promise<string | undefined>;
   readonly logger: Logger;
+  /** Deliveries counted by outcome: delivered, retried (a failed attempt tried again), parked. */
+  readonly telemetry: Telemetry;
   /** Waits between attempts; tests pass one that moves a fake clock instead of sleeping. */
   readonly wait?: (ms: number) => Promise<void>;
   readonly post?: (request: SignedCallback) => Promise<DeliveryResult>;
@@ -91,27 +94,33 @@ export class LocalCallbackSender implements EventSink {
   }
 
   async #deliver(event: TaskRouterEvent): Promise<void> {
-    const { logger } = this.#options;
+    const { logger, telemetry } = this.#options;
     let reason = '';
     for (let attempt = 1; attempt <= RETRY_DELAYS_MS.length + 1; attempt++) {
       if (this.#closed) return;
       const token = await this.#options.tokenOf(event.accountSid);
       if (token === undefined) {
         logger.error('event callback parked', { eventSid: event.sid, eventType: event.type, attempts: 0, reason: 'no auth token for the event’s account' });
+        telemetry.count('eventDeliveries', 'parked');
         this.parked.push({ sid: event.sid, type: event.type, attempts: 0, reason: 'no auth token' });
         return;
       }
       const result = await this.#slot(() => this.#post(signedCallback(this.#options.url, token, callbackForm(event))));
       if (result.ok) {
+        telemetry.count('eventDeliveries', 'delivered');
         if (attempt > 1) logger.info('event callback delivered after retries', { eventSid: event.sid, eventType: event.type, attempts: attempt });
         return;
       }
       reason = result.reason;
       if (attempt === 1) logger.warn('event callback failed; retrying with backoff', { eventSid: event.sid, eventType: event.type, reason });
-      if (attempt <= RETRY_DELAYS_MS.length) await this.#wait(RETRY_DELAYS_MS[attempt - 1]!);
+      if (attempt <= RETRY_DELAYS_MS.length) {
+        telemetry.count('eventDeliveries', 'retried');
+        await this.#wait(RETRY_DELAYS_MS[attempt - 1]!);
+      }
     }
     const attempts = RETRY_DELAYS_MS.length + 1;
     logger.error('event callback parked', { eventSid: event.sid, eventType: event.type, attempts, reason });
+    telemetry.count('eventDeliveries', 'parked');
     this.parked.push({ sid: event.sid, type: event.type, attempts, reason });
   }
 }

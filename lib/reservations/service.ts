@@ -7,15 +7,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AssignmentCallback } from '../domain/assignment-callback.ts';
 import type { AssignmentPolicy } from '../domain/assignment-policy.ts';
 import type { Clock } from '../domain/clock.ts';
-import { NotFoundError, ReservationStateError } from '../domain/errors.ts';
+import { NotFoundError, ReservationStateError, TwilioError } from '../domain/errors.ts';
 import type { IfMatch } from '../domain/if-match.ts';
 import { updateAction } from '../domain/instructions.ts';
 import type { ListQuery } from '../domain/list-query.ts';
 import { listKey, memoryWindow, readPage, type Page, type WindowReader } from '../domain/paging.ts';
-import { readUpdateParameters, type Params } from '../domain/parameters.ts';
+import { INSTRUCTION_NAMES, readUpdateParameters, type InstructionName, type Params } from '../domain/parameters.ts';
 import type { TaskScope, WorkerScope } from '../domain/scope.ts';
 import { effectiveStatus, findReservation, type ReservationRecord, type TaskRecord } from '../domain/task.ts';
 import type { WorkerRecord } from '../domain/worker.ts';
+import type { DimensionValue } from '../telemetry/metrics.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
 import { newReservationFrom } from './new-reservation.ts';
 import { linkOf, type Expiry, type ReservationUpdater, type TaskStore, type WorkerReservation, type WorkerStore } from './ports.ts';
@@ -38,10 +40,29 @@ export interface ReservationServiceOptions {
   readonly scheduler: TimeoutScheduler | undefined;
   /** TIMEOUT_ACTIVITY_SID: where a timed-out reservation moves its worker. */
   readonly timeoutActivitySid: string | undefined;
+  /** Callbacks answered, updates and timers, counted for the operator. */
+  readonly telemetry: Telemetry;
 }
 
 /** What a timer delivery did: `nothing-to-do` for an early, late or repeated one; connected, what upstream said. */
 export type ExpireOutcome = Exclude<Expiry['kind'], 'upstream'> | `upstream ${Extract<Expiry, { kind: 'upstream' }>['outcome']}`;
+
+/** A timer's outcome as its metric's dimension says it. */
+const TIMER_OUTCOME: Readonly<Record<ExpireOutcome, DimensionValue<'timeouts'>>> = {
+  expired: 'expired',
+  'nothing-to-do': 'nothing-to-do',
+  'not-found': 'not-found',
+  'upstream recorded': 'upstream-recorded',
+  'upstream still-pending': 'upstream-still-pending',
+  'upstream unknown': 'upstream-unknown',
+  'upstream gone': 'upstream-gone',
+};
+
+/** The instruction an answer gives TaskRouter (the stored answer is the policy's JSON, or `{}`). */
+function instructionOf(answer: string): DimensionValue<'callbacksAnswered'> {
+  const { instruction } = JSON.parse(answer) as { instruction?: unknown };
+  return (INSTRUCTION_NAMES as readonly unknown[]).includes(instruction) ? (instruction as InstructionName) : 'none';
+}
 
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
 
@@ -62,6 +83,7 @@ export class ReservationService {
   readonly #maxRejections: number;
   readonly #scheduler: TimeoutScheduler | undefined;
   readonly #timeoutActivitySid: string | undefined;
+  readonly #telemetry: Telemetry;
 
   constructor(options: ReservationServiceOptions) {
     this.#tasks = options.tasks;
@@ -73,6 +95,7 @@ export class ReservationService {
     this.#maxRejections = options.maxRejections;
     this.#scheduler = options.scheduler;
     this.#timeoutActivitySid = options.timeoutActivitySid;
+    this.#telemetry = options.telemetry;
   }
 
   /**
@@ -136,7 +159,9 @@ export class ReservationService {
         ...(activitySid !== undefined && { activitySid }),
       });
     }
-    return reservation.answer ?? '{}';
+    const answer = reservation.answer ?? '{}';
+    this.#telemetry.count('callbacksAnswered', instructionOf(answer));
+    return answer;
   }
 
   /**
@@ -146,6 +171,12 @@ export class ReservationService {
    * one may have left undone).
    */
   async expire(event: TimeoutEvent): Promise<ExpireOutcome> {
+    const outcome = await this.#expire(event);
+    this.#telemetry.count('timeouts', TIMER_OUTCOME[outcome]);
+    return outcome;
+  }
+
+  async #expire(event: TimeoutEvent): Promise<ExpireOutcome> {
     const scope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
     // The activity the timer was armed with (a lifecycle rule's); a timer armed before rules, TIMEOUT_ACTIVITY_SID.
     const activitySid = event.activitySid ?? this.#timeoutActivitySid;
@@ -175,7 +206,19 @@ export class ReservationService {
     return { task, reservation };
   }
 
+  /** Counted by outcome: the status it left the reservation in, or its refusal or failure. */
   async update(target: ReservationTarget, params: Params, ifMatch: IfMatch | undefined): Promise<WorkerReservation> {
+    try {
+      const updated = await this.#update(target, params, ifMatch);
+      this.#telemetry.count('updates', effectiveStatus(updated.task, updated.reservation, this.#clock.now()).status);
+      return updated;
+    } catch (error) {
+      this.#telemetry.count('updates', error instanceof TwilioError && error.status < 500 ? 'refused' : 'failed');
+      throw error;
+    }
+  }
+
+  async #update(target: ReservationTarget, params: Params, ifMatch: IfMatch | undefined): Promise<WorkerReservation> {
     const action = updateAction(readUpdateParameters(params, target.kind));
     const now = this.#clock.now();
     let scope: TaskScope;

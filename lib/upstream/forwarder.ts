@@ -16,15 +16,19 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.ts';
-import { METRICS, emf } from '../metrics.ts';
 import { ConflictError, ReservationStateError, UpstreamError, UpstreamUnsettledError } from '../domain/errors.ts';
 import type { Params } from '../domain/parameters.ts';
 import { RESERVATION_STATUSES, TRANSITIONS, type ReservationStatus } from '../domain/state-machine.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { TaskScope } from '../domain/scope.ts';
 import type { ApplyAction, TaskStore } from '../reservations/ports.ts';
+import type { DimensionValue } from '../telemetry/metrics.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { ForwardMarks, ObservedRecords } from './ports.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS, isNotPending, type TaskRouterUpstream, type UpstreamAnswer } from './taskrouter-client.ts';
+
+/** A forward's metric, by what TaskRouter answered it. */
+const FORWARD_OUTCOME: Readonly<Record<UpstreamAnswer['kind'], DimensionValue<'forwards'>>> = { ok: 'confirmed', refused: 'refused', unknown: 'unknown' };
 
 /** How long an update waits for another one's forward to settle before it answers 409. */
 export const MARK_WAIT_MS = 3_000;
@@ -48,6 +52,7 @@ export class UpstreamForwarder {
     private readonly upstream: TaskRouterUpstream,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
     private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
@@ -64,6 +69,7 @@ export class UpstreamForwarder {
     }
     const form = [...params].flatMap(([name, values]) => values.map((v) => [name, v] as const));
     const answer = await this.upstream.send({ accountSid: input.scope.accountSid, path, method: 'POST', form, timeoutMs: FORWARD_TIMEOUT_MS });
+    this.telemetry.count('forwards', FORWARD_OUTCOME[answer.kind]);
     return this.#settle(input, markId, answer);
   }
 
@@ -83,19 +89,11 @@ export class UpstreamForwarder {
         answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {},
       );
     }
-    this.logger.warn('upstream outcome unknown; settling by reading', { reservationSid, reason: answer.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
-    const read = await this.upstream.send({
-      accountSid: scope.accountSid,
-      path: reservationPath(scope, reservationSid),
-      method: 'GET',
-      timeoutMs: READ_TIMEOUT_MS,
-    });
+    this.logger.warn('upstream outcome unknown; settling by reading', { reservationSid, reason: answer.reason });
+    const read = await this.#read(scope, reservationSid);
     const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
     if (status === undefined) {
       // Not even a read: the mark stays, for the sweep to settle; nothing is claimed.
-      if (read.kind === 'unknown') {
-        this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
-      }
       this.logger.warn('upstream outcome left unsettled for the sweep', { reservationSid });
       throw new UpstreamUnsettledError(
         answer.timedOut ? 504 : 502,
@@ -104,12 +102,14 @@ export class UpstreamForwarder {
     }
     if (status === 'pending' && intended !== 'pending') {
       await this.marks.clearForward(scope, markId, this.clock.now());
+      this.telemetry.count('forwards', 'settled');
       throw new UpstreamUnsettledError(
         answer.timedOut ? 504 : 502,
         `TaskRouter did not answer the update (${answer.reason}); the reservation is still pending there and nothing was recorded: retry the request`,
       );
     }
     const task = await this.#record(input, markId, status);
+    this.telemetry.count('forwards', 'settled');
     if (status !== intended) throw new ReservationStateError(reservationSid, 'a Pending');
     return task;
   }
@@ -139,28 +139,33 @@ export class UpstreamForwarder {
    * no such reservation (any more), undefined when it did not answer.
    */
   async refresh(scope: TaskScope, reservationSid: string, markId?: string): Promise<ReservationStatus | 'gone' | undefined> {
-    const read = await this.upstream.send({
-      accountSid: scope.accountSid,
-      path: reservationPath(scope, reservationSid),
-      method: 'GET',
-      timeoutMs: READ_TIMEOUT_MS,
-    });
-    if (read.kind === 'unknown') {
-      this.logger.warn('upstream read failed', { reservationSid, reason: read.reason, ...emf({ [METRICS.upstreamFailures]: 1 }) });
-    }
+    const read = await this.#read(scope, reservationSid);
     const status = read.kind === 'ok' ? statusOf(read.json) : undefined;
-    // Only a 404 says the reservation is gone; any other refusal of a read (a 429, a 401 after a
-    // rotated token) says nothing of the reservation, and it is read again later.
     const gone = read.kind === 'refused' && read.status === 404;
-    if (read.kind === 'refused' && !gone) {
-      this.logger.warn('upstream read refused', { reservationSid, status: read.status, code: read.code, ...emf({ [METRICS.upstreamFailures]: 1 }) });
-    }
     const now = this.clock.now();
     if (status !== undefined && status !== 'pending') {
       await this.tasks.recordObserved({ scope, reservationSid, status, observedAt: now, now, ...(markId !== undefined && { markId }) });
     } else if (markId !== undefined && (status === 'pending' || gone)) {
       await this.marks.clearForward(scope, markId, now);
     }
+    if (markId !== undefined && (status !== undefined || gone)) this.telemetry.count('forwards', 'settled');
     return gone ? 'gone' : status;
+  }
+
+  /** One GET of the reservation upstream, counted by how it went. */
+  async #read(scope: TaskScope, reservationSid: string): Promise<UpstreamAnswer> {
+    const read = await this.upstream.send({
+      accountSid: scope.accountSid,
+      path: reservationPath(scope, reservationSid),
+      method: 'GET',
+      timeoutMs: READ_TIMEOUT_MS,
+    });
+    // Only a 404 says the reservation is gone; any other refusal of a read (a 429, a 401 after a
+    // rotated token) says nothing of the reservation, and it is read again later.
+    const gone = read.kind === 'refused' && read.status === 404;
+    if (read.kind === 'unknown') this.logger.warn('upstream read failed', { reservationSid, reason: read.reason });
+    if (read.kind === 'refused' && !gone) this.logger.warn('upstream read refused', { reservationSid, status: read.status, code: read.code });
+    this.telemetry.count('upstreamReads', read.kind === 'ok' ? 'answered' : gone ? 'gone' : 'failed');
+    return read;
   }
 }

@@ -15,6 +15,7 @@ import type { TaskScope } from '../domain/scope.ts';
 import { findReservation } from '../domain/task.ts';
 import { newReservationFrom } from '../reservations/new-reservation.ts';
 import { linkOf, type TaskStore, type WorkerStore } from '../reservations/ports.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
 import type { ObservedRecords } from './ports.ts';
 import { OBSERVED_STATUS, type UpstreamEvent } from './upstream-event.ts';
@@ -32,6 +33,8 @@ export interface MirrorOptions {
   readonly maxRejections: number;
   /** The policy's lifecycle rules, fixed on each reservation learnt. */
   readonly lifecycle?: LifecyclePolicy;
+  /** How far behind TaskRouter the record is: each event's lag is measured. */
+  readonly telemetry: Telemetry;
 }
 
 /** Attributes TaskRouter sent (JSON text): an object, or the event cannot record a reservation. */
@@ -54,6 +57,8 @@ export class UpstreamMirror {
     const { tasks, clock } = this.options;
     const now = clock.now();
     const at = event.at ?? now;
+    // TaskRouter's clock and ours differ a little: an event is never measured as arriving early.
+    if (event.at !== undefined) this.options.telemetry.measure('mirrorLag', Math.max(0, now - event.at));
     const scope: TaskScope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
     if (event.type === 'task.canceled') {
       const canceled = await tasks.recordTaskCanceled(scope, event.canceledReason ?? 'Canceled in TaskRouter', now);

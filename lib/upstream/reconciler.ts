@@ -11,7 +11,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
-import { METRICS, emf } from '../metrics.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { ForwardMarks } from './ports.ts';
 import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
 import type { UpstreamForwarder } from './forwarder.ts';
@@ -39,6 +39,7 @@ export class UpstreamReconciler {
     private readonly scheduler: TimeoutScheduler | undefined,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
   ) {}
 
   /** A reservation timer in connected mode: read it upstream; still pending there, check again later. */
@@ -68,7 +69,9 @@ export class UpstreamReconciler {
         if (now - mark.at > LONG_UNSETTLED_MS) longUnsettled++;
       }
     }
-    this.logger.info('upstream sweep', { settled, unsettled, ...emf({ [METRICS.longUnsettled]: longUnsettled }) });
+    this.logger.info('upstream sweep', { settled, unsettled, longUnsettled });
+    // Every sweep, zero included: the alarm reads the maximum, and a missing value is not a zero.
+    this.telemetry.measure('unsettledForwards', longUnsettled);
     return { settled, unsettled, longUnsettled };
   }
 }

@@ -23,6 +23,7 @@ describe('npm run bench -- --quick', () => {
         'HTTP signed callbacks per second: stack / bare server',
         'HTTP accepts per second: stack / bare server',
         'cold start: node importing the callback bundle / node bare',
+        'cold start to first answer: callback bundle, deployed environment / minimal function with the same SDK clients and calls',
         'store calls: callback',
         'store calls: accept',
         'store calls: reject',

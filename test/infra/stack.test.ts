@@ -13,7 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
 import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
+import { SERVICE_NAME } from '#lib/logging.ts';
 import { TABLE, createTableInput } from '#lib/store/table.ts';
+import { METRICS } from '#lib/telemetry/metrics.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
 import { ContextError } from '../../infra/settings.ts';
 import { defineApp, type ReservationsStack } from '../../infra/stack.ts';
@@ -106,6 +108,16 @@ describe('the functions', () => {
     }
     template.resourceCountIs('AWS::Logs::LogGroup', NAMES.length + 1); // and the API's access logs
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('are each traced with X-Ray (active tracing), their role allowed to send the segments', () => {
+    for (const name of NAMES) {
+      const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions[name])]!;
+      expect(fn['Properties'], name).toMatchObject({ TracingConfig: { Mode: 'Active' } });
+      expect(actionsOf(template, stack, name), name).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+      // Powertools Tracer names the service in every trace; the environment does not turn it off.
+      expect(environmentOf(template, stack, name)['POWERTOOLS_TRACE_ENABLED'], name).toBeUndefined();
+    }
   });
 
   it('each get an environment the deployed configuration (lib/config.ts, lambda mode) accepts', () => {
@@ -361,7 +373,13 @@ describe('TaskRouter events', () => {
     const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['publish-events'].role!)).filter((s) =>
       list(s.Action).some((a) => STREAM_ACTIONS.includes(a)),
     );
-    expect(streamGrant.flatMap((s) => list(s.Action)).sort()).toEqual([...STREAM_ACTIONS].sort());
+    // CDK merges ListStreams with X-Ray's actions, every resource too, into one statement.
+    expect(
+      streamGrant
+        .flatMap((s) => list(s.Action))
+        .filter((a) => !a.startsWith('xray:'))
+        .sort(),
+    ).toEqual([...STREAM_ACTIONS].sort());
   });
 
   it('hand each reservation event on the bus to the lifecycle function, retried, then parked', () => {
@@ -470,14 +488,25 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
     connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'TaskRouterReservations',
-      MetricName: 'UpstreamFailures',
-      Statistic: 'Sum',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(forwardsUnknown, 0) + FILL(readsFailed, 0)' }),
+        Match.objectLike({
+          Id: 'forwardsUnknown',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'TaskRouterReservations',
+              MetricName: 'Forwards',
+              Dimensions: Match.arrayWith([{ Name: 'Outcome', Value: 'unknown' }]),
+            },
+            Stat: 'Sum',
+          }),
+        }),
+      ]),
       Threshold: 1,
     });
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'TaskRouterReservations',
-      MetricName: 'UnsettledOverFiveMinutes',
+      MetricName: 'ForwardsUnsettledOverFiveMinutes',
       Statistic: 'Maximum',
       Threshold: 1,
     });
@@ -609,7 +638,7 @@ describe('least privilege', () => {
     ...Object.keys(resources(template, 'AWS::IAM::Role')).flatMap((id) => statementsOfRole(template, id)),
   ];
 
-  it('no statement allows a wildcard action, or any action on every resource (but ListStreams, which AWS does not scope)', () => {
+  it('no statement allows a wildcard action, or any action on every resource (but ListStreams and X-Ray’s, which AWS does not scope)', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(NAMES.length);
     for (const s of statements) {
@@ -617,7 +646,12 @@ describe('least privilege', () => {
         list(s.Action).filter((a) => a === '*' || a.endsWith(':*')),
         JSON.stringify(s),
       ).toEqual([]);
-      if (list(s.Resource).includes('*')) expect(list(s.Action), JSON.stringify(s)).toEqual(['dynamodb:ListStreams']);
+      const unscoped = ['dynamodb:ListStreams', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+      if (list(s.Resource).includes('*'))
+        expect(
+          list(s.Action).filter((a) => !unscoped.includes(a)),
+          JSON.stringify(s),
+        ).toEqual([]);
     }
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) expect((role['Properties'] as Json)['ManagedPolicyArns']).toBeUndefined();
@@ -642,7 +676,12 @@ describe('least privilege', () => {
       if (FUNCTIONS[name].auth !== 'none') expect(credentials, name).toBe(true);
     }
     for (const name of ['health', 'not-found', 'console'] as const) {
-      expect(actionsOf(template, stack, name).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(actionsOf(template, stack, name).sort(), name).toEqual([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
     }
   });
 
@@ -764,6 +803,70 @@ describe('alarms', () => {
     expect(topic).toHaveLength(1);
     for (const alarm of Object.values(resources(template, 'AWS::CloudWatch::Alarm')))
       expect((alarm['Properties'] as Json)['AlarmActions']).toEqual([{ Ref: topic[0] }]);
+  });
+});
+
+/** A dashboard's body as text, each reference written `{Ref X}` or `{GetAtt X.Attr}`. */
+function dashboardBody(template: Template): string {
+  const dashboards = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'));
+  expect(dashboards).toHaveLength(1);
+  const body = (dashboards[0]!['Properties'] as Json)['DashboardBody'] as { 'Fn::Join': [string, unknown[]] };
+  return body['Fn::Join'][1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+      return ref.Ref !== undefined ? `{Ref ${ref.Ref}}` : ref['Fn::GetAtt'] ? `{GetAtt ${ref['Fn::GetAtt'].join('.')}}` : `{${Object.keys(ref)[0]}}`;
+    })
+    .join('');
+}
+
+describe('the dashboard', () => {
+  const count = (text: string, part: string) => text.split(part).length - 1;
+  const connected = synth({ taskrouterUpstreamUrl: 'https://taskrouter.twilio.com' });
+
+  it('shows every alarm, every metric of the catalogue (connected ones when connected), and is named in the DashboardUrl output', () => {
+    for (const { template, connected: isConnected } of [
+      { ...defaults, connected: false },
+      { ...connected, connected: true },
+    ]) {
+      const body = dashboardBody(template);
+      const alarms = Object.keys(resources(template, 'AWS::CloudWatch::Alarm'));
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const alarm of alarms) expect(body, alarm).toContain(`{GetAtt ${alarm}.Arn}`);
+      for (const spec of Object.values(METRICS)) {
+        const shown = body.includes(`"TaskRouterReservations","${spec.name}"`);
+        expect(shown, spec.name).toBe(isConnected || !('connected' in spec));
+      }
+      // A count shows a line per value of its dimension.
+      for (const value of METRICS.updates.values) expect(body).toContain(`"${METRICS.updates.name}","Outcome","${value}","service","${SERVICE_NAME}"`);
+      const url = JSON.stringify(template.findOutputs('DashboardUrl')['DashboardUrl']!['Value']);
+      expect(url).toContain('.console.aws.amazon.com/cloudwatch/home?region=');
+      expect(url).toContain('#dashboards:name=');
+    }
+  });
+
+  it('shows each function’s errors, duration, throttles and concurrency, whatever lib/functions.ts declares', () => {
+    const { template, stack } = defaults;
+    const body = dashboardBody(template);
+    for (const name of NAMES) {
+      const ref = `"FunctionName","{Ref ${logicalId(stack, stack.functions[name])}}"`;
+      for (const metric of ['Errors', 'Duration', 'Throttles', 'ConcurrentExecutions']) expect(body, `${name} ${metric}`).toContain(`"${metric}",${ref}`);
+      expect(count(body, ref), name).toBe(4);
+    }
+  });
+
+  it('shows the table’s consumed capacity, throttles and latency per operation it is granted, and the API’s errors and latency', () => {
+    const { template, stack } = defaults;
+    const body = dashboardBody(template);
+    const table = `"TableName","{Ref ${logicalId(stack, stack.table)}}"`;
+    for (const metric of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits']) expect(body).toContain(`"AWS/DynamoDB","${metric}",${table}`);
+    for (const action of TABLE_ACTIONS.write) {
+      const operation = action.replace('dynamodb:', '');
+      for (const metric of ['ThrottledRequests', 'SuccessfulRequestLatency', 'SystemErrors'])
+        expect(body, `${metric} ${operation}`).toContain(`"AWS/DynamoDB","${metric}","Operation","${operation}",${table}`);
+    }
+    for (const metric of ['Count', '4xx', '5xx', 'Latency'])
+      expect(body, metric).toContain(`"AWS/ApiGateway","${metric}","ApiId","{Ref ${logicalId(stack, stack.api.httpApi)}}"`);
   });
 });
 

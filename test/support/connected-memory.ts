@@ -17,7 +17,7 @@ import { ForwardingUpdater } from '#lib/upstream/forwarding-updater.ts';
 import { UpstreamReconciler } from '#lib/upstream/reconciler.ts';
 import type { UpstreamAnswer, UpstreamRequest } from '#lib/upstream/taskrouter-client.ts';
 import { FakeClock } from './clock.ts';
-import { FakeUpstream, RecordingScheduler, assignment, notPendingRefusal, refusal, reservationJson } from './use-case-fixtures.ts';
+import { FakeUpstream, RecordingScheduler, RecordingTelemetry, assignment, notPendingRefusal, refusal, reservationJson } from './use-case-fixtures.ts';
 
 const WANTED: Readonly<Record<string, string>> = { accepted: 'accepted', rejected: 'rejected', wrapping: 'wrapping', completed: 'completed' };
 const FROM: Readonly<Record<string, readonly string[]>> = {
@@ -75,6 +75,8 @@ export interface ConnectedMemory {
   readonly upstream: FakeUpstream;
   readonly scheduler: RecordingScheduler;
   readonly logger: Logger;
+  /** What the forwarder, the reconciler and the service counted. */
+  readonly telemetry: RecordingTelemetry;
   /** Every wait of an update for another one's mark, in ms asked. */
   readonly waits: number[];
   readonly forwarder: UpstreamForwarder;
@@ -100,8 +102,9 @@ export function connectedMemory(options: { readonly timeoutActivitySid?: string;
       clock.advance(ms);
       await new Promise((resolve) => setImmediate(resolve));
     });
-  const forwarder = new UpstreamForwarder(stores.tasks, stores.marks, upstream, clock, logger, wait);
-  const reconciler = new UpstreamReconciler(stores.marks, forwarder, scheduler, clock, logger);
+  const telemetry = new RecordingTelemetry();
+  const forwarder = new UpstreamForwarder(stores.tasks, stores.marks, upstream, clock, logger, telemetry, wait);
+  const reconciler = new UpstreamReconciler(stores.marks, forwarder, scheduler, clock, logger, telemetry);
   const service = new ReservationService({
     tasks: stores.tasks,
     workers: stores.workers,
@@ -112,6 +115,7 @@ export function connectedMemory(options: { readonly timeoutActivitySid?: string;
     maxRejections: 10,
     scheduler,
     timeoutActivitySid: options.timeoutActivitySid,
+    telemetry,
   });
   return {
     clock,
@@ -120,6 +124,7 @@ export function connectedMemory(options: { readonly timeoutActivitySid?: string;
     upstream,
     scheduler,
     logger,
+    telemetry,
     waits,
     forwarder,
     reconciler,

@@ -1,12 +1,13 @@
 /**
  * Ends every run with one line `N passed, N failed`, the format CI reads. A test file that could
  * not run, an unhandled error and a skipped test (the project allows none) count as failures. It
- * also scans every line the tests logged for the PII the tests plant (test/support/pii.ts): a
- * find fails the run, counted as one more failed check.
+ * also scans every line the tests logged for the PII the tests plant (test/support/pii.ts), and
+ * every metric document logged for a dimension that is a SID or holds PII: a find fails the run,
+ * counted as one more failed check.
  */
 import type { UserConsoleLog } from 'vitest';
 import type { Reporter, TestModule } from 'vitest/node';
-import { plantedIn } from './pii.ts';
+import { dimensionProblems, plantedIn } from './pii.ts';
 
 export default class SummaryReporter implements Reporter {
   #logLines = 0;
@@ -16,6 +17,9 @@ export default class SummaryReporter implements Reporter {
     this.#logLines += log.content.split('\n').length;
     for (const value of plantedIn(log.content)) {
       if (this.#leaks.length < 20) this.#leaks.push(`${value} in: ${log.content.slice(0, 300)}`);
+    }
+    for (const problem of dimensionProblems(log.content)) {
+      if (this.#leaks.length < 20) this.#leaks.push(`metric ${problem}`);
     }
   }
 

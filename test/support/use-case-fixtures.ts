@@ -3,7 +3,7 @@
  * twilio package: test/support/fixtures.ts loads both the twilio package and the local stack, about
  * 2 s of imports in every file that uses it, which the fast tier cannot afford. Here: SIDs,
  * assignment callbacks parsed as the handler parses them, reservations as the store takes them, a
- * scheduler and an event sink that record, and a scriptable upstream TaskRouter.
+ * scheduler, an event sink and a telemetry that record, and a scriptable upstream TaskRouter.
  */
 import { randomBytes } from 'node:crypto';
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
@@ -13,6 +13,8 @@ import type { Params } from '#lib/domain/parameters.ts';
 import type { TaskScope } from '#lib/domain/scope.ts';
 import type { EventSink } from '#lib/publishing/ports.ts';
 import type { NewReservation } from '#lib/reservations/ports.ts';
+import type { CountedMetric, DimensionValue, MeasuredMetric } from '#lib/telemetry/metrics.ts';
+import type { Telemetry } from '#lib/telemetry/telemetry.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import type { TaskRouterUpstream, UpstreamAnswer, UpstreamRequest } from '#lib/upstream/taskrouter-client.ts';
 
@@ -143,5 +145,24 @@ export class FakeUpstream implements TaskRouterUpstream {
 
   gets(): UpstreamRequest[] {
     return this.requests.filter((r) => r.method === 'GET');
+  }
+}
+
+/** Telemetry that keeps what the use cases counted and measured. */
+export class RecordingTelemetry implements Telemetry {
+  readonly counts: (readonly [CountedMetric, string])[] = [];
+  readonly measures: (readonly [MeasuredMetric, number])[] = [];
+
+  count<M extends CountedMetric>(metric: M, value: DimensionValue<M>): void {
+    this.counts.push([metric, value]);
+  }
+
+  measure(metric: MeasuredMetric, value: number): void {
+    this.measures.push([metric, value]);
+  }
+
+  /** The values `metric` was counted with, in order. */
+  of(metric: CountedMetric): string[] {
+    return this.counts.filter(([m]) => m === metric).map(([, value]) => value);
   }
 }

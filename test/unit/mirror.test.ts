@@ -24,7 +24,7 @@ import { UpstreamReconciler } from '#lib/upstream/reconciler.ts';
 import { sweepUpstream } from '#lib/upstream/sweep.ts';
 import type { MirroredEventType, UpstreamEvent } from '#lib/upstream/upstream-event.ts';
 import { FakeClock } from '../support/clock.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, FakeUpstream, RecordingScheduler, form, sid } from '../support/use-case-fixtures.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, FakeUpstream, RecordingScheduler, RecordingTelemetry, form, sid } from '../support/use-case-fixtures.ts';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -36,6 +36,7 @@ function mirrored() {
   const stores = memoryStores();
   const scheduler = new RecordingScheduler();
   const logger = createLogger();
+  const telemetry = new RecordingTelemetry();
   const mirror = new UpstreamMirror({
     tasks: stores.tasks,
     workers: stores.workers,
@@ -43,11 +44,12 @@ function mirrored() {
     scheduler,
     reservationTimeoutSeconds: TIMEOUT_SECONDS,
     maxRejections: 3,
+    telemetry,
   });
   const inbox = new MirrorInbox(stores.inbox, mirror, clock, logger);
   const credentials = accountCredentials(ACCOUNT_SID, async () => accountKeys(ACCOUNT_SID, AUTH_TOKEN));
   const streams = new EventStreamsConsumer({ mirror, marks: stores.cloudEvents, credentials, clock, logger });
-  return { clock, stores, scheduler, logger, mirror, inbox, streams };
+  return { clock, stores, scheduler, logger, telemetry, mirror, inbox, streams };
 }
 type Mirrored = ReturnType<typeof mirrored>;
 
@@ -490,8 +492,8 @@ describe('the inbox: its sweep', () => {
     t.clock.advance(UNAPPLIED_AFTER_MS + 1);
     expect(await t.inbox.sweep()).toEqual({ applied: 0, failed: 1 });
     apply.mockRestore();
-    const forwarder = new UpstreamForwarder(t.stores.tasks, t.stores.marks, new FakeUpstream(), t.clock, t.logger);
-    const reconciler = new UpstreamReconciler(t.stores.marks, forwarder, undefined, t.clock, t.logger);
+    const forwarder = new UpstreamForwarder(t.stores.tasks, t.stores.marks, new FakeUpstream(), t.clock, t.logger, t.telemetry);
+    const reconciler = new UpstreamReconciler(t.stores.marks, forwarder, undefined, t.clock, t.logger, t.telemetry);
     expect(await sweepUpstream({ inbox: t.inbox, reconciler })).toEqual({ eventsApplied: 1, eventsNotApplied: 0, settled: 0, unsettled: 0, longUnsettled: 0 });
     expect(await statusOf(t, r)).toBe('pending');
   });

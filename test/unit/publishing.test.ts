@@ -20,7 +20,7 @@ import { retryDelaySeconds } from '#lib/publishing/sqs-callback-queue.ts';
 import { linkOf, type NewReservation } from '#lib/reservations/ports.ts';
 import { twilioSignature } from '#lib/signature.ts';
 import { memoryStores } from '#lib/store/memory/memory-stores.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, RecordingSink, newReservation, newTask, sid } from '../support/use-case-fixtures.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, RecordingSink, RecordingTelemetry, newReservation, newTask, sid } from '../support/use-case-fixtures.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 
@@ -195,6 +195,7 @@ function delivery(options: { url?: string | undefined; result?: DeliveryResult }
   ]);
   const tokenOf = vi.fn(async (accountSid: string) => tokens.get(accountSid));
   const retry: RetryLater = { later: async (m, seconds) => void retries.push([m, seconds]) };
+  const telemetry = new RecordingTelemetry();
   const callbacks = new CallbackDelivery({
     url: 'url' in options ? options.url : CALLBACK_URL,
     tokenOf,
@@ -204,8 +205,9 @@ function delivery(options: { url?: string | undefined; result?: DeliveryResult }
     },
     retry,
     logger: createLogger(),
+    telemetry,
   });
-  return { callbacks, posts, retries, tokenOf };
+  return { callbacks, posts, retries, tokenOf, telemetry };
 }
 
 describe('a queued event callback (deployed EVENT_CALLBACK_URL)', () => {
@@ -233,6 +235,7 @@ describe('a queued event callback (deployed EVENT_CALLBACK_URL)', () => {
     }
     expect(d.tokenOf.mock.calls.map(([account]) => account)).toEqual([ACCOUNT_SID, OTHER_ACCOUNT]);
     expect(d.retries).toEqual([]);
+    expect(d.telemetry.of('eventDeliveries')).toEqual(['delivered', 'delivered']);
   });
 
   it('a failed POST asks the queue to hand it over later, longer each time up to 15 minutes, and throws', async () => {
@@ -251,6 +254,8 @@ describe('a queued event callback (deployed EVENT_CALLBACK_URL)', () => {
       expect(seconds).toBe(retryDelaySeconds(receives));
     }
     expect(d.posts).toHaveLength(5);
+    // The queue parks a message after its eleventh receive: that failure is the parking.
+    expect(d.telemetry.of('eventDeliveries')).toEqual(['retried', 'retried', 'retried', 'retried', 'parked']);
   });
 
   it('a message naming no event is dropped, never POSTed', async () => {
@@ -260,6 +265,7 @@ describe('a queued event callback (deployed EVENT_CALLBACK_URL)', () => {
     }
     expect(d.posts).toEqual([]);
     expect(d.tokenOf).not.toHaveBeenCalled();
+    expect(d.telemetry.of('eventDeliveries')).toEqual(['dropped', 'dropped', 'dropped']);
   });
 
   it('without EVENT_CALLBACK_URL (unset since it was queued), dropped', async () => {

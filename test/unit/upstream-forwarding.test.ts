@@ -83,6 +83,8 @@ describe('an update forwarded', () => {
     expect(task.forward).toBeUndefined();
     expect(task.acceptedReservationSid).toBe(a.reservationSid);
     expect(c.taskRouter.statusOf(a.reservationSid)).toBe('accepted');
+    expect(c.telemetry.of('forwards')).toEqual(['confirmed']);
+    expect(c.telemetry.of('updates')).toEqual(['accepted']);
   });
 
   it('keeps every value of a repeated parameter and the worker-scoped path; a confirmed reject records its activity and moves the worker', async () => {
@@ -176,6 +178,8 @@ describe('Twilio’s refusals, passed through', () => {
     expect(after.task.forward).toBeUndefined();
     c.upstream.answer = (request) => c.taskRouter.answer(request);
     expect((await accept(c, a)).reservation.status).toBe('accepted');
+    expect(c.telemetry.of('forwards')).toEqual(['refused', 'confirmed']);
+    expect(c.telemetry.of('updates')).toEqual(['refused', 'accepted']);
   });
 
   it('a 429: an UpstreamError with Twilio’s Retry-After (1 when it gave none), nothing recorded', async () => {
@@ -207,6 +211,8 @@ describe('unknown outcomes: settled by reading, never POSTed twice', () => {
     expect(c.upstream.posts()).toHaveLength(1);
     expect(c.upstream.gets()).toHaveLength(1);
     expect((await recorded(c, a)).task.forward).toBeUndefined();
+    expect(c.telemetry.of('forwards')).toEqual(['unknown', 'settled']);
+    expect(c.telemetry.of('upstreamReads')).toEqual(['answered']);
   });
 
   it('still pending upstream: 502 after a 5xx, 504 after a time-out, with Retry-After; nothing recorded, the mark cleared', async () => {
@@ -247,6 +253,10 @@ describe('unknown outcomes: settled by reading, never POSTed twice', () => {
     expect(await failureOf(accept(c, second))).toBeInstanceOf(ConflictError);
     expect(c.clock.now() - started).toBeGreaterThan(MARK_WAIT_MS);
     expect(c.upstream.posts()).toHaveLength(1);
+    // The first left unsettled (a 502), the second refused (a 409) before any POST.
+    expect(c.telemetry.of('forwards')).toEqual(['unknown']);
+    expect(c.telemetry.of('upstreamReads')).toEqual(['failed']);
+    expect(c.telemetry.of('updates')).toEqual(['failed', 'refused']);
   });
 
   it('the read says it went another way: that is recorded, and the update answered not pending', async () => {
@@ -330,6 +340,9 @@ describe('the sweep of unsettled forwards', () => {
     const { task, reservation } = await recorded(c, a);
     expect(reservation).toMatchObject({ status: 'pending', version: 1 });
     expect(task.forward).toBeUndefined();
+    // Each sweep says how many were unsettled for five minutes, none included; the last settled it.
+    expect(c.telemetry.measures.filter(([m]) => m === 'unsettledForwards').map(([, v]) => v)).toEqual([0, 1, 0]);
+    expect(c.telemetry.of('forwards')).toEqual(['unknown', 'settled']);
   });
 
   it('clears the mark of a reservation Twilio no longer has', async () => {
@@ -389,6 +402,8 @@ describe('at a reservation’s deadline', () => {
     expect(await c.reconciler.atDeadline(timerOf(a))).toBe('gone');
     expect(c.scheduler.timers).toHaveLength(armed);
     expect((await recorded(c, a)).reservation.status).toBe('pending');
+    expect(c.telemetry.of('timeouts')).toEqual(['upstream-unknown']);
+    expect(c.telemetry.of('upstreamReads')).toEqual(['failed', 'gone']);
   });
 
   it('a read Twilio refuses for another reason (throttled, a rotated token) says nothing of the reservation: read again later', async () => {
