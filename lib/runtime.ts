@@ -40,6 +40,9 @@ import { ForwardingUpdater } from './upstream/forwarding-updater.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
 import { HttpTaskRouterUpstream } from './upstream/taskrouter-client.ts';
+import { statisticsDaysOf } from './domain/statistics-query.ts';
+import { CountingEventStore, StatisticsRecorder } from './statistics/statistics-recorder.ts';
+import { StatisticsService } from './statistics/statistics-service.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -60,6 +63,8 @@ export interface Runtime {
   readonly upstream: Upstream | undefined;
   /** The console page, where this runtime serves it (CONSOLE_PAGE, or built by the local stack). */
   readonly consolePage: ConsolePage | undefined;
+  /** The Statistics resources, read from the counts the event store keeps (unless STATISTICS=off). */
+  readonly statistics: StatisticsService;
   /** Builds now what `binds` names, so that a configuration it lacks fails at start-up, naming the variable. */
   prepare(binds: Binds): void;
   /** Releases what the runtime opened (the DynamoDB client's sockets, the upstream's connections). */
@@ -130,9 +135,13 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint });
     return ownClient;
   });
-  const plainStores = once(
-    () => parts.stores ?? dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }),
-  );
+  const plainStores = once((): Stores => {
+    const built = parts.stores ?? dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays });
+    // Every event is counted before it is stored, on every path that stores events (lib/statistics).
+    if (!config.statistics) return built;
+    return { ...built, events: new CountingEventStore(built.events, new StatisticsRecorder(built.statistics, clock)) };
+  });
+  const statistics = once(() => new StatisticsService({ store: plainStores().statistics, clock, days: statisticsDaysOf(config.retentionDays) }));
   const callbackSender = once(
     () =>
       (config.eventsFrom === 'write' &&
@@ -253,6 +262,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     },
     get consolePage() {
       return consolePage();
+    },
+    get statistics() {
+      return statistics();
     },
     prepare(binds) {
       // The one check of what a function needs: each port it binds, built now.

@@ -1,18 +1,21 @@
 /**
  * The store's adapters, one per item family, each implementing the port its user declares:
  * tasks (lib/reservations/ports.ts, lib/upstream/ports.ts), forward marks, workers, events
- * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts).
+ * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts), the
+ * statistics (lib/statistics/ports.ts).
  * `dynamoDbStores` builds them on one document client and table; lib/store/memory/ builds the
  * same set in memory for the fast tests.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
 import type { EventStore, ReservationWorkers } from '../publishing/ports.ts';
+import type { StatisticsStore } from '../statistics/ports.ts';
 import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords } from '../upstream/ports.ts';
 import { CloudEventItems } from './cloud-event-items.ts';
 import { EventItems } from './event-items.ts';
 import { ForwardMarks } from './forward-marks.ts';
 import { InboxItems } from './inbox-items.ts';
+import { StatisticsItems } from './statistics-items.ts';
 import { TaskItems } from './task-items.ts';
 import { WorkerItems } from './worker-items.ts';
 
@@ -23,6 +26,7 @@ export interface Stores {
   readonly events: EventStore;
   readonly inbox: InboxStore;
   readonly cloudEvents: CloudEventMarks;
+  readonly statistics: StatisticsStore;
 }
 
 export interface DynamoDbStoreSettings {
@@ -39,5 +43,6 @@ export function dynamoDbStores(settings: DynamoDbStoreSettings): Stores {
     events: new EventItems(settings),
     inbox: new InboxItems(settings),
     cloudEvents: new CloudEventItems(settings),
+    statistics: new StatisticsItems(settings),
   };
 }

@@ -12,6 +12,7 @@ import type { EventStore, ReservationWorkers } from '../../publishing/ports.ts';
 import type { NewReservationLink, ReservationLink, WorkerStore } from '../../reservations/ports.ts';
 import type { CloudEventMark, CloudEventMarks, InboxItem, InboxStore } from '../../upstream/ports.ts';
 import type { Stores } from '../stores.ts';
+import { MemoryStatistics } from './memory-statistics.ts';
 import { MemoryTasks } from './memory-tasks.ts';
 
 const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
@@ -193,5 +194,6 @@ export function memoryStores(): Stores {
     events: new MemoryEvents(),
     inbox: new MemoryInbox(),
     cloudEvents: new MemoryCloudEventMarks(),
+    statistics: new MemoryStatistics(),
   };
 }
