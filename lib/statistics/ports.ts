@@ -21,6 +21,8 @@ export interface RollUp {
 export interface PeriodState {
   readonly version: number;
   readonly rollUp?: RollUp;
+  /** No tally of the period was ever marked (`markHour`): it counted nothing, no roll-up needed. */
+  readonly empty?: true;
 }
 
 export interface StatisticsStore {
@@ -29,6 +31,18 @@ export interface StatisticsStore {
    * has counted already is left out. Resolves once each of them is in the tally.
    */
   tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void>;
+  /**
+   * Claims each event (by its id, within `subject`: its task, or its worker) for the second given,
+   * unless it is claimed already; answers the second each one is claimed for. The first claim of
+   * an event decides where it is counted, whichever write derived it (connected, a mirrored change
+   * may derive an event of the gateway's own write again, at another time).
+   */
+  claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly second: number }[]): Promise<Map<string, number>>;
+  /**
+   * Records that the hour of `second` has a tally (before the tally is written: a marked hour may
+   * be empty, an unmarked one always is), so that reads skip the hours and days that counted nothing.
+   */
+  markHour(scope: WorkspaceScope, second: number): Promise<void>;
   /** The tallies of the seconds `from`..`to` (both included, within one hour) that counted anything. */
   tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]>;
   /** Marks the roll-ups of the minute, hour and day of `second` out of date: a write landed late there. */

@@ -70,6 +70,7 @@ export class StatisticsReader {
     const states = await this.store.periods(scope, periods, family);
     return mapLimited(periods, CONCURRENCY, async (period, i) => {
       const state = states[i]!;
+      if (state.empty) return EMPTY_AGGREGATE;
       if (state.rollUp !== undefined && state.rollUp.version === state.version) return aggregateOfPayload(family, state.rollUp.payload);
       return this.#rollUp(scope, period, state.version, family);
     });

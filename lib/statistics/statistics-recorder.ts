@@ -10,9 +10,17 @@
  * stored has been counted, and one that is not is what a repeat, the sweep or the stream's retry
  * stores, counting it first (or finding it counted). So nothing is counted twice or missed.
  *
+ * An event is first claimed for its second (one conditional write per task and write): the first
+ * claim decides the second it is counted in. Connected, the same event (same SID) can be derived by
+ * two writes at different times (the gateway's own accept, then the mirrored change): the tally of
+ * one second could not tell; the claim can.
+ *
  * A tally written after its minute could have been rolled up (lib/domain/statistics-periods.ts
  * `landedLate`) marks that minute's, hour's and day's roll-ups out of date, again before the event
  * is stored: a replay that finds the event counted still marks them.
+ *
+ * Before its first tally of an hour, a process marks the hour (and so its day) as having tallies:
+ * reads skip the hours and days never marked without rolling them up.
  *
  * The same pass keeps the real-time directories: each task's state after its latest event, and
  * each worker's name and activity.
@@ -26,6 +34,12 @@ import { landedLate } from '../domain/statistics-periods.ts';
 import { contributionOf, type Contribution } from '../domain/statistics-tally.ts';
 import type { EventStore } from '../publishing/ports.ts';
 import type { StatisticsStore } from './ports.ts';
+
+/** What an event's claim is kept under: its task, or (a worker event) its worker. */
+function subjectOf(event: TaskRouterEvent): string {
+  const taskSid: string | undefined = event.taskSid;
+  return taskSid ?? event.workerSid ?? 'workspace';
+}
 
 /** Task statuses after which a task is no longer live. */
 const FINAL_STATUSES = new Set(['completed', 'canceled']);
@@ -49,6 +63,7 @@ export class StatisticsRecorder {
   readonly #workspaces = new Set<string>();
   readonly #names = new Map<string, string>();
   readonly #queues = new Set<string>();
+  readonly #hours = new Set<string>();
 
   constructor(
     private readonly store: StatisticsStore,
@@ -67,12 +82,13 @@ export class StatisticsRecorder {
   }
 
   async #countIn(scope: WorkspaceScope, events: readonly TaskRouterEvent[]): Promise<void> {
-    const contributions = events.map(contributionOf).filter((c): c is Contribution => c !== undefined);
+    const contributions = await this.#claimed(scope, events);
     const bySecond = groupBy(contributions, (c) => String(c.second));
     await Promise.all([
       this.#mark(scope),
       ...[...bySecond.values()].map(async (group) => {
         const second = group[0]!.second;
+        await this.#markHour(scope, second);
         await this.store.tally(scope, second, group);
         // The clock read after the tally landed: if even now no roll-up could hold it yet, none ever missed it.
         if (landedLate(second, this.clock.now())) await this.store.touch(scope, second);
@@ -81,6 +97,41 @@ export class StatisticsRecorder {
       ...this.#workers(scope, events),
       ...this.#queuesOf(scope, events),
     ]);
+  }
+
+  /**
+   * The events' contributions, each in the second its first claim named: the same event derived
+   * again by another write, at another time, is counted where it was first (or not again).
+   */
+  async #claimed(scope: WorkspaceScope, events: readonly TaskRouterEvent[]): Promise<Contribution[]> {
+    const pairs = events.flatMap((event) => {
+      const contribution = contributionOf(event);
+      return contribution === undefined ? [] : [{ event, contribution }];
+    });
+    const bySubject = groupBy(pairs, ({ event }) => subjectOf(event));
+    const claimed = await Promise.all(
+      [...bySubject].map(async ([subject, group]) => {
+        const seconds = await this.store.claim(
+          scope,
+          subject,
+          group.map(({ contribution }) => ({ id: contribution.id, second: contribution.second })),
+        );
+        return group.map(({ contribution }) => {
+          const second = seconds.get(contribution.id) ?? contribution.second;
+          return second === contribution.second ? contribution : { ...contribution, second };
+        });
+      }),
+    );
+    return claimed.flat();
+  }
+
+  /** Marks the hour once per process (a failed mark is tried again by the next event of the hour). */
+  async #markHour(scope: WorkspaceScope, second: number): Promise<void> {
+    const key = `${scope.accountSid}#${scope.workspaceSid}#${Math.floor(second / 3600)}`;
+    if (this.#hours.has(key)) return;
+    await this.store.markHour(scope, second);
+    if (this.#hours.size >= REMEMBERED) this.#hours.clear();
+    this.#hours.add(key);
   }
 
   async #mark(scope: WorkspaceScope): Promise<void> {

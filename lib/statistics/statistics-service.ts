@@ -164,7 +164,9 @@ export class StatisticsService {
 
   /** The window's aggregate of the workers' families and, for activity durations, each worker's last change before it. */
   async #workersAggregate(scope: WorkspaceScope, window: StatisticsWindow, families: readonly CacheFamily[]) {
-    const oldest = Math.floor(this.#clock.now() / 1000) - this.days * 86_400;
+    // From a whole day on, so that this read's periods are the same from one read to the next (kept roll-ups).
+    const reach = Math.floor(this.#clock.now() / 1000) - this.days * 86_400;
+    const oldest = reach - (reach % 86_400) + 86_400;
     const [inWindow, before] = await Promise.all([
       this.#reader.aggregate(scope, window, families),
       window.fromSecond > oldest ? this.#reader.aggregate(scope, { fromSecond: oldest, toSecond: window.fromSecond - 1 }, ['a']) : undefined,

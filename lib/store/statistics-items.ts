@@ -4,9 +4,11 @@
  *   tally       pk …#h<hour>   sk T#<second>          one second's counts (`<family>|<member>|<field>`), its
  *                                                      activity changes (`a|<event>`) and `seen`: the SIDs it counted
  *   versions    pk …#h<hour>   sk V                   m<minute>: late writes to each minute of the hour
- *               pk …#d<day>    sk V                   d: to the day; h<hour>: to each hour of the day
+ *               pk …#d<day>    sk V                   d: to the day; h<hour>: to each hour of the day;
+ *                                                      hs: the hours of the day that have tallies
  *   roll-ups    pk …#h<hour>   sk C#m<start>#<family> a minute of one family, with the version it was made at
  *               pk …#d<day>    sk C#h<start>#<family>, C#d<start>#<family>   an hour, the day
+ *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the second each event of the task (or worker) is counted in
  *   workspace   pk …           sk WORKSPACE           the workspace has a record (404s for others)
  *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day)
  *   workers     pk …#workers   sk <WK>                a worker's name and latest activity
@@ -36,6 +38,8 @@ import { TABLE, statisticsPartition } from './table.ts';
 const SEEN = 'seen';
 /** Events per UpdateItem: DynamoDB's expressions are at most 4 KB, and an event names up to 8 attributes. */
 const PER_UPDATE = 12;
+/** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
+const PER_CLAIM = 40;
 /** A finished task's state stays a day (so that an older event arriving late cannot revive it), then TTL removes it. */
 const FINISHED_SECONDS = 86_400;
 
@@ -57,6 +61,11 @@ function rollUpKey(scope: WorkspaceScope, period: Period, family: CacheFamily): 
   const partition = period.level === 'minute' ? `h${hourOf(period.start)}` : `d${dayOf(period.start)}`;
   return { pk: statisticsPartition(scope, partition), sk: `C#${period.level[0]}${period.start}#${family}` };
 }
+
+/** The day's version item, which also holds `hs`: the hours of the day marked as having tallies. */
+const dayVersionKey = (scope: WorkspaceScope, second: number): Item => ({ pk: statisticsPartition(scope, `d${dayOf(second)}`), sk: 'V' });
+const hourOfDay = (second: number) => Math.floor((second % 86_400) / 3600);
+const HOURS = 'hs';
 
 const keyString = (key: Item) => `${key['pk']}|${key['sk']}`;
 
@@ -227,17 +236,69 @@ export class StatisticsItems implements StatisticsStore {
     await Promise.all([bump(periodOf('minute', second)), bump(periodOf('day', second), periodOf('hour', second))]);
   }
 
+  async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly second: number }[]): Promise<Map<string, number>> {
+    const claimed = new Map<string, number>();
+    const unique = [...new Map(claims.map((c) => [c.id, c])).values()];
+    for (let i = 0; i < unique.length; i += PER_CLAIM) {
+      let todo = unique.slice(i, i + PER_CLAIM);
+      // Each attempt claims them all or learns (from the item as stored) which are claimed already, and for when.
+      for (let attempt = 0; todo.length > 0; attempt++) {
+        if (attempt >= 10) throw new Error(`the claims of ${subject} kept refusing their update`);
+        const e = new Expression();
+        const oldest = Math.min(...todo.map((c) => c.second));
+        const outcome = await conditionalWrite(
+          this.#client,
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: { pk: statisticsPartition(scope, `c#${subject}`), sk: 'CLAIMS' },
+            UpdateExpression: `SET ${[`${e.name(TABLE.ttlAttribute)} = ${e.value(oldest + this.#keepSeconds)}`, ...todo.map((c) => `${e.name(`c${c.id}`)} = ${e.value(c.second)}`)].join(', ')}`,
+            ConditionExpression: todo.map((c) => `attribute_not_exists(${e.name(`c${c.id}`)})`).join(' AND '),
+            ...e.params,
+          }),
+          { stored: true },
+        );
+        if (outcome.written) {
+          for (const c of todo) claimed.set(c.id, c.second);
+          break;
+        }
+        const stored = outcome.stored ?? {};
+        for (const c of todo) if (typeof stored[`c${c.id}`] === 'number') claimed.set(c.id, stored[`c${c.id}`] as number);
+        todo = todo.filter((c) => !claimed.has(c.id));
+      }
+    }
+    return claimed;
+  }
+
+  async markHour(scope: WorkspaceScope, second: number): Promise<void> {
+    const e = new Expression();
+    await send(
+      this.#client,
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: dayVersionKey(scope, second),
+        UpdateExpression: `SET ${e.name(TABLE.ttlAttribute)} = ${e.value(second + this.#keepSeconds)} ADD ${e.name(HOURS)} ${e.value(new Set([hourOfDay(second)]))}`,
+        ...e.params,
+      }),
+    );
+  }
+
   async periods(scope: WorkspaceScope, periods: readonly Period[], family: CacheFamily): Promise<PeriodState[]> {
     const keys = new Map<string, Item>();
     for (const period of periods) {
-      for (const key of [versionOf(scope, period).key, rollUpKey(scope, period, family)]) keys.set(keyString(key), key);
+      for (const key of [versionOf(scope, period).key, rollUpKey(scope, period, family), dayVersionKey(scope, period.start)]) keys.set(keyString(key), key);
     }
     const found = new Map((await batchGet(this.#client, this.#table, [...keys.values()])).map((item) => [keyString(item), item]));
     return periods.map((period) => {
       const { key, attribute } = versionOf(scope, period);
       const version = Number(found.get(keyString(key))?.[attribute] ?? 0);
       const kept = found.get(keyString(rollUpKey(scope, period, family)));
-      return { version, ...(kept && { rollUp: { version: Number(kept['version']), payload: String(kept['payload']) } }) };
+      const marked = (found.get(keyString(dayVersionKey(scope, period.start)))?.[HOURS] as Set<number> | undefined) ?? new Set<number>();
+      const empty = period.level === 'day' ? marked.size === 0 : !marked.has(hourOfDay(period.start));
+      return {
+        version,
+        ...(kept && { rollUp: { version: Number(kept['version']), payload: String(kept['payload']) } }),
+        ...(empty && { empty: true as const }),
+      };
     });
   }
 

@@ -1214,6 +1214,7 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const minute: Period = { level: 'minute', start: SECOND - (SECOND % 60) };
       const hour: Period = { level: 'hour', start: SECOND - (SECOND % 3600) };
       const day: Period = { level: 'day', start: SECOND - (SECOND % 86_400) };
+      await stores.statistics.markHour(scope, SECOND);
       expect(await stores.statistics.periods(scope, [minute, hour, day], 'w')).toEqual([{ version: 0 }, { version: 0 }, { version: 0 }]);
       await stores.statistics.keep(scope, hour, 'w', { version: 0, payload: '{"a":1}' });
       await stores.statistics.touch(scope, SECOND);
@@ -1223,13 +1224,38 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
         { version: 2, rollUp: { version: 0, payload: '{"a":1}' } },
         { version: 2 },
       ]);
-      // The next minute, another family, another workspace: untouched.
+      // The next minute, another family: untouched.
       expect(await stores.statistics.periods(scope, [{ level: 'minute', start: minute.start + 60 }], 'w')).toEqual([{ version: 0 }]);
       expect(await stores.statistics.periods(scope, [hour], 'q')).toEqual([{ version: 2 }]);
-      expect(await stores.statistics.periods(newWorkspace(), [hour], 'w')).toEqual([{ version: 0 }]);
       await stores.statistics.keep(scope, hour, 'w', { version: 2, payload: '{"a":2}' });
       await stores.statistics.keep(scope, hour, 'w', { version: 1, payload: '{"a":3}' });
       expect(await stores.statistics.periods(scope, [hour], 'w')).toEqual([{ version: 2, rollUp: { version: 2, payload: '{"a":2}' } }]);
+    });
+
+    it('tells the periods no tally was marked in: the hours and days never marked, in their own workspace', async () => {
+      const scope = newWorkspace();
+      const dayStart = SECOND - (SECOND % 86_400);
+      const hourStart = SECOND - (SECOND % 3600);
+      const periods: Period[] = [
+        { level: 'day', start: dayStart },
+        { level: 'hour', start: hourStart },
+        { level: 'minute', start: hourStart + 120 },
+        { level: 'hour', start: hourStart + 3600 },
+        { level: 'minute', start: hourStart + 3600 },
+        { level: 'day', start: dayStart + 86_400 },
+      ];
+      expect(await stores.statistics.periods(scope, periods, 'w')).toEqual(periods.map(() => ({ version: 0, empty: true })));
+      await stores.statistics.markHour(scope, SECOND);
+      await stores.statistics.markHour(scope, SECOND + 5);
+      expect(await stores.statistics.periods(scope, periods, 'w')).toEqual([
+        { version: 0 },
+        { version: 0 },
+        { version: 0 },
+        { version: 0, empty: true },
+        { version: 0, empty: true },
+        { version: 0, empty: true },
+      ]);
+      expect(await stores.statistics.periods(newWorkspace(), periods.slice(0, 1), 'w')).toEqual([{ version: 0, empty: true }]);
     });
 
     it('keeps each task as its latest event left it, and lists the tasks not finished', async () => {
@@ -1260,6 +1286,32 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
         { workerSid: w2, friendlyName: null, activitySid: null },
       ]);
       expect(await stores.statistics.workers(newWorkspace())).toEqual([]);
+    });
+
+    it('claims each event for the second first named, within its subject and workspace, whatever repeats or races', async () => {
+      const scope = newWorkspace();
+      const task = sid('WT');
+      const [a, b, c] = [sid('EV').slice(2), sid('EV').slice(2), sid('EV').slice(2)];
+      expect(await stores.statistics.claim(scope, task, [{ id: a, second: SECOND }])).toEqual(new Map([[a, SECOND]]));
+      expect(
+        await stores.statistics.claim(scope, task, [
+          { id: a, second: SECOND + 9 },
+          { id: b, second: SECOND + 2 },
+        ]),
+      ).toEqual(
+        new Map([
+          [a, SECOND],
+          [b, SECOND + 2],
+        ]),
+      );
+      expect(await stores.statistics.claim(newWorkspace(), task, [{ id: a, second: SECOND + 9 }])).toEqual(new Map([[a, SECOND + 9]]));
+      const raced = await Promise.all(Array.from({ length: 6 }, (_, i) => stores.statistics.claim(scope, task, [{ id: c, second: SECOND + i }])));
+      const winner = raced[0]!.get(c)!;
+      expect(raced.map((m) => m.get(c))).toEqual(Array(6).fill(winner));
+      const many = Array.from({ length: 90 }, (_, i) => ({ id: sid('EV').slice(2), second: SECOND + i }));
+      expect(await stores.statistics.claim(scope, task, [...many, { id: a, second: 1 }])).toEqual(
+        new Map([...many.map((m) => [m.id, m.second] as const), [a, SECOND]]),
+      );
     });
 
     it('knows the workspaces with a record and the queues seen, each in its own account', async () => {

@@ -49,6 +49,20 @@ describe('counting', () => {
     expect(stats.reservations_created).toBe(1);
   });
 
+  it('an event derived again at another time (connected: a mirrored change) is counted once, where it was first', async () => {
+    const { runtime, clock, stores } = memoryRuntime();
+    const t0 = clock.now();
+    const a = assignment();
+    await runtime.service.assign(a, 120);
+    const task = (await stores.tasks.getTask(taskScopeOf(a)))!;
+    const [created] = eventsOf(task, task.writtenAt);
+    const recorder = new StatisticsRecorder(stores.statistics, clock);
+    await recorder.count([{ ...created!, at: created!.at + 5_000 }]);
+    const first = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0, t0), 'r');
+    const later = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0 + 1000, t0 + 60_000), 'r');
+    expect([first.reservations_created, later.reservations_created]).toEqual([1, 0]);
+  });
+
   it('a window ends at the second it names, and starts at the one it names', async () => {
     const { runtime, clock } = memoryRuntime();
     const t0 = clock.now();

@@ -33,6 +33,31 @@ export class MemoryStatistics implements StatisticsStore {
   readonly #tasks = new Map<string, Map<string, { task: LiveTask; final: boolean }>>();
   readonly #workers = new Map<string, Map<string, WorkerEntry>>();
   readonly #queues = new Map<string, Set<string>>();
+  /** `<workspace>#<hour>` of every marked hour. */
+  readonly #hours = new Set<string>();
+
+  readonly #claims = new Map<string, number>();
+
+  async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly second: number }[]): Promise<Map<string, number>> {
+    const claimed = new Map<string, number>();
+    for (const c of claims) {
+      const key = `${workspaceKey(scope)}#${subject}#${c.id}`;
+      if (!this.#claims.has(key)) this.#claims.set(key, c.second);
+      claimed.set(c.id, this.#claims.get(key)!);
+    }
+    return claimed;
+  }
+
+  async markHour(scope: WorkspaceScope, second: number): Promise<void> {
+    this.#hours.add(`${workspaceKey(scope)}#${Math.floor(second / 3600)}`);
+  }
+
+  #empty(scope: WorkspaceScope, period: Period): boolean {
+    const first = Math.floor(period.start / 3600);
+    const hours = period.level === 'day' ? 24 : 1;
+    for (let h = first; h < first + hours; h++) if (this.#hours.has(`${workspaceKey(scope)}#${h}`)) return false;
+    return true;
+  }
 
   async tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
     const key = workspaceKey(scope);
@@ -68,7 +93,7 @@ export class MemoryStatistics implements StatisticsStore {
     return periods.map((period) => {
       const key = `${workspaceKey(scope)}#${periodKey(period)}`;
       const rollUp = this.#rollUps.get(`${key}#${family}`);
-      return { version: this.#versions.get(key) ?? 0, ...(rollUp && { rollUp }) };
+      return { version: this.#versions.get(key) ?? 0, ...(rollUp && { rollUp }), ...(this.#empty(scope, period) && { empty: true as const }) };
     });
   }
 
