@@ -2,16 +2,18 @@
  * TaskRouter events, deployed: the table's stream read by the publish-events function (task items
  * only, partial batch responses, bisected retries, then an on-failure queue), the custom
  * EventBridge bus, and the event callbacks' delivery queue read by the publish-event-callbacks
- * function, with its dead-letter queue for deliveries that failed for over an hour.
+ * function, with its dead-letter queue for deliveries that failed for over an hour; and the bus's
+ * archive, from which a day can be replayed onto the bus.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS } from '#lib/functions.ts';
+import { EVENT_SOURCE } from '#lib/domain/events.ts';
 import { TABLE, TASK_PREFIX } from '#lib/store/table.ts';
 import { MAX_RECEIVES } from '#lib/publishing/sqs-callback-queue.ts';
 import type { ReservationTable } from './table.ts';
@@ -22,6 +24,8 @@ export interface TaskRouterEventsProps {
   readonly streamReader: LambdaFunction;
   /** Reads the delivery queue. */
   readonly deliverer: LambdaFunction;
+  /** How long the bus's archive keeps events, in days; 0: indefinitely. */
+  readonly archiveRetentionDays?: number;
 }
 
 /** A queue at rest encrypted, over TLS only. */
@@ -41,6 +45,8 @@ function queue(
 
 export class TaskRouterEvents extends Construct {
   readonly bus: EventBus;
+  /** Every event put on the bus, kept for replay (`aws events start-replay`). */
+  readonly archive: Archive;
   readonly deliveryQueue: Queue;
   /** Callbacks that failed for over an hour: parked here (an alarm watches it). */
   readonly deliveryDeadLetterQueue: Queue;
@@ -51,6 +57,13 @@ export class TaskRouterEvents extends Construct {
     super(scope, id);
     this.bus = new EventBus(this, 'Bus', {
       description: 'TaskRouter events of the reservation service (source taskrouter-reservations, detail-type the event type)',
+    });
+
+    const days = props.archiveRetentionDays ?? 365;
+    this.archive = this.bus.archive('Archive', {
+      description: `Every TaskRouter event of the reservation service, kept ${days === 0 ? 'indefinitely' : `${days} days`} for replay`,
+      eventPattern: { source: [EVENT_SOURCE] },
+      ...(days > 0 && { retention: Duration.days(days) }),
     });
 
     this.deliveryDeadLetterQueue = queue(this, 'DeliveryDeadLetterQueue', { retention: Duration.days(14) });
