@@ -139,7 +139,10 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     const built = parts.stores ?? dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays });
     // Every event is counted before it is stored, on every path that stores events (lib/statistics).
     if (!config.statistics) return built;
-    return { ...built, events: new CountingEventStore(built.events, new StatisticsRecorder(built.statistics, clock)) };
+    return {
+      ...built,
+      events: new CountingEventStore(built.events, new StatisticsRecorder(built.statistics, clock, { claims: config.upstreamUrl !== undefined })),
+    };
   });
   const statistics = once(() => new StatisticsService({ store: plainStores().statistics, clock, days: statisticsDaysOf(config.retentionDays) }));
   const callbackSender = once(

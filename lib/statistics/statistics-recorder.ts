@@ -68,6 +68,13 @@ export class StatisticsRecorder {
   constructor(
     private readonly store: StatisticsStore,
     private readonly clock: Clock,
+    /**
+     * Whether to claim each event's second first. Standalone, an event's time is a function of the
+     * stored record (every time it derives from is stored), so any derivation of it falls in the same
+     * second and the tally alone refuses a second count; connected, two writes can derive it at
+     * different times (the gateway's own, then the mirrored change), and only a claim can tell.
+     */
+    private readonly options: { readonly claims: boolean } = { claims: true },
   ) {}
 
   /** Counts these events, each once, and keeps the directories; resolves when all of it is stored. */
@@ -104,6 +111,7 @@ export class StatisticsRecorder {
    * again by another write, at another time, is counted where it was first (or not again).
    */
   async #claimed(scope: WorkspaceScope, events: readonly TaskRouterEvent[]): Promise<Contribution[]> {
+    if (!this.options.claims) return events.map(contributionOf).filter((c): c is Contribution => c !== undefined);
     const pairs = events.flatMap((event) => {
       const contribution = contributionOf(event);
       return contribution === undefined ? [] : [{ event, contribution }];
