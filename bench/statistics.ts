@@ -150,8 +150,14 @@ export async function measureStatistics(options: StatisticsOptions): Promise<Sta
     // Rates: higher is better, so the ratio is on/off with off as the floor passed inverted.
     const inverse = await alternate(
       options.rounds,
-      async () => 1 / (writeRates.on = await rate(on)),
-      async () => 1 / (writeRates.off = await rate(off)),
+      async () => {
+        writeRates.on = await rate(on);
+        return 1 / writeRates.on;
+      },
+      async () => {
+        writeRates.off = await rate(off);
+        return 1 / writeRates.off;
+      },
     );
     on.close();
     off.close();
