@@ -21,7 +21,7 @@ import { childrenOf, periodEnd, planRead, type Period } from '../domain/statisti
 import type { StatisticsWindow } from '../domain/statistics-query.ts';
 import type { StatisticsStore } from './ports.ts';
 
-/** Roll-ups made at once while reading (a first read of 30 untouched days makes 720 hours). */
+/** Roll-ups made at once by one read (a first read of 30 busy days makes 720 hours). */
 const CONCURRENCY = 8;
 
 /** The part of an aggregate one family holds. */
@@ -31,17 +31,22 @@ function only(aggregate: Aggregate, family: CacheFamily): Aggregate {
   return { counts: members ? { [family]: members } : {}, activity: {} };
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
+/** At most `limit` of the tasks run at once, however they nest (days roll up from hours). */
+class Limiter {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#running++;
+    try {
+      return await task();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  }
 }
 
 export class StatisticsReader {
@@ -56,8 +61,9 @@ export class StatisticsReader {
     const to = Math.min(window.toSecond, Math.floor(now / 1000));
     if (window.fromSecond > to) return EMPTY_AGGREGATE;
     const plan = planRead(window.fromSecond, to, now);
+    const limiter = new Limiter(CONCURRENCY);
     const [rolled, edges] = await Promise.all([
-      Promise.all(families.map((family) => this.#periods(scope, plan.periods, family))),
+      Promise.all(families.map((family) => this.#periods(scope, plan.periods, family, limiter))),
       Promise.all(plan.ranges.map((range) => this.store.tallies(scope, range.from, range.to))),
     ]);
     const tallied = aggregateOfTallies(edges.flat());
@@ -65,23 +71,25 @@ export class StatisticsReader {
   }
 
   /** The periods' roll-ups of one family: kept ones that still hold, the rest made again. */
-  async #periods(scope: WorkspaceScope, periods: readonly Period[], family: CacheFamily): Promise<Aggregate[]> {
+  async #periods(scope: WorkspaceScope, periods: readonly Period[], family: CacheFamily, limiter: Limiter): Promise<Aggregate[]> {
     if (periods.length === 0) return [];
     const states = await this.store.periods(scope, periods, family);
-    return mapLimited(periods, CONCURRENCY, async (period, i) => {
-      const state = states[i]!;
-      if (state.empty) return EMPTY_AGGREGATE;
-      if (state.rollUp !== undefined && state.rollUp.version === state.version) return aggregateOfPayload(family, state.rollUp.payload);
-      return this.#rollUp(scope, period, state.version, family);
-    });
+    return Promise.all(
+      periods.map(async (period, i) => {
+        const state = states[i]!;
+        if (state.empty) return EMPTY_AGGREGATE;
+        if (state.rollUp !== undefined && state.rollUp.version === state.version) return aggregateOfPayload(family, state.rollUp.payload);
+        return this.#rollUp(scope, period, state.version, family, limiter);
+      }),
+    );
   }
 
-  async #rollUp(scope: WorkspaceScope, period: Period, version: number, family: CacheFamily): Promise<Aggregate> {
+  async #rollUp(scope: WorkspaceScope, period: Period, version: number, family: CacheFamily, limiter: Limiter): Promise<Aggregate> {
     const summed =
       period.level === 'day'
-        ? sumAggregates(await this.#periods(scope, childrenOf(period), family))
-        : only(aggregateOfTallies(await this.store.tallies(scope, period.start, periodEnd(period) - 1)), family);
-    await this.store.keep(scope, period, family, { version, payload: payloadOf(summed, family) });
+        ? sumAggregates(await this.#periods(scope, childrenOf(period), family, limiter))
+        : await limiter.run(async () => only(aggregateOfTallies(await this.store.tallies(scope, period.start, periodEnd(period) - 1)), family));
+    await limiter.run(() => this.store.keep(scope, period, family, { version, payload: payloadOf(summed, family) }));
     return summed;
   }
 }
