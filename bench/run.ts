@@ -5,7 +5,7 @@
  *
  *   npm run bench                      the full run (a few minutes)
  *   npm run bench -- --quick           tiny counts: checks the harness, not the figures
- *   npm run bench -- --only=cold,http  some figures (in-process, store-calls, http, connected, cold, console, wrap-up)
+ *   npm run bench -- --only=cold,http  some figures (in-process, store-calls, http, connected, cold, console, wrap-up, statistics)
  *   npm run bench -- --out=file.json   where the results go (default bench/results.json)
  */
 import { fork } from 'node:child_process';
@@ -21,8 +21,9 @@ import type { InProcessOptions, InProcessResult } from './in-process.ts';
 import type { Ratio } from './stats.ts';
 import { LOCAL_SUFFIX, type CallCount } from './store-calls.ts';
 import { measureWrapUp, type WrapUpResult } from './wrap-up.ts';
+import { measureStatistics, type StatisticsResult } from './statistics.ts';
 
-const FIGURES = ['in-process', 'store-calls', 'http', 'connected', 'cold', 'console', 'wrap-up'] as const;
+const FIGURES = ['in-process', 'store-calls', 'http', 'connected', 'cold', 'console', 'wrap-up', 'statistics'] as const;
 type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -262,6 +263,29 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       target: 'max <= 1000 ms; reads at the deadline say completed',
       pass: lagMs.max <= 1000 && result.readsCompleted === result.readsAtDeadline,
       detail: `${result.reservations} reservations; ${result.readsCompleted} of ${result.readsAtDeadline} reads made at the deadline said completed (${result.readsBeforeWrite} of them before the timer's write)`,
+    });
+  }
+
+  if (wants('statistics')) {
+    log('statistics: a 30-day read against a 15-minute one, and callbacks with statistics on against off (dynalite, in process)');
+    const stats: StatisticsResult = await measureStatistics(
+      quick ? { rounds: 1, events: 2_000, reads: 2, callbacks: 40 } : { rounds: 7, events: 100_000, reads: 10, callbacks: 400 },
+    );
+    rows.push({
+      figure: `statistics: a 30-day cumulative read / a 15-minute one, ${fmt(stats.events, 0)} events`,
+      measured: ratioText(stats.reads),
+      target: '<= 3.0',
+      pass: stats.reads.median <= 3.0,
+      ratio: stats.reads,
+      detail: `${fmt(stats.readMs.month, 1)} ms vs ${fmt(stats.readMs.quarterHour, 1)} ms a read (roll-ups kept by the first)`,
+    });
+    rows.push({
+      figure: 'statistics: events per second with STATISTICS=on / off',
+      measured: ratioText(stats.writes),
+      target: '>= 0.8',
+      pass: stats.writes.median >= 0.8,
+      ratio: stats.writes,
+      detail: `${fmt(stats.writeRates.on, 0)}/s vs ${fmt(stats.writeRates.off, 0)}/s, assignment callbacks (one event each), 8 at a time`,
     });
   }
 

@@ -3,10 +3,11 @@
  * and workers' own items only, partial batch responses, bisected retries, then an on-failure
  * queue), the custom EventBridge bus, the event callbacks' delivery queue read by the
  * publish-event-callbacks function, with its dead-letter queue for deliveries that failed for over
- * an hour, and the rule that hands each reservation event to the lifecycle function.
+ * an hour, the rule that hands each reservation event to the lifecycle function, and the bus's
+ * archive, from which a day can be replayed onto the bus.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -26,6 +27,8 @@ export interface TaskRouterEventsProps {
   readonly streamReader: LambdaFunction;
   /** Reads the delivery queue. */
   readonly deliverer: LambdaFunction;
+  /** How long the bus's archive keeps events, in days; 0: indefinitely. */
+  readonly archiveRetentionDays?: number;
 }
 
 /** A queue at rest encrypted, over TLS only. */
@@ -45,6 +48,8 @@ function queue(
 
 export class TaskRouterEvents extends Construct {
   readonly bus: EventBus;
+  /** Every event put on the bus, kept for replay (`aws events start-replay`). */
+  readonly archive: Archive;
   readonly deliveryQueue: Queue;
   /** Callbacks that failed for over an hour: parked here (an alarm watches it). */
   readonly deliveryDeadLetterQueue: Queue;
@@ -57,6 +62,13 @@ export class TaskRouterEvents extends Construct {
     super(scope, id);
     this.bus = new EventBus(this, 'Bus', {
       description: 'TaskRouter events of the reservation service (source taskrouter-reservations, detail-type the event type)',
+    });
+
+    const days = props.archiveRetentionDays ?? 365;
+    this.archive = this.bus.archive('Archive', {
+      description: `Every TaskRouter event of the reservation service, kept ${days === 0 ? 'indefinitely' : `${days} days`} for replay`,
+      eventPattern: { source: [EVENT_SOURCE] },
+      ...(days > 0 && { retention: Duration.days(days) }),
     });
 
     this.deliveryDeadLetterQueue = queue(this, 'DeliveryDeadLetterQueue', { retention: Duration.days(14) });

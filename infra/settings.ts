@@ -46,6 +46,8 @@ export interface Settings {
    * role Twilio assumes with this ExternalId, and the consumer's event source (infra/mirror-event-streams.ts).
    */
   readonly eventStreams: { readonly externalId: string } | undefined;
+  /** How long the event bus's archive keeps events, in days (`archiveRetentionDays`; 0: indefinitely). */
+  readonly archiveRetentionDays: number;
   /** The service's environment variables set by context, for every function. */
   readonly serviceEnvironment: Readonly<Record<string, string>>;
 }
@@ -104,6 +106,13 @@ export function readSettings(node: Node): Settings {
     burstLimit: number('throttleBurst', 200, (n) => Number.isInteger(n) && n >= 1 && n <= 5_000, 'a whole number of requests from 1 to 5000'),
   };
 
+  const archiveRetentionDays = number(
+    'archiveRetentionDays',
+    365,
+    (n) => Number.isInteger(n) && n <= 36_500,
+    'a whole number of days from 0 (keep indefinitely) to 36500',
+  );
+
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) throw new ContextError('alarmEmail', alarmEmail, 'must be an email address');
 
@@ -145,6 +154,7 @@ export function readSettings(node: Node): Settings {
     alarmEmail,
     connected: checked.upstreamUrl !== undefined,
     eventStreams,
+    archiveRetentionDays,
     serviceEnvironment: lifecycle,
   };
 }

@@ -98,6 +98,7 @@ export class ReservationsStack extends Stack {
       table: this.table,
       streamReader: functions['publish-events'],
       deliverer: functions['publish-event-callbacks'],
+      archiveRetentionDays: settings.archiveRetentionDays,
     });
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const binds = bindsOf(name);
@@ -197,6 +198,11 @@ export class ReservationsStack extends Stack {
       value: this.events.bus.eventBusName,
       description: 'The EventBridge bus every TaskRouter event is put on (source taskrouter-reservations)',
     });
+    new CfnOutput(this, 'EventArchiveArn', {
+      value: this.events.archive.archiveArn,
+      description: "The bus's archive: replay a window with aws events start-replay --event-source-arn <this>",
+    });
+    new CfnOutput(this, 'EventBusArn', { value: this.events.bus.eventBusArn, description: 'The bus, as a replay destination' });
   }
 }
 

@@ -54,6 +54,8 @@ export interface Config {
   readonly eventBusName: string | undefined;
   /** Connected mode: the TaskRouter this service fronts (https://taskrouter.twilio.com); unset: standalone. */
   readonly upstreamUrl: string | undefined;
+  /** STATISTICS: events are counted for the Statistics resources (`on`, the default) or not (`off`). */
+  readonly statistics: boolean;
 }
 
 export interface TimeoutScheduleConfig {
@@ -184,6 +186,13 @@ function timeoutSchedule(env: Env): TimeoutScheduleConfig | undefined {
   return Object.fromEntries(entries.map(([key, , v]) => [key, v])) as unknown as TimeoutScheduleConfig;
 }
 
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(name, `must be on or off, got "${raw}"`);
+  return raw === 'on';
+}
+
 /** What a deployed function binds decides what it requires; local runs default everything. */
 const EVERYTHING: Binds = { table: 'write', credentials: true, timers: true };
 
@@ -265,6 +274,7 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
     eventDeliveryQueueUrl: value(env, 'EVENT_DELIVERY_QUEUE_URL'),
     eventBusName: value(env, 'EVENT_BUS_NAME'),
     upstreamUrl: upstreamUrl(env, 'TASKROUTER_UPSTREAM_URL'),
+    statistics: onOff(env, 'STATISTICS', true),
   };
 }
 

@@ -104,6 +104,14 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
   },
   'get-event': { description: 'Fetch a TaskRouter event', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  // A first read of a long window rolls its days up and keeps them (lib/statistics): a table write.
+  statistics: {
+    description: "TaskRouter's Statistics resources, counted from the event record",
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'write', credentials: true },
+    timeoutSeconds: 29,
+  },
   console: { description: 'The reservation console web page', trigger: 'http', auth: 'none', binds: { consolePage: true }, timeoutSeconds: 3 },
   health: { description: 'Liveness', trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },
   'not-found': { description: "Twilio's 404 for unmatched routes", trigger: 'http', auth: 'none', binds: {}, timeoutSeconds: 3 },

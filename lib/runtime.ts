@@ -50,6 +50,9 @@ import { ForwardingUpdater } from './upstream/forwarding-updater.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
 import { HttpTaskRouterUpstream } from './upstream/taskrouter-client.ts';
+import { statisticsDaysOf } from './domain/statistics-query.ts';
+import { CountingEventStore, StatisticsRecorder } from './statistics/statistics-recorder.ts';
+import { StatisticsService } from './statistics/statistics-service.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -72,6 +75,8 @@ export interface Runtime {
   readonly upstream: Upstream | undefined;
   /** The console page, where this runtime serves it (CONSOLE_PAGE, or built by the local stack). */
   readonly consolePage: ConsolePage | undefined;
+  /** The Statistics resources, read from the counts the event store keeps (unless STATISTICS=off). */
+  readonly statistics: StatisticsService;
   /** Builds now what `binds` names, so that a configuration it lacks fails at start-up, naming the variable. */
   prepare(binds: Binds): void;
   /** The lifecycle on the server (lib/lifecycle): rules, timers, attention. */
@@ -155,9 +160,16 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     ownClient = telemetry.tracer.captureAWSv3Client(createDocumentClient({ endpoint: config.dynamodbEndpoint }));
     return ownClient;
   });
-  const plainStores = once(
-    () => parts.stores ?? dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays }),
-  );
+  const plainStores = once((): Stores => {
+    const built = parts.stores ?? dynamoDbStores({ client: documentClient(), tableName: tableNameOf(config), retentionDays: config.retentionDays });
+    // Every event is counted before it is stored, on every path that stores events (lib/statistics).
+    if (!config.statistics) return built;
+    return {
+      ...built,
+      events: new CountingEventStore(built.events, new StatisticsRecorder(built.statistics, clock, { claims: config.upstreamUrl !== undefined })),
+    };
+  });
+  const statistics = once(() => new StatisticsService({ store: plainStores().statistics, clock, days: statisticsDaysOf(config.retentionDays) }));
   const callbackSender = once(
     () =>
       (config.eventsFrom === 'write' &&
@@ -350,6 +362,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     },
     get workerUpdates() {
       return workerUpdates();
+    },
+    get statistics() {
+      return statistics();
     },
     prepare(binds) {
       // The one check of what a function needs: each port it binds, built now.

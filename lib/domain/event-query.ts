@@ -68,7 +68,8 @@ export interface EventListQuery extends EventFilter {
 /** ISO 8601 date-times as the twilio SDK sends them (seconds) or with fractions and offsets. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function dateParameter(name: string, raw: string): number {
+/** An ISO 8601 date-time parameter as epoch ms; anything else is Twilio's 400 naming it. */
+export function dateParameter(name: string, raw: string): number {
   const at = ISO_8601.test(raw) ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(at)) throw new InvalidParameterError(name, 'must be an ISO 8601 date-time such as 2026-11-24T09:30:00Z');
   return at;

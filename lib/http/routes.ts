@@ -16,6 +16,19 @@ const WORKER = '/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}';
 /** This service's own resources, beside Twilio's. */
 const LIFECYCLE = '/lifecycle/v1/Workspaces/{WorkspaceSid}';
 
+const WORKSPACE = '/v1/Workspaces/{WorkspaceSid}';
+
+/** TaskRouter's Statistics resources, all answered by one function (functions/statistics.ts). */
+function statisticsRoutes(): Route[] {
+  const kinds = ['Statistics', 'CumulativeStatistics', 'RealTimeStatistics'];
+  const subjects = [WORKSPACE, `${WORKSPACE}/TaskQueues/{TaskQueueSid}`, `${WORKSPACE}/Workflows/{WorkflowSid}`, `${WORKSPACE}/Workers`];
+  return [
+    ...subjects.flatMap((subject) => kinds.map((kind): Route => ({ method: 'GET', path: `${subject}/${kind}`, fn: 'statistics' }))),
+    { method: 'GET', path: `${WORKSPACE}/TaskQueues/Statistics`, fn: 'statistics' },
+    { method: 'GET', path: `${WORKER}/Statistics`, fn: 'statistics' },
+  ];
+}
+
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/assignment-callback', fn: 'assignment-callback' },
   { method: 'POST', path: '/event-callback', fn: 'mirror-event-callbacks' },
@@ -37,6 +50,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/Workspaces/{WorkspaceSid}/Events/{EventSid}', fn: 'get-event' },
   { method: 'GET', path: '/console', fn: 'console' },
   { method: 'GET', path: '/health', fn: 'health' },
+  ...statisticsRoutes(),
 ];
 
 /** Every request no route matches (API Gateway's `$default` route): Twilio's 404. */

@@ -21,6 +21,7 @@ import { publishEventCallbacks } from '#functions/publish-event-callbacks.ts';
 import { publishEvents } from '#functions/publish-events.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { upstreamSweep } from '#functions/upstream-sweep.ts';
+import { statistics } from '#functions/statistics.ts';
 import type { ApiFunctionName, FunctionName } from '../functions.ts';
 import type { ApiFunction } from '../handlers/api-function.ts';
 import type { LambdaFunction } from '../handlers/lambda-handler.ts';
@@ -42,6 +43,7 @@ export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   console: consolePage,
   health,
   'not-found': notFound,
+  statistics,
 };
 
 /** Every function, its event as `unknown`: npm run invoke hands it what a file holds. */

@@ -56,7 +56,7 @@ const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
     return '([^/]+)';
   });
   return { method: route.method, pattern: new RegExp(`^${source}$`), names, routeKey: `${route.method} ${route.path}`, fn: route.fn };
-});
+}).sort((a, b) => a.names.length - b.names.length); // as API Gateway: a literal segment wins over a {parameter} (Workers/Statistics)
 
 export function matchRoute(method: string, path: string): { fn: ApiFunctionName; routeKey: string; pathParameters?: Record<string, string> } {
   for (const route of COMPILED) {

@@ -1,13 +1,15 @@
 /**
  * The store's adapters, one per item family, each implementing the port its user declares:
  * tasks (lib/reservations/ports.ts, lib/upstream/ports.ts), forward marks, workers, events
- * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts), the attention flags (lib/lifecycle/ports.ts).
+ * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts), the
+ * attention flags (lib/lifecycle/ports.ts) and the statistics (lib/statistics/ports.ts).
  * `dynamoDbStores` builds them on one document client and table; lib/store/memory/ builds the
  * same set in memory for the fast tests.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
 import type { EventStore, ReservationWorkers } from '../publishing/ports.ts';
+import type { StatisticsStore } from '../statistics/ports.ts';
 import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords } from '../upstream/ports.ts';
 import type { AttentionStore } from '../lifecycle/ports.ts';
 import { AttentionItems } from './attention-items.ts';
@@ -15,6 +17,7 @@ import { CloudEventItems } from './cloud-event-items.ts';
 import { EventItems } from './event-items.ts';
 import { ForwardMarks } from './forward-marks.ts';
 import { InboxItems } from './inbox-items.ts';
+import { StatisticsItems } from './statistics-items.ts';
 import { TaskItems } from './task-items.ts';
 import { WorkerItems } from './worker-items.ts';
 
@@ -26,6 +29,7 @@ export interface Stores {
   readonly inbox: InboxStore;
   readonly cloudEvents: CloudEventMarks;
   readonly attention: AttentionStore;
+  readonly statistics: StatisticsStore;
 }
 
 export interface DynamoDbStoreSettings {
@@ -43,5 +47,6 @@ export function dynamoDbStores(settings: DynamoDbStoreSettings): Stores {
     inbox: new InboxItems(settings),
     cloudEvents: new CloudEventItems(settings),
     attention: new AttentionItems(settings),
+    statistics: new StatisticsItems(settings),
   };
 }

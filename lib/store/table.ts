@@ -9,6 +9,7 @@
  *   cloud event   pk CLOUDEVENT#<AC>#<WS>#<id>  sk CLOUDEVENT       an Event Streams event already applied (lib/upstream/)
  *   inbox         pk INBOX#<AC>#<WS>#<EV>   sk INBOX                an upstream event callback taken in (lib/upstream/)
  *   attention     pk ATTENTION#<AC>#<WS>    sk RESERVATION#<WR>     a reservation held too long (lib/lifecycle/)
+ *   statistics    pk STATS#<AC>#<WS>[#<part>]  sk …                 tallies, roll-ups and directories (lib/store/statistics-items.ts)
  *
  * Events are listed through four global secondary indexes, one per thing a list is about (the
  * workspace, a task, a worker, a reservation), each sorted by `eventAt` (`<ms>#<rank>#<EV>`).
@@ -88,6 +89,9 @@ export const cloudEventKey = (event: Scope & { readonly id: string }) => ({
   pk: `CLOUDEVENT#${event.accountSid}#${event.workspaceSid}#${event.id}`,
   sk: 'CLOUDEVENT',
 });
+
+/** A statistics partition of a workspace (lib/store/statistics-items.ts lays out what is in each). */
+export const statisticsPartition = (scope: Scope, part?: string) => `STATS#${scope.accountSid}#${scope.workspaceSid}${part === undefined ? '' : `#${part}`}`;
 
 /** The task SID at the end of a task item's partition key. */
 export function taskSidOf(partitionKey: string): string {

@@ -15,7 +15,7 @@ describe('npm run bench -- --quick', () => {
   let results: BenchResults;
 
   it('measures every figure of the benchmark', { timeout: 240_000 }, async () => {
-    results = await runBench({ quick: true, only: ['in-process', 'store-calls', 'http', 'cold', 'console'] });
+    results = await runBench({ quick: true, only: ['in-process', 'store-calls', 'http', 'cold', 'console', 'statistics'] });
     const figures = results.rows.map((row) => row.figure);
     expect(figures).toEqual(
       expect.arrayContaining([
@@ -33,6 +33,8 @@ describe('npm run bench -- --quick', () => {
         ...Object.keys(FUNCTIONS).map((name) => `bundle size: ${name}`),
         'console: first render of a worker with 200 reservations',
         'console: page weight',
+        'statistics: a 30-day cumulative read / a 15-minute one, 2000 events',
+        'statistics: events per second with STATISTICS=on / off',
       ]),
     );
     const render = results.rows.find((row) => row.figure.startsWith('console: first render'))!;

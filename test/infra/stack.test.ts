@@ -442,6 +442,21 @@ describe('TaskRouter events', () => {
       expect(environmentOf(template, stack, name)['EVENT_DELIVERY_QUEUE_URL']).toEqual({ Ref: queue });
   });
 
+  it('archive every event of the bus, 365 days unless archiveRetentionDays says otherwise, named in the EventArchiveArn output', () => {
+    const bus = logicalId(stack, stack.events.bus);
+    template.resourceCountIs('AWS::Events::Archive', 1);
+    template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': [bus, 'Arn'] },
+      EventPattern: { source: ['taskrouter-reservations'] },
+      RetentionDays: 365,
+    });
+    template.hasOutput('EventArchiveArn', { Value: { 'Fn::GetAtt': [logicalId(stack, stack.events.archive), 'Arn'] } });
+    template.hasOutput('EventBusArn', { Value: { 'Fn::GetAtt': [bus, 'Arn'] } });
+    synth({ archiveRetentionDays: '30' }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 30 });
+    // EventBridge's 0: kept indefinitely.
+    synth({ archiveRetentionDays: 0 }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 0 });
+  });
+
   it('take EVENT_CALLBACK_URL and EVENTS_FILTER from context, checked at synth', () => {
     const { template: configured, stack: s } = synth({
       eventCallbackUrl: 'https://crm.example.com/taskrouter',
@@ -900,6 +915,9 @@ describe('context', () => {
     ['timeoutActivitySid', 'WAnot-a-sid'],
     ['publicBaseUrl', 'http://taskrouter.example.com'],
     ['alarmEmail', 'ops'],
+    ['archiveRetentionDays', '-1'],
+    ['archiveRetentionDays', '1.5'],
+    ['archiveRetentionDays', '40000'],
   ])('refuses %s=%s with a message naming the key', (key, value) => {
     expect(() => defineApp(newApp({ [key]: value }))).toThrow(new RegExp(`Invalid CDK context value ${key}=`));
   });

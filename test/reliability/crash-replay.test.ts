@@ -3,7 +3,7 @@
  * its store calls, then for every k the process "dies" right after call k (the store has done it,
  * the code never learns), the same operation is replayed by a healthy process, and every invariant
  * must hold: one record, the right status, the rejection count, the worker's move, the link from
- * the worker, the timer, and the same callback answer.
+ * the worker, the timer, the same callback answer, and each event stored and counted once.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,9 @@ import { parseAssignmentCallback, type AssignmentCallback } from '#lib/domain/as
 import { parsePolicy } from '#lib/domain/rule-policy.ts';
 import { readPage } from '#lib/domain/paging.ts';
 import { WRAP_UP_ELAPSED, findReservation, taskAssignment } from '#lib/domain/task.ts';
-import { eventSid, eventsOf } from '#lib/domain/events.ts';
+import { eventSid, eventsOf, type TaskRouterEvent } from '#lib/domain/events.ts';
 import { scanWorkerChanges } from '#lib/store/task-scan.ts';
+import { contributionOf } from '#lib/domain/statistics-tally.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
 import { eventListKey } from '#lib/domain/events.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
@@ -96,7 +97,28 @@ async function eventsExactlyOnce(runtime: Runtime, a: AssignmentCallback): Promi
   const listed = await readPage({ page: 0 }, 1000, eventListKey, runtime.stores.events.list(scope, filter), eventMatches(filter));
   const expected = eventsOf(task, task.writtenAt);
   expect(listed.items.map((e) => e.sid).sort(), 'events stored once each').toEqual(expected.map((e) => e.sid).sort());
+  // Counted as stored: the first derivation of each event (a later callback may name another queue).
+  await countedOnce(runtime, scope, listed.items);
   return expected.map((e) => e.type);
+}
+
+/**
+ * Every one of those events is counted once in the statistics, and nothing else is (each test's
+ * workspace is its own): the tallies around them hold exactly what the stored events add.
+ */
+async function countedOnce(runtime: Runtime, scope: { accountSid: string; workspaceSid: string }, expected: readonly TaskRouterEvent[]) {
+  const contributions = expected.map(contributionOf).filter((c) => c !== undefined);
+  const want: Record<string, number> = {};
+  for (const c of contributions) for (const [attribute, n] of c.counts) want[attribute] = (want[attribute] ?? 0) + n;
+  const seconds = contributions.map((c) => c.second);
+  const got: Record<string, number> = {};
+  // Tallies are read within one hour at a time: the hours around the events.
+  for (let hour = Math.floor((Math.min(...seconds) - 120) / 3600); hour <= Math.floor((Math.max(...seconds) + 120) / 3600); hour++) {
+    for (const tally of await runtime.stores.statistics.tallies(scope, hour * 3600, hour * 3600 + 3599)) {
+      for (const [attribute, n] of Object.entries(tally.counts)) got[attribute] = (got[attribute] ?? 0) + n;
+    }
+  }
+  expect(got, 'each event counted once in the statistics').toEqual(want);
 }
 
 async function linked(runtime: Runtime, a: AssignmentCallback) {

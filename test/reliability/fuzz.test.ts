@@ -381,7 +381,79 @@ function fuzzRequests() {
       return { method: 'POST', path, headers: { ...auth, ...FORM }, body, expect: [400] };
     });
 
-  return fc.oneof(badPath, badAuth, badListQuery, badUpdateParameter, badBody, badIfMatch, badCallback, junk, crossCallback, crossRest, badLifecycle);
+  /**
+   * The Statistics resources with a bad window or split (`Minutes` with a date, dates out of order
+   * or beyond what is kept, malformed values): 400; a malformed SID in their path: 404; another
+   * account's credentials: that account's own statistics (200) or 404.
+   */
+  const statisticsPaths = (f: CallbackFixture) => [
+    `/v1/Workspaces/${f.workspaceSid}/Statistics`,
+    `/v1/Workspaces/${f.workspaceSid}/CumulativeStatistics`,
+    `/v1/Workspaces/${f.workspaceSid}/TaskQueues/${f.params['TaskQueueSid']}/CumulativeStatistics`,
+    `/v1/Workspaces/${f.workspaceSid}/TaskQueues/Statistics`,
+    `/v1/Workspaces/${f.workspaceSid}/Workflows/${f.params['WorkflowSid']}/Statistics`,
+    `/v1/Workspaces/${f.workspaceSid}/Workers/Statistics`,
+    `/v1/Workspaces/${f.workspaceSid}/Workers/CumulativeStatistics`,
+    `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Statistics`,
+  ];
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const badStatisticsQuery = fc
+    .tuple(
+      fixture(),
+      fc.nat({ max: 7 }),
+      fc.oneof(
+        fc.integer({ min: 1, max: 600 }).map((m) => `Minutes=${m}&StartDate=${iso(Date.now() - 3_600_000)}`),
+        fc.integer({ min: 1, max: 600 }).map((m) => `Minutes=${m}&EndDate=${iso(Date.now())}`),
+        fc.integer({ min: 1, max: 86_400 }).map((s) => `StartDate=${iso(Date.now() - 60_000)}&EndDate=${iso(Date.now() - 60_000 - s * 1000)}`),
+        fc.integer({ min: 31, max: 5000 }).map((d) => `StartDate=${iso(Date.now() - d * 86_400_000)}`),
+        fc.integer({ min: 30 * 1440 + 1, max: 100_000_000 }).map((m) => `Minutes=${m}`),
+        fc.constantFrom('Minutes=0', 'Minutes=-5', 'Minutes=1.5', 'Minutes=x', 'StartDate=yesterday', 'EndDate=2026-13-45T00:00:00Z', 'StartDate='),
+        fc.constantFrom('SplitByWaitTime=x', 'SplitByWaitTime=5,,10', 'SplitByWaitTime=0', 'SplitByWaitTime=-3', 'SplitByWaitTime=1,2,3,4,5,6,7,8,9,10,11'),
+        fc.string({ minLength: 1, maxLength: 12 }).map((t) => `SplitByWaitTime=${encodeURIComponent(`${t}x`)}`),
+        fc.constantFrom('TaskChannel=%20', 'TaskChannel=a%2Fb', `TaskChannel=${'c'.repeat(80)}`),
+      ),
+    )
+    .map(([f, i, query]): FuzzRequest => {
+      // SplitByWaitTime is a parameter of the workspace's, queues' and workflows' statistics only (the first five paths).
+      const paths = statisticsPaths(f).slice(0, query.startsWith('SplitByWaitTime') ? 5 : undefined);
+      return { method: 'GET', path: `${paths[i % paths.length]!}?${query}`, headers: basicAuth(), expect: [400] };
+    });
+  const badStatisticsPath = fc.tuple(fixture(), fc.constantFrom('WS', 'WQ', 'WW', 'WK')).chain(([f, position]) =>
+    // `.` and `..` are resolved by the client before sending (`Workflows/../X` is the workspace's X): not a SID at all.
+    malformedSid(position)
+      .filter((bad) => bad !== '.' && bad !== '..')
+      .map((bad): FuzzRequest => {
+        const ws = position === 'WS' ? bad : f.workspaceSid;
+        const subject =
+          position === 'WQ'
+            ? `TaskQueues/${bad}/RealTimeStatistics`
+            : position === 'WW'
+              ? `Workflows/${bad}/CumulativeStatistics`
+              : `Workers/${position === 'WK' ? bad : f.workerSid}/Statistics`;
+        return { method: 'GET', path: `/v1/Workspaces/${ws}/${subject}`, headers: basicAuth(), expect: [404] };
+      }),
+  );
+  const crossStatistics = fc.tuple(fixture(), fc.nat({ max: 7 })).map(([f, i]): FuzzRequest => {
+    const paths = statisticsPaths(f);
+    return { method: 'GET', path: paths[i % paths.length]!, headers: basicAuth(B, B_TOKEN), expect: [200, 404], asSecondAccount: true };
+  });
+
+  return fc.oneof(
+    badPath,
+    badAuth,
+    badListQuery,
+    badUpdateParameter,
+    badBody,
+    badIfMatch,
+    badCallback,
+    junk,
+    crossCallback,
+    crossRest,
+    badStatisticsQuery,
+    badStatisticsPath,
+    crossStatistics,
+    badLifecycle,
+  );
 }
 
 /** A second-account success: only that account's data, never A's. */
@@ -405,11 +477,19 @@ async function viewsOfA(): Promise<unknown[]> {
       `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`,
       // The workspace's events: no fuzzed request may add one.
       `/v1/Workspaces/${f.workspaceSid}/Events?Minutes=43200&PageSize=1000`,
+      // Nor count one.
+      `/v1/Workspaces/${f.workspaceSid}/CumulativeStatistics?Minutes=43200`,
+      `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}/Statistics?Minutes=43200`,
     ];
     for (const path of paths) {
       const response = await fetch(`${stack.url}${path}`, { headers: basicAuth() });
       const body = (await response.json()) as Record<string, unknown>;
       delete body['age'];
+      // A window's bounds move with the clock; and a worker's time in its activity grows.
+      delete body['start_time'];
+      delete body['end_time'];
+      if (typeof body['cumulative'] === 'object' && body['cumulative'] !== null)
+        body['cumulative'] = { ...body['cumulative'], start_time: 0, end_time: 0, activity_durations: 0 };
       views.push({ path, status: response.status, etag: response.headers.get('etag'), body });
     }
     // A's answer to a repeat of its callback.

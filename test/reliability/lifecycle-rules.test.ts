@@ -31,6 +31,8 @@ const POLICY = {
       wrapUpSeconds: 1,
       activities: { accepted: BUSY, wrapping: WRAPPING, completed: AVAILABLE, rejected: AWAY, timeout: AWAY },
     },
+    // Long enough that an extension, even on a busy machine, comes before the first deadline.
+    { name: 'voice, longer wrap-up', match: { task: { type: 'long-voice' } }, wrapUpSeconds: 3 },
     { name: 'chat held too long', match: { task: { type: 'chat' } }, activities: { accepted: BUSY, completed: AVAILABLE }, attentionAfterSeconds: 1 },
     { name: 'email closed for the agent', match: { task: { type: 'email' } }, attentionAfterSeconds: 1, onAttention: 'complete' },
   ],
@@ -138,7 +140,7 @@ describe.each(ENGINES)('lifecycle rules on $name', (engine) => {
   });
 
   it('extends a wrap-up through its WrapUp resource: still wrapping after the first deadline, completed after the new one', async () => {
-    const a = await voice();
+    const a = await assign(stack, { TaskAttributes: JSON.stringify({ type: 'long-voice' }) });
     await reservationOf(a).update({ reservationStatus: 'accepted' });
     await reservationOf(a).update({ reservationStatus: 'wrapping' });
     const before = (await http(wrapUpPath(a))).body['wrap_up_deadline_ms'] as number;

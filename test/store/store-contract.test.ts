@@ -24,6 +24,9 @@ import type { TaskScope, WorkspaceScope } from '#lib/domain/scope.ts';
 import { linkOf, type ApplyAction, type NewReservation } from '#lib/reservations/ports.ts';
 import type { InboxItem, Observation, ObservedOutcome } from '#lib/upstream/ports.ts';
 import type { Stores } from '#lib/store/stores.ts';
+import type { Period } from '#lib/domain/statistics-periods.ts';
+import type { LiveTask } from '#lib/domain/statistics-realtime.ts';
+import type { Contribution } from '#lib/domain/statistics-tally.ts';
 import { TABLE, taskKey } from '#lib/store/table.ts';
 import { STORE_ENGINES, type RunningStores } from '../support/store-engines.ts';
 import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
@@ -1326,6 +1329,167 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const mark = { ...newWorkspace(), id: randomUUID() };
       await Promise.all(Array.from({ length: 6 }, (_, i) => stores.cloudEvents.markApplied(mark, T0 + i)));
       expect(await stores.cloudEvents.applied(mark)).toBe(true);
+    });
+  });
+  describe('the statistics', () => {
+    const SECOND = Math.floor(T0 / 1000);
+    const contribution = (counts: Record<string, number>, second = SECOND, activity?: Contribution['activity']): Contribution => ({
+      id: sid('EV').slice(2),
+      second,
+      counts: new Map(Object.entries(counts)),
+      ...(activity && { activity }),
+    });
+
+    it('counts each contribution once in its second’s tally, whatever repeats, in its own workspace', async () => {
+      const scope = newWorkspace();
+      const worker = sid('WK');
+      const a = contribution({ 'w||rc': 1, 'q|WQ1|rc': 1 });
+      const b = contribution({ 'w||ra': 1, 'w||wa.15': 1 }, SECOND, { workerSid: worker, at: T0 + 250, activitySid: 'WA1' });
+      await stores.statistics.tally(scope, SECOND, [a, a]);
+      await stores.statistics.tally(scope, SECOND, [a, b]);
+      await stores.statistics.tally(scope, SECOND, [b]);
+      await stores.statistics.tally(scope, SECOND + 2, [contribution({ 'w||rc': 1 }, SECOND + 2)]);
+      expect(await stores.statistics.tallies(scope, SECOND, SECOND + 59)).toEqual([
+        {
+          second: SECOND,
+          counts: { 'w||rc': 1, 'q|WQ1|rc': 1, 'w||ra': 1, 'w||wa.15': 1 },
+          activities: [{ workerSid: worker, at: T0 + 250, activitySid: 'WA1' }],
+        },
+        { second: SECOND + 2, counts: { 'w||rc': 1 }, activities: [] },
+      ]);
+      expect(await stores.statistics.tallies(scope, SECOND + 1, SECOND + 1)).toEqual([]);
+      expect(await stores.statistics.tallies(newWorkspace(), SECOND, SECOND + 59)).toEqual([]);
+      expect(await stores.statistics.tallies({ ...scope, accountSid: sid('AC') }, SECOND, SECOND + 59)).toEqual([]);
+    });
+
+    it('counts every one of many concurrent contributions once, some of them repeats, more than one update holds', async () => {
+      const scope = newWorkspace();
+      const all = Array.from({ length: 30 }, () => contribution({ 'w||rc': 1, 'k|WK1|rc': 1 }));
+      await Promise.all([
+        ...all.map((c) => stores.statistics.tally(scope, SECOND, [c])),
+        stores.statistics.tally(scope, SECOND, all.slice(0, 20)),
+        stores.statistics.tally(scope, SECOND, all.slice(10)),
+      ]);
+      await stores.statistics.tally(scope, SECOND, all);
+      expect(await stores.statistics.tallies(scope, SECOND, SECOND)).toEqual([{ second: SECOND, counts: { 'w||rc': 30, 'k|WK1|rc': 30 }, activities: [] }]);
+    });
+
+    it('versions the minute, hour and day of a late write, and keeps a roll-up unless a newer one is kept', async () => {
+      const scope = newWorkspace();
+      const minute: Period = { level: 'minute', start: SECOND - (SECOND % 60) };
+      const hour: Period = { level: 'hour', start: SECOND - (SECOND % 3600) };
+      const day: Period = { level: 'day', start: SECOND - (SECOND % 86_400) };
+      await stores.statistics.markHour(scope, SECOND);
+      expect(await stores.statistics.periods(scope, [minute, hour, day], 'w')).toEqual([{ version: 0 }, { version: 0 }, { version: 0 }]);
+      await stores.statistics.keep(scope, hour, 'w', { version: 0, payload: '{"a":1}' });
+      await stores.statistics.touch(scope, SECOND);
+      await stores.statistics.touch(scope, SECOND + 1);
+      expect(await stores.statistics.periods(scope, [minute, hour, day], 'w')).toEqual([
+        { version: 2 },
+        { version: 2, rollUp: { version: 0, payload: '{"a":1}' } },
+        { version: 2 },
+      ]);
+      // The next minute, another family: untouched.
+      expect(await stores.statistics.periods(scope, [{ level: 'minute', start: minute.start + 60 }], 'w')).toEqual([{ version: 0 }]);
+      expect(await stores.statistics.periods(scope, [hour], 'q')).toEqual([{ version: 2 }]);
+      await stores.statistics.keep(scope, hour, 'w', { version: 2, payload: '{"a":2}' });
+      await stores.statistics.keep(scope, hour, 'w', { version: 1, payload: '{"a":3}' });
+      expect(await stores.statistics.periods(scope, [hour], 'w')).toEqual([{ version: 2, rollUp: { version: 2, payload: '{"a":2}' } }]);
+    });
+
+    it('tells the periods no tally was marked in: the hours and days never marked, in their own workspace', async () => {
+      const scope = newWorkspace();
+      const dayStart = SECOND - (SECOND % 86_400);
+      const hourStart = SECOND - (SECOND % 3600);
+      const periods: Period[] = [
+        { level: 'day', start: dayStart },
+        { level: 'hour', start: hourStart },
+        { level: 'minute', start: hourStart + 120 },
+        { level: 'hour', start: hourStart + 3600 },
+        { level: 'minute', start: hourStart + 3600 },
+        { level: 'day', start: dayStart + 86_400 },
+      ];
+      expect(await stores.statistics.periods(scope, periods, 'w')).toEqual(periods.map(() => ({ version: 0, empty: true })));
+      await stores.statistics.markHour(scope, SECOND);
+      await stores.statistics.markHour(scope, SECOND + 5);
+      expect(await stores.statistics.periods(scope, periods, 'w')).toEqual([
+        { version: 0 },
+        { version: 0 },
+        { version: 0 },
+        { version: 0, empty: true },
+        { version: 0, empty: true },
+        { version: 0, empty: true },
+      ]);
+      expect(await stores.statistics.periods(newWorkspace(), periods.slice(0, 1), 'w')).toEqual([{ version: 0, empty: true }]);
+    });
+
+    it('keeps each task as its latest event left it, and lists the tasks not finished', async () => {
+      const scope = newWorkspace();
+      const task = { taskSid: sid('WT'), status: 'reserved', priority: 2, taskQueueSid: sid('WQ'), workflowSid: sid('WW'), createdAt: T0 - 5000, at: T0 };
+      const other = { ...task, taskSid: sid('WT'), status: 'pending' };
+      await stores.statistics.setTask(scope, { ...task, status: 'assigned', at: T0 + 2000 }, false);
+      await stores.statistics.setTask(scope, task, false);
+      await stores.statistics.setTask(scope, other, false);
+      const sorted = (tasks: LiveTask[]) => [...tasks].sort((x, y) => (x.taskSid < y.taskSid ? -1 : 1));
+      expect(sorted(await stores.statistics.liveTasks(scope))).toEqual(sorted([{ ...task, status: 'assigned', at: T0 + 2000 }, other]));
+      await stores.statistics.setTask(scope, { ...task, status: 'completed', at: T0 + 3000 }, true);
+      await stores.statistics.setTask(scope, { ...task, status: 'wrapping', at: T0 + 2500 }, false);
+      expect(await stores.statistics.liveTasks(scope)).toEqual([other]);
+      expect(await stores.statistics.liveTasks(newWorkspace())).toEqual([]);
+    });
+
+    it('keeps each worker’s newest name and newest activity, whatever order they arrive in', async () => {
+      const scope = newWorkspace();
+      const [w1, w2] = [sid('WK'), sid('WK')].sort();
+      await stores.statistics.setWorker(scope, w1!, { activitySid: 'WA2', at: T0 + 2000 });
+      await stores.statistics.setWorker(scope, w1!, { activitySid: 'WA1', at: T0 + 1000 });
+      await stores.statistics.setWorker(scope, w1!, { friendlyName: 'Alice', at: T0 });
+      await stores.statistics.setWorker(scope, w2!, { at: T0 });
+      const byWorker = async () => [...(await stores.statistics.workers(scope))].sort((x, y) => (x.workerSid < y.workerSid ? -1 : 1));
+      expect(await byWorker()).toEqual([
+        { workerSid: w1, friendlyName: 'Alice', activitySid: 'WA2' },
+        { workerSid: w2, friendlyName: null, activitySid: null },
+      ]);
+      expect(await stores.statistics.workers(newWorkspace())).toEqual([]);
+    });
+
+    it('claims each event for the second first named, within its subject and workspace, whatever repeats or races', async () => {
+      const scope = newWorkspace();
+      const task = sid('WT');
+      const [a, b, c] = [sid('EV').slice(2), sid('EV').slice(2), sid('EV').slice(2)];
+      expect(await stores.statistics.claim(scope, task, [{ id: a, second: SECOND }])).toEqual(new Map([[a, SECOND]]));
+      expect(
+        await stores.statistics.claim(scope, task, [
+          { id: a, second: SECOND + 9 },
+          { id: b, second: SECOND + 2 },
+        ]),
+      ).toEqual(
+        new Map([
+          [a, SECOND],
+          [b, SECOND + 2],
+        ]),
+      );
+      expect(await stores.statistics.claim(newWorkspace(), task, [{ id: a, second: SECOND + 9 }])).toEqual(new Map([[a, SECOND + 9]]));
+      const raced = await Promise.all(Array.from({ length: 6 }, (_, i) => stores.statistics.claim(scope, task, [{ id: c, second: SECOND + i }])));
+      const winner = raced[0]!.get(c)!;
+      expect(raced.map((m) => m.get(c))).toEqual(Array(6).fill(winner));
+      const many = Array.from({ length: 90 }, (_, i) => ({ id: sid('EV').slice(2), second: SECOND + i }));
+      expect(await stores.statistics.claim(scope, task, [...many, { id: a, second: 1 }])).toEqual(
+        new Map([...many.map((m) => [m.id, m.second] as const), [a, SECOND]]),
+      );
+    });
+
+    it('knows the workspaces with a record and the queues seen, each in its own account', async () => {
+      const scope = newWorkspace();
+      expect(await stores.statistics.knowsWorkspace(scope)).toBe(false);
+      await stores.statistics.markWorkspace(scope);
+      await stores.statistics.markWorkspace(scope);
+      expect(await stores.statistics.knowsWorkspace(scope)).toBe(true);
+      expect(await stores.statistics.knowsWorkspace({ ...scope, accountSid: sid('AC') })).toBe(false);
+      const queues = [sid('WQ'), sid('WQ')];
+      for (const q of [...queues, queues[0]!]) await stores.statistics.rememberQueue(scope, q);
+      expect(await stores.statistics.queues(scope)).toEqual([...queues].sort());
+      expect(await stores.statistics.queues({ ...scope, accountSid: sid('AC') })).toEqual([]);
     });
   });
 });

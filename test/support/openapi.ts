@@ -51,7 +51,25 @@ export const SCHEMAS = {
   worker: component('taskrouter.v1.workspace.worker'),
   event: component('taskrouter.v1.workspace.event'),
   eventList: response('/v1/Workspaces/{WorkspaceSid}/Events', 'get'),
+  workspaceStatistics: component('taskrouter.v1.workspace.workspace_statistics'),
+  workspaceCumulativeStatistics: component('taskrouter.v1.workspace.workspace_cumulative_statistics'),
+  workspaceRealTimeStatistics: component('taskrouter.v1.workspace.workspace_real_time_statistics'),
+  taskQueueStatistics: component('taskrouter.v1.workspace.task_queue.task_queue_statistics'),
+  taskQueueCumulativeStatistics: component('taskrouter.v1.workspace.task_queue.task_queue_cumulative_statistics'),
+  taskQueueRealTimeStatistics: component('taskrouter.v1.workspace.task_queue.task_queue_real_time_statistics'),
+  taskQueuesStatisticsList: response('/v1/Workspaces/{WorkspaceSid}/TaskQueues/Statistics', 'get'),
+  workflowStatistics: component('taskrouter.v1.workspace.workflow.workflow_statistics'),
+  workflowCumulativeStatistics: component('taskrouter.v1.workspace.workflow.workflow_cumulative_statistics'),
+  workflowRealTimeStatistics: component('taskrouter.v1.workspace.workflow.workflow_real_time_statistics'),
+  workerStatistics: component('taskrouter.v1.workspace.worker.worker_statistics'),
+  workersCumulativeStatistics: component('taskrouter.v1.workspace.worker.workers_cumulative_statistics'),
+  workersRealTimeStatistics: component('taskrouter.v1.workspace.worker.workers_real_time_statistics'),
+  workerInstanceStatistics: component('taskrouter.v1.workspace.worker.worker_instance_statistics'),
 };
+
+/** The property names of one of Twilio's schemas: a response must have exactly these. */
+export const schemaKeys = (name: string) =>
+  Object.keys((spec.components as { schemas: Record<string, { properties: object }> }).schemas[name]!.properties).sort();
 
 /** The 17 fields of Twilio's Event resource, from its OpenAPI schema. */
 export const EVENT_KEYS = Object.keys(

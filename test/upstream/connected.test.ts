@@ -280,8 +280,11 @@ describe('mirroring what happens at TaskRouter', () => {
     expect(await statusOn(gateway, c)).toBe('pending');
     await update(upstream, c, { ReservationStatus: 'accepted' });
     await eventually(async () => (await statusOn(gateway, c)) === 'accepted', 'the accept mirrored');
-    const events = await twilioClient(gateway).taskrouter.v1.workspaces(c.workspaceSid).events.list({ reservationSid: c.reservationSid });
-    expect(events.map((e) => e.eventType)).toEqual(['reservation.created', 'reservation.accepted']);
+    // The task reads accepted once its write lands; its events are stored (and counted) just after, in the same request.
+    const types = async () =>
+      (await twilioClient(gateway).taskrouter.v1.workspaces(c.workspaceSid).events.list({ reservationSid: c.reservationSid })).map((e) => e.eventType);
+    await eventually(async () => (await types()).length === 2, 'the events of the accept stored');
+    expect(await types()).toEqual(['reservation.created', 'reservation.accepted']);
   });
 
   it('refuses an event callback with a bad signature (403), and acknowledges types it does not mirror (204)', async () => {
@@ -299,5 +302,61 @@ describe('mirroring what happens at TaskRouter', () => {
       body: new URLSearchParams(params),
     });
     expect(ignored.status).toBe(204);
+  });
+});
+
+describe('statistics', () => {
+  it('the gateway’s statistics for a scenario equal the upstream’s own for the same window', async () => {
+    // One clock for both stacks, so that one window means the same on both (a test above moved the gateway's ahead).
+    skew = 0;
+    const from = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    const first = await reserve({ TaskAge: '4' });
+    const ws = { WorkspaceSid: first.workspaceSid };
+    const others = [await reserve({ ...ws, TaskSid: first.taskSid }), await reserve(ws), await reserve(ws), await reserve(ws)];
+    const timedOut = await reserve(ws, { upstream: 1, gateway: 600 });
+    // Through the gateway: an accept (rescinding its task's other reservation) and a rejection;
+    // directly upstream, mirrored by its events: an accept and a rejection; and the timeout upstream.
+    expect((await update(gateway, first, { ReservationStatus: 'accepted' })).status).toBe(200);
+    expect((await update(gateway, others[1]!, { ReservationStatus: 'rejected' })).status).toBe(200);
+    expect((await update(upstream, others[2]!, { ReservationStatus: 'accepted' })).status).toBe(200);
+    expect((await update(upstream, others[3]!, { ReservationStatus: 'rejected' })).status).toBe(200);
+    const settled = async () =>
+      (await statusOn(gateway, others[2]!)) === 'accepted' &&
+      (await statusOn(gateway, others[3]!)) === 'rejected' &&
+      (await statusOn(gateway, timedOut)) === 'timeout';
+    await eventually(settled, 'every upstream change mirrored', 4000);
+    const window = { startDate: from, endDate: new Date(Date.now() + 1000) };
+    const [mine, theirs] = await Promise.all(
+      [gateway, upstream].map((stack) => twilioClient(stack).taskrouter.v1.workspaces(first.workspaceSid).cumulativeStatistics().fetch(window)),
+    );
+    const counts = (s: typeof mine) => ({
+      reservationsCreated: s!.reservationsCreated,
+      reservationsAccepted: s!.reservationsAccepted,
+      reservationsRejected: s!.reservationsRejected,
+      reservationsTimedOut: s!.reservationsTimedOut,
+      reservationsRescinded: s!.reservationsRescinded,
+      reservationsCanceled: s!.reservationsCanceled,
+      tasksCompleted: s!.tasksCompleted,
+      tasksCanceled: s!.tasksCanceled,
+    });
+    expect(counts(theirs)).toEqual({
+      reservationsCreated: 6,
+      reservationsAccepted: 2,
+      reservationsRejected: 2,
+      reservationsTimedOut: 1,
+      reservationsRescinded: 1,
+      reservationsCanceled: 0,
+      tasksCompleted: 0,
+      tasksCanceled: 0,
+    });
+    expect(counts(mine)).toEqual(counts(theirs));
+    // Waits count whole seconds from each stack's own receipt of the callback: equal but for a second boundary between them.
+    expect(Math.abs(mine!.waitDurationUntilAccepted.total - theirs!.waitDurationUntilAccepted.total)).toBeLessThanOrEqual(2);
+    const workers = async (stack: LocalStack, c: CallbackFixture) =>
+      (await twilioClient(stack).taskrouter.v1.workspaces(c.workspaceSid).workers(c.workerSid).statistics().fetch(window)).cumulative;
+    for (const c of [first, ...others, timedOut]) {
+      const [g, u] = await Promise.all([workers(gateway, c), workers(upstream, c)]);
+      expect({ ...g, start_time: 0, end_time: 0 }).toEqual({ ...u, start_time: 0, end_time: 0 });
+    }
   });
 });

@@ -13,6 +13,7 @@ import type { NewReservationLink, ReservationLink, WorkerStore } from '../../res
 import type { CloudEventMark, CloudEventMarks, InboxItem, InboxStore } from '../../upstream/ports.ts';
 import type { AttentionItem, AttentionStore } from '../../lifecycle/ports.ts';
 import type { Stores } from '../stores.ts';
+import { MemoryStatistics } from './memory-statistics.ts';
 import { MemoryTasks } from './memory-tasks.ts';
 
 const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
@@ -274,5 +275,6 @@ export function memoryStores(): Stores {
     inbox: new MemoryInbox(),
     cloudEvents: new MemoryCloudEventMarks(),
     attention: new MemoryAttention(),
+    statistics: new MemoryStatistics(),
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * TaskRouter's real-time statistics from what the record knows now: the tasks not finished (each as
+ * its latest event left it) and the workers it has seen (with their latest activity). Figures about
+ * TaskRouter's configuration the record never sees (which workers a queue's expression makes
+ * eligible, which are available, when a task entered a queue) are 0, or null where the schema allows.
+ */
+export interface LiveTask {
+  readonly taskSid: string;
+  /** TaskRouter's assignment status after the task's latest event. */
+  readonly status: string;
+  readonly priority: number;
+  readonly taskQueueSid: string;
+  readonly workflowSid: string;
+  /** Epoch ms of the task's creation (to the second, as its events carry it). */
+  readonly createdAt: number;
+  /** Epoch ms of the latest event applied: an older one never overwrites it. */
+  readonly at: number;
+}
+
+export interface KnownWorker {
+  readonly workerSid: string;
+  readonly friendlyName: string | null;
+  readonly activitySid: string | null;
+}
+
+/** The statuses TaskRouter's `tasks_by_status` reports for tasks not finished. */
+export const LIVE_STATUSES = ['pending', 'reserved', 'assigned', 'wrapping'] as const;
+/** Statuses in which a task is waiting for a worker. */
+const WAITING = new Set(['pending', 'reserved']);
+
+export function taskFigures(tasks: readonly LiveTask[], now: number) {
+  const byStatus: Record<string, number> = Object.fromEntries(LIVE_STATUSES.map((s) => [s, 0]));
+  const byPriority: Record<string, number> = {};
+  let longest: LiveTask | undefined;
+  for (const task of tasks) {
+    if (!(task.status in byStatus)) continue;
+    byStatus[task.status]! += 1;
+    byPriority[String(task.priority)] = (byPriority[String(task.priority)] ?? 0) + 1;
+    if (WAITING.has(task.status) && (longest === undefined || task.createdAt < longest.createdAt)) longest = task;
+  }
+  return {
+    longest_task_waiting_age: longest === undefined ? 0 : Math.max(0, Math.floor((now - longest.createdAt) / 1000)),
+    longest_task_waiting_sid: longest?.taskSid ?? null,
+    tasks_by_priority: byPriority,
+    tasks_by_status: byStatus,
+    total_tasks: Object.values(byStatus).reduce((a, b) => a + b, 0),
+  };
+}
+
+/** Workers by their latest activity (workers whose activity the record never saw are in no group). */
+export function workerFigures(workers: readonly KnownWorker[]) {
+  const byActivity = new Map<string, number>();
+  for (const w of workers) if (w.activitySid !== null) byActivity.set(w.activitySid, (byActivity.get(w.activitySid) ?? 0) + 1);
+  return {
+    activity_statistics: [...byActivity.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sid, workers]) => ({ friendly_name: null, sid, workers })),
+    total_workers: workers.length,
+  };
+}

@@ -1,0 +1,295 @@
+/**
+ * The Statistics resources' use cases: each reads the window's aggregate of the families it needs
+ * (lib/statistics/statistics-reader.ts) and the real-time directories, and shapes TaskRouter's JSON
+ * (lib/domain/statistics-json.ts). A workspace this account has no record of is a 404, as Twilio
+ * answers for a workspace that is not the account's.
+ */
+import type { Clock } from '../domain/clock.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { WorkspaceScope } from '../domain/scope.ts';
+import { sumAggregates, type Aggregate, type CacheFamily } from '../domain/statistics-aggregate.ts';
+import {
+  activityDurations,
+  nested,
+  taskQueueCumulativeJson,
+  workerInstanceJson,
+  workersCumulativeJson,
+  workflowCumulativeJson,
+  workspaceCumulativeJson,
+  type ResourceIds,
+} from '../domain/statistics-json.ts';
+import type { StatisticsQuery, StatisticsWindow, WorkersQuery } from '../domain/statistics-query.ts';
+import { taskFigures, workerFigures, type LiveTask } from '../domain/statistics-realtime.ts';
+import { RESERVATION_FIELDS, type Counters } from '../domain/statistics-tally.ts';
+import type { StatisticsStore } from './ports.ts';
+import { StatisticsReader } from './statistics-reader.ts';
+
+/** What a cumulative or real-time read is about. */
+export type Subject = { readonly kind: 'workspace' } | { readonly kind: 'queue'; readonly sid: string } | { readonly kind: 'workflow'; readonly sid: string };
+
+export interface StatisticsServiceOptions {
+  readonly store: StatisticsStore;
+  readonly clock: Clock;
+  /** How far back the statistics reach (lib/domain/statistics-query.ts `statisticsDaysOf`). */
+  readonly days: number;
+}
+
+const FAMILY_OF: Record<Subject['kind'], CacheFamily> = { workspace: 'w', queue: 'q', workflow: 'f' };
+
+function addCounters(into: Counters, from: Counters | undefined): void {
+  for (const [field, n] of Object.entries(from ?? {})) into[field] = (into[field] ?? 0) + n;
+}
+
+export class StatisticsService {
+  readonly #store: StatisticsStore;
+  readonly #reader: StatisticsReader;
+  readonly #clock: Clock;
+  readonly days: number;
+
+  constructor(options: StatisticsServiceOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#reader = new StatisticsReader(options.store, options.clock);
+    this.days = options.days;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Throws Twilio's 404 for a workspace this account has no record of. */
+  async #known(scope: WorkspaceScope, resource: string): Promise<void> {
+    if (!(await this.#store.knowsWorkspace(scope))) throw new NotFoundError(resource);
+  }
+
+  async cumulative(ids: ResourceIds, subject: Subject, query: StatisticsQuery, resource: string) {
+    await this.#known(ids, resource);
+    const aggregate = await this.#reader.aggregate(ids, query.window, [FAMILY_OF[subject.kind]]);
+    return this.#cumulativeJson(ids, subject, query, aggregate);
+  }
+
+  #cumulativeJson(ids: ResourceIds, subject: Subject, query: StatisticsQuery, aggregate: Aggregate) {
+    if (subject.kind === 'queue') return taskQueueCumulativeJson(ids, subject.sid, query, aggregate);
+    if (subject.kind === 'workflow') return workflowCumulativeJson(ids, subject.sid, query, aggregate);
+    return workspaceCumulativeJson(ids, query, aggregate);
+  }
+
+  async realTime(ids: ResourceIds, subject: Subject, taskChannel: string | undefined, resource: string) {
+    await this.#known(ids, resource);
+    const [tasks, workers] = await Promise.all([this.#store.liveTasks(ids), subject.kind === 'workspace' ? this.#store.workers(ids) : []]);
+    return this.#realTimeJson(ids, subject, taskChannel, tasks, workers);
+  }
+
+  #realTimeJson(
+    ids: ResourceIds,
+    subject: Subject,
+    taskChannel: string | undefined,
+    all: readonly LiveTask[],
+    workers: Awaited<ReturnType<StatisticsStore['workers']>>,
+  ) {
+    // The record holds no task's channel: a channel filter selects no task it could vouch for.
+    const tasks =
+      taskChannel !== undefined
+        ? []
+        : all.filter((t) => subject.kind === 'workspace' || (subject.kind === 'queue' ? t.taskQueueSid : t.workflowSid) === subject.sid);
+    const figures = taskFigures(tasks, this.#clock.now());
+    const base = { account_sid: ids.accountSid };
+    if (subject.kind === 'workspace') {
+      const { activity_statistics, total_workers } = workerFigures(taskChannel !== undefined ? [] : workers);
+      return { ...base, activity_statistics, ...figures, total_workers, workspace_sid: ids.workspaceSid, url: ids.url };
+    }
+    if (subject.kind === 'queue') {
+      return {
+        ...base,
+        // Which workers a queue's target expression takes is TaskRouter's configuration, not in the record.
+        activity_statistics: [],
+        longest_task_waiting_age: figures.longest_task_waiting_age,
+        longest_task_waiting_sid: figures.longest_task_waiting_sid,
+        longest_relative_task_age_in_queue: 0,
+        longest_relative_task_sid_in_queue: null,
+        task_queue_sid: subject.sid,
+        tasks_by_priority: figures.tasks_by_priority,
+        tasks_by_status: figures.tasks_by_status,
+        total_available_workers: 0,
+        total_eligible_workers: 0,
+        total_tasks: figures.total_tasks,
+        workspace_sid: ids.workspaceSid,
+        url: ids.url,
+      };
+    }
+    return { ...base, ...figures, workflow_sid: subject.sid, workspace_sid: ids.workspaceSid, url: ids.url };
+  }
+
+  /** The combined `Statistics` resource: `cumulative` and `realtime` in one. */
+  async combined(ids: ResourceIds, subject: Subject, query: StatisticsQuery, resource: string) {
+    await this.#known(ids, resource);
+    const [aggregate, tasks, workers] = await Promise.all([
+      this.#reader.aggregate(ids, query.window, [FAMILY_OF[subject.kind]]),
+      this.#store.liveTasks(ids),
+      subject.kind === 'workspace' ? this.#store.workers(ids) : [],
+    ]);
+    const sid = subject.kind === 'queue' ? { task_queue_sid: subject.sid } : subject.kind === 'workflow' ? { workflow_sid: subject.sid } : {};
+    return {
+      account_sid: ids.accountSid,
+      cumulative: nested(this.#cumulativeJson(ids, subject, query, aggregate)),
+      realtime: nested(this.#realTimeJson(ids, subject, query.taskChannel, tasks, workers)),
+      ...sid,
+      workspace_sid: ids.workspaceSid,
+      url: ids.url,
+    };
+  }
+
+  /** Every task queue the record has seen, each with its combined statistics, ordered by SID. */
+  async taskQueues(ids: ResourceIds, query: StatisticsQuery, resource: string) {
+    await this.#known(ids, resource);
+    const [aggregate, tasks, remembered] = await Promise.all([
+      this.#reader.aggregate(ids, query.window, ['q']),
+      this.#store.liveTasks(ids),
+      this.#store.queues(ids),
+    ]);
+    const queues = [...new Set([...remembered, ...Object.keys(aggregate.counts.q ?? {}), ...tasks.map((t) => t.taskQueueSid)])].sort();
+    const base = ids.url.replace(/\/TaskQueues\/Statistics$/, '');
+    return queues.map((sid) => {
+      const subject: Subject = { kind: 'queue', sid };
+      const url = `${base}/TaskQueues/${sid}/Statistics`;
+      return {
+        account_sid: ids.accountSid,
+        cumulative: nested(this.#cumulativeJson({ ...ids, url }, subject, query, aggregate)),
+        realtime: nested(this.#realTimeJson({ ...ids, url }, subject, query.taskChannel, tasks, [])),
+        task_queue_sid: sid,
+        workspace_sid: ids.workspaceSid,
+      };
+    });
+  }
+
+  /** The window's aggregate of the workers' families and, for activity durations, each worker's last change before it. */
+  async #workersAggregate(scope: WorkspaceScope, window: StatisticsWindow, families: readonly CacheFamily[]) {
+    // From a whole day on, so that this read's periods are the same from one read to the next (kept roll-ups).
+    const reach = Math.floor(this.#clock.now() / 1000) - this.days * 86_400;
+    const oldest = reach - (reach % 86_400) + 86_400;
+    const [inWindow, before] = await Promise.all([
+      this.#reader.aggregate(scope, window, families),
+      window.fromSecond > oldest ? this.#reader.aggregate(scope, { fromSecond: oldest, toSecond: window.fromSecond - 1 }, ['a']) : undefined,
+    ]);
+    return { inWindow, before: before ?? sumAggregates([]) };
+  }
+
+  /**
+   * The workers' cumulative figures: reservations and activity durations of the workers the
+   * filters select. `TaskQueueSid`: that queue's reservations, and the workers it reserved in the
+   * window. `FriendlyName`: the workers of that name. `TaskQueueName`: queue names are not in the
+   * record, so no worker.
+   */
+  async #workersCumulative(ids: ResourceIds, query: WorkersQuery) {
+    const families: CacheFamily[] = [
+      'w',
+      'a',
+      ...(query.friendlyName !== undefined ? (['k'] as const) : []),
+      ...(query.taskQueueSid !== undefined ? (['q', 'p'] as const) : []),
+    ];
+    const [{ inWindow, before }, known] = await Promise.all([this.#workersAggregate(ids, query.window, families), this.#store.workers(ids)]);
+    let selected: string[] = [...new Set([...known.map((w) => w.workerSid), ...Object.keys(inWindow.activity), ...Object.keys(before.activity)])];
+    let counters: Counters | undefined = inWindow.counts.w?.[''] ?? {};
+    if (query.taskQueueName !== undefined) {
+      selected = [];
+      counters = {};
+    }
+    if (query.taskQueueSid !== undefined) {
+      const reserved = new Set(
+        Object.keys(inWindow.counts.p ?? {})
+          .filter((pair) => pair.startsWith(`${query.taskQueueSid}:`))
+          .map((pair) => pair.slice(query.taskQueueSid!.length + 1)),
+      );
+      selected = selected.filter((w) => reserved.has(w));
+      counters = inWindow.counts.q?.[query.taskQueueSid] ?? {};
+    }
+    if (query.friendlyName !== undefined) {
+      const named = new Set(known.filter((w) => w.friendlyName === query.friendlyName).map((w) => w.workerSid));
+      selected = selected.filter((w) => named.has(w));
+      if (query.taskQueueSid === undefined) {
+        counters = {};
+        for (const w of selected) addCounters(counters, inWindow.counts.k?.[w]);
+      }
+    }
+    const durations = this.#durations(selected, inWindow, before, query.window);
+    return workersCumulativeJson(ids, query, counters, durations);
+  }
+
+  #durations(workers: readonly string[], inWindow: Aggregate, before: Aggregate, window: StatisticsWindow) {
+    const endMs = Math.min((window.toSecond + 1) * 1000, this.#clock.now());
+    return activityDurations(workers, inWindow, (w) => before.activity[w]?.last, window.fromSecond * 1000, Math.max(endMs, window.fromSecond * 1000));
+  }
+
+  async workersCumulative(ids: ResourceIds, query: WorkersQuery, resource: string) {
+    await this.#known(ids, resource);
+    return this.#workersCumulative(ids, query);
+  }
+
+  async workersRealTime(ids: ResourceIds, taskChannel: string | undefined, resource: string) {
+    await this.#known(ids, resource);
+    const figures = workerFigures(taskChannel !== undefined ? [] : await this.#store.workers(ids));
+    return { account_sid: ids.accountSid, ...figures, workspace_sid: ids.workspaceSid, url: ids.url };
+  }
+
+  /** `Workers/Statistics`: the workers' cumulative and real-time figures in one. */
+  async workers(ids: ResourceIds, query: WorkersQuery, resource: string) {
+    await this.#known(ids, resource);
+    const [cumulative, workers] = await Promise.all([this.#workersCumulative(ids, query), this.#store.workers(ids)]);
+    return {
+      realtime: workerFigures(query.taskChannel !== undefined ? [] : workers),
+      cumulative: nested(cumulative),
+      account_sid: ids.accountSid,
+      workspace_sid: ids.workspaceSid,
+      url: ids.url,
+    };
+  }
+
+  /** `Workers/{WK}/Statistics`: one worker's reservations and activity durations. */
+  async worker(ids: ResourceIds, workerSid: string, query: StatisticsQuery, resource: string) {
+    await this.#known(ids, resource);
+    const { inWindow, before } = await this.#workersAggregate(ids, query.window, ['k', 'a']);
+    const durations = this.#durations([workerSid], inWindow, before, query.window);
+    return workerInstanceJson(ids, workerSid, query, inWindow.counts.k?.[workerSid] ?? {}, durations);
+  }
+
+  /**
+   * This service's own list (Twilio has none): every worker the record knows, with its name, its
+   * latest activity and its reservations in the window, ordered by SID.
+   */
+  async workerRows(scope: WorkspaceScope, query: StatisticsQuery, resource: string) {
+    await this.#known(scope, resource);
+    const [aggregate, known] = await Promise.all([this.#reader.aggregate(scope, query.window, ['k']), this.#store.workers(scope)]);
+    const bySid = new Map(known.map((w) => [w.workerSid, w]));
+    const sids = [...new Set([...bySid.keys(), ...Object.keys(aggregate.counts.k ?? {})])].sort();
+    return sids.map((sid) => {
+      const counters = query.taskChannel !== undefined ? {} : (aggregate.counts.k?.[sid] ?? {});
+      return {
+        worker_sid: sid,
+        friendly_name: bySid.get(sid)?.friendlyName ?? null,
+        activity_sid: bySid.get(sid)?.activitySid ?? null,
+        ...Object.fromEntries(Object.entries(RESERVATION_FIELDS).map(([code, name]) => [name, counters[code] ?? 0])),
+      };
+    });
+  }
+
+  /**
+   * This service's own series (Twilio has none): the workspace's reservation outcomes in each
+   * minute or hour of the window (the first and last buckets cut at the window's bounds).
+   */
+  async outcomes(scope: WorkspaceScope, window: StatisticsWindow, interval: 'minute' | 'hour', resource: string) {
+    await this.#known(scope, resource);
+    const length = interval === 'minute' ? 60 : 3600;
+    const buckets: StatisticsWindow[] = [];
+    for (let start = window.fromSecond - (window.fromSecond % length); start <= window.toSecond; start += length) {
+      buckets.push({ fromSecond: Math.max(start, window.fromSecond), toSecond: Math.min(start + length - 1, window.toSecond) });
+    }
+    const aggregates = await Promise.all(buckets.map((bucket) => this.#reader.aggregate(scope, bucket, ['w'])));
+    return buckets.map((bucket, i) => {
+      const counters = aggregates[i]!.counts.w?.[''] ?? {};
+      return {
+        start: bucket.fromSecond,
+        ...Object.fromEntries(Object.entries(RESERVATION_FIELDS).map(([code, name]) => [name, counters[code] ?? 0])),
+      };
+    });
+  }
+}

@@ -1,0 +1,421 @@
+/**
+ * The statistics items' adapter. Per workspace (`STATS#<AC>#<WS>`):
+ *
+ *   tally       pk …#h<hour>   sk T#<second>          one second's counts (`<family>|<member>|<field>`), its
+ *                                                      activity changes (`a|<event>`) and `seen`: the SIDs it counted
+ *   versions    pk …#h<hour>   sk V                   m<minute>: late writes to each minute of the hour
+ *               pk …#d<day>    sk V                   d: to the day; h<hour>: to each hour of the day;
+ *                                                      hs: the hours of the day that have tallies
+ *   roll-ups    pk …#h<hour>   sk C#m<start>#<family> a minute of one family, with the version it was made at
+ *               pk …#d<day>    sk C#h<start>#<family>, C#d<start>#<family>   an hour, the day
+ *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the second each event of the task (or worker) is counted in
+ *   workspace   pk …           sk WORKSPACE           the workspace has a record (404s for others)
+ *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day)
+ *   workers     pk …#workers   sk <WK>                a worker's name and latest activity
+ *   queues      pk …#queues    sk <WQ>                a task queue the record has seen
+ *
+ * (`<hour>` and `<day>` count hours and days since the epoch; `<second>`, `<start>` are epoch seconds.)
+ *
+ * An event is counted with one conditional UpdateItem on its second's tally, which adds its counts
+ * only if `seen` does not hold its SID yet: counted once, whatever repeats. Concurrent counts for
+ * one tally share an update while one is in flight (like the event items' group commit), so a busy
+ * second costs one write per round trip, not one per event.
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { WorkspaceScope } from '../domain/scope.ts';
+import type { CacheFamily } from '../domain/statistics-aggregate.ts';
+import { periodOf, type Period } from '../domain/statistics-periods.ts';
+import { statisticsDaysOf } from '../domain/statistics-query.ts';
+import type { KnownWorker, LiveTask } from '../domain/statistics-realtime.ts';
+import { ACTIVITY_PREFIX, decodeActivity, encodeActivity, type ActivityChange, type Contribution, type Tally } from '../domain/statistics-tally.ts';
+import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
+import { batchGet } from './batch.ts';
+import { conditionalWrite, type Item } from './conditional-write.ts';
+import { Expression } from './expression.ts';
+import { send } from './send.ts';
+import { TABLE, statisticsPartition } from './table.ts';
+
+const SEEN = 'seen';
+/** Events per UpdateItem: DynamoDB's expressions are at most 4 KB, and an event names up to 8 attributes. */
+const PER_UPDATE = 12;
+/** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
+const PER_CLAIM = 40;
+/** A finished task's state stays a day (so that an older event arriving late cannot revive it), then TTL removes it. */
+const FINISHED_SECONDS = 86_400;
+
+const hourOf = (second: number) => Math.floor(second / 3600);
+const dayOf = (second: number) => Math.floor(second / 86_400);
+const pad = (second: number) => String(second).padStart(10, '0');
+const tallyKey = (scope: WorkspaceScope, second: number) => ({ pk: statisticsPartition(scope, `h${hourOf(second)}`), sk: `T#${pad(second)}` });
+
+/** Where a period's version is kept: the item, and its attribute there. */
+function versionOf(scope: WorkspaceScope, period: Period): { key: Item; attribute: string } {
+  if (period.level === 'minute') {
+    return { key: { pk: statisticsPartition(scope, `h${hourOf(period.start)}`), sk: 'V' }, attribute: `m${(period.start % 3600) / 60}` };
+  }
+  const key = { pk: statisticsPartition(scope, `d${dayOf(period.start)}`), sk: 'V' };
+  return { key, attribute: period.level === 'day' ? 'd' : `h${(period.start % 86_400) / 3600}` };
+}
+
+function rollUpKey(scope: WorkspaceScope, period: Period, family: CacheFamily): Item {
+  const partition = period.level === 'minute' ? `h${hourOf(period.start)}` : `d${dayOf(period.start)}`;
+  return { pk: statisticsPartition(scope, partition), sk: `C#${period.level[0]}${period.start}#${family}` };
+}
+
+/** The day's version item, which also holds `hs`: the hours of the day marked as having tallies. */
+const dayVersionKey = (scope: WorkspaceScope, second: number): Item => ({ pk: statisticsPartition(scope, `d${dayOf(second)}`), sk: 'V' });
+const hourOfDay = (second: number) => Math.floor((second % 86_400) / 3600);
+const HOURS = 'hs';
+
+const keyString = (key: Item) => `${key['pk']}|${key['sk']}`;
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface Queue {
+  readonly scope: WorkspaceScope;
+  readonly second: number;
+  contributions: Contribution[];
+  waiters: Waiter[];
+  inFlight: boolean;
+}
+
+export interface StatisticsItemsSettings {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly retentionDays: number;
+}
+
+export class StatisticsItems implements StatisticsStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #keepSeconds: number;
+  readonly #retentionSeconds: number;
+  readonly #queues = new Map<string, Queue>();
+
+  constructor(settings: StatisticsItemsSettings) {
+    this.#client = settings.client;
+    this.#table = settings.tableName;
+    // Counts outlive the events: the statistics reach back at least 30 days, whatever RETENTION_DAYS says.
+    this.#keepSeconds = (statisticsDaysOf(settings.retentionDays) + 1) * 86_400;
+    this.#retentionSeconds = settings.retentionDays * 86_400;
+  }
+
+  tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
+    if (contributions.length === 0) return Promise.resolve();
+    const key = keyString(tallyKey(scope, second));
+    let queue = this.#queues.get(key);
+    if (queue === undefined) {
+      queue = { scope, second, contributions: [], waiters: [], inFlight: false };
+      this.#queues.set(key, queue);
+    }
+    const q = queue;
+    return new Promise<void>((resolve, reject) => {
+      q.contributions.push(...contributions);
+      q.waiters.push({ resolve, reject });
+      this.#pump(key, q);
+    });
+  }
+
+  /** Sends what is queued for one tally, unless an update of it is in flight (then when it returns). */
+  #pump(key: string, queue: Queue): void {
+    if (queue.inFlight) return;
+    if (queue.contributions.length === 0) {
+      this.#queues.delete(key);
+      return;
+    }
+    const { contributions, waiters } = queue;
+    queue.contributions = [];
+    queue.waiters = [];
+    queue.inFlight = true;
+    this.#count(queue.scope, queue.second, contributions)
+      .then(
+        () => {
+          for (const w of waiters) w.resolve();
+        },
+        (error: unknown) => {
+          for (const w of waiters) w.reject(error);
+        },
+      )
+      .finally(() => {
+        // The next round leaves once this one settled, whatever its outcome.
+        queue.inFlight = false;
+        this.#pump(key, queue);
+      });
+  }
+
+  /** Counts contributions in their tally, each unless it is counted already, in as few updates as fit. */
+  async #count(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
+    const unique = [...new Map(contributions.map((c) => [c.id, c])).values()];
+    for (let i = 0; i < unique.length; i += PER_UPDATE) await this.#countSome(scope, second, unique.slice(i, i + PER_UPDATE));
+  }
+
+  async #countSome(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
+    let todo = contributions;
+    // Each attempt either adds them all or learns (from the tally as stored) which are counted already.
+    for (let attempt = 0; todo.length > 0; attempt++) {
+      if (attempt >= 10) throw new Error(`the tally of second ${second} kept refusing its update`);
+      const e = new Expression();
+      const counts = new Map<string, number>();
+      for (const c of todo) for (const [attribute, n] of c.counts) counts.set(attribute, (counts.get(attribute) ?? 0) + n);
+      const add = [`${e.name(SEEN)} ${e.value(new Set(todo.map((c) => c.id)))}`, ...[...counts].map(([attribute, n]) => `${e.name(attribute)} ${e.value(n)}`)];
+      const set = [
+        `${e.name(TABLE.ttlAttribute)} = ${e.value(second + this.#keepSeconds)}`,
+        ...todo.filter((c) => c.activity).map((c) => `${e.name(`${ACTIVITY_PREFIX}${c.id}`)} = ${e.value(encodeActivity(c.activity!))}`),
+      ];
+      const outcome = await conditionalWrite(
+        this.#client,
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: tallyKey(scope, second),
+          UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
+          ConditionExpression: todo.map((c) => `NOT contains(${e.name(SEEN)}, ${e.value(c.id)})`).join(' AND '),
+          ...e.params,
+        }),
+        { stored: true },
+      );
+      if (outcome.written) return;
+      const seen = (outcome.stored?.[SEEN] as Set<string> | undefined) ?? new Set<string>();
+      todo = todo.filter((c) => !seen.has(c.id));
+    }
+  }
+
+  async tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]> {
+    const items = await this.#query(tallyKey(scope, from).pk, `T#${pad(from)}`, `T#${pad(to)}`);
+    return items.map((item) => {
+      const counts: Record<string, number> = {};
+      const activities: ActivityChange[] = [];
+      for (const [attribute, value] of Object.entries(item)) {
+        if (attribute.startsWith(ACTIVITY_PREFIX)) {
+          const change = decodeActivity(String(value));
+          if (change) activities.push(change);
+        } else if (attribute.includes('|') && typeof value === 'number') counts[attribute] = value;
+      }
+      return { second: Number(String(item['sk']).slice(2)), counts, activities };
+    });
+  }
+
+  async #query(pk: string, from: string, to: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const e = new Expression();
+      const page: { Items?: Item[]; LastEvaluatedKey?: Item } = await send(
+        this.#client,
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(pk)} AND ${e.name(TABLE.sortKey)} BETWEEN ${e.value(from)} AND ${e.value(to)}`,
+          ConsistentRead: true,
+          ...(start && { ExclusiveStartKey: start }),
+          ...e.params,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
+  }
+
+  async touch(scope: WorkspaceScope, second: number): Promise<void> {
+    const bump = async (period: Period, ...more: Period[]) => {
+      const { key } = versionOf(scope, period);
+      const e = new Expression();
+      const adds = [period, ...more].map((p) => `${e.name(versionOf(scope, p).attribute)} ${e.value(1)}`);
+      await send(
+        this.#client,
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: `SET ${e.name(TABLE.ttlAttribute)} = ${e.value(second + this.#keepSeconds)} ADD ${adds.join(', ')}`,
+          ...e.params,
+        }),
+      );
+    };
+    await Promise.all([bump(periodOf('minute', second)), bump(periodOf('day', second), periodOf('hour', second))]);
+  }
+
+  async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly second: number }[]): Promise<Map<string, number>> {
+    const claimed = new Map<string, number>();
+    const unique = [...new Map(claims.map((c) => [c.id, c])).values()];
+    for (let i = 0; i < unique.length; i += PER_CLAIM) {
+      let todo = unique.slice(i, i + PER_CLAIM);
+      // Each attempt claims them all or learns (from the item as stored) which are claimed already, and for when.
+      for (let attempt = 0; todo.length > 0; attempt++) {
+        if (attempt >= 10) throw new Error(`the claims of ${subject} kept refusing their update`);
+        const e = new Expression();
+        const oldest = Math.min(...todo.map((c) => c.second));
+        const outcome = await conditionalWrite(
+          this.#client,
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: { pk: statisticsPartition(scope, `c#${subject}`), sk: 'CLAIMS' },
+            UpdateExpression: `SET ${[`${e.name(TABLE.ttlAttribute)} = ${e.value(oldest + this.#keepSeconds)}`, ...todo.map((c) => `${e.name(`c${c.id}`)} = ${e.value(c.second)}`)].join(', ')}`,
+            ConditionExpression: todo.map((c) => `attribute_not_exists(${e.name(`c${c.id}`)})`).join(' AND '),
+            ...e.params,
+          }),
+          { stored: true },
+        );
+        if (outcome.written) {
+          for (const c of todo) claimed.set(c.id, c.second);
+          break;
+        }
+        const stored = outcome.stored ?? {};
+        for (const c of todo) if (typeof stored[`c${c.id}`] === 'number') claimed.set(c.id, stored[`c${c.id}`] as number);
+        todo = todo.filter((c) => !claimed.has(c.id));
+      }
+    }
+    return claimed;
+  }
+
+  async markHour(scope: WorkspaceScope, second: number): Promise<void> {
+    const e = new Expression();
+    await send(
+      this.#client,
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: dayVersionKey(scope, second),
+        UpdateExpression: `SET ${e.name(TABLE.ttlAttribute)} = ${e.value(second + this.#keepSeconds)} ADD ${e.name(HOURS)} ${e.value(new Set([hourOfDay(second)]))}`,
+        ...e.params,
+      }),
+    );
+  }
+
+  async periods(scope: WorkspaceScope, periods: readonly Period[], family: CacheFamily): Promise<PeriodState[]> {
+    const keys = new Map<string, Item>();
+    for (const period of periods) {
+      for (const key of [versionOf(scope, period).key, rollUpKey(scope, period, family), dayVersionKey(scope, period.start)]) keys.set(keyString(key), key);
+    }
+    const found = new Map((await batchGet(this.#client, this.#table, [...keys.values()])).map((item) => [keyString(item), item]));
+    return periods.map((period) => {
+      const { key, attribute } = versionOf(scope, period);
+      const version = Number(found.get(keyString(key))?.[attribute] ?? 0);
+      const kept = found.get(keyString(rollUpKey(scope, period, family)));
+      const marked = (found.get(keyString(dayVersionKey(scope, period.start)))?.[HOURS] as Set<number> | undefined) ?? new Set<number>();
+      const empty = period.level === 'day' ? marked.size === 0 : !marked.has(hourOfDay(period.start));
+      return {
+        version,
+        ...(kept && { rollUp: { version: Number(kept['version']), payload: String(kept['payload']) } }),
+        ...(empty && { empty: true as const }),
+      };
+    });
+  }
+
+  async keep(scope: WorkspaceScope, period: Period, family: CacheFamily, rollUp: RollUp): Promise<void> {
+    const e = new Expression();
+    await conditionalWrite(
+      this.#client,
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...rollUpKey(scope, period, family), version: rollUp.version, payload: rollUp.payload, [TABLE.ttlAttribute]: period.start + this.#keepSeconds },
+        // A roll-up of a later version kept meanwhile stays.
+        ConditionExpression: `attribute_not_exists(${e.name('version')}) OR ${e.name('version')} <= ${e.value(rollUp.version)}`,
+        ...e.params,
+      }),
+      { stored: false },
+    );
+  }
+
+  async markWorkspace(scope: WorkspaceScope): Promise<void> {
+    const e = new Expression();
+    await conditionalWrite(
+      this.#client,
+      new PutCommand({
+        TableName: this.#table,
+        Item: { pk: statisticsPartition(scope), sk: 'WORKSPACE' },
+        ConditionExpression: `attribute_not_exists(${e.name(TABLE.partitionKey)})`,
+        ...e.params,
+      }),
+      { stored: false },
+    );
+  }
+
+  async knowsWorkspace(scope: WorkspaceScope): Promise<boolean> {
+    const { Item } = await send<{ Item?: Item }>(
+      this.#client,
+      new GetCommand({ TableName: this.#table, Key: { pk: statisticsPartition(scope), sk: 'WORKSPACE' }, ConsistentRead: true }),
+    );
+    return Item !== undefined;
+  }
+
+  async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean): Promise<void> {
+    const e = new Expression();
+    const atSecond = Math.floor(task.at / 1000);
+    await conditionalWrite(
+      this.#client,
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          pk: statisticsPartition(scope, 'live'),
+          sk: task.taskSid,
+          ...task,
+          final,
+          [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds),
+        },
+        // The latest event's state wins, whatever order they are counted in.
+        ConditionExpression: `attribute_not_exists(${e.name('at')}) OR ${e.name('at')} <= ${e.value(task.at)}`,
+        ...e.params,
+      }),
+      { stored: false },
+    );
+  }
+
+  async liveTasks(scope: WorkspaceScope): Promise<LiveTask[]> {
+    const items = await this.#query(statisticsPartition(scope, 'live'), ' ', '~');
+    return items
+      .filter((item) => item['final'] !== true)
+      .map((item) => ({
+        taskSid: String(item['taskSid']),
+        status: String(item['status']),
+        priority: Number(item['priority']),
+        taskQueueSid: String(item['taskQueueSid']),
+        workflowSid: String(item['workflowSid']),
+        createdAt: Number(item['createdAt']),
+        at: Number(item['at']),
+      }));
+  }
+
+  async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {
+    const key = { pk: statisticsPartition(scope, 'workers'), sk: workerSid };
+    const expires = Math.floor(update.at / 1000) + this.#retentionSeconds;
+    // The name and the activity each keep their newest value; one update per kind, each conditioned on its own time.
+    const write = async (value: string | undefined, attribute: string, time: string) => {
+      const e = new Expression();
+      const sets = [`${e.name(TABLE.ttlAttribute)} = ${e.value(expires)}`];
+      if (value !== undefined) sets.push(`${e.name(attribute)} = ${e.value(value)}`, `${e.name(time)} = ${e.value(update.at)}`);
+      await conditionalWrite(
+        this.#client,
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ...(value !== undefined && { ConditionExpression: `attribute_not_exists(${e.name(time)}) OR ${e.name(time)} <= ${e.value(update.at)}` }),
+          ...e.params,
+        }),
+        { stored: false },
+      );
+    };
+    await Promise.all([
+      ...(update.activitySid !== undefined ? [write(update.activitySid, 'activitySid', 'activityAt')] : []),
+      ...(update.activitySid === undefined || update.friendlyName !== undefined ? [write(update.friendlyName, 'friendlyName', 'nameAt')] : []),
+    ]);
+  }
+
+  async workers(scope: WorkspaceScope): Promise<KnownWorker[]> {
+    const items = await this.#query(statisticsPartition(scope, 'workers'), ' ', '~');
+    return items.map((item) => ({
+      workerSid: String(item['sk']),
+      friendlyName: typeof item['friendlyName'] === 'string' ? item['friendlyName'] : null,
+      activitySid: typeof item['activitySid'] === 'string' ? item['activitySid'] : null,
+    }));
+  }
+
+  async rememberQueue(scope: WorkspaceScope, taskQueueSid: string): Promise<void> {
+    await send(this.#client, new PutCommand({ TableName: this.#table, Item: { pk: statisticsPartition(scope, 'queues'), sk: taskQueueSid } }));
+  }
+
+  async queues(scope: WorkspaceScope): Promise<string[]> {
+    return (await this.#query(statisticsPartition(scope, 'queues'), ' ', '~')).map((item) => String(item['sk']));
+  }
+}

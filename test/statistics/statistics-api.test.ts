@@ -1,0 +1,260 @@
+/**
+ * TaskRouter's Statistics resources through the official twilio SDK, on both engines: a scripted
+ * hour of callbacks, accepts after known delays, rejections, a timeout, a cancellation and a worker
+ * moving through activities gives the counts, averages, min/max and splits computed by hand below;
+ * windows cut exactly at their bounds; every response matches Twilio's OpenAPI schema.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '#lib/local/server.ts';
+import { FakeClock } from '../support/clock.ts';
+import { ENGINES } from '../support/engines.ts';
+import { assign, basicAuth, sid, startStack, twilioClient, type CallbackFixture } from '../support/fixtures.ts';
+import { SCHEMAS, assertSchema, schemaKeys } from '../support/openapi.ts';
+
+const B = `AC${'b1'.repeat(16)}`;
+const B_TOKEN = 'account-b-token-5e7a';
+/** The script's start: a whole minute, so that its seconds are easy to read. */
+const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
+const at = (s: number) => new Date(T0 + s * 1000);
+const ACT1 = `WA${'1'.repeat(32)}`;
+const ACT2 = `WA${'2'.repeat(32)}`;
+const ACT3 = `WA${'3'.repeat(32)}`;
+
+describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
+  const clock = new FakeClock(T0);
+  const ws = sid('WS');
+  const [q1, q2, wf, workerA, workerB] = [sid('WQ'), sid('WQ'), sid('WW'), sid('WK'), sid('WK')];
+  const [t1, t2, t3, t4] = [sid('WT'), sid('WT'), sid('WT'), sid('WT')];
+  let stack: LocalStack;
+  let stopEngine: () => Promise<void>;
+  let client: ReturnType<typeof twilioClient>;
+  let r3: CallbackFixture;
+  const setClock = (ms: number) => clock.advance(ms - clock.now());
+
+  const callbackAt = async (s: number, taskSid: string, workerSid: string, queue: string, taskAge: number, query?: string) => {
+    setClock(T0 + s * 1000);
+    return assign(
+      stack,
+      { WorkspaceSid: ws, TaskSid: taskSid, WorkerSid: workerSid, TaskQueueSid: queue, WorkflowSid: wf, TaskAge: String(taskAge) },
+      query ? { query } : {},
+    );
+  };
+  const updateAt = async (s: number, r: CallbackFixture, params: Record<string, string>) => {
+    setClock(T0 + s * 1000);
+    const response = await fetch(`${stack.url}/v1/Workspaces/${ws}/Tasks/${r.taskSid}/Reservations/${r.reservationSid}`, {
+      method: 'POST',
+      headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+  };
+  const raw = async (path: string, auth = basicAuth()) => {
+    const response = await fetch(`${stack.url}/v1/Workspaces/${ws}/${path}`, { headers: auth });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    const running = await engine.start();
+    stopEngine = running.stop;
+    stack = await startStack(
+      {
+        DYNAMODB_ENDPOINT: running.endpoint,
+        TABLE_NAME: `stats${randomBytes(4).toString('hex')}`,
+        MAX_REJECTIONS: '2',
+        TIMEOUT_ACTIVITY_SID: ACT3,
+        TWILIO_ACCOUNTS: `${B}:${B_TOKEN}`,
+      },
+      { clock },
+    );
+    client = twilioClient(stack);
+    // s=0: R1 (T1, created 10 s before), accepted at 5 s (waited 15 s), A to ACT1; wrapped at 30 s, completed at 50 s.
+    const r1 = await callbackAt(0, t1, workerA, q1, 10);
+    await updateAt(5, r1, { ReservationStatus: 'accepted', WorkerActivitySid: ACT1 });
+    await updateAt(30, r1, { ReservationStatus: 'wrapping' });
+    await updateAt(50, r1, { ReservationStatus: 'completed' });
+    // s=60: R2 (T2, created now) to A, rejected at 90 s, A to ACT1; R3 to B at 100 s, accepted at 125 s (waited 65 s).
+    const r2 = await callbackAt(60, t2, workerA, q1, 0);
+    await updateAt(90, r2, { ReservationStatus: 'rejected', WorkerActivitySid: ACT1 });
+    r3 = await callbackAt(100, t2, workerB, q1, 40);
+    await updateAt(125, r3, { ReservationStatus: 'accepted' });
+    // s=200: R4 (T3, created 5 s before) to B, 30 s to answer: timed out at 230 s (B to ACT3, TIMEOUT_ACTIVITY_SID),
+    // written down by its timer at 300 s.
+    const r4 = await callbackAt(200, t3, workerB, q2, 5, 'ReservationTimeout=30');
+    setClock(T0 + 300_000);
+    await stack.runtime.service.expire({ accountSid: r4.accountSid, workspaceSid: ws, taskSid: t3, reservationSid: r4.reservationSid });
+    // s=400: T4 rejected by A at 410 s and by B at 430 s, both to ACT2: MAX_REJECTIONS=2 cancels it at 430 s (waited 30 s).
+    const r5 = await callbackAt(400, t4, workerA, q2, 0);
+    await updateAt(410, r5, { ReservationStatus: 'rejected', WorkerActivitySid: ACT2 });
+    const r6 = await callbackAt(420, t4, workerB, q2, 20);
+    await updateAt(430, r6, { ReservationStatus: 'rejected', WorkerActivitySid: ACT2 });
+    // Read an hour and five minutes after the start: the first hour is whole, and can be rolled up.
+    setClock(T0 + 3_900_000);
+  });
+  afterAll(async () => {
+    await stack.close();
+    await stopEngine();
+  });
+
+  const hour = { startDate: at(0), endDate: at(3599) };
+
+  it("the workspace's cumulative statistics: counts, waits and splits by hand, valid against the OpenAPI schema", async () => {
+    const stats = await client.taskrouter.v1
+      .workspaces(ws)
+      .cumulativeStatistics()
+      .fetch({ ...hour, splitByWaitTime: '20,60' });
+    expect(stats).toMatchObject({
+      reservationsCreated: 6,
+      reservationsAccepted: 2,
+      reservationsRejected: 3,
+      reservationsTimedOut: 1,
+      reservationsCanceled: 0,
+      reservationsRescinded: 0,
+      tasksCompleted: 1,
+      tasksCanceled: 1,
+      avgTaskAcceptanceTime: 40,
+      waitDurationUntilAccepted: { avg: 40, min: 15, max: 65, total: 80 },
+      waitDurationUntilCanceled: { avg: 30, min: 30, max: 30, total: 30 },
+      splitByWaitTime: {
+        '20': { below: { reservations_accepted: 1, tasks_canceled: 0 }, above: { reservations_accepted: 1, tasks_canceled: 1 } },
+        '60': { below: { reservations_accepted: 1, tasks_canceled: 1 }, above: { reservations_accepted: 1, tasks_canceled: 0 } },
+      },
+    });
+    expect(stats.startTime).toEqual(at(0));
+    expect(stats.endTime).toEqual(at(3599));
+    const { status, body } = await raw(`CumulativeStatistics?StartDate=${at(0).toISOString()}&EndDate=${at(3599).toISOString()}&SplitByWaitTime=20,60`);
+    expect(status).toBe(200);
+    assertSchema(SCHEMAS.workspaceCumulativeStatistics, body);
+    expect(Object.keys(body).sort()).toEqual(schemaKeys('taskrouter.v1.workspace.workspace_cumulative_statistics'));
+  });
+
+  it('a window is cut exactly at the seconds it names', async () => {
+    const read = (from: number, to: number) =>
+      client.taskrouter.v1
+        .workspaces(ws)
+        .cumulativeStatistics()
+        .fetch({ startDate: at(from), endDate: at(to) });
+    expect((await read(5, 5)).reservationsAccepted).toBe(1);
+    expect((await read(6, 59)).reservationsCreated).toBe(0);
+    expect((await read(6, 59)).tasksCompleted).toBe(1);
+    expect((await read(6, 60)).reservationsCreated).toBe(1);
+    expect((await read(124, 124)).reservationsAccepted).toBe(0);
+    expect((await read(0, 124)).reservationsAccepted).toBe(1);
+    // The timeout counts at its deadline (230 s), not when its timer wrote it down (300 s).
+    expect((await read(230, 230)).reservationsTimedOut).toBe(1);
+    expect((await read(231, 3599)).reservationsTimedOut).toBe(0);
+  });
+
+  it('a 30-day window, read twice (the second from its roll-ups), holds the same counts as the hour', async () => {
+    for (let i = 0; i < 2; i++) {
+      const month = await client.taskrouter.v1
+        .workspaces(ws)
+        .cumulativeStatistics()
+        .fetch({ minutes: 30 * 1440 - 10 });
+      expect(month).toMatchObject({ reservationsCreated: 6, reservationsAccepted: 2, reservationsRejected: 3, reservationsTimedOut: 1, tasksCanceled: 1 });
+    }
+  });
+
+  it("task queues' and the workflow's statistics, and the queues' list", async () => {
+    const queue = await client.taskrouter.v1.workspaces(ws).taskQueues(q1).cumulativeStatistics().fetch(hour);
+    expect(queue).toMatchObject({ reservationsCreated: 3, reservationsAccepted: 2, reservationsRejected: 1, tasksCompleted: 1, avgTaskAcceptanceTime: 40 });
+    const second = await client.taskrouter.v1.workspaces(ws).taskQueues(q2).statistics().fetch(hour);
+    expect(second.cumulative).toMatchObject({ reservations_created: 3, reservations_timed_out: 1, reservations_rejected: 2, tasks_canceled: 1 });
+    expect(second.realtime).toMatchObject({ tasks_by_status: { pending: 1, reserved: 0, assigned: 0, wrapping: 0 }, longest_task_waiting_sid: t3 });
+    const workflow = await client.taskrouter.v1.workspaces(ws).workflows(wf).cumulativeStatistics().fetch(hour);
+    expect(workflow).toMatchObject({ reservationsCreated: 6, tasksCanceled: 1, tasksCompleted: 1 });
+    const listed = await client.taskrouter.v1.workspaces(ws).taskQueues.statistics.list({ ...hour, pageSize: 1 });
+    expect(listed.map((q) => q.taskQueueSid)).toEqual([q1, q2].sort());
+    expect(listed.find((q) => q.taskQueueSid === q1)?.cumulative).toMatchObject({ reservations_created: 3 });
+
+    const query = `StartDate=${at(0).toISOString()}&EndDate=${at(3599).toISOString()}`;
+    assertSchema(SCHEMAS.taskQueueCumulativeStatistics, (await raw(`TaskQueues/${q1}/CumulativeStatistics?${query}`)).body);
+    assertSchema(SCHEMAS.taskQueueRealTimeStatistics, (await raw(`TaskQueues/${q1}/RealTimeStatistics`)).body);
+    assertSchema(SCHEMAS.taskQueueStatistics, (await raw(`TaskQueues/${q1}/Statistics?${query}`)).body);
+    assertSchema(SCHEMAS.taskQueuesStatisticsList, (await raw(`TaskQueues/Statistics?${query}`)).body);
+    assertSchema(SCHEMAS.workflowCumulativeStatistics, (await raw(`Workflows/${wf}/CumulativeStatistics?${query}`)).body);
+    assertSchema(SCHEMAS.workflowRealTimeStatistics, (await raw(`Workflows/${wf}/RealTimeStatistics`)).body);
+    assertSchema(SCHEMAS.workflowStatistics, (await raw(`Workflows/${wf}/Statistics?${query}`)).body);
+    assertSchema(SCHEMAS.workspaceStatistics, (await raw(`Statistics?${query}`)).body);
+  });
+
+  it("the workers' statistics: reservations, and activity durations from the activity changes", async () => {
+    const workers = await client.taskrouter.v1.workspaces(ws).workers.cumulativeStatistics().fetch(hour);
+    expect(workers).toMatchObject({ reservationsCreated: 6, reservationsAccepted: 2, reservationsRejected: 3, reservationsTimedOut: 1 });
+    // A: ACT1 90 s..410 s (320 s), ACT2 410 s..3600 s (3190 s); B: ACT3 from when the timer moved it (300 s)
+    // to 430 s (130 s), ACT2 430 s..3600 s (3170 s).
+    // Before a worker's first change the record does not say where it was: nothing is counted.
+    expect(workers.activityDurations).toEqual([
+      { sid: ACT1, friendly_name: null, avg: 320, min: 320, max: 320, total: 320 },
+      { sid: ACT2, friendly_name: null, avg: 3180, min: 3170, max: 3190, total: 6360 },
+      { sid: ACT3, friendly_name: null, avg: 130, min: 130, max: 130, total: 130 },
+    ]);
+    const a = await client.taskrouter.v1.workspaces(ws).workers(workerA).statistics().fetch(hour);
+    expect(a.cumulative).toMatchObject({
+      reservations_created: 3,
+      reservations_accepted: 1,
+      reservations_rejected: 2,
+      activity_durations: [
+        { sid: ACT1, friendly_name: null, avg: 320, min: 320, max: 320, total: 320 },
+        { sid: ACT2, friendly_name: null, avg: 3190, min: 3190, max: 3190, total: 3190 },
+      ],
+    });
+    const b = await client.taskrouter.v1.workspaces(ws).workers(workerB).statistics().fetch(hour);
+    expect(b.cumulative).toMatchObject({ reservations_created: 3, reservations_accepted: 1, reservations_rejected: 1, reservations_timed_out: 1 });
+    // A window after the last change: the whole of it in the activity each worker was left in.
+    const later = await client.taskrouter.v1
+      .workspaces(ws)
+      .workers.cumulativeStatistics()
+      .fetch({ startDate: at(600), endDate: at(659) });
+    expect(later.activityDurations).toEqual([{ sid: ACT2, friendly_name: null, avg: 60, min: 60, max: 60, total: 120 }]);
+    const live = await client.taskrouter.v1.workspaces(ws).workers.realTimeStatistics().fetch();
+    expect(live).toMatchObject({ totalWorkers: 2, activityStatistics: [{ sid: ACT2, workers: 2, friendly_name: null }] });
+    const byQueue = await client.taskrouter.v1
+      .workspaces(ws)
+      .workers.statistics()
+      .fetch({ ...hour, taskQueueSid: q2 });
+    expect(byQueue.cumulative).toMatchObject({ reservations_created: 3, reservations_timed_out: 1 });
+
+    const query = `StartDate=${at(0).toISOString()}&EndDate=${at(3599).toISOString()}`;
+    assertSchema(SCHEMAS.workersCumulativeStatistics, (await raw(`Workers/CumulativeStatistics?${query}`)).body);
+    assertSchema(SCHEMAS.workersRealTimeStatistics, (await raw('Workers/RealTimeStatistics')).body);
+    assertSchema(SCHEMAS.workerStatistics, (await raw(`Workers/Statistics?${query}`)).body);
+    assertSchema(SCHEMAS.workerInstanceStatistics, (await raw(`Workers/${workerA}/Statistics?${query}`)).body);
+  });
+
+  it("the workspace's real-time statistics: the tasks not finished, and the workers by activity", async () => {
+    const live = await client.taskrouter.v1.workspaces(ws).realTimeStatistics().fetch();
+    expect(live).toMatchObject({
+      tasksByStatus: { pending: 1, reserved: 0, assigned: 1, wrapping: 0 },
+      totalTasks: 2,
+      longestTaskWaitingSid: t3,
+      // T3 was created at 195 s; it is now 3900 s.
+      longestTaskWaitingAge: 3705,
+      totalWorkers: 2,
+    });
+    assertSchema(SCHEMAS.workspaceRealTimeStatistics, (await raw('RealTimeStatistics')).body);
+    expect(r3.taskSid).toBe(t2);
+  });
+
+  it("bad input is Twilio's 400 naming the parameter; another account's workspace is a 404", async () => {
+    const cases: [string, number, string][] = [
+      [`CumulativeStatistics?Minutes=5&StartDate=${at(0).toISOString()}`, 400, 'Minutes'],
+      [`CumulativeStatistics?StartDate=${at(100).toISOString()}&EndDate=${at(0).toISOString()}`, 400, 'StartDate'],
+      ['CumulativeStatistics?StartDate=2026-09-01T00:00:00Z', 400, 'StartDate'],
+      ['CumulativeStatistics?SplitByWaitTime=5,,x', 400, 'SplitByWaitTime'],
+      ['TaskQueues/Statistics?Minutes=0', 400, 'Minutes'],
+      ['Workers/Statistics?EndDate=yesterday', 400, 'EndDate'],
+    ];
+    for (const [path, status, name] of cases) {
+      const { status: got, body } = await raw(path);
+      expect(got, path).toBe(status);
+      expect(Object.keys(body).sort()).toEqual(['code', 'message', 'more_info', 'status']);
+      expect(body['code']).toBe(20001);
+      expect(String(body['message'])).toContain(name);
+    }
+    const other = await raw('Statistics', basicAuth(B, B_TOKEN));
+    expect(other.status).toBe(404);
+    expect(other.body['code']).toBe(20404);
+    expect((await raw(`TaskQueues/WQnope/Statistics`)).status).toBe(404);
+  });
+});

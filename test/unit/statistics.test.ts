@@ -1,0 +1,101 @@
+/**
+ * The statistics' use cases on the in-memory stores with a fake clock: every event counted once
+ * (repeats, replays and recovery included), windows cut at their bounds, roll-ups that hold until a
+ * late write lands in their period, and the real-time directories.
+ */
+import { describe, expect, it } from 'vitest';
+import { eventsOf } from '#lib/domain/events.ts';
+import { readStatisticsQuery, type StatisticsQuery } from '#lib/domain/statistics-query.ts';
+import type { ResourceIds } from '#lib/domain/statistics-json.ts';
+import { StatisticsRecorder } from '#lib/statistics/statistics-recorder.ts';
+import { memoryRuntime } from '../support/memory-runtime.ts';
+import { assignment, form, taskScopeOf } from '../support/use-case-fixtures.ts';
+
+const ids = (a: { accountSid: string; workspaceSid: string }): ResourceIds => ({
+  accountSid: a.accountSid,
+  workspaceSid: a.workspaceSid,
+  url: 'https://x.test/s',
+});
+const windowQuery = (from: number, to: number): StatisticsQuery => ({ window: { fromSecond: Math.floor(from / 1000), toSecond: Math.floor(to / 1000) } });
+const accept = { ReservationStatus: 'accepted' };
+
+describe('counting', () => {
+  it('counts each reservation event once, with the wait from the task’s creation', async () => {
+    const { runtime, clock } = memoryRuntime();
+    const t0 = clock.now();
+    const a = assignment({ TaskAge: '10' });
+    await runtime.service.assign(a, 120);
+    clock.advance(5_000);
+    await runtime.service.update({ kind: 'task', scope: taskScopeOf(a), reservationSid: a.reservationSid, resource: 'r' }, form(accept), undefined);
+    const stats = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0, clock.now()), 'r');
+    expect(stats).toMatchObject({
+      reservations_created: 1,
+      reservations_accepted: 1,
+      avg_task_acceptance_time: 15,
+      wait_duration_until_accepted: { avg: 15, min: 15, max: 15, total: 15 },
+    });
+  });
+
+  it('a replayed count adds nothing', async () => {
+    const { runtime, clock, stores } = memoryRuntime();
+    const t0 = clock.now();
+    const a = assignment();
+    await runtime.service.assign(a, 120);
+    const task = (await stores.tasks.getTask(taskScopeOf(a)))!;
+    const recorder = new StatisticsRecorder(stores.statistics, clock);
+    await recorder.count(eventsOf(task, task.writtenAt));
+    await recorder.count(eventsOf(task, task.writtenAt));
+    const stats = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0, clock.now()), 'r');
+    expect(stats.reservations_created).toBe(1);
+  });
+
+  it('an event derived again at another time (connected: a mirrored change) is counted once, where it was first', async () => {
+    const { runtime, clock, stores } = memoryRuntime();
+    const t0 = clock.now();
+    const a = assignment();
+    await runtime.service.assign(a, 120);
+    const task = (await stores.tasks.getTask(taskScopeOf(a)))!;
+    const [created] = eventsOf(task, task.writtenAt);
+    const recorder = new StatisticsRecorder(stores.statistics, clock);
+    await recorder.count([{ ...created!, at: created!.at + 5_000 }]);
+    const first = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0, t0), 'r');
+    const later = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0 + 1000, t0 + 60_000), 'r');
+    expect([first.reservations_created, later.reservations_created]).toEqual([1, 0]);
+  });
+
+  it('a window ends at the second it names, and starts at the one it names', async () => {
+    const { runtime, clock } = memoryRuntime();
+    const t0 = clock.now();
+    const a = assignment();
+    await runtime.service.assign(a, 120);
+    const inside = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0, t0), 'r');
+    const before = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0 - 60_000, t0 - 1000), 'r');
+    const after = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, windowQuery(t0 + 1000, t0 + 60_000), 'r');
+    expect([inside.reservations_created, before.reservations_created, after.reservations_created]).toEqual([1, 0, 0]);
+  });
+
+  it('a day read from roll-ups equals the tallies, and a late event marks the roll-ups out of date', async () => {
+    const { runtime, clock } = memoryRuntime();
+    const start = clock.now();
+    const a = assignment();
+    await runtime.service.assign(a, 60);
+    clock.advance(3 * 86_400_000);
+    const day = windowQuery(start - (start % 86_400_000), start - (start % 86_400_000) + 86_399_000);
+    const first = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, day, 'r');
+    expect(first.reservations_created).toBe(1);
+    expect(first.reservations_timed_out).toBe(0);
+    // The first write after the deadline reveals the timeout, two days late, at its deadline.
+    await runtime.service.expire({ ...taskScopeOf(a), reservationSid: a.reservationSid });
+    const second = await runtime.statistics.cumulative(ids(a), { kind: 'workspace' }, day, 'r');
+    expect(second.reservations_timed_out).toBe(1);
+  });
+
+  it('parses the window and refuses Minutes with a date, and a window beyond what is kept', () => {
+    const now = Date.UTC(2026, 10, 24, 9, 0, 0);
+    const q = readStatisticsQuery(form({ Minutes: '60', SplitByWaitTime: '30,5' }), now, 30);
+    expect(q).toEqual({ window: { fromSecond: now / 1000 - 3600, toSecond: now / 1000 }, splits: [5, 30] });
+    expect(() => readStatisticsQuery(form({ Minutes: '5', StartDate: '2026-11-24T08:00:00Z' }), now, 30)).toThrow(/Minutes/);
+    expect(() => readStatisticsQuery(form({ StartDate: '2026-10-01T00:00:00Z' }), now, 30)).toThrow(/StartDate/);
+    expect(() => readStatisticsQuery(form({ SplitByWaitTime: '5,x' }), now, 30)).toThrow(/SplitByWaitTime/);
+  });
+});
