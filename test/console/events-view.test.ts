@@ -199,10 +199,16 @@ describe('the events view', () => {
       await page.getByRole('button', { name: 'Filter' }).click();
       await until(() => new URL(page.url()).hash).toContain(`${encodeURIComponent(value)}`);
     };
-    /** Every row is about `reservation` or about no reservation (a task's own event), and `expected` is there. */
+    /**
+     * Every row is about `reservation` or about no reservation (a task's own event), and `expected`
+     * is there. Waited for as a whole: the list before the filter (which has `expected` too) may
+     * still show for a moment after the URL changed.
+     */
     const onlyAbout = async (reservation: string, expected: string) => {
-      await until(() => rows(page)).toContain(expected);
-      expect((await rows(page)).filter((r) => !r.endsWith(` ${reservation}`) && !r.endsWith(' '))).toEqual([]);
+      await until(async () => {
+        const shown = await rows(page);
+        return { expected: shown.includes(expected), others: shown.filter((r) => !r.endsWith(` ${reservation}`) && !r.endsWith(' ')) };
+      }).toEqual({ expected: true, others: [] });
     };
     await filter('Event type', 'reservation.accepted');
     await until(() => rows(page)).toEqual([`reservation.accepted ${a.reservationSid}`]);
