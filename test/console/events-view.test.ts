@@ -192,8 +192,13 @@ describe('the events view', () => {
     const { page, calls } = await open(stack, `#/${workspace}/events`, { workspace });
     await until(async () => (await rows(page)).length).toBeGreaterThanOrEqual(3);
 
+    /** Back to the unfiltered view: the link is only on a filtered one, so its going says the fresh view is there. */
+    const clear = async () => {
+      await page.getByRole('link', { name: 'Clear filters' }).click();
+      await until(() => page.getByRole('link', { name: 'Clear filters' }).count()).toBe(0);
+    };
     const filter = async (label: string, value: string) => {
-      // The unfiltered view (a fresh one after "Clear filters") has empty fields.
+      // The unfiltered view has empty fields.
       await until(() => page.getByLabel(label, { exact: true }).inputValue()).toBe('');
       await page.getByLabel(label, { exact: true }).fill(value);
       await page.getByRole('button', { name: 'Filter' }).click();
@@ -213,18 +218,18 @@ describe('the events view', () => {
     await filter('Event type', 'reservation.accepted');
     await until(() => rows(page)).toEqual([`reservation.accepted ${a.reservationSid}`]);
     expect(eventCalls(calls).at(-1)!.searchParams.get('EventType')).toBe('reservation.accepted');
-    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await clear();
 
     await filter('Task SID', b.taskSid);
     await onlyAbout(b.reservationSid, `reservation.created ${b.reservationSid}`);
     expect(eventCalls(calls).at(-1)!.searchParams.get('TaskSid')).toBe(b.taskSid);
-    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await clear();
 
     await filter('Worker SID', a.workerSid);
     await onlyAbout(a.reservationSid, `reservation.accepted ${a.reservationSid}`);
     expect(await rows(page)).toContain(`reservation.created ${a.reservationSid}`);
     expect(eventCalls(calls).at(-1)!.searchParams.get('WorkerSid')).toBe(a.workerSid);
-    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await clear();
 
     await filter('Reservation SID', b.reservationSid);
     await until(() => rows(page)).toEqual([`reservation.created ${b.reservationSid}`]);
