@@ -11,6 +11,7 @@
  * carries the credentials, as Lambda's does.
  */
 import type { BuildOptions } from 'esbuild';
+import { join } from 'node:path';
 
 /**
  * What esbuild emits for a CommonJS `require()` it could not resolve at build time: an ESM bundle
@@ -60,6 +61,8 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
      * user-agent provider (Node uses another): never loaded here, a chunk of 33 KB in every bundle.
      */
     external: ['bowser'],
+    /** `semver` (29 KB) for the one function its importers call: infra/shims/semver-gte.cjs says why. */
+    alias: { semver: join(import.meta.dirname, 'shims', 'semver-gte.cjs') },
     banner: { js: REQUIRE_BANNER },
     legalComments: 'none',
     logLevel: 'warning',

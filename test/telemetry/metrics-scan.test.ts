@@ -34,6 +34,8 @@ writeFileSync(
       { match: { task: { type: 'spam' } }, instruction: { instruction: 'reject' } },
       { match: { task: { type: 'voice' } }, instruction: { instruction: 'conference', from: '{{task.from}}' } },
     ],
+    // Sales tasks wrap up for at most 30 s: a wrap-up timer completes one below.
+    lifecycle: [{ name: 'sales', match: { task: { type: 'sales' } }, wrapUpSeconds: 30 }],
   }),
 );
 
@@ -145,12 +147,22 @@ describe('the metrics published, standalone', () => {
     expect(await update(standalone, pending, { ReservationStatus: 'accepted' })).toBe(400);
     expect(await update(standalone, { ...pending, reservationSid: `WR${'0'.repeat(32)}` }, { ReservationStatus: 'accepted' })).toBe(404);
 
+    const wrapped = await assign(standalone, { TaskAttributes: JSON.stringify({ type: 'sales' }) });
+    expect(await update(standalone, wrapped, { ReservationStatus: 'wrapping' })).toBe(200);
+
     expect(await fireTimer(standalone, late)).toMatchObject({ outcome: 'nothing-to-do' });
     skew = 31_000;
     expect(await fireTimer(standalone, late)).toMatchObject({ outcome: 'expired' });
+    // The wrap-up's end, as its timer delivers it.
+    expect(
+      await reservationTimeout.createHandler(standalone.runtime)(
+        { ...timerOf(wrapped), kind: 'wrap-up' },
+        localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds),
+      ),
+    ).toMatchObject({ outcome: 'completed' });
     skew = 0;
     // The first event's callback failed once and was delivered on its retry; the last, delivered.
-    await until(() => deliveries.received.length >= 12, 'the event callbacks');
+    await until(() => deliveries.received.length >= 17, 'the event callbacks');
     await standalone.runtime.callbackSender!.idle();
     // Counted after a request's answer (the deliveries): published at the end of the next one.
     await fetch(`${standalone.url}/health`).then((r) => r.arrayBuffer());
@@ -168,6 +180,7 @@ describe('the metrics published, standalone', () => {
         'Updates{Outcome=refused}',
         'Timeouts{Outcome=nothing-to-do}',
         'Timeouts{Outcome=expired}',
+        'WrapUpTimers{Outcome=completed}',
         'EventDeliveries{Outcome=retried}',
         'EventDeliveries{Outcome=delivered}',
         'ColdStart{function_name=assignment-callback}',
