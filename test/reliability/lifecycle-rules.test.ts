@@ -150,7 +150,8 @@ describe.each(ENGINES)('lifecycle rules on $name', (engine) => {
     await new Promise((resolve) => setTimeout(resolve, before - Date.now() + 200));
     expect((await reservationOf(a).fetch()).reservationStatus).toBe('wrapping');
     await waitFor(async () => expect((await stored(a)).status).toBe('completed'));
-    expect(await count(a, 'reservation.completed')).toBe(1);
+    // Its events are stored just after the completion itself.
+    await waitFor(async () => expect(await count(a, 'reservation.completed')).toBe(1));
     expect((await http(wrapUpPath(a), { ExtendSeconds: 'soon' })).status).toBe(400);
     expect((await http(wrapUpPath(a), { ExtendSeconds: '5' })).status).toBe(400);
   });
