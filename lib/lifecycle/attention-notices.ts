@@ -6,9 +6,9 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { twilioDate } from '../domain/clock.ts';
 import { workspaceUrl } from '../domain/representations.ts';
 import type { AttentionItem, AttentionNotices } from './ports.ts';
+import { attentionFacts } from './representations.ts';
 
 export const LIFECYCLE_SOURCE = 'taskrouter-reservations.lifecycle';
 export const NEEDS_ATTENTION = 'reservation.needs-attention';
@@ -16,19 +16,7 @@ export const NEEDS_ATTENTION = 'reservation.needs-attention';
 /** The detail of the news: which reservation, since when, and where to read it. */
 export function attentionDetail(item: AttentionItem, reservationStatus: string, baseUrl: string) {
   const task = `${workspaceUrl(baseUrl, item.workspaceSid)}/Tasks/${item.taskSid}`;
-  return {
-    account_sid: item.accountSid,
-    workspace_sid: item.workspaceSid,
-    task_sid: item.taskSid,
-    reservation_sid: item.reservationSid,
-    worker_sid: item.workerSid,
-    reservation_status: reservationStatus,
-    lifecycle_rule: item.rule,
-    since: twilioDate(item.since),
-    flagged: twilioDate(item.flaggedAt),
-    held_seconds: Math.max(0, Math.floor((item.flaggedAt - item.since) / 1000)),
-    url: `${task}/Reservations/${item.reservationSid}`,
-  };
+  return { ...attentionFacts(item, reservationStatus, item.flaggedAt), url: `${task}/Reservations/${item.reservationSid}` };
 }
 
 export class EventBridgeAttentionNotices implements AttentionNotices {

@@ -31,21 +31,31 @@ export function wrapUpJson(task: TaskRecord, reservation: ReservationRecord, now
   };
 }
 
-/** A reservation that needs attention, as the "needs attention" list shows it. */
-export function attentionJson(item: AttentionItem, task: TaskRecord, reservation: ReservationRecord, now: number, baseUrl: string) {
-  const workspace = workspaceUrl(baseUrl, task.workspaceSid);
+/**
+ * What every view of a reservation needing attention says of it (the list's JSON, the bus's
+ * news): its keys, its status, its rule, and how long it had been held at `heldUntil`.
+ */
+export function attentionFacts(item: AttentionItem, reservationStatus: string, heldUntil: number) {
   return {
     account_sid: item.accountSid,
     workspace_sid: item.workspaceSid,
     task_sid: item.taskSid,
     reservation_sid: item.reservationSid,
     worker_sid: item.workerSid,
-    worker_name: reservation.workerName,
-    reservation_status: effectiveStatus(task, reservation, now).status,
+    reservation_status: reservationStatus,
     lifecycle_rule: item.rule,
     since: twilioDate(item.since),
     flagged: twilioDate(item.flaggedAt),
-    held_seconds: Math.max(0, Math.floor((now - item.since) / 1000)),
+    held_seconds: Math.max(0, Math.floor((heldUntil - item.since) / 1000)),
+  };
+}
+
+/** A reservation that needs attention, as the "needs attention" list shows it. */
+export function attentionJson(item: AttentionItem, task: TaskRecord, reservation: ReservationRecord, now: number, baseUrl: string) {
+  const workspace = workspaceUrl(baseUrl, task.workspaceSid);
+  return {
+    ...attentionFacts(item, effectiveStatus(task, reservation, now).status, now),
+    worker_name: reservation.workerName,
     url: `${lifecycleUrl(baseUrl, item.workspaceSid)}/Attention/${item.reservationSid}`,
     links: { task: `${workspace}/Tasks/${item.taskSid}`, reservation: `${workspace}/Tasks/${item.taskSid}/Reservations/${item.reservationSid}` },
   };
