@@ -61,8 +61,12 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
      * user-agent provider (Node uses another): never loaded here, a chunk of 33 KB in every bundle.
      */
     external: ['bowser'],
-    /** `semver` (29 KB) for the one function its importers call: infra/shims/semver-gte.cjs says why. */
-    alias: { semver: join(import.meta.dirname, 'shims', 'semver-gte.cjs') },
+    alias: {
+      /** `semver` (29 KB) for the one function its importers call: infra/shims/semver-gte.cjs says why. */
+      semver: join(import.meta.dirname, 'shims', 'semver-gte.cjs'),
+      /** The default credential chain, reduced to its link that applies in Lambda: infra/shims/credentials-from-env.ts says why. */
+      '@aws-sdk/credential-provider-node': join(import.meta.dirname, 'shims', 'credentials-from-env.ts'),
+    },
     banner: { js: REQUIRE_BANNER },
     legalComments: 'none',
     logLevel: 'warning',
