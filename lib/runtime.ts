@@ -30,8 +30,8 @@ import { NO_LIFECYCLE } from './domain/lifecycle-policy.ts';
 import { EventBridgeAttentionNotices, LoggedAttentionNotices } from './lifecycle/attention-notices.ts';
 import { LifecycleEngine } from './lifecycle/engine.ts';
 import { LifecycleSink } from './lifecycle/lifecycle-sink.ts';
-import { LocalTaskChanger, LocalWorkerWriter, NotForwardedTaskChanger, NotForwardedWorkerWriter } from './lifecycle/local-writers.ts';
-import type { WorkerWriter } from './lifecycle/ports.ts';
+import { LocalTaskChanger, LocalWorkerWriter } from './lifecycle/local-writers.ts';
+import type { TaskChanger, WorkerWriter } from './lifecycle/ports.ts';
 import { TaskUpdates } from './lifecycle/task-updates.ts';
 import { WorkerUpdates } from './lifecycle/worker-updates.ts';
 import type { ReservationUpdater } from './reservations/ports.ts';
@@ -45,6 +45,7 @@ import { EventBridgeTimeoutScheduler } from './timeouts/eventbridge-scheduler.ts
 import type { TimeoutScheduler } from './timeouts/scheduler.ts';
 import { MirrorInbox } from './upstream/mirror-inbox.ts';
 import { EventStreamsConsumer } from './upstream/mirror-event-streams.ts';
+import { ForwardingTaskChanger, ForwardingWorkerWriter } from './upstream/change-forwarder.ts';
 import { UpstreamForwarder } from './upstream/forwarder.ts';
 import { ForwardingUpdater } from './upstream/forwarding-updater.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
@@ -91,6 +92,9 @@ export interface Runtime {
 
 export interface Upstream {
   readonly forwarder: UpstreamForwarder;
+  /** Task and Worker updates beyond a reservation's: forwarded the same way. */
+  readonly taskChanger: ForwardingTaskChanger;
+  readonly workerWriter: ForwardingWorkerWriter;
   readonly reconciler: UpstreamReconciler;
   readonly mirror: UpstreamMirror;
   /** The event callbacks' intake: taken in once per Sid, then applied by the mirror. */
@@ -243,6 +247,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     upstreamClient = client;
     const { tasks, marks, workers, inbox, cloudEvents } = stores();
     const forwarder = new UpstreamForwarder(tasks, marks, client, clock, logger, telemetry);
+    const context = { upstream: client, clock, logger, telemetry };
+    const taskChanger = new ForwardingTaskChanger(tasks, marks, context);
+    const workerWriter = new ForwardingWorkerWriter(workers, context);
     const mirror = new UpstreamMirror({
       tasks,
       workers,
@@ -255,7 +262,17 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     });
     return {
       forwarder,
-      reconciler: new UpstreamReconciler(marks, forwarder, scheduler(), clock, logger, telemetry),
+      taskChanger,
+      workerWriter,
+      reconciler: new UpstreamReconciler(
+        marks,
+        forwarder,
+        { tasks: taskChanger, workers: workerWriter, workerMarks: workers },
+        scheduler(),
+        clock,
+        logger,
+        telemetry,
+      ),
       mirror,
       inbox: new MirrorInbox(inbox, mirror, clock, logger),
       eventStreams: new EventStreamsConsumer({ mirror, marks: cloudEvents, credentials: credentials(), clock, logger }),
@@ -280,14 +297,10 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
         telemetry,
       }),
   );
-  // Connected, Worker updates and Task changes beyond completion are not forwarded (yet): refused, never recorded here alone.
-  const workerWriter = once((): WorkerWriter => (config.upstreamUrl !== undefined ? new NotForwardedWorkerWriter() : new LocalWorkerWriter(stores().workers)));
-  const taskChanger = once(() => (config.upstreamUrl !== undefined ? new NotForwardedTaskChanger() : new LocalTaskChanger(stores().tasks)));
+  // Connected, Worker updates and Task changes are forwarded to TaskRouter and recorded as it confirms them.
+  const workerWriter = once((): WorkerWriter => upstream()?.workerWriter ?? new LocalWorkerWriter(stores().workers));
+  const taskChanger = once((): TaskChanger => upstream()?.taskChanger ?? new LocalTaskChanger(stores().tasks));
   const lifecycle = once(() => {
-    const moves = lifecyclePolicy().rules.some((r) => Object.keys(r.activities).length > 0);
-    if (moves && config.upstreamUrl !== undefined) {
-      logger.warn('lifecycle rules name activities, which are not applied in connected mode: a worker’s activity is TaskRouter’s (set it there)');
-    }
     return new LifecycleEngine({
       tasks: stores().tasks,
       workers: stores().workers,
@@ -300,7 +313,6 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
           ? new EventBridgeAttentionNotices(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)
           : new LoggedAttentionNotices(logger, config.publicBaseUrl),
       policy: lifecyclePolicy(),
-      movesWorkers: config.upstreamUrl === undefined,
       clock,
       logger,
       telemetry,

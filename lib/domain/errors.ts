@@ -101,25 +101,6 @@ export class TaskLimitError extends TwilioError {
   readonly code = 20001;
 }
 
-/**
- * Connected mode: an update this gateway does not forward to TaskRouter (yet). Recording it here
- * alone would make the record disagree with TaskRouter, which goes on routing as before; so it is
- * refused, and made on TaskRouter itself.
- */
-export class NotForwardedError extends TwilioError {
-  readonly status = 501;
-  readonly code = 20501;
-  constructor(
-    what: string,
-    private readonly docs: string,
-  ) {
-    super(`${what} is not forwarded to TaskRouter by this gateway: make it on TaskRouter itself; its events then update this record`);
-  }
-  override get moreInfo(): string {
-    return this.docs;
-  }
-}
-
 /** The record kept changing under a write: the client may retry. */
 export class ConflictError extends TwilioError {
   readonly status = 409;

@@ -83,13 +83,46 @@ export interface TaskRecord {
   readonly lastUpdate?: { readonly n: number; readonly at: number };
 }
 
-/** The in-flight mark of a forwarded update: one at a time per task, until Twilio's answer is settled. */
-export interface ForwardMark {
+/**
+ * The in-flight mark of a forwarded update: one at a time per task, until Twilio's answer is
+ * settled. Either a reservation's update, or a change of the task itself (a cancellation, new
+ * attributes or priority), which keeps what it asked for: a settling read compares it with what
+ * TaskRouter then says.
+ */
+export type ForwardMark = ReservationForwardMark | TaskChangeForwardMark;
+
+export interface ReservationForwardMark {
   readonly id: string;
   readonly reservationSid: string;
   readonly transition: string;
   /** When it was taken: a mark older than a forward can take is an unsettled one (the sweep's). */
   readonly at: number;
+}
+
+/** What a forwarded Task update asked for: a cancellation (with its reason), attributes, a priority. */
+export interface TaskChangeIntent {
+  readonly cancel?: { readonly reason: string };
+  readonly attributes?: string;
+  readonly priority?: number;
+}
+
+/** What a change asks for, without its scope, time or If-Match: what its forward mark keeps. */
+export function taskChangeIntent(change: TaskChangeIntent): TaskChangeIntent {
+  return {
+    ...(change.cancel !== undefined && { cancel: { reason: change.cancel.reason } }),
+    ...(change.attributes !== undefined && { attributes: change.attributes }),
+    ...(change.priority !== undefined && { priority: change.priority }),
+  };
+}
+
+export interface TaskChangeForwardMark {
+  readonly id: string;
+  readonly change: TaskChangeIntent;
+  readonly at: number;
+}
+
+export function isTaskChangeMark(mark: ForwardMark): mark is TaskChangeForwardMark {
+  return 'change' in mark;
 }
 
 export interface EffectiveStatus {

@@ -80,11 +80,6 @@ export interface LifecycleOptions {
   readonly tasks: Pick<TaskStore, 'getTask' | 'getTasks' | 'applyAction'>;
   readonly workers: Pick<WorkerStore, 'workerState'>;
   readonly writer: WorkerWriter;
-  /**
-   * Whether rules move workers. Connected, they do not: a worker's activity is TaskRouter's, and
-   * this gateway does not forward Worker updates yet (timers and reservation transitions still apply).
-   */
-  readonly movesWorkers: boolean;
   /** Completions by a timer or an attention rule: one conditional write, or forwarded upstream (connected). */
   readonly updater: ReservationUpdater;
   readonly scheduler: TimeoutScheduler | undefined;
@@ -130,7 +125,6 @@ export class LifecycleEngine {
     if (reservation.status === described.status) await this.#armTimers(task, reservation, outcome);
     if (effectiveStatus(task, reservation, now).status !== described.status) return 'stale';
     const rule = policy.rule(reservation.lifecycle);
-    if (!this.options.movesWorkers) return 'kept';
     let activity = rule?.activities[outcome];
     // A rejection that named an activity, or a timeout that moved the worker itself, is not overridden.
     if ((outcome === 'rejected' || outcome === 'timeout') && reservation.activitySid !== undefined) activity = undefined;

@@ -11,7 +11,7 @@ import { eventsOf, eventsOfWrite, workerEventsOf, type TaskRouterEvent, type Wor
 import type { WorkerWrite } from '../domain/worker.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, NewReservationLink, RecordOutcome, TaskChange, TaskStore, WorkerStore } from '../reservations/ports.ts';
-import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
+import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation, WorkerForwardMarks } from '../upstream/ports.ts';
 import type { EventSink, EventStore, ReservationWorkers } from './ports.ts';
 
 export class EventRecorder {
@@ -173,6 +173,12 @@ export class EventEmittingMarks implements ForwardMarks {
     return outcome;
   }
 
+  async markTaskChange(change: TaskChange, markId: string): Promise<MarkOutcome | undefined> {
+    const outcome = await this.inner.markTaskChange(change, markId);
+    if (outcome?.taken) await this.recorder.written(outcome.task);
+    return outcome;
+  }
+
   async clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined> {
     const task = await this.inner.clearForward(scope, markId, now);
     if (task) await this.recorder.written(task);
@@ -185,7 +191,7 @@ export class EventEmittingMarks implements ForwardMarks {
 /** The workers' store with events, locally: a write that changes a worker is followed, in the request, by its events. */
 export class EventEmittingWorkers {
   constructor(
-    private readonly inner: WorkerStore & ReservationWorkers,
+    private readonly inner: WorkerStore & ReservationWorkers & WorkerForwardMarks,
     private readonly recorder: EventRecorder,
   ) {}
 
@@ -194,6 +200,17 @@ export class EventEmittingWorkers {
     if (written && write.change) await this.recorder.workerChanged({ ...write.scope, ...write.change });
     return written;
   }
+
+  /** A forwarded Worker update, confirmed: its events follow its record, as a local update's do. */
+  async recordWorkerForward(write: WorkerWrite, markId: string): Promise<boolean> {
+    const written = await this.inner.recordWorkerForward(write, markId);
+    if (written && write.change) await this.recorder.workerChanged({ ...write.scope, ...write.change });
+    return written;
+  }
+
+  markWorkerForward = (write: WorkerWrite, markId: string) => this.inner.markWorkerForward(write, markId);
+  clearWorkerForward = (scope: WorkerScope, markId: string, now: number) => this.inner.clearWorkerForward(scope, markId, now);
+  workerForwardsBefore = (before: number, limit: number) => this.inner.workerForwardsBefore(before, limit);
 
   linkReservation = (link: NewReservationLink) => this.inner.linkReservation(link);
   taskOfReservation = (scope: WorkerScope, reservationSid: string) => this.inner.taskOfReservation(scope, reservationSid);

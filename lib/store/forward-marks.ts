@@ -5,16 +5,16 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TaskScope } from '../domain/scope.ts';
-import { checkTaskIfMatch } from '../domain/task-change.ts';
-import { checkAction, findReservation, presentOf, type TaskRecord } from '../domain/task.ts';
-import type { ApplyAction } from '../reservations/ports.ts';
+import { checkTaskChange, checkTaskIfMatch } from '../domain/task-change.ts';
+import { checkAction, findReservation, presentOf, taskChangeIntent, type ForwardMark, type TaskRecord } from '../domain/task.ts';
+import type { ApplyAction, TaskChange } from '../reservations/ports.ts';
 import type { ForwardMarks as ForwardMarksPort, MarkOutcome } from '../upstream/ports.ts';
 import { Expression } from './expression.ts';
 import { send } from './send.ts';
 import { FORWARD_INDEX, inFlightAt } from './table.ts';
 import { decodeTask } from './task-codec.ts';
-import { actionConditions, clearMark } from './task-items.ts';
-import { type Judgement, TaskUpdate, type TaskWriteSettings, TaskWriter, inScope, lostToLaterStamp } from './task-write.ts';
+import { actionConditions, clearMark, taskChangeConditions } from './task-items.ts';
+import { type Judgement, TaskUpdate, type TaskWriteSettings, TaskWriter, after, inScope, lostToLaterStamp } from './task-write.ts';
 
 export class ForwardMarks implements ForwardMarksPort {
   readonly #writer: TaskWriter;
@@ -30,15 +30,8 @@ export class ForwardMarks implements ForwardMarksPort {
       input.now,
       (now) => {
         const u = new TaskUpdate(scope, now);
-        const { e } = u;
-        const forward = e.name('forward');
         actionConditions(u, input);
-        u.conditions.push(`attribute_not_exists(${forward})`);
-        u.set.push(
-          `${forward} = ${e.value({ id: markId, reservationSid, transition: action.transition, at: now })}`,
-          `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)}`,
-          `${e.name(FORWARD_INDEX.sortKey)} = ${e.value(inFlightAt(now))}`,
-        );
+        takeMark(u, { id: markId, reservationSid, transition: action.transition, at: now });
         return u;
       },
       (task): MarkOutcome | undefined => ({ taken: true, task }),
@@ -53,6 +46,31 @@ export class ForwardMarks implements ForwardMarksPort {
         if (stored.forward) return { done: { taken: false, task: stored, mark: stored.forward } };
         // Allowed, and no mark: the item changed between the write and its read. Again.
         return { retryAt: now };
+      },
+    );
+  }
+
+  markTaskChange(change: TaskChange, markId: string): Promise<MarkOutcome | undefined> {
+    const { scope } = change;
+    return this.#writer.write(
+      scope,
+      change.now,
+      (now) => {
+        const u = new TaskUpdate(scope, now);
+        taskChangeConditions(u, change);
+        takeMark(u, { id: markId, change: taskChangeIntent(change), at: now });
+        return u;
+      },
+      (task): MarkOutcome | undefined => ({ taken: true, task }),
+      (stored, now): Judgement<MarkOutcome | undefined> => {
+        const later = lostToLaterStamp(stored, now);
+        if (later) return later;
+        if (!stored || !inScope(stored, scope)) return { done: undefined };
+        // Why not: the change itself (If-Match, a cancellation's status), else another forward.
+        const retryAt = after(stored.writtenAt, presentOf(stored, now));
+        checkTaskChange(stored, change, retryAt);
+        if (stored.forward) return { done: { taken: false, task: stored, mark: stored.forward } };
+        return { retryAt };
       },
     );
   }
@@ -75,4 +93,16 @@ export class ForwardMarks implements ForwardMarksPort {
     );
     return Items.map(decodeTask);
   }
+}
+
+/** Takes the task's forward mark (none may be held) and enters it in the in-flight index. */
+function takeMark(u: TaskUpdate, mark: ForwardMark): void {
+  const { e, now } = u;
+  const forward = e.name('forward');
+  u.conditions.push(`attribute_not_exists(${forward})`);
+  u.set.push(
+    `${forward} = ${e.value(mark)}`,
+    `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(FORWARD_INDEX.partition)}`,
+    `${e.name(FORWARD_INDEX.sortKey)} = ${e.value(inFlightAt(now))}`,
+  );
 }

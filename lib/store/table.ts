@@ -47,11 +47,15 @@ export type EventIndex = keyof typeof EVENT_INDEXES;
 
 /**
  * Connected mode's sparse index of work in flight, which the sweep finds (the oldest first)
- * without a scan: task items with an update being forwarded upstream (partition `FORWARD`), and
+ * without a scan: task items with an update being forwarded upstream (partition `FORWARD`), workers'
+ * own items likewise (`WORKER_FORWARD`), and
  * upstream event callbacks taken in and not applied yet (partition `INBOX`, lib/store/inbox-items.ts). Only
  * they carry its keys.
  */
 export const FORWARD_INDEX = { name: 'forwardsInFlight', partitionKey: 'forwarding', sortKey: 'forwardAt', partition: 'FORWARD' } as const;
+
+/** The in-flight index's partition of workers' own items with a Worker update being forwarded (lib/store/worker-items.ts). */
+export const WORKER_FORWARD_PARTITION = 'WORKER_FORWARD';
 
 /** The in-flight index's sort key for a time (epoch ms, zero-padded so that text order is time order). */
 export const inFlightAt = (at: number) => String(at).padStart(15, '0');

@@ -199,15 +199,10 @@ export class TaskItems implements TaskStore, ObservedRecords {
   #changeUpdate(change: TaskChange, now: number): TaskUpdate {
     const u = new TaskUpdate(change.scope, now);
     const { e } = u;
-    u.conditions.push(`${e.name('accountSid')} = ${e.value(change.scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(change.scope.workspaceSid)}`);
-    taskIfMatchCondition(u, change.ifMatch);
+    taskChangeConditions(u, change);
     u.set.push(`${e.name('updatedAt')} = ${e.value(now)}`);
     if (change.cancel) {
-      // Pending or reserved: claimed by none, not canceled by rejections or before.
-      const rejections = e.name('rejections');
-      const canceled = e.name('canceled');
-      u.conditions.push(`attribute_not_exists(${e.name('acceptedSid')})`, `${rejections} < ${e.name('maxRejections')}`, `attribute_not_exists(${canceled})`);
-      u.set.push(`${canceled} = ${e.value({ at: now, reason: change.cancel.reason })}`);
+      u.set.push(`${e.name('canceled')} = ${e.value({ at: now, reason: change.cancel.reason })}`);
       this.#writer.retention(u, 'canceled');
     }
     if (change.attributes !== undefined || change.priority !== undefined) {
@@ -417,6 +412,25 @@ export function actionConditions(u: TaskUpdate, input: Omit<ApplyAction, 'now'> 
   if (action.needsContactUri !== undefined) u.conditions.push(`attribute_exists(${field('contactUri')})`);
   // Only a wrap-up with a time limit can be given more time.
   if (action.extendWrapUpMs !== undefined) u.conditions.push(`${field('wrapUpDeadline')} < ${e.value(NO_WRAP_UP_LIMIT_MS)}`);
+}
+
+/**
+ * The condition of a Task update's own change: the scope, If-Match, and for a cancellation a task
+ * pending or reserved (claimed by none, not canceled by rejections or before). Shared with the
+ * forward mark of such a change, which takes the same check.
+ */
+export function taskChangeConditions(u: TaskUpdate, change: Pick<TaskChange, 'scope' | 'ifMatch' | 'cancel'>): void {
+  const { e } = u;
+  u.conditions.push(`${e.name('accountSid')} = ${e.value(change.scope.accountSid)}`, `${e.name('workspaceSid')} = ${e.value(change.scope.workspaceSid)}`);
+  taskIfMatchCondition(u, change.ifMatch);
+  if (change.cancel) {
+    const rejections = e.name('rejections');
+    u.conditions.push(
+      `attribute_not_exists(${e.name('acceptedSid')})`,
+      `${rejections} < ${e.name('maxRejections')}`,
+      `attribute_not_exists(${e.name('canceled')})`,
+    );
+  }
 }
 
 /** If-Match against the task's ETag (the time of its last write). */

@@ -4,7 +4,8 @@
  * the worker's last activity change.
  *
  *   worker link   pk WORKER#<AC>#<WS>#<WK>  sk RESERVATION#<WR>   listKey <created>#<WR>
- *   worker        pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY   its activity, Worker updates, version, lifecycle state
+ *   worker        pk WORKER#<AC>#<WS>#<WK>  sk ACTIVITY   its activity, Worker updates, version, lifecycle state,
+ *                                                         (connected) a forward in flight, in the in-flight index
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WorkerChange } from '../domain/events.ts';
@@ -19,7 +20,8 @@ import { Expression, updateExpression } from './expression.ts';
 import { send } from './send.ts';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ACTIVITY_SORT_KEY, TABLE, activityKey, workerLinkKey, workerPartition } from './table.ts';
+import type { WorkerForwardMark, WorkerForwardMarks, WorkerMarkOutcome } from '../upstream/ports.ts';
+import { ACTIVITY_SORT_KEY, FORWARD_INDEX, TABLE, WORKER_FORWARD_PARTITION, activityKey, inFlightAt, workerLinkKey, workerPartition } from './table.ts';
 
 const LINK_PREFIX = 'RESERVATION#';
 /** How many links' attributes a process remembers (about 0.5 KB each: a few MB at most). */
@@ -57,6 +59,8 @@ interface StoredProfile {
   change?: StoredChange;
   held?: string[];
   moves?: string[];
+  /** Connected: a Worker update being forwarded to TaskRouter. */
+  forward?: WorkerForwardMark;
 }
 
 type StoredChange = Omit<WorkerChange, 'accountSid' | 'workspaceSid' | 'workerSid'>;
@@ -67,7 +71,7 @@ export interface WorkerItemsSettings {
   readonly retentionDays: number;
 }
 
-export class WorkerItems implements WorkerStore, ReservationWorkers {
+export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwardMarks {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #retentionSeconds: number;
@@ -220,12 +224,28 @@ export class WorkerItems implements WorkerStore, ReservationWorkers {
 
   async writeWorker(write: WorkerWrite): Promise<boolean> {
     const e = new Expression();
-    const { scope, now } = write;
+    const { set, remove } = this.#writeOf(e, write);
     const version = e.name('version');
+    set.push(`${version} = ${e.value(write.expectedVersion + 1)}`);
+    // Decided from this version: a write in between makes the writer decide again.
+    return (await this.#update(write.scope, e, updateExpression(set, remove), versionIs(e, write.expectedVersion))).written;
+  }
+
+  /** One conditional update of the worker's own item (the item as stored when asked for). */
+  #update(scope: WorkerScope, e: Expression, update: string, condition: string, stored = false) {
+    return conditionalWrite(
+      this.#client,
+      new UpdateCommand({ TableName: this.#table, Key: activityKey(scope), UpdateExpression: update, ConditionExpression: condition, ...e.params }),
+      { stored },
+    );
+  }
+
+  /** What a write sets on the worker's own item (its version aside), and what it removes. */
+  #writeOf(e: Expression, write: WorkerWrite): { set: string[]; remove: string[] } {
+    const { scope, now } = write;
     const set = [
       `${e.name('accountSid')} = ${e.value(scope.accountSid)}`,
       `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`,
-      `${version} = ${e.value(write.expectedVersion + 1)}`,
       `${e.name(TABLE.ttlAttribute)} = ${e.value(this.#expiresAt(now))}`,
     ];
     const remove: string[] = [];
@@ -243,19 +263,68 @@ export class WorkerItems implements WorkerStore, ReservationWorkers {
     if (write.change) set.push(`${e.name('change')} = ${e.value(write.change)}`);
     else remove.push(e.name('change'));
     if (write.lifecycle) set.push(`${e.name('held')} = ${e.value(write.lifecycle.held)}`, `${e.name('moves')} = ${e.value(write.lifecycle.moves)}`);
-    const outcome = await conditionalWrite(
+    return { set, remove };
+  }
+
+  async markWorkerForward(write: WorkerWrite, markId: string): Promise<WorkerMarkOutcome> {
+    const e = new Expression();
+    const { scope, now } = write;
+    const forward = e.name('forward');
+    const mark: WorkerForwardMark = { id: markId, at: now, write };
+    const ttl = e.name(TABLE.ttlAttribute);
+    const set = [
+      `${e.name('accountSid')} = ${e.value(scope.accountSid)}`,
+      `${e.name('workspaceSid')} = ${e.value(scope.workspaceSid)}`,
+      `${forward} = ${e.value(mark)}`,
+      `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(WORKER_FORWARD_PARTITION)}`,
+      `${e.name(FORWARD_INDEX.sortKey)} = ${e.value(inFlightAt(now))}`,
+      `${ttl} = if_not_exists(${ttl}, ${e.value(this.#expiresAt(now))})`,
+    ];
+    // A mark changes nothing a client sees: no events of its own. Taken only on the version the
+    // write was decided from, and with no other forward in flight.
+    const condition = `${versionIs(e, write.expectedVersion)} AND attribute_not_exists(${forward})`;
+    const outcome = await this.#update(scope, e, updateExpression(set, [e.name('change')]), condition, true);
+    if (outcome.written) return 'taken';
+    const stored = outcome.stored as StoredProfile | undefined;
+    if ((stored?.version ?? 0) !== write.expectedVersion) return 'moved';
+    return stored?.forward !== undefined ? 'held' : 'moved';
+  }
+
+  async recordWorkerForward(write: WorkerWrite, markId: string): Promise<boolean> {
+    const e = new Expression();
+    const { set, remove } = this.#writeOf(e, write);
+    const version = e.name('version');
+    const forward = e.name('forward');
+    set.push(`${version} = if_not_exists(${version}, ${e.value(0)}) + ${e.value(1)}`);
+    remove.push(forward, e.name(FORWARD_INDEX.partitionKey), e.name(FORWARD_INDEX.sortKey));
+    return (await this.#update(write.scope, e, updateExpression(set, remove), `${forward}.${e.name('id')} = ${e.value(markId)}`)).written;
+  }
+
+  async clearWorkerForward(scope: WorkerScope, markId: string): Promise<void> {
+    const e = new Expression();
+    const forward = e.name('forward');
+    const removed = [forward, e.name(FORWARD_INDEX.partitionKey), e.name(FORWARD_INDEX.sortKey), e.name('change')];
+    await this.#update(scope, e, `REMOVE ${removed.join(', ')}`, `${forward}.${e.name('id')} = ${e.value(markId)}`);
+  }
+
+  async workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]> {
+    const e = new Expression();
+    const { Items = [] } = await send<{ Items?: (StoredProfile & Record<string, unknown>)[] }>(
       this.#client,
-      new UpdateCommand({
+      new QueryCommand({
         TableName: this.#table,
-        Key: activityKey(scope),
-        UpdateExpression: updateExpression(set, remove),
-        // Decided from this version: a write in between makes the writer decide again.
-        ConditionExpression: write.expectedVersion === 0 ? `attribute_not_exists(${version})` : `${version} = ${e.value(write.expectedVersion)}`,
+        IndexName: FORWARD_INDEX.name,
+        KeyConditionExpression: `${e.name(FORWARD_INDEX.partitionKey)} = ${e.value(WORKER_FORWARD_PARTITION)} AND ${e.name(FORWARD_INDEX.sortKey)} < ${e.value(inFlightAt(before))}`,
+        Limit: limit,
         ...e.params,
       }),
-      { stored: false },
     );
-    return outcome.written;
+    return Items.flatMap((item) => {
+      const key = item[TABLE.partitionKey];
+      if (item.forward === undefined || item.workspaceSid === undefined || typeof key !== 'string') return [];
+      const scope = { accountSid: item.accountSid, workspaceSid: item.workspaceSid, workerSid: key.slice(key.lastIndexOf('#') + 1) };
+      return [{ scope, mark: item.forward }];
+    });
   }
 
   async workerState(scope: WorkerScope): Promise<WorkerState | undefined> {
@@ -333,4 +402,10 @@ export function decodeWorkerChange(item: Record<string, unknown>): WorkerChange 
 /** A stream record's new image (marshalled), as the worker change its write made, if any. */
 export function decodeWorkerStreamImage(image: Record<string, unknown> | undefined): WorkerChange | undefined {
   return image === undefined ? undefined : decodeWorkerChange(unmarshall(image as Record<string, AttributeValue>));
+}
+
+/** The condition that a worker's own item is still at `version` (0: never written by a change). */
+function versionIs(e: Expression, version: number): string {
+  const name = e.name('version');
+  return version === 0 ? `attribute_not_exists(${name})` : `${name} = ${e.value(version)}`;
 }

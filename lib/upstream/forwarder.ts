@@ -45,14 +45,14 @@ export function statusOf(json: Record<string, unknown>): ReservationStatus | und
   return typeof status === 'string' && (RESERVATION_STATUSES as readonly string[]).includes(status) ? (status as ReservationStatus) : undefined;
 }
 
-export class UpstreamForwarder {
+export class UpstreamForwarder implements ForwardContext {
   constructor(
     private readonly tasks: Pick<TaskStore, 'getTask'> & ObservedRecords,
     private readonly marks: ForwardMarks,
-    private readonly upstream: TaskRouterUpstream,
+    readonly upstream: TaskRouterUpstream,
     private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly telemetry: Telemetry,
+    readonly logger: Logger,
+    readonly telemetry: Telemetry,
     private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
@@ -67,9 +67,7 @@ export class UpstreamForwarder {
       if (this.clock.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
       await this.wait(MARK_POLL_MS);
     }
-    const form = [...params].flatMap(([name, values]) => values.map((v) => [name, v] as const));
-    const answer = await this.upstream.send({ accountSid: input.scope.accountSid, path, method: 'POST', form, timeoutMs: FORWARD_TIMEOUT_MS });
-    this.telemetry.count('forwards', FORWARD_OUTCOME[answer.kind]);
+    const answer = await postUpstream(this, input.scope.accountSid, path, params);
     return this.#settle(input, markId, answer);
   }
 
@@ -81,13 +79,7 @@ export class UpstreamForwarder {
       await this.marks.clearForward(scope, markId, this.clock.now());
       // Twilio says it has left pending: our record learns what it is now.
       if (isNotPending(answer)) await this.refresh(scope, reservationSid);
-      throw new UpstreamError(
-        answer.status,
-        answer.code,
-        answer.message,
-        answer.moreInfo,
-        answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {},
-      );
+      throw passedThrough(answer);
     }
     this.logger.warn('upstream outcome unknown; settling by reading', { reservationSid, reason: answer.reason });
     const read = await this.#read(scope, reservationSid);
@@ -153,19 +145,47 @@ export class UpstreamForwarder {
   }
 
   /** One GET of the reservation upstream, counted by how it went. */
-  async #read(scope: TaskScope, reservationSid: string): Promise<UpstreamAnswer> {
-    const read = await this.upstream.send({
-      accountSid: scope.accountSid,
-      path: reservationPath(scope, reservationSid),
-      method: 'GET',
-      timeoutMs: READ_TIMEOUT_MS,
-    });
-    // Only a 404 says the reservation is gone; any other refusal of a read (a 429, a 401 after a
-    // rotated token) says nothing of the reservation, and it is read again later.
-    const gone = read.kind === 'refused' && read.status === 404;
-    if (read.kind === 'unknown') this.logger.warn('upstream read failed', { reservationSid, reason: read.reason });
-    if (read.kind === 'refused' && !gone) this.logger.warn('upstream read refused', { reservationSid, status: read.status, code: read.code });
-    this.telemetry.count('upstreamReads', read.kind === 'ok' ? 'answered' : gone ? 'gone' : 'failed');
-    return read;
+  #read(scope: TaskScope, reservationSid: string): Promise<UpstreamAnswer> {
+    return readUpstream(this, scope.accountSid, reservationPath(scope, reservationSid), { reservationSid });
   }
+}
+
+/** What a forward needs of its surroundings: the upstream, the time, a log and counters. */
+export interface ForwardContext {
+  readonly upstream: TaskRouterUpstream;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+}
+
+/**
+ * One GET of a resource upstream (what settles a forward whose answer was lost), counted by how
+ * it went. Only a 404 says the resource is gone; any other refusal of a read (a 429, a 401 after
+ * a rotated token) says nothing of it, and it is read again later.
+ */
+export async function readUpstream(context: ForwardContext, accountSid: string, path: string, subject: Record<string, string>): Promise<UpstreamAnswer> {
+  const read = await context.upstream.send({ accountSid, path, method: 'GET', timeoutMs: READ_TIMEOUT_MS });
+  const gone = read.kind === 'refused' && read.status === 404;
+  if (read.kind === 'unknown') context.logger.warn('upstream read failed', { ...subject, reason: read.reason });
+  if (read.kind === 'refused' && !gone) context.logger.warn('upstream read refused', { ...subject, status: read.status, code: read.code });
+  context.telemetry.count('upstreamReads', read.kind === 'ok' ? 'answered' : gone ? 'gone' : 'failed');
+  return read;
+}
+
+/** One POST of an update upstream, as its caller sent it, counted by what TaskRouter answered. */
+export async function postUpstream(context: ForwardContext, accountSid: string, path: string, params: Params): Promise<UpstreamAnswer> {
+  const form = [...params].flatMap(([name, values]) => values.map((v) => [name, v] as const));
+  const answer = await context.upstream.send({ accountSid, path, method: 'POST', form, timeoutMs: FORWARD_TIMEOUT_MS });
+  context.telemetry.count('forwards', FORWARD_OUTCOME[answer.kind]);
+  return answer;
+}
+
+/** Twilio's refusal of a forward, passed through to the caller unchanged (a 429 with its Retry-After). */
+export function passedThrough(answer: Extract<UpstreamAnswer, { kind: 'refused' }>): UpstreamError {
+  return new UpstreamError(
+    answer.status,
+    answer.code,
+    answer.message,
+    answer.moreInfo,
+    answer.status === 429 ? { 'Retry-After': answer.retryAfter ?? '1' } : {},
+  );
 }

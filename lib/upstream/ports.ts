@@ -6,10 +6,11 @@
  * cloud-event-items.ts), the in-memory ones in lib/store/memory/.
  */
 import type { ReservationAction } from '../domain/instructions.ts';
-import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
+import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
 import type { ReservationStatus } from '../domain/state-machine.ts';
 import type { ForwardMark, TaskRecord } from '../domain/task.ts';
-import type { ApplyAction } from '../reservations/ports.ts';
+import type { WorkerWrite } from '../domain/worker.ts';
+import type { ApplyAction, TaskChange } from '../reservations/ports.ts';
 import type { UpstreamEvent } from './upstream-event.ts';
 
 /** Taking a task's forward mark: taken, or held by another update being forwarded. */
@@ -20,10 +21,40 @@ export type MarkOutcome =
 export interface ForwardMarks {
   /** Takes the task's forward mark if the action is allowed locally now; undefined when not found; throws why not allowed. */
   markForward(input: ApplyAction, markId: string): Promise<MarkOutcome | undefined>;
+  /**
+   * The same for a change of the task itself (a cancellation, attributes, priority): taken if the
+   * change is allowed locally now (If-Match, a cancellation's status), keeping what it asks for.
+   */
+  markTaskChange(change: TaskChange, markId: string): Promise<MarkOutcome | undefined>;
   /** Clears the mark, if it is still this one: the task as written, or undefined when nothing was. */
   clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined>;
   /** Tasks whose forward mark was taken before `before`, oldest first: the unsettled. */
   forwardsBefore(before: number, limit: number): Promise<TaskRecord[]>;
+}
+
+/** A worker's forward mark, on its own item: one forwarded Worker update (or rule's move) at a time per worker. */
+export interface WorkerForwardMark {
+  readonly id: string;
+  readonly at: number;
+  /** The write it forwards: what is recorded once TaskRouter confirms it (its values as TaskRouter answered). */
+  readonly write: WorkerWrite;
+}
+
+/** Taking a worker's forward mark: taken; the worker changed since the write was decided (decide again); or another forward holds it. */
+export type WorkerMarkOutcome = 'taken' | 'moved' | 'held';
+
+export interface WorkerForwardMarks {
+  /** Takes the mark if the worker is still at `write.expectedVersion` and no other forward holds it. */
+  markWorkerForward(write: WorkerWrite, markId: string): Promise<WorkerMarkOutcome>;
+  /**
+   * Records a confirmed write (its version counted from the stored one), clearing the mark in the
+   * same write: false when the mark is no longer this one (the sweep settled it).
+   */
+  recordWorkerForward(write: WorkerWrite, markId: string): Promise<boolean>;
+  /** Clears the mark if it is still this one. */
+  clearWorkerForward(scope: WorkerScope, markId: string, now: number): Promise<void>;
+  /** Workers whose forward mark was taken before `before`, oldest first: the unsettled. */
+  workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]>;
 }
 
 /** What upstream says a reservation is, to be recorded even where the local rules would refuse it. */

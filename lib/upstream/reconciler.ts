@@ -5,14 +5,17 @@
  *   (Twilio times reservations out, and may pause the clock while an accept is set up: still
  *   pending there, it is read again a minute later, until it has left pending);
  * - the sweep (deployed: a function every minute; locally: in-process) settles each forward mark
- *   older than a forward can take, by reading its reservation upstream.
+ *   older than a forward can take, by reading upstream its reservation (or, for a Task or Worker
+ *   update, the task or the worker).
  * Costs: one GET per reservation at its deadline (and one a minute while still pending there);
  * one GET per unsettled update. Nothing else reads upstream: reads are served from the record.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
-import type { ForwardMarks } from './ports.ts';
+import { isTaskChangeMark } from '../domain/task.ts';
+import type { ForwardingTaskChanger, ForwardingWorkerWriter } from './change-forwarder.ts';
+import type { ForwardMarks, WorkerForwardMarks } from './ports.ts';
 import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
 import type { UpstreamForwarder } from './forwarder.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from './taskrouter-client.ts';
@@ -36,6 +39,12 @@ export class UpstreamReconciler {
   constructor(
     private readonly marks: Pick<ForwardMarks, 'forwardsBefore'>,
     private readonly forwarder: UpstreamForwarder,
+    /** The Task and Worker updates' forwards, and where the workers' marks are found. */
+    private readonly changes: {
+      readonly tasks: Pick<ForwardingTaskChanger, 'settle'>;
+      readonly workers: Pick<ForwardingWorkerWriter, 'settle'>;
+      readonly workerMarks: Pick<WorkerForwardMarks, 'workerForwardsBefore'>;
+    },
     private readonly scheduler: TimeoutScheduler | undefined,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -58,16 +67,25 @@ export class UpstreamReconciler {
     let settled = 0;
     let unsettled = 0;
     let longUnsettled = 0;
-    for (const task of await this.marks.forwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
-      const mark = task.forward!;
-      const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.sid };
-      const status = await this.forwarder.refresh(scope, mark.reservationSid, mark.id);
-      if (status !== undefined) {
+    const count = (done: boolean, at: number) => {
+      if (done) {
         settled++;
       } else {
         unsettled++;
-        if (now - mark.at > LONG_UNSETTLED_MS) longUnsettled++;
+        if (now - at > LONG_UNSETTLED_MS) longUnsettled++;
       }
+    };
+    for (const task of await this.marks.forwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
+      const mark = task.forward!;
+      const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.sid };
+      if (isTaskChangeMark(mark)) {
+        count((await this.changes.tasks.settle(scope, mark)) !== 'unread', mark.at);
+      } else {
+        count((await this.forwarder.refresh(scope, mark.reservationSid, mark.id)) !== undefined, mark.at);
+      }
+    }
+    for (const { scope, mark } of await this.changes.workerMarks.workerForwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
+      count((await this.changes.workers.settle(scope, mark)) !== 'unread', mark.at);
     }
     this.logger.info('upstream sweep', { settled, unsettled, longUnsettled });
     // Every sweep, zero included: the alarm reads the maximum, and a missing value is not a zero.

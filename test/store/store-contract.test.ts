@@ -762,6 +762,94 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
     });
   });
 
+  describe('forward marks of Task and Worker updates', () => {
+    it('takes a task’s mark for a change allowed now, keeping what it asks for; refuses one not allowed before looking at a mark held', async () => {
+      const { scope, sids } = await created(2);
+      const change = { scope, now: T0 + 1000, attributes: '{"type":"chat"}', priority: 4 };
+      const id = randomUUID();
+      const taken = (await stores.marks.markTaskChange(change, id))!;
+      expect(taken.taken).toBe(true);
+      expect(taken.task.forward).toEqual({ id, change: { attributes: '{"type":"chat"}', priority: 4 }, at: T0 + 1000 });
+      // The mark changes nothing else: the change is recorded when upstream has confirmed it.
+      expect(taken.task).toMatchObject({ attributes: '{"type":"voice"}', priority: 1 });
+      expect(await stores.tasks.getTask(scope)).toEqual(taken.task);
+      // Another change, or a reservation's update, of the task waits for it.
+      expect(await stores.marks.markTaskChange({ scope, now: T0 + 2000, cancel: { reason: 'gone' } }, randomUUID())).toEqual({
+        taken: false,
+        task: taken.task,
+        mark: taken.task.forward,
+      });
+      expect(await markForward(scope, sids[0]!, randomUUID(), T0 + 2000)).toMatchObject({ taken: false, mark: { id } });
+      await expect(stores.marks.markTaskChange({ scope, now: T0 + 2000, priority: 2, ifMatch: parseIfMatch('"1"')! }, randomUUID())).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      expect(await stores.marks.markTaskChange({ scope: { ...scope, accountSid: sid('AC') }, now: T0 + 2000, priority: 2 }, randomUUID())).toBeUndefined();
+      expect(await stores.marks.markTaskChange({ scope: { ...scope, taskSid: sid('WT') }, now: T0 + 2000, priority: 2 }, randomUUID())).toBeUndefined();
+      expect(await stores.marks.clearForward(scope, id, T0 + 3000)).toBeDefined();
+      // A cancellation needs a pending or reserved task: an accepted one is refused, whatever a mark.
+      await apply(scope, sids[0]!, ACCEPT, T0 + 4000);
+      await expect(stores.marks.markTaskChange({ scope, now: T0 + 5000, cancel: { reason: 'gone' } }, randomUUID())).rejects.toBeInstanceOf(TaskStateError);
+      expect((await stores.tasks.getTask(scope))!.forward).toBeUndefined();
+    });
+
+    it('gives a task’s change mark to exactly one of many concurrent changes', async () => {
+      const { scope } = await created();
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => stores.marks.markTaskChange({ scope, now: T0 + 1000, priority: i }, randomUUID())),
+      );
+      expect(outcomes.filter((o) => o?.taken === true)).toHaveLength(1);
+      const held = (await stores.tasks.getTask(scope))!.forward!;
+      expect(outcomes.flatMap((o) => (o?.taken === false ? [o.mark.id] : []))).toEqual(Array(11).fill(held.id));
+    });
+
+    it('takes a worker’s mark on the version a write was decided from; records the write once, clearing it; lists marks oldest first', async () => {
+      const scope = { accountSid: ACCOUNT_SID, workspaceSid: sid('WS'), workerSid: sid('WK') };
+      await stores.workers.linkReservation(linkOf(newReservation(newTask(scope.workspaceSid), { workerSid: scope.workerSid, workerName: 'Al' }), EARLY - 10));
+      const activitySid = sid('WA');
+      const write = (expectedVersion: number, now: number): WorkerWrite => ({
+        scope,
+        now,
+        expectedVersion,
+        activity: { sid: activitySid, by: 'lifecycle' },
+        change: {
+          workerName: 'Al',
+          attributes: '{}',
+          activitySid,
+          version: expectedVersion + 1,
+          at: now,
+          previousActivity: { sid: null, since: null },
+          attributesChanged: false,
+        },
+        lifecycle: { held: [], moves: ['EVa'] },
+      });
+      expect(await stores.workers.markWorkerForward(write(1, EARLY), randomUUID())).toBe('moved');
+      const id = randomUUID();
+      const racing = await Promise.all(Array.from({ length: 8 }, (_, i) => stores.workers.markWorkerForward(write(0, EARLY), i === 0 ? id : randomUUID())));
+      expect(racing.filter((o) => o === 'taken')).toHaveLength(1);
+      expect(racing.filter((o) => o === 'held')).toHaveLength(7);
+      const [held] = await stores.workers.workerForwardsBefore(EARLY + 1, 100);
+      expect(held).toEqual({ scope, mark: expect.objectContaining({ at: EARLY, write: write(0, EARLY) }) });
+      // The mark changes nothing a client sees.
+      expect((await stores.workers.workerState(scope))!.worker).toMatchObject({ version: 0, activitySid: null });
+      const mark = held!.mark;
+      expect(await stores.workers.recordWorkerForward(write(0, EARLY), randomUUID())).toBe(false);
+      expect(await stores.workers.recordWorkerForward(mark.write, mark.id)).toBe(true);
+      expect(await stores.workers.recordWorkerForward(mark.write, mark.id)).toBe(false);
+      const state = (await stores.workers.workerState(scope))!;
+      expect(state.worker).toMatchObject({ version: 1, activitySid, activitySetBy: 'lifecycle' });
+      expect(state.lifecycle.moves).toEqual(['EVa']);
+      expect((await stores.workers.workerForwardsBefore(EARLY + 1, 100)).map((m) => m.scope)).not.toContainEqual(scope);
+      // Cleared (a refusal) only while it is the same mark: the worker takes the next one.
+      const next = randomUUID();
+      expect(await stores.workers.markWorkerForward(write(1, EARLY + 5), next)).toBe('taken');
+      await stores.workers.clearWorkerForward(scope, randomUUID(), EARLY + 6);
+      expect(await stores.workers.markWorkerForward(write(1, EARLY + 7), randomUUID())).toBe('held');
+      await stores.workers.clearWorkerForward(scope, next, EARLY + 8);
+      expect(await stores.workers.markWorkerForward(write(1, EARLY + 9), randomUUID())).toBe('taken');
+      expect((await stores.workers.workerState(scope))!.worker).toMatchObject({ version: 1, activitySid });
+    });
+  });
+
   describe('recording what upstream observed', () => {
     it('records a status that ranks higher, step by step, and never goes back', async () => {
       const { scope, sids } = await created();

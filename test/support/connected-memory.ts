@@ -12,6 +12,7 @@ import { createLogger } from '#lib/logging.ts';
 import { ReservationService } from '#lib/reservations/service.ts';
 import { memoryStores } from '#lib/store/memory/memory-stores.ts';
 import type { Stores } from '#lib/store/stores.ts';
+import { ForwardingTaskChanger, ForwardingWorkerWriter } from '#lib/upstream/change-forwarder.ts';
 import { UpstreamForwarder } from '#lib/upstream/forwarder.ts';
 import { ForwardingUpdater } from '#lib/upstream/forwarding-updater.ts';
 import { UpstreamReconciler } from '#lib/upstream/reconciler.ts';
@@ -80,6 +81,9 @@ export interface ConnectedMemory {
   /** Every wait of an update for another one's mark, in ms asked. */
   readonly waits: number[];
   readonly forwarder: UpstreamForwarder;
+  /** Task and Worker updates' forwards (their upstream answers are the test's: see FakeUpstream). */
+  readonly taskChanger: ForwardingTaskChanger;
+  readonly workerWriter: ForwardingWorkerWriter;
   readonly reconciler: UpstreamReconciler;
   readonly service: ReservationService;
   /** TaskRouter reserves a worker: at TaskRouter, and the gateway answers the assignment callback. */
@@ -104,7 +108,18 @@ export function connectedMemory(options: { readonly timeoutActivitySid?: string;
     });
   const telemetry = new RecordingTelemetry();
   const forwarder = new UpstreamForwarder(stores.tasks, stores.marks, upstream, clock, logger, telemetry, wait);
-  const reconciler = new UpstreamReconciler(stores.marks, forwarder, scheduler, clock, logger, telemetry);
+  const context = { upstream, clock, logger, telemetry, wait };
+  const taskChanger = new ForwardingTaskChanger(stores.tasks, stores.marks, context);
+  const workerWriter = new ForwardingWorkerWriter(stores.workers, context);
+  const reconciler = new UpstreamReconciler(
+    stores.marks,
+    forwarder,
+    { tasks: taskChanger, workers: workerWriter, workerMarks: stores.workers },
+    scheduler,
+    clock,
+    logger,
+    telemetry,
+  );
   const service = new ReservationService({
     tasks: stores.tasks,
     workers: stores.workers,
@@ -127,6 +142,8 @@ export function connectedMemory(options: { readonly timeoutActivitySid?: string;
     telemetry,
     waits,
     forwarder,
+    taskChanger,
+    workerWriter,
     reconciler,
     service,
     async reserve(overrides = {}, timeoutSeconds = 120) {

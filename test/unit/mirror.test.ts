@@ -16,6 +16,7 @@ import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } fro
 import { createLogger } from '#lib/logging.ts';
 import type { NewReservation } from '#lib/reservations/ports.ts';
 import { memoryStores } from '#lib/store/memory/memory-stores.ts';
+import { ForwardingTaskChanger, ForwardingWorkerWriter } from '#lib/upstream/change-forwarder.ts';
 import { UpstreamForwarder } from '#lib/upstream/forwarder.ts';
 import { EventStreamsConsumer } from '#lib/upstream/mirror-event-streams.ts';
 import { MirrorInbox, UNAPPLIED_AFTER_MS } from '#lib/upstream/mirror-inbox.ts';
@@ -492,8 +493,15 @@ describe('the inbox: its sweep', () => {
     t.clock.advance(UNAPPLIED_AFTER_MS + 1);
     expect(await t.inbox.sweep()).toEqual({ applied: 0, failed: 1 });
     apply.mockRestore();
-    const forwarder = new UpstreamForwarder(t.stores.tasks, t.stores.marks, new FakeUpstream(), t.clock, t.logger, t.telemetry);
-    const reconciler = new UpstreamReconciler(t.stores.marks, forwarder, undefined, t.clock, t.logger, t.telemetry);
+    const upstream = new FakeUpstream();
+    const forwarder = new UpstreamForwarder(t.stores.tasks, t.stores.marks, upstream, t.clock, t.logger, t.telemetry);
+    const context = { upstream, clock: t.clock, logger: t.logger, telemetry: t.telemetry };
+    const changes = {
+      tasks: new ForwardingTaskChanger(t.stores.tasks, t.stores.marks, context),
+      workers: new ForwardingWorkerWriter(t.stores.workers, context),
+      workerMarks: t.stores.workers,
+    };
+    const reconciler = new UpstreamReconciler(t.stores.marks, forwarder, changes, undefined, t.clock, t.logger, t.telemetry);
     expect(await sweepUpstream({ inbox: t.inbox, reconciler })).toEqual({ eventsApplied: 1, eventsNotApplied: 0, settled: 0, unsettled: 0, longUnsettled: 0 });
     expect(await statusOf(t, r)).toBe('pending');
   });

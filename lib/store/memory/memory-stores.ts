@@ -10,7 +10,7 @@ import type { WorkerScope, WorkspaceScope } from '../../domain/scope.ts';
 import type { ActivitySetBy, WorkerRecord, WorkerState, WorkerWrite } from '../../domain/worker.ts';
 import type { EventStore, ReservationWorkers } from '../../publishing/ports.ts';
 import type { NewReservationLink, ReservationLink, WorkerStore } from '../../reservations/ports.ts';
-import type { CloudEventMark, CloudEventMarks, InboxItem, InboxStore } from '../../upstream/ports.ts';
+import type { CloudEventMark, CloudEventMarks, InboxItem, InboxStore, WorkerForwardMark, WorkerForwardMarks, WorkerMarkOutcome } from '../../upstream/ports.ts';
 import type { AttentionItem, AttentionStore } from '../../lifecycle/ports.ts';
 import type { Stores } from '../stores.ts';
 import { MemoryStatistics } from './memory-statistics.ts';
@@ -45,9 +45,10 @@ interface Profile {
   readonly change?: WorkerWrite['change'];
   readonly held?: readonly string[];
   readonly moves?: readonly string[];
+  readonly forward?: WorkerForwardMark;
 }
 
-class MemoryWorkers implements WorkerStore, ReservationWorkers {
+class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMarks {
   /** Links by worker, then by reservation. */
   readonly #links = new Map<string, Map<string, NewReservationLink>>();
   readonly #profiles = new Map<string, Profile>();
@@ -101,6 +102,42 @@ class MemoryWorkers implements WorkerStore, ReservationWorkers {
       ...(write.lifecycle && { held: write.lifecycle.held, moves: write.lifecycle.moves }),
     });
     return true;
+  }
+
+  async markWorkerForward(write: WorkerWrite, markId: string): Promise<WorkerMarkOutcome> {
+    const key = workerKey(write.scope);
+    const stored = this.#profiles.get(key);
+    if ((stored?.version ?? 0) !== write.expectedVersion) return 'moved';
+    if (stored?.forward) return 'held';
+    // A mark changes nothing a client sees: no events of its own.
+    const { change: _change, ...kept } = stored ?? {};
+    this.#profiles.set(key, { ...kept, forward: { id: markId, at: write.now, write } });
+    return 'taken';
+  }
+
+  async recordWorkerForward(write: WorkerWrite, markId: string): Promise<boolean> {
+    const key = workerKey(write.scope);
+    const stored = this.#profiles.get(key);
+    if (stored?.forward?.id !== markId) return false;
+    const { forward: _forward, ...kept } = stored;
+    this.#profiles.set(key, kept);
+    return this.writeWorker({ ...write, expectedVersion: kept.version ?? 0 });
+  }
+
+  async clearWorkerForward(scope: WorkerScope, markId: string): Promise<void> {
+    const key = workerKey(scope);
+    const stored = this.#profiles.get(key);
+    if (stored?.forward?.id !== markId) return;
+    const { forward: _forward, change: _change, ...kept } = stored;
+    this.#profiles.set(key, kept);
+  }
+
+  async workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]> {
+    const found: { scope: WorkerScope; mark: WorkerForwardMark }[] = [];
+    for (const profile of this.#profiles.values()) {
+      if (profile.forward !== undefined && profile.forward.at < before) found.push({ scope: profile.forward.write.scope, mark: profile.forward });
+    }
+    return found.sort((a, b) => a.mark.at - b.mark.at).slice(0, limit);
   }
 
   async workerState(scope: WorkerScope): Promise<WorkerState | undefined> {

@@ -10,7 +10,7 @@ import type { ReservationAction } from '../../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../../domain/scope.ts';
 import { observationReplaces, TRANSITIONS, observedEffects, type ReservationStatus, type Transition } from '../../domain/state-machine.ts';
 import { checkTaskChange, checkTaskIfMatch } from '../../domain/task-change.ts';
-import { checkAction, findReservation, isCanceled, type ReservationRecord, type TaskRecord } from '../../domain/task.ts';
+import { checkAction, findReservation, isCanceled, taskChangeIntent, type ReservationRecord, type TaskRecord } from '../../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskChange, TaskStore } from '../../reservations/ports.ts';
 import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../../upstream/ports.ts';
 
@@ -169,6 +169,15 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     if (task.forward) return { taken: false, task, mark: task.forward };
     const marked: TaskRecord = { ...task, forward: { id: markId, reservationSid: input.reservationSid, transition: input.action.transition, at: now } };
     return { taken: true, task: this.#put(stamped(marked, task, now)) };
+  }
+
+  async markTaskChange(change: TaskChange, markId: string): Promise<MarkOutcome | undefined> {
+    const task = this.#get(change.scope);
+    if (!task) return undefined;
+    const now = stampAt(task, change.now);
+    checkTaskChange(task, change, now);
+    if (task.forward) return { taken: false, task, mark: task.forward };
+    return { taken: true, task: this.#put(stamped({ ...task, forward: { id: markId, change: taskChangeIntent(change), at: now } }, task, now)) };
   }
 
   async clearForward(scope: TaskScope, markId: string, at: number): Promise<TaskRecord | undefined> {
