@@ -50,7 +50,7 @@ import { UpstreamForwarder } from './upstream/forwarder.ts';
 import { ForwardingUpdater } from './upstream/forwarding-updater.ts';
 import { UpstreamMirror } from './upstream/mirror.ts';
 import { UpstreamReconciler } from './upstream/reconciler.ts';
-import { HttpTaskRouterUpstream } from './upstream/taskrouter-client.ts';
+import { HttpTaskRouterUpstream, type TaskRouterUpstream } from './upstream/taskrouter-client.ts';
 import { statisticsDaysOf } from './domain/statistics-query.ts';
 import { CountingEventStore, StatisticsRecorder } from './statistics/statistics-recorder.ts';
 import { StatisticsService } from './statistics/statistics-service.ts';
@@ -126,6 +126,8 @@ export interface RuntimeParts {
    * that count an operation's store calls turn it off and call the lifecycle themselves.
    */
   readonly lifecycleInBackground?: boolean;
+  /** Connected: TaskRouter as this service calls it (tests: a fake in the process). */
+  readonly upstream?: TaskRouterUpstream;
 }
 
 /** A value built on first use, once. */
@@ -243,8 +245,8 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
   let upstreamClient: HttpTaskRouterUpstream | undefined;
   const upstream = once((): Upstream | undefined => {
     if (config.upstreamUrl === undefined) return undefined;
-    const client = new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
-    upstreamClient = client;
+    const client = parts.upstream ?? new HttpTaskRouterUpstream(config.upstreamUrl, credentials());
+    if (client instanceof HttpTaskRouterUpstream) upstreamClient = client;
     const { tasks, marks, workers, inbox, cloudEvents } = stores();
     const forwarder = new UpstreamForwarder(tasks, marks, client, clock, logger, telemetry);
     const context = { upstream: client, clock, logger, telemetry };

@@ -139,7 +139,10 @@ export class EventEmittingTasks implements TaskStore, ObservedRecords {
       }
       throw error;
     }
-    if (task) await this.recorder.written(task);
+    // A confirmed change (connected) may be recorded by a settlement that finds it recorded already
+    // by an attempt that died before its events: complete the task's events rather than the last write's.
+    if (task && change.markId !== undefined) await this.recorder.recover([task]);
+    else if (task) await this.recorder.written(task);
     return task;
   }
 
@@ -152,7 +155,10 @@ export class EventEmittingTasks implements TaskStore, ObservedRecords {
   }
 
   async #emit(outcome: ObservedOutcome): Promise<ObservedOutcome> {
-    if (outcome.kind === 'recorded' || (outcome.kind === 'already-recorded' && outcome.markCleared)) await this.recorder.written(outcome.task);
+    if (outcome.kind === 'recorded') await this.recorder.written(outcome.task);
+    // Recorded already, perhaps by an attempt that died before its events: every event of the task
+    // so far (a cleared mark's write included) that is not stored yet is.
+    else if (outcome.kind === 'already-recorded') await this.recorder.recover([outcome.task]);
     return outcome;
   }
 

@@ -78,6 +78,12 @@ export interface TaskChange {
   /** JSON object text. */
   readonly attributes?: string;
   readonly priority?: number;
+  /**
+   * Connected: the forward mark of the change TaskRouter confirmed, cleared in the same write. The
+   * write is conditioned on it (and on nothing else: TaskRouter has decided), so a change is
+   * recorded once however often its settlement runs; with the mark gone, nothing is written.
+   */
+  readonly markId?: string;
 }
 
 /** Tasks and their reservations: one item per task, so one conditional write keeps its invariants. */

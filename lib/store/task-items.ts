@@ -188,6 +188,8 @@ export class TaskItems implements TaskStore, ObservedRecords {
       (task) => task,
       (stored, now): Judgement<TaskRecord | undefined> => {
         if (!stored || !inScope(stored, scope)) return { done: undefined };
+        // A confirmed change whose mark is gone was recorded already: the task as it is.
+        if (change.markId !== undefined && stored.forward?.id !== change.markId) return lostToLaterStamp(stored, now) ?? { done: stored };
         const retryAt = after(stored.writtenAt, presentOf(stored, now));
         checkTaskChange(stored, change, retryAt);
         return { retryAt };
@@ -200,6 +202,10 @@ export class TaskItems implements TaskStore, ObservedRecords {
     const u = new TaskUpdate(change.scope, now);
     const { e } = u;
     taskChangeConditions(u, change);
+    if (change.markId !== undefined) {
+      u.conditions.push(`${e.name('forward')}.${e.name('id')} = ${e.value(change.markId)}`);
+      removeMark(u);
+    }
     u.set.push(`${e.name('updatedAt')} = ${e.value(now)}`);
     if (change.cancel) {
       u.set.push(`${e.name('canceled')} = ${e.value({ at: now, reason: change.cancel.reason })}`);

@@ -142,19 +142,25 @@ export class ForwardingTaskChanger implements TaskChanger {
     return 'not-applied';
   }
 
-  /** Records a change TaskRouter made, then clears the mark (a crash between the two leaves the mark: the sweep records it again, harmlessly). */
+  /**
+   * Records a change TaskRouter made, once however often its settlement runs. Attributes and
+   * priority: one write conditioned on the mark, clearing it. A cancellation: recorded as
+   * TaskRouter's task.canceled is (a repeat finds it recorded), then the mark cleared (a crash
+   * between the two leaves the mark, and the sweep's read finds the cancellation recorded).
+   */
   async #record(scope: TaskScope, intent: TaskChangeIntent, markId: string): Promise<TaskRecord | undefined> {
-    const now = this.options.clock.now();
-    if (intent.cancel !== undefined) await this.tasks.recordTaskCanceled(scope, intent.cancel.reason, now);
-    if (intent.attributes !== undefined || intent.priority !== undefined) {
-      await this.tasks.changeTask({
-        scope,
-        now,
-        ...(intent.attributes !== undefined && { attributes: intent.attributes }),
-        ...(intent.priority !== undefined && { priority: intent.priority }),
-      });
+    const { clock } = this.options;
+    if (intent.cancel !== undefined) {
+      await this.tasks.recordTaskCanceled(scope, intent.cancel.reason, clock.now());
+      return (await this.marks.clearForward(scope, markId, clock.now())) ?? this.tasks.getTask(scope);
     }
-    return (await this.marks.clearForward(scope, markId, this.options.clock.now())) ?? this.tasks.getTask(scope);
+    return this.tasks.changeTask({
+      scope,
+      now: clock.now(),
+      markId,
+      ...(intent.attributes !== undefined && { attributes: intent.attributes }),
+      ...(intent.priority !== undefined && { priority: intent.priority }),
+    });
   }
 }
 

@@ -792,6 +792,18 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect((await stores.tasks.getTask(scope))!.forward).toBeUndefined();
     });
 
+    it('records a confirmed change once, clearing its mark in the same write; with the mark gone it writes nothing', async () => {
+      const { scope } = await created();
+      const id = randomUUID();
+      expect((await stores.marks.markTaskChange({ scope, now: T0 + 1000, priority: 7 }, id))?.taken).toBe(true);
+      const recorded = (await stores.tasks.changeTask({ scope, now: T0 + 2000, priority: 7, markId: id }))!;
+      expect(recorded).toMatchObject({ priority: 7, lastUpdate: { n: 1, at: T0 + 2000 }, writtenAt: T0 + 2000 });
+      expect(recorded.forward).toBeUndefined();
+      // The settlement again (a sweep after a crash): recorded already, nothing written.
+      expect(await stores.tasks.changeTask({ scope, now: T0 + 3000, priority: 7, markId: id })).toEqual(recorded);
+      expect(await stores.tasks.getTask(scope)).toEqual(recorded);
+    });
+
     it('gives a task’s change mark to exactly one of many concurrent changes', async () => {
       const { scope } = await created();
       const outcomes = await Promise.all(

@@ -144,9 +144,11 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   async changeTask(change: TaskChange): Promise<TaskRecord | undefined> {
     const task = this.#get(change.scope);
     if (!task) return undefined;
+    // A confirmed change whose mark is gone was recorded already: the task as it is.
+    if (change.markId !== undefined && task.forward?.id !== change.markId) return task;
     const now = stampAt(task, change.now);
     checkTaskChange(task, change, now);
-    let next: TaskRecord = { ...task, updatedAt: now };
+    let next: TaskRecord = change.markId !== undefined ? { ...withoutMark(task), updatedAt: now } : { ...task, updatedAt: now };
     if (change.cancel) next = { ...next, canceled: { at: now, reason: change.cancel.reason } };
     if (change.attributes !== undefined || change.priority !== undefined) {
       next = {
