@@ -187,6 +187,10 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * server takes a free port and PUBLIC_BASE_URL (unless set) follows it.
  */
 export async function startLocalStack(env: Readonly<Record<string, string | undefined>> = process.env, parts: RuntimeParts = {}): Promise<LocalStack> {
+  // Metrics are CloudWatch's Embedded Metric Format: JSON documents on stdout that only CloudWatch
+  // Logs turns into metrics. Locally nothing reads them, so Powertools Metrics stays quiet unless
+  // POWERTOOLS_METRICS_DISABLED=false asks to see them (it reads this when the runtime is built).
+  process.env['POWERTOOLS_METRICS_DISABLED'] ??= 'true';
   // Everything that can be wrong with the configuration is found before anything starts.
   let config = loadConfig(env, 'local');
   const policy = parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath);

@@ -1,6 +1,8 @@
 /** `npm start` itself: what it prints, and never a real secret. */
+import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
+import { callback } from '../support/fixtures.ts';
 import { npmStart } from '../support/npm-start.ts';
 
 describe('npm start', () => {
@@ -21,6 +23,29 @@ describe('npm start', () => {
       expect(real.output()).not.toContain('second-token-4a8e');
     } finally {
       await Promise.all([development.stop(), real.stop()]);
+    }
+  });
+
+  it('stays quiet about metrics: no CloudWatch EMF documents on its output, which only CloudWatch reads', async () => {
+    const started = npmStart({});
+    try {
+      const base = await started.listening;
+      const c = callback({ AccountSid: LOCAL_ACCOUNT_SID });
+      const url = `${base}/assignment-callback`;
+      const answer = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Twilio-Signature': twilio.getExpectedTwilioSignature(LOCAL_AUTH_TOKEN, url, c.params),
+        },
+        body: new URLSearchParams(c.params),
+      });
+      expect(answer.status).toBe(200);
+      // The request's own log line is out by now: its metrics would have been flushed before it.
+      await expect.poll(() => started.output()).toContain('"route":"POST /assignment-callback"');
+      expect(started.output()).not.toContain('"_aws"');
+    } finally {
+      await started.stop();
     }
   });
 });
