@@ -13,14 +13,18 @@
  */
 
 /**
- * List prices, us-east-1, on-demand, without free tiers, as published on the services' pricing
- * pages (aws.amazon.com/<service>/pricing) in 2025; DynamoDB's are those after its November 2024
- * on-demand price cut. Written down from those pages, not fetched: check them before relying on a
- * figure.
+ * List prices, us-east-1, on-demand, without free tiers (Scheduler's first 14 million invocations
+ * a month, for one, are free), checked on 2026-12-05. AWS's own pages confirm Lambda's request
+ * price, API Gateway's HTTP API price (and its 512 KB metering), X-Ray's, and the 64 KB chunks
+ * EventBridge and SQS bill by; the others (Lambda arm64's GB-second, DynamoDB's request units after
+ * its November 2024 on-demand cut, Scheduler, EventBridge, SQS, CloudWatch Logs) are those AWS's
+ * us-east-1 price list gives as quoted by current write-ups, which agree with one another: the
+ * saved pricing pages load their rates in the browser. Not fetched at run time. Volume tiers
+ * (SQS past 100 billion requests a month, Lambda's own logs past 10 TB) would lower a large bill.
  */
 export const PRICES = {
   region: 'us-east-1',
-  asOf: '2025',
+  asOf: '2026-12-05',
   /** Lambda, arm64: per request and per GB-second (the first tier). */
   lambdaRequest: 0.2 / 1e6,
   lambdaGbSecond: 0.0000133334,
