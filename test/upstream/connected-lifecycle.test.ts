@@ -90,6 +90,11 @@ async function accepted(type = 'voice'): Promise<CallbackFixture> {
   return c;
 }
 const workerPath = (c: CallbackFixture) => `/v1/Workspaces/${c.workspaceSid}/Workers/${c.workerSid}`;
+/** The gateway's stored events of a type for the fixture's reservation: their SID and type, as a trigger names them. */
+async function twilioEvents(c: CallbackFixture, type: string): Promise<{ sid: string; type: 'reservation.accepted' }[]> {
+  const page = await get(gateway, `/v1/Workspaces/${c.workspaceSid}/Events?ReservationSid=${c.reservationSid}&EventType=${type}`);
+  return (page['events'] as { sid: string; event_type: string }[]).map((e) => ({ sid: e.sid, type: e.event_type as 'reservation.accepted' }));
+}
 /** The POSTs that reached upstream for this fixture's workspace (another test's timer may POST meanwhile). */
 const postsTo = (c: CallbackFixture) => proxy.posts().filter((p) => p.path.includes(c.workspaceSid));
 /**
@@ -276,6 +281,27 @@ describe("lifecycle rules' moves of workers through the gateway", () => {
     expect(moves().map((p) => p.body)).toEqual([`ActivitySid=${BUSY}`, `ActivitySid=${AVAILABLE}`]);
     expect((await get(upstream, workerPath(c)))['activity_sid']).toBe(AVAILABLE);
     expect((await get(gateway, workerPath(c)))['activity_sid']).toBe(AVAILABLE);
+  });
+});
+
+describe("a rule's move of a worker, delivered again and again", () => {
+  it('its Worker update reaches upstream once: the connection dropped after upstream moved the worker, then the event handled 16 times at once', async () => {
+    const c = await reserve('chat');
+    // The move's POST reaches upstream, its answer is lost: the gateway settles it by reading the worker.
+    proxy.plan((method, path) => (method === 'POST' && path === workerPath(c) ? { kind: 'drop-after' } : { kind: 'pass' }));
+    expect((await post(gateway, reservationPath(c), { ReservationStatus: 'accepted' })).status).toBe(200);
+    await gateway.runtime.lifecycleSink!.idle();
+    proxy.plan(() => ({ kind: 'pass' }));
+    const moves = () => postsTo(c).filter((p) => p.path === workerPath(c));
+    expect(moves().map((p) => p.body)).toEqual([`ActivitySid=${BUSY}`]);
+    expect((await get(gateway, workerPath(c)))['activity_sid']).toBe(BUSY);
+    // The accepted event again, 16 times at once (a bus delivering it again, a retried handler).
+    const events = await twilioEvents(c, 'reservation.accepted');
+    expect(events).toHaveLength(1);
+    const trigger = { ...events[0]!, accountSid: c.accountSid, workspaceSid: c.workspaceSid, taskSid: c.taskSid, reservationSid: c.reservationSid };
+    const outcomes = await Promise.all(Array.from({ length: 16 }, () => gateway.runtime.lifecycle.handle(trigger)));
+    expect(new Set(outcomes)).toEqual(new Set(['repeated']));
+    expect(moves()).toHaveLength(1);
   });
 });
 
