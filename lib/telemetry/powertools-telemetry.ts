@@ -11,6 +11,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+// First: it decides the X-Ray SDK's mode, which the SDK reads as Tracer imports it.
+import './xray-mode.ts';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SERVICE_NAME } from '../logging.ts';
 import { METRICS, METRICS_NAMESPACE, type CountedMetric, type DimensionValue, type MeasuredMetric } from './metrics.ts';

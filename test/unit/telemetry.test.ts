@@ -5,6 +5,9 @@
  * through the global console, which these tests read.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { parseIfMatch } from '#lib/domain/if-match.ts';
@@ -180,3 +183,25 @@ function getEvent(path: string): APIGatewayProxyEventV2 {
     isBase64Encoded: false,
   };
 }
+
+describe("the X-Ray SDK's mode (lib/telemetry/xray-mode.ts)", () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  // Whether importing the telemetry made the X-Ray SDK's context namespace, whose async hook follows every promise.
+  const probe = `await import('./lib/telemetry/powertools-telemetry.ts'); process.stdout.write(String(Boolean(process.namespaces?.AWSXRay)));`;
+  const hooked = async (env: Record<string, string>) => {
+    const base = Object.fromEntries(['PATH', 'HOME', 'TMPDIR'].flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+      cwd: root,
+      env: { ...base, ...env },
+    });
+    return stdout;
+  };
+
+  it('outside Lambda, where nothing is traced, the SDK starts in manual mode: no namespace, no async hook', async () => {
+    expect(await hooked({})).toBe('false');
+  });
+
+  it('in Lambda (tracing on) it keeps its automatic mode, which the handler segment needs', async () => {
+    expect(await hooked({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' })).toBe('true');
+  });
+});
