@@ -43,6 +43,10 @@ export interface StatisticsServiceOptions {
 
 const FAMILY_OF: Record<Subject['kind'], CacheFamily> = { workspace: 'w', queue: 'q', workflow: 'f' };
 
+/** The reserved tasks' items one read asks for (a BatchGetItem's limit), and how many such reads go at once. */
+const TASKS_PER_READ = 100;
+const READS_AT_ONCE = 4;
+
 function addCounters(into: Counters, from: Counters | undefined): void {
   for (const [field, n] of Object.entries(from ?? {})) into[field] = (into[field] ?? 0) + n;
 }
@@ -301,12 +305,19 @@ export class StatisticsService {
    * This service's own read (Twilio has none): the reservations pending now, soonest deadline
    * first. The candidates are the tasks the live directory holds as reserved (a task with a
    * pending reservation is reserved after its latest event); their records, read by key (one
-   * BatchGetItem per 100 tasks), say which of their reservations are pending now.
+   * BatchGetItem per 100 tasks, a few at once), say which of their reservations are pending now.
    */
   async pending(ids: ResourceIds, shown: number, resource: string) {
-    await this.#known(ids, resource);
-    const reserved = (await this.#store.liveTasks(ids)).filter((t) => t.status === 'reserved').map((t) => t.taskSid);
-    const tasks = reserved.length === 0 ? new Map<string, TaskRecord>() : await this.#tasks.getTasks(ids, reserved);
-    return pendingJson(ids, pendingReservations(tasks.values(), this.#clock.now()), shown);
+    const [, live] = await Promise.all([this.#known(ids, resource), this.#store.liveTasks(ids)]);
+    const reserved = live.filter((t) => t.status === 'reserved').map((t) => t.taskSid);
+    const tasks: TaskRecord[] = [];
+    for (let i = 0; i < reserved.length; i += TASKS_PER_READ * READS_AT_ONCE) {
+      const reads: Promise<Map<string, TaskRecord>>[] = [];
+      for (let j = i; j < Math.min(reserved.length, i + TASKS_PER_READ * READS_AT_ONCE); j += TASKS_PER_READ) {
+        reads.push(this.#tasks.getTasks(ids, reserved.slice(j, j + TASKS_PER_READ)));
+      }
+      for (const found of await Promise.all(reads)) tasks.push(...found.values());
+    }
+    return pendingJson(ids, pendingReservations(tasks, this.#clock.now()), shown);
   }
 }
