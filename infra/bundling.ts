@@ -56,11 +56,14 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
     /** Prefer the ES module builds of dependencies: smaller, and tree-shaken. */
     mainFields: ['module', 'main'],
     /**
-     * Nothing external but bowser: the AWS SDK is bundled, at the version our lockfile pins.
-     * Bowser parses a browser's user agent, imported only by the SDK's browser build of its
-     * user-agent provider (Node uses another): never loaded here, a chunk of 33 KB in every bundle.
+     * Nothing external but two packages a function never loads: the AWS SDK is bundled, at the
+     * version our lockfile pins. Bowser parses a browser's user agent, imported only by the SDK's
+     * browser build of its user-agent provider (Node uses another): a chunk of 33 KB in every
+     * bundle. The `aws login` credential provider is imported only for a shared-config profile
+     * with a `login_session`, after the environment's credentials, which a Lambda function always
+     * has, were found: 6 KB in every bundle.
      */
-    external: ['bowser'],
+    external: ['bowser', '@aws-sdk/credential-provider-login'],
     /** `semver` (29 KB) for the one function its importers call: infra/shims/semver-gte.cjs says why. */
     alias: { semver: join(import.meta.dirname, 'shims', 'semver-gte.cjs') },
     banner: { js: REQUIRE_BANNER },
