@@ -1,12 +1,15 @@
 /**
  * The console overview's pure parts: its arithmetic (lib/console/browser/overview-figures.ts, run
- * here in Node: it touches no DOM) and the outcome series' buckets and query
- * (lib/domain/statistics-query.ts).
+ * here in Node: it touches no DOM), the outcome series' buckets and query
+ * (lib/domain/statistics-query.ts), and which reservations are pending now
+ * (lib/domain/statistics-realtime.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { acceptanceRate, durationText, rateText, scaleMax, sortRows, stack, stackHeight } from '#lib/console/browser/overview-figures.ts';
 import { InvalidParameterError } from '#lib/domain/errors.ts';
 import { bucketsOf, readOutcomesQuery, readPendingShown } from '#lib/domain/statistics-query.ts';
+import { pendingReservations } from '#lib/domain/statistics-realtime.ts';
+import type { ReservationRecord, TaskRecord } from '#lib/domain/task.ts';
 
 const outcomes = (accepted: number, rejected: number, timedOut: number, canceled = 0, created = 0) => ({
   reservations_created: created,
@@ -115,5 +118,62 @@ describe('the outcome series: buckets and query', () => {
     expect(readPendingShown(params({}))).toBe(5);
     expect(readPendingShown(params({ PageSize: '50' }))).toBe(50);
     expect(() => readPendingShown(params({ PageSize: '0' }))).toThrow(/PageSize/);
+  });
+});
+
+describe('the reservations pending now', () => {
+  const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
+  const reservation = (sid: string, deadline: number, overrides: Partial<ReservationRecord> = {}): ReservationRecord => ({
+    sid,
+    workerSid: `WK${sid}`,
+    workerName: sid,
+    history: {},
+    status: 'pending',
+    version: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    deadline,
+    ...overrides,
+  });
+  const task = (sid: string, reservations: ReservationRecord[], overrides: Partial<TaskRecord> = {}): TaskRecord => ({
+    sid,
+    accountSid: 'AC1',
+    workspaceSid: 'WS1',
+    workflowSid: 'WW1',
+    taskQueueSid: `WQ${sid}`,
+    attributes: '{}',
+    priority: 0,
+    createdAt: T0,
+    updatedAt: T0,
+    reservations,
+    rejections: 0,
+    maxRejections: 10,
+    writtenAt: T0,
+    ...overrides,
+  });
+  const NOW = T0 + 60_000;
+
+  it('lists those that read pending now, soonest deadline first, ties by SID', () => {
+    const tasks = [task('T1', [reservation('R3', T0 + 300_000), reservation('R1', T0 + 120_000)]), task('T2', [reservation('R2', T0 + 120_000)])];
+    expect(pendingReservations(tasks, NOW)).toEqual([
+      { reservationSid: 'R1', taskSid: 'T1', workerSid: 'WKR1', workerName: 'R1', taskQueueSid: 'WQT1', deadline: T0 + 120_000 },
+      { reservationSid: 'R2', taskSid: 'T2', workerSid: 'WKR2', workerName: 'R2', taskQueueSid: 'WQT2', deadline: T0 + 120_000 },
+      { reservationSid: 'R3', taskSid: 'T1', workerSid: 'WKR3', workerName: 'R3', taskQueueSid: 'WQT1', deadline: T0 + 300_000 },
+    ]);
+  });
+
+  it('leaves out one past its deadline, one whose sibling was accepted, one of a canceled task, and the answered ones, written or not', () => {
+    const tasks = [
+      task('T1', [reservation('R1', NOW)]),
+      task('T2', [reservation('R2', T0 + 120_000), reservation('R3', T0 + 120_000, { status: 'accepted' })], {
+        acceptedReservationSid: 'R3',
+        acceptedAt: T0 + 1000,
+      }),
+      task('T3', [reservation('R4', T0 + 120_000)], { canceled: { at: T0 + 1000, reason: 'hung up' } }),
+      task('T4', [reservation('R5', T0 + 120_000, { status: 'rejected' })], { rejections: 1, lastRejectedAt: T0 + 1000 }),
+    ];
+    expect(pendingReservations(tasks, NOW)).toEqual([]);
+    // A millisecond before its deadline, R1 still is.
+    expect(pendingReservations(tasks, NOW - 1).map((r) => r.reservationSid)).toEqual(['R1']);
   });
 });

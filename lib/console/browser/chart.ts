@@ -1,7 +1,8 @@
 /**
- * Reservation outcomes as stacked bars, one per minute or hour, drawn as SVG by hand (a chart
- * library of its own would outweigh the whole page), with the same numbers as a table for screen
- * readers and for anyone who wants them: the SVG is one labelled image, the table is the data.
+ * Reservation outcomes as stacked bars, one per minute or hour, drawn as SVG by hand (the smallest
+ * fitting chart library would add most of the page's weight again: docs/statistics.md), with the
+ * same numbers as a table for screen readers and for anyone who wants them: the SVG is one
+ * labelled image, the table is the data.
  */
 import { KeyedTable, h, utcText } from './dom.ts';
 import { OUTCOMES, scaleMax, stack, stackHeight, type Outcomes } from './overview-figures.ts';
