@@ -308,8 +308,7 @@ export class StatisticsService {
    * BatchGetItem per 100 tasks, a few at once), say which of their reservations are pending now.
    */
   async pending(ids: ResourceIds, shown: number, resource: string) {
-    const [, live] = await Promise.all([this.#known(ids, resource), this.#store.liveTasks(ids)]);
-    const reserved = live.filter((t) => t.status === 'reserved').map((t) => t.taskSid);
+    const [, reserved] = await Promise.all([this.#known(ids, resource), this.#store.reservedTasks(ids)]);
     const tasks: TaskRecord[] = [];
     for (let i = 0; i < reserved.length; i += TASKS_PER_READ * READS_AT_ONCE) {
       const reads: Promise<Map<string, TaskRecord>>[] = [];
