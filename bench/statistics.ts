@@ -105,7 +105,7 @@ export async function measureStatistics(options: StatisticsOptions): Promise<Sta
     // Counted as the event store counts them: the events of a write together.
     for (let i = 0; i < events.length; i += BURST) await recorder.count(events.slice(i, i + BURST));
 
-    const service = new StatisticsService({ store: stores.statistics, clock, days: 30 });
+    const service = new StatisticsService({ store: stores.statistics, tasks: stores.tasks, clock, days: 30 });
     const ids = { ...scope, url: 'http://bench/Statistics' };
     const windowOf = (ms: number) => {
       const now = clock.now();

@@ -1,11 +1,20 @@
 /**
  * GET TaskRouter's Statistics resources (the workspace's, a task queue's, the task queues' list, a
- * workflow's, the workers' and one worker's), counted from the event record: lib/statistics.
+ * workflow's, the workers' and one worker's), counted from the event record: lib/statistics. And
+ * this service's own beside them, under `/lifecycle/v1/…/Statistics/`: each worker's counts, the
+ * outcomes per minute or hour, the reservations pending now (the console's overview reads them).
  */
 import { DEFAULT_PAGE_SIZE } from '#lib/domain/list-query.ts';
 import { decodePageToken, memoryWindow, readPage, type Cursor } from '#lib/domain/paging.ts';
 import { parseParameter, type ParameterSpec } from '#lib/domain/parameters.ts';
-import { readFriendlyName, readRealTimeQuery, readStatisticsQuery, readWorkersQuery } from '#lib/domain/statistics-query.ts';
+import {
+  readFriendlyName,
+  readOutcomesQuery,
+  readPendingShown,
+  readRealTimeQuery,
+  readStatisticsQuery,
+  readWorkersQuery,
+} from '#lib/domain/statistics-query.ts';
 import { canonicalSid } from '#lib/domain/sid.ts';
 import { NotFoundError } from '#lib/domain/errors.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
@@ -15,8 +24,8 @@ import { listResponse } from '#lib/http/list-response.ts';
 import { resourceOf, workspaceScope } from '#lib/http/targets.ts';
 import type { Subject } from '#lib/statistics/statistics-service.ts';
 
-/** Which of the three a path asks for: `Statistics` (both), `CumulativeStatistics` or `RealTimeStatistics`. */
-type Kind = 'Statistics' | 'CumulativeStatistics' | 'RealTimeStatistics';
+/** Which one a path asks for: `Statistics` (both), `CumulativeStatistics` or `RealTimeStatistics`; ours, by name. */
+type Kind = 'Statistics' | 'CumulativeStatistics' | 'RealTimeStatistics' | 'Workers' | 'Outcomes' | 'PendingReservations';
 
 const QUEUE_PAGE_KEY = /^WQ[0-9a-f]{32}$/;
 const PAGE_SIZE = { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false } as const satisfies ParameterSpec;
@@ -35,6 +44,15 @@ export const statistics = apiFunction('statistics', async (request, { runtime, a
   };
   const params = request.pathParameters;
 
+  if (request.path.startsWith('/lifecycle/')) {
+    if (kind === 'Workers')
+      return jsonResponse(200, await service.workerRows(ids, readStatisticsQuery(request.query, now, service.days, { splits: false }), resource));
+    if (kind === 'Outcomes') {
+      const { window, interval } = readOutcomesQuery(request.query, now, service.days);
+      return jsonResponse(200, await service.outcomes(ids, window, interval, resource));
+    }
+    return jsonResponse(200, await service.pending(ids, readPendingShown(request.query), resource));
+  }
   if (params['WorkerSid'] !== undefined) {
     const workerSid = sidOf('WorkerSid', 'WK');
     return jsonResponse(200, await service.worker(ids, workerSid, readStatisticsQuery(request.query, now, service.days, { splits: false }), resource));

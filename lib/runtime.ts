@@ -175,7 +175,9 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       events: new CountingEventStore(built.events, new StatisticsRecorder(built.statistics, clock, { claims: config.upstreamUrl !== undefined })),
     };
   });
-  const statistics = once(() => new StatisticsService({ store: plainStores().statistics, clock, days: statisticsDaysOf(config.retentionDays) }));
+  const statistics = once(
+    () => new StatisticsService({ store: plainStores().statistics, tasks: plainStores().tasks, clock, days: statisticsDaysOf(config.retentionDays) }),
+  );
   const callbackSender = once(
     () =>
       (config.eventsFrom === 'write' &&

@@ -10,6 +10,7 @@
 import { durationsInWindow, type ActivityMark } from './activity-durations.ts';
 import { twilioDate } from './clock.ts';
 import type { Aggregate } from './statistics-aggregate.ts';
+import type { PendingReservation } from './statistics-realtime.ts';
 import type { StatisticsQuery, StatisticsWindow } from './statistics-query.ts';
 import { ACCEPT_WAIT, CANCEL_WAIT, RESERVATION_FIELDS, type Counters } from './statistics-tally.ts';
 
@@ -66,13 +67,13 @@ function splitByWaitTime(counters: Counters, splits: readonly number[]) {
   );
 }
 
-const reservationCounts = (counters: Counters) =>
+export const reservationCounts = (counters: Counters) =>
   Object.fromEntries(Object.entries(RESERVATION_FIELDS).map(([code, name]) => [name, counters[code] ?? 0])) as Record<
     (typeof RESERVATION_FIELDS)[keyof typeof RESERVATION_FIELDS],
     number
   >;
 
-const windowTimes = (window: StatisticsWindow) => ({ start_time: twilioDate(window.fromSecond * 1000), end_time: twilioDate(window.toSecond * 1000) });
+export const windowTimes = (window: StatisticsWindow) => ({ start_time: twilioDate(window.fromSecond * 1000), end_time: twilioDate(window.toSecond * 1000) });
 
 /** The counters a query can vouch for: none under a TaskChannel filter (the record holds no channel). */
 const vouched = (query: StatisticsQuery, counters: Counters | undefined): Counters | undefined => (query.taskChannel !== undefined ? undefined : counters);
@@ -219,6 +220,64 @@ export function workerInstanceJson(
     cumulative: nested(workersCumulativeJson(ids, query, counters, durations)),
     worker_sid: workerSid,
     workspace_sid: ids.workspaceSid,
+    url: ids.url,
+  };
+}
+
+/**
+ * This service's own resources beside TaskRouter's (under `/lifecycle/v1/…/Statistics/`): the same
+ * counters, for the workers one by one, for the window's minutes or hours, and the reservations
+ * pending now.
+ */
+export function workerRowsJson(
+  ids: ResourceIds,
+  query: StatisticsQuery,
+  rows: readonly { readonly workerSid: string; readonly friendlyName: string | null; readonly activitySid: string | null; readonly counters: Counters }[],
+) {
+  return {
+    account_sid: ids.accountSid,
+    workspace_sid: ids.workspaceSid,
+    ...windowTimes(query.window),
+    workers: rows.map((row) => ({
+      worker_sid: row.workerSid,
+      friendly_name: row.friendlyName,
+      activity_sid: row.activitySid,
+      ...reservationCounts(vouched(query, row.counters) ?? {}),
+    })),
+    url: ids.url,
+  };
+}
+
+export function outcomesJson(
+  ids: ResourceIds,
+  window: StatisticsWindow,
+  interval: string,
+  buckets: readonly { readonly window: StatisticsWindow; readonly counters: Counters }[],
+) {
+  return {
+    account_sid: ids.accountSid,
+    workspace_sid: ids.workspaceSid,
+    interval,
+    ...windowTimes(window),
+    outcomes: buckets.map((bucket) => ({ ...windowTimes(bucket.window), ...reservationCounts(bucket.counters) })),
+    url: ids.url,
+  };
+}
+
+export function pendingJson(ids: ResourceIds, pending: readonly PendingReservation[], shown: number) {
+  return {
+    account_sid: ids.accountSid,
+    workspace_sid: ids.workspaceSid,
+    total: pending.length,
+    reservations: pending.slice(0, shown).map((r) => ({
+      reservation_sid: r.reservationSid,
+      task_sid: r.taskSid,
+      worker_sid: r.workerSid,
+      worker_name: r.workerName,
+      task_queue_sid: r.taskQueueSid,
+      deadline: new Date(r.deadline).toISOString(),
+      deadline_ms: r.deadline,
+    })),
     url: ids.url,
   };
 }

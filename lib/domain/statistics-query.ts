@@ -143,3 +143,48 @@ export function readRealTimeQuery(query: Params): { readonly taskChannel?: strin
 export function readFriendlyName(query: Params): string | undefined {
   return reader(query)(PARAMETERS.FriendlyName) as string | undefined;
 }
+
+/** This service's outcome series (`…/Statistics/Outcomes`): one bucket per minute or per hour. */
+export const OUTCOME_INTERVALS = ['minute', 'hour'] as const;
+export type OutcomeInterval = (typeof OUTCOME_INTERVALS)[number];
+const INTERVAL_SECONDS: Readonly<Record<OutcomeInterval, number>> = { minute: 60, hour: 3600 };
+/**
+ * Buckets one read answers at most: a day of minutes, 1,441 when the day starts inside a minute
+ * (each bucket is a read of its own roll-ups).
+ */
+export const MAX_OUTCOME_BUCKETS = 1441;
+
+const OUTCOME_PARAMETERS = {
+  Interval: { name: 'Interval', type: { kind: 'enum', values: OUTCOME_INTERVALS }, pii: false },
+  PageSize: { name: 'PageSize', type: { kind: 'integer', min: 1, max: 50 }, pii: false },
+} as const satisfies Record<string, ParameterSpec>;
+
+/**
+ * The window's buckets, aligned to whole minutes or hours (UTC), the first and last cut at the
+ * window's bounds: a window of the last 60 minutes starting at 10:00:30 is 10:00:30–10:00:59,
+ * 10:01:00–10:01:59, …, 11:00:00–11:00:30.
+ */
+export function bucketsOf(window: StatisticsWindow, interval: OutcomeInterval): StatisticsWindow[] {
+  const length = INTERVAL_SECONDS[interval];
+  const buckets: StatisticsWindow[] = [];
+  for (let start = window.fromSecond - (window.fromSecond % length); start <= window.toSecond; start += length) {
+    buckets.push({ fromSecond: Math.max(start, window.fromSecond), toSecond: Math.min(start + length - 1, window.toSecond) });
+  }
+  return buckets;
+}
+
+/** The outcome series' query: the window as the Statistics resources take it, and `Interval` (minute unless told). */
+export function readOutcomesQuery(query: Params, now: number, days: number): { readonly window: StatisticsWindow; readonly interval: OutcomeInterval } {
+  const interval = (reader(query)(OUTCOME_PARAMETERS.Interval) as OutcomeInterval | undefined) ?? 'minute';
+  const window = readWindow(query, now, days);
+  const buckets = Math.floor(window.toSecond / INTERVAL_SECONDS[interval]) - Math.floor(window.fromSecond / INTERVAL_SECONDS[interval]) + 1;
+  if (buckets > MAX_OUTCOME_BUCKETS) {
+    throw new InvalidParameterError('Interval', `${interval}: the window holds ${buckets} of them, more than the ${MAX_OUTCOME_BUCKETS} one read answers`);
+  }
+  return { window, interval };
+}
+
+/** How many of the pending reservations (soonest deadline first) the answer lists: 5 unless told, at most 50. */
+export function readPendingShown(query: Params): number {
+  return (reader(query)(OUTCOME_PARAMETERS.PageSize) as number | undefined) ?? 5;
+}

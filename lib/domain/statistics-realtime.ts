@@ -4,6 +4,8 @@
  * TaskRouter's configuration the record never sees (which workers a queue's expression makes
  * eligible, which are available, when a task entered a queue) are 0, or null where the schema allows.
  */
+import { effectiveStatus, type TaskRecord } from './task.ts';
+
 export interface LiveTask {
   readonly taskSid: string;
   /** TaskRouter's assignment status after the task's latest event. */
@@ -55,4 +57,38 @@ export function workerFigures(workers: readonly KnownWorker[]) {
     activity_statistics: [...byActivity.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sid, workers]) => ({ friendly_name: null, sid, workers })),
     total_workers: workers.length,
   };
+}
+
+/** A reservation still waiting for its worker's answer, and when it times out. */
+export interface PendingReservation {
+  readonly reservationSid: string;
+  readonly taskSid: string;
+  readonly workerSid: string;
+  readonly workerName: string | null;
+  readonly taskQueueSid: string;
+  /** Epoch ms: its deadline. */
+  readonly deadline: number;
+}
+
+/**
+ * The reservations of these tasks that read `pending` at `now` (a stored pending one whose deadline
+ * passed, whose sibling was accepted or whose task was canceled reads otherwise, timer fired or
+ * not), soonest deadline first (then by SID, so that equal deadlines keep one order).
+ */
+export function pendingReservations(tasks: Iterable<TaskRecord>, now: number): PendingReservation[] {
+  const pending: PendingReservation[] = [];
+  for (const task of tasks) {
+    for (const reservation of task.reservations) {
+      if (effectiveStatus(task, reservation, now).status !== 'pending') continue;
+      pending.push({
+        reservationSid: reservation.sid,
+        taskSid: task.sid,
+        workerSid: reservation.workerSid,
+        workerName: reservation.workerName,
+        taskQueueSid: task.taskQueueSid,
+        deadline: reservation.deadline,
+      });
+    }
+  }
+  return pending.sort((a, b) => a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1));
 }

@@ -18,7 +18,7 @@ const LIFECYCLE = '/lifecycle/v1/Workspaces/{WorkspaceSid}';
 
 const WORKSPACE = '/v1/Workspaces/{WorkspaceSid}';
 
-/** TaskRouter's Statistics resources, all answered by one function (functions/statistics.ts). */
+/** TaskRouter's Statistics resources and this service's own, all answered by one function (functions/statistics.ts). */
 function statisticsRoutes(): Route[] {
   const kinds = ['Statistics', 'CumulativeStatistics', 'RealTimeStatistics'];
   const subjects = [WORKSPACE, `${WORKSPACE}/TaskQueues/{TaskQueueSid}`, `${WORKSPACE}/Workflows/{WorkflowSid}`, `${WORKSPACE}/Workers`];
@@ -26,6 +26,9 @@ function statisticsRoutes(): Route[] {
     ...subjects.flatMap((subject) => kinds.map((kind): Route => ({ method: 'GET', path: `${subject}/${kind}`, fn: 'statistics' }))),
     { method: 'GET', path: `${WORKSPACE}/TaskQueues/Statistics`, fn: 'statistics' },
     { method: 'GET', path: `${WORKER}/Statistics`, fn: 'statistics' },
+    // This service's own reads beside them (Twilio has none): each worker's counts, the outcomes
+    // per minute or hour, the reservations pending now.
+    ...['Workers', 'Outcomes', 'PendingReservations'].map((name): Route => ({ method: 'GET', path: `${LIFECYCLE}/Statistics/${name}`, fn: 'statistics' })),
   ];
 }
 

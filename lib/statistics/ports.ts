@@ -60,6 +60,8 @@ export interface StatisticsStore {
   setTask(scope: WorkspaceScope, task: LiveTask, final: boolean): Promise<void>;
   /** The tasks recorded and not finished. */
   liveTasks(scope: WorkspaceScope): Promise<LiveTask[]>;
+  /** The SIDs of the tasks not finished whose latest event left them reserved (a filtered read of the same directory). */
+  reservedTasks(scope: WorkspaceScope): Promise<string[]>;
   /** A worker's name (from a reservation) and/or activity (from a change at `at`), each newest wins. */
   setWorker(
     scope: WorkspaceScope,

@@ -57,17 +57,43 @@ export class StatisticsReader {
 
   /** The families' sum over the window, as the record holds it now (nothing after now is read). */
   async aggregate(scope: WorkspaceScope, window: StatisticsWindow, families: readonly CacheFamily[]): Promise<Aggregate> {
+    return (await this.aggregates(scope, [window], families))[0]!;
+  }
+
+  /**
+   * Each window's sum, read together: the periods of every window in one round of version and
+   * roll-up reads, the edge seconds of each from their tallies. A series of 60 minutes costs one
+   * round of batched reads, not 60.
+   */
+  async aggregates(scope: WorkspaceScope, windows: readonly StatisticsWindow[], families: readonly CacheFamily[]): Promise<Aggregate[]> {
     const now = this.clock.now();
-    const to = Math.min(window.toSecond, Math.floor(now / 1000));
-    if (window.fromSecond > to) return EMPTY_AGGREGATE;
-    const plan = planRead(window.fromSecond, to, now);
+    const plans = windows.map((window) => {
+      const to = Math.min(window.toSecond, Math.floor(now / 1000));
+      return window.fromSecond > to ? { periods: [], ranges: [] } : planRead(window.fromSecond, to, now);
+    });
     const limiter = new Limiter(CONCURRENCY);
     const [rolled, edges] = await Promise.all([
-      Promise.all(families.map((family) => this.#periods(scope, plan.periods, family, limiter))),
-      Promise.all(plan.ranges.map((range) => this.store.tallies(scope, range.from, range.to))),
+      Promise.all(
+        families.map((family) =>
+          this.#periods(
+            scope,
+            plans.flatMap((plan) => plan.periods),
+            family,
+            limiter,
+          ),
+        ),
+      ),
+      Promise.all(plans.flatMap((plan) => plan.ranges).map((range) => this.store.tallies(scope, range.from, range.to))),
     ]);
-    const tallied = aggregateOfTallies(edges.flat());
-    return sumAggregates([...rolled.flat(), ...families.map((family) => only(tallied, family))]);
+    let period = 0;
+    let range = 0;
+    return plans.map((plan) => {
+      const own = rolled.flatMap((perFamily) => perFamily.slice(period, period + plan.periods.length));
+      const tallied = aggregateOfTallies(edges.slice(range, range + plan.ranges.length).flat());
+      period += plan.periods.length;
+      range += plan.ranges.length;
+      return sumAggregates([...own, ...families.map((family) => only(tallied, family))]);
+    });
   }
 
   /** The periods' roll-ups of one family: kept ones that still hold, the rest made again. */

@@ -16,11 +16,16 @@ import {
   workersCumulativeJson,
   workflowCumulativeJson,
   workspaceCumulativeJson,
+  outcomesJson,
+  pendingJson,
+  workerRowsJson,
   type ResourceIds,
 } from '../domain/statistics-json.ts';
-import type { StatisticsQuery, StatisticsWindow, WorkersQuery } from '../domain/statistics-query.ts';
-import { taskFigures, workerFigures, type LiveTask } from '../domain/statistics-realtime.ts';
-import { RESERVATION_FIELDS, type Counters } from '../domain/statistics-tally.ts';
+import { bucketsOf, type OutcomeInterval, type StatisticsQuery, type StatisticsWindow, type WorkersQuery } from '../domain/statistics-query.ts';
+import { pendingReservations, taskFigures, workerFigures, type LiveTask } from '../domain/statistics-realtime.ts';
+import type { Counters } from '../domain/statistics-tally.ts';
+import type { TaskRecord } from '../domain/task.ts';
+import type { TaskStore } from '../reservations/ports.ts';
 import type { StatisticsStore } from './ports.ts';
 import { StatisticsReader } from './statistics-reader.ts';
 
@@ -29,6 +34,8 @@ export type Subject = { readonly kind: 'workspace' } | { readonly kind: 'queue';
 
 export interface StatisticsServiceOptions {
   readonly store: StatisticsStore;
+  /** The task records, read by key: which reservations of the reserved tasks are pending now. */
+  readonly tasks: Pick<TaskStore, 'getTasks'>;
   readonly clock: Clock;
   /** How far back the statistics reach (lib/domain/statistics-query.ts `statisticsDaysOf`). */
   readonly days: number;
@@ -36,18 +43,24 @@ export interface StatisticsServiceOptions {
 
 const FAMILY_OF: Record<Subject['kind'], CacheFamily> = { workspace: 'w', queue: 'q', workflow: 'f' };
 
+/** The reserved tasks' items one read asks for (a BatchGetItem's limit), and how many such reads go at once. */
+const TASKS_PER_READ = 100;
+const READS_AT_ONCE = 4;
+
 function addCounters(into: Counters, from: Counters | undefined): void {
   for (const [field, n] of Object.entries(from ?? {})) into[field] = (into[field] ?? 0) + n;
 }
 
 export class StatisticsService {
   readonly #store: StatisticsStore;
+  readonly #tasks: Pick<TaskStore, 'getTasks'>;
   readonly #reader: StatisticsReader;
   readonly #clock: Clock;
   readonly days: number;
 
   constructor(options: StatisticsServiceOptions) {
     this.#store = options.store;
+    this.#tasks = options.tasks;
     this.#clock = options.clock;
     this.#reader = new StatisticsReader(options.store, options.clock);
     this.days = options.days;
@@ -256,40 +269,54 @@ export class StatisticsService {
    * This service's own list (Twilio has none): every worker the record knows, with its name, its
    * latest activity and its reservations in the window, ordered by SID.
    */
-  async workerRows(scope: WorkspaceScope, query: StatisticsQuery, resource: string) {
-    await this.#known(scope, resource);
-    const [aggregate, known] = await Promise.all([this.#reader.aggregate(scope, query.window, ['k']), this.#store.workers(scope)]);
+  async workerRows(ids: ResourceIds, query: StatisticsQuery, resource: string) {
+    await this.#known(ids, resource);
+    const [aggregate, known] = await Promise.all([this.#reader.aggregate(ids, query.window, ['k']), this.#store.workers(ids)]);
     const bySid = new Map(known.map((w) => [w.workerSid, w]));
     const sids = [...new Set([...bySid.keys(), ...Object.keys(aggregate.counts.k ?? {})])].sort();
-    return sids.map((sid) => {
-      const counters = query.taskChannel !== undefined ? {} : (aggregate.counts.k?.[sid] ?? {});
-      return {
-        worker_sid: sid,
-        friendly_name: bySid.get(sid)?.friendlyName ?? null,
-        activity_sid: bySid.get(sid)?.activitySid ?? null,
-        ...Object.fromEntries(Object.entries(RESERVATION_FIELDS).map(([code, name]) => [name, counters[code] ?? 0])),
-      };
-    });
+    const rows = sids.map((sid) => ({
+      workerSid: sid,
+      friendlyName: bySid.get(sid)?.friendlyName ?? null,
+      activitySid: bySid.get(sid)?.activitySid ?? null,
+      counters: aggregate.counts.k?.[sid] ?? {},
+    }));
+    return workerRowsJson(ids, query, rows);
   }
 
   /**
    * This service's own series (Twilio has none): the workspace's reservation outcomes in each
-   * minute or hour of the window (the first and last buckets cut at the window's bounds).
+   * minute or hour of the window (the first and last buckets cut at the window's bounds), each
+   * bucket read like any window (its whole minutes and hours from their roll-ups), all of them in
+   * one round of roll-up reads.
    */
-  async outcomes(scope: WorkspaceScope, window: StatisticsWindow, interval: 'minute' | 'hour', resource: string) {
-    await this.#known(scope, resource);
-    const length = interval === 'minute' ? 60 : 3600;
-    const buckets: StatisticsWindow[] = [];
-    for (let start = window.fromSecond - (window.fromSecond % length); start <= window.toSecond; start += length) {
-      buckets.push({ fromSecond: Math.max(start, window.fromSecond), toSecond: Math.min(start + length - 1, window.toSecond) });
+  async outcomes(ids: ResourceIds, window: StatisticsWindow, interval: OutcomeInterval, resource: string) {
+    await this.#known(ids, resource);
+    const buckets = bucketsOf(window, interval);
+    const aggregates = await this.#reader.aggregates(ids, buckets, ['w']);
+    return outcomesJson(
+      ids,
+      window,
+      interval,
+      buckets.map((bucket, i) => ({ window: bucket, counters: aggregates[i]!.counts.w?.[''] ?? {} })),
+    );
+  }
+
+  /**
+   * This service's own read (Twilio has none): the reservations pending now, soonest deadline
+   * first. The candidates are the tasks the live directory holds as reserved (a task with a
+   * pending reservation is reserved after its latest event); their records, read by key (one
+   * BatchGetItem per 100 tasks, a few at once), say which of their reservations are pending now.
+   */
+  async pending(ids: ResourceIds, shown: number, resource: string) {
+    const [, reserved] = await Promise.all([this.#known(ids, resource), this.#store.reservedTasks(ids)]);
+    const tasks: TaskRecord[] = [];
+    for (let i = 0; i < reserved.length; i += TASKS_PER_READ * READS_AT_ONCE) {
+      const reads: Promise<Map<string, TaskRecord>>[] = [];
+      for (let j = i; j < Math.min(reserved.length, i + TASKS_PER_READ * READS_AT_ONCE); j += TASKS_PER_READ) {
+        reads.push(this.#tasks.getTasks(ids, reserved.slice(j, j + TASKS_PER_READ)));
+      }
+      for (const found of await Promise.all(reads)) tasks.push(...found.values());
     }
-    const aggregates = await Promise.all(buckets.map((bucket) => this.#reader.aggregate(scope, bucket, ['w'])));
-    return buckets.map((bucket, i) => {
-      const counters = aggregates[i]!.counts.w?.[''] ?? {};
-      return {
-        start: bucket.fromSecond,
-        ...Object.fromEntries(Object.entries(RESERVATION_FIELDS).map(([code, name]) => [name, counters[code] ?? 0])),
-      };
-    });
+    return pendingJson(ids, pendingReservations(tasks, this.#clock.now()), shown);
   }
 }

@@ -197,7 +197,13 @@ export class StatisticsItems implements StatisticsStore {
     });
   }
 
-  async #query(pk: string, from: string, to: string): Promise<Item[]> {
+  /** The items of `pk` from sort key `from` to `to`; with `only`, those it selects, with only the attributes it names. */
+  async #query(
+    pk: string,
+    from: string,
+    to: string,
+    only?: { readonly filter: (e: Expression) => string; readonly attributes: readonly string[] },
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -207,6 +213,7 @@ export class StatisticsItems implements StatisticsStore {
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(pk)} AND ${e.name(TABLE.sortKey)} BETWEEN ${e.value(from)} AND ${e.value(to)}`,
+          ...(only && { FilterExpression: only.filter(e), ProjectionExpression: only.attributes.map((a) => e.name(a)).join(', ') }),
           ConsistentRead: true,
           ...(start && { ExclusiveStartKey: start }),
           ...e.params,
@@ -374,6 +381,14 @@ export class StatisticsItems implements StatisticsStore {
         createdAt: Number(item['createdAt']),
         at: Number(item['at']),
       }));
+  }
+
+  async reservedTasks(scope: WorkspaceScope): Promise<string[]> {
+    const items = await this.#query(statisticsPartition(scope, 'live'), ' ', '~', {
+      filter: (e) => `${e.name('status')} = ${e.value('reserved')}`,
+      attributes: ['taskSid'],
+    });
+    return items.map((item) => String(item['taskSid']));
   }
 
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {

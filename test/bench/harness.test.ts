@@ -15,7 +15,7 @@ describe('npm run bench -- --quick', () => {
   let results: BenchResults;
 
   it('measures every figure of the benchmark', { timeout: 240_000 }, async () => {
-    results = await runBench({ quick: true, only: ['in-process', 'store-calls', 'http', 'cold', 'console', 'statistics'] });
+    results = await runBench({ quick: true, only: ['in-process', 'store-calls', 'http', 'cold', 'console', 'overview', 'statistics'] });
     const figures = results.rows.map((row) => row.figure);
     expect(figures).toEqual(
       expect.arrayContaining([
@@ -33,12 +33,14 @@ describe('npm run bench -- --quick', () => {
         ...Object.keys(FUNCTIONS).map((name) => `bundle size: ${name}`),
         'console: first render of a worker with 200 reservations',
         'console: page weight',
+        'console overview: first render of a workspace with 10 workers and 40 reservations today',
         'statistics: a 30-day cumulative read / a 15-minute one, 2000 events',
         'statistics: events per second with STATISTICS=on / off',
       ]),
     );
-    const render = results.rows.find((row) => row.figure.startsWith('console: first render'))!;
-    expect(Number(/^(\d+) ms/.exec(render.measured)?.[1])).toBeGreaterThan(0);
+    for (const render of results.rows.filter((row) => row.figure.startsWith('console: first render') || row.figure.startsWith('console overview:'))) {
+      expect(Number(/^(\d+) ms/.exec(render.measured)?.[1]), render.figure).toBeGreaterThan(0);
+    }
     for (const row of results.rows.filter((r) => r.ratio)) {
       expect(row.ratio!.median, row.figure).toBeGreaterThan(0);
       expect(Number.isFinite(row.ratio!.median), row.figure).toBe(true);

@@ -105,13 +105,15 @@ async function rows(page: Page): Promise<string[]> {
 }
 
 describe('the events view', () => {
-  it('is where sign-in lands; with no events yet it says to send one with npm run callback', async () => {
+  it("is one link from where sign-in lands (the workspace's overview); with no events yet it says to send one with npm run callback", async () => {
     const workspace = sid('WS');
     const { page, calls } = await open(stack, '', null);
     await page.getByLabel('Account SID or API key SID').fill(ACCOUNT_SID);
     await page.getByLabel('Auth token or API key secret').fill(AUTH_TOKEN);
     await page.getByLabel('Workspace SID').fill(workspace);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Events' }).click();
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     expect(new URL(page.url()).hash).toBe(`#/${workspace}/events`);
     await until(() => page.locator('main .empty').textContent()).toBe(

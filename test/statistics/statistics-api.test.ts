@@ -2,7 +2,9 @@
  * TaskRouter's Statistics resources through the official twilio SDK, on both engines: a scripted
  * hour of callbacks, accepts after known delays, rejections, a timeout, a cancellation and a worker
  * moving through activities gives the counts, averages, min/max and splits computed by hand below;
- * windows cut exactly at their bounds; every response matches Twilio's OpenAPI schema.
+ * windows cut exactly at their bounds; every response matches Twilio's OpenAPI schema. Then this
+ * service's own reads beside them (each worker's counts, the outcomes per minute and per hour, the
+ * reservations pending now), on the same script.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -256,5 +258,127 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
     expect(other.status).toBe(404);
     expect(other.body['code']).toBe(20404);
     expect((await raw(`TaskQueues/WQnope/Statistics`)).status).toBe(404);
+  });
+
+  describe("this service's own reads (/lifecycle/v1/…/Statistics/…)", () => {
+    const own = async (path: string, auth = basicAuth()) => {
+      const response = await fetch(`${stack.url}/lifecycle/v1/Workspaces/${ws}/Statistics/${path}`, { headers: auth });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const window = `StartDate=${at(0).toISOString()}&EndDate=${at(3599).toISOString()}`;
+    const counts = (created: number, accepted: number, rejected: number, timedOut: number) => ({
+      reservations_created: created,
+      reservations_accepted: accepted,
+      reservations_rejected: rejected,
+      reservations_timed_out: timedOut,
+      reservations_canceled: 0,
+      reservations_rescinded: 0,
+    });
+
+    it("each worker's reservations in the window, by hand, and their sum the workspace's", async () => {
+      const { status, body } = await own(`Workers?${window}`);
+      expect(status).toBe(200);
+      const rows = body['workers'] as Record<string, unknown>[];
+      // A: R1 accepted, R2 and R5 rejected. B: R3 accepted, R4 timed out (at its deadline, 230 s), R6 rejected.
+      expect(rows).toEqual(
+        [
+          { worker_sid: workerA, friendly_name: 'Doug', activity_sid: ACT2, ...counts(3, 1, 2, 0) },
+          { worker_sid: workerB, friendly_name: 'Doug', activity_sid: ACT2, ...counts(3, 1, 1, 1) },
+        ].sort((a, b) => (a.worker_sid < b.worker_sid ? -1 : 1)),
+      );
+      expect(body).toMatchObject({
+        workspace_sid: ws,
+        start_time: at(0).toISOString().replace('.000', ''),
+        end_time: at(3599).toISOString().replace('.000', ''),
+      });
+      const workspace = await client.taskrouter.v1.workspaces(ws).cumulativeStatistics().fetch(hour);
+      expect(rows.reduce((n, r) => n + (r['reservations_created'] as number), 0)).toBe(workspace.reservationsCreated);
+    });
+
+    it('the outcomes per minute and per hour, each bucket cut at its bounds, summing to the window', async () => {
+      const perMinute = await own(`Outcomes?Interval=minute&${window}`);
+      expect(perMinute.status).toBe(200);
+      const minutes = perMinute.body['outcomes'] as Record<string, unknown>[];
+      expect(minutes).toHaveLength(60);
+      const nonEmpty = minutes.flatMap((m, i) =>
+        (m['reservations_created'] as number) +
+          (m['reservations_rejected'] as number) +
+          (m['reservations_accepted'] as number) +
+          (m['reservations_timed_out'] as number) >
+        0
+          ? [[i, m]]
+          : [],
+      );
+      expect(nonEmpty).toEqual([
+        [0, { start_time: '2026-12-01T09:00:00Z', end_time: '2026-12-01T09:00:59Z', ...counts(1, 1, 0, 0) }],
+        [1, { start_time: '2026-12-01T09:01:00Z', end_time: '2026-12-01T09:01:59Z', ...counts(2, 0, 1, 0) }],
+        [2, { start_time: '2026-12-01T09:02:00Z', end_time: '2026-12-01T09:02:59Z', ...counts(0, 1, 0, 0) }],
+        [3, { start_time: '2026-12-01T09:03:00Z', end_time: '2026-12-01T09:03:59Z', ...counts(1, 0, 0, 1) }],
+        [6, { start_time: '2026-12-01T09:06:00Z', end_time: '2026-12-01T09:06:59Z', ...counts(1, 0, 1, 0) }],
+        [7, { start_time: '2026-12-01T09:07:00Z', end_time: '2026-12-01T09:07:59Z', ...counts(1, 0, 1, 0) }],
+      ]);
+      // A window that starts and ends inside minutes: its first and last buckets are cut there.
+      const cut = await own(`Outcomes?Interval=minute&StartDate=${at(90).toISOString()}&EndDate=${at(200).toISOString()}`);
+      expect(
+        (cut.body['outcomes'] as Record<string, unknown>[]).map((m) => [m['start_time'], m['end_time'], m['reservations_created'], m['reservations_rejected']]),
+      ).toEqual([
+        ['2026-12-01T09:01:30Z', '2026-12-01T09:01:59Z', 1, 1],
+        ['2026-12-01T09:02:00Z', '2026-12-01T09:02:59Z', 0, 0],
+        ['2026-12-01T09:03:00Z', '2026-12-01T09:03:20Z', 1, 0],
+      ]);
+      const perHour = await own(`Outcomes?Interval=hour&StartDate=${at(0).toISOString()}&EndDate=${at(7199).toISOString()}`);
+      expect(perHour.body).toMatchObject({
+        interval: 'hour',
+        outcomes: [
+          { start_time: '2026-12-01T09:00:00Z', end_time: '2026-12-01T09:59:59Z', ...counts(6, 2, 3, 1) },
+          { start_time: '2026-12-01T10:00:00Z', end_time: '2026-12-01T10:59:59Z', ...counts(0, 0, 0, 0) },
+        ],
+      });
+    });
+
+    it("bad input is Twilio's 400 naming the parameter; another account's workspace is a 404", async () => {
+      for (const [path, name] of [
+        ['Outcomes?Interval=second', 'Interval'],
+        ['Outcomes?Interval=minute&Minutes=1441', 'Interval'],
+        ['Outcomes?Minutes=5&StartDate=2026-12-01T09:00:00Z', 'Minutes'],
+        ['Workers?Minutes=0', 'Minutes'],
+        ['PendingReservations?PageSize=51', 'PageSize'],
+      ]) {
+        const { status, body } = await own(path!);
+        expect(status, path).toBe(400);
+        expect(body['code']).toBe(20001);
+        expect(String(body['message'])).toContain(name);
+      }
+      for (const path of ['Workers', 'Outcomes', 'PendingReservations']) expect((await own(path, basicAuth(B, B_TOKEN))).status, path).toBe(404);
+    });
+
+    // Last: it adds reservations after the script's hour (the tests above read the hour only, or run before).
+    it('the reservations pending now, soonest deadline first; one whose deadline passed is pending no longer, timer or not', async () => {
+      expect((await own('PendingReservations')).body).toMatchObject({ total: 0, reservations: [] });
+      const [t5, t6] = [sid('WT'), sid('WT')];
+      const later = await callbackAt(3900, t5, workerA, q1, 0, 'ReservationTimeout=120');
+      const sooner = await callbackAt(3910, t6, workerB, q2, 0, 'ReservationTimeout=60');
+      const { status, body } = await own('PendingReservations?PageSize=1');
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        total: 2,
+        reservations: [
+          {
+            reservation_sid: sooner.reservationSid,
+            task_sid: t6,
+            worker_sid: workerB,
+            worker_name: 'Doug',
+            task_queue_sid: q2,
+            deadline: at(3970).toISOString(),
+            deadline_ms: T0 + 3970_000,
+          },
+        ],
+      });
+      // The real-time statistics agree: two tasks reserved.
+      expect((await client.taskrouter.v1.workspaces(ws).realTimeStatistics().fetch()).tasksByStatus).toMatchObject({ reserved: 2 });
+      setClock(T0 + 3970_000);
+      const after = await own('PendingReservations');
+      expect(after.body).toMatchObject({ total: 1, reservations: [{ reservation_sid: later.reservationSid, deadline_ms: T0 + 4020_000 }] });
+    });
   });
 });

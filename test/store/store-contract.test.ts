@@ -1538,6 +1538,20 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect(await stores.statistics.liveTasks(newWorkspace())).toEqual([]);
     });
 
+    it('lists the SIDs of the live tasks reserved after their latest event, and no other', async () => {
+      const scope = newWorkspace();
+      const base = { priority: 0, taskQueueSid: sid('WQ'), workflowSid: sid('WW'), createdAt: T0 - 5000, at: T0 };
+      const [reserved, again, assigned, done] = [sid('WT'), sid('WT'), sid('WT'), sid('WT')];
+      await stores.statistics.setTask(scope, { ...base, taskSid: reserved, status: 'reserved' }, false);
+      // Reserved, then pending after a rejection, then reserved again by the next reservation.
+      await stores.statistics.setTask(scope, { ...base, taskSid: again, status: 'pending', at: T0 + 1000 }, false);
+      await stores.statistics.setTask(scope, { ...base, taskSid: again, status: 'reserved', at: T0 + 2000 }, false);
+      await stores.statistics.setTask(scope, { ...base, taskSid: assigned, status: 'assigned' }, false);
+      await stores.statistics.setTask(scope, { ...base, taskSid: done, status: 'canceled' }, true);
+      expect((await stores.statistics.reservedTasks(scope)).sort()).toEqual([reserved, again].sort());
+      expect(await stores.statistics.reservedTasks(newWorkspace())).toEqual([]);
+    });
+
     it('keeps each worker’s newest name and newest activity, whatever order they arrive in', async () => {
       const scope = newWorkspace();
       const [w1, w2] = [sid('WK'), sid('WK')].sort();

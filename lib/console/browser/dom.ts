@@ -62,7 +62,7 @@ export function sid(workspace: string, value: string | null | undefined, taskSid
   const prefix = value.slice(0, 2).toUpperCase();
   const target =
     prefix === 'WS'
-      ? href.events(value)
+      ? href.overview(value)
       : prefix === 'WT'
         ? href.task(workspace, value)
         : prefix === 'WK'

@@ -10,6 +10,7 @@ import { clearSession, loadSession, saveSession, type Session } from './session.
 import type { View, ViewContext } from './view.ts';
 import { attentionView } from './views/attention.ts';
 import { eventsView } from './views/events.ts';
+import { overviewView } from './views/overview.ts';
 import { reservationView } from './views/reservation.ts';
 import { signInView } from './views/sign-in.ts';
 import { taskView } from './views/task.ts';
@@ -46,7 +47,7 @@ function signOut(error: string | null): void {
     local,
     signIn: (session) => {
       saveSession(session);
-      if (parseRoute(location.hash).view === 'home' || routeWorkspace(parseRoute(location.hash)) === null) location.hash = href.events(session.workspace);
+      if (parseRoute(location.hash).view === 'home' || routeWorkspace(parseRoute(location.hash)) === null) location.hash = href.overview(session.workspace);
       else show(true);
     },
   });
@@ -88,7 +89,7 @@ function renderNav(session: Session, route: Route): void {
           : prefix === 'WR'
             ? href.events(workspace, new URLSearchParams({ ReservationSid: value }))
             : prefix === 'WS'
-              ? href.events(value)
+              ? href.overview(value)
               : null;
     if (target === null) {
       findError.textContent = 'Enter a SID starting with WT (task), WK (worker), WR (reservation) or WS (workspace).';
@@ -104,6 +105,7 @@ function renderNav(session: Session, route: Route): void {
   });
   replaceChildren(
     nav,
+    h('a', { href: href.overview(workspace), 'aria-current': route.view === 'overview' ? 'page' : null }, 'Overview'),
     h('a', { href: href.events(workspace), 'aria-current': route.view === 'events' ? 'page' : null }, 'Events'),
     h('a', { href: href.attention(workspace), 'aria-current': route.view === 'attention' ? 'page' : null }, 'Needs attention'),
     find,
@@ -115,6 +117,8 @@ function renderNav(session: Session, route: Route): void {
 
 function mount(route: Route, ctx: ViewContext): View | null {
   switch (route.view) {
+    case 'overview':
+      return overviewView(ctx, route.workspace, route.minutes);
     case 'events':
       return eventsView(ctx, route.workspace, route.filters);
     case 'attention':
@@ -138,7 +142,7 @@ function show(focus: boolean): void {
   }
   const route = parseRoute(location.hash);
   if (route.view === 'home') {
-    location.replace(href.events(session.workspace));
+    location.replace(href.overview(session.workspace));
     return;
   }
   if (view?.update?.(route)) return;
@@ -162,8 +166,10 @@ function show(focus: boolean): void {
         'p',
         null,
         'This address names no view of the console. ',
-        h('a', { href: href.events(session.workspace) }, 'Open the events of your workspace'),
-        ', or ',
+        h('a', { href: href.overview(session.workspace) }, "Open your workspace's overview"),
+        ', ',
+        h('a', { href: href.events(session.workspace) }, 'its events'),
+        ' or ',
         h('a', { href: href.attention(session.workspace) }, 'what needs attention'),
         '.',
       ),

@@ -1,10 +1,11 @@
 /**
  * The console's views, addressed by the URL's hash so that every view is a link (and the page
- * stays one document): `#/WS…/events?EventType=…`, `#/WS…/workers/WK…`, `#/WS…/tasks/WT…`,
+ * stays one document): `#/WS…` (the workspace's overview, `?minutes=` its window), `#/WS…/events?EventType=…`, `#/WS…/workers/WK…`, `#/WS…/tasks/WT…`,
  * `#/WS…/tasks/WT…/reservations/WR…`, `#/WS…/attention`.
  */
 export type Route =
   | { readonly view: 'home' }
+  | { readonly view: 'overview'; readonly workspace: string; readonly minutes: string | null }
   | { readonly view: 'events'; readonly workspace: string; readonly filters: URLSearchParams }
   | { readonly view: 'attention'; readonly workspace: string }
   | { readonly view: 'worker'; readonly workspace: string; readonly worker: string; readonly status: string | null }
@@ -16,6 +17,7 @@ const segment = (s: string) => encodeURIComponent(s);
 const query = (params?: URLSearchParams) => (params && [...params.keys()].length > 0 ? `?${params}` : '');
 
 export const href = {
+  overview: (workspace: string, minutes?: number | null) => `#/${segment(workspace)}${minutes ? `?minutes=${minutes}` : ''}`,
   events: (workspace: string, filters?: URLSearchParams) => `#/${segment(workspace)}/events${query(filters)}`,
   attention: (workspace: string) => `#/${segment(workspace)}/attention`,
   worker: (workspace: string, worker: string, status?: string | null) =>
@@ -41,6 +43,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').slice(1).map(decode);
   const [workspace, kind, id, sub, subId] = parts;
   if (!workspace) return { view: 'unknown', hash };
+  if (parts.length === 1) return { view: 'overview', workspace, minutes: params.get('minutes') };
   if (parts.length === 2 && kind === 'events') return { view: 'events', workspace, filters: params };
   if (parts.length === 2 && kind === 'attention') return { view: 'attention', workspace };
   if (parts.length === 3 && kind === 'workers' && id) return { view: 'worker', workspace, worker: id, status: params.get('status') };

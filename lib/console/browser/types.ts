@@ -66,3 +66,52 @@ export interface AttentionReservation {
   readonly flagged: string;
   readonly held_seconds: number;
 }
+
+/** The reservation counters of the Statistics resources and of this service's own beside them. */
+export interface ReservationCounts {
+  readonly reservations_created: number;
+  readonly reservations_accepted: number;
+  readonly reservations_rejected: number;
+  readonly reservations_timed_out: number;
+  readonly reservations_canceled: number;
+  readonly reservations_rescinded: number;
+}
+
+/** TaskRouter's workspace CumulativeStatistics: the keys the overview's tiles show. */
+export interface WorkspaceCumulative extends ReservationCounts {
+  /** Seconds from a task's creation to its acceptance, on average (0 when none was accepted). */
+  readonly avg_task_acceptance_time: number;
+  readonly start_time: string;
+  readonly end_time: string;
+}
+
+/** One item of TaskRouter's TaskQueues/Statistics list. */
+export interface QueueStatistics {
+  readonly task_queue_sid: string;
+  readonly cumulative: ReservationCounts;
+}
+
+/** One row of this service's `…/Statistics/Workers`. */
+export interface WorkerRow extends ReservationCounts {
+  readonly worker_sid: string;
+  readonly friendly_name: string | null;
+  readonly activity_sid: string | null;
+}
+
+/** One bucket of this service's `…/Statistics/Outcomes`. */
+export interface OutcomeBucket extends ReservationCounts {
+  readonly start_time: string;
+  readonly end_time: string;
+}
+
+/** This service's `…/Statistics/PendingReservations`: how many are pending now, the soonest deadlines first. */
+export interface PendingNow {
+  readonly total: number;
+  readonly reservations: readonly {
+    readonly reservation_sid: string;
+    readonly task_sid: string;
+    readonly worker_sid: string;
+    readonly worker_name: string | null;
+    readonly deadline_ms: number;
+  }[];
+}

@@ -125,6 +125,10 @@ export class MemoryStatistics implements StatisticsStore {
       .sort((a, b) => (a.taskSid < b.taskSid ? -1 : 1));
   }
 
+  async reservedTasks(scope: WorkspaceScope): Promise<string[]> {
+    return (await this.liveTasks(scope)).filter((t) => t.status === 'reserved').map((t) => t.taskSid);
+  }
+
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {
     const workers = this.#workers.get(workspaceKey(scope)) ?? new Map<string, WorkerEntry>();
     this.#workers.set(workspaceKey(scope), workers);
