@@ -16,17 +16,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.ts';
-import { ConflictError, UpstreamUnsettledError } from '../domain/errors.ts';
+import { UpstreamUnsettledError } from '../domain/errors.ts';
+import { sameJson } from '../domain/policy-match.ts';
 import type { TaskScope, WorkerScope } from '../domain/scope.ts';
 import { taskChangeIntent, type TaskChangeForwardMark, type TaskChangeIntent, type TaskRecord } from '../domain/task.ts';
 import type { WorkerWrite } from '../domain/worker.ts';
 import type { TaskChange, TaskStore, UpdateRequest, WorkerStore } from '../reservations/ports.ts';
 import type { TaskChanger, WorkerWriter } from '../lifecycle/ports.ts';
-import { MARK_WAIT_MS, passedThrough, postUpstream, readUpstream, type ForwardContext } from './forwarder.ts';
+import { passedThrough, postUpstream, readUpstream, takeMarkWaiting, type ForwardContext } from './forwarder.ts';
 import type { ForwardMarks, ObservedRecords, WorkerForwardMark, WorkerForwardMarks } from './ports.ts';
 import type { UpstreamAnswer } from './taskrouter-client.ts';
-
-const MARK_POLL_MS = 25;
 
 export interface ChangeForwardingOptions extends ForwardContext {
   readonly clock: Clock;
@@ -35,24 +34,15 @@ export interface ChangeForwardingOptions extends ForwardContext {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Two JSON texts that say the same (TaskRouter may answer attributes re-serialized). */
-function sameJson(a: unknown, b: string): boolean {
-  if (typeof a !== 'string') return false;
-  if (a === b) return true;
+/** Whether a JSON text TaskRouter answered says what `sent` says (it may re-serialize attributes). */
+function sameJsonText(answered: unknown, sent: string): boolean {
+  if (typeof answered !== 'string') return false;
+  if (answered === sent) return true;
   try {
-    return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
+    return sameJson(JSON.parse(answered), JSON.parse(sent));
   } catch {
     return false;
   }
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** A settling read's verdict: what upstream says shows the change, does not, or could not be read. */
@@ -75,7 +65,7 @@ function unsettled(answer: Extract<UpstreamAnswer, { kind: 'unknown' }>, verdict
 function taskShows(json: Record<string, unknown>, intent: TaskChangeIntent): boolean {
   return (
     (intent.cancel === undefined || json['assignment_status'] === 'canceled') &&
-    (intent.attributes === undefined || sameJson(json['attributes'], intent.attributes)) &&
+    (intent.attributes === undefined || sameJsonText(json['attributes'], intent.attributes)) &&
     (intent.priority === undefined || json['priority'] === intent.priority)
   );
 }
@@ -84,7 +74,7 @@ function taskShows(json: Record<string, unknown>, intent: TaskChangeIntent): boo
 function workerShows(json: Record<string, unknown>, write: WorkerWrite): boolean {
   return (
     (write.activity === undefined || json['activity_sid'] === write.activity.sid) &&
-    (write.attributes === undefined || sameJson(json['attributes'], write.attributes)) &&
+    (write.attributes === undefined || sameJsonText(json['attributes'], write.attributes)) &&
     (write.friendlyName === undefined || json['friendly_name'] === write.friendlyName)
   );
 }
@@ -108,14 +98,11 @@ export class ForwardingTaskChanger implements TaskChanger {
     const { clock } = this.options;
     const { scope } = change;
     const markId = randomUUID();
-    const giveUp = clock.now() + MARK_WAIT_MS;
-    for (;;) {
-      const marked = await this.marks.markTaskChange({ ...change, now: clock.now() }, markId);
-      if (!marked) return undefined;
-      if (marked.taken) break;
-      if (clock.now() > giveUp) throw new ConflictError(`An update of task ${scope.taskSid} is being forwarded to TaskRouter; retry the request`);
-      await this.#wait(MARK_POLL_MS);
-    }
+    const marked = await takeMarkWaiting(clock, this.#wait, `task ${scope.taskSid}`, async () => {
+      const outcome = await this.marks.markTaskChange({ ...change, now: clock.now() }, markId);
+      return outcome && !outcome.taken ? 'held' : outcome;
+    });
+    if (!marked) return undefined;
     const intent = taskChangeIntent(change);
     const answer = await postUpstream(this.options, scope.accountSid, request.path, request.params);
     if (answer.kind === 'ok') return this.#record(scope, intent, markId);
@@ -183,15 +170,8 @@ export class ForwardingWorkerWriter implements WorkerWriter {
     const { clock } = this.options;
     const { scope } = write;
     const markId = randomUUID();
-    const giveUp = clock.now() + MARK_WAIT_MS;
-    for (;;) {
-      const marked = await this.workers.markWorkerForward(write, markId);
-      // Changed since the write was decided: the caller decides again, from the worker as it is now.
-      if (marked === 'moved') return false;
-      if (marked === 'taken') break;
-      if (clock.now() > giveUp) throw new ConflictError(`An update of worker ${scope.workerSid} is being forwarded to TaskRouter; retry the request`);
-      await this.#wait(MARK_POLL_MS);
-    }
+    // Changed since the write was decided: the caller decides again, from the worker as it is now.
+    if ((await takeMarkWaiting(clock, this.#wait, `worker ${scope.workerSid}`, () => this.workers.markWorkerForward(write, markId))) === 'moved') return false;
     const answer = await postUpstream(this.options, scope.accountSid, request.path, request.params);
     if (answer.kind === 'ok') {
       await this.workers.recordWorkerForward(write, markId);

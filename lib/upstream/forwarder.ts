@@ -59,14 +59,11 @@ export class UpstreamForwarder implements ForwardContext {
   /** Forwards one update of a reservation (its path and form as the caller sent them); undefined when it is not found. */
   async forward(input: ApplyAction, path: string, params: Params): Promise<TaskRecord | undefined> {
     const markId = randomUUID();
-    const giveUp = this.clock.now() + MARK_WAIT_MS;
-    for (;;) {
-      const marked = await this.marks.markForward({ ...input, now: this.clock.now() }, markId);
-      if (!marked) return undefined;
-      if (marked.taken) break;
-      if (this.clock.now() > giveUp) throw new ConflictError(`An update of task ${input.scope.taskSid} is being forwarded to TaskRouter; retry the request`);
-      await this.wait(MARK_POLL_MS);
-    }
+    const marked = await takeMarkWaiting(this.clock, this.wait, `task ${input.scope.taskSid}`, async () => {
+      const outcome = await this.marks.markForward({ ...input, now: this.clock.now() }, markId);
+      return outcome && !outcome.taken ? 'held' : outcome;
+    });
+    if (!marked) return undefined;
     const answer = await postUpstream(this, input.scope.accountSid, path, params);
     return this.#settle(input, markId, answer);
   }
@@ -169,6 +166,20 @@ export async function readUpstream(context: ForwardContext, accountSid: string, 
   if (read.kind === 'refused' && !gone) context.logger.warn('upstream read refused', { ...subject, status: read.status, code: read.code });
   context.telemetry.count('upstreamReads', read.kind === 'ok' ? 'answered' : gone ? 'gone' : 'failed');
   return read;
+}
+
+/**
+ * Takes a forward mark by `take`, which answers 'held' while another forward holds it: polled
+ * until it is taken (or `take` answers anything else), else a 409 once MARK_WAIT_MS have passed.
+ */
+export async function takeMarkWaiting<R>(clock: Clock, wait: (ms: number) => Promise<void>, subject: string, take: () => Promise<R | 'held'>): Promise<R> {
+  const giveUp = clock.now() + MARK_WAIT_MS;
+  for (;;) {
+    const outcome = await take();
+    if (outcome !== 'held') return outcome;
+    if (clock.now() > giveUp) throw new ConflictError(`An update of ${subject} is being forwarded to TaskRouter; retry the request`);
+    await wait(MARK_POLL_MS);
+  }
 }
 
 /** One POST of an update upstream, as its caller sent it, counted by what TaskRouter answered. */
