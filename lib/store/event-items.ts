@@ -13,10 +13,10 @@ import type { WindowReader } from '../domain/paging.ts';
 import type { WorkspaceScope } from '../domain/scope.ts';
 import { eventListKey, type EventType, type ResourceType, type TaskRouterEvent } from '../domain/events.ts';
 import type { EventStore } from '../publishing/ports.ts';
-import { batchGet, batchPut } from './batch.ts';
+import { batchGet } from './batch.ts';
 import { conditionalWrite } from './conditional-write.ts';
 import { Expression } from './expression.ts';
-import { GroupCommit } from './group-commit.ts';
+import { itemKey, tableBatches, type TableBatches } from './group-commit.ts';
 import { send } from './send.ts';
 import { EVENT_INDEXES, TABLE, eventKey, type EventIndex } from './table.ts';
 
@@ -99,6 +99,8 @@ export interface EventItemsSettings {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly retentionDays: number;
+  /** The table's shared batch writer (see group-commit.ts); one of its own if none. */
+  readonly batches?: TableBatches;
 }
 
 export class EventItems implements EventStore {
@@ -106,10 +108,13 @@ export class EventItems implements EventStore {
   readonly #table: string;
   readonly #retentionSeconds: number;
 
+  readonly #batches: TableBatches;
+
   constructor(options: EventItemsSettings) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#retentionSeconds = options.retentionDays * 86_400;
+    this.#batches = options.batches ?? tableBatches(options.client, options.tableName);
   }
 
   #item(event: TaskRouterEvent): StoredEvent {
@@ -125,11 +130,6 @@ export class EventItems implements EventStore {
     return this.#batches.put(events.map((e) => this.#item(e)));
   }
 
-  readonly #batches = new GroupCommit<StoredEvent>(
-    (items) => batchPut(this.#client, this.#table, items),
-    (item) => item.pk,
-  );
-
   /** Which of these events are stored already. */
   async #stored(events: readonly TaskRouterEvent[]): Promise<Set<string>> {
     // BatchGetItem refuses a list that names a key twice.
@@ -141,7 +141,7 @@ export class EventItems implements EventStore {
   async missing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
     if (events.length === 0) return [];
     // What this process is writing right now (the original of a repeat, under way) is not missing.
-    await this.#batches.whenWritten(events.map((e) => eventKey(e).pk));
+    await this.#batches.whenWritten(events.map((e) => itemKey(eventKey(e))));
     const stored = await this.#stored(events);
     return events.filter((e) => !stored.has(e.sid));
   }

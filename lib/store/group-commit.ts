@@ -1,12 +1,19 @@
 /**
- * Group commit for items that are put whole and never conditioned (event items: their content is
- * a function of the write they come from). Concurrent callers share BatchWriteItem calls: while
- * one batch is in flight, what arrives queues, and goes out together when it returns, 25 items a
- * call. A lone caller waits for nothing (its batch leaves at once); under load the per-call cost
- * of the SDK, HTTP and the engine is paid once per batch instead of once per write. Each caller's
+ * Group commit for items that are put whole and never conditioned: event items, whose content is
+ * a function of the write they come from, and the statistics' live-task states, whose writer
+ * orders them itself (statistics-items.ts `setTask`). One per table and process, shared by every
+ * family that puts such items, so a request that puts a task's live state and then its events
+ * pays for a share of batches, not for two calls.
+ *
+ * The puts made in one turn of the event loop (the concurrent requests' puts) leave together at
+ * its end, and what arrives while a batch is in flight queues and leaves when it returns, 25 items
+ * a call: under load the per-call cost of the SDK, HTTP and the engine is paid once per batch
+ * instead of once per write, at the price of one turn's wait for a lone caller. Each caller's
  * promise settles when every one of its items is stored, or with the error of its batch.
  */
-import { BATCH_WRITE_LIMIT } from './batch.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BATCH_WRITE_LIMIT, batchPut } from './batch.ts';
+import type { Item } from './conditional-write.ts';
 
 /** Writes one batch (at most BATCH_WRITE_LIMIT items, distinct keys), retrying what was unprocessed. */
 export type WriteBatch<Item> = (items: readonly Item[]) => Promise<void>;
@@ -21,15 +28,19 @@ interface Waiting {
 
 interface Queued<Item> {
   readonly key: string;
-  readonly item: Item;
+  item: Item;
   readonly owners: Waiting[];
 }
 
 export class GroupCommit<Item> {
   readonly #queue: Queued<Item>[] = [];
-  /** The queued items by key: a second put of the same item (a repeat racing its original) rides along. */
+  /**
+   * The queued items by key: a second put of a key already queued replaces its item and rides along
+   * (a repeat of an event puts the same item; a task's newer live state supersedes the older).
+   */
   readonly #byKey = new Map<string, Queued<Item>>();
   #inFlight = 0;
+  #due = false;
   /** Each key queued or in flight, and the put it belongs to. */
   readonly #puts = new Map<string, Promise<void>>();
 
@@ -69,6 +80,7 @@ export class GroupCommit<Item> {
         const key = this.keyOf(item);
         const queued = this.#byKey.get(key);
         if (queued) {
+          queued.item = item;
           if (!queued.owners.includes(waiting)) {
             queued.owners.push(waiting);
             waiting.left++;
@@ -80,6 +92,16 @@ export class GroupCommit<Item> {
         this.#queue.push(entry);
         waiting.left++;
       }
+      this.#schedule();
+    });
+  }
+
+  /** The pump, at the end of this turn of the event loop: the puts of the turn's other requests join the batch. */
+  #schedule(): void {
+    if (this.#due) return;
+    this.#due = true;
+    setImmediate(() => {
+      this.#due = false;
       this.#pump();
     });
   }
@@ -111,4 +133,14 @@ export class GroupCommit<Item> {
     }
     this.#pump();
   }
+}
+
+/** An item's key as one string (the table's partition and sort keys). */
+export const itemKey = (item: Item): string => `${item['pk']}|${item['sk']}`;
+
+/** The group commit of one table, which every item family that puts unconditioned items shares. */
+export type TableBatches = GroupCommit<Item>;
+
+export function tableBatches(client: DynamoDBDocumentClient, tableName: string): TableBatches {
+  return new GroupCommit<Item>((items) => batchPut(client, tableName, items), itemKey, 1);
 }

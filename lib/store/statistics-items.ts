@@ -32,6 +32,7 @@ import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.t
 import { batchGet } from './batch.ts';
 import { conditionalWrite, type Item } from './conditional-write.ts';
 import { Expression } from './expression.ts';
+import { itemKey, tableBatches, type TableBatches } from './group-commit.ts';
 import { send } from './send.ts';
 import { TABLE, statisticsPartition } from './table.ts';
 
@@ -40,8 +41,10 @@ const SEEN = 'seen';
 const PER_UPDATE = 12;
 /** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
 const PER_CLAIM = 40;
-/** A finished task's state stays a day (so that an older event arriving late cannot revive it), then TTL removes it. */
+/** A finished task's state stays a day (the reads pass over it), then TTL removes it. */
 const FINISHED_SECONDS = 86_400;
+/** How many tasks' latest live-state times a process remembers (see `setTask`). */
+const LIVE_TIMES_KEPT = 10_000;
 
 const hourOf = (second: number) => Math.floor(second / 3600);
 const dayOf = (second: number) => Math.floor(second / 86_400);
@@ -67,8 +70,6 @@ const dayVersionKey = (scope: WorkspaceScope, second: number): Item => ({ pk: st
 const hourOfDay = (second: number) => Math.floor((second % 86_400) / 3600);
 const HOURS = 'hs';
 
-const keyString = (key: Item) => `${key['pk']}|${key['sk']}`;
-
 interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
@@ -80,12 +81,16 @@ interface Queue {
   contributions: Contribution[];
   waiters: Waiter[];
   inFlight: boolean;
+  /** A pump is due at the end of this turn of the event loop. */
+  due: boolean;
 }
 
 export interface StatisticsItemsSettings {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly retentionDays: number;
+  /** The table's shared batch writer (see group-commit.ts); one of its own if none. */
+  readonly batches?: TableBatches;
 }
 
 export class StatisticsItems implements StatisticsStore {
@@ -94,8 +99,12 @@ export class StatisticsItems implements StatisticsStore {
   readonly #keepSeconds: number;
   readonly #retentionSeconds: number;
   readonly #queues = new Map<string, Queue>();
+  readonly #batches: TableBatches;
+  /** The time of the latest live state this process has put, by item key, the most recent tasks' (see `setTask`). */
+  readonly #liveTimes = new Map<string, number>();
 
   constructor(settings: StatisticsItemsSettings) {
+    this.#batches = settings.batches ?? tableBatches(settings.client, settings.tableName);
     this.#client = settings.client;
     this.#table = settings.tableName;
     // Counts outlive the events: the statistics reach back at least 30 days, whatever RETENTION_DAYS says.
@@ -105,25 +114,31 @@ export class StatisticsItems implements StatisticsStore {
 
   tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
     if (contributions.length === 0) return Promise.resolve();
-    const key = keyString(tallyKey(scope, second));
+    const key = itemKey(tallyKey(scope, second));
     let queue = this.#queues.get(key);
     if (queue === undefined) {
-      queue = { scope, second, contributions: [], waiters: [], inFlight: false };
+      queue = { scope, second, contributions: [], waiters: [], inFlight: false, due: false };
       this.#queues.set(key, queue);
     }
     const q = queue;
     return new Promise<void>((resolve, reject) => {
       q.contributions.push(...contributions);
       q.waiters.push({ resolve, reject });
-      this.#pump(key, q);
+      // What the other writes of this turn of the event loop add to the second goes in the same update.
+      if (q.due) return;
+      q.due = true;
+      setImmediate(() => {
+        q.due = false;
+        this.#pump(key, q);
+      });
     });
   }
 
   /** Sends what is queued for one tally, unless an update of it is in flight (then when it returns). */
   #pump(key: string, queue: Queue): void {
-    if (queue.inFlight) return;
+    if (queue.inFlight || queue.due) return;
     if (queue.contributions.length === 0) {
-      this.#queues.delete(key);
+      if (this.#queues.get(key) === queue) this.#queues.delete(key);
       return;
     }
     const { contributions, waiters } = queue;
@@ -292,14 +307,14 @@ export class StatisticsItems implements StatisticsStore {
   async periods(scope: WorkspaceScope, periods: readonly Period[], family: CacheFamily): Promise<PeriodState[]> {
     const keys = new Map<string, Item>();
     for (const period of periods) {
-      for (const key of [versionOf(scope, period).key, rollUpKey(scope, period, family), dayVersionKey(scope, period.start)]) keys.set(keyString(key), key);
+      for (const key of [versionOf(scope, period).key, rollUpKey(scope, period, family), dayVersionKey(scope, period.start)]) keys.set(itemKey(key), key);
     }
-    const found = new Map((await batchGet(this.#client, this.#table, [...keys.values()])).map((item) => [keyString(item), item]));
+    const found = new Map((await batchGet(this.#client, this.#table, [...keys.values()])).map((item) => [itemKey(item), item]));
     return periods.map((period) => {
       const { key, attribute } = versionOf(scope, period);
-      const version = Number(found.get(keyString(key))?.[attribute] ?? 0);
-      const kept = found.get(keyString(rollUpKey(scope, period, family)));
-      const marked = (found.get(keyString(dayVersionKey(scope, period.start)))?.[HOURS] as Set<number> | undefined) ?? new Set<number>();
+      const version = Number(found.get(itemKey(key))?.[attribute] ?? 0);
+      const kept = found.get(itemKey(rollUpKey(scope, period, family)));
+      const marked = (found.get(itemKey(dayVersionKey(scope, period.start)))?.[HOURS] as Set<number> | undefined) ?? new Set<number>();
       const empty = period.level === 'day' ? marked.size === 0 : !marked.has(hourOfDay(period.start));
       return {
         version,
@@ -346,26 +361,34 @@ export class StatisticsItems implements StatisticsStore {
     return Item !== undefined;
   }
 
+  /**
+   * A task's state after its latest event, put without a condition through the table's batches
+   * (one call shared with the events and the other tasks being written, not one conditional put
+   * each). The latest event's state must win whatever order the states are counted in; who could
+   * put them out of order:
+   * - Deployed, one stream shard carries a task's writes, in order; a retried batch replays them in
+   *   order too, so the last put is the latest state.
+   * - In one process, two counts of one task can race (an accept and a timeout, a repeat and its
+   *   original): the process remembers the time of each task's latest state it has put or queued,
+   *   and drops an older one. A race lasts a request; the last 10,000 tasks' times are kept.
+   * - The sweep and a repeat derive the state from the task as last written: the latest.
+   */
   async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean): Promise<void> {
-    const e = new Expression();
-    const atSecond = Math.floor(task.at / 1000);
-    await conditionalWrite(
-      this.#client,
-      new PutCommand({
-        TableName: this.#table,
-        Item: {
-          pk: statisticsPartition(scope, 'live'),
-          sk: task.taskSid,
-          ...task,
-          final,
-          [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds),
-        },
-        // The latest event's state wins, whatever order they are counted in.
-        ConditionExpression: `attribute_not_exists(${e.name('at')}) OR ${e.name('at')} <= ${e.value(task.at)}`,
-        ...e.params,
-      }),
-      { stored: false },
-    );
+    const item = {
+      pk: statisticsPartition(scope, 'live'),
+      sk: task.taskSid,
+      ...task,
+      final,
+      [TABLE.ttlAttribute]: Math.floor(task.at / 1000) + (final ? FINISHED_SECONDS : this.#retentionSeconds),
+    };
+    const key = itemKey(item);
+    const latest = this.#liveTimes.get(key);
+    if (latest !== undefined && latest > task.at) return;
+    // Most recent last: the first key is the one written longest ago, forgotten first.
+    this.#liveTimes.delete(key);
+    this.#liveTimes.set(key, task.at);
+    if (this.#liveTimes.size > LIVE_TIMES_KEPT) this.#liveTimes.delete(this.#liveTimes.keys().next().value!);
+    await this.#batches.put([item]);
   }
 
   async liveTasks(scope: WorkspaceScope): Promise<LiveTask[]> {

@@ -17,6 +17,7 @@ import { AttentionItems } from './attention-items.ts';
 import { CloudEventItems } from './cloud-event-items.ts';
 import { EventItems } from './event-items.ts';
 import { ForwardMarks } from './forward-marks.ts';
+import { tableBatches } from './group-commit.ts';
 import { InboxItems } from './inbox-items.ts';
 import { StatisticsItems } from './statistics-items.ts';
 import { TaskItems } from './task-items.ts';
@@ -39,7 +40,9 @@ export interface DynamoDbStoreSettings {
   readonly retentionDays: number;
 }
 
-export function dynamoDbStores(settings: DynamoDbStoreSettings): Stores {
+export function dynamoDbStores(base: DynamoDbStoreSettings): Stores {
+  // One group commit for the table: the families that put unconditioned items share its batches.
+  const settings = { ...base, batches: tableBatches(base.client, base.tableName) };
   return {
     tasks: new TaskItems(settings),
     marks: new ForwardMarks(settings),
