@@ -226,22 +226,52 @@ export class StatisticsRecorder {
  * through. Statistics switched off (STATISTICS=off) is the store without this.
  */
 export class CountingEventStore implements EventStore {
+  /** The events this process is counting and storing now, by scope and SID, and the put they belong to. */
+  readonly #writing = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly inner: EventStore,
     private readonly recorder: StatisticsRecorder,
   ) {}
 
-  async putAll(events: readonly TaskRouterEvent[]): Promise<void> {
-    await this.recorder.count(events);
-    await this.inner.putAll(events);
+  putAll(events: readonly TaskRouterEvent[]): Promise<void> {
+    return this.#track(events, async () => {
+      await this.recorder.count(events);
+      await this.inner.putAll(events);
+    });
   }
 
-  async putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
-    await this.recorder.count(events);
-    return this.inner.putNew(events);
+  putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
+    return this.#track(events, async () => {
+      await this.recorder.count(events);
+      return this.inner.putNew(events);
+    });
   }
 
-  missing = (events: readonly TaskRouterEvent[]) => this.inner.missing(events);
+  /**
+   * The events not stored yet. What this process is still counting and storing (the original of a
+   * repeat, under way) is not missing: its put is waited for first, as the event items' own group
+   * commit waits for what it has in flight, or the repeat would store and deliver it a second time.
+   */
+  async missing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
+    const puts = new Set(events.map((e) => this.#writing.get(writingKey(e))).filter((put) => put !== undefined));
+    await Promise.allSettled(puts);
+    return this.inner.missing(events);
+  }
+
+  #track<T>(events: readonly TaskRouterEvent[], put: () => Promise<T>): Promise<T> {
+    const written = put();
+    const keys = events.map(writingKey);
+    for (const key of keys) this.#writing.set(key, written);
+    const forget = () => {
+      for (const key of keys) if (this.#writing.get(key) === written) this.#writing.delete(key);
+    };
+    written.then(forget, forget);
+    return written;
+  }
+
   get = (scope: WorkspaceScope, sid: string) => this.inner.get(scope, sid);
   list = (scope: WorkspaceScope, filter: EventFilter): WindowReader<TaskRouterEvent> => this.inner.list(scope, filter);
 }
+
+const writingKey = (e: TaskRouterEvent) => `${e.accountSid}#${e.workspaceSid}#${e.sid}`;

@@ -40,9 +40,13 @@ it('times a ?ReservationTimeout=2 reservation out at 2 s and writes it down by i
   const justAfter = await read(path);
   expect(justAfter.body['reservation_status']).toBe('timeout');
 
-  // Written down: the version moves on and the worker is moved to TIMEOUT_ACTIVITY_SID.
-  await within(1000, async () => (await read(path)).etag === '"2"');
-  expect((await read(`/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`)).body['activity_sid']).toBe(TIMEOUT_ACTIVITY);
+  // Written down within the second: the version moves on, then (after the write's events are
+  // stored) the worker is moved to TIMEOUT_ACTIVITY_SID.
+  await within(
+    1000,
+    async () =>
+      (await read(path)).etag === '"2"' && (await read(`/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`)).body['activity_sid'] === TIMEOUT_ACTIVITY,
+  );
 
   const accept = await fetch(`${stack.url}${path}`, {
     method: 'POST',
