@@ -19,6 +19,7 @@ import {
   outcomesJson,
   pendingJson,
   workerRowsJson,
+  queueRowsJson,
   type ResourceIds,
 } from '../domain/statistics-json.ts';
 import { bucketsOf, type OutcomeInterval, type StatisticsQuery, type StatisticsWindow, type WorkersQuery } from '../domain/statistics-query.ts';
@@ -281,6 +282,23 @@ export class StatisticsService {
       counters: aggregate.counts.k?.[sid] ?? {},
     }));
     return workerRowsJson(ids, query, rows);
+  }
+
+  /**
+   * This service's own list beside TaskRouter's `TaskQueues/Statistics`: every task queue the record
+   * has seen, with its reservations in the window, ordered by SID. Cumulative only, from the roll-ups
+   * and the queues' directory: unlike TaskRouter's resource it reads no real-time figure, so not the
+   * directory of live tasks.
+   */
+  async queueRows(ids: ResourceIds, query: StatisticsQuery, resource: string) {
+    await this.#known(ids, resource);
+    const [aggregate, remembered] = await Promise.all([this.#reader.aggregate(ids, query.window, ['q']), this.#store.queues(ids)]);
+    const sids = [...new Set([...remembered, ...Object.keys(aggregate.counts.q ?? {})])].sort();
+    return queueRowsJson(
+      ids,
+      query,
+      sids.map((sid) => ({ taskQueueSid: sid, counters: aggregate.counts.q?.[sid] ?? {} })),
+    );
   }
 
   /**
