@@ -10,7 +10,8 @@
  *               pk …#d<day>    sk C#h<start>#<family>, C#d<start>#<family>   an hour, the day
  *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the second each event of the task (or worker) is counted in
  *   workspace   pk …           sk WORKSPACE           the workspace has a record (404s for others)
- *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day)
+ *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day),
+ *                                                      p<WR>: each of its reservations pending ({w, n, d}) or left (false)
  *   workers     pk …#workers   sk <WK>                a worker's name and latest activity
  *   queues      pk …#queues    sk <WQ>                a task queue the record has seen
  *
@@ -26,7 +27,7 @@ import type { WorkspaceScope } from '../domain/scope.ts';
 import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
-import type { KnownWorker, LiveTask } from '../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../domain/statistics-realtime.ts';
 import { ACTIVITY_PREFIX, decodeActivity, encodeActivity, type ActivityChange, type Contribution, type Tally } from '../domain/statistics-tally.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
 import { batchGet } from './batch.ts';
@@ -40,6 +41,10 @@ const SEEN = 'seen';
 const PER_UPDATE = 12;
 /** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
 const PER_CLAIM = 40;
+/** A live task item's attribute for one of its reservations: `{w, n, d}` while pending, `false` once left. */
+const MARK = 'p';
+/** Reservation marks per UpdateItem (each names one attribute twice in the 4 KB expression). */
+const PER_MARKS = 40;
 /** A finished task's state stays a day (so that an older event arriving late cannot revive it), then TTL removes it. */
 const FINISHED_SECONDS = 86_400;
 
@@ -197,12 +202,12 @@ export class StatisticsItems implements StatisticsStore {
     });
   }
 
-  /** The items of `pk` from sort key `from` to `to`; with `only`, those it selects, with only the attributes it names. */
+  /** The items of `pk` from sort key `from` to `to`; with `only`, those its filter selects (with only the attributes it names, if it names any). */
   async #query(
     pk: string,
     from: string,
     to: string,
-    only?: { readonly filter: (e: Expression) => string; readonly attributes: readonly string[] },
+    only?: { readonly filter: (e: Expression) => string; readonly attributes?: readonly string[] },
   ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
@@ -213,7 +218,8 @@ export class StatisticsItems implements StatisticsStore {
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(pk)} AND ${e.name(TABLE.sortKey)} BETWEEN ${e.value(from)} AND ${e.value(to)}`,
-          ...(only && { FilterExpression: only.filter(e), ProjectionExpression: only.attributes.map((a) => e.name(a)).join(', ') }),
+          ...(only && { FilterExpression: only.filter(e) }),
+          ...(only?.attributes && { ProjectionExpression: only.attributes.map((a) => e.name(a)).join(', ') }),
           ConsistentRead: true,
           ...(start && { ExclusiveStartKey: start }),
           ...e.params,
@@ -346,26 +352,41 @@ export class StatisticsItems implements StatisticsStore {
     return Item !== undefined;
   }
 
-  async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean): Promise<void> {
-    const e = new Expression();
+  async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean, reservations?: ReadonlyMap<string, LiveReservation | null>): Promise<void> {
+    const key = { pk: statisticsPartition(scope, 'live'), sk: task.taskSid };
     const atSecond = Math.floor(task.at / 1000);
-    await conditionalWrite(
+    const marks = [...(reservations ?? [])];
+    // A pending mark never replaces a left one (whatever order the events are counted in); a left one always wins.
+    const markSets = (e: Expression, some: typeof marks) =>
+      some.map(([sid, mark]) => {
+        const name = e.name(`${MARK}${sid}`);
+        return mark === null
+          ? `${name} = ${e.value(false)}`
+          : `${name} = if_not_exists(${name}, ${e.value({ w: mark.workerSid, n: mark.workerName, d: mark.deadline })})`;
+      });
+    const e = new Expression();
+    const state = { ...task, final, [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds) };
+    const outcome = await conditionalWrite(
       this.#client,
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.#table,
-        Item: {
-          pk: statisticsPartition(scope, 'live'),
-          sk: task.taskSid,
-          ...task,
-          final,
-          [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds),
-        },
+        Key: key,
+        UpdateExpression: `SET ${[...Object.entries(state).map(([name, value]) => `${e.name(name)} = ${e.value(value)}`), ...markSets(e, marks.slice(0, PER_MARKS))].join(', ')}`,
         // The latest event's state wins, whatever order they are counted in.
         ConditionExpression: `attribute_not_exists(${e.name('at')}) OR ${e.name('at')} <= ${e.value(task.at)}`,
         ...e.params,
       }),
       { stored: false },
     );
+    // The marks of an older state refused, or beyond one update's share: on their own, which their order does not matter to.
+    const rest = outcome.written ? marks.slice(PER_MARKS) : marks;
+    for (let i = 0; i < rest.length; i += PER_MARKS) {
+      const m = new Expression();
+      await send(
+        this.#client,
+        new UpdateCommand({ TableName: this.#table, Key: key, UpdateExpression: `SET ${markSets(m, rest.slice(i, i + PER_MARKS)).join(', ')}`, ...m.params }),
+      );
+    }
   }
 
   async liveTasks(scope: WorkspaceScope): Promise<LiveTask[]> {
@@ -383,12 +404,22 @@ export class StatisticsItems implements StatisticsStore {
       }));
   }
 
-  async reservedTasks(scope: WorkspaceScope): Promise<string[]> {
+  async reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]> {
     const items = await this.#query(statisticsPartition(scope, 'live'), ' ', '~', {
       filter: (e) => `${e.name('status')} = ${e.value('reserved')}`,
-      attributes: ['taskSid'],
     });
-    return items.map((item) => String(item['taskSid']));
+    return items.map((item) => {
+      const reservations = new Map<string, LiveReservation>();
+      let marked = false;
+      for (const [attribute, value] of Object.entries(item)) {
+        if (!attribute.startsWith(`${MARK}WR`)) continue;
+        marked = true;
+        if (typeof value !== 'object' || value === null) continue;
+        const mark = value as { w: string; n: string | null; d: number };
+        reservations.set(attribute.slice(MARK.length), { workerSid: mark.w, workerName: mark.n ?? null, deadline: Number(mark.d) });
+      }
+      return { taskSid: String(item['taskSid']), taskQueueSid: String(item['taskQueueSid']), ...(marked && { reservations }) };
+    });
   }
 
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {
