@@ -1,8 +1,9 @@
 /**
  * GET TaskRouter's Statistics resources (the workspace's, a task queue's, the task queues' list, a
  * workflow's, the workers' and one worker's), counted from the event record: lib/statistics. And
- * this service's own beside them, under `/lifecycle/v1/…/Statistics/`: each worker's counts, the
- * outcomes per minute or hour, the reservations pending now (the console's overview reads them).
+ * this service's own beside them, under `/lifecycle/v1/…/Statistics/`: each worker's and each task
+ * queue's counts, the outcomes per minute or hour, the reservations pending now (the console's
+ * overview reads them).
  */
 import { DEFAULT_PAGE_SIZE } from '#lib/domain/list-query.ts';
 import { decodePageToken, memoryWindow, readPage, type Cursor } from '#lib/domain/paging.ts';
@@ -25,7 +26,7 @@ import { resourceOf, workspaceScope } from '#lib/http/targets.ts';
 import type { Subject } from '#lib/statistics/statistics-service.ts';
 
 /** Which one a path asks for: `Statistics` (both), `CumulativeStatistics` or `RealTimeStatistics`; ours, by name. */
-type Kind = 'Statistics' | 'CumulativeStatistics' | 'RealTimeStatistics' | 'Workers' | 'Outcomes' | 'PendingReservations';
+type Kind = 'Statistics' | 'CumulativeStatistics' | 'RealTimeStatistics' | 'Workers' | 'Queues' | 'Outcomes' | 'PendingReservations';
 
 const QUEUE_PAGE_KEY = /^WQ[0-9a-f]{32}$/;
 const PAGE_SIZE = { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false } as const satisfies ParameterSpec;
@@ -47,6 +48,8 @@ export const statistics = apiFunction('statistics', async (request, { runtime, a
   if (request.path.startsWith('/lifecycle/')) {
     if (kind === 'Workers')
       return jsonResponse(200, await service.workerRows(ids, readStatisticsQuery(request.query, now, service.days, { splits: false }), resource));
+    if (kind === 'Queues')
+      return jsonResponse(200, await service.queueRows(ids, readStatisticsQuery(request.query, now, service.days, { splits: false }), resource));
     if (kind === 'Outcomes') {
       const { window, interval } = readOutcomesQuery(request.query, now, service.days);
       return jsonResponse(200, await service.outcomes(ids, window, interval, resource));

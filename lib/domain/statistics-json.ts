@@ -248,6 +248,16 @@ export function workerRowsJson(
   };
 }
 
+export function queueRowsJson(ids: ResourceIds, query: StatisticsQuery, rows: readonly { readonly taskQueueSid: string; readonly counters: Counters }[]) {
+  return {
+    account_sid: ids.accountSid,
+    workspace_sid: ids.workspaceSid,
+    ...windowTimes(query.window),
+    task_queues: rows.map((row) => ({ task_queue_sid: row.taskQueueSid, ...reservationCounts(vouched(query, row.counters) ?? {}) })),
+    url: ids.url,
+  };
+}
+
 export function outcomesJson(
   ids: ResourceIds,
   window: StatisticsWindow,

@@ -4,6 +4,7 @@
  * TaskRouter's configuration the record never sees (which workers a queue's expression makes
  * eligible, which are available, when a task entered a queue) are 0, or null where the schema allows.
  */
+import type { TaskRouterEvent } from './events.ts';
 import { effectiveStatus, type TaskRecord } from './task.ts';
 
 export interface LiveTask {
@@ -91,4 +92,53 @@ export function pendingReservations(tasks: Iterable<TaskRecord>, now: number): P
     }
   }
   return pending.sort((a, b) => a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1));
+}
+
+/**
+ * A reservation the live-task directory holds as pending, from its `reservation.created` event:
+ * enough for the pending tile without reading the task's record. Its deadline is the event's time
+ * plus its `ReservationTimeout` (whole seconds): the stored deadline rounded to the second from the
+ * reservation's creation, so at most half a second from it.
+ */
+export interface LiveReservation {
+  readonly workerSid: string;
+  readonly workerName: string | null;
+  readonly deadline: number;
+}
+
+/** How far a live reservation's deadline may be from its record's (ReservationTimeout is rounded to whole seconds). */
+export const LIVE_DEADLINE_ERROR_MS = 500;
+
+/**
+ * What these events say of each task's reservations, by task and reservation: pending since its
+ * `reservation.created` event, or `null` once any later event of it came (accepted, rejected,
+ * timed out, rescinded, canceled, …: a reservation never returns to pending). Worker events, and
+ * reservations none of the events mentions, are left out.
+ */
+export function reservationMarks(events: readonly TaskRouterEvent[]): Map<string, Map<string, LiveReservation | null>> {
+  const marks = new Map<string, Map<string, LiveReservation | null>>();
+  for (const e of events) {
+    const taskSid: string | undefined = e.taskSid;
+    const reservationSid: string | undefined = e.reservationSid;
+    if (taskSid === undefined || reservationSid === undefined || e.workerSid === undefined || !e.type.startsWith('reservation.')) continue;
+    let task = marks.get(taskSid);
+    if (task === undefined) marks.set(taskSid, (task = new Map()));
+    if (e.type !== 'reservation.created') task.set(reservationSid, null);
+    else if (!task.has(reservationSid)) {
+      task.set(reservationSid, {
+        workerSid: e.workerSid,
+        workerName: e.data.WorkerName ?? null,
+        deadline: e.at + Number(e.data.ReservationTimeout ?? 0) * 1000,
+      });
+    }
+  }
+  return marks;
+}
+
+/** A task the live directory holds as reserved, with its reservations pending as its counted events left them. */
+export interface ReservedTask {
+  readonly taskSid: string;
+  readonly taskQueueSid: string;
+  /** Absent for an item written before reservations were kept on it: only its record can say. */
+  readonly reservations?: ReadonlyMap<string, LiveReservation>;
 }

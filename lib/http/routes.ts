@@ -28,7 +28,9 @@ function statisticsRoutes(): Route[] {
     { method: 'GET', path: `${WORKER}/Statistics`, fn: 'statistics' },
     // This service's own reads beside them (Twilio has none): each worker's counts, the outcomes
     // per minute or hour, the reservations pending now.
-    ...['Workers', 'Outcomes', 'PendingReservations'].map((name): Route => ({ method: 'GET', path: `${LIFECYCLE}/Statistics/${name}`, fn: 'statistics' })),
+    ...['Workers', 'Queues', 'Outcomes', 'PendingReservations'].map(
+      (name): Route => ({ method: 'GET', path: `${LIFECYCLE}/Statistics/${name}`, fn: 'statistics' }),
+    ),
   ];
 }
 

@@ -8,7 +8,7 @@
 import type { WorkspaceScope } from '../domain/scope.ts';
 import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import type { Period } from '../domain/statistics-periods.ts';
-import type { KnownWorker, LiveTask } from '../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../domain/statistics-realtime.ts';
 import type { Contribution, Tally } from '../domain/statistics-tally.ts';
 
 /** A rolled-up period of one family, and the version of the period it was rolled up at. */
@@ -56,12 +56,20 @@ export interface StatisticsStore {
   markWorkspace(scope: WorkspaceScope): Promise<void>;
   knowsWorkspace(scope: WorkspaceScope): Promise<boolean>;
 
-  /** The task's state after an event at `task.at`, unless a later one is recorded. */
-  setTask(scope: WorkspaceScope, task: LiveTask, final: boolean): Promise<void>;
+  /**
+   * The task's state after an event at `task.at`, unless a later one is recorded; in the same
+   * write, its reservations' marks (lib/domain/statistics-realtime.ts `reservationMarks`), whatever
+   * the order they come in: a pending one is recorded unless the reservation is recorded as left,
+   * a left one (`null`) always. (A write of an older state, refused, still records its marks.)
+   */
+  setTask(scope: WorkspaceScope, task: LiveTask, final: boolean, reservations?: ReadonlyMap<string, LiveReservation | null>): Promise<void>;
   /** The tasks recorded and not finished. */
   liveTasks(scope: WorkspaceScope): Promise<LiveTask[]>;
-  /** The SIDs of the tasks not finished whose latest event left them reserved (a filtered read of the same directory). */
-  reservedTasks(scope: WorkspaceScope): Promise<string[]>;
+  /**
+   * The tasks not finished whose latest event left them reserved, each with its reservations
+   * marked pending and not left (a filtered read of the same directory).
+   */
+  reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]>;
   /** A worker's name (from a reservation) and/or activity (from a change at `at`), each newest wins. */
   setWorker(
     scope: WorkspaceScope,

@@ -31,6 +31,7 @@ import type { TaskRouterEvent } from '../domain/events.ts';
 import type { WindowReader } from '../domain/paging.ts';
 import type { WorkspaceScope } from '../domain/scope.ts';
 import { landedLate } from '../domain/statistics-periods.ts';
+import { reservationMarks } from '../domain/statistics-realtime.ts';
 import { contributionOf, type Contribution } from '../domain/statistics-tally.ts';
 import type { EventStore } from '../publishing/ports.ts';
 import type { StatisticsStore } from './ports.ts';
@@ -150,8 +151,12 @@ export class StatisticsRecorder {
     this.#workspaces.add(key);
   }
 
-  /** Each task's state after the latest of these events (they all report the task as the write left it). */
+  /**
+   * Each task's state after the latest of these events (they all report the task as the write left
+   * it), with what they say of its reservations (pending, or left) in the same write.
+   */
   #tasks(scope: WorkspaceScope, events: readonly TaskRouterEvent[]): Promise<void>[] {
+    const marks = reservationMarks(events);
     const latest = new Map<string, TaskRouterEvent>();
     for (const e of events) {
       // Worker events carry no task.
@@ -174,6 +179,7 @@ export class StatisticsRecorder {
           at: e.at,
         },
         FINAL_STATUSES.has(status),
+        marks.get(taskSid),
       );
     });
   }

@@ -19,10 +19,18 @@ import {
   outcomesJson,
   pendingJson,
   workerRowsJson,
+  queueRowsJson,
   type ResourceIds,
 } from '../domain/statistics-json.ts';
 import { bucketsOf, type OutcomeInterval, type StatisticsQuery, type StatisticsWindow, type WorkersQuery } from '../domain/statistics-query.ts';
-import { pendingReservations, taskFigures, workerFigures, type LiveTask } from '../domain/statistics-realtime.ts';
+import {
+  LIVE_DEADLINE_ERROR_MS,
+  pendingReservations,
+  taskFigures,
+  workerFigures,
+  type LiveTask,
+  type PendingReservation,
+} from '../domain/statistics-realtime.ts';
 import type { Counters } from '../domain/statistics-tally.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { TaskStore } from '../reservations/ports.ts';
@@ -284,6 +292,23 @@ export class StatisticsService {
   }
 
   /**
+   * This service's own list beside TaskRouter's `TaskQueues/Statistics`: every task queue the record
+   * has seen, with its reservations in the window, ordered by SID. Cumulative only, from the roll-ups
+   * and the queues' directory: unlike TaskRouter's resource it reads no real-time figure, so not the
+   * directory of live tasks.
+   */
+  async queueRows(ids: ResourceIds, query: StatisticsQuery, resource: string) {
+    await this.#known(ids, resource);
+    const [aggregate, remembered] = await Promise.all([this.#reader.aggregate(ids, query.window, ['q']), this.#store.queues(ids)]);
+    const sids = [...new Set([...remembered, ...Object.keys(aggregate.counts.q ?? {})])].sort();
+    return queueRowsJson(
+      ids,
+      query,
+      sids.map((sid) => ({ taskQueueSid: sid, counters: aggregate.counts.q?.[sid] ?? {} })),
+    );
+  }
+
+  /**
    * This service's own series (Twilio has none): the workspace's reservation outcomes in each
    * minute or hour of the window (the first and last buckets cut at the window's bounds), each
    * bucket read like any window (its whole minutes and hours from their roll-ups), all of them in
@@ -303,20 +328,61 @@ export class StatisticsService {
 
   /**
    * This service's own read (Twilio has none): the reservations pending now, soonest deadline
-   * first. The candidates are the tasks the live directory holds as reserved (a task with a
-   * pending reservation is reserved after its latest event); their records, read by key (one
-   * BatchGetItem per 100 tasks, a few at once), say which of their reservations are pending now.
+   * first, from one filtered query of the live directory: the tasks it holds as reserved, each with
+   * its reservations pending as its counted events left them (their deadlines from the events, at
+   * most LIVE_DEADLINE_ERROR_MS from the records'). Only where that error could decide are the
+   * tasks' records read (by key, one BatchGetItem per 100 tasks): the reservations shown and any
+   * that could rank before them (so the deadlines shown and their order are the records'), those
+   * whose deadline is about now, and tasks whose item holds no marks (written before they were kept).
    */
   async pending(ids: ResourceIds, shown: number, resource: string) {
     const [, reserved] = await Promise.all([this.#known(ids, resource), this.#store.reservedTasks(ids)]);
+    const now = this.#clock.now();
+    const toRead = new Set<string>();
+    const live: PendingReservation[] = [];
+    for (const task of reserved) {
+      if (task.reservations === undefined) toRead.add(task.taskSid);
+      for (const [reservationSid, r] of task.reservations ?? []) {
+        // Its record's deadline is within the error of this one: passed for sure, or only maybe.
+        if (r.deadline + LIVE_DEADLINE_ERROR_MS <= now) continue;
+        if (r.deadline - LIVE_DEADLINE_ERROR_MS <= now) toRead.add(task.taskSid);
+        live.push({
+          reservationSid,
+          taskSid: task.taskSid,
+          workerSid: r.workerSid,
+          workerName: r.workerName,
+          taskQueueSid: task.taskQueueSid,
+          deadline: r.deadline,
+        });
+      }
+    }
+    // The tasks read (a record gone, expired, has nothing pending), and the records found.
+    const read = new Set<string>();
+    const records: TaskRecord[] = [];
+    for (;;) {
+      const next = [...toRead].filter((sid) => !read.has(sid));
+      for (const sid of next) read.add(sid);
+      records.push(...(await this.#readTasks(ids, next)));
+      const unread = live.filter((r) => !read.has(r.taskSid));
+      const all = [...pendingReservations(records, now), ...unread].sort((a, b) => a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1));
+      // Every reservation that could rank up to the last one shown, by its record.
+      const last = all[Math.min(shown, all.length) - 1];
+      const uncertain = last === undefined ? [] : unread.filter((r) => r.deadline <= last.deadline + 2 * LIVE_DEADLINE_ERROR_MS);
+      if (uncertain.length === 0) return pendingJson(ids, all, shown);
+      for (const r of uncertain) toRead.add(r.taskSid);
+    }
+  }
+
+  /** These tasks' records (those found): one BatchGetItem per 100, a few at once. */
+  async #readTasks(ids: ResourceIds, sids: readonly string[]): Promise<TaskRecord[]> {
     const tasks: TaskRecord[] = [];
-    for (let i = 0; i < reserved.length; i += TASKS_PER_READ * READS_AT_ONCE) {
+    for (let i = 0; i < sids.length; i += TASKS_PER_READ * READS_AT_ONCE) {
       const reads: Promise<Map<string, TaskRecord>>[] = [];
-      for (let j = i; j < Math.min(reserved.length, i + TASKS_PER_READ * READS_AT_ONCE); j += TASKS_PER_READ) {
-        reads.push(this.#tasks.getTasks(ids, reserved.slice(j, j + TASKS_PER_READ)));
+      for (let j = i; j < Math.min(sids.length, i + TASKS_PER_READ * READS_AT_ONCE); j += TASKS_PER_READ) {
+        reads.push(this.#tasks.getTasks(ids, sids.slice(j, j + TASKS_PER_READ)));
       }
       for (const found of await Promise.all(reads)) tasks.push(...found.values());
     }
-    return pendingJson(ids, pendingReservations(tasks, this.#clock.now()), shown);
+    return tasks;
   }
 }

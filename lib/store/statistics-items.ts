@@ -11,6 +11,7 @@
  *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the second each event of the task (or worker) is counted in
  *   workspace   pk …           sk WORKSPACE           the workspace has a record (404s for others)
  *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day)
+ *   marks       pk …#marks     sk <WT>#<WR>           a reservation pending (its worker, name, deadline) or left
  *   workers     pk …#workers   sk <WK>                a worker's name and latest activity
  *   queues      pk …#queues    sk <WQ>                a task queue the record has seen
  *
@@ -26,7 +27,7 @@ import type { WorkspaceScope } from '../domain/scope.ts';
 import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
-import type { KnownWorker, LiveTask } from '../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../domain/statistics-realtime.ts';
 import { ACTIVITY_PREFIX, decodeActivity, encodeActivity, type ActivityChange, type Contribution, type Tally } from '../domain/statistics-tally.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
 import { batchGet } from './batch.ts';
@@ -41,9 +42,9 @@ const SEEN = 'seen';
 const PER_UPDATE = 12;
 /** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
 const PER_CLAIM = 40;
-/** A finished task's state stays a day (the reads pass over it), then TTL removes it. */
+/** A finished task's state stays a day (the reads pass over it), then TTL removes it; so does a reservation's mark once left. */
 const FINISHED_SECONDS = 86_400;
-/** How many tasks' latest live-state times a process remembers (see `setTask`). */
+/** How many tasks' and reservations' latest live-state times a process remembers (see `setTask`). */
 const LIVE_TIMES_KEPT = 10_000;
 
 const hourOf = (second: number) => Math.floor(second / 3600);
@@ -212,12 +213,12 @@ export class StatisticsItems implements StatisticsStore {
     });
   }
 
-  /** The items of `pk` from sort key `from` to `to`; with `only`, those it selects, with only the attributes it names. */
+  /** The items of `pk` from sort key `from` to `to`; with `only`, those its filter selects (with only the attributes it names, if it names any). */
   async #query(
     pk: string,
     from: string,
     to: string,
-    only?: { readonly filter: (e: Expression) => string; readonly attributes: readonly string[] },
+    only?: { readonly filter: (e: Expression) => string; readonly attributes?: readonly string[] },
   ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
@@ -228,7 +229,8 @@ export class StatisticsItems implements StatisticsStore {
         new QueryCommand({
           TableName: this.#table,
           KeyConditionExpression: `${e.name(TABLE.partitionKey)} = ${e.value(pk)} AND ${e.name(TABLE.sortKey)} BETWEEN ${e.value(from)} AND ${e.value(to)}`,
-          ...(only && { FilterExpression: only.filter(e), ProjectionExpression: only.attributes.map((a) => e.name(a)).join(', ') }),
+          ...(only && { FilterExpression: only.filter(e) }),
+          ...(only?.attributes && { ProjectionExpression: only.attributes.map((a) => e.name(a)).join(', ') }),
           ConsistentRead: true,
           ...(start && { ExclusiveStartKey: start }),
           ...e.params,
@@ -362,33 +364,55 @@ export class StatisticsItems implements StatisticsStore {
   }
 
   /**
-   * A task's state after its latest event, put without a condition through the table's batches
-   * (one call shared with the events and the other tasks being written, not one conditional put
-   * each). The latest event's state must win whatever order the states are counted in; who could
-   * put them out of order:
+   * A task's state after its latest event, and what the events say of its reservations (pending,
+   * or left: `null`), each an item put without a condition through the table's batches (one call
+   * shared with the events and the other tasks being written, not one conditional write each).
+   * The latest state must win whatever order they are counted in, and a left reservation must
+   * never read pending again; who could put them out of order:
    * - Deployed, one stream shard carries a task's writes, in order; a retried batch replays them in
    *   order too, so the last put is the latest state.
    * - In one process, two counts of one task can race (an accept and a timeout, a repeat and its
-   *   original): the process remembers the time of each task's latest state it has put or queued,
-   *   and drops an older one. A race lasts a request; the last 10,000 tasks' times are kept.
+   *   original): the process remembers the time of each task's and reservation's latest put or
+   *   queued state, and drops an older one (of a pending and a left mark at the same time, the
+   *   left one wins). A race lasts a request; the last 10,000 tasks' and reservations' are kept.
    * - The sweep and a repeat derive the state from the task as last written: the latest.
    */
-  async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean): Promise<void> {
-    const item = {
+  async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean, reservations?: ReadonlyMap<string, LiveReservation | null>): Promise<void> {
+    const atSecond = Math.floor(task.at / 1000);
+    const items: Item[] = [];
+    const state = {
       pk: statisticsPartition(scope, 'live'),
       sk: task.taskSid,
       ...task,
       final,
-      [TABLE.ttlAttribute]: Math.floor(task.at / 1000) + (final ? FINISHED_SECONDS : this.#retentionSeconds),
+      [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds),
     };
+    if (this.#newest(state, task.at * 2)) items.push(state);
+    for (const [reservationSid, mark] of reservations ?? []) {
+      const item = {
+        pk: statisticsPartition(scope, 'marks'),
+        sk: `${task.taskSid}#${reservationSid}`,
+        taskSid: task.taskSid,
+        reservationSid,
+        ...(mark === null
+          ? { left: true, [TABLE.ttlAttribute]: atSecond + FINISHED_SECONDS }
+          : { w: mark.workerSid, n: mark.workerName, d: mark.deadline, [TABLE.ttlAttribute]: atSecond + this.#retentionSeconds }),
+      };
+      if (this.#newest(item, task.at * 2 + (mark === null ? 1 : 0))) items.push(item);
+    }
+    await this.#batches.put(items);
+  }
+
+  /** Whether `item` is the newest this process has put of its key (`rank`: its time, doubled, +1 if it must win a tie); if so, remembered as such. */
+  #newest(item: Item, rank: number): boolean {
     const key = itemKey(item);
     const latest = this.#liveTimes.get(key);
-    if (latest !== undefined && latest > task.at) return;
+    if (latest !== undefined && latest > rank) return false;
     // Most recent last: the first key is the one written longest ago, forgotten first.
     this.#liveTimes.delete(key);
-    this.#liveTimes.set(key, task.at);
+    this.#liveTimes.set(key, rank);
     if (this.#liveTimes.size > LIVE_TIMES_KEPT) this.#liveTimes.delete(this.#liveTimes.keys().next().value!);
-    await this.#batches.put([item]);
+    return true;
   }
 
   async liveTasks(scope: WorkspaceScope): Promise<LiveTask[]> {
@@ -406,12 +430,32 @@ export class StatisticsItems implements StatisticsStore {
       }));
   }
 
-  async reservedTasks(scope: WorkspaceScope): Promise<string[]> {
-    const items = await this.#query(statisticsPartition(scope, 'live'), ' ', '~', {
-      filter: (e) => `${e.name('status')} = ${e.value('reserved')}`,
-      attributes: ['taskSid'],
+  async reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]> {
+    const [tasks, marks] = await Promise.all([
+      this.#query(statisticsPartition(scope, 'live'), ' ', '~', {
+        filter: (e) => `${e.name('status')} = ${e.value('reserved')}`,
+        attributes: ['taskSid', 'taskQueueSid'],
+      }),
+      this.#query(statisticsPartition(scope, 'marks'), ' ', '~', { filter: (e) => `attribute_not_exists(${e.name('left')})` }),
+    ]);
+    // Each task's pending marks. A task with none (written before marks were kept, or whose marks all
+    // read left while its state still reads reserved): only its record can say.
+    const byTask = new Map<string, Map<string, LiveReservation>>();
+    for (const mark of marks) {
+      const taskSid = String(mark['taskSid']);
+      let reservations = byTask.get(taskSid);
+      if (reservations === undefined) byTask.set(taskSid, (reservations = new Map()));
+      reservations.set(String(mark['reservationSid']), {
+        workerSid: String(mark['w']),
+        workerName: typeof mark['n'] === 'string' ? mark['n'] : null,
+        deadline: Number(mark['d']),
+      });
+    }
+    return tasks.map((item) => {
+      const taskSid = String(item['taskSid']);
+      const reservations = byTask.get(taskSid);
+      return { taskSid, taskQueueSid: String(item['taskQueueSid']), ...(reservations !== undefined && { reservations }) };
     });
-    return items.map((item) => String(item['taskSid']));
   }
 
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {

@@ -222,6 +222,11 @@ describe('the overview', () => {
     const { task_queues_statistics: queues } = await api<{ task_queues_statistics: { task_queue_sid: string; cumulative: Counts }[] }>(
       `/v1/Workspaces/${WORKSPACE}/TaskQueues/Statistics?Minutes=1440`,
     );
+    // The page reads this service's Queues (counts only): the same counts as TaskRouter's resource.
+    const { task_queues: ours } = await api<{ task_queues: (Counts & { task_queue_sid: string })[] }>(
+      `/lifecycle/v1/Workspaces/${WORKSPACE}/Statistics/Queues?Minutes=1440`,
+    );
+    expect(ours.map((q) => [q.task_queue_sid, ...row(q)])).toEqual(queues.map((q) => [q.task_queue_sid, ...row(q.cumulative)]));
     const byCreated = [...workers].sort((a, b) => b.reservations_created - a.reservations_created || (a.worker_sid < b.worker_sid ? -1 : 1));
     // Most reservations first: Grace 6, Ada 6, Lin 4, Ken 3 (Grace before Ada: equal rows keep the API's order, by SID).
     expect(byCreated.map((w) => [w.friendly_name, w.reservations_created])).toEqual([

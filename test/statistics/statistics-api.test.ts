@@ -295,6 +295,27 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
       expect(rows.reduce((n, r) => n + (r['reservations_created'] as number), 0)).toBe(workspace.reservationsCreated);
     });
 
+    it("each task queue's reservations in the window, as TaskRouter's TaskQueues/Statistics counts them", async () => {
+      const { status, body } = await own(`Queues?${window}`);
+      expect(status).toBe(200);
+      // Q1: R1 accepted, R2 rejected, R3 accepted. Q2: R4 timed out, R5 and R6 rejected.
+      expect(body['task_queues']).toEqual(
+        [
+          { task_queue_sid: q1, ...counts(3, 2, 1, 0) },
+          { task_queue_sid: q2, ...counts(3, 0, 2, 1) },
+        ].sort((a, b) => (a.task_queue_sid < b.task_queue_sid ? -1 : 1)),
+      );
+      expect(body).toMatchObject({ workspace_sid: ws, start_time: at(0).toISOString().replace('.000', '') });
+      const listed = await client.taskrouter.v1.workspaces(ws).taskQueues.statistics.list(hour);
+      for (const row of body['task_queues'] as Record<string, unknown>[]) {
+        const theirs = listed.find((q) => q.taskQueueSid === row['task_queue_sid'])!.cumulative as Record<string, unknown>;
+        for (const field of Object.keys(counts(0, 0, 0, 0))) expect(row[field], field).toBe(theirs[field]);
+      }
+      // The record holds no task's channel: a channel filter vouches for no count.
+      const channel = await own(`Queues?${window}&TaskChannel=voice`);
+      expect((channel.body['task_queues'] as Record<string, unknown>[]).map((q) => q['reservations_created'])).toEqual([0, 0]);
+    });
+
     it('the outcomes per minute and per hour, each bucket cut at its bounds, summing to the window', async () => {
       const perMinute = await own(`Outcomes?Interval=minute&${window}`);
       expect(perMinute.status).toBe(200);
@@ -342,6 +363,7 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
         ['Outcomes?Interval=minute&Minutes=1441', 'Interval'],
         ['Outcomes?Minutes=5&StartDate=2026-12-01T09:00:00Z', 'Minutes'],
         ['Workers?Minutes=0', 'Minutes'],
+        ['Queues?EndDate=yesterday', 'EndDate'],
         ['PendingReservations?PageSize=51', 'PageSize'],
       ]) {
         const { status, body } = await own(path!);
@@ -349,7 +371,7 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
         expect(body['code']).toBe(20001);
         expect(String(body['message'])).toContain(name);
       }
-      for (const path of ['Workers', 'Outcomes', 'PendingReservations']) expect((await own(path, basicAuth(B, B_TOKEN))).status, path).toBe(404);
+      for (const path of ['Workers', 'Queues', 'Outcomes', 'PendingReservations']) expect((await own(path, basicAuth(B, B_TOKEN))).status, path).toBe(404);
     });
 
     // Last: it adds reservations after the script's hour (the tests above read the hour only, or run before).

@@ -6,8 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { eventsOf } from '#lib/domain/events.ts';
 import { readStatisticsQuery, type StatisticsQuery } from '#lib/domain/statistics-query.ts';
-import type { ResourceIds } from '#lib/domain/statistics-json.ts';
+import { pendingJson, type ResourceIds } from '#lib/domain/statistics-json.ts';
+import { pendingReservations } from '#lib/domain/statistics-realtime.ts';
+import type { WorkspaceScope } from '#lib/domain/scope.ts';
+import type { StatisticsStore } from '#lib/statistics/ports.ts';
 import { StatisticsRecorder } from '#lib/statistics/statistics-recorder.ts';
+import { StatisticsService } from '#lib/statistics/statistics-service.ts';
+import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
 import { memoryRuntime } from '../support/memory-runtime.ts';
 import { assignment, form, taskScopeOf } from '../support/use-case-fixtures.ts';
 
@@ -97,5 +102,108 @@ describe('counting', () => {
     expect(() => readStatisticsQuery(form({ Minutes: '5', StartDate: '2026-11-24T08:00:00Z' }), now, 30)).toThrow(/Minutes/);
     expect(() => readStatisticsQuery(form({ StartDate: '2026-10-01T00:00:00Z' }), now, 30)).toThrow(/StartDate/);
     expect(() => readStatisticsQuery(form({ SplitByWaitTime: '5,x' }), now, 30)).toThrow(/SplitByWaitTime/);
+  });
+});
+
+describe('the reservations pending now, from the live directory', () => {
+  /**
+   * A workspace's reservations in every state a pending read must tell apart: tasks with one and
+   * with two pending reservations, a rejection, a sibling accepted, timeouts whose timer never
+   * fired, and a task whose live item was written before it kept reservations.
+   */
+  async function workspace() {
+    const { runtime, clock, stores } = memoryRuntime();
+    const WorkspaceSid = sid('WS');
+    const scope = { accountSid: ACCOUNT_SID, workspaceSid: WorkspaceSid };
+    const tasks: string[] = [];
+    const assign = async (timeout: number, TaskSid = sid('WT')) => {
+      const a = assignment({ WorkspaceSid, TaskSid, WorkerName: `W${tasks.length}` });
+      await runtime.service.assign(a, timeout);
+      tasks.push(TaskSid);
+      clock.advance(1000);
+      return a;
+    };
+    const answer = (a: ReturnType<typeof assignment>, status: 'accepted' | 'rejected') =>
+      runtime.service.update(
+        { kind: 'task', scope: taskScopeOf(a), reservationSid: a.reservationSid, resource: 'r' },
+        form({ ReservationStatus: status }),
+        undefined,
+      );
+    for (let i = 0; i < 12; i++) await assign(60 + i * 17);
+    // Two pending on one task; two on another, one of them accepted (its sibling rescinded).
+    const first = await assign(300);
+    await assign(200, first.taskSid);
+    const second = await assign(250);
+    await assign(240, second.taskSid);
+    await answer(second, 'accepted');
+    await answer(await assign(90), 'rejected');
+    // Reserved before its live item kept reservations: read as an item written then is, without marks.
+    const legacy = await assign(45);
+    const statistics = new Proxy(stores.statistics, {
+      get(target, name: keyof StatisticsStore) {
+        if (name === 'reservedTasks') {
+          return async (s: WorkspaceScope) =>
+            (await target.reservedTasks(s)).map((t) => (t.taskSid === legacy.taskSid ? { taskSid: t.taskSid, taskQueueSid: t.taskQueueSid } : t));
+        }
+        const value = target[name];
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const reads: string[][] = [];
+    const service = () =>
+      new StatisticsService({
+        store: statistics,
+        tasks: {
+          getTasks: (s, sids) => {
+            reads.push([...sids]);
+            return stores.tasks.getTasks(s, sids);
+          },
+        },
+        clock,
+        days: 30,
+      });
+    const truth = async (shown: number) =>
+      pendingJson(ids(scope), pendingReservations((await stores.tasks.getTasks(scope, tasks)).values(), clock.now()), shown);
+    return { clock, stores, scope, legacy, reads, service, truth };
+  }
+
+  it('answers what the task records say, as time passes and deadlines go by without their timers, reading few records', async () => {
+    const w = await workspace();
+    const start = w.clock.now();
+    for (const [offset, shown] of [
+      [0, 5],
+      [10_000, 1],
+      [40_400, 3],
+      [95_000, 50],
+      [130_700, 2],
+      [400_000, 5],
+    ] as const) {
+      w.clock.advance(start + offset - w.clock.now());
+      w.reads.length = 0;
+      const answer = await w.service().pending(ids(w.scope), shown, 'r');
+      expect(answer, `at +${offset} ms`).toEqual(await w.truth(shown));
+      // The records read: at most the ones shown, those about their deadline now, and the one item without marks.
+      expect(w.reads.flat().length, `at +${offset} ms`).toBeLessThanOrEqual(shown + 3);
+    }
+  });
+
+  it('reads the record of a task whose item holds no marks, and of a reservation whose deadline is about now', async () => {
+    const w = await workspace();
+    // The legacy task's reservation (45 s) is pending and soonest but one: only its record knows it.
+    w.reads.length = 0;
+    const answer = await w.service().pending(ids(w.scope), 50, 'r');
+    expect(answer.reservations.map((r) => r.task_sid)).toContain(w.legacy.taskSid);
+    expect(w.reads.flat()).toContain(w.legacy.taskSid);
+    const truth = await w.truth(50);
+    expect(answer).toEqual(truth);
+    // At a deadline, to the millisecond: pending one millisecond before, not at it.
+    const soonest = truth.reservations.at(-1)!;
+    for (const at of [soonest.deadline_ms - 1, soonest.deadline_ms]) {
+      w.clock.advance(at - w.clock.now());
+      w.reads.length = 0;
+      const now = await w.service().pending(ids(w.scope), 1, 'r');
+      expect(now).toEqual(await w.truth(1));
+      expect(w.reads.flat()).toContain(soonest.task_sid);
+    }
   });
 });

@@ -86,9 +86,9 @@ export interface WorkspaceCumulative extends ReservationCounts {
 }
 
 /** One item of TaskRouter's TaskQueues/Statistics list. */
-export interface QueueStatistics {
+/** One row of this service's `…/Statistics/Queues`: a task queue's reservations in the window. */
+export interface QueueRow extends ReservationCounts {
   readonly task_queue_sid: string;
-  readonly cumulative: ReservationCounts;
 }
 
 /** One row of this service's `…/Statistics/Workers`. */

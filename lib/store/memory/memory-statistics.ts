@@ -7,7 +7,7 @@ import type { WorkspaceScope } from '../../domain/scope.ts';
 import type { CacheFamily } from '../../domain/statistics-aggregate.ts';
 import { periodKey, periodOf, type Period } from '../../domain/statistics-periods.ts';
 import type { Contribution, Tally } from '../../domain/statistics-tally.ts';
-import type { KnownWorker, LiveTask } from '../../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../../domain/statistics-realtime.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../../statistics/ports.ts';
 
 const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
@@ -25,12 +25,19 @@ interface WorkerEntry {
   activityAt: number;
 }
 
+interface LiveEntry {
+  task: LiveTask;
+  final: boolean;
+  /** Absent until a write brings marks (as on an item written before they were kept). */
+  marks?: Map<string, LiveReservation | null>;
+}
+
 export class MemoryStatistics implements StatisticsStore {
   readonly #tallies = new Map<string, Map<number, StoredTally>>();
   readonly #versions = new Map<string, number>();
   readonly #rollUps = new Map<string, RollUp>();
   readonly #workspaces = new Set<string>();
-  readonly #tasks = new Map<string, Map<string, { task: LiveTask; final: boolean }>>();
+  readonly #tasks = new Map<string, Map<string, LiveEntry>>();
   readonly #workers = new Map<string, Map<string, WorkerEntry>>();
   readonly #queues = new Map<string, Set<string>>();
   /** `<workspace>#<hour>` of every marked hour. */
@@ -111,11 +118,17 @@ export class MemoryStatistics implements StatisticsStore {
     return this.#workspaces.has(workspaceKey(scope));
   }
 
-  async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean): Promise<void> {
-    const tasks = this.#tasks.get(workspaceKey(scope)) ?? new Map<string, { task: LiveTask; final: boolean }>();
+  async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean, reservations?: ReadonlyMap<string, LiveReservation | null>): Promise<void> {
+    const tasks = this.#tasks.get(workspaceKey(scope)) ?? new Map<string, LiveEntry>();
     this.#tasks.set(workspaceKey(scope), tasks);
-    const stored = tasks.get(task.taskSid);
-    if (stored === undefined || stored.task.at <= task.at) tasks.set(task.taskSid, { task, final });
+    let stored = tasks.get(task.taskSid);
+    if (stored === undefined || stored.task.at <= task.at) {
+      stored = { ...stored, task, final };
+      tasks.set(task.taskSid, stored);
+    }
+    if (reservations === undefined || reservations.size === 0) return;
+    const marks = (stored.marks ??= new Map());
+    for (const [sid, mark] of reservations) if (mark === null || !marks.has(sid)) marks.set(sid, mark);
   }
 
   async liveTasks(scope: WorkspaceScope): Promise<LiveTask[]> {
@@ -125,8 +138,17 @@ export class MemoryStatistics implements StatisticsStore {
       .sort((a, b) => (a.taskSid < b.taskSid ? -1 : 1));
   }
 
-  async reservedTasks(scope: WorkspaceScope): Promise<string[]> {
-    return (await this.liveTasks(scope)).filter((t) => t.status === 'reserved').map((t) => t.taskSid);
+  async reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]> {
+    return [...(this.#tasks.get(workspaceKey(scope))?.values() ?? [])]
+      .filter((t) => !t.final && t.task.status === 'reserved')
+      .sort((a, b) => (a.task.taskSid < b.task.taskSid ? -1 : 1))
+      .map(({ task, marks }) => ({
+        taskSid: task.taskSid,
+        taskQueueSid: task.taskQueueSid,
+        ...(marks !== undefined && {
+          reservations: new Map([...marks].flatMap(([sid, mark]): [string, LiveReservation][] => (mark === null ? [] : [[sid, mark]]))),
+        }),
+      }));
   }
 
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {

@@ -4,7 +4,9 @@
  * acceptance), the outcomes per minute over the last hour and per hour over the last day, and a
  * sortable table per worker and per task queue. Everything is read from the Statistics resources
  * (TaskRouter's) and this service's own beside them (`/lifecycle/v1/…/Statistics/…`), which answer
- * from rolled-up counts: a refresh costs the same however many reservations the window holds.
+ * from rolled-up counts: a refresh costs the same however many reservations the window holds. The
+ * queues' table reads this service's `Queues` (counts only) rather than TaskRouter's
+ * `TaskQueues/Statistics`, whose real-time half reads every task not finished.
  */
 import { countdown } from '../deadlines.ts';
 import { h, replaceChildren, sid, type Child } from '../dom.ts';
@@ -12,7 +14,7 @@ import { OutcomeChart } from '../chart.ts';
 import { acceptanceRate, durationText, rateText } from '../overview-figures.ts';
 import { href } from '../routes.ts';
 import { SortableTable, type SortColumn } from '../sortable.ts';
-import type { OutcomeBucket, PendingNow, QueueStatistics, ReservationCounts, WorkerRow, WorkspaceCumulative } from '../types.ts';
+import type { OutcomeBucket, PendingNow, QueueRow, ReservationCounts, WorkerRow, WorkspaceCumulative } from '../types.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
 import { isoSeconds } from './reservation.ts';
 
@@ -30,7 +32,7 @@ interface Overview {
   readonly cumulative: WorkspaceCumulative;
   readonly pending: PendingNow;
   readonly workers: readonly WorkerRow[];
-  readonly queues: readonly QueueStatistics[];
+  readonly queues: readonly QueueRow[];
   readonly perMinute: readonly OutcomeBucket[];
   readonly perHour: readonly OutcomeBucket[];
 }
@@ -106,14 +108,14 @@ export function overviewView(ctx: ViewContext, workspace: string, minutesParam: 
     { column: 1, direction: 'descending' },
     sortedAnnounce,
   );
-  const queues = new SortableTable<QueueStatistics>(
+  const queues = new SortableTable<QueueRow>(
     'Task queues',
     [
       { label: 'Task queue', cell: (q) => h('code', { class: 'sid' }, q.task_queue_sid), sort: (q) => q.task_queue_sid, first: 'ascending' },
-      ...countColumns<QueueStatistics>((q) => q.cumulative),
+      ...countColumns<QueueRow>((q) => q),
     ],
     (q) => q.task_queue_sid,
-    (q) => countsSignature(q.cumulative),
+    (q) => countsSignature(q),
     { column: 1, direction: 'descending' },
     sortedAnnounce,
   );
@@ -159,11 +161,11 @@ export function overviewView(ctx: ViewContext, workspace: string, minutesParam: 
   const live = mountLive<Overview>(ctx, {
     load: async (signal) => {
       const window = `Minutes=${minutes}`;
-      const [cumulative, pending, workerRows, queueList, perMinute, perHour] = await Promise.all([
+      const [cumulative, pending, workerRows, queueRows, perMinute, perHour] = await Promise.all([
         ctx.api.get<WorkspaceCumulative>(`/v1/Workspaces/${ws}/CumulativeStatistics?${window}`, signal),
         ctx.api.get<PendingNow>(`/lifecycle/v1/Workspaces/${ws}/Statistics/PendingReservations?PageSize=${SOONEST}`, signal),
         ctx.api.get<{ workers: WorkerRow[] }>(`/lifecycle/v1/Workspaces/${ws}/Statistics/Workers?${window}`, signal),
-        ctx.api.list<QueueStatistics>(`/v1/Workspaces/${ws}/TaskQueues/Statistics?${window}&PageSize=1000`, 'task_queues_statistics', signal, 5),
+        ctx.api.get<{ task_queues: QueueRow[] }>(`/lifecycle/v1/Workspaces/${ws}/Statistics/Queues?${window}`, signal),
         ctx.api.get<{ outcomes: OutcomeBucket[] }>(`/lifecycle/v1/Workspaces/${ws}/Statistics/Outcomes?${seriesQuery('minute')}`, signal),
         ctx.api.get<{ outcomes: OutcomeBucket[] }>(`/lifecycle/v1/Workspaces/${ws}/Statistics/Outcomes?${seriesQuery('hour')}`, signal),
       ]);
@@ -171,7 +173,7 @@ export function overviewView(ctx: ViewContext, workspace: string, minutesParam: 
         cumulative: cumulative.body,
         pending: pending.body,
         workers: workerRows.body.workers,
-        queues: queueList,
+        queues: queueRows.body.task_queues,
         perMinute: perMinute.body.outcomes,
         perHour: perHour.body.outcomes,
       };
