@@ -6,9 +6,10 @@
  * One ESM entry, `index.mjs`, plus chunks: esbuild's code splitting puts what a function reaches
  * only through `import()` in chunks of their own. The entry carries the handler's own code; the
  * runtime (the AWS SDK clients) is imported when the runtime is built, which a deployed function
- * does during Lambda's init phase (lib/http/api-function.ts), and the SDK's rarely used
- * credential providers (SSO, STS, INI files) are never loaded at all where the environment
- * carries the credentials, as Lambda's does.
+ * does during Lambda's init phase (lib/handlers/lambda-handler.ts), with only the runtime's
+ * subsystems the function needs (lib/runtime/subsystems.ts); the others, and the SDK's rarely
+ * used credential providers (SSO, STS, INI files) where the environment carries the credentials,
+ * as Lambda's does, are never loaded at all.
  */
 import type { BuildOptions } from 'esbuild';
 import { join } from 'node:path';
