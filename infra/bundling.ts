@@ -67,6 +67,8 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
       semver: join(import.meta.dirname, 'shims', 'semver-gte.cjs'),
       /** The default credential chain, reduced to its link that applies in Lambda: infra/shims/credentials-from-env.ts says why. */
       '@aws-sdk/credential-provider-node': join(import.meta.dirname, 'shims', 'credentials-from-env.ts'),
+      /** The X-Ray SDK's context store on AsyncLocalStorage rather than async_hooks: infra/shims/cls-context.cjs says why. */
+      'cls-hooked/context': join(import.meta.dirname, 'shims', 'cls-context.cjs'),
     },
     banner: { js: REQUIRE_BANNER },
     legalComments: 'none',
