@@ -6,9 +6,10 @@
  * One ESM entry, `index.mjs`, plus chunks: esbuild's code splitting puts what a function reaches
  * only through `import()` in chunks of their own. The entry carries the handler's own code; the
  * runtime (the AWS SDK clients) is imported when the runtime is built, which a deployed function
- * does during Lambda's init phase (lib/http/api-function.ts), and the SDK's rarely used
- * credential providers (SSO, STS, INI files) are never loaded at all where the environment
- * carries the credentials, as Lambda's does.
+ * does during Lambda's init phase (lib/handlers/lambda-handler.ts), with only the runtime's
+ * subsystems the function needs (lib/runtime/subsystems.ts); the others, and the SDK's rarely
+ * used credential providers (SSO, STS, INI files) where the environment carries the credentials,
+ * as Lambda's does, are never loaded at all.
  */
 import type { BuildOptions } from 'esbuild';
 import { join } from 'node:path';
@@ -66,6 +67,8 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
       semver: join(import.meta.dirname, 'shims', 'semver-gte.cjs'),
       /** The default credential chain, reduced to its link that applies in Lambda: infra/shims/credentials-from-env.ts says why. */
       '@aws-sdk/credential-provider-node': join(import.meta.dirname, 'shims', 'credentials-from-env.ts'),
+      /** The X-Ray SDK's context store on AsyncLocalStorage rather than async_hooks: infra/shims/cls-context.cjs says why. */
+      'cls-hooked/context': join(import.meta.dirname, 'shims', 'cls-context.cjs'),
     },
     banner: { js: REQUIRE_BANNER },
     legalComments: 'none',

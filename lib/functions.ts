@@ -23,6 +23,13 @@ export interface Binds {
   readonly policy?: true;
 }
 
+/**
+ * The runtime's getters beyond the reservation path that a function's handler calls: deployed, a
+ * function loads the code behind them only if it declares them here (lib/runtime/subsystems.ts),
+ * and builds them at init.
+ */
+export type RuntimeUse = 'lifecycle' | 'taskUpdates' | 'workerUpdates' | 'statistics';
+
 export interface FunctionSpec {
   readonly description: string;
   /**
@@ -35,6 +42,8 @@ export interface FunctionSpec {
   /** How HTTP callers prove who they are: `basic`, REST credentials; `webhook`, X-Twilio-Signature; `none`, public. */
   readonly auth: 'basic' | 'webhook' | 'none';
   readonly binds: Binds;
+  /** The runtime's getters beyond the reservation path it calls (RuntimeUse). */
+  readonly uses?: readonly RuntimeUse[];
   /**
    * The Lambda timeout. The callback's is under Twilio's 5 s, so that a stalled store still
    * gets an answer (503) back to TaskRouter in time for its fallback URL.
@@ -71,6 +80,7 @@ export const FUNCTIONS = {
     trigger: 'http',
     auth: 'basic',
     binds: { table: 'write', credentials: true },
+    uses: ['taskUpdates'],
     timeoutSeconds: 10,
   },
   'get-worker': { description: 'Fetch a worker', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
@@ -79,6 +89,7 @@ export const FUNCTIONS = {
     trigger: 'http',
     auth: 'basic',
     binds: { policy: true, table: 'write', credentials: true },
+    uses: ['workerUpdates'],
     timeoutSeconds: 20,
   },
   // Extending a wrap-up arms the timer of its new end.
@@ -87,6 +98,7 @@ export const FUNCTIONS = {
     trigger: 'http',
     auth: 'basic',
     binds: { table: 'write', credentials: true, timers: true },
+    uses: ['lifecycle'],
     timeoutSeconds: 10,
   },
   attention: {
@@ -94,6 +106,7 @@ export const FUNCTIONS = {
     trigger: 'http',
     auth: 'basic',
     binds: { table: 'write', credentials: true },
+    uses: ['lifecycle'],
     timeoutSeconds: 10,
   },
   'list-events': {
@@ -110,6 +123,7 @@ export const FUNCTIONS = {
     trigger: 'http',
     auth: 'basic',
     binds: { table: 'write', credentials: true },
+    uses: ['statistics'],
     timeoutSeconds: 29,
   },
   console: { description: 'The reservation console web page', trigger: 'http', auth: 'none', binds: { consolePage: true }, timeoutSeconds: 3 },
@@ -122,6 +136,7 @@ export const FUNCTIONS = {
     trigger: 'schedule',
     auth: 'none',
     binds: { policy: true, table: 'write', credentials: true, timers: true, eventBus: true },
+    uses: ['lifecycle'],
     timeoutSeconds: 30,
   },
   // Connected, a rule's move of a worker is forwarded upstream (credentials).
@@ -130,6 +145,7 @@ export const FUNCTIONS = {
     trigger: 'bus',
     auth: 'none',
     binds: { policy: true, table: 'write', credentials: true, timers: true },
+    uses: ['lifecycle'],
     timeoutSeconds: 30,
   },
   'mirror-event-callbacks': {

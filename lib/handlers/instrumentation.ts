@@ -10,7 +10,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Runtime } from '../runtime.ts';
 
-export function instrumentation(runtime: Runtime): MiddlewareObj[] {
+export function instrumentation(runtime: Pick<Runtime, 'telemetry'>): MiddlewareObj[] {
   const { telemetry } = runtime;
   return [
     // Not the response: a callback's answer and a resource's JSON carry the task's attributes,

@@ -443,8 +443,8 @@ export class StatisticsItems implements StatisticsStore {
     const byTask = new Map<string, Map<string, LiveReservation>>();
     for (const mark of marks) {
       const taskSid = String(mark['taskSid']);
-      let reservations = byTask.get(taskSid);
-      if (reservations === undefined) byTask.set(taskSid, (reservations = new Map()));
+      const reservations = byTask.get(taskSid) ?? new Map<string, LiveReservation>();
+      byTask.set(taskSid, reservations);
       reservations.set(String(mark['reservationSid']), {
         workerSid: String(mark['w']),
         workerName: typeof mark['n'] === 'string' ? mark['n'] : null,
