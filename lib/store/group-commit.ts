@@ -1,7 +1,7 @@
 /**
  * Group commit for items that are put whole and never conditioned: event items, whose content is
- * a function of the write they come from, and the statistics' live-task states, whose writer
- * orders them itself (statistics-items.ts `setTask`). One per table and process, shared by every
+ * a function of the write they come from, and the statistics' live-task states and reservation
+ * marks, whose writer orders them itself (statistics-items.ts `setTask`). One per table and process, shared by every
  * family that puts such items, so a request that puts a task's live state and then its events
  * pays for a share of batches, not for two calls.
  *
@@ -37,6 +37,7 @@ export class GroupCommit<Item> {
   /**
    * The queued items by key: a second put of a key already queued replaces its item and rides along
    * (a repeat of an event puts the same item; a task's newer live state supersedes the older).
+   * Batches leave one at a time a table (see `tableBatches`), so a later put of a key in flight lands after it.
    */
   readonly #byKey = new Map<string, Queued<Item>>();
   #inFlight = 0;
@@ -141,6 +142,10 @@ export const itemKey = (item: Item): string => `${item['pk']}|${item['sk']}`;
 /** The group commit of one table, which every item family that puts unconditioned items shares. */
 export type TableBatches = GroupCommit<Item>;
 
+/**
+ * One batch in flight at a time: a put queued after another of the same key lands after it, which
+ * the live states' ordering relies on (statistics-items.ts `setTask`).
+ */
 export function tableBatches(client: DynamoDBDocumentClient, tableName: string): TableBatches {
   return new GroupCommit<Item>((items) => batchPut(client, tableName, items), itemKey, 1);
 }

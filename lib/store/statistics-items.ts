@@ -18,9 +18,10 @@
  * (`<hour>` and `<day>` count hours and days since the epoch; `<second>`, `<start>` are epoch seconds.)
  *
  * An event is counted with one conditional UpdateItem on its second's tally, which adds its counts
- * only if `seen` does not hold its SID yet: counted once, whatever repeats. Concurrent counts for
- * one tally share an update while one is in flight (like the event items' group commit), so a busy
- * second costs one write per round trip, not one per event.
+ * only if `seen` does not hold its SID yet: counted once, whatever repeats. The counts of one turn
+ * of the event loop for one tally share an update, and so do those that arrive while it is in
+ * flight (like the table's group commit), so a busy second costs one write per round trip, not
+ * one per event.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WorkspaceScope } from '../domain/scope.ts';
