@@ -121,8 +121,8 @@ export function reservationMarks(events: readonly TaskRouterEvent[]): Map<string
     const taskSid: string | undefined = e.taskSid;
     const reservationSid: string | undefined = e.reservationSid;
     if (taskSid === undefined || reservationSid === undefined || e.workerSid === undefined || !e.type.startsWith('reservation.')) continue;
-    let task = marks.get(taskSid);
-    if (task === undefined) marks.set(taskSid, (task = new Map()));
+    const task = marks.get(taskSid) ?? new Map<string, LiveReservation | null>();
+    marks.set(taskSid, task);
     if (e.type !== 'reservation.created') task.set(reservationSid, null);
     else if (!task.has(reservationSid)) {
       task.set(reservationSid, {

@@ -26,8 +26,8 @@ function statisticsRoutes(): Route[] {
     ...subjects.flatMap((subject) => kinds.map((kind): Route => ({ method: 'GET', path: `${subject}/${kind}`, fn: 'statistics' }))),
     { method: 'GET', path: `${WORKSPACE}/TaskQueues/Statistics`, fn: 'statistics' },
     { method: 'GET', path: `${WORKER}/Statistics`, fn: 'statistics' },
-    // This service's own reads beside them (Twilio has none): each worker's counts, the outcomes
-    // per minute or hour, the reservations pending now.
+    // This service's own reads beside them (Twilio has none): each worker's and each task queue's
+    // counts, the outcomes per minute or hour, the reservations pending now.
     ...['Workers', 'Queues', 'Outcomes', 'PendingReservations'].map(
       (name): Route => ({ method: 'GET', path: `${LIFECYCLE}/Statistics/${name}`, fn: 'statistics' }),
     ),

@@ -328,12 +328,13 @@ export class StatisticsService {
 
   /**
    * This service's own read (Twilio has none): the reservations pending now, soonest deadline
-   * first, from one filtered query of the live directory: the tasks it holds as reserved, each with
-   * its reservations pending as its counted events left them (their deadlines from the events, at
+   * first, from two filtered queries at once, of the live directory and of the reservations' marks:
+   * the tasks it holds as reserved, each with its reservations pending as its counted events left
+   * them (their deadlines from the events, at
    * most LIVE_DEADLINE_ERROR_MS from the records'). Only where that error could decide are the
    * tasks' records read (by key, one BatchGetItem per 100 tasks): the reservations shown and any
    * that could rank before them (so the deadlines shown and their order are the records'), those
-   * whose deadline is about now, and tasks whose item holds no marks (written before they were kept).
+   * whose deadline is about now, and reserved tasks with no pending mark (written before marks were kept).
    */
   async pending(ids: ResourceIds, shown: number, resource: string) {
     const [, reserved] = await Promise.all([this.#known(ids, resource), this.#store.reservedTasks(ids)]);

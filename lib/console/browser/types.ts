@@ -85,7 +85,6 @@ export interface WorkspaceCumulative extends ReservationCounts {
   readonly end_time: string;
 }
 
-/** One item of TaskRouter's TaskQueues/Statistics list. */
 /** One row of this service's `…/Statistics/Queues`: a task queue's reservations in the window. */
 export interface QueueRow extends ReservationCounts {
   readonly task_queue_sid: string;

@@ -127,7 +127,8 @@ export class MemoryStatistics implements StatisticsStore {
       tasks.set(task.taskSid, stored);
     }
     if (reservations === undefined || reservations.size === 0) return;
-    const marks = (stored.marks ??= new Map());
+    const marks = stored.marks ?? new Map<string, LiveReservation | null>();
+    stored.marks = marks;
     for (const [sid, mark] of reservations) if (mark === null || !marks.has(sid)) marks.set(sid, mark);
   }
 
