@@ -326,9 +326,9 @@ describe('statistics', () => {
       (await statusOn(gateway, timedOut)) === 'timeout';
     await eventually(settled, 'every upstream change mirrored', 4000);
     const window = { startDate: from, endDate: new Date(Date.now() + 1000) };
-    const [mine, theirs] = await Promise.all(
-      [gateway, upstream].map((stack) => twilioClient(stack).taskrouter.v1.workspaces(first.workspaceSid).cumulativeStatistics().fetch(window)),
-    );
+    const read = () =>
+      Promise.all([gateway, upstream].map((stack) => twilioClient(stack).taskrouter.v1.workspaces(first.workspaceSid).cumulativeStatistics().fetch(window)));
+    let [mine, theirs] = await read();
     const counts = (s: typeof mine) => ({
       reservationsCreated: s!.reservationsCreated,
       reservationsAccepted: s!.reservationsAccepted,
@@ -339,6 +339,12 @@ describe('statistics', () => {
       tasksCompleted: s!.tasksCompleted,
       tasksCanceled: s!.tasksCanceled,
     });
+    // A change reads mirrored once its write lands; its events are counted just after, in the same
+    // request (the stream, deployed): the gateway's counts follow within moments.
+    await eventually(async () => {
+      [mine, theirs] = await read();
+      return JSON.stringify(counts(mine)) === JSON.stringify(counts(theirs));
+    }, 'every mirrored change counted on the gateway');
     expect(counts(theirs)).toEqual({
       reservationsCreated: 6,
       reservationsAccepted: 2,
