@@ -34,6 +34,7 @@ import { landedLate } from '../domain/statistics-periods.ts';
 import { reservationMarks } from '../domain/statistics-realtime.ts';
 import { contributionOf, type Contribution } from '../domain/statistics-tally.ts';
 import type { EventStore } from '../publishing/ports.ts';
+import { InFlight } from '../domain/in-flight.ts';
 import type { StatisticsStore } from './ports.ts';
 
 /** What an event's claim is kept under: its task, or (a worker event) its worker. */
@@ -232,8 +233,8 @@ export class StatisticsRecorder {
  * through. Statistics switched off (STATISTICS=off) is the store without this.
  */
 export class CountingEventStore implements EventStore {
-  /** The events this process is counting and storing now, by scope and SID, and the put they belong to. */
-  readonly #writing = new Map<string, Promise<unknown>>();
+  /** The events this process is counting and storing now, by scope and SID. */
+  readonly #writing = new InFlight();
 
   constructor(
     private readonly inner: EventStore,
@@ -241,14 +242,14 @@ export class CountingEventStore implements EventStore {
   ) {}
 
   putAll(events: readonly TaskRouterEvent[]): Promise<void> {
-    return this.#track(events, async () => {
+    return this.#writing.track(events.map(writingKey), async () => {
       await this.recorder.count(events);
       await this.inner.putAll(events);
     });
   }
 
   putNew(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
-    return this.#track(events, async () => {
+    return this.#writing.track(events.map(writingKey), async () => {
       await this.recorder.count(events);
       return this.inner.putNew(events);
     });
@@ -260,20 +261,8 @@ export class CountingEventStore implements EventStore {
    * commit waits for what it has in flight, or the repeat would store and deliver it a second time.
    */
   async missing(events: readonly TaskRouterEvent[]): Promise<TaskRouterEvent[]> {
-    const puts = new Set(events.map((e) => this.#writing.get(writingKey(e))).filter((put) => put !== undefined));
-    await Promise.allSettled(puts);
+    await this.#writing.settled(events.map(writingKey));
     return this.inner.missing(events);
-  }
-
-  #track<T>(events: readonly TaskRouterEvent[], put: () => Promise<T>): Promise<T> {
-    const written = put();
-    const keys = events.map(writingKey);
-    for (const key of keys) this.#writing.set(key, written);
-    const forget = () => {
-      for (const key of keys) if (this.#writing.get(key) === written) this.#writing.delete(key);
-    };
-    written.then(forget, forget);
-    return written;
   }
 
   get = (scope: WorkspaceScope, sid: string) => this.inner.get(scope, sid);

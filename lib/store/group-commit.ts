@@ -14,6 +14,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BATCH_WRITE_LIMIT, batchPut } from './batch.ts';
 import type { Item } from './conditional-write.ts';
+import { InFlight } from '../domain/in-flight.ts';
 
 /** Writes one batch (at most BATCH_WRITE_LIMIT items, distinct keys), retrying what was unprocessed. */
 export type WriteBatch<Item> = (items: readonly Item[]) => Promise<void>;
@@ -43,7 +44,7 @@ export class GroupCommit<Item> {
   #inFlight = 0;
   #due = false;
   /** Each key queued or in flight, and the put it belongs to. */
-  readonly #puts = new Map<string, Promise<void>>();
+  readonly #puts = new InFlight();
 
   constructor(
     private readonly write: WriteBatch<Item>,
@@ -57,21 +58,13 @@ export class GroupCommit<Item> {
    * reader that must not race this process's own writes (a repeat recovering what its original
    * is still writing) waits for them first.
    */
-  async whenWritten(keys: readonly string[]): Promise<void> {
-    const puts = new Set(keys.map((key) => this.#puts.get(key)).filter((put) => put !== undefined));
-    await Promise.allSettled(puts);
+  whenWritten(keys: readonly string[]): Promise<void> {
+    return this.#puts.settled(keys);
   }
 
   put(items: readonly Item[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
-    const put = this.#put(items);
-    const keys = items.map(this.keyOf);
-    for (const key of keys) this.#puts.set(key, put);
-    const forget = () => {
-      for (const key of keys) if (this.#puts.get(key) === put) this.#puts.delete(key);
-    };
-    put.then(forget, forget);
-    return put;
+    return this.#puts.track(items.map(this.keyOf), () => this.#put(items));
   }
 
   #put(items: readonly Item[]): Promise<void> {
