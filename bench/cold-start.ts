@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '#lib/functions.ts';
-import { ENTRY_FILE, esbuildOptions } from '../infra/bundling.ts';
+import { ENTRY_FILE, HANDLER, esbuildOptions } from '../infra/bundling.ts';
 import { FUNCTION_ENVIRONMENT } from '../infra/function.ts';
 import { measureFirstAnswer, type FirstAnswerResult } from './first-answer.ts';
 import { alternate, type Ratio } from './stats.ts';
@@ -58,6 +58,10 @@ export const LAMBDA_ENV = {
   AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
   AWS_LAMBDA_FUNCTION_NAME: 'assignment-callback',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+  // A new execution environment on demand: Powertools counts and annotates a cold start only then.
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  // Lambda's name for the handler, which Tracer names the handler's subsegment after.
+  _HANDLER: HANDLER,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

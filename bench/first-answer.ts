@@ -5,7 +5,8 @@
  * engine and the fake Secrets Manager and Scheduler of fake-aws.ts; against a new `node` process
  * doing the same with the minimal function of minimal-function.ts, which builds the same AWS SDK
  * clients at init and makes the same AWS calls. Their ratio is the cold cost that is ours, beyond
- * the SDK's own.
+ * the SDK's own. A third side, the same minimal function with the tracing our functions carry
+ * (minimal-traced-function.ts), splits that cost between tracing and the rest of our code.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { build } from 'esbuild';
@@ -24,7 +25,7 @@ import { createScheduleInput } from '#lib/timeouts/eventbridge-scheduler.ts';
 import { ENTRY_FILE, esbuildOptions } from '../infra/bundling.ts';
 import { assignment, callbackEvent, type Assignment } from './events.ts';
 import { startFakeAws } from './fake-aws.ts';
-import { alternate, type Ratio } from './stats.ts';
+import { alternate, ratioOf, type Ratio } from './stats.ts';
 import { recordStoreCalls, withSids, type StoreCall } from './store-calls.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -38,9 +39,12 @@ export interface FirstAnswerOptions {
 export interface FirstAnswerResult {
   /** Ours / the minimal function's, from process start to the answer. */
   readonly ratio: Ratio;
+  /** Ours / the traced floor's: what our code costs beyond the SDK and X-Ray tracing. */
+  readonly tracedRatio: Ratio;
   /** Milliseconds per start in the last round. */
   readonly ownMs: number;
   readonly minimalMs: number;
+  readonly tracedMs: number;
 }
 
 /**
@@ -122,8 +126,10 @@ export async function measureFirstAnswer(callbackDir: string, env: FirstAnswerEn
   const aws = await startFakeAws(env.authToken);
   try {
     const minimalDir = join(work, 'minimal');
-    // Bundled as the stack bundles a function, less the source maps: the floor carries nothing of ours.
+    const tracedDir = join(work, 'minimal-traced');
+    // Bundled as the stack bundles a function, less the source maps: the floors carry nothing of ours.
     await build({ ...esbuildOptions(join(ROOT, 'bench', 'minimal-function.ts'), minimalDir), sourcemap: false, absWorkingDir: ROOT });
+    await build({ ...esbuildOptions(join(ROOT, 'bench', 'minimal-traced-function.ts'), tracedDir), sourcemap: false, absWorkingDir: ROOT });
     const tableName = 'bench-first-answer';
     await ensureTable(engine.endpoint, tableName);
     const { template, calls } = await recordCallback(engine.endpoint, tableName, env);
@@ -141,7 +147,7 @@ export async function measureFirstAnswer(callbackDir: string, env: FirstAnswerEn
     };
     // The minimal function has no source maps to read: NODE_OPTIONS, if set, is the callback's own setting.
     const { NODE_OPTIONS: _sourceMaps, ...minimalBase } = base;
-    const minimal = () => {
+    const floor = (dir: string) => {
       const fresh = assignment(env.accountSid);
       const { accountSid, workspace, task, reservation } = { accountSid: env.accountSid, ...fresh.sids };
       const schedule = createScheduleInput(env.schedule, {
@@ -152,9 +158,12 @@ export async function measureFirstAnswer(callbackDir: string, env: FirstAnswerEn
         deadline: Date.now() + 120_000,
       });
       const store = calls.map((call) => withSids(call, template.sids, fresh.sids));
-      return timeStart(RUNNER(join(minimalDir, ENTRY_FILE)), { ...minimalBase, BENCH_CALLS: JSON.stringify({ store, schedule }) });
+      return timeStart(RUNNER(join(dir, ENTRY_FILE)), { ...minimalBase, BENCH_CALLS: JSON.stringify({ store, schedule }) });
     };
-    const last = { ownMs: 0, minimalMs: 0 };
+    const last = { ownMs: 0, minimalMs: 0, tracedMs: 0 };
+    // Each round's own and traced times, the warm-up's first, to pair them as alternate() pairs ours with the minimal's.
+    const ownTimes: number[] = [];
+    const tracedTimes: number[] = [];
     const starts = async (one: () => Promise<number>) => {
       let total = 0;
       for (let i = 0; i < options.starts; i++) total += await one();
@@ -163,15 +172,25 @@ export async function measureFirstAnswer(callbackDir: string, env: FirstAnswerEn
     const before = { secrets: aws.calls.get('GetSecretValue') ?? 0, schedules: aws.calls.get('CreateSchedule') ?? 0 };
     const ratio = await alternate(
       options.rounds,
-      async () => (last.ownMs = await starts(own)),
-      async () => (last.minimalMs = await starts(minimal)),
+      async () => {
+        last.ownMs = await starts(own);
+        ownTimes.push(last.ownMs);
+        return last.ownMs;
+      },
+      async () => {
+        last.tracedMs = await starts(() => floor(tracedDir));
+        tracedTimes.push(last.tracedMs);
+        last.minimalMs = await starts(() => floor(minimalDir));
+        return last.minimalMs;
+      },
     );
-    // Both sides read the secret once and armed one timer per start.
-    const startsMade = 2 * options.starts * (options.rounds + 1);
+    const tracedRatio = ratioOf(ownTimes.slice(1).map((ms, round) => ms / tracedTimes[round + 1]!));
+    // The three sides read the secret once and armed one timer per start.
+    const startsMade = 3 * options.starts * (options.rounds + 1);
     if ((aws.calls.get('GetSecretValue') ?? 0) - before.secrets !== startsMade || (aws.calls.get('CreateSchedule') ?? 0) - before.schedules !== startsMade) {
       throw new Error(`the two sides did not make the same AWS calls: ${JSON.stringify(Object.fromEntries(aws.calls))} for ${startsMade} starts`);
     }
-    return { ratio, ...last };
+    return { ratio, tracedRatio, ...last };
   } finally {
     await aws.close();
     await engine.close();

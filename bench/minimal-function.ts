@@ -21,6 +21,9 @@ DynamoDBDocumentClient.from(dynamodb);
 const secrets = new SecretsManagerClient({});
 const scheduler = new SchedulerClient({});
 
+/** For the traced floor (minimal-traced-function.ts), which captures them as our functions' are. */
+export const clients = [dynamodb, secrets, scheduler] as const;
+
 const COMMANDS: Record<string, new (input: never) => PutItemCommand | UpdateItemCommand> = { PutItemCommand, UpdateItemCommand };
 
 export const handler = async (): Promise<{ statusCode: number; body: string }> => {

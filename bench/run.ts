@@ -221,7 +221,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       target: '<= 1.0',
       pass: firstAnswer.ratio.median <= 1.0,
       ratio: firstAnswer.ratio,
-      detail: `${fmt(firstAnswer.ownMs, 1)} ms vs ${fmt(firstAnswer.minimalMs, 1)} ms; init ${fmt(cold.init.ratio.median)} × node bare`,
+      detail: `${fmt(firstAnswer.ownMs, 1)} ms vs ${fmt(firstAnswer.minimalMs, 1)} ms; init ${fmt(cold.init.ratio.median)} × node bare; against the minimal function with X-Ray tracing (${fmt(firstAnswer.tracedMs, 1)} ms): ${ratioText(firstAnswer.tracedRatio)}`,
     });
     for (const [name, bytes] of Object.entries(cold.sizes)) {
       rows.push({
