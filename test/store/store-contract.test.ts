@@ -8,7 +8,7 @@
  * project's.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError, PreconditionFailedError, ReservationStateError, TaskStateError, WrapUpLimitError } from '#lib/domain/errors.ts';
 import { taskEntityTag } from '#lib/domain/task-change.ts';
@@ -27,7 +27,7 @@ import type { Stores } from '#lib/store/stores.ts';
 import type { Period } from '#lib/domain/statistics-periods.ts';
 import type { LiveTask } from '#lib/domain/statistics-realtime.ts';
 import type { Contribution } from '#lib/domain/statistics-tally.ts';
-import { TABLE, taskKey } from '#lib/store/table.ts';
+import { TABLE, statisticsPartition, taskKey } from '#lib/store/table.ts';
 import { STORE_ENGINES, type RunningStores } from '../support/store-engines.ts';
 import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
 
@@ -1616,6 +1616,42 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       await stores.statistics.setTask(scope, { ...base, taskSid: old, status: 'reserved', at: T0 }, false);
       expect((await stores.statistics.reservedTasks(scope)).find((t) => t.taskSid === old)).toEqual({ taskSid: old, taskQueueSid: queue });
     });
+
+    // The marks are DynamoDB items (the memory stores keep them on the task).
+    if (engine.name !== 'memory') {
+      it("keeps a reservation's mark only while it is pending: a left one's is deleted, and an older pending one after it is not put back", async () => {
+        const { client, tableName } = raw()!;
+        const scope = newWorkspace();
+        const base = { priority: 0, taskQueueSid: sid('WQ'), workflowSid: sid('WW'), createdAt: T0 - 5000 };
+        const task = sid('WT');
+        const [r1, r2] = [sid('WR'), sid('WR')];
+        const pending = { workerSid: sid('WK'), workerName: 'Ada', deadline: T0 + 60_000 };
+        const set = (at: number, status: string, marks: [string, typeof pending | null][]) =>
+          stores.statistics.setTask(scope, { ...base, taskSid: task, status, at }, false, new Map(marks));
+        const stored = async () =>
+          (
+            (
+              await client.send(
+                new QueryCommand({
+                  TableName: tableName,
+                  KeyConditionExpression: 'pk = :pk',
+                  ExpressionAttributeValues: { ':pk': statisticsPartition(scope, 'marks') },
+                }),
+              )
+            ).Items ?? []
+          ).map((item) => item['reservationSid']);
+        await set(T0, 'reserved', [
+          [r1, pending],
+          [r2, pending],
+        ]);
+        expect((await stored()).sort()).toEqual([r1, r2].sort());
+        await set(T0 + 2000, 'reserved', [[r1, null]]);
+        expect(await stored()).toEqual([r2]);
+        // Counted late: R1's creation, then R2's leaving and its creation again, in one turn.
+        await Promise.all([set(T0 + 1000, 'reserved', [[r1, pending]]), set(T0 + 3000, 'pending', [[r2, null]]), set(T0 + 1000, 'reserved', [[r2, pending]])]);
+        expect(await stored()).toEqual([]);
+      });
+    }
 
     it('keeps each worker’s newest name and newest activity, whatever order they arrive in', async () => {
       const scope = newWorkspace();
