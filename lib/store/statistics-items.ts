@@ -28,7 +28,7 @@ import type { WorkspaceScope } from '../domain/scope.ts';
 import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
-import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../domain/statistics-realtime.ts';
 import { ACTIVITY_PREFIX, decodeActivity, encodeActivity, type ActivityChange, type Contribution, type Tally } from '../domain/statistics-tally.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
 import { batchGet, type TableWrite } from './batch.ts';
@@ -441,32 +441,20 @@ export class StatisticsItems implements StatisticsStore {
       }));
   }
 
-  async reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]> {
-    const [tasks, marks] = await Promise.all([
-      this.#query(statisticsPartition(scope, 'live'), ' ', '~', {
-        filter: (e) => `${e.name('status')} = ${e.value('reserved')}`,
-        attributes: ['taskSid', 'taskQueueSid'],
-      }),
-      this.#query(statisticsPartition(scope, 'marks'), ' ', '~', { filter: (e) => `attribute_not_exists(${e.name('left')})` }),
-    ]);
-    // Each task's pending marks. A task with none (written before marks were kept, or whose marks all
-    // read left while its state still reads reserved): only its record can say.
-    const byTask = new Map<string, Map<string, LiveReservation>>();
-    for (const mark of marks) {
-      const taskSid = String(mark['taskSid']);
-      const reservations = byTask.get(taskSid) ?? new Map<string, LiveReservation>();
-      byTask.set(taskSid, reservations);
-      reservations.set(String(mark['reservationSid']), {
-        workerSid: String(mark['w']),
-        workerName: typeof mark['n'] === 'string' ? mark['n'] : null,
-        deadline: Number(mark['d']),
-      });
-    }
-    return tasks.map((item) => {
-      const taskSid = String(item['taskSid']);
-      const reservations = byTask.get(taskSid);
-      return { taskSid, taskQueueSid: String(item['taskQueueSid']), ...(reservations !== undefined && { reservations }) };
+  async pendingMarks(scope: WorkspaceScope): Promise<PendingMark[]> {
+    // A left reservation's mark is deleted; the filter passes over those written as `left` before
+    // marks were deleted (TTL removes them a day after).
+    const marks = await this.#query(statisticsPartition(scope, 'marks'), ' ', '~', {
+      filter: (e) => `attribute_not_exists(${e.name('left')})`,
+      attributes: ['taskSid', 'reservationSid', 'w', 'n', 'd'],
     });
+    return marks.map((mark) => ({
+      taskSid: String(mark['taskSid']),
+      reservationSid: String(mark['reservationSid']),
+      workerSid: String(mark['w']),
+      workerName: typeof mark['n'] === 'string' ? mark['n'] : null,
+      deadline: Number(mark['d']),
+    }));
   }
 
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {
