@@ -274,11 +274,11 @@ export function outcomesJson(
   };
 }
 
-export function pendingJson(ids: ResourceIds, pending: readonly PendingReservation[], shown: number) {
+export function pendingJson(ids: ResourceIds, pending: readonly PendingReservation[], shown: number, total = pending.length) {
   return {
     account_sid: ids.accountSid,
     workspace_sid: ids.workspaceSid,
-    total: pending.length,
+    total,
     reservations: pending.slice(0, shown).map((r) => ({
       reservation_sid: r.reservationSid,
       task_sid: r.taskSid,

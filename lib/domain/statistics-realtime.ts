@@ -135,10 +135,13 @@ export function reservationMarks(events: readonly TaskRouterEvent[]): Map<string
   return marks;
 }
 
-/** A task the live directory holds as reserved, with its reservations pending as its counted events left them. */
-export interface ReservedTask {
+/**
+ * A reservation its task's counted events leave pending: its `reservation.created` counted, and no
+ * later event of it (a reservation never returns to pending, and a task holding a pending
+ * reservation is reserved, so these marks alone say which reservations are pending as far as the
+ * events counted tell).
+ */
+export interface PendingMark extends LiveReservation {
   readonly taskSid: string;
-  readonly taskQueueSid: string;
-  /** Absent for an item written before reservations were kept on it: only its record can say. */
-  readonly reservations?: ReadonlyMap<string, LiveReservation>;
+  readonly reservationSid: string;
 }

@@ -8,7 +8,7 @@
 import type { WorkspaceScope } from '../domain/scope.ts';
 import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import type { Period } from '../domain/statistics-periods.ts';
-import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../domain/statistics-realtime.ts';
 import type { Contribution, Tally } from '../domain/statistics-tally.ts';
 
 /** A rolled-up period of one family, and the version of the period it was rolled up at. */
@@ -65,11 +65,8 @@ export interface StatisticsStore {
   setTask(scope: WorkspaceScope, task: LiveTask, final: boolean, reservations?: ReadonlyMap<string, LiveReservation | null>): Promise<void>;
   /** The tasks recorded and not finished. */
   liveTasks(scope: WorkspaceScope): Promise<LiveTask[]>;
-  /**
-   * The tasks not finished whose latest event left them reserved, each with its reservations
-   * marked pending and not left (a filtered read of the same directory).
-   */
-  reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]>;
+  /** The reservations marked pending and not left (in no particular order). */
+  pendingMarks(scope: WorkspaceScope): Promise<PendingMark[]>;
   /** A worker's name (from a reservation) and/or activity (from a change at `at`), each newest wins. */
   setWorker(
     scope: WorkspaceScope,

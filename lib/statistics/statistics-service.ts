@@ -23,14 +23,7 @@ import {
   type ResourceIds,
 } from '../domain/statistics-json.ts';
 import { bucketsOf, type OutcomeInterval, type StatisticsQuery, type StatisticsWindow, type WorkersQuery } from '../domain/statistics-query.ts';
-import {
-  LIVE_DEADLINE_ERROR_MS,
-  pendingReservations,
-  taskFigures,
-  workerFigures,
-  type LiveTask,
-  type PendingReservation,
-} from '../domain/statistics-realtime.ts';
+import { LIVE_DEADLINE_ERROR_MS, pendingReservations, taskFigures, workerFigures, type LiveTask, type PendingMark } from '../domain/statistics-realtime.ts';
 import type { Counters } from '../domain/statistics-tally.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { TaskStore } from '../reservations/ports.ts';
@@ -42,7 +35,7 @@ export type Subject = { readonly kind: 'workspace' } | { readonly kind: 'queue';
 
 export interface StatisticsServiceOptions {
   readonly store: StatisticsStore;
-  /** The task records, read by key: which reservations of the reserved tasks are pending now. */
+  /** The task records, read by key: which reservations of those marked pending are pending now. */
   readonly tasks: Pick<TaskStore, 'getTasks'>;
   readonly clock: Clock;
   /** How far back the statistics reach (lib/domain/statistics-query.ts `statisticsDaysOf`). */
@@ -51,7 +44,7 @@ export interface StatisticsServiceOptions {
 
 const FAMILY_OF: Record<Subject['kind'], CacheFamily> = { workspace: 'w', queue: 'q', workflow: 'f' };
 
-/** The reserved tasks' items one read asks for (a BatchGetItem's limit), and how many such reads go at once. */
+/** The task records one read asks for (a BatchGetItem's limit), and how many such reads go at once. */
 const TASKS_PER_READ = 100;
 const READS_AT_ONCE = 4;
 
@@ -328,35 +321,25 @@ export class StatisticsService {
 
   /**
    * This service's own read (Twilio has none): the reservations pending now, soonest deadline
-   * first, from two filtered queries at once, of the live directory and of the reservations' marks:
-   * the tasks it holds as reserved, each with its reservations pending as its counted events left
-   * them (their deadlines from the events, at
-   * most LIVE_DEADLINE_ERROR_MS from the records'). Only where that error could decide are the
-   * tasks' records read (by key, one BatchGetItem per 100 tasks): the reservations shown and any
-   * that could rank before them (so the deadlines shown and their order are the records'), those
-   * whose deadline is about now, and reserved tasks with no pending mark (written before marks were kept).
+   * first, from one filtered query of the reservations' marks (those pending as the counted events
+   * left them, their deadlines from the events, at most LIVE_DEADLINE_ERROR_MS from the records').
+   * Only where that error could decide are the tasks' records read (by key, one BatchGetItem per
+   * 100 tasks): the reservations shown and any that could rank before them (so the reservations
+   * shown, their deadlines and their order are the records'), and those whose deadline is about now.
    */
   async pending(ids: ResourceIds, shown: number, resource: string) {
-    const [, reserved] = await Promise.all([this.#known(ids, resource), this.#store.reservedTasks(ids)]);
+    const [, marks] = await Promise.all([this.#known(ids, resource), this.#store.pendingMarks(ids)]);
     const now = this.#clock.now();
     const toRead = new Set<string>();
-    const live: PendingReservation[] = [];
-    for (const task of reserved) {
-      if (task.reservations === undefined) toRead.add(task.taskSid);
-      for (const [reservationSid, r] of task.reservations ?? []) {
-        // Its record's deadline is within the error of this one: passed for sure, or only maybe.
-        if (r.deadline + LIVE_DEADLINE_ERROR_MS <= now) continue;
-        if (r.deadline - LIVE_DEADLINE_ERROR_MS <= now) toRead.add(task.taskSid);
-        live.push({
-          reservationSid,
-          taskSid: task.taskSid,
-          workerSid: r.workerSid,
-          workerName: r.workerName,
-          taskQueueSid: task.taskQueueSid,
-          deadline: r.deadline,
-        });
-      }
+    const live: PendingMark[] = [];
+    for (const mark of marks) {
+      // Its record's deadline is within the error of this one: passed for sure, or only maybe.
+      if (mark.deadline + LIVE_DEADLINE_ERROR_MS <= now) continue;
+      if (mark.deadline - LIVE_DEADLINE_ERROR_MS <= now) toRead.add(mark.taskSid);
+      live.push(mark);
     }
+    const byDeadline = (a: { deadline: number; reservationSid: string }, b: { deadline: number; reservationSid: string }) =>
+      a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1);
     // The tasks read (a record gone, expired, has nothing pending), and the records found.
     const read = new Set<string>();
     const records: TaskRecord[] = [];
@@ -365,11 +348,13 @@ export class StatisticsService {
       for (const sid of next) read.add(sid);
       records.push(...(await this.#readTasks(ids, next)));
       const unread = live.filter((r) => !read.has(r.taskSid));
-      const all = [...pendingReservations(records, now), ...unread].sort((a, b) => a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1));
+      const fromRecords = pendingReservations(records, now);
+      const all = [...fromRecords, ...unread].sort(byDeadline);
       // Every reservation that could rank up to the last one shown, by its record.
       const last = all[Math.min(shown, all.length) - 1];
       const uncertain = last === undefined ? [] : unread.filter((r) => r.deadline <= last.deadline + 2 * LIVE_DEADLINE_ERROR_MS);
-      if (uncertain.length === 0) return pendingJson(ids, all, shown);
+      // None is: the first `shown` of them all are the records' (each mark unread ranks after them).
+      if (uncertain.length === 0) return pendingJson(ids, fromRecords, shown, all.length);
       for (const r of uncertain) toRead.add(r.taskSid);
     }
   }

@@ -46,10 +46,19 @@ export async function batchGet(client: DynamoDBDocumentClient, tableName: string
   return found;
 }
 
-/** Puts every item (whole, unconditioned: BatchWriteItem has no conditions). */
-export async function batchPut(client: DynamoDBDocumentClient, tableName: string, items: readonly Item[]): Promise<void> {
-  for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) {
-    let pending: Item[] | undefined = items.slice(i, i + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
+/**
+ * One request of a BatchWriteItem: an item put whole, or the item of a key (`pk`, `sk` only)
+ * deleted. Neither takes a condition (BatchWriteItem has none), and one call may not hold two
+ * requests of one key.
+ */
+export type TableWrite = { readonly put: Item } | { readonly delete: Item };
+
+/** Makes every write (puts and deletes of distinct keys), 25 a call. */
+export async function batchWrite(client: DynamoDBDocumentClient, tableName: string, writes: readonly TableWrite[]): Promise<void> {
+  for (let i = 0; i < writes.length; i += BATCH_WRITE_LIMIT) {
+    let pending: Item[] | undefined = writes
+      .slice(i, i + BATCH_WRITE_LIMIT)
+      .map((w) => ('put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } }));
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
       if (attempt >= ATTEMPTS) throw new ServiceUnavailableError(1);
       if (attempt > 0) await backoff(attempt);

@@ -127,7 +127,7 @@ export class EventItems implements EventStore {
    * content is a function of that write.
    */
   putAll(events: readonly TaskRouterEvent[]): Promise<void> {
-    return this.#batches.put(events.map((e) => this.#item(e)));
+    return this.#batches.write(events.map((e) => ({ put: this.#item(e) })));
   }
 
   /** Which of these events are stored already. */

@@ -11,7 +11,7 @@
  *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the second each event of the task (or worker) is counted in
  *   workspace   pk …           sk WORKSPACE           the workspace has a record (404s for others)
  *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day)
- *   marks       pk …#marks     sk <WT>#<WR>           a reservation pending (its worker, name, deadline) or left
+ *   marks       pk …#marks     sk <WT>#<WR>           a reservation pending (its worker, name, deadline); deleted when it leaves
  *   workers     pk …#workers   sk <WK>                a worker's name and latest activity
  *   queues      pk …#queues    sk <WQ>                a task queue the record has seen
  *
@@ -28,10 +28,10 @@ import type { WorkspaceScope } from '../domain/scope.ts';
 import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
-import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../domain/statistics-realtime.ts';
 import { ACTIVITY_PREFIX, decodeActivity, encodeActivity, type ActivityChange, type Contribution, type Tally } from '../domain/statistics-tally.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
-import { batchGet } from './batch.ts';
+import { batchGet, type TableWrite } from './batch.ts';
 import { conditionalWrite, type Item } from './conditional-write.ts';
 import { Expression } from './expression.ts';
 import { itemKey, tableBatches, type TableBatches } from './group-commit.ts';
@@ -43,7 +43,7 @@ const SEEN = 'seen';
 const PER_UPDATE = 12;
 /** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
 const PER_CLAIM = 40;
-/** A finished task's state stays a day (the reads pass over it), then TTL removes it; so does a reservation's mark once left. */
+/** A finished task's state stays a day (the reads pass over it), then TTL removes it. */
 const FINISHED_SECONDS = 86_400;
 /** How many tasks' and reservations' latest live-state times a process remembers (see `setTask`). */
 const LIVE_TIMES_KEPT = 10_000;
@@ -365,22 +365,25 @@ export class StatisticsItems implements StatisticsStore {
   }
 
   /**
-   * A task's state after its latest event, and what the events say of its reservations (pending,
-   * or left: `null`), each an item put without a condition through the table's batches (one call
-   * shared with the events and the other tasks being written, not one conditional write each).
-   * The latest state must win whatever order they are counted in, and a left reservation must
-   * never read pending again; who could put them out of order:
+   * A task's state after its latest event, and what the events say of its reservations (pending:
+   * a mark put; left, `null`: its mark deleted, so that the marks hold the pending ones only),
+   * each written without a condition through the table's batches (one call shared with the events
+   * and the other tasks being written, not one conditional write each). The latest state must win
+   * whatever order they are counted in, and a left reservation must never read pending again
+   * (a pending mark written after its deletion would); who could write them out of order:
    * - Deployed, one stream shard carries a task's writes, in order; a retried batch replays them in
-   *   order too, so the last put is the latest state.
+   *   order too, so the last write is the latest state (a reservation's creation and its leaving
+   *   replayed: put, then deleted).
    * - In one process, two counts of one task can race (an accept and a timeout, a repeat and its
-   *   original): the process remembers the time of each task's and reservation's latest put or
-   *   queued state, and drops an older one (of a pending and a left mark at the same time, the
-   *   left one wins). A race lasts a request; the last 10,000 tasks' and reservations' are kept.
+   *   original): the process remembers the time of each task's and reservation's latest written or
+   *   queued state, a deletion's too, and drops an older one (of a pending and a left mark at the
+   *   same time, the left one wins). A race lasts a request; the last 10,000 tasks' and
+   *   reservations' are kept.
    * - The sweep and a repeat derive the state from the task as last written: the latest.
    */
   async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean, reservations?: ReadonlyMap<string, LiveReservation | null>): Promise<void> {
     const atSecond = Math.floor(task.at / 1000);
-    const items: Item[] = [];
+    const writes: TableWrite[] = [];
     const state = {
       pk: statisticsPartition(scope, 'live'),
       sk: task.taskSid,
@@ -388,23 +391,30 @@ export class StatisticsItems implements StatisticsStore {
       final,
       [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds),
     };
-    if (this.#newest(state, task.at * 2)) items.push(state);
+    if (this.#newest(state, task.at * 2)) writes.push({ put: state });
     for (const [reservationSid, mark] of reservations ?? []) {
-      const item = {
-        pk: statisticsPartition(scope, 'marks'),
-        sk: `${task.taskSid}#${reservationSid}`,
-        taskSid: task.taskSid,
-        reservationSid,
-        ...(mark === null
-          ? { left: true, [TABLE.ttlAttribute]: atSecond + FINISHED_SECONDS }
-          : { w: mark.workerSid, n: mark.workerName, d: mark.deadline, [TABLE.ttlAttribute]: atSecond + this.#retentionSeconds }),
-      };
-      if (this.#newest(item, task.at * 2 + (mark === null ? 1 : 0))) items.push(item);
+      const key = { pk: statisticsPartition(scope, 'marks'), sk: `${task.taskSid}#${reservationSid}` };
+      if (!this.#newest(key, task.at * 2 + (mark === null ? 1 : 0))) continue;
+      writes.push(
+        mark === null
+          ? { delete: key }
+          : {
+              put: {
+                ...key,
+                taskSid: task.taskSid,
+                reservationSid,
+                w: mark.workerSid,
+                n: mark.workerName,
+                d: mark.deadline,
+                [TABLE.ttlAttribute]: atSecond + this.#retentionSeconds,
+              },
+            },
+      );
     }
-    await this.#batches.put(items);
+    await this.#batches.write(writes);
   }
 
-  /** Whether `item` is the newest this process has put of its key (`rank`: its time, doubled, +1 if it must win a tie); if so, remembered as such. */
+  /** Whether `item` is the newest this process has written of its key (`rank`: its time, doubled, +1 if it must win a tie); if so, remembered as such. */
   #newest(item: Item, rank: number): boolean {
     const key = itemKey(item);
     const latest = this.#liveTimes.get(key);
@@ -431,32 +441,20 @@ export class StatisticsItems implements StatisticsStore {
       }));
   }
 
-  async reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]> {
-    const [tasks, marks] = await Promise.all([
-      this.#query(statisticsPartition(scope, 'live'), ' ', '~', {
-        filter: (e) => `${e.name('status')} = ${e.value('reserved')}`,
-        attributes: ['taskSid', 'taskQueueSid'],
-      }),
-      this.#query(statisticsPartition(scope, 'marks'), ' ', '~', { filter: (e) => `attribute_not_exists(${e.name('left')})` }),
-    ]);
-    // Each task's pending marks. A task with none (written before marks were kept, or whose marks all
-    // read left while its state still reads reserved): only its record can say.
-    const byTask = new Map<string, Map<string, LiveReservation>>();
-    for (const mark of marks) {
-      const taskSid = String(mark['taskSid']);
-      const reservations = byTask.get(taskSid) ?? new Map<string, LiveReservation>();
-      byTask.set(taskSid, reservations);
-      reservations.set(String(mark['reservationSid']), {
-        workerSid: String(mark['w']),
-        workerName: typeof mark['n'] === 'string' ? mark['n'] : null,
-        deadline: Number(mark['d']),
-      });
-    }
-    return tasks.map((item) => {
-      const taskSid = String(item['taskSid']);
-      const reservations = byTask.get(taskSid);
-      return { taskSid, taskQueueSid: String(item['taskQueueSid']), ...(reservations !== undefined && { reservations }) };
+  async pendingMarks(scope: WorkspaceScope): Promise<PendingMark[]> {
+    // A left reservation's mark is deleted; the filter passes over those written as `left` before
+    // marks were deleted (TTL removes them a day after).
+    const marks = await this.#query(statisticsPartition(scope, 'marks'), ' ', '~', {
+      filter: (e) => `attribute_not_exists(${e.name('left')})`,
+      attributes: ['taskSid', 'reservationSid', 'w', 'n', 'd'],
     });
+    return marks.map((mark) => ({
+      taskSid: String(mark['taskSid']),
+      reservationSid: String(mark['reservationSid']),
+      workerSid: String(mark['w']),
+      workerName: typeof mark['n'] === 'string' ? mark['n'] : null,
+      deadline: Number(mark['d']),
+    }));
   }
 
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {

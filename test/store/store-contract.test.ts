@@ -8,7 +8,7 @@
  * project's.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError, PreconditionFailedError, ReservationStateError, TaskStateError, WrapUpLimitError } from '#lib/domain/errors.ts';
 import { taskEntityTag } from '#lib/domain/task-change.ts';
@@ -27,7 +27,7 @@ import type { Stores } from '#lib/store/stores.ts';
 import type { Period } from '#lib/domain/statistics-periods.ts';
 import type { LiveTask } from '#lib/domain/statistics-realtime.ts';
 import type { Contribution } from '#lib/domain/statistics-tally.ts';
-import { TABLE, taskKey } from '#lib/store/table.ts';
+import { TABLE, statisticsPartition, taskKey } from '#lib/store/table.ts';
 import { STORE_ENGINES, type RunningStores } from '../support/store-engines.ts';
 import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
 
@@ -1538,25 +1538,11 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect(await stores.statistics.liveTasks(newWorkspace())).toEqual([]);
     });
 
-    it('lists the SIDs of the live tasks reserved after their latest event, and no other', async () => {
-      const scope = newWorkspace();
-      const base = { priority: 0, taskQueueSid: sid('WQ'), workflowSid: sid('WW'), createdAt: T0 - 5000, at: T0 };
-      const [reserved, again, assigned, done] = [sid('WT'), sid('WT'), sid('WT'), sid('WT')];
-      await stores.statistics.setTask(scope, { ...base, taskSid: reserved, status: 'reserved' }, false);
-      // Reserved, then pending after a rejection, then reserved again by the next reservation.
-      await stores.statistics.setTask(scope, { ...base, taskSid: again, status: 'pending', at: T0 + 1000 }, false);
-      await stores.statistics.setTask(scope, { ...base, taskSid: again, status: 'reserved', at: T0 + 2000 }, false);
-      await stores.statistics.setTask(scope, { ...base, taskSid: assigned, status: 'assigned' }, false);
-      await stores.statistics.setTask(scope, { ...base, taskSid: done, status: 'canceled' }, true);
-      expect((await stores.statistics.reservedTasks(scope)).map((t) => t.taskSid).sort()).toEqual([reserved, again].sort());
-      expect(await stores.statistics.reservedTasks(newWorkspace())).toEqual([]);
-    });
-
-    it("keeps a reserved task's pending reservations as its events mark them, whatever order they are counted in", async () => {
+    it("keeps a task's pending reservations as its events mark them, whatever order they are counted in", async () => {
       const scope = newWorkspace();
       const queue = sid('WQ');
       const base = { priority: 0, taskQueueSid: queue, workflowSid: sid('WW'), createdAt: T0 - 5000 };
-      const [task, old] = [sid('WT'), sid('WT')];
+      const task = sid('WT');
       const [r1, r2, r3, r4] = [sid('WR'), sid('WR'), sid('WR'), sid('WR')];
       const pending = (deadline: number, name: string | null = 'Ada') => ({ workerSid: sid('WK'), workerName: name, deadline });
       const [p1, p2, p3, p4] = [pending(T0 + 60_000), pending(T0 + 30_000, null), pending(T0 + 90_000), pending(T0 + 45_000)];
@@ -1565,18 +1551,21 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       // Two callbacks, one pending reservation each (a multi-reservation task): both pending.
       await set(T0, 'reserved', [[r1, p1]]);
       await set(T0 + 1000, 'reserved', [[r2, p2]]);
-      const reservedNow = async () => (await stores.statistics.reservedTasks(scope)).find((t) => t.taskSid === task);
-      expect(await reservedNow()).toEqual({
-        taskSid: task,
-        taskQueueSid: queue,
-        reservations: new Map([
+      const pendingNow = async () =>
+        new Map(
+          (await stores.statistics.pendingMarks(scope))
+            .filter((m) => m.taskSid === task)
+            .map(({ reservationSid, workerSid, workerName, deadline }) => [reservationSid, { workerSid, workerName, deadline }]),
+        );
+      expect(await pendingNow()).toEqual(
+        new Map([
           [r1, p1],
           [r2, p2],
         ]),
-      });
+      );
       // R1 rejected: left, R2 still pending.
       await set(T0 + 2000, 'reserved', [[r1, null]]);
-      expect((await reservedNow())?.reservations).toEqual(new Map([[r2, p2]]));
+      expect(await pendingNow()).toEqual(new Map([[r2, p2]]));
       // Counted out of order: R3 created and left (T0 + 4000) before its creation (T0 + 3000) is counted; R4's creation, older than the
       // task's latest state, still counts as pending; the older state's status does not replace the newer one's.
       await set(T0 + 4000, 'reserved', [[r3, null]]);
@@ -1584,21 +1573,19 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
         [r3, p3],
         [r4, p4],
       ]);
-      expect(await reservedNow()).toEqual({
-        taskSid: task,
-        taskQueueSid: queue,
-        reservations: new Map([
+      expect(await pendingNow()).toEqual(
+        new Map([
           [r2, p2],
           [r4, p4],
         ]),
-      });
+      );
       expect((await stores.statistics.liveTasks(scope)).find((t) => t.taskSid === task)).toMatchObject({ status: 'reserved', at: T0 + 4000 });
-      // Accepted: no longer reserved, so not listed at all.
+      // Accepted: none is pending.
       await set(T0 + 5000, 'assigned', [
         [r2, null],
         [r4, null],
       ]);
-      expect(await reservedNow()).toBeUndefined();
+      expect(await pendingNow()).toEqual(new Map());
       // More marks than one write takes, all kept.
       const many = Array.from({ length: 90 }, () => sid('WR'));
       await set(
@@ -1611,11 +1598,48 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
         'reserved',
         many.slice(0, 45).map((r) => [r, null]),
       );
-      expect([...((await reservedNow())?.reservations?.keys() ?? [])].sort()).toEqual(many.slice(45).sort());
-      // An item written without marks (as before they were kept): listed without them, for its record to say.
-      await stores.statistics.setTask(scope, { ...base, taskSid: old, status: 'reserved', at: T0 }, false);
-      expect((await stores.statistics.reservedTasks(scope)).find((t) => t.taskSid === old)).toEqual({ taskSid: old, taskQueueSid: queue });
+      expect([...(await pendingNow()).keys()].sort()).toEqual(many.slice(45).sort());
+      // A task's state written without marks, and another workspace: no marks.
+      await stores.statistics.setTask(scope, { ...base, taskSid: sid('WT'), status: 'reserved', at: T0 }, false);
+      expect((await stores.statistics.pendingMarks(scope)).filter((m) => m.taskSid !== task)).toEqual([]);
+      expect(await stores.statistics.pendingMarks(newWorkspace())).toEqual([]);
     });
+
+    // The marks are DynamoDB items (the memory stores keep them on the task).
+    if (engine.name !== 'memory') {
+      it("keeps a reservation's mark only while it is pending: a left one's is deleted, and an older pending one after it is not put back", async () => {
+        const { client, tableName } = raw()!;
+        const scope = newWorkspace();
+        const base = { priority: 0, taskQueueSid: sid('WQ'), workflowSid: sid('WW'), createdAt: T0 - 5000 };
+        const task = sid('WT');
+        const [r1, r2] = [sid('WR'), sid('WR')];
+        const pending = { workerSid: sid('WK'), workerName: 'Ada', deadline: T0 + 60_000 };
+        const set = (at: number, status: string, marks: [string, typeof pending | null][]) =>
+          stores.statistics.setTask(scope, { ...base, taskSid: task, status, at }, false, new Map(marks));
+        const stored = async () =>
+          (
+            (
+              await client.send(
+                new QueryCommand({
+                  TableName: tableName,
+                  KeyConditionExpression: 'pk = :pk',
+                  ExpressionAttributeValues: { ':pk': statisticsPartition(scope, 'marks') },
+                }),
+              )
+            ).Items ?? []
+          ).map((item) => item['reservationSid']);
+        await set(T0, 'reserved', [
+          [r1, pending],
+          [r2, pending],
+        ]);
+        expect((await stored()).sort()).toEqual([r1, r2].sort());
+        await set(T0 + 2000, 'reserved', [[r1, null]]);
+        expect(await stored()).toEqual([r2]);
+        // Counted late: R1's creation, then R2's leaving and its creation again, in one turn.
+        await Promise.all([set(T0 + 1000, 'reserved', [[r1, pending]]), set(T0 + 3000, 'pending', [[r2, null]]), set(T0 + 1000, 'reserved', [[r2, pending]])]);
+        expect(await stored()).toEqual([]);
+      });
+    }
 
     it('keeps each worker’s newest name and newest activity, whatever order they arrive in', async () => {
       const scope = newWorkspace();

@@ -8,8 +8,6 @@ import { eventsOf } from '#lib/domain/events.ts';
 import { readStatisticsQuery, type StatisticsQuery } from '#lib/domain/statistics-query.ts';
 import { pendingJson, type ResourceIds } from '#lib/domain/statistics-json.ts';
 import { pendingReservations } from '#lib/domain/statistics-realtime.ts';
-import type { WorkspaceScope } from '#lib/domain/scope.ts';
-import type { StatisticsStore } from '#lib/statistics/ports.ts';
 import { StatisticsRecorder } from '#lib/statistics/statistics-recorder.ts';
 import { StatisticsService } from '#lib/statistics/statistics-service.ts';
 import { ACCOUNT_SID, sid } from '../support/fixtures.ts';
@@ -105,11 +103,11 @@ describe('counting', () => {
   });
 });
 
-describe('the reservations pending now, from the live directory', () => {
+describe("the reservations pending now, from the reservations' marks", () => {
   /**
    * A workspace's reservations in every state a pending read must tell apart: tasks with one and
-   * with two pending reservations, a rejection, a sibling accepted, timeouts whose timer never
-   * fired, and a task whose live item was written before it kept reservations.
+   * with two pending reservations, a rejection, a sibling accepted, and timeouts whose timer never
+   * fired.
    */
   async function workspace() {
     const { runtime, clock, stores } = memoryRuntime();
@@ -137,22 +135,11 @@ describe('the reservations pending now, from the live directory', () => {
     await assign(240, second.taskSid);
     await answer(second, 'accepted');
     await answer(await assign(90), 'rejected');
-    // Reserved before its live item kept reservations: read as an item written then is, without marks.
-    const legacy = await assign(45);
-    const statistics = new Proxy(stores.statistics, {
-      get(target, name: keyof StatisticsStore) {
-        if (name === 'reservedTasks') {
-          return async (s: WorkspaceScope) =>
-            (await target.reservedTasks(s)).map((t) => (t.taskSid === legacy.taskSid ? { taskSid: t.taskSid, taskQueueSid: t.taskQueueSid } : t));
-        }
-        const value = target[name];
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    await assign(45);
     const reads: string[][] = [];
     const service = () =>
       new StatisticsService({
-        store: statistics,
+        store: stores.statistics,
         tasks: {
           getTasks: (s, sids) => {
             reads.push([...sids]);
@@ -164,7 +151,7 @@ describe('the reservations pending now, from the live directory', () => {
       });
     const truth = async (shown: number) =>
       pendingJson(ids(scope), pendingReservations((await stores.tasks.getTasks(scope, tasks)).values(), clock.now()), shown);
-    return { clock, stores, scope, legacy, reads, service, truth };
+    return { clock, stores, scope, reads, service, truth };
   }
 
   it('answers what the task records say, as time passes and deadlines go by without their timers, reading few records', async () => {
@@ -182,20 +169,15 @@ describe('the reservations pending now, from the live directory', () => {
       w.reads.length = 0;
       const answer = await w.service().pending(ids(w.scope), shown, 'r');
       expect(answer, `at +${offset} ms`).toEqual(await w.truth(shown));
-      // The records read: at most the ones shown, those about their deadline now, and the one item without marks.
-      expect(w.reads.flat().length, `at +${offset} ms`).toBeLessThanOrEqual(shown + 3);
+      // The records read: at most the ones shown and those about their deadline now.
+      expect(w.reads.flat().length, `at +${offset} ms`).toBeLessThanOrEqual(shown + 2);
     }
   });
 
-  it('reads the record of a task whose item holds no marks, and of a reservation whose deadline is about now', async () => {
+  it('reads the record of a reservation whose deadline is about now', async () => {
     const w = await workspace();
-    // The legacy task's reservation (45 s) is pending and soonest but one: only its record knows it.
-    w.reads.length = 0;
-    const answer = await w.service().pending(ids(w.scope), 50, 'r');
-    expect(answer.reservations.map((r) => r.task_sid)).toContain(w.legacy.taskSid);
-    expect(w.reads.flat()).toContain(w.legacy.taskSid);
     const truth = await w.truth(50);
-    expect(answer).toEqual(truth);
+    expect(await w.service().pending(ids(w.scope), 50, 'r')).toEqual(truth);
     // At a deadline, to the millisecond: pending one millisecond before, not at it.
     const soonest = truth.reservations.at(-1)!;
     for (const at of [soonest.deadline_ms - 1, soonest.deadline_ms]) {

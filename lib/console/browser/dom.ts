@@ -181,13 +181,10 @@ export class KeyedTable<T> {
       this.columns.map((c) => {
         const content = c.cell(item);
         // One box per cell, so that a card lays out label | content: one element is that box
-        // already; several parts (or bare text) get a box around them.
-        const empty = content === '' || content === null || content === undefined || content === false;
-        return h(
-          'td',
-          { 'data-label': c.label, role: 'cell', class: c.className },
-          empty ? null : content instanceof Element ? content : h('div', null, content),
-        );
+        // already, and so is bare text (a grid wraps a run of text in one anonymous item); several
+        // parts get a box around them. (No box more than needed: a table of 500 rows is laid out
+        // in one go.)
+        return h('td', { 'data-label': c.label, role: 'cell', class: c.className }, Array.isArray(content) ? h('div', null, content) : content);
       }),
     );
   }

@@ -7,7 +7,7 @@ import type { WorkspaceScope } from '../../domain/scope.ts';
 import type { CacheFamily } from '../../domain/statistics-aggregate.ts';
 import { periodKey, periodOf, type Period } from '../../domain/statistics-periods.ts';
 import type { Contribution, Tally } from '../../domain/statistics-tally.ts';
-import type { KnownWorker, LiveReservation, LiveTask, ReservedTask } from '../../domain/statistics-realtime.ts';
+import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../../domain/statistics-realtime.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../../statistics/ports.ts';
 
 const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
@@ -139,17 +139,10 @@ export class MemoryStatistics implements StatisticsStore {
       .sort((a, b) => (a.taskSid < b.taskSid ? -1 : 1));
   }
 
-  async reservedTasks(scope: WorkspaceScope): Promise<ReservedTask[]> {
-    return [...(this.#tasks.get(workspaceKey(scope))?.values() ?? [])]
-      .filter((t) => !t.final && t.task.status === 'reserved')
-      .sort((a, b) => (a.task.taskSid < b.task.taskSid ? -1 : 1))
-      .map(({ task, marks }) => ({
-        taskSid: task.taskSid,
-        taskQueueSid: task.taskQueueSid,
-        ...(marks !== undefined && {
-          reservations: new Map([...marks].flatMap(([sid, mark]): [string, LiveReservation][] => (mark === null ? [] : [[sid, mark]]))),
-        }),
-      }));
+  async pendingMarks(scope: WorkspaceScope): Promise<PendingMark[]> {
+    return [...(this.#tasks.get(workspaceKey(scope))?.values() ?? [])].flatMap(({ task, marks }) =>
+      [...(marks ?? [])].flatMap(([reservationSid, mark]) => (mark === null ? [] : [{ taskSid: task.taskSid, reservationSid, ...mark }])),
+    );
   }
 
   async setWorker(scope: WorkspaceScope, workerSid: string, update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number }) {
