@@ -22,7 +22,7 @@ import { API_FUNCTIONS } from './handlers.ts';
 import { startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { ensureTable } from '../store/table-setup.ts';
 import { scanTasks, scanWorkerChanges } from '../store/task-scan.ts';
-import { localInvoker, localLambdaContext } from './lambda-context.ts';
+import { localLambdaContext } from './lambda-context.ts';
 import { sweepUpstream } from '../upstream/sweep.ts';
 import { sweep } from './sweep.ts';
 
@@ -191,8 +191,6 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   // Logs turns into metrics. Locally nothing reads them, so Powertools Metrics stays quiet unless
   // POWERTOOLS_METRICS_DISABLED=false asks to see them (it reads this when the runtime is built).
   process.env['POWERTOOLS_METRICS_DISABLED'] ??= 'true';
-  // Before the stack's first AWS SDK request, which would make the invocation store's single form.
-  const invoke = await localInvoker();
   // Everything that can be wrong with the configuration is found before anything starts.
   let config = loadConfig(env, 'local');
   const policy = parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath);
@@ -243,9 +241,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), documentClient, ...parts, policy });
     runtime = built;
     const timeoutHandler = reservationTimeout.createHandler(built);
-    scheduler.onTimeout((event) =>
-      invoke(localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds), (context) => timeoutHandler(event, context)),
-    );
+    scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
     scheduler.onError((error, event) =>
       built.logger.error('timer failed', { error: error.message, kind: event.kind ?? 'reservation', reservationSid: event.reservationSid }),
     );
@@ -292,7 +288,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       try {
         const body = await readBody(request);
         const { fn, event } = toApiGatewayEvent(localRequest(request, body));
-        const result = await invoke(localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds), (context) => handlers[fn](event, context));
+        const result = await handlers[fn](event, localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds));
         response.writeHead(result.statusCode, result.headers);
         response.end(result.body);
       } catch (error) {
