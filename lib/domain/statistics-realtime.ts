@@ -91,7 +91,15 @@ export function pendingReservations(tasks: Iterable<TaskRecord>, now: number): P
       });
     }
   }
-  return pending.sort((a, b) => a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1));
+  return pending.sort(byDeadline);
+}
+
+/** Soonest deadline first; of two at the same deadline, the lower reservation SID (a stable order for pages). */
+export function byDeadline(
+  a: { readonly deadline: number; readonly reservationSid: string },
+  b: { readonly deadline: number; readonly reservationSid: string },
+): number {
+  return a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1);
 }
 
 /**

@@ -23,7 +23,15 @@ import {
   type ResourceIds,
 } from '../domain/statistics-json.ts';
 import { bucketsOf, type OutcomeInterval, type StatisticsQuery, type StatisticsWindow, type WorkersQuery } from '../domain/statistics-query.ts';
-import { LIVE_DEADLINE_ERROR_MS, pendingReservations, taskFigures, workerFigures, type LiveTask, type PendingMark } from '../domain/statistics-realtime.ts';
+import {
+  LIVE_DEADLINE_ERROR_MS,
+  byDeadline,
+  pendingReservations,
+  taskFigures,
+  workerFigures,
+  type LiveTask,
+  type PendingMark,
+} from '../domain/statistics-realtime.ts';
 import type { Counters } from '../domain/statistics-tally.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { TaskStore } from '../reservations/ports.ts';
@@ -338,8 +346,6 @@ export class StatisticsService {
       if (mark.deadline - LIVE_DEADLINE_ERROR_MS <= now) toRead.add(mark.taskSid);
       live.push(mark);
     }
-    const byDeadline = (a: { deadline: number; reservationSid: string }, b: { deadline: number; reservationSid: string }) =>
-      a.deadline - b.deadline || (a.reservationSid < b.reservationSid ? -1 : 1);
     // The tasks read (a record gone, expired, has nothing pending), and the records found.
     const read = new Set<string>();
     const records: TaskRecord[] = [];
