@@ -143,15 +143,17 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Dyna
   return {
     endpoint: `http://127.0.0.1:${port}`,
     handler,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        handler.close();
+    close: async () => {
+      // The calls this process has in the engine are answered before its store closes.
+      await handler.close();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();
         server.close((error) => {
           unlock();
           if (error) reject(error);
           else resolve();
         });
-      }),
+      });
+    },
   };
 }

@@ -35,12 +35,20 @@ function abortError(): Error {
 
 export class InProcessHandler implements HttpHandler {
   #closed = false;
+  /** Calls inside the engine: taken by its listener, not answered yet. */
+  readonly #working = new Set<Promise<void>>();
 
   constructor(private readonly listener: RequestListener) {}
 
-  /** The engine is closing: later calls fail as a refused connection would, never reach its closed store. */
-  close(): void {
+  /**
+   * The engine is closing: later calls fail as a refused connection would, never reach its closed
+   * store. Resolves once the calls already inside the engine are answered: within one call the
+   * engine reads and then writes (UpdateItem), and a store closed between the two fails the write
+   * inside the engine, where no caller can catch it.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
+    while (this.#working.size > 0) await Promise.all([...this.#working]);
   }
 
   handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<{ response: HttpResponse }> {
@@ -54,10 +62,24 @@ export class InProcessHandler implements HttpHandler {
       const incoming = Object.assign(new EventEmitter(), { method: request.method, url: pathOf(request), headers });
       const answer: Record<string, string> = {};
       let settled = false;
+      // An aborted call is settled at once, but the engine still finishes it: counted until it answers.
+      let leave!: () => void;
+      const working = new Promise<void>((resolve) => {
+        leave = resolve;
+      }).then(() => {
+        this.#working.delete(working);
+      });
+      this.#working.add(working);
       const onAbort = () => {
         if (settled) return;
         settled = true;
         reject(abortError());
+      };
+      const fail = (error: unknown) => {
+        leave();
+        if (settled) return;
+        settled = true;
+        reject(error instanceof Error ? error : new Error(String(error)));
       };
       const outgoing = {
         statusCode: 200,
@@ -65,6 +87,7 @@ export class InProcessHandler implements HttpHandler {
           answer[name.toLowerCase()] = String(value);
         },
         end(body?: string | Buffer) {
+          leave();
           if (settled) return;
           settled = true;
           abortSignal?.removeEventListener('abort', onAbort);
@@ -76,8 +99,7 @@ export class InProcessHandler implements HttpHandler {
       try {
         this.listener(incoming as unknown as IncomingMessage, outgoing as unknown as ServerResponse);
       } catch (error) {
-        settled = true;
-        return reject(error instanceof Error ? error : new Error(String(error)));
+        return fail(error);
       }
       const body = request.body as string | Uint8Array | undefined;
       // As a socket would: the body after the listener has subscribed, on a later turn.
@@ -86,9 +108,7 @@ export class InProcessHandler implements HttpHandler {
           if (body !== undefined && body.length > 0) incoming.emit('data', typeof body === 'string' ? Buffer.from(body, 'utf8') : bytesOf(body));
           incoming.emit('end');
         } catch (error) {
-          if (settled) return;
-          settled = true;
-          reject(error instanceof Error ? error : new Error(String(error)));
+          fail(error);
         }
       });
     });

@@ -282,9 +282,11 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     throw error;
   }
   const live = runtime;
+  // Requests being answered: close lets them finish, as Lambda lets an invocation finish.
+  const answering = new Set<Promise<void>>();
 
   started((request, response) => {
-    void (async () => {
+    const answer = (async () => {
       try {
         const body = await readBody(request);
         const { fn, event } = toApiGatewayEvent(localRequest(request, body));
@@ -296,7 +298,8 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
         response.end(JSON.stringify({ code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 }));
       }
-    })();
+    })().finally(() => answering.delete(answer));
+    answering.add(answer);
   });
 
   return {
@@ -306,10 +309,12 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     embedded: engine !== undefined,
     documentClient,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      // No new connection; the requests under way are answered (their writes reach the engine
+      // before it closes), then the connections still open are dropped.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      while (answering.size > 0) await Promise.all([...answering]);
+      server.closeAllConnections();
+      await closed;
       clearInterval(sweeper);
       // Event callbacks already answered are applied before the engine goes, and so is what their
       // rules make follow; then no timer fires any more, and what the last ones started finishes.

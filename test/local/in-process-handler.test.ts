@@ -131,3 +131,35 @@ it('the local stack reaches its embedded engine in process', async () => {
     await stack.close();
   }
 });
+
+it('lets the calls already in the engine finish before it closes: each succeeds or is refused, none reaches a closed store', async () => {
+  const closing = await startDynalite();
+  await ensureTable(closing.endpoint, TABLE);
+  const client = createDynamoDbClient({ endpoint: closing.endpoint, handler: closing.handler });
+  try {
+    // Read-modify-write calls (UpdateItem reads the item, then writes it): a close between the two
+    // steps would fail the write inside the engine, out of any caller's reach.
+    const update = (i: number) =>
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: `AC#busy${i % 4}` }, sk: { S: 'R' } },
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      });
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      client.send(update(i)).then(
+        () => 'done',
+        (error: NodeJS.ErrnoException) => error.code ?? error.message,
+      ),
+    );
+    // Some of the calls are inside the engine when it is told to close.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await closing.close();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.filter((outcome) => outcome !== 'done' && outcome !== 'ECONNREFUSED')).toEqual([]);
+    expect(outcomes).toContain('done');
+  } finally {
+    client.destroy();
+  }
+});
