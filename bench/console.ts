@@ -7,12 +7,22 @@
  * Each round opens a new browser context (no cache, no session but the one it signs in with), so
  * every render is a first visit: the page downloaded, parsed, the script run, the view's reads
  * answered by the REST API and its tables built.
+ *
+ * The browser is Chromium's headless shell where this platform has it (npm's @sparticuz/chromium,
+ * Linux x64), as Playwright's own headless mode uses: the page's engine (Blink and V8) without a
+ * desktop browser around it. Full Chromium in headless mode runs its desktop machinery too, and
+ * spends several times the CPU per page load (about 1–2.5 s against 0.2 s here), which on a
+ * machine where the stack shares the same two cores is taken from the stack answering the page's
+ * reads: a contention a viewer's browser, on a machine of its own, does not cause. When the tests'
+ * Chromium is another (the system one), the figures report its median beside, measured on the
+ * same seeded stack. CHROMIUM_SOURCE or CHROMIUM_PATH choose the browser instead.
  */
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
 import { randomSid as sid } from '#lib/domain/sid.ts';
 import { ROLL_UP_AFTER_SECONDS } from '#lib/domain/statistics-periods.ts';
 import { twilioSignature } from '#lib/signature.ts';
-import { describeChromium, launchChromium, signedInContext } from '../test/support/browser.ts';
+import { chooseChromium, describeChromium, launchChromium, signedInContext } from '../test/support/browser.ts';
+import { npmChromiumLocation } from '../test/support/npm-chromium.ts';
 import { assignment } from './events.ts';
 import { startServer, type Server } from './http.ts';
 import { ratioOf, type Ratio } from './stats.ts';
@@ -29,6 +39,32 @@ export interface ConsoleResult {
   /** Bytes of GET /console's body. */
   readonly pageBytes: number;
   /** The browser's version and which one it was: `Chromium 143.0.7499.0 (npm @sparticuz/chromium 143.0.4)`. */
+  readonly browser: string;
+  /** The tests' Chromium, when it is another: the same rounds on the same stack. */
+  readonly compared?: ComparedBrowser;
+}
+
+/** The environment whose Chromium the figures are measured in: the headless shell where there is one, unless one is chosen. */
+function benchBrowserEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (env['CHROMIUM_SOURCE'] || env['CHROMIUM_PATH']) return env;
+  try {
+    npmChromiumLocation();
+    return { ...env, CHROMIUM_SOURCE: 'npm' };
+  } catch {
+    // No headless shell for this platform: the tests' Chromium.
+    return env;
+  }
+}
+
+/** The tests' Chromium, measured beside when it is not the one the figures are measured in. */
+function comparedBrowserEnv(measured: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | undefined {
+  const [a, b] = [chooseChromium(measured), chooseChromium(env)];
+  return a.source === b.source && a.path === b.path ? undefined : env;
+}
+
+/** A browser's figure measured beside the row's: its median first render and which browser. */
+export interface ComparedBrowser {
+  readonly render: Ratio;
   readonly browser: string;
 }
 
@@ -99,6 +135,7 @@ async function untilRolledUp(): Promise<void> {
  * round; and when the last of the view's API reads had been answered (its share of the time).
  */
 async function firstRenders(
+  env: NodeJS.ProcessEnv,
   server: Server,
   workspace: string,
   hash: string,
@@ -106,7 +143,7 @@ async function firstRenders(
   rows: number,
   rounds: number,
 ): Promise<{ times: number[]; readsAnswered: number[]; browser: string }> {
-  const browser = await launchChromium();
+  const browser = await launchChromium(env);
   try {
     const renderOnce = async (): Promise<{ rendered: number; answered: number }> => {
       const context = await signedInContext(browser, { workspace });
@@ -139,7 +176,7 @@ async function firstRenders(
       times.push(rendered);
       readsAnswered.push(answered);
     }
-    return { times, readsAnswered, browser: `Chromium ${browser.version()} (${describeChromium()})` };
+    return { times, readsAnswered, browser: `Chromium ${browser.version()} (${describeChromium(chooseChromium(env))})` };
   } finally {
     await browser.close();
   }
@@ -150,8 +187,18 @@ export async function measureConsole(options: ConsoleOptions): Promise<ConsoleRe
   try {
     const { workspace, worker } = await seedWorker(server.url, options.reservations);
     const pageBytes = Buffer.byteLength(await (await fetch(`${server.url}/console`)).text());
-    const { times, browser } = await firstRenders(server, workspace, `#/${workspace}/workers/${worker}`, 'main table', options.reservations, options.rounds);
-    return { render: ratioOf(times), reservations: options.reservations, pageBytes, browser };
+    const hash = `#/${workspace}/workers/${worker}`;
+    const env = benchBrowserEnv();
+    const { times, browser } = await firstRenders(env, server, workspace, hash, 'main table', options.reservations, options.rounds);
+    const other = comparedBrowserEnv(env);
+    const compared = other && (await firstRenders(other, server, workspace, hash, 'main table', options.reservations, options.rounds));
+    return {
+      render: ratioOf(times),
+      reservations: options.reservations,
+      pageBytes,
+      browser,
+      ...(compared && { compared: { render: ratioOf(compared.times), browser: compared.browser } }),
+    };
   } finally {
     await server.stop();
   }
@@ -173,6 +220,8 @@ export interface OverviewResult {
   readonly workers: number;
   readonly reservations: number;
   readonly browser: string;
+  /** The tests' Chromium, when it is another: the same rounds on the same stack. */
+  readonly compared?: ComparedBrowser;
 }
 
 /** The overview's first render: its tiles, charts and a row for each of the workspace's workers. */
@@ -181,8 +230,26 @@ export async function measureOverview(options: OverviewOptions): Promise<Overvie
   try {
     const { workspace } = await seedWorkspace(server.url, options.workers, options.reservations);
     if (options.rolledUp) await untilRolledUp();
-    const { times, readsAnswered, browser } = await firstRenders(server, workspace, `#/${workspace}`, 'main table.sortable', options.workers, options.rounds);
-    return { render: ratioOf(times), readsAnswered: ratioOf(readsAnswered), workers: options.workers, reservations: options.reservations, browser };
+    const env = benchBrowserEnv();
+    const { times, readsAnswered, browser } = await firstRenders(
+      env,
+      server,
+      workspace,
+      `#/${workspace}`,
+      'main table.sortable',
+      options.workers,
+      options.rounds,
+    );
+    const other = comparedBrowserEnv(env);
+    const compared = other && (await firstRenders(other, server, workspace, `#/${workspace}`, 'main table.sortable', options.workers, options.rounds));
+    return {
+      render: ratioOf(times),
+      readsAnswered: ratioOf(readsAnswered),
+      workers: options.workers,
+      reservations: options.reservations,
+      browser,
+      ...(compared && { compared: { render: ratioOf(compared.times), browser: compared.browser } }),
+    };
   } finally {
     await server.stop();
   }
