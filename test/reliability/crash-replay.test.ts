@@ -451,7 +451,13 @@ describe.each(ENGINES)('a process dying between store calls, on $name', (engine)
       const a = await operation.prepare(healthy, clock);
       faults.reset().plan((call) => (call.number === k ? 'crash-after' : undefined));
       const crashed = await settle(operation.run(crashing, a));
-      expect(crashed, `crash after call ${k} of ${calls}`).toMatchObject({ error: expect.any(ProcessCrash) });
+      // A run's calls can number fewer than the counted run's: the group commit and the tallies send
+      // what one turn of the event loop holds together, so where a put of the counted run came a
+      // turn late under load and went alone (12 calls in a CI run, 11 otherwise), this run's may
+      // share a write. Then it finished before call k: nothing is left to crash after, and the
+      // replay below still checks every invariant.
+      const finishedBefore = 'value' in crashed && faults.calls.length < k;
+      if (!finishedBefore) expect(crashed, `crash after call ${k} of ${calls}`).toMatchObject({ error: expect.any(ProcessCrash) });
       // The replay may be refused (the first run's write already decided the reservation); it must finish the rest.
       const replay = await settle(operation.run(healthy, a));
       await operation.check(healthy, a, { first: undefined, replay: 'value' in replay ? replay.value : undefined }, timers);
