@@ -23,3 +23,23 @@ export class InFlight {
     await Promise.allSettled(writes);
   }
 }
+
+/**
+ * Work this process has under way, without keys: each piece is forgotten once it settles, whatever
+ * its outcome, and `idle` waits until none is left, work started while it waits included.
+ */
+export class Underway {
+  readonly #work = new Set<Promise<unknown>>();
+
+  /** Tracks `work` until it settles; returns it. */
+  add<T>(work: Promise<T>): Promise<T> {
+    this.#work.add(work);
+    const forget = () => this.#work.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  async idle(): Promise<void> {
+    while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
+  }
+}

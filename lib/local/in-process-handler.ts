@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Underway } from '../domain/in-flight.ts';
 import { HttpResponse, type HttpHandler, type HttpHandlerOptions, type HttpRequest } from '@smithy/protocol-http';
 
 /** What dynalite uses of a request and a response: the listener reads nothing else. */
@@ -36,7 +37,7 @@ function abortError(): Error {
 export class InProcessHandler implements HttpHandler {
   #closed = false;
   /** Calls inside the engine: taken by its listener, not answered yet. */
-  readonly #working = new Set<Promise<void>>();
+  readonly #working = new Underway();
 
   constructor(private readonly listener: RequestListener) {}
 
@@ -48,7 +49,7 @@ export class InProcessHandler implements HttpHandler {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#working.size > 0) await Promise.all([...this.#working]);
+    await this.#working.idle();
   }
 
   handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<{ response: HttpResponse }> {
@@ -64,12 +65,11 @@ export class InProcessHandler implements HttpHandler {
       let settled = false;
       // An aborted call is settled at once, but the engine still finishes it: counted until it answers.
       let leave!: () => void;
-      const working = new Promise<void>((resolve) => {
-        leave = resolve;
-      }).then(() => {
-        this.#working.delete(working);
-      });
-      this.#working.add(working);
+      void this.#working.add(
+        new Promise<void>((resolve) => {
+          leave = resolve;
+        }),
+      );
       const onAbort = () => {
         if (settled) return;
         settled = true;

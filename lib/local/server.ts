@@ -25,6 +25,7 @@ import { scanTasks, scanWorkerChanges } from '../store/task-scan.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { sweepUpstream } from '../upstream/sweep.ts';
 import { sweep } from './sweep.ts';
+import { Underway } from '../domain/in-flight.ts';
 
 /** How often the connected stack's in-process sweep runs (deployed: the upstream-sweep function's schedule). */
 export const SWEEP_INTERVAL_MS = 60_000;
@@ -283,23 +284,24 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   }
   const live = runtime;
   // Requests being answered: close lets them finish, as Lambda lets an invocation finish.
-  const answering = new Set<Promise<void>>();
+  const answering = new Underway();
 
   started((request, response) => {
-    const answer = (async () => {
-      try {
-        const body = await readBody(request);
-        const { fn, event } = toApiGatewayEvent(localRequest(request, body));
-        const result = await handlers[fn](event, localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds));
-        response.writeHead(result.statusCode, result.headers);
-        response.end(result.body);
-      } catch (error) {
-        live.logger.error('local server failed a request', { error: (error as Error).message });
-        if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
-        response.end(JSON.stringify({ code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 }));
-      }
-    })().finally(() => answering.delete(answer));
-    answering.add(answer);
+    void answering.add(
+      (async () => {
+        try {
+          const body = await readBody(request);
+          const { fn, event } = toApiGatewayEvent(localRequest(request, body));
+          const result = await handlers[fn](event, localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds));
+          response.writeHead(result.statusCode, result.headers);
+          response.end(result.body);
+        } catch (error) {
+          live.logger.error('local server failed a request', { error: (error as Error).message });
+          if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify({ code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 }));
+        }
+      })(),
+    );
   });
 
   return {
@@ -312,7 +314,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       // No new connection; the requests under way are answered (their writes reach the engine
       // before it closes), then the connections still open are dropped.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      while (answering.size > 0) await Promise.all([...answering]);
+      await answering.idle();
       server.closeAllConnections();
       await closed;
       clearInterval(sweeper);

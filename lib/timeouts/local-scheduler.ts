@@ -1,10 +1,11 @@
 /** `npm start`'s timers: in-process, calling the same timeout handler at the deadline. */
+import { Underway } from '../domain/in-flight.ts';
 import { timerName, type ReservationTimer, type TimeoutEvent, type TimeoutScheduler } from './scheduler.ts';
 
 export class LocalTimeoutScheduler implements TimeoutScheduler {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** Handlers that fired and have not finished: the stack waits for them before its engine goes. */
-  readonly #running = new Set<Promise<unknown>>();
+  readonly #running = new Underway();
   #fire: ((event: TimeoutEvent) => Promise<unknown>) | undefined;
   #onError: ((error: Error, event: TimeoutEvent) => void) | undefined;
   /** Closed with the stack: nothing is armed any more (the start-up sweep re-arms what is due). */
@@ -31,8 +32,7 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
           // Deployed, Scheduler would deliver it again; here the start-up sweep re-arms what is still due.
           this.#onError?.(error, event);
         });
-        this.#running.add(running);
-        void running.finally(() => this.#running.delete(running));
+        void this.#running.add(running);
       },
       Math.max(0, deadline - this.now()),
     );
@@ -53,6 +53,6 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
 
   /** Waits for the handlers that fired to finish. */
   async idle(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    await this.#running.idle();
   }
 }
