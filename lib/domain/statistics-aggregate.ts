@@ -5,7 +5,7 @@
  * A rolled-up period is kept as one item per family (`CacheFamily`), its payload the JSON below.
  */
 import { type ActivitySpan, joinSpans, spanOf } from './activity-durations.ts';
-import { ACTIVITY_PREFIX, type Counters, type Family, type Tally } from './statistics-tally.ts';
+import type { Counters, Family, Tally } from './statistics-tally.ts';
 
 /** The families a rolled-up period is kept in: the counters' and `a`, the activity spans. */
 export type CacheFamily = Family | 'a';
@@ -54,7 +54,7 @@ export function aggregateOfTallies(tallies: readonly Tally[]): Aggregate {
   for (const tally of tallies) {
     for (const [attribute, n] of Object.entries(tally.counts)) {
       const [family, member, field] = attribute.split('|') as [Family, string, string];
-      if (field === undefined || attribute.startsWith(ACTIVITY_PREFIX)) continue;
+      if (field === undefined) continue;
       addCounters(entry(counts as Record<string, Record<string, Counters>>, family), member, { [field]: n });
     }
     for (const change of tally.activities) {

@@ -1,6 +1,7 @@
 /**
  * What an event adds to the statistics, and how those additions sum up. Every event is counted in
- * the tally of its second (lib/statistics/statistics-recorder.ts), as attributes named
+ * the tally of its second (lib/statistics/statistics-recorder.ts) as one entry, kept under the
+ * event's id: what it counts, from which the counts follow, as attributes named
  * `<family>|<member>|<field>`:
  *
  *   families   w  the workspace (member: empty)      q  a task queue (WQ…)      f  a workflow (WW…)
@@ -11,12 +12,12 @@
  *                                  task was created (its TaskAge then): a histogram, from which
  *                                  avg, min, max, total and every SplitByWaitTime threshold follow exactly
  *
- * A worker's activity changes are kept as they happened (`a|<event>` = worker, time, activity),
- * since time spent in an activity is not a count: lib/domain/activity-durations.ts.
+ * A worker's activity changes are kept as they happened (worker, time, activity), since time spent
+ * in an activity is not a count: lib/domain/activity-durations.ts.
  *
- * Counts are a pure function of the event, which is a pure function of the record with a
- * deterministic SID, so counting an event again (a replay) adds exactly what it added the first time:
- * the tally remembers the SIDs it has counted and refuses a second time.
+ * An entry is a pure function of the event, which has a deterministic SID, and a tally keeps the
+ * first entry stored under an id: counting an event again (a replay, a repeat, another derivation
+ * of it) leaves the tally as it was.
  */
 import type { TaskRouterEvent } from './events.ts';
 
@@ -57,70 +58,91 @@ export interface ActivityChange {
   readonly activitySid: string;
 }
 
-/** What one event adds to the tally of its second. */
+/**
+ * What one event adds to the tally of its second: its `entry`, which names what it counts (a pure
+ * function of the event), kept in the tally under the event's id.
+ */
 export interface Contribution {
-  /** The event's SID without its `EV`: what the tally remembers it by. */
+  /** The event's SID without its `EV`: what the tally keeps its entry under. */
   readonly id: string;
   readonly second: number;
-  /** Tally attributes and what the event adds to each. */
-  readonly counts: ReadonlyMap<string, number>;
-  readonly activity?: ActivityChange;
+  readonly entry: string;
 }
 
 export const tallyAttribute = (family: Family, member: string, field: string) => `${family}|${member}|${field}`;
-export const ACTIVITY_PREFIX = 'a|';
+
+/** An activity change's kind in an entry. */
+const ACTIVITY = 'a';
 
 /** Whole seconds the task had waited at this event (TaskRouter's TaskAge), if the event says. */
-function waited(event: TaskRouterEvent): number | undefined {
+function waited(event: TaskRouterEvent): string {
   const age = event.data.TaskAge;
-  return age !== undefined && /^\d+$/.test(age) ? Number(age) : undefined;
+  return age !== undefined && /^\d+$/.test(age) ? age : '';
 }
 
-/** What `event` adds to the statistics; undefined for an event that counts nowhere (a wrap-up, say). */
+/**
+ * What `event` adds to the statistics; undefined for an event that counts nowhere (a wrap-up, say).
+ *
+ * The entry holds what the counts follow from, `|`-separated (SIDs hold no `|`): a reservation
+ * event's field (`rc`…`rs`), task queue, workflow, worker and, accepted, the wait; `tc` or `tx`
+ * with the task queue, workflow and, canceled, the wait; `a`, the worker, the time (ms) and the
+ * activity of an activity change. `countEntries` turns entries into counts.
+ */
 export function contributionOf(event: TaskRouterEvent): Contribution | undefined {
-  const counts = new Map<string, number>();
+  const entry = entryOf(event);
+  return entry === undefined ? undefined : { id: event.sid.slice(2), second: Math.floor(event.at / 1000), entry };
+}
+
+function entryOf(event: TaskRouterEvent): string | undefined {
+  // Worker events carry no task (nor queue or workflow).
+  const queue: string = event.taskQueueSid ?? '';
+  const workflow: string = event.workflowSid ?? '';
+  const field = RESERVATION_COUNTS[event.type];
+  if (field !== undefined) return [field, queue, workflow, event.workerSid ?? '', field === 'ra' ? waited(event) : ''].join('|');
+  if (event.type === 'task.completed') return ['tc', queue, workflow].join('|');
+  if (event.type === 'task.canceled') return ['tx', queue, workflow, '', waited(event)].join('|');
+  if (event.type === 'worker.activity.update' && event.workerSid !== undefined && event.data.WorkerActivitySid !== undefined) {
+    return [ACTIVITY, event.workerSid, String(event.at), event.data.WorkerActivitySid].join('|');
+  }
+  return undefined;
+}
+
+/**
+ * What a tally's entries add up to: the counts, as attributes named `<family>|<member>|<field>`
+ * (each reservation event its field for the workspace, its queue, workflow and worker, `created`
+ * also the pair queue:worker; `accepted` a bin `wa.<seconds>` of the wait; a task's completion
+ * and cancellation `tc`, `tx` and a bin `wx.<seconds>`), and the activity changes. An entry not
+ * understood (written by a later version) counts nowhere.
+ */
+export function countEntries(entries: Iterable<string>): { counts: Record<string, number>; activities: ActivityChange[] } {
+  const counts: Record<string, number> = {};
+  const activities: ActivityChange[] = [];
   const add = (family: Family, member: string, field: string) => {
     const name = tallyAttribute(family, member, field);
-    counts.set(name, (counts.get(name) ?? 0) + 1);
+    counts[name] = (counts[name] ?? 0) + 1;
   };
-  // Worker events carry no task (nor queue or workflow): they count for the workspace only.
-  const taskQueueSid: string | undefined = event.taskQueueSid;
-  const workflowSid: string | undefined = event.workflowSid;
-  const routing = (field: string) => {
-    add('w', '', field);
-    if (taskQueueSid !== undefined) add('q', taskQueueSid, field);
-    if (workflowSid !== undefined) add('f', workflowSid, field);
-  };
-  const reservationField = RESERVATION_COUNTS[event.type];
-  if (reservationField !== undefined) {
-    routing(reservationField);
-    if (event.workerSid !== undefined) {
-      add('k', event.workerSid, reservationField);
-      if (reservationField === 'rc' && taskQueueSid !== undefined) add('p', `${taskQueueSid}:${event.workerSid}`, 'rc');
+  for (const entry of entries) {
+    const [kind = '', queue = '', workflow = '', worker = '', wait = ''] = entry.split('|');
+    if (kind === ACTIVITY) {
+      // a|<worker>|<ms>|<activity>
+      if (queue && workflow && /^\d+$/.test(workflow) && worker) activities.push({ workerSid: queue, at: Number(workflow), activitySid: worker });
+      continue;
     }
-    const wait = waited(event);
-    if (reservationField === 'ra' && wait !== undefined) routing(`${ACCEPT_WAIT}${wait}`);
+    const reservation = kind in RESERVATION_FIELDS;
+    if (!reservation && kind !== 'tc' && kind !== 'tx') continue;
+    const routing = (field: string) => {
+      add('w', '', field);
+      if (queue) add('q', queue, field);
+      if (workflow) add('f', workflow, field);
+    };
+    routing(kind);
+    if (reservation && worker) {
+      add('k', worker, kind);
+      if (kind === 'rc' && queue) add('p', `${queue}:${worker}`, 'rc');
+    }
+    if (/^\d+$/.test(wait) && (kind === 'ra' || kind === 'tx')) routing(`${kind === 'ra' ? ACCEPT_WAIT : CANCEL_WAIT}${Number(wait)}`);
   }
-  if (event.type === 'task.completed') routing('tc');
-  if (event.type === 'task.canceled') {
-    routing('tx');
-    const wait = waited(event);
-    if (wait !== undefined) routing(`${CANCEL_WAIT}${wait}`);
-  }
-  const activity: ActivityChange | undefined =
-    event.type === 'worker.activity.update' && event.workerSid !== undefined && event.data.WorkerActivitySid !== undefined
-      ? { workerSid: event.workerSid, at: event.at, activitySid: event.data.WorkerActivitySid }
-      : undefined;
-  if (counts.size === 0 && activity === undefined) return undefined;
-  return { id: event.sid.slice(2), second: Math.floor(event.at / 1000), counts, ...(activity && { activity }) };
-}
-
-/** An activity change as a tally keeps it (`a|<event>`'s value). */
-export const encodeActivity = (change: ActivityChange) => `${change.workerSid}|${change.at}|${change.activitySid}`;
-
-export function decodeActivity(value: string): ActivityChange | undefined {
-  const [workerSid, at, activitySid] = value.split('|');
-  return workerSid && activitySid && /^\d+$/.test(at ?? '') ? { workerSid, at: Number(at), activitySid } : undefined;
+  return { counts, activities };
 }
 
 /** A tally as read: its second's counts and activity changes. */

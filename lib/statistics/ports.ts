@@ -27,8 +27,8 @@ export interface PeriodState {
 
 export interface StatisticsStore {
   /**
-   * Counts the contributions (all of one second) in that second's tally, each once: one the tally
-   * has counted already is left out. Resolves once each of them is in the tally.
+   * Counts the contributions (all of one second) in that second's tally, each once: an event the
+   * tally holds keeps the entry it was first counted with. Resolves once each of them is in the tally.
    */
   tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void>;
   /**

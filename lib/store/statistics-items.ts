@@ -1,8 +1,8 @@
 /**
  * The statistics items' adapter. Per workspace (`STATS#<AC>#<WS>`):
  *
- *   tally       pk …#h<hour>   sk T#<second>          one second's counts (`<family>|<member>|<field>`), its
- *                                                      activity changes (`a|<event>`) and `seen`: the SIDs it counted
+ *   tally       pk …#h<hour>   sk T#<second>          one second's events: `e|<event id>` = the event's entry
+ *                                                      (what it counts: lib/domain/statistics-tally.ts)
  *   versions    pk …#h<hour>   sk V                   m<minute>: late writes to each minute of the hour
  *               pk …#d<day>    sk V                   d: to the day; h<hour>: to each hour of the day;
  *                                                      hs: the hours of the day that have tallies
@@ -17,11 +17,11 @@
  *
  * (`<hour>` and `<day>` count hours and days since the epoch; `<second>`, `<start>` are epoch seconds.)
  *
- * An event is counted with one conditional UpdateItem on its second's tally, which adds its counts
- * only if `seen` does not hold its SID yet: counted once, whatever repeats. The counts of one turn
- * of the event loop for one tally share an update, and so do those that arrive while it is in
- * flight (like the table's group commit), so a busy second costs one write per round trip, not
- * one per event.
+ * An event is counted by setting its entry in its second's tally under its id, unless an entry is
+ * there already (`if_not_exists`): counted once, whatever repeats, in an update no condition can
+ * refuse. The entries of one turn of the event loop for one tally share an update, and so do those
+ * that arrive while it is in flight (like the table's group commit), so a busy second costs one
+ * write per round trip, not one per event. Reads turn a tally's entries into counts.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WorkspaceScope } from '../domain/scope.ts';
@@ -29,7 +29,7 @@ import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
 import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../domain/statistics-realtime.ts';
-import { ACTIVITY_PREFIX, decodeActivity, encodeActivity, type ActivityChange, type Contribution, type Tally } from '../domain/statistics-tally.ts';
+import { countEntries, type Contribution, type Tally } from '../domain/statistics-tally.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
 import { batchGet, type TableWrite } from './batch.ts';
 import { conditionalWrite, type Item } from './conditional-write.ts';
@@ -38,9 +38,10 @@ import { itemKey, tableBatches, type TableBatches } from './group-commit.ts';
 import { send } from './send.ts';
 import { TABLE, statisticsPartition } from './table.ts';
 
-const SEEN = 'seen';
-/** Events per UpdateItem: DynamoDB's expressions are at most 4 KB, and an event names up to 8 attributes. */
-const PER_UPDATE = 12;
+/** A tally's attribute for each event it counted: `e|<event id>` = the event's entry. */
+const ENTRY_PREFIX = 'e|';
+/** Events per UpdateItem: DynamoDB's expressions are at most 4 KB, and an event's clause takes about 40 characters. */
+const PER_UPDATE = 50;
 /** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
 const PER_CLAIM = 40;
 /** A finished task's state stays a day (the reads pass over it), then TTL removes it. */
@@ -163,54 +164,34 @@ export class StatisticsItems implements StatisticsStore {
       });
   }
 
-  /** Counts contributions in their tally, each unless it is counted already, in as few updates as fit. */
+  /**
+   * Counts contributions in their tally: each entry set under its event's id unless one is there
+   * (`if_not_exists`: the first derivation of an event stays, a repeat changes nothing), so no
+   * condition can refuse the update and no retry is needed; as many a call as fit.
+   */
   async #count(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
     const unique = [...new Map(contributions.map((c) => [c.id, c])).values()];
-    for (let i = 0; i < unique.length; i += PER_UPDATE) await this.#countSome(scope, second, unique.slice(i, i + PER_UPDATE));
-  }
-
-  async #countSome(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
-    let todo = contributions;
-    // Each attempt either adds them all or learns (from the tally as stored) which are counted already.
-    for (let attempt = 0; todo.length > 0; attempt++) {
-      if (attempt >= 10) throw new Error(`the tally of second ${second} kept refusing its update`);
+    for (let i = 0; i < unique.length; i += PER_UPDATE) {
       const e = new Expression();
-      const counts = new Map<string, number>();
-      for (const c of todo) for (const [attribute, n] of c.counts) counts.set(attribute, (counts.get(attribute) ?? 0) + n);
-      const add = [`${e.name(SEEN)} ${e.value(new Set(todo.map((c) => c.id)))}`, ...[...counts].map(([attribute, n]) => `${e.name(attribute)} ${e.value(n)}`)];
-      const set = [
+      const sets = [
         `${e.name(TABLE.ttlAttribute)} = ${e.value(second + this.#keepSeconds)}`,
-        ...todo.filter((c) => c.activity).map((c) => `${e.name(`${ACTIVITY_PREFIX}${c.id}`)} = ${e.value(encodeActivity(c.activity!))}`),
-      ];
-      const outcome = await conditionalWrite(
-        this.#client,
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: tallyKey(scope, second),
-          UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')}`,
-          ConditionExpression: todo.map((c) => `NOT contains(${e.name(SEEN)}, ${e.value(c.id)})`).join(' AND '),
-          ...e.params,
+        ...unique.slice(i, i + PER_UPDATE).map((c) => {
+          const name = e.name(`${ENTRY_PREFIX}${c.id}`);
+          return `${name} = if_not_exists(${name}, ${e.value(c.entry)})`;
         }),
-        { stored: true },
+      ];
+      await send(
+        this.#client,
+        new UpdateCommand({ TableName: this.#table, Key: tallyKey(scope, second), UpdateExpression: `SET ${sets.join(', ')}`, ...e.params }),
       );
-      if (outcome.written) return;
-      const seen = (outcome.stored?.[SEEN] as Set<string> | undefined) ?? new Set<string>();
-      todo = todo.filter((c) => !seen.has(c.id));
     }
   }
 
   async tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]> {
     const items = await this.#query(tallyKey(scope, from).pk, `T#${pad(from)}`, `T#${pad(to)}`);
     return items.map((item) => {
-      const counts: Record<string, number> = {};
-      const activities: ActivityChange[] = [];
-      for (const [attribute, value] of Object.entries(item)) {
-        if (attribute.startsWith(ACTIVITY_PREFIX)) {
-          const change = decodeActivity(String(value));
-          if (change) activities.push(change);
-        } else if (attribute.includes('|') && typeof value === 'number') counts[attribute] = value;
-      }
-      return { second: Number(String(item['sk']).slice(2)), counts, activities };
+      const entries = Object.entries(item).flatMap(([attribute, value]) => (attribute.startsWith(ENTRY_PREFIX) && typeof value === 'string' ? [value] : []));
+      return { second: Number(String(item['sk']).slice(2)), ...countEntries(entries) };
     });
   }
 

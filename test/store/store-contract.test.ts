@@ -1433,26 +1433,38 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
   });
   describe('the statistics', () => {
     const SECOND = Math.floor(T0 / 1000);
-    const contribution = (counts: Record<string, number>, second = SECOND, activity?: Contribution['activity']): Contribution => ({
-      id: sid('EV').slice(2),
-      second,
-      counts: new Map(Object.entries(counts)),
-      ...(activity && { activity }),
-    });
+    // Entries as lib/domain/statistics-tally.ts writes them: kind|queue|workflow|worker|wait, or a|worker|ms|activity.
+    const contribution = (entry: string, second = SECOND): Contribution => ({ id: sid('EV').slice(2), second, entry });
 
-    it('counts each contribution once in its second’s tally, whatever repeats, in its own workspace', async () => {
+    it('counts each event once in its second’s tally, its first entry whatever repeats, in its own workspace', async () => {
       const scope = newWorkspace();
       const worker = sid('WK');
-      const a = contribution({ 'w||rc': 1, 'q|WQ1|rc': 1 });
-      const b = contribution({ 'w||ra': 1, 'w||wa.15': 1 }, SECOND, { workerSid: worker, at: T0 + 250, activitySid: 'WA1' });
-      await stores.statistics.tally(scope, SECOND, [a, a]);
-      await stores.statistics.tally(scope, SECOND, [a, b]);
-      await stores.statistics.tally(scope, SECOND, [b]);
-      await stores.statistics.tally(scope, SECOND + 2, [contribution({ 'w||rc': 1 }, SECOND + 2)]);
+      const created = contribution('rc|WQ1|WW1|WK1|');
+      // The same event derived again, naming another queue: the first entry stays.
+      const again = { ...created, entry: 'rc|WQ2|WW1|WK1|' };
+      const accepted = contribution('ra|WQ1|WW1|WK1|15');
+      const activity = contribution(`a|${worker}|${T0 + 250}|WA1`);
+      await stores.statistics.tally(scope, SECOND, [created, created]);
+      await stores.statistics.tally(scope, SECOND, [again, accepted]);
+      await stores.statistics.tally(scope, SECOND, [accepted, activity]);
+      await stores.statistics.tally(scope, SECOND + 2, [contribution('rc||||', SECOND + 2)]);
       expect(await stores.statistics.tallies(scope, SECOND, SECOND + 59)).toEqual([
         {
           second: SECOND,
-          counts: { 'w||rc': 1, 'q|WQ1|rc': 1, 'w||ra': 1, 'w||wa.15': 1 },
+          counts: {
+            'w||rc': 1,
+            'q|WQ1|rc': 1,
+            'f|WW1|rc': 1,
+            'k|WK1|rc': 1,
+            'p|WQ1:WK1|rc': 1,
+            'w||ra': 1,
+            'q|WQ1|ra': 1,
+            'f|WW1|ra': 1,
+            'k|WK1|ra': 1,
+            'w||wa.15': 1,
+            'q|WQ1|wa.15': 1,
+            'f|WW1|wa.15': 1,
+          },
           activities: [{ workerSid: worker, at: T0 + 250, activitySid: 'WA1' }],
         },
         { second: SECOND + 2, counts: { 'w||rc': 1 }, activities: [] },
@@ -1464,14 +1476,14 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
 
     it('counts every one of many concurrent contributions once, some of them repeats, more than one update holds', async () => {
       const scope = newWorkspace();
-      const all = Array.from({ length: 30 }, () => contribution({ 'w||rc': 1, 'k|WK1|rc': 1 }));
+      const all = Array.from({ length: 120 }, () => contribution('rc|||WK1|'));
       await Promise.all([
         ...all.map((c) => stores.statistics.tally(scope, SECOND, [c])),
-        stores.statistics.tally(scope, SECOND, all.slice(0, 20)),
-        stores.statistics.tally(scope, SECOND, all.slice(10)),
+        stores.statistics.tally(scope, SECOND, all.slice(0, 80)),
+        stores.statistics.tally(scope, SECOND, all.slice(40)),
       ]);
       await stores.statistics.tally(scope, SECOND, all);
-      expect(await stores.statistics.tallies(scope, SECOND, SECOND)).toEqual([{ second: SECOND, counts: { 'w||rc': 30, 'k|WK1|rc': 30 }, activities: [] }]);
+      expect(await stores.statistics.tallies(scope, SECOND, SECOND)).toEqual([{ second: SECOND, counts: { 'w||rc': 120, 'k|WK1|rc': 120 }, activities: [] }]);
     });
 
     it('versions the minute, hour and day of a late write, and keeps a roll-up unless a newer one is kept', async () => {

@@ -6,17 +6,14 @@
 import type { WorkspaceScope } from '../../domain/scope.ts';
 import type { CacheFamily } from '../../domain/statistics-aggregate.ts';
 import { periodKey, periodOf, type Period } from '../../domain/statistics-periods.ts';
-import type { Contribution, Tally } from '../../domain/statistics-tally.ts';
+import { countEntries, type Contribution, type Tally } from '../../domain/statistics-tally.ts';
 import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../../domain/statistics-realtime.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../../statistics/ports.ts';
 
 const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
 
-interface StoredTally {
-  readonly seen: Set<string>;
-  readonly counts: Record<string, number>;
-  readonly activities: Tally['activities'][number][];
-}
+/** A tally: each event's entry by its id. */
+type StoredTally = Map<string, string>;
 
 interface WorkerEntry {
   friendlyName: string | null;
@@ -70,14 +67,10 @@ export class MemoryStatistics implements StatisticsStore {
     const key = workspaceKey(scope);
     const seconds = this.#tallies.get(key) ?? new Map<number, StoredTally>();
     this.#tallies.set(key, seconds);
-    const tally = seconds.get(second) ?? { seen: new Set<string>(), counts: {}, activities: [] };
+    const tally: StoredTally = seconds.get(second) ?? new Map();
     seconds.set(second, tally);
-    for (const c of contributions) {
-      if (tally.seen.has(c.id)) continue;
-      tally.seen.add(c.id);
-      for (const [attribute, n] of c.counts) tally.counts[attribute] = (tally.counts[attribute] ?? 0) + n;
-      if (c.activity) tally.activities.push(c.activity);
-    }
+    // The first entry of an event stays (the adapter's `if_not_exists`).
+    for (const c of contributions) if (!tally.has(c.id)) tally.set(c.id, c.entry);
   }
 
   async tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]> {
@@ -86,7 +79,7 @@ export class MemoryStatistics implements StatisticsStore {
     return [...seconds.entries()]
       .filter(([second]) => second >= from && second <= to)
       .sort(([a], [b]) => a - b)
-      .map(([second, t]) => ({ second, counts: { ...t.counts }, activities: [...t.activities] }));
+      .map(([second, t]) => ({ second, ...countEntries(t.values()) }));
   }
 
   async touch(scope: WorkspaceScope, second: number): Promise<void> {
