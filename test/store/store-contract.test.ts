@@ -1560,8 +1560,10 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const [p1, p2, p3, p4] = [pending(T0 + 60_000), pending(T0 + 30_000, null), pending(T0 + 90_000), pending(T0 + 45_000)];
       const set = (at: number, status: string, marks: [string, typeof p1 | null][]) =>
         stores.statistics.setTask(scope, { ...base, taskSid: task, status, at }, false, new Map(marks));
+      const liveState = async () => (await stores.statistics.liveTasks(scope)).find((t) => t.taskSid === task);
       // Two callbacks, one pending reservation each (a multi-reservation task): both pending.
       await set(T0, 'reserved', [[r1, p1]]);
+      expect(await liveState()).toMatchObject({ status: 'reserved', at: T0, priority: 0, taskQueueSid: queue, createdAt: T0 - 5000 });
       await set(T0 + 1000, 'reserved', [[r2, p2]]);
       const pendingNow = async () =>
         new Map(
@@ -1591,13 +1593,14 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
           [r4, p4],
         ]),
       );
-      expect((await stores.statistics.liveTasks(scope)).find((t) => t.taskSid === task)).toMatchObject({ status: 'reserved', at: T0 + 4000 });
+      expect(await liveState()).toMatchObject({ status: 'reserved', at: T0 + 4000 });
       // Accepted: none is pending.
       await set(T0 + 5000, 'assigned', [
         [r2, null],
         [r4, null],
       ]);
       expect(await pendingNow()).toEqual(new Map());
+      expect(await liveState()).toMatchObject({ status: 'assigned', at: T0 + 5000 });
       // More marks than one write takes, all kept.
       const many = Array.from({ length: 90 }, () => sid('WR'));
       await set(
@@ -1611,6 +1614,10 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
         many.slice(0, 45).map((r) => [r, null]),
       );
       expect([...(await pendingNow()).keys()].sort()).toEqual(many.slice(45).sort());
+      expect(await liveState()).toMatchObject({ status: 'reserved', at: T0 + 6000 });
+      // Finished later than any mark's state: not live, whatever marks are left.
+      await stores.statistics.setTask(scope, { ...base, taskSid: task, status: 'canceled', at: T0 + 7000 }, true);
+      expect(await liveState()).toBeUndefined();
       // A task's state written without marks, and another workspace: no marks.
       await stores.statistics.setTask(scope, { ...base, taskSid: sid('WT'), status: 'reserved', at: T0 }, false);
       expect((await stores.statistics.pendingMarks(scope)).filter((m) => m.taskSid !== task)).toEqual([]);
