@@ -27,23 +27,24 @@ export interface PeriodState {
 
 export interface StatisticsStore {
   /**
-   * Counts the contributions (all of one second) in that second's tally, each once: an event the
-   * tally holds keeps the entry it was first counted with. Resolves once each of them is in the tally.
+   * Counts the contributions (all of one slot: a tenth of a second) in that slot's tally, each
+   * once: an event the tally holds keeps the entry it was first counted with. Resolves once each of
+   * them is in the tally.
    */
-  tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void>;
+  tally(scope: WorkspaceScope, slot: number, contributions: readonly Contribution[]): Promise<void>;
   /**
-   * Claims each event (by its id, within `subject`: its task, or its worker) for the second given,
-   * unless it is claimed already; answers the second each one is claimed for. The first claim of
+   * Claims each event (by its id, within `subject`: its task, or its worker) for the slot given,
+   * unless it is claimed already; answers the slot each one is claimed for. The first claim of
    * an event decides where it is counted, whichever write derived it (connected, a mirrored change
    * may derive an event of the gateway's own write again, at another time).
    */
-  claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly second: number }[]): Promise<Map<string, number>>;
+  claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly slot: number }[]): Promise<Map<string, number>>;
   /**
    * Records that the hour of `second` has a tally (before the tally is written: a marked hour may
    * be empty, an unmarked one always is), so that reads skip the hours and days that counted nothing.
    */
   markHour(scope: WorkspaceScope, second: number): Promise<void>;
-  /** The tallies of the seconds `from`..`to` (both included, within one hour) that counted anything. */
+  /** The seconds `from`..`to` (both included, within one hour) that counted anything, each one `Tally` (its slots together). */
   tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]>;
   /** Marks the roll-ups of the minute, hour and day of `second` out of date: a write landed late there. */
   touch(scope: WorkspaceScope, second: number): Promise<void>;

@@ -4,16 +4,16 @@
  * The counting happens in the event store (`CountingEventStore`), so every path that stores events
  * counts them: the recorder after each task write (deployed, from the table's stream; locally, in
  * the request), its recovery of what a dying process left, and the start-up sweep. Each event is
- * counted in the tally of its second as an entry kept under its SID, the first one written staying
+ * counted in the tally of its tenth of a second as an entry kept under its SID, the first one written staying
  * (lib/store/statistics-items.ts), so a replay, a retried stream batch or a race counts nothing
  * twice. It is counted *before* its event item is stored: an event that is
  * stored has been counted, and one that is not is what a repeat, the sweep or the stream's retry
  * stores, counting it first (or finding it counted). So nothing is counted twice or missed.
  *
- * An event is first claimed for its second (one conditional write per task and write): the first
- * claim decides the second it is counted in. Connected, the same event (same SID) can be derived by
- * two writes at different times (the gateway's own accept, then the mirrored change): the tally of
- * one second could not tell; the claim can.
+ * An event is first claimed for its slot (one conditional write per task and write): the first
+ * claim decides the tenth of a second it is counted in. Connected, the same event (same SID) can be
+ * derived by two writes at different times (the gateway's own accept, then the mirrored change):
+ * the tally of one slot could not tell; the claim can.
  *
  * A tally written after its minute could have been rolled up (lib/domain/statistics-periods.ts
  * `landedLate`) marks that minute's, hour's and day's roll-ups out of date, again before the event
@@ -32,7 +32,7 @@ import type { WindowReader } from '../domain/paging.ts';
 import type { WorkspaceScope } from '../domain/scope.ts';
 import { landedLate } from '../domain/statistics-periods.ts';
 import { reservationMarks } from '../domain/statistics-realtime.ts';
-import { contributionOf, type Contribution } from '../domain/statistics-tally.ts';
+import { contributionOf, secondOfSlot, type Contribution } from '../domain/statistics-tally.ts';
 import type { EventStore } from '../publishing/ports.ts';
 import { InFlight } from '../domain/in-flight.ts';
 import type { StatisticsStore } from './ports.ts';
@@ -71,10 +71,11 @@ export class StatisticsRecorder {
     private readonly store: StatisticsStore,
     private readonly clock: Clock,
     /**
-     * Whether to claim each event's second first. Standalone, an event's time is a function of the
-     * stored record (every time it derives from is stored), so any derivation of it falls in the same
-     * second and the tally alone refuses a second count; connected, two writes can derive it at
-     * different times (the gateway's own, then the mirrored change), and only a claim can tell.
+     * Whether to claim each event's slot first. Standalone, an event's time is a function of the
+     * stored record (every time it derives from is stored, to the millisecond), so any derivation
+     * of it falls in the same slot and the tally alone keeps it once; connected, two writes can
+     * derive it at different times (the gateway's own, then the mirrored change), and only a claim
+     * can tell.
      */
     private readonly options: { readonly claims: boolean } = { claims: true },
   ) {}
@@ -92,13 +93,14 @@ export class StatisticsRecorder {
 
   async #countIn(scope: WorkspaceScope, events: readonly TaskRouterEvent[]): Promise<void> {
     const contributions = await this.#claimed(scope, events);
-    const bySecond = groupBy(contributions, (c) => String(c.second));
+    const bySlot = groupBy(contributions, (c) => String(c.slot));
     await Promise.all([
       this.#mark(scope),
-      ...[...bySecond.values()].map(async (group) => {
-        const second = group[0]!.second;
+      ...[...bySlot.values()].map(async (group) => {
+        const slot = group[0]!.slot;
+        const second = secondOfSlot(slot);
         await this.#markHour(scope, second);
-        await this.store.tally(scope, second, group);
+        await this.store.tally(scope, slot, group);
         // The clock read after the tally landed: if even now no roll-up could hold it yet, none ever missed it.
         if (landedLate(second, this.clock.now())) await this.store.touch(scope, second);
       }),
@@ -109,7 +111,7 @@ export class StatisticsRecorder {
   }
 
   /**
-   * The events' contributions, each in the second its first claim named: the same event derived
+   * The events' contributions, each in the slot its first claim named: the same event derived
    * again by another write, at another time, is counted where it was first (or not again).
    */
   async #claimed(scope: WorkspaceScope, events: readonly TaskRouterEvent[]): Promise<Contribution[]> {
@@ -121,14 +123,14 @@ export class StatisticsRecorder {
     const bySubject = groupBy(pairs, ({ event }) => subjectOf(event));
     const claimed = await Promise.all(
       [...bySubject].map(async ([subject, group]) => {
-        const seconds = await this.store.claim(
+        const slots = await this.store.claim(
           scope,
           subject,
-          group.map(({ contribution }) => ({ id: contribution.id, second: contribution.second })),
+          group.map(({ contribution }) => ({ id: contribution.id, slot: contribution.slot })),
         );
         return group.map(({ contribution }) => {
-          const second = seconds.get(contribution.id) ?? contribution.second;
-          return second === contribution.second ? contribution : { ...contribution, second };
+          const slot = slots.get(contribution.id) ?? contribution.slot;
+          return slot === contribution.slot ? contribution : { ...contribution, slot };
         });
       }),
     );

@@ -1,14 +1,14 @@
 /**
  * The statistics items' adapter. Per workspace (`STATS#<AC>#<WS>`):
  *
- *   tally       pk …#h<hour>   sk T#<second>          one second's events: `e|<event id>` = the event's entry
+ *   tally       pk …#h<hour>   sk T#<second>.<tenth>  a tenth of a second's events: `e|<event id>` = the event's entry
  *                                                      (what it counts: lib/domain/statistics-tally.ts)
  *   versions    pk …#h<hour>   sk V                   m<minute>: late writes to each minute of the hour
  *               pk …#d<day>    sk V                   d: to the day; h<hour>: to each hour of the day;
  *                                                      hs: the hours of the day that have tallies
  *   roll-ups    pk …#h<hour>   sk C#m<start>#<family> a minute of one family, with the version it was made at
  *               pk …#d<day>    sk C#h<start>#<family>, C#d<start>#<family>   an hour, the day
- *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the second each event of the task (or worker) is counted in
+ *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the slot (tenths of a second) each event of the task (or worker) is counted in
  *   workspace   pk …           sk WORKSPACE           the workspace has a record (404s for others)
  *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day),
  *                                                      unless a newer one rides on a mark
@@ -19,7 +19,7 @@
  *
  * (`<hour>` and `<day>` count hours and days since the epoch; `<second>`, `<start>` are epoch seconds.)
  *
- * An event is counted by setting its entry in its second's tally under its id, unless an entry is
+ * An event is counted by setting its entry in its slot's tally under its id, unless an entry is
  * there already (`if_not_exists`): counted once, whatever repeats, in an update no condition can
  * refuse. The entries of one turn of the event loop for one tally share an update, and so do those
  * that arrive while it is in flight (like the table's group commit), so a busy second costs one
@@ -31,7 +31,7 @@ import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
 import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../domain/statistics-realtime.ts';
-import { countEntries, type Contribution, type Tally } from '../domain/statistics-tally.ts';
+import { countEntries, SLOT_MS, secondOfSlot, type Contribution, type Tally } from '../domain/statistics-tally.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
 import { batchGet, type TableWrite } from './batch.ts';
 import { conditionalWrite, type Item } from './conditional-write.ts';
@@ -54,7 +54,11 @@ const LIVE_TIMES_KEPT = 10_000;
 const hourOf = (second: number) => Math.floor(second / 3600);
 const dayOf = (second: number) => Math.floor(second / 86_400);
 const pad = (second: number) => String(second).padStart(10, '0');
-const tallyKey = (scope: WorkspaceScope, second: number) => ({ pk: statisticsPartition(scope, `h${hourOf(second)}`), sk: `T#${pad(second)}` });
+/** A slot's tally: its second's, then the tenth (`T#<second>.<tenth>`, in order between `T#<second>` and the next second's). */
+const tallyKey = (scope: WorkspaceScope, slot: number) => {
+  const second = secondOfSlot(slot);
+  return { pk: statisticsPartition(scope, `h${hourOf(second)}`), sk: `T#${pad(second)}.${slot - second * (1000 / SLOT_MS)}` };
+};
 
 /** Where a period's version is kept: the item, and its attribute there. */
 function versionOf(scope: WorkspaceScope, period: Period): { key: Item; attribute: string } {
@@ -82,7 +86,7 @@ interface Waiter {
 
 interface Queue {
   readonly scope: WorkspaceScope;
-  readonly second: number;
+  readonly slot: number;
   contributions: Contribution[];
   waiters: Waiter[];
   inFlight: boolean;
@@ -117,19 +121,19 @@ export class StatisticsItems implements StatisticsStore {
     this.#retentionSeconds = settings.retentionDays * 86_400;
   }
 
-  tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
+  tally(scope: WorkspaceScope, slot: number, contributions: readonly Contribution[]): Promise<void> {
     if (contributions.length === 0) return Promise.resolve();
-    const key = itemKey(tallyKey(scope, second));
+    const key = itemKey(tallyKey(scope, slot));
     let queue = this.#queues.get(key);
     if (queue === undefined) {
-      queue = { scope, second, contributions: [], waiters: [], inFlight: false, due: false };
+      queue = { scope, slot, contributions: [], waiters: [], inFlight: false, due: false };
       this.#queues.set(key, queue);
     }
     const q = queue;
     return new Promise<void>((resolve, reject) => {
       q.contributions.push(...contributions);
       q.waiters.push({ resolve, reject });
-      // What the other writes of this turn of the event loop add to the second goes in the same update.
+      // What the other writes of this turn of the event loop add to the slot goes in the same update.
       if (q.due) return;
       q.due = true;
       setImmediate(() => {
@@ -150,7 +154,7 @@ export class StatisticsItems implements StatisticsStore {
     queue.contributions = [];
     queue.waiters = [];
     queue.inFlight = true;
-    this.#count(queue.scope, queue.second, contributions)
+    this.#count(queue.scope, queue.slot, contributions)
       .then(
         () => {
           for (const w of waiters) w.resolve();
@@ -171,12 +175,12 @@ export class StatisticsItems implements StatisticsStore {
    * (`if_not_exists`: the first derivation of an event stays, a repeat changes nothing), so no
    * condition can refuse the update and no retry is needed; as many a call as fit.
    */
-  async #count(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
+  async #count(scope: WorkspaceScope, slot: number, contributions: readonly Contribution[]): Promise<void> {
     const unique = [...new Map(contributions.map((c) => [c.id, c])).values()];
     for (let i = 0; i < unique.length; i += PER_UPDATE) {
       const e = new Expression();
       const sets = [
-        `${e.name(TABLE.ttlAttribute)} = ${e.value(second + this.#keepSeconds)}`,
+        `${e.name(TABLE.ttlAttribute)} = ${e.value(secondOfSlot(slot) + this.#keepSeconds)}`,
         ...unique.slice(i, i + PER_UPDATE).map((c) => {
           const name = e.name(`${ENTRY_PREFIX}${c.id}`);
           return `${name} = if_not_exists(${name}, ${e.value(c.entry)})`;
@@ -184,17 +188,22 @@ export class StatisticsItems implements StatisticsStore {
       ];
       await send(
         this.#client,
-        new UpdateCommand({ TableName: this.#table, Key: tallyKey(scope, second), UpdateExpression: `SET ${sets.join(', ')}`, ...e.params }),
+        new UpdateCommand({ TableName: this.#table, Key: tallyKey(scope, slot), UpdateExpression: `SET ${sets.join(', ')}`, ...e.params }),
       );
     }
   }
 
   async tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]> {
-    const items = await this.#query(tallyKey(scope, from).pk, `T#${pad(from)}`, `T#${pad(to)}`);
-    return items.map((item) => {
-      const entries = Object.entries(item).flatMap(([attribute, value]) => (attribute.startsWith(ENTRY_PREFIX) && typeof value === 'string' ? [value] : []));
-      return { second: Number(String(item['sk']).slice(2)), ...countEntries(entries) };
-    });
+    // `T#<second>` sorts before its slots' `T#<second>.<tenth>`, which sort before `T#<second>~`.
+    const items = await this.#query(statisticsPartition(scope, `h${hourOf(from)}`), `T#${pad(from)}`, `T#${pad(to)}~`);
+    const bySecond = new Map<number, string[]>();
+    for (const item of items) {
+      const second = Number(String(item['sk']).slice(2, 12));
+      const entries = bySecond.get(second) ?? [];
+      for (const [attribute, value] of Object.entries(item)) if (attribute.startsWith(ENTRY_PREFIX) && typeof value === 'string') entries.push(value);
+      bySecond.set(second, entries);
+    }
+    return [...bySecond].map(([second, entries]) => ({ second, ...countEntries(entries) }));
   }
 
   /** The items of `pk` from sort key `from` to `to`; with `only`, those its filter selects (with only the attributes it names, if it names any). */
@@ -244,7 +253,7 @@ export class StatisticsItems implements StatisticsStore {
     await Promise.all([bump(periodOf('minute', second)), bump(periodOf('day', second), periodOf('hour', second))]);
   }
 
-  async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly second: number }[]): Promise<Map<string, number>> {
+  async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly slot: number }[]): Promise<Map<string, number>> {
     const claimed = new Map<string, number>();
     const unique = [...new Map(claims.map((c) => [c.id, c])).values()];
     for (let i = 0; i < unique.length; i += PER_CLAIM) {
@@ -253,20 +262,20 @@ export class StatisticsItems implements StatisticsStore {
       for (let attempt = 0; todo.length > 0; attempt++) {
         if (attempt >= 10) throw new Error(`the claims of ${subject} kept refusing their update`);
         const e = new Expression();
-        const oldest = Math.min(...todo.map((c) => c.second));
+        const oldest = secondOfSlot(Math.min(...todo.map((c) => c.slot)));
         const outcome = await conditionalWrite(
           this.#client,
           new UpdateCommand({
             TableName: this.#table,
             Key: { pk: statisticsPartition(scope, `c#${subject}`), sk: 'CLAIMS' },
-            UpdateExpression: `SET ${[`${e.name(TABLE.ttlAttribute)} = ${e.value(oldest + this.#keepSeconds)}`, ...todo.map((c) => `${e.name(`c${c.id}`)} = ${e.value(c.second)}`)].join(', ')}`,
+            UpdateExpression: `SET ${[`${e.name(TABLE.ttlAttribute)} = ${e.value(oldest + this.#keepSeconds)}`, ...todo.map((c) => `${e.name(`c${c.id}`)} = ${e.value(c.slot)}`)].join(', ')}`,
             ConditionExpression: todo.map((c) => `attribute_not_exists(${e.name(`c${c.id}`)})`).join(' AND '),
             ...e.params,
           }),
           { stored: true },
         );
         if (outcome.written) {
-          for (const c of todo) claimed.set(c.id, c.second);
+          for (const c of todo) claimed.set(c.id, c.slot);
           break;
         }
         const stored = outcome.stored ?? {};

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TaskRouterEvent } from '#lib/domain/events.ts';
-import { contributionOf, countEntries } from '#lib/domain/statistics-tally.ts';
+import { contributionOf, countEntries, secondOfSlot } from '#lib/domain/statistics-tally.ts';
 
 const T = Date.UTC(2026, 11, 6, 10, 0, 0, 250);
 
@@ -88,9 +88,12 @@ describe('what an event counts', () => {
     expect(contributionOf(event('worker.activity.update', {}, { resourceType: 'worker' }))).toBeUndefined();
   });
 
-  it('an event of no count is not counted; it is counted in the second of its time, under its SID without EV', () => {
+  it('an event of no count is not counted; it is counted in the tenth of a second of its time, under its SID without EV', () => {
     expect(contributionOf(event('reservation.wrapup'))).toBeUndefined();
-    expect(contributionOf(event('reservation.created'))).toMatchObject({ id: `${'0'.repeat(31)}1`, second: Math.floor(T / 1000) });
+    expect(contributionOf(event('reservation.created'))).toMatchObject({ id: `${'0'.repeat(31)}1`, slot: Math.floor(T / 100) });
+    expect(secondOfSlot(Math.floor(T / 100))).toBe(Math.floor(T / 1000));
+    expect(secondOfSlot(Math.floor((T + 749) / 100))).toBe(Math.floor(T / 1000));
+    expect(secondOfSlot(Math.floor((T + 750) / 100))).toBe(Math.floor(T / 1000) + 1);
   });
 
   it('entries add up, and an entry of a kind not known counts nowhere', () => {

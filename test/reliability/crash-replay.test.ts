@@ -14,7 +14,7 @@ import { readPage } from '#lib/domain/paging.ts';
 import { WRAP_UP_ELAPSED, findReservation, taskAssignment } from '#lib/domain/task.ts';
 import { eventSid, eventsOf, type TaskRouterEvent } from '#lib/domain/events.ts';
 import { scanWorkerChanges } from '#lib/store/task-scan.ts';
-import { contributionOf, countEntries } from '#lib/domain/statistics-tally.ts';
+import { contributionOf, countEntries, secondOfSlot } from '#lib/domain/statistics-tally.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
 import { eventListKey } from '#lib/domain/events.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
@@ -109,7 +109,7 @@ async function eventsExactlyOnce(runtime: Runtime, a: AssignmentCallback): Promi
 async function countedOnce(runtime: Runtime, scope: { accountSid: string; workspaceSid: string }, expected: readonly TaskRouterEvent[]) {
   const contributions = expected.map(contributionOf).filter((c) => c !== undefined);
   const want = countEntries(contributions.map((c) => c.entry)).counts;
-  const seconds = contributions.map((c) => c.second);
+  const seconds = contributions.map((c) => secondOfSlot(c.slot));
   const got: Record<string, number> = {};
   // Tallies are read within one hour at a time: the hours around the events.
   for (let hour = Math.floor((Math.min(...seconds) - 120) / 3600); hour <= Math.floor((Math.max(...seconds) + 120) / 3600); hour++) {

@@ -1434,20 +1434,24 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
   describe('the statistics', () => {
     const SECOND = Math.floor(T0 / 1000);
     // Entries as lib/domain/statistics-tally.ts writes them: kind|queue|workflow|worker|wait, or a|worker|ms|activity.
-    const contribution = (entry: string, second = SECOND): Contribution => ({ id: sid('EV').slice(2), second, entry });
+    /** Tenths of a second since the epoch: SECOND's first. */
+    const SLOT = SECOND * 10;
+    const contribution = (entry: string, slot = SLOT): Contribution => ({ id: sid('EV').slice(2), slot, entry });
 
-    it('counts each event once in its second’s tally, its first entry whatever repeats, in its own workspace', async () => {
+    it('counts each event once in its slot’s tally, its first entry whatever repeats, a second’s slots read together, in its own workspace', async () => {
       const scope = newWorkspace();
       const worker = sid('WK');
       const created = contribution('rc|WQ1|WW1|WK1|');
       // The same event derived again, naming another queue: the first entry stays.
       const again = { ...created, entry: 'rc|WQ2|WW1|WK1|' };
-      const accepted = contribution('ra|WQ1|WW1|WK1|15');
+      // Another tenth of the same second.
+      const accepted = contribution('ra|WQ1|WW1|WK1|15', SLOT + 7);
       const activity = contribution(`a|${worker}|${T0 + 250}|WA1`);
-      await stores.statistics.tally(scope, SECOND, [created, created]);
-      await stores.statistics.tally(scope, SECOND, [again, accepted]);
-      await stores.statistics.tally(scope, SECOND, [accepted, activity]);
-      await stores.statistics.tally(scope, SECOND + 2, [contribution('rc||||', SECOND + 2)]);
+      await stores.statistics.tally(scope, SLOT, [created, created]);
+      await stores.statistics.tally(scope, SLOT, [again, activity]);
+      await stores.statistics.tally(scope, SLOT + 7, [accepted]);
+      await stores.statistics.tally(scope, SLOT + 7, [accepted]);
+      await stores.statistics.tally(scope, SLOT + 29, [contribution('rc||||', SLOT + 29)]);
       expect(await stores.statistics.tallies(scope, SECOND, SECOND + 59)).toEqual([
         {
           second: SECOND,
@@ -1478,11 +1482,11 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const scope = newWorkspace();
       const all = Array.from({ length: 120 }, () => contribution('rc|||WK1|'));
       await Promise.all([
-        ...all.map((c) => stores.statistics.tally(scope, SECOND, [c])),
-        stores.statistics.tally(scope, SECOND, all.slice(0, 80)),
-        stores.statistics.tally(scope, SECOND, all.slice(40)),
+        ...all.map((c) => stores.statistics.tally(scope, SLOT, [c])),
+        stores.statistics.tally(scope, SLOT, all.slice(0, 80)),
+        stores.statistics.tally(scope, SLOT, all.slice(40)),
       ]);
-      await stores.statistics.tally(scope, SECOND, all);
+      await stores.statistics.tally(scope, SLOT, all);
       expect(await stores.statistics.tallies(scope, SECOND, SECOND)).toEqual([{ second: SECOND, counts: { 'w||rc': 120, 'k|WK1|rc': 120 }, activities: [] }]);
     });
 
@@ -1675,29 +1679,29 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect(await stores.statistics.workers(newWorkspace())).toEqual([]);
     });
 
-    it('claims each event for the second first named, within its subject and workspace, whatever repeats or races', async () => {
+    it('claims each event for the slot first named, within its subject and workspace, whatever repeats or races', async () => {
       const scope = newWorkspace();
       const task = sid('WT');
       const [a, b, c] = [sid('EV').slice(2), sid('EV').slice(2), sid('EV').slice(2)];
-      expect(await stores.statistics.claim(scope, task, [{ id: a, second: SECOND }])).toEqual(new Map([[a, SECOND]]));
+      expect(await stores.statistics.claim(scope, task, [{ id: a, slot: SLOT }])).toEqual(new Map([[a, SLOT]]));
       expect(
         await stores.statistics.claim(scope, task, [
-          { id: a, second: SECOND + 9 },
-          { id: b, second: SECOND + 2 },
+          { id: a, slot: SLOT + 9 },
+          { id: b, slot: SLOT + 2 },
         ]),
       ).toEqual(
         new Map([
-          [a, SECOND],
-          [b, SECOND + 2],
+          [a, SLOT],
+          [b, SLOT + 2],
         ]),
       );
-      expect(await stores.statistics.claim(newWorkspace(), task, [{ id: a, second: SECOND + 9 }])).toEqual(new Map([[a, SECOND + 9]]));
-      const raced = await Promise.all(Array.from({ length: 6 }, (_, i) => stores.statistics.claim(scope, task, [{ id: c, second: SECOND + i }])));
+      expect(await stores.statistics.claim(newWorkspace(), task, [{ id: a, slot: SLOT + 9 }])).toEqual(new Map([[a, SLOT + 9]]));
+      const raced = await Promise.all(Array.from({ length: 6 }, (_, i) => stores.statistics.claim(scope, task, [{ id: c, slot: SLOT + i }])));
       const winner = raced[0]!.get(c)!;
       expect(raced.map((m) => m.get(c))).toEqual(Array(6).fill(winner));
-      const many = Array.from({ length: 90 }, (_, i) => ({ id: sid('EV').slice(2), second: SECOND + i }));
-      expect(await stores.statistics.claim(scope, task, [...many, { id: a, second: 1 }])).toEqual(
-        new Map([...many.map((m) => [m.id, m.second] as const), [a, SECOND]]),
+      const many = Array.from({ length: 90 }, (_, i) => ({ id: sid('EV').slice(2), slot: SLOT + i }));
+      expect(await stores.statistics.claim(scope, task, [...many, { id: a, slot: 1 }])).toEqual(
+        new Map([...many.map((m) => [m.id, m.slot] as const), [a, SLOT]]),
       );
     });
 

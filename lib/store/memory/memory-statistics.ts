@@ -6,13 +6,13 @@
 import type { WorkspaceScope } from '../../domain/scope.ts';
 import type { CacheFamily } from '../../domain/statistics-aggregate.ts';
 import { periodKey, periodOf, type Period } from '../../domain/statistics-periods.ts';
-import { countEntries, type Contribution, type Tally } from '../../domain/statistics-tally.ts';
+import { countEntries, secondOfSlot, type Contribution, type Tally } from '../../domain/statistics-tally.ts';
 import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../../domain/statistics-realtime.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../../statistics/ports.ts';
 
 const workspaceKey = (scope: WorkspaceScope) => `${scope.accountSid}#${scope.workspaceSid}`;
 
-/** A tally: each event's entry by its id. */
+/** A slot's tally: each event's entry by its id. */
 type StoredTally = Map<string, string>;
 
 interface WorkerEntry {
@@ -42,11 +42,11 @@ export class MemoryStatistics implements StatisticsStore {
 
   readonly #claims = new Map<string, number>();
 
-  async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly second: number }[]): Promise<Map<string, number>> {
+  async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly slot: number }[]): Promise<Map<string, number>> {
     const claimed = new Map<string, number>();
     for (const c of claims) {
       const key = `${workspaceKey(scope)}#${subject}#${c.id}`;
-      if (!this.#claims.has(key)) this.#claims.set(key, c.second);
+      if (!this.#claims.has(key)) this.#claims.set(key, c.slot);
       claimed.set(c.id, this.#claims.get(key)!);
     }
     return claimed;
@@ -63,23 +63,23 @@ export class MemoryStatistics implements StatisticsStore {
     return true;
   }
 
-  async tally(scope: WorkspaceScope, second: number, contributions: readonly Contribution[]): Promise<void> {
+  async tally(scope: WorkspaceScope, slot: number, contributions: readonly Contribution[]): Promise<void> {
     const key = workspaceKey(scope);
-    const seconds = this.#tallies.get(key) ?? new Map<number, StoredTally>();
-    this.#tallies.set(key, seconds);
-    const tally: StoredTally = seconds.get(second) ?? new Map();
-    seconds.set(second, tally);
+    const slots = this.#tallies.get(key) ?? new Map<number, StoredTally>();
+    this.#tallies.set(key, slots);
+    const tally: StoredTally = slots.get(slot) ?? new Map();
+    slots.set(slot, tally);
     // The first entry of an event stays (the adapter's `if_not_exists`).
     for (const c of contributions) if (!tally.has(c.id)) tally.set(c.id, c.entry);
   }
 
   async tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]> {
-    const seconds = this.#tallies.get(workspaceKey(scope));
-    if (!seconds) return [];
-    return [...seconds.entries()]
-      .filter(([second]) => second >= from && second <= to)
-      .sort(([a], [b]) => a - b)
-      .map(([second, t]) => ({ second, ...countEntries(t.values()) }));
+    const bySecond = new Map<number, string[]>();
+    for (const [slot, tally] of this.#tallies.get(workspaceKey(scope)) ?? []) {
+      const second = secondOfSlot(slot);
+      if (second >= from && second <= to) bySecond.set(second, [...(bySecond.get(second) ?? []), ...tally.values()]);
+    }
+    return [...bySecond].sort(([a], [b]) => a - b).map(([second, entries]) => ({ second, ...countEntries(entries) }));
   }
 
   async touch(scope: WorkspaceScope, second: number): Promise<void> {
