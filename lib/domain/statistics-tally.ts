@@ -1,7 +1,7 @@
 /**
  * What an event adds to the statistics, and how those additions sum up. Every event is counted in
- * the tally of its tenth of a second (lib/statistics/statistics-recorder.ts) as one entry, kept under the
- * event's id: what it counts, from which the counts follow, as attributes named
+ * the tally of its tenth of a second (lib/statistics/statistics-recorder.ts) as one entry, kept
+ * under the event's id: what it counts, from which the counts follow, as attributes named
  * `<family>|<member>|<field>`:
  *
  *   families   w  the workspace (member: empty)      q  a task queue (WQ…)      f  a workflow (WW…)
@@ -133,12 +133,13 @@ export function countEntries(entries: Iterable<string>): { counts: Record<string
     counts[name] = (counts[name] ?? 0) + 1;
   };
   for (const entry of entries) {
-    const [kind = '', queue = '', workflow = '', worker = '', wait = ''] = entry.split('|');
-    if (kind === ACTIVITY) {
-      // a|<worker>|<ms>|<activity>
-      if (queue && workflow && /^\d+$/.test(workflow) && worker) activities.push({ workerSid: queue, at: Number(workflow), activitySid: worker });
+    const fields = entry.split('|');
+    if (fields[0] === ACTIVITY) {
+      const [, workerSid = '', at = '', activitySid = ''] = fields;
+      if (workerSid && /^\d+$/.test(at) && activitySid) activities.push({ workerSid, at: Number(at), activitySid });
       continue;
     }
+    const [kind = '', queue = '', workflow = '', worker = '', wait = ''] = fields;
     const reservation = kind in RESERVATION_FIELDS;
     if (!reservation && kind !== 'tc' && kind !== 'tx') continue;
     const routing = (field: string) => {

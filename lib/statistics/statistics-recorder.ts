@@ -4,11 +4,11 @@
  * The counting happens in the event store (`CountingEventStore`), so every path that stores events
  * counts them: the recorder after each task write (deployed, from the table's stream; locally, in
  * the request), its recovery of what a dying process left, and the start-up sweep. Each event is
- * counted in the tally of its tenth of a second as an entry kept under its SID, the first one written staying
- * (lib/store/statistics-items.ts), so a replay, a retried stream batch or a race counts nothing
- * twice. It is counted *before* its event item is stored: an event that is
- * stored has been counted, and one that is not is what a repeat, the sweep or the stream's retry
- * stores, counting it first (or finding it counted). So nothing is counted twice or missed.
+ * counted in the tally of its tenth of a second as an entry kept under its SID, the first one
+ * written staying (lib/store/statistics-items.ts), so a replay, a retried stream batch or a race
+ * counts nothing twice. It is counted *before* its event item is stored: an event that is stored
+ * has been counted, and one that is not is what a repeat, the sweep or the stream's retry stores,
+ * counting it first (or finding it counted). So nothing is counted twice or missed.
  *
  * An event is first claimed for its slot (one conditional write per task and write): the first
  * claim decides the tenth of a second it is counted in. Connected, the same event (same SID) can be

@@ -22,7 +22,7 @@
  * An event is counted by setting its entry in its slot's tally under its id, unless an entry is
  * there already (`if_not_exists`): counted once, whatever repeats, in an update no condition can
  * refuse. The entries of one turn of the event loop for one tally share an update, and so do those
- * that arrive while it is in flight (like the table's group commit), so a busy second costs one
+ * that arrive while it is in flight (like the table's group commit), so a busy slot costs one
  * write per round trip, not one per event. Reads turn a tally's entries into counts.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
