@@ -31,6 +31,7 @@ import { publishEvents } from '#functions/publish-events.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { updateReservation } from '#functions/update-reservation.ts';
 import { loadConfig } from '#lib/config.ts';
+import { randomSid } from '#lib/domain/sid.ts';
 import type { TaskRouterEvent } from '#lib/domain/events.ts';
 import type { LambdaFunction } from '#lib/handlers/lambda-handler.ts';
 import { localLambdaContext } from '#lib/local/lambda-context.ts';
@@ -214,6 +215,24 @@ export async function measureCost(options: CostOptions): Promise<Measurements> {
     const publishedUsage = await publishWrites(taskWrites);
     if (op) samples.get(op)!.push({ ...usage, streamRecords: taskWrites.length, published: publishedUsage });
   }
+  // One contact centre's traffic, as the statistics bench's: one workspace and workflow, 8 task
+  // queues, 50 workers. A new workspace, queue and worker for every reservation would write, for
+  // every one, what counting writes once per process (the workspace's, queue's and worker's
+  // directory items, the hour's mark).
+  const workspaceSid = randomSid('WS');
+  const workflowSid = randomSid('WW');
+  const queues = Array.from({ length: 8 }, () => randomSid('WQ'));
+  const workers = Array.from({ length: 50 }, () => randomSid('WK'));
+  let reservations = 0;
+  const reservation = (): Assignment => {
+    const a = assignment(config.accountSid);
+    const i = reservations++;
+    const worker = workers[i % workers.length]!;
+    return {
+      sids: { ...a.sids, workspace: workspaceSid, worker },
+      params: { ...a.params, WorkspaceSid: workspaceSid, WorkflowSid: workflowSid, TaskQueueSid: queues[i % queues.length]!, WorkerSid: worker },
+    };
+  };
   const answer = (a: Assignment, status: string) => () =>
     update(apiEvent('POST', taskPath(a), { form: { ReservationStatus: status }, headers: auth }), context('update-reservation'));
 
@@ -221,7 +240,7 @@ export async function measureCost(options: CostOptions): Promise<Measurements> {
     const keep = round > 0;
     for (let i = 0; i < options.iterations; i++) {
       const op = (name: Operation) => (keep ? name : undefined);
-      const accepted = assignment(config.accountSid);
+      const accepted = reservation();
       const signed = callbackEvent(accepted, config.publicBaseUrl, token);
       await sample(op('callback'), () => callback(signed, context('assignment-callback')));
       await sample(op('callback repeat'), () => callback(signed, context('assignment-callback')));
@@ -234,11 +253,11 @@ export async function measureCost(options: CostOptions): Promise<Measurements> {
       const delivery = await measured(() => deliver({ Records: [message] } as unknown as SQSEvent, context('publish-event-callbacks')));
       if (keep) eventCallbacks.push(delivery.usage);
 
-      const rejected = assignment(config.accountSid);
+      const rejected = reservation();
       await sample(undefined, () => callback(callbackEvent(rejected, config.publicBaseUrl, token), context('assignment-callback')));
       await sample(op('reject'), answer(rejected, 'rejected'));
 
-      const expired = assignment(config.accountSid);
+      const expired = reservation();
       await sample(undefined, () => callback(callbackEvent(expired, config.publicBaseUrl, token), context('assignment-callback')));
       skew = (config.reservationTimeoutSeconds + 1) * 1000;
       await sample(op('timer: expired'), () => timer(timerOf(expired), context('reservation-timeout')));
