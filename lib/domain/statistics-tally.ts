@@ -140,7 +140,7 @@ export function countEntries(entries: Iterable<string>): { counts: Record<string
       continue;
     }
     const [kind = '', queue = '', workflow = '', worker = '', wait = ''] = fields;
-    const reservation = kind in RESERVATION_FIELDS;
+    const reservation = Object.hasOwn(RESERVATION_FIELDS, kind);
     if (!reservation && kind !== 'tc' && kind !== 'tx') continue;
     const routing = (field: string) => {
       add('w', '', field);

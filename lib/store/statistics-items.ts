@@ -10,10 +10,8 @@
  *               pk …#d<day>    sk C#h<start>#<family>, C#d<start>#<family>   an hour, the day
  *   claims      pk …#c#<WT|WK>  sk CLAIMS             c<event>: the slot (tenths of a second) each event of the task (or worker) is counted in
  *   workspace   pk …           sk WORKSPACE           the workspace has a record (404s for others)
- *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day),
- *                                                      unless a newer one rides on a mark
- *   marks       pk …#marks     sk <WT>#<WR>           a reservation pending (its worker, name, deadline), with the state of
- *                                                      the task its write left; deleted when it leaves
+ *   tasks       pk …#live      sk <WT>                a task's state after its latest event (a finished one kept a day)
+ *   marks       pk …#marks     sk <WT>#<WR>           a reservation pending (its worker, name, deadline); deleted when it leaves
  *   workers     pk …#workers   sk <WK>                a worker's name and latest activity
  *   queues      pk …#queues    sk <WQ>                a task queue the record has seen
  *
@@ -176,7 +174,10 @@ export class StatisticsItems implements StatisticsStore {
    * condition can refuse the update and no retry is needed; as many a call as fit.
    */
   async #count(scope: WorkspaceScope, slot: number, contributions: readonly Contribution[]): Promise<void> {
-    const unique = [...new Map(contributions.map((c) => [c.id, c])).values()];
+    // One entry an event, the first queued: as the stored one, the first derivation stays.
+    const first = new Map<string, Contribution>();
+    for (const c of contributions) if (!first.has(c.id)) first.set(c.id, c);
+    const unique = [...first.values()];
     for (let i = 0; i < unique.length; i += PER_UPDATE) {
       const e = new Expression();
       const sets = [
@@ -360,13 +361,9 @@ export class StatisticsItems implements StatisticsStore {
    * A task's state after its latest event, and what the events say of its reservations (pending:
    * a mark put; left, `null`: its mark deleted, so that the marks hold the pending ones only),
    * each written without a condition through the table's batches (one call shared with the events
-   * and the other tasks being written, not one conditional write each). A write that puts a
-   * pending mark carries the task's state on it instead of putting the live item as well (one
-   * item, not two, for each new reservation): the task's state is the newest of its live item and
-   * its pending marks (`liveTasks`), and a write that deletes a mark puts the live item unless it
-   * carries its state on another mark. The latest state must win whatever order they are counted
-   * in, and a left reservation must never read pending again (a pending mark written after its
-   * deletion would); who could write them out of order:
+   * and the other tasks being written, not one conditional write each). The latest state must win
+   * whatever order they are counted in, and a left reservation must never read pending again
+   * (a pending mark written after its deletion would); who could write them out of order:
    * - Deployed, one stream shard carries a task's writes, in order; a retried batch replays them in
    *   order too, so the last write is the latest state (a reservation's creation and its leaving
    *   replayed: put, then deleted).
@@ -374,12 +371,20 @@ export class StatisticsItems implements StatisticsStore {
    *   original): the process remembers the time of each task's and reservation's latest written or
    *   queued state, a deletion's too, and drops an older one (of a pending and a left mark at the
    *   same time, the left one wins). A race lasts a request; the last 10,000 tasks' and
-   *   reservations' are kept. A state dropped with its marks is older than the one that dropped them.
+   *   reservations' are kept.
    * - The sweep and a repeat derive the state from the task as last written: the latest.
    */
   async setTask(scope: WorkspaceScope, task: LiveTask, final: boolean, reservations?: ReadonlyMap<string, LiveReservation | null>): Promise<void> {
     const atSecond = Math.floor(task.at / 1000);
     const writes: TableWrite[] = [];
+    const state = {
+      pk: statisticsPartition(scope, 'live'),
+      sk: task.taskSid,
+      ...task,
+      final,
+      [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds),
+    };
+    if (this.#newest(state, task.at * 2)) writes.push({ put: state });
     for (const [reservationSid, mark] of reservations ?? []) {
       const key = { pk: statisticsPartition(scope, 'marks'), sk: `${task.taskSid}#${reservationSid}` };
       if (!this.#newest(key, task.at * 2 + (mark === null ? 1 : 0))) continue;
@@ -389,7 +394,7 @@ export class StatisticsItems implements StatisticsStore {
           : {
               put: {
                 ...key,
-                ...task,
+                taskSid: task.taskSid,
                 reservationSid,
                 w: mark.workerSid,
                 n: mark.workerName,
@@ -399,16 +404,6 @@ export class StatisticsItems implements StatisticsStore {
             },
       );
     }
-    // A finished task has no pending reservation; this keeps its final state on the live item regardless.
-    const carried = !final && writes.some((write) => 'put' in write);
-    const state = {
-      pk: statisticsPartition(scope, 'live'),
-      sk: task.taskSid,
-      ...task,
-      final,
-      [TABLE.ttlAttribute]: atSecond + (final ? FINISHED_SECONDS : this.#retentionSeconds),
-    };
-    if (!carried && this.#newest(state, task.at * 2)) writes.push({ put: state });
     await this.#batches.write(writes);
   }
 
@@ -424,22 +419,9 @@ export class StatisticsItems implements StatisticsStore {
     return true;
   }
 
-  /** The newest state of each task, from its live item and the pending marks that carry one (see `setTask`), unless final. */
   async liveTasks(scope: WorkspaceScope): Promise<LiveTask[]> {
-    const [items, marks] = await Promise.all([
-      this.#query(statisticsPartition(scope, 'live'), ' ', '~'),
-      this.#query(statisticsPartition(scope, 'marks'), ' ', '~', {
-        filter: (e) => `attribute_exists(${e.name('status')}) AND attribute_not_exists(${e.name('left')})`,
-        attributes: ['taskSid', 'status', 'priority', 'taskQueueSid', 'workflowSid', 'createdAt', 'at'],
-      }),
-    ]);
-    const newest = new Map<string, Item>();
-    // Live items first: of a state on the live item and one on a mark at the same time, the live item's stays.
-    for (const item of [...items, ...marks]) {
-      const kept = newest.get(String(item['taskSid']));
-      if (kept === undefined || Number(item['at']) > Number(kept['at'])) newest.set(String(item['taskSid']), item);
-    }
-    return [...newest.values()]
+    const items = await this.#query(statisticsPartition(scope, 'live'), ' ', '~');
+    return items
       .filter((item) => item['final'] !== true)
       .map((item) => ({
         taskSid: String(item['taskSid']),

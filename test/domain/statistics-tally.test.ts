@@ -98,12 +98,9 @@ describe('what an event counts', () => {
 
   it('entries add up, and an entry of a kind not known counts nowhere', () => {
     const created = contributionOf(event('reservation.created'))!.entry;
-    expect(countEntries([created, created, 'zz|WQ1|WW1|WK1|', 'a|WK1|later|WA1']).counts).toEqual({
-      'w||rc': 2,
-      'q|WQ1|rc': 2,
-      'f|WW1|rc': 2,
-      'k|WK1|rc': 2,
-      'p|WQ1:WK1|rc': 2,
+    expect(countEntries([created, created, 'zz|WQ1|WW1|WK1|', 'toString|WQ1|||', 'a|WK1|later|WA1'])).toEqual({
+      counts: { 'w||rc': 2, 'q|WQ1|rc': 2, 'f|WW1|rc': 2, 'k|WK1|rc': 2, 'p|WQ1:WK1|rc': 2 },
+      activities: [],
     });
   });
 });

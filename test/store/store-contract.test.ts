@@ -1452,6 +1452,12 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       await stores.statistics.tally(scope, SLOT + 7, [accepted]);
       await stores.statistics.tally(scope, SLOT + 7, [accepted]);
       await stores.statistics.tally(scope, SLOT + 29, [contribution('rc||||', SLOT + 29)]);
+      // Two derivations of one event in one call: the first stays.
+      const rejected = contribution('rr|WQ1|||', SLOT + 3);
+      await stores.statistics.tally(scope, SLOT + 3, [rejected, { ...rejected, entry: 'rr|WQ9|||' }]);
+      // The seconds around the window, at the slots nearest its bounds: outside it.
+      await stores.statistics.tally(scope, SLOT - 1, [contribution('tc||', SLOT - 1)]);
+      await stores.statistics.tally(scope, SLOT + 60 * 10, [contribution('tc||', SLOT + 60 * 10)]);
       expect(await stores.statistics.tallies(scope, SECOND, SECOND + 59)).toEqual([
         {
           second: SECOND,
@@ -1468,11 +1474,15 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
             'w||wa.15': 1,
             'q|WQ1|wa.15': 1,
             'f|WW1|wa.15': 1,
+            'w||rr': 1,
+            'q|WQ1|rr': 1,
           },
           activities: [{ workerSid: worker, at: T0 + 250, activitySid: 'WA1' }],
         },
         { second: SECOND + 2, counts: { 'w||rc': 1 }, activities: [] },
       ]);
+      expect(await stores.statistics.tallies(scope, SECOND - 1, SECOND - 1)).toEqual([{ second: SECOND - 1, counts: { 'w||tc': 1 }, activities: [] }]);
+      expect(await stores.statistics.tallies(scope, SECOND + 60, SECOND + 60)).toEqual([{ second: SECOND + 60, counts: { 'w||tc': 1 }, activities: [] }]);
       expect(await stores.statistics.tallies(scope, SECOND + 1, SECOND + 1)).toEqual([]);
       expect(await stores.statistics.tallies(newWorkspace(), SECOND, SECOND + 59)).toEqual([]);
       expect(await stores.statistics.tallies({ ...scope, accountSid: sid('AC') }, SECOND, SECOND + 59)).toEqual([]);
