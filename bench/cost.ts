@@ -12,7 +12,7 @@
  * Durations vary from run to run: each is the median of every sample after a warm-up round,
  * rounded up to a whole millisecond (Lambda bills by the ms); request units and log bytes are
  * medians too. `--from=bench/cost.json` prices recorded measurements again with no measuring: the
- * same measurements and mix give the same table.
+ * same measurements and mix give the same table (written only to a file `--out` names).
  *
  *   npm run cost                                  measure, print, write bench/cost.json
  *   npm run cost -- --rejections=0.3 --timeouts=0.1 --callbacks=1 --callback-url=off --eventbridge=off
@@ -335,9 +335,11 @@ if (import.meta.filename === process.argv[1]) {
     ? (JSON.parse(readFileSync(values.from, 'utf8')) as { measurements: Measurements }).measurements
     : await measureCost(values.quick ? { rounds: 1, iterations: 2 } : { rounds: 5, iterations: 10 });
   const report = costOf(measurements, mix);
-  const out = values.out ?? join(import.meta.dirname, 'cost.json');
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  // Measuring records bench/cost.json; pricing recorded measurements again (another mix, a what-if)
+  // writes only where --out says, so as not to replace the record with its own what-if.
+  const out = values.out ?? (values.from ? undefined : join(import.meta.dirname, 'cost.json'));
+  if (out !== undefined) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
-    `${renderCost(report)}\n\nmix: ${JSON.stringify(mix)}\n${values.from ? `measurements from ${values.from}` : 'measured here'}; written to ${out}\n`,
+    `${renderCost(report)}\n\nmix: ${JSON.stringify(mix)}\n${values.from ? `measurements from ${values.from}` : 'measured here'}${out ? `; written to ${out}` : ''}\n`,
   );
 }

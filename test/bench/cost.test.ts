@@ -66,5 +66,11 @@ describe('npm run cost -- --quick', () => {
     const bad = cost(`--from=${out}`, `--out=${again}`, '--rejections=0.9', '--timeouts=0.2');
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('together at most 1');
+    // Without --out, a what-if is printed and the recorded measurements stay as they were.
+    const recorded = readFileSync(out, 'utf8');
+    const whatIf = cost(`--from=${out}`, '--callback-url=off');
+    expect(whatIf.status, whatIf.stderr).toBe(0);
+    expect(whatIf.stdout).not.toContain('written to');
+    expect(readFileSync(out, 'utf8')).toBe(recorded);
   });
 });
