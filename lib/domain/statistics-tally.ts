@@ -164,3 +164,10 @@ export interface Tally {
   readonly counts: Readonly<Record<string, number>>;
   readonly activities: readonly ActivityChange[];
 }
+
+/** Slots' tallies as a store reads them back (each slot's second and entries): one `Tally` per second, in order. */
+export function talliesBySecond(slots: Iterable<readonly [second: number, entries: Iterable<string>]>): Tally[] {
+  const bySecond = new Map<number, string[]>();
+  for (const [second, entries] of slots) bySecond.set(second, [...(bySecond.get(second) ?? []), ...entries]);
+  return [...bySecond].sort(([a], [b]) => a - b).map(([second, entries]) => ({ second, ...countEntries(entries) }));
+}

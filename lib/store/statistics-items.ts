@@ -29,7 +29,7 @@ import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
 import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../domain/statistics-realtime.ts';
-import { countEntries, SLOT_MS, secondOfSlot, type Contribution, type Tally } from '../domain/statistics-tally.ts';
+import { SLOT_MS, secondOfSlot, talliesBySecond, type Contribution, type Tally } from '../domain/statistics-tally.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../statistics/ports.ts';
 import { batchGet, type TableWrite } from './batch.ts';
 import { conditionalWrite, type Item } from './conditional-write.ts';
@@ -197,14 +197,12 @@ export class StatisticsItems implements StatisticsStore {
   async tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]> {
     // `T#<second>` sorts before its slots' `T#<second>.<tenth>`, which sort before `T#<second>~`.
     const items = await this.#query(statisticsPartition(scope, `h${hourOf(from)}`), `T#${pad(from)}`, `T#${pad(to)}~`);
-    const bySecond = new Map<number, string[]>();
-    for (const item of items) {
-      const second = Number(String(item['sk']).slice(2, 12));
-      const entries = bySecond.get(second) ?? [];
-      for (const [attribute, value] of Object.entries(item)) if (attribute.startsWith(ENTRY_PREFIX) && typeof value === 'string') entries.push(value);
-      bySecond.set(second, entries);
-    }
-    return [...bySecond].map(([second, entries]) => ({ second, ...countEntries(entries) }));
+    return talliesBySecond(
+      items.map((item) => [
+        Number(String(item['sk']).slice(2, 12)),
+        Object.entries(item).flatMap(([attribute, value]) => (attribute.startsWith(ENTRY_PREFIX) && typeof value === 'string' ? [value] : [])),
+      ]),
+    );
   }
 
   /** The items of `pk` from sort key `from` to `to`; with `only`, those its filter selects (with only the attributes it names, if it names any). */

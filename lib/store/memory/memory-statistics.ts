@@ -6,7 +6,7 @@
 import type { WorkspaceScope } from '../../domain/scope.ts';
 import type { CacheFamily } from '../../domain/statistics-aggregate.ts';
 import { periodKey, periodOf, type Period } from '../../domain/statistics-periods.ts';
-import { countEntries, secondOfSlot, type Contribution, type Tally } from '../../domain/statistics-tally.ts';
+import { secondOfSlot, talliesBySecond, type Contribution, type Tally } from '../../domain/statistics-tally.ts';
 import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../../domain/statistics-realtime.ts';
 import type { PeriodState, RollUp, StatisticsStore } from '../../statistics/ports.ts';
 
@@ -74,12 +74,8 @@ export class MemoryStatistics implements StatisticsStore {
   }
 
   async tallies(scope: WorkspaceScope, from: number, to: number): Promise<Tally[]> {
-    const bySecond = new Map<number, string[]>();
-    for (const [slot, tally] of this.#tallies.get(workspaceKey(scope)) ?? []) {
-      const second = secondOfSlot(slot);
-      if (second >= from && second <= to) bySecond.set(second, [...(bySecond.get(second) ?? []), ...tally.values()]);
-    }
-    return [...bySecond].sort(([a], [b]) => a - b).map(([second, entries]) => ({ second, ...countEntries(entries) }));
+    const slots = [...(this.#tallies.get(workspaceKey(scope)) ?? [])].map(([slot, tally]) => [secondOfSlot(slot), tally.values()] as const);
+    return talliesBySecond(slots.filter(([second]) => second >= from && second <= to));
   }
 
   async touch(scope: WorkspaceScope, second: number): Promise<void> {
