@@ -100,6 +100,21 @@ export interface StatisticsItemsSettings {
   readonly batches?: TableBatches;
 }
 
+/**
+ * A slot's tally reached DynamoDB's 400 KB item size limit: about 2,800 counted events in one
+ * tenth of a second for one workspace. The events that would go on counting there cannot be
+ * counted, and the writes that made them fail (not the caller's doing: no 400).
+ */
+export class TallyFullError extends Error {
+  constructor(scope: WorkspaceScope, slot: number) {
+    super(
+      `the statistics tally of workspace ${scope.workspaceSid} for ${new Date(slot * SLOT_MS).toISOString()} (a tenth of a second) is full: ` +
+        'DynamoDB holds an item to 400 KB, about 2,800 counted events, so this event cannot be counted',
+    );
+    this.name = 'TallyFullError';
+  }
+}
+
 export class StatisticsItems implements StatisticsStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
@@ -190,6 +205,7 @@ export class StatisticsItems implements StatisticsStore {
       await send(
         this.#client,
         new UpdateCommand({ TableName: this.#table, Key: tallyKey(scope, slot), UpdateExpression: `SET ${sets.join(', ')}`, ...e.params }),
+        () => new TallyFullError(scope, slot),
       );
     }
   }

@@ -9,6 +9,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
+import { SLOT_MS, secondOfSlot, tallyAttribute } from '#lib/domain/statistics-tally.ts';
 import { taskKey } from '#lib/store/table.ts';
 import { ENGINES } from '../support/engines.ts';
 import { recordFigure } from '../support/figures.ts';
@@ -139,4 +140,22 @@ describe.each(ENGINES)('capacity on $name', (engine) => {
     expect(stored!.reservations.filter((r) => r.instruction?.name === 'call')).toHaveLength(recorded);
     expect(stored!.reservations.every((r) => r.status === 'pending')).toBe(true);
   }, 120_000);
+
+  it('refuses an event past a full statistics tally with an error naming the tally, and keeps what it counted', async () => {
+    const scope = { accountSid: ACCOUNT_SID, workspaceSid: sid('WS') };
+    const slot = Math.floor(Date.now() / SLOT_MS);
+    // A task's completion with a 14 KB workflow in its entry: 27 of them fill 378 KB of the slot's item, 30 pass 400 KB.
+    const completion = (i: number) => ({ id: String(i).padStart(32, '0'), slot, entry: `tc|${sid('WQ')}|WW${'x'.repeat(14_000)}${i}` });
+    const statistics = stack.runtime.stores.statistics;
+    await statistics.tally(
+      scope,
+      slot,
+      Array.from({ length: 27 }, (_, i) => completion(i)),
+    );
+    const refused = statistics.tally(scope, slot, [completion(27), completion(28), completion(29)]);
+    await expect(refused).rejects.toThrow(/^the statistics tally of workspace WS\w+ for .+ is full: DynamoDB holds an item to 400 KB/);
+    await expect(refused).rejects.not.toHaveProperty('status');
+    const [tally] = await statistics.tallies(scope, secondOfSlot(slot), secondOfSlot(slot));
+    expect(tally!.counts[tallyAttribute('w', '', 'tc')]).toBe(27);
+  }, 60_000);
 });
