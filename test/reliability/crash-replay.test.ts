@@ -14,7 +14,7 @@ import { readPage } from '#lib/domain/paging.ts';
 import { WRAP_UP_ELAPSED, findReservation, taskAssignment } from '#lib/domain/task.ts';
 import { eventSid, eventsOf, type TaskRouterEvent } from '#lib/domain/events.ts';
 import { scanWorkerChanges } from '#lib/store/task-scan.ts';
-import { contributionOf, countEntries, secondOfSlot } from '#lib/domain/statistics-tally.ts';
+import { type ActivityChange, contributionOf, countEntries, secondOfSlot } from '#lib/domain/statistics-tally.ts';
 import { eventMatches } from '#lib/domain/event-query.ts';
 import { eventListKey } from '#lib/domain/events.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
@@ -108,16 +108,21 @@ async function eventsExactlyOnce(runtime: Runtime, a: AssignmentCallback): Promi
  */
 async function countedOnce(runtime: Runtime, scope: { accountSid: string; workspaceSid: string }, expected: readonly TaskRouterEvent[]) {
   const contributions = expected.map(contributionOf).filter((c) => c !== undefined);
-  const want = countEntries(contributions.map((c) => c.entry)).counts;
+  const want = countEntries(contributions.map((c) => c.entry));
   const seconds = contributions.map((c) => secondOfSlot(c.slot));
   const got: Record<string, number> = {};
+  const activities: ActivityChange[] = [];
   // Tallies are read within one hour at a time: the hours around the events.
   for (let hour = Math.floor((Math.min(...seconds) - 120) / 3600); hour <= Math.floor((Math.max(...seconds) + 120) / 3600); hour++) {
     for (const tally of await runtime.stores.statistics.tallies(scope, hour * 3600, hour * 3600 + 3599)) {
       for (const [attribute, n] of Object.entries(tally.counts)) got[attribute] = (got[attribute] ?? 0) + n;
+      activities.push(...tally.activities);
     }
   }
-  expect(got, 'each event counted once in the statistics').toEqual(want);
+  expect(got, 'each event counted once in the statistics').toEqual(want.counts);
+  // A worker's activity changes are kept as they happened, not counted: each once, too.
+  const inOrder = (changes: readonly ActivityChange[]) => [...changes].sort((a, b) => a.at - b.at || a.workerSid.localeCompare(b.workerSid));
+  expect(inOrder(activities), 'each activity change kept once in the statistics').toEqual(inOrder(want.activities));
 }
 
 async function linked(runtime: Runtime, a: AssignmentCallback) {
