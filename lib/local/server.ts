@@ -22,7 +22,7 @@ import { API_FUNCTIONS } from './handlers.ts';
 import { startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { ensureTable } from '../store/table-setup.ts';
 import { scanTasks, scanWorkerChanges } from '../store/task-scan.ts';
-import { localLambdaContext } from './lambda-context.ts';
+import { localInvoker, localLambdaContext, outsideInvocations, type LocalInvoker } from './lambda-context.ts';
 import { sweepUpstream } from '../upstream/sweep.ts';
 import { sweep } from './sweep.ts';
 import { Underway } from '../domain/in-flight.ts';
@@ -192,6 +192,10 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   // Logs turns into metrics. Locally nothing reads them, so Powertools Metrics stays quiet unless
   // POWERTOOLS_METRICS_DISABLED=false asks to see them (it reads this when the runtime is built).
   process.env['POWERTOOLS_METRICS_DISABLED'] ??= 'true';
+  // Before the stack's first AWS SDK request, which would make the invocation store's single form.
+  const scoped = await localInvoker();
+  // Work that outlives a request runs outside its invocation's scope; bound here, outside them all.
+  const detach = outsideInvocations();
   // Everything that can be wrong with the configuration is found before anything starts.
   let config = loadConfig(env, 'local');
   const policy = parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath);
@@ -228,6 +232,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   let runtime: Runtime | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   let handlers: Record<ApiFunctionName, ApiHandler>;
+  let invoke!: LocalInvoker;
   try {
     if (config.dynamodbEndpoint === undefined) {
       engine = await startDynalite({ dataDir: config.dataDir });
@@ -239,10 +244,21 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint!, ...(engine !== undefined && { handler: engine.handler }) });
     // The console page is built from lib/console once, here (deployed, at synth).
     documentClient = parts.documentClient ?? ownClient!;
-    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), documentClient, ...parts, policy });
+    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), documentClient, detach, ...parts, policy });
     runtime = built;
+    // Each invocation in its own scope, which its end publishes; then what the work that outlives
+    // requests counted meanwhile, outside them all.
+    invoke = async (context, run) => {
+      try {
+        return await scoped(context, run);
+      } finally {
+        await detach(async () => built.telemetry.publishStored());
+      }
+    };
     const timeoutHandler = reservationTimeout.createHandler(built);
-    scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
+    scheduler.onTimeout((event) =>
+      invoke(localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds), (context) => timeoutHandler(event, context)),
+    );
     scheduler.onError((error, event) =>
       built.logger.error('timer failed', { error: error.message, kind: event.kind ?? 'reservation', reservationSid: event.reservationSid }),
     );
@@ -264,7 +280,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     const upstream = built.upstream;
     if (upstream) {
       // Event callbacks are applied after their answer, in this process; what a stopped process took in and did not apply, now.
-      upstream.inbox.applyInBackground();
+      upstream.inbox.applyInBackground(detach);
       await sweepUpstream(upstream, built.clock.now());
       sweeper = setInterval(
         () => void sweepUpstream(upstream).catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })),
@@ -292,7 +308,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         try {
           const body = await readBody(request);
           const { fn, event } = toApiGatewayEvent(localRequest(request, body));
-          const result = await handlers[fn](event, localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds));
+          const result = await invoke(localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds), (context) => handlers[fn](event, context));
           response.writeHead(result.statusCode, result.headers);
           response.end(result.body);
         } catch (error) {
