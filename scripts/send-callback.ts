@@ -7,7 +7,7 @@
  * Unset parameters get fresh SIDs; Name=Value pairs override any (TaskAttributes='{"type":"voice"}').
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '#lib/config.ts';
+import { LOCAL_AUTH_TOKEN, loadConfig } from '#lib/config.ts';
 import { randomSid as sid } from '#lib/domain/sid.ts';
 import { twilioSignature } from '#lib/signature.ts';
 
@@ -50,12 +50,15 @@ const response = await fetch(url, {
   body: new URLSearchParams(params),
 });
 const reservation = `${base}/v1/Workspaces/${params['WorkspaceSid']}/Tasks/${params['TaskSid']}/Reservations/${params['ReservationSid']}`;
+// As npm start's banner: the built-in development token is printed, a token of your own never is
+// (the shell reads it from the environment when you run the command).
+const credentials = `${config.accountSid}:${config.authToken === LOCAL_AUTH_TOKEN ? LOCAL_AUTH_TOKEN : '"$TWILIO_AUTH_TOKEN"'}`;
 process.stdout.write(
   [
     `POST ${url} → ${response.status} ${await response.text()}`,
     '',
-    `fetch:  curl -u ${config.accountSid}:${config.authToken} ${reservation}`,
-    `accept: curl -u ${config.accountSid}:${config.authToken} -d ReservationStatus=accepted ${reservation}`,
+    `fetch:  curl -u ${credentials} ${reservation}`,
+    `accept: curl -u ${credentials} -d ReservationStatus=accepted ${reservation}`,
     '',
   ].join('\n'),
 );

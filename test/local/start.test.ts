@@ -1,4 +1,7 @@
-/** `npm start` itself: what it prints, and never a real secret. */
+/** `npm start` itself (and `npm run callback` beside it): what it prints, and never a real secret. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
@@ -21,6 +24,32 @@ describe('npm start', () => {
       expect(real.output()).toContain('auth token    (set by TWILIO_AUTH_TOKEN; not shown)');
       expect(real.output()).not.toContain('real-token-7f3b9c2d1e');
       expect(real.output()).not.toContain('second-token-4a8e');
+    } finally {
+      await Promise.all([development.stop(), real.stop()]);
+    }
+  });
+
+  it('npm run callback prints the development token in its curl commands, and a token of your own as $TWILIO_AUTH_TOKEN', async () => {
+    const account = { TWILIO_ACCOUNT_SID: `AC${'5'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'real-token-7f3b9c2d1e' };
+    const development = npmStart({});
+    const real = npmStart(account);
+    const callback = async (url: string, env: Record<string, string>) => {
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'callback', '--', '--url', url], {
+        cwd: join(import.meta.dirname, '..', '..'),
+        env: { PATH: process.env['PATH'], HOME: process.env['HOME'], AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+      });
+      return stdout;
+    };
+    try {
+      const [developmentUrl, realUrl] = await Promise.all([development.listening, real.listening]);
+      const printed = await callback(developmentUrl, {});
+      expect(printed).toMatch(/→ 200 /);
+      expect(printed).toContain(`fetch:  curl -u ${LOCAL_ACCOUNT_SID}:${LOCAL_AUTH_TOKEN} `);
+      const own = await callback(realUrl, account);
+      // Signed with the token (the stack answered 200), which the commands name but never print.
+      expect(own).toMatch(/→ 200 /);
+      expect(own).toContain(`accept: curl -u ${account.TWILIO_ACCOUNT_SID}:"$TWILIO_AUTH_TOKEN" -d ReservationStatus=accepted `);
+      expect(own).not.toContain(account.TWILIO_AUTH_TOKEN);
     } finally {
       await Promise.all([development.stop(), real.stop()]);
     }
