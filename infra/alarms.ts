@@ -2,7 +2,8 @@
  * What an operator must hear about: the assignment callback failing or nearing Twilio's 5-second
  * deadline (TaskRouter then falls back or cancels), the API answering 5xx, reservation timers
  * that could not be delivered, event callbacks parked, task writes whose events the stream
- * reader could not store, and (with Event Streams) streamed events the mirror could not apply.
+ * reader could not store, reservation events the lifecycle function gave up on, and (with Event
+ * Streams) streamed events the mirror could not apply.
  * Optionally mailed through an SNS topic.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
@@ -20,7 +21,13 @@ export interface ReservationAlarmsProps {
   readonly callback: IFunction;
   readonly stage: HttpStage;
   readonly deadLetterQueue: IQueue;
-  readonly events: { readonly streamReader: IFunction; readonly deliveryDeadLetterQueue: IQueue; readonly streamFailureQueue: IQueue };
+  readonly events: {
+    readonly streamReader: IFunction;
+    readonly deliveryDeadLetterQueue: IQueue;
+    readonly streamFailureQueue: IQueue;
+    /** Reservation events the lifecycle function failed on after every retry. */
+    readonly lifecycleFailureQueue?: IQueue | undefined;
+  };
   /** Connected mode: the upstream's failures and the updates left unsettled are watched too. */
   readonly connected: boolean;
   /** With Event Streams: batches of the stream the consumer failed on every retry. */
@@ -87,6 +94,15 @@ export class ReservationAlarms extends Construct {
       atLeast,
     );
     alarm('EventReaderErrors', 'The publish-events function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    if (props.events.lifecycleFailureQueue) {
+      alarm(
+        'UnhandledLifecycleEvents',
+        "Reservation events the lifecycle function failed on after every retry: their rules' moves, wrap-up and attention timers did not happen (the message holds the event)",
+        props.events.lifecycleFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        1,
+        atLeast,
+      );
+    }
     if (props.connected) {
       alarm(
         'UpstreamFailures',

@@ -141,6 +141,7 @@ export class ReservationsStack extends Stack {
         streamReader: functions['publish-events'],
         deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue,
         streamFailureQueue: this.events.streamFailureQueue,
+        lifecycleFailureQueue: this.events.subscriberFailureQueue,
       },
       connected: settings.connected,
       ...(this.eventStreams && { eventStreamsFailureQueue: this.eventStreams.failureQueue }),

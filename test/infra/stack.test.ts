@@ -501,7 +501,7 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   });
 
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
-    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(forwardsUnknown, 0) + FILL(readsFailed, 0)' }),
@@ -585,7 +585,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
       Queues: [{ Ref: queue }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -758,11 +758,16 @@ describe('least privilege', () => {
 });
 
 describe('alarms', () => {
-  it('watch callback errors and p99 duration, API 5xx, undelivered timers, parked event callbacks and unread task writes', () => {
+  it('watch callback errors and p99 duration, API 5xx, undelivered timers, parked event callbacks, unread task writes and unhandled lifecycle events', () => {
     const { template, stack } = defaults;
     const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['assignment-callback']) } };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
-    for (const queue of [stack.timers.deadLetterQueue, stack.events.deliveryDeadLetterQueue, stack.events.streamFailureQueue]) {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    for (const queue of [
+      stack.timers.deadLetterQueue,
+      stack.events.deliveryDeadLetterQueue,
+      stack.events.streamFailureQueue,
+      stack.events.subscriberFailureQueue!,
+    ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
