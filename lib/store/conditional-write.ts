@@ -8,7 +8,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type DynamoDBDocumentClient, type PutCommand, type UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { send } from './send.ts';
+import { send, type TooLarge } from './send.ts';
 import { TABLE } from './table.ts';
 
 export type Item = Record<string, unknown>;
@@ -22,6 +22,8 @@ export type WriteOutcome =
 export interface ConditionalWriteOptions {
   /** Read the stored item after a failed condition when the engine did not return it. */
   readonly stored: boolean;
+  /** What an item past DynamoDB's item size limit means here (send.ts; by default, the task's limit). */
+  readonly tooLarge?: TooLarge;
 }
 
 export async function conditionalWrite(
@@ -30,7 +32,7 @@ export async function conditionalWrite(
   options: ConditionalWriteOptions,
 ): Promise<WriteOutcome> {
   try {
-    const output = await send<{ Attributes?: Item }>(client, command);
+    const output = await send<{ Attributes?: Item }>(client, command, options.tooLarge);
     return { written: true, item: output.Attributes ?? (command.input as { Item?: Item }).Item ?? {} };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;

@@ -334,19 +334,34 @@ export class StatisticsItems implements StatisticsStore {
     });
   }
 
+  /**
+   * A roll-up past DynamoDB's item size limit (about 1,500 workers active in one hour or day, for
+   * the workers' family) is not kept: the read that made it answers from it, and the next read
+   * makes it again from the periods below. A cache that cannot hold it is no reason to fail a read.
+   */
   async keep(scope: WorkspaceScope, period: Period, family: CacheFamily, rollUp: RollUp): Promise<void> {
     const e = new Expression();
-    await conditionalWrite(
-      this.#client,
-      new PutCommand({
-        TableName: this.#table,
-        Item: { ...rollUpKey(scope, period, family), version: rollUp.version, payload: rollUp.payload, [TABLE.ttlAttribute]: period.start + this.#keepSeconds },
-        // A roll-up of a later version kept meanwhile stays.
-        ConditionExpression: `attribute_not_exists(${e.name('version')}) OR ${e.name('version')} <= ${e.value(rollUp.version)}`,
-        ...e.params,
-      }),
-      { stored: false },
-    );
+    const tooLarge = new Error('too large to keep');
+    try {
+      await conditionalWrite(
+        this.#client,
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            ...rollUpKey(scope, period, family),
+            version: rollUp.version,
+            payload: rollUp.payload,
+            [TABLE.ttlAttribute]: period.start + this.#keepSeconds,
+          },
+          // A roll-up of a later version kept meanwhile stays.
+          ConditionExpression: `attribute_not_exists(${e.name('version')}) OR ${e.name('version')} <= ${e.value(rollUp.version)}`,
+          ...e.params,
+        }),
+        { stored: false, tooLarge: () => tooLarge },
+      );
+    } catch (error) {
+      if (error !== tooLarge) throw error;
+    }
   }
 
   async markWorkspace(scope: WorkspaceScope): Promise<void> {

@@ -9,6 +9,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
+import { periodOf } from '#lib/domain/statistics-periods.ts';
 import { SLOT_MS, secondOfSlot, tallyAttribute } from '#lib/domain/statistics-tally.ts';
 import { taskKey } from '#lib/store/table.ts';
 import { ENGINES } from '../support/engines.ts';
@@ -157,5 +158,17 @@ describe.each(ENGINES)('capacity on $name', (engine) => {
     await expect(refused).rejects.not.toHaveProperty('status');
     const [tally] = await statistics.tallies(scope, secondOfSlot(slot), secondOfSlot(slot));
     expect(tally!.counts[tallyAttribute('w', '', 'tc')]).toBe(27);
+  }, 60_000);
+
+  it('does not keep a roll-up past the item size limit, and does not fail the read that made it', async () => {
+    const scope = { accountSid: ACCOUNT_SID, workspaceSid: sid('WS') };
+    const statistics = stack.runtime.stores.statistics;
+    const [small, large] = [periodOf('hour', 1_796_540_400), periodOf('hour', 1_796_544_000)];
+    // The workers' family of a workspace with about 1,500 workers active in the hour.
+    await statistics.keep(scope, large, 'k', { version: 1, payload: 'x'.repeat(420_000) });
+    await statistics.keep(scope, small, 'k', { version: 1, payload: '{}' });
+    const [keptSmall, keptLarge] = await statistics.periods(scope, [small, large], 'k');
+    expect(keptSmall!.rollUp).toEqual({ version: 1, payload: '{}' });
+    expect(keptLarge!.rollUp).toBeUndefined();
   }, 60_000);
 });
