@@ -233,6 +233,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   let sweeper: NodeJS.Timeout | undefined;
   let handlers: Record<ApiFunctionName, ApiHandler>;
   let invoke!: LocalInvoker;
+  let published!: () => Promise<void>;
   try {
     if (config.dynamodbEndpoint === undefined) {
       engine = await startDynalite({ dataDir: config.dataDir });
@@ -246,21 +247,35 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     documentClient = parts.documentClient ?? ownClient!;
     const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), documentClient, detach, ...parts, policy });
     runtime = built;
-    // Each invocation in its own scope, which its end publishes; then what the work that outlives
-    // requests counted meanwhile, outside them all.
+    // What the work that outlives requests counted, outside every invocation's scope: published
+    // after each invocation and when the stack closes. A failure to publish is logged, never an
+    // invocation's failure (its answer may be out already).
+    published = () =>
+      detach(async () => {
+        try {
+          built.telemetry.publishStored();
+        } catch (error) {
+          built.logger.error('metrics of the work outliving requests not published', { error: (error as Error).message });
+        }
+      });
+    // Each invocation in its own scope, which its end publishes; then what that work counted meanwhile.
     invoke = async (context, run) => {
       try {
         return await scoped(context, run);
       } finally {
-        await detach(async () => built.telemetry.publishStored());
+        await published();
       }
     };
     const timeoutHandler = reservationTimeout.createHandler(built);
     scheduler.onTimeout((event) =>
       invoke(localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds), (context) => timeoutHandler(event, context)),
     );
-    scheduler.onError((error, event) =>
-      built.logger.error('timer failed', { error: error.message, kind: event.kind ?? 'reservation', reservationSid: event.reservationSid }),
+    // A timer fires in the scope of the request that armed it; its failure is none of that request's.
+    scheduler.onError(
+      (error, event) =>
+        void detach(async () =>
+          built.logger.error('timer failed', { error: error.message, kind: event.kind ?? 'reservation', reservationSid: event.reservationSid }),
+        ),
     );
     handlers = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(built)])) as Record<ApiFunctionName, ApiHandler>;
     // Data this process did not write (a DATA_DIR, an engine of its own) may hold what a stopped process left.
@@ -341,6 +356,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       scheduler.close();
       await scheduler.idle();
       await live.lifecycleSink?.idle();
+      await published();
       live.close();
       ownClient?.destroy();
       await engine?.close();
