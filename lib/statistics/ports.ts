@@ -36,7 +36,9 @@ export interface StatisticsStore {
    * Claims each event (by its id, within `subject`: its task, or its worker) for the slot given,
    * unless it is claimed already; answers the slot each one is claimed for. The first claim of
    * an event decides where it is counted, whichever write derived it (connected, a mirrored change
-   * may derive an event of the gateway's own write again, at another time).
+   * may derive an event of the gateway's own write again, at another time). A claim holds at
+   * least two days after the subject's latest claim: the derivations of one event come within
+   * minutes of each other (Event Streams keeps a day of records).
    */
   claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly slot: number }[]): Promise<Map<string, number>>;
   /**

@@ -44,6 +44,16 @@ const ENTRY_PREFIX = 'e|';
 const PER_UPDATE = 50;
 /** Claims per UpdateItem (each names one attribute and one value in the 4 KB expression). */
 const PER_CLAIM = 40;
+/**
+ * How long a claim is kept behind its subject's latest one: longer than any two derivations of one
+ * event can be apart (the gateway's own write when TaskRouter confirms it, the mirror's from its
+ * callback or from Event Streams, which keeps a day of records). A worker's claims item gains one
+ * claim per activity change, for as long as the worker works: without this it would reach the item
+ * size limit after about 10,000 changes.
+ */
+const CLAIM_KEPT_SLOTS = (2 * 86_400 * 1000) / SLOT_MS;
+/** Claims past CLAIM_KEPT_SLOTS removed together, once there are this many: one write for many. */
+const PRUNE_AT = 100;
 /** A finished task's state stays a day (the reads pass over it), then TTL removes it. */
 const FINISHED_SECONDS = 86_400;
 /** How many tasks' and reservations' latest live-state times a process remembers (see `setTask`). */
@@ -285,12 +295,15 @@ export class StatisticsItems implements StatisticsStore {
             Key: { pk: statisticsPartition(scope, `c#${subject}`), sk: 'CLAIMS' },
             UpdateExpression: `SET ${[`${e.name(TABLE.ttlAttribute)} = ${e.value(oldest + this.#keepSeconds)}`, ...todo.map((c) => `${e.name(`c${c.id}`)} = ${e.value(c.slot)}`)].join(', ')}`,
             ConditionExpression: todo.map((c) => `attribute_not_exists(${e.name(`c${c.id}`)})`).join(' AND '),
+            // The item as it now is, to see what claims it has outlived (no capacity of its own).
+            ReturnValues: 'ALL_NEW',
             ...e.params,
           }),
           { stored: true },
         );
         if (outcome.written) {
           for (const c of todo) claimed.set(c.id, c.slot);
+          await this.#pruneClaims(scope, subject, outcome.item);
           break;
         }
         const stored = outcome.stored ?? {};
@@ -299,6 +312,30 @@ export class StatisticsItems implements StatisticsStore {
       }
     }
     return claimed;
+  }
+
+  /** Removes the claims CLAIM_KEPT_SLOTS behind the subject's latest, once PRUNE_AT of them are there. */
+  async #pruneClaims(scope: WorkspaceScope, subject: string, item: Item): Promise<void> {
+    const claims = Object.entries(item).filter((entry): entry is [string, number] => entry[0].startsWith('c') && typeof entry[1] === 'number');
+    const latest = Math.max(...claims.map(([, slot]) => slot));
+    const old = claims.filter(([, slot]) => slot < latest - CLAIM_KEPT_SLOTS).map(([name]) => name);
+    if (old.length < PRUNE_AT) return;
+    // Names of about 35 characters: 100 of them keep an expression well under its 4 KB.
+    for (let i = 0; i < old.length; i += PRUNE_AT) {
+      const e = new Expression();
+      await send(
+        this.#client,
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: statisticsPartition(scope, `c#${subject}`), sk: 'CLAIMS' },
+          UpdateExpression: `REMOVE ${old
+            .slice(i, i + PRUNE_AT)
+            .map((name) => e.name(name))
+            .join(', ')}`,
+          ...e.params,
+        }),
+      );
+    }
   }
 
   async markHour(scope: WorkspaceScope, second: number): Promise<void> {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
 import { periodOf } from '#lib/domain/statistics-periods.ts';
 import { SLOT_MS, secondOfSlot, tallyAttribute } from '#lib/domain/statistics-tally.ts';
-import { taskKey } from '#lib/store/table.ts';
+import { statisticsPartition, taskKey } from '#lib/store/table.ts';
 import { ENGINES } from '../support/engines.ts';
 import { recordFigure } from '../support/figures.ts';
 import { ACCOUNT_SID, basicAuth, callback, postCallback, sid, startStack, twilioClient } from '../support/fixtures.ts';
@@ -158,6 +158,24 @@ describe.each(ENGINES)('capacity on $name', (engine) => {
     await expect(refused).rejects.not.toHaveProperty('status');
     const [tally] = await statistics.tallies(scope, secondOfSlot(slot), secondOfSlot(slot));
     expect(tally!.counts[tallyAttribute('w', '', 'tc')]).toBe(27);
+  }, 60_000);
+
+  it('keeps a worker’s claims item small: claims two days behind its latest are removed, a hundred at a time', async () => {
+    const scope = { accountSid: ACCOUNT_SID, workspaceSid: sid('WS') };
+    const worker = sid('WK');
+    const DAY = 864_000; // slots
+    const start = Math.floor(Date.now() / SLOT_MS) - 3 * DAY;
+    // Three days of activity changes, forty at a time: the first day's are past the two days kept.
+    const claims = Array.from({ length: 400 }, (_, i) => ({ id: sid('EV').slice(2), slot: start + Math.round((i * 3 * DAY) / 400) }));
+    for (let i = 0; i < claims.length; i += 40) await stack.runtime.stores.statistics.claim(scope, worker, claims.slice(i, i + 40));
+    const { Item } = await stack.documentClient.send(
+      new GetCommand({ TableName: stack.config.tableName!, Key: { pk: statisticsPartition(scope, `c#${worker}`), sk: 'CLAIMS' }, ConsistentRead: true }),
+    );
+    const held = Object.entries(Item!).filter(([name]) => name.startsWith('c'));
+    const old = held.filter(([, slot]) => (slot as number) < claims.at(-1)!.slot - 2 * DAY);
+    expect(claims.filter((c) => c.slot < claims.at(-1)!.slot - 2 * DAY).length).toBeGreaterThan(100);
+    expect(old.length).toBeLessThan(100);
+    expect(held.length).toBe(claims.length - (claims.filter((c) => c.slot < claims.at(-1)!.slot - 2 * DAY).length - old.length));
   }, 60_000);
 
   it('does not keep a roll-up past the item size limit, and does not fail the read that made it', async () => {

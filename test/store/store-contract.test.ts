@@ -1715,6 +1715,24 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       );
     });
 
+    it('holds a claim two days behind its subject’s latest, however many claims came after it', async () => {
+      const scope = newWorkspace();
+      const worker = sid('WK');
+      const DAY = 864_000; // slots
+      // Three days of a busy worker's activity changes, claimed in order, forty at a time.
+      const claims = Array.from({ length: 400 }, (_, i) => ({ id: sid('EV').slice(2), slot: SLOT + Math.round((i * 3 * DAY) / 400) }));
+      for (let i = 0; i < claims.length; i += 40) await stores.statistics.claim(scope, worker, claims.slice(i, i + 40));
+      const recent = claims.filter((c) => c.slot >= claims.at(-1)!.slot - 2 * DAY);
+      expect(recent.length).toBeGreaterThan(250);
+      expect(
+        await stores.statistics.claim(
+          scope,
+          worker,
+          recent.map((c) => ({ id: c.id, slot: c.slot + 5 })),
+        ),
+      ).toEqual(new Map(recent.map((c) => [c.id, c.slot])));
+    });
+
     it('knows the workspaces with a record and the queues seen, each in its own account', async () => {
       const scope = newWorkspace();
       expect(await stores.statistics.knowsWorkspace(scope)).toBe(false);
