@@ -43,13 +43,3 @@ export class Underway {
     while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
   }
 }
-
-/**
- * How work that outlives the request which started it is started (an event's delivery and its
- * retries, the lifecycle's rules, the mirror's applies): deployed, such work runs in functions of
- * its own; the local stack runs it in its process, outside the request's invocation scope, so that
- * what it logs and counts is not the finished request's. By default it simply runs.
- */
-export type Detach = <T>(work: () => Promise<T>) => Promise<T>;
-
-export const runAttached: Detach = (work) => work();

@@ -8,7 +8,6 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TaskRouterEvent } from '../domain/events.ts';
-import { runAttached, type Detach } from '../domain/in-flight.ts';
 import type { EventSink } from '../publishing/ports.ts';
 import type { LifecycleEngine } from './engine.ts';
 
@@ -24,8 +23,6 @@ export class LifecycleSink implements EventSink {
     private readonly engine: () => LifecycleEngine,
     private readonly logger: Logger,
     private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    /** How the handling leaves the request whose write made the event. */
-    private readonly detach: Detach = runAttached,
   ) {}
 
   async deliver(events: readonly TaskRouterEvent[]): Promise<void> {
@@ -33,7 +30,7 @@ export class LifecycleSink implements EventSink {
     const relevant = events.filter((e) => e.resourceType === 'reservation');
     for (const event of relevant) {
       const key = `${event.accountSid}#${event.workspaceSid}#${event.workerSid ?? ''}`;
-      const queue = (this.#queues.get(key) ?? Promise.resolve()).then(() => this.detach(() => this.#handle(event)));
+      const queue = (this.#queues.get(key) ?? Promise.resolve()).then(() => this.#handle(event));
       this.#queues.set(key, queue);
       // The last of a worker's chain, once handled, leaves the map (the map holds only the busy).
       void queue.then(() => this.#queues.get(key) === queue && this.#queues.delete(key));

@@ -22,7 +22,7 @@ import { API_FUNCTIONS } from './handlers.ts';
 import { startDynalite, type DynamoDbEngine } from './dynamodb-engine.ts';
 import { ensureTable } from '../store/table-setup.ts';
 import { scanTasks, scanWorkerChanges } from '../store/task-scan.ts';
-import { localInvoker, localLambdaContext, outsideInvocations, type LocalInvoker } from './lambda-context.ts';
+import { localLambdaContext } from './lambda-context.ts';
 import { sweepUpstream } from '../upstream/sweep.ts';
 import { sweep } from './sweep.ts';
 import { Underway } from '../domain/in-flight.ts';
@@ -192,10 +192,6 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   // Logs turns into metrics. Locally nothing reads them, so Powertools Metrics stays quiet unless
   // POWERTOOLS_METRICS_DISABLED=false asks to see them (it reads this when the runtime is built).
   process.env['POWERTOOLS_METRICS_DISABLED'] ??= 'true';
-  // Before the stack's first AWS SDK request, which would make the invocation store's single form.
-  const scoped = await localInvoker();
-  // Work that outlives a request runs outside its invocation's scope; bound here, outside them all.
-  const detach = outsideInvocations();
   // Everything that can be wrong with the configuration is found before anything starts.
   let config = loadConfig(env, 'local');
   const policy = parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath);
@@ -232,8 +228,6 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
   let runtime: Runtime | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   let handlers: Record<ApiFunctionName, ApiHandler>;
-  let invoke!: LocalInvoker;
-  let published!: () => Promise<void>;
   try {
     if (config.dynamodbEndpoint === undefined) {
       engine = await startDynalite({ dataDir: config.dataDir });
@@ -245,37 +239,12 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint!, ...(engine !== undefined && { handler: engine.handler }) });
     // The console page is built from lib/console once, here (deployed, at synth).
     documentClient = parts.documentClient ?? ownClient!;
-    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), documentClient, detach, ...parts, policy });
+    const built = createRuntime(config, { scheduler, consolePage: buildConsoleHtml(), documentClient, ...parts, policy });
     runtime = built;
-    // What the work that outlives requests counted, outside every invocation's scope: published
-    // after each invocation and when the stack closes. A failure to publish is logged, never an
-    // invocation's failure (its answer may be out already).
-    published = () =>
-      detach(async () => {
-        try {
-          built.telemetry.publishStored();
-        } catch (error) {
-          built.logger.error('metrics of the work outliving requests not published', { error: (error as Error).message });
-        }
-      });
-    // Each invocation in its own scope, which its end publishes; then what that work counted meanwhile.
-    invoke = async (context, run) => {
-      try {
-        return await scoped(context, run);
-      } finally {
-        await published();
-      }
-    };
     const timeoutHandler = reservationTimeout.createHandler(built);
-    scheduler.onTimeout((event) =>
-      invoke(localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds), (context) => timeoutHandler(event, context)),
-    );
-    // A timer fires in the scope of the request that armed it; its failure is none of that request's.
-    scheduler.onError(
-      (error, event) =>
-        void detach(async () =>
-          built.logger.error('timer failed', { error: error.message, kind: event.kind ?? 'reservation', reservationSid: event.reservationSid }),
-        ),
+    scheduler.onTimeout((event) => timeoutHandler(event, localLambdaContext('reservation-timeout', FUNCTIONS['reservation-timeout'].timeoutSeconds)));
+    scheduler.onError((error, event) =>
+      built.logger.error('timer failed', { error: error.message, kind: event.kind ?? 'reservation', reservationSid: event.reservationSid }),
     );
     handlers = Object.fromEntries(Object.entries(API_FUNCTIONS).map(([name, fn]) => [name, fn.createHandler(built)])) as Record<ApiFunctionName, ApiHandler>;
     // Data this process did not write (a DATA_DIR, an engine of its own) may hold what a stopped process left.
@@ -295,7 +264,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     const upstream = built.upstream;
     if (upstream) {
       // Event callbacks are applied after their answer, in this process; what a stopped process took in and did not apply, now.
-      upstream.inbox.applyInBackground(detach);
+      upstream.inbox.applyInBackground();
       await sweepUpstream(upstream, built.clock.now());
       sweeper = setInterval(
         () => void sweepUpstream(upstream).catch((error: Error) => built.logger.error('upstream sweep failed', { error: error.message })),
@@ -323,7 +292,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
         try {
           const body = await readBody(request);
           const { fn, event } = toApiGatewayEvent(localRequest(request, body));
-          const result = await invoke(localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds), (context) => handlers[fn](event, context));
+          const result = await handlers[fn](event, localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds));
           response.writeHead(result.statusCode, result.headers);
           response.end(result.body);
         } catch (error) {
@@ -356,7 +325,6 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       scheduler.close();
       await scheduler.idle();
       await live.lifecycleSink?.idle();
-      await published();
       live.close();
       ownClient?.destroy();
       await engine?.close();

@@ -7,7 +7,6 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventType, TaskRouterEvent } from '../domain/events.ts';
-import { runAttached, type Detach } from '../domain/in-flight.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
 import { callbackForm, postCallback, sendsEvent, signedCallback, type DeliveryResult, type SignedCallback } from './callback-request.ts';
 import type { EventSink } from './ports.ts';
@@ -36,8 +35,6 @@ export interface LocalCallbackSenderOptions {
   /** Waits between attempts; tests pass one that moves a fake clock instead of sleeping. */
   readonly wait?: (ms: number) => Promise<void>;
   readonly post?: (request: SignedCallback) => Promise<DeliveryResult>;
-  /** How each delivery leaves the request that stored its event (it goes on for an hour). */
-  readonly detach?: Detach;
 }
 
 export interface ParkedEvent {
@@ -54,7 +51,6 @@ export class LocalCallbackSender implements EventSink {
   readonly #options: LocalCallbackSenderOptions;
   readonly #wait: (ms: number) => Promise<void>;
   readonly #post: (request: SignedCallback) => Promise<DeliveryResult>;
-  readonly #detach: Detach;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #waiting: (() => void)[] = [];
   #running = 0;
@@ -64,14 +60,13 @@ export class LocalCallbackSender implements EventSink {
     this.#options = options;
     this.#wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()));
     this.#post = options.post ?? ((request) => postCallback(request));
-    this.#detach = options.detach ?? runAttached;
   }
 
   /** Queues the events for delivery and returns at once: a slow receiver never slows a request. */
   async deliver(events: readonly TaskRouterEvent[]): Promise<void> {
     for (const event of events) {
       if (this.#closed || !sendsEvent(this.#options.filter, event)) continue;
-      const delivery = this.#detach(() => this.#deliver(event)).finally(() => this.#inFlight.delete(delivery));
+      const delivery = this.#deliver(event).finally(() => this.#inFlight.delete(delivery));
       this.#inFlight.add(delivery);
     }
   }

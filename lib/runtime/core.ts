@@ -19,7 +19,6 @@ import { readConsolePage, servedPage, type ConsolePage } from '../console/page.t
 import { accountCredentials, accountKeys, type Credentials } from '../credentials.ts';
 import type { AssignmentPolicy } from '../domain/assignment-policy.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
-import type { Detach } from '../domain/in-flight.ts';
 import type { Binds } from '../functions.ts';
 import { createLogger } from '../logging.ts';
 import { loadAssignmentPolicy } from '../policy-file.ts';
@@ -125,12 +124,6 @@ export interface RuntimeParts {
    * that count an operation's store calls turn it off and call the lifecycle themselves.
    */
   readonly lifecycleInBackground?: boolean;
-  /**
-   * Locally, how work that outlives its request leaves the request's invocation scope (the event
-   * callbacks' deliveries, the lifecycle's rules): lib/local/lambda-context.ts. By default it runs
-   * where it started.
-   */
-  readonly detach?: Detach;
   /** Connected: TaskRouter as this service calls it (tests: a fake in the process). */
   readonly upstream?: TaskRouterUpstream;
 }
@@ -206,7 +199,6 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
           tokenOf: (sid) => credentials().authToken(sid),
           logger,
           telemetry,
-          ...(parts.detach && { detach: parts.detach }),
           ...parts.callbackSender,
         })) ||
       undefined,
@@ -214,9 +206,7 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
   const policy = once(() => parts.policy ?? loadAssignmentPolicy(config.assignmentPolicyPath));
   const lifecyclePolicy = () => policy().lifecycle ?? NO_LIFECYCLE;
   const lifecycleSink = once(() =>
-    config.eventsFrom === 'write' && parts.lifecycleInBackground !== false
-      ? new (need('lifecycle').LifecycleSink)(() => lifecycle(), logger, undefined, parts.detach)
-      : undefined,
+    config.eventsFrom === 'write' && parts.lifecycleInBackground !== false ? new (need('lifecycle').LifecycleSink)(() => lifecycle(), logger) : undefined,
   );
   const sinks = once((): EventSink[] => {
     const extra = parts.eventSinks ?? [];

@@ -65,15 +65,6 @@ export class PowertoolsTelemetry implements Telemetry {
     this.metrics.addMetric(spec.name, spec.unit, value);
   }
 
-  /**
-   * Publishes what is stored where this runs, as a function's end publishes what its invocation
-   * counted: the local stack calls it outside every invocation's scope for what the work that
-   * outlives a request counted there (lib/local/lambda-context.ts).
-   */
-  publishStored(): void {
-    for (const instance of [this.metrics, ...this.counted]) if (instance.hasStoredMetrics()) instance.publishStoredMetrics();
-  }
-
   #instance(defaultDimensions?: Record<string, string>): Metrics {
     return new Metrics({
       namespace: METRICS_NAMESPACE,

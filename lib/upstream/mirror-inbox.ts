@@ -13,7 +13,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
-import { runAttached, type Detach } from '../domain/in-flight.ts';
 import type { Params } from '../domain/parameters.ts';
 import type { UpstreamMirror } from './mirror.ts';
 import type { InboxItem, InboxStore } from './ports.ts';
@@ -25,8 +24,7 @@ export const UNAPPLIED_AFTER_MS = 30_000;
 export type TakeOutcome = 'ignored' | 'taken' | 'repeat';
 
 export class MirrorInbox {
-  /** Set when events are applied after the answer: how that work leaves the request that took them in. */
-  #background: Detach | undefined;
+  #background = false;
   readonly #queue: InboxItem[] = [];
   /** The keys of the events in the queue. */
   readonly #queued = new Set<string>();
@@ -39,9 +37,9 @@ export class MirrorInbox {
     private readonly logger: Logger,
   ) {}
 
-  /** From now on, events are applied after the answer, in this process (the local stack), started by `detach`. */
-  applyInBackground(detach: Detach = runAttached): void {
-    this.#background = detach;
+  /** From now on, events are applied after the answer, in this process (the local stack). */
+  applyInBackground(): void {
+    this.#background = true;
   }
 
   /**
@@ -98,7 +96,7 @@ export class MirrorInbox {
     if (this.#queued.has(key)) return;
     this.#queued.add(key);
     this.#queue.push(item);
-    this.#draining ??= this.#background(() => this.#drain());
+    this.#draining ??= this.#drain();
   }
 
   async #drain(): Promise<void> {

@@ -77,46 +77,4 @@ describe('npm start', () => {
       await started.stop();
     }
   });
-
-  it('logs each of concurrent requests with its own function and keys, as Lambda does with several invocations in one process', async () => {
-    const started = npmStart({});
-    try {
-      const base = await started.listening;
-      const url = `${base}/assignment-callback`;
-      const sent = Array.from({ length: 12 }, () => callback({ AccountSid: LOCAL_ACCOUNT_SID }));
-      const other = `${base}/v1/Workspaces/WS${'0'.repeat(32)}/Tasks/WT${'0'.repeat(32)}/Reservations`;
-      const authorization = `Basic ${Buffer.from(`${LOCAL_ACCOUNT_SID}:${LOCAL_AUTH_TOKEN}`).toString('base64')}`;
-      // Callbacks (which add the reservation's SID to their log lines) interleaved with reads of another function.
-      const answers = await Promise.all(
-        sent.flatMap((c) => [
-          fetch(url, {
-            method: 'POST',
-            headers: {
-              'Content-Type': 'application/x-www-form-urlencoded',
-              'X-Twilio-Signature': twilio.getExpectedTwilioSignature(LOCAL_AUTH_TOKEN, url, c.params),
-            },
-            body: new URLSearchParams(c.params),
-          }),
-          fetch(other, { headers: { Authorization: authorization } }),
-        ]),
-      );
-      expect(answers.map((answer) => answer.status).filter((status) => status >= 500)).toEqual([]);
-      const lines = () =>
-        started
-          .output()
-          .split('\n')
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>)
-          .filter((line) => line['message'] === 'request');
-      await expect.poll(() => lines().length).toBe(2 * sent.length);
-      const callbacks = lines().filter((line) => line['route'] === 'POST /assignment-callback');
-      const reads = lines().filter((line) => line['route'] !== 'POST /assignment-callback');
-      expect(callbacks.map((line) => line['function_name'])).toEqual(sent.map(() => 'assignment-callback'));
-      expect(callbacks.map((line) => line['reservationSid']).sort()).toEqual(sent.map((c) => c.params['ReservationSid']).sort());
-      expect(new Set(reads.map((line) => line['function_name']))).toEqual(new Set(['list-reservations']));
-      expect(reads.filter((line) => 'reservationSid' in line)).toEqual([]);
-    } finally {
-      await started.stop();
-    }
-  });
 });

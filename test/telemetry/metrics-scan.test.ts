@@ -190,30 +190,6 @@ describe('the metrics published, standalone', () => {
   });
 });
 
-describe('the metrics of the work a request leaves behind, npm start', () => {
-  it('are published after the next request, though counted outside its scope and after the first one published its own', async () => {
-    // npm start runs invocations in scopes of the invocation store here (no SDK request came before
-    // this file's first stack): a request publishes its own scope's counts, not the process's.
-    expect(process.env['AWS_LAMBDA_MAX_CONCURRENCY']).toBeDefined();
-    const failing = await receiver((received) => (failing.received.indexOf(received) === 0 ? 500 : 204));
-    const stack = await startStack({ EVENT_CALLBACK_URL: failing.url }, { callbackSender: { wait: async () => {} } });
-    try {
-      lines = [];
-      // Its reservation.created delivery fails once, and is retried after the callback answered.
-      await assign(stack, { TaskAttributes: '{}' });
-      await until(() => failing.received.length >= 2, 'the retried event callback');
-      await stack.runtime.callbackSender!.idle();
-      expect(published()).not.toContain('EventDeliveries{Outcome=retried}');
-      // Only requests through the stack from here.
-      await fetch(`${stack.url}/health`).then((r) => r.arrayBuffer());
-      expect(published()).toEqual(expect.arrayContaining(['EventDeliveries{Outcome=retried}', 'EventDeliveries{Outcome=delivered}']));
-    } finally {
-      await stack.close();
-      await failing.close();
-    }
-  });
-});
-
 describe('the metrics published, connected', () => {
   /** TaskRouter reserves a worker: at TaskRouter, and the gateway answers the assignment callback. */
   async function reserve(): Promise<CallbackFixture> {
