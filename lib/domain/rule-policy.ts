@@ -115,12 +115,18 @@ export class RulePolicy implements AssignmentPolicy {
 
 const POLICY_FIELDS = ['rules', 'availableActivities', 'lifecycle', '$comment'];
 
-/** A policy from its parsed JSON, every rule checked; throws a PolicyError naming rule and field. */
+/**
+ * A policy from its parsed JSON, every rule checked; throws a PolicyError naming rule and field.
+ * It holds assignment `rules`, `lifecycle` rules, or both: a file of lifecycle rules alone has no
+ * assignment rule (every callback is answered {}). A file with neither says nothing, and is
+ * refused as the mistake it most likely is.
+ */
 export function parsePolicy(json: unknown): RulePolicy {
-  if (!isObject(json as Json) || !Array.isArray((json as Record<string, unknown>)['rules'])) {
-    throw new PolicyError('policy', 'rules', 'must be a list: {"rules": [...]}');
+  const body = json as Record<string, unknown>;
+  if (!isObject(json as Json) || !(Array.isArray(body['rules']) || (body['rules'] === undefined && body['lifecycle'] !== undefined))) {
+    throw new PolicyError('policy', 'rules', 'must be a list: {"rules": [...]} (it may be left out where lifecycle rules are given)');
   }
-  const extra = Object.keys(json as object).filter((k) => !POLICY_FIELDS.includes(k));
+  const extra = Object.keys(body).filter((k) => !POLICY_FIELDS.includes(k));
   if (extra.length > 0) throw new PolicyError('policy', extra[0]!, `is not a policy field (${POLICY_FIELDS.filter((f) => f !== '$comment').join(', ')})`);
-  return new RulePolicy((json as { rules: Json[] }).rules.map(parseRule), parseLifecyclePolicy(json as Record<string, Json>));
+  return new RulePolicy(((body['rules'] ?? []) as Json[]).map(parseRule), parseLifecyclePolicy(body as Record<string, Json>));
 }

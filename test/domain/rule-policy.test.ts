@@ -18,6 +18,8 @@ const withTask = (task: object, worker: object = { contact_uri: 'client:doug' },
 describe('loading a policy', () => {
   it.each([
     [{}, 'policy: rules must be a list'],
+    [{ rules: 'all', lifecycle: [] }, 'policy: rules must be a list'],
+    [{ lifecycle: [{ name: 'voice', wrapUpSeconds: 0 }] }, 'lifecycle rule 1 ("voice"): wrapUpSeconds must be a whole number of seconds from 1 to 86400'],
     [{ rules: [], extra: 1 }, 'policy: extra is not a policy field'],
     [{ rules: [1] }, 'rule 1: rule must be an object'],
     [{ rules: [{ name: 'a', instruction: { instruction: 'accept' }, when: {} }] }, 'rule 1 ("a"): when is not a rule field'],
@@ -63,6 +65,12 @@ describe('loading a policy', () => {
   ])('refuses %j naming the rule and field', (json, message) => {
     expect(() => parsePolicy(json)).toThrow(PolicyError);
     expect(() => parsePolicy(json)).toThrow(message);
+  });
+
+  it('takes lifecycle rules alone: no assignment rule, so every callback is answered {}', () => {
+    const policy = parsePolicy({ lifecycle: [{ name: 'voice', match: { task: { type: 'voice' } }, wrapUpSeconds: 60 }] });
+    expect(policy.decide(withTask({ type: 'voice' }))).toEqual({ answer: {} });
+    expect(policy.lifecycle?.rule('voice')?.wrapUpSeconds).toBe(60);
   });
 
   it('turns a missing, unreadable or invalid file into a configuration error naming ASSIGNMENT_POLICY', () => {
