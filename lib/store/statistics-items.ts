@@ -125,6 +125,13 @@ export class TallyFullError extends Error {
   }
 }
 
+/** The first of each id, in order: of two entries or claims of one event, the first decides. */
+function firstOfEach<T extends { readonly id: string }>(items: readonly T[]): T[] {
+  const first = new Map<string, T>();
+  for (const item of items) if (!first.has(item.id)) first.set(item.id, item);
+  return [...first.values()];
+}
+
 export class StatisticsItems implements StatisticsStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
@@ -200,9 +207,7 @@ export class StatisticsItems implements StatisticsStore {
    */
   async #count(scope: WorkspaceScope, slot: number, contributions: readonly Contribution[]): Promise<void> {
     // One entry an event, the first queued: as the stored one, the first derivation stays.
-    const first = new Map<string, Contribution>();
-    for (const c of contributions) if (!first.has(c.id)) first.set(c.id, c);
-    const unique = [...first.values()];
+    const unique = firstOfEach(contributions);
     for (let i = 0; i < unique.length; i += PER_UPDATE) {
       const e = new Expression();
       const sets = [
@@ -280,7 +285,8 @@ export class StatisticsItems implements StatisticsStore {
 
   async claim(scope: WorkspaceScope, subject: string, claims: readonly { readonly id: string; readonly slot: number }[]): Promise<Map<string, number>> {
     const claimed = new Map<string, number>();
-    const unique = [...new Map(claims.map((c) => [c.id, c])).values()];
+    // The first of one event's claims in a call is its first claim, as a claim stored before it would be.
+    const unique = firstOfEach(claims);
     for (let i = 0; i < unique.length; i += PER_CLAIM) {
       let todo = unique.slice(i, i + PER_CLAIM);
       // Each attempt claims them all or learns (from the item as stored) which are claimed already, and for when.

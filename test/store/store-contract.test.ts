@@ -1709,6 +1709,14 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const raced = await Promise.all(Array.from({ length: 6 }, (_, i) => stores.statistics.claim(scope, task, [{ id: c, slot: SLOT + i }])));
       const winner = raced[0]!.get(c)!;
       expect(raced.map((m) => m.get(c))).toEqual(Array(6).fill(winner));
+      const twice = sid('EV').slice(2);
+      expect(
+        await stores.statistics.claim(scope, task, [
+          { id: twice, slot: SLOT + 3 },
+          { id: twice, slot: SLOT + 7 },
+        ]),
+      ).toEqual(new Map([[twice, SLOT + 3]]));
+      expect(await stores.statistics.claim(scope, task, [{ id: twice, slot: SLOT + 9 }])).toEqual(new Map([[twice, SLOT + 3]]));
       const many = Array.from({ length: 90 }, (_, i) => ({ id: sid('EV').slice(2), slot: SLOT + i }));
       expect(await stores.statistics.claim(scope, task, [...many, { id: a, slot: 1 }])).toEqual(
         new Map([...many.map((m) => [m.id, m.slot] as const), [a, SLOT]]),
