@@ -53,9 +53,16 @@ function withPort(url: string, port: 'add' | 'remove'): string {
   return `${scheme}${host}:${scheme.toLowerCase() === 'https://' ? 443 : 80}${rest}`;
 }
 
+/**
+ * The query re-encoded as Twilio's older libraries did. Every piece is kept (`maxKeys: 0`): by
+ * default node:querystring stops at 1,000, so a query padded with empty pieces would be checked
+ * without what follows them, which the handler still reads.
+ */
 function withLegacyQuery(url: string): string {
   const q = url.indexOf('?');
-  return q === -1 || q === url.length - 1 ? url : `${url.slice(0, q)}?${legacyQueryString(parseLegacyQuery(url.slice(q + 1)))}`;
+  return q === -1 || q === url.length - 1
+    ? url
+    : `${url.slice(0, q)}?${legacyQueryString(parseLegacyQuery(url.slice(q + 1), undefined, undefined, { maxKeys: 0 }))}`;
 }
 
 function* candidateUrls(url: string): Generator<string> {

@@ -10,6 +10,12 @@ import type { FormEntries } from '../signature.ts';
 
 /** Larger request bodies are refused (413). */
 export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * More parameters in a query or a body are refused (400) before anything reads them: TaskRouter's
+ * requests carry a few dozen at most. Read before authentication, a request may not cost more
+ * than a bounded amount of work to anyone who can reach the URL.
+ */
+export const MAX_PARAMETERS = 1000;
 
 export interface ApiRequest {
   readonly method: string;
@@ -28,9 +34,17 @@ export interface ApiRequest {
   readonly requestId: string;
 }
 
-function toParams(entries: Iterable<readonly [string, string]>): Map<string, string[]> {
+/** The parameters by name, each name's values in order; `where` names the part of the request for a 400. */
+function toParams(entries: Iterable<readonly [string, string]>, where: 'query' | 'body'): Map<string, string[]> {
   const params = new Map<string, string[]>();
-  for (const [name, value] of entries) params.set(name, [...(params.get(name) ?? []), value]);
+  let count = 0;
+  for (const [name, value] of entries) {
+    if (++count > MAX_PARAMETERS) throw new InvalidParameterError(where, `must hold at most ${MAX_PARAMETERS} parameters`);
+    // Appended in place: a copy per repeat would make a request of many repeats cost its square.
+    const values = params.get(name);
+    if (values) values.push(value);
+    else params.set(name, [value]);
+  }
   return params;
 }
 
@@ -52,7 +66,7 @@ function jsonParams(text: string): Map<string, string[]> {
       entries.push([name, String(v)]);
     }
   }
-  return toParams(entries);
+  return toParams(entries, 'body');
 }
 
 export function parseApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
@@ -64,7 +78,7 @@ export function parseApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
     method,
     path: event.rawPath,
     rawQueryString,
-    query: toParams(new URLSearchParams(rawQueryString)),
+    query: toParams(new URLSearchParams(rawQueryString), 'query'),
     headers,
     pathParameters: Object.fromEntries(Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
     requestId: event.requestContext.requestId,
@@ -78,7 +92,7 @@ export function parseApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   // No Content-Type at all is read as a form, as `curl -d` and most form posts intend.
   if (contentType === 'application/x-www-form-urlencoded' || contentType === '') {
     const form = [...new URLSearchParams(rawBody)] as [string, string][];
-    return { ...request, body: toParams(form), form, rawBody, bodyType: 'form' };
+    return { ...request, body: toParams(form, 'body'), form, rawBody, bodyType: 'form' };
   }
   if (contentType === 'application/json' || contentType.endsWith('+json')) {
     return { ...request, body: jsonParams(rawBody), form: [], rawBody, bodyType: 'json' };

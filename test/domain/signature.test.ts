@@ -72,4 +72,12 @@ describe('X-Twilio-Signature', () => {
     expect(isValidTwilioSignature('token', good, 'https://a.example/cb?x=1', params)).toBe(false);
     expect(isValidTwilioSignature('token', '', 'https://a.example/cb', params)).toBe(false);
   });
+
+  it('checks every piece of the query: a signed one padded with a thousand empty pieces and a parameter is refused', () => {
+    const params: FormEntries = [['TaskSid', 'WT1']];
+    const good = twilio.getExpectedTwilioSignature('token', 'https://a.example/cb?tenant=x', asTwilioParams(params));
+    expect(isValidTwilioSignature('token', good, 'https://a.example/cb?tenant=x', params)).toBe(true);
+    // node:querystring stops at 1,000 pieces unless told otherwise: the re-encoded query would lose the added parameter.
+    expect(isValidTwilioSignature('token', good, `https://a.example/cb?tenant=x${'&'.repeat(999)}&ReservationTimeout=1`, params)).toBe(false);
+  });
 });

@@ -142,6 +142,29 @@ describe('invalid parameters', () => {
     expectTwilioError(await call('POST', path, { headers: form, body: big }), 413, 20413);
     expect((await call('GET', path)).body['reservation_status']).toBe('pending');
   });
+
+  it('refuses a query or body of more than 1,000 parameters with a 400, before authentication, on every route', async () => {
+    const a = await assign(stack);
+    const path = `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations/${a.reservationSid}`;
+    // Many repeats of one name, within 64 KiB: once a cost that grew with their square, paid by anyone who could reach the URL.
+    const repeats = 'a&'.repeat(32_000);
+    const noAuth = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    for (const [method, where, init] of [
+      ['POST', path, { headers: noAuth, body: repeats }],
+      ['POST', '/assignment-callback', { headers: noAuth, body: repeats }],
+      ['POST', path, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ a: Array(1001).fill(1) }) }],
+      ['GET', `${path}?${'a=1&'.repeat(1001)}`, {}],
+    ] as const) {
+      const response = await fetch(`${stack.url}${where}`, { method, ...init });
+      expect(response.status, `${method} ${where.slice(0, 40)}`).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(/(body|query): must hold at most 1000 parameters/);
+    }
+    expect((await call('GET', path)).body['reservation_status']).toBe('pending');
+    // A thousand are still read: unknown names are ignored, as TaskRouter ignores them.
+    const accepted = await call('POST', path, { headers: form, body: `ReservationStatus=accepted&${'a=1&'.repeat(999)}`.slice(0, -1) });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body['reservation_status']).toBe('accepted');
+  });
 });
 
 describe('webhook security', () => {
