@@ -9,7 +9,9 @@ import { resourceOf, workerScope } from '#lib/http/targets.ts';
 export const getWorker = apiFunction('get-worker', async (request, { runtime, accountSid }) => {
   const worker = await runtime.service.getWorker(workerScope(request, accountSid), resourceOf(request));
   // The ETag a Worker update's If-Match names to change exactly this version.
-  return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl), { ETag: entityTag(worker.version) });
+  return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl, runtime.workerAvailability(worker.activitySid)), {
+    ETag: entityTag(worker.version),
+  });
 });
 
 export const handler = await lambdaHandler(getWorker);

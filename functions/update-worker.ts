@@ -13,7 +13,9 @@ export const updateWorker = apiFunction('update-worker', async (request, { runti
     parseIfMatch(request.headers['if-match']),
     resourceOf(request),
   );
-  return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl), { ETag: entityTag(worker.version) });
+  return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl, runtime.workerAvailability(worker.activitySid)), {
+    ETag: entityTag(worker.version),
+  });
 });
 
 export const handler = await lambdaHandler(updateWorker);

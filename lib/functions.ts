@@ -83,7 +83,13 @@ export const FUNCTIONS = {
     uses: ['taskUpdates'],
     timeoutSeconds: 10,
   },
-  'get-worker': { description: 'Fetch a worker', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  'get-worker': {
+    description: 'Fetch a worker',
+    trigger: 'http',
+    auth: 'basic',
+    binds: { policy: true, table: 'read', credentials: true },
+    timeoutSeconds: 10,
+  },
   'update-worker': {
     description: 'Update a worker: activity, attributes, friendly name, RejectPendingReservations',
     trigger: 'http',

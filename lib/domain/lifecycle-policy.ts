@@ -111,6 +111,11 @@ export class LifecyclePolicy {
   isAvailable(activitySid: string): boolean {
     return this.availableActivities?.has(activitySid) ?? false;
   }
+
+  /** A Worker's `available`: whether its activity takes work, or null where that is not known (no availableActivities, or no activity yet). */
+  availability(activitySid: string | null): boolean | null {
+    return this.availableActivities === undefined || activitySid === null ? null : this.availableActivities.has(activitySid);
+  }
 }
 
 /** A policy without lifecycle rules: reservations get none, workers move only as told. */

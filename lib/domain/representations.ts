@@ -35,36 +35,63 @@ export function reservationJson(task: TaskRecord, reservation: ReservationRecord
   };
 }
 
+/** TaskRouter's Timeout of a task created without one: 24 hours. */
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 86_400;
+
+/**
+ * Twilio's Task resource: every field of its OpenAPI schema. What TaskRouter's assignment callback
+ * does not tell (the queue's and workflow's names, the channel, when the task entered its queue,
+ * its virtual start time, add-ons, routing target) is `null`, never a guess: the twilio SDK reads
+ * a missing date as the moment it parses the answer, a null one as null. `timeout`, which the
+ * schema says is never null, is TaskRouter's default for a task created without one.
+ */
 export function taskJson(task: TaskRecord, now: number, baseUrl: string) {
   const workspace = workspaceUrl(baseUrl, task.workspaceSid);
   const url = `${workspace}/Tasks/${task.sid}`;
   const assignment = taskAssignment(task, now);
   return {
     account_sid: task.accountSid,
+    addons: null,
     age: Math.max(0, Math.floor((now - task.createdAt) / 1000)),
     assignment_status: assignment.status,
     attributes: task.attributes,
     date_created: twilioDate(task.createdAt),
     // The later of its last status change and its last Task update (attributes, priority).
     date_updated: twilioDate(Math.max(assignment.updatedAt, task.lastUpdate?.at ?? 0)),
+    ignore_capacity: null,
     links: { reservations: `${url}/Reservations`, workspace },
     priority: task.priority,
     reason: assignment.reason,
+    routing_target: null,
     sid: task.sid,
+    task_channel_sid: null,
+    task_channel_unique_name: null,
+    task_queue_entered_date: null,
+    task_queue_friendly_name: null,
     task_queue_sid: task.taskQueueSid,
+    timeout: DEFAULT_TASK_TIMEOUT_SECONDS,
     url,
+    virtual_start_time: null,
+    workflow_friendly_name: null,
     workflow_sid: task.workflowSid,
     workspace_sid: task.workspaceSid,
   };
 }
 
-export function workerJson(worker: WorkerRecord, baseUrl: string) {
+/**
+ * Twilio's Worker resource: every field of its OpenAPI schema. `available` is what the policy's
+ * availableActivities say of its activity (null where they name none, or no activity is known);
+ * `activity_name` is null: neither callbacks nor Worker updates carry an activity's name.
+ */
+export function workerJson(worker: WorkerRecord, baseUrl: string, available: boolean | null) {
   const workspace = workspaceUrl(baseUrl, worker.workspaceSid);
   const url = `${workspace}/Workers/${worker.sid}`;
   return {
     account_sid: worker.accountSid,
+    activity_name: null,
     activity_sid: worker.activitySid,
     attributes: worker.attributes,
+    available,
     date_created: twilioDate(worker.createdAt),
     date_status_changed: worker.activityChangedAt === null ? null : twilioDate(worker.activityChangedAt),
     date_updated: twilioDate(worker.updatedAt),

@@ -80,6 +80,8 @@ export interface Runtime {
   prepare(binds: Binds): void;
   /** The lifecycle on the server (lib/lifecycle): rules, timers, attention. */
   readonly lifecycle: LifecycleEngine;
+  /** A Worker's `available`: what the policy's availableActivities say of an activity, or null where they say nothing. */
+  workerAvailability(activitySid: string | null): boolean | null;
   /** Locally: the lifecycle's share of the events, handled in this process after each write (deployed: the lifecycle function). */
   readonly lifecycleSink: LifecycleSink | undefined;
   readonly taskUpdates: TaskUpdates;
@@ -395,6 +397,7 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
     get lifecycle() {
       return lifecycle();
     },
+    workerAvailability: (activitySid) => lifecyclePolicy().availability(activitySid),
     get lifecycleSink() {
       return lifecycleSink();
     },

@@ -132,14 +132,17 @@ export class ForwardingTaskChanger implements TaskChanger {
   /**
    * Records a change TaskRouter made, once however often its settlement runs. Attributes and
    * priority: one write conditioned on the mark, clearing it. A cancellation: recorded as
-   * TaskRouter's task.canceled is (a repeat finds it recorded), then the mark cleared (a crash
-   * between the two leaves the mark, and the sweep's read finds the cancellation recorded).
+   * TaskRouter's task.canceled is (a repeat finds it recorded), then the mark cleared, by that
+   * write when the update also set attributes or priority (a crash between the two leaves the
+   * mark, and the sweep's read finds the cancellation recorded and records the rest).
    */
   async #record(scope: TaskScope, intent: TaskChangeIntent, markId: string): Promise<TaskRecord | undefined> {
     const { clock } = this.options;
     if (intent.cancel !== undefined) {
       await this.tasks.recordTaskCanceled(scope, intent.cancel.reason, clock.now());
-      return (await this.marks.clearForward(scope, markId, clock.now())) ?? this.tasks.getTask(scope);
+      if (intent.attributes === undefined && intent.priority === undefined) {
+        return (await this.marks.clearForward(scope, markId, clock.now())) ?? this.tasks.getTask(scope);
+      }
     }
     return this.tasks.changeTask({
       scope,

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
 import { assign, basicAuth, postCallback, sid, startStack, twilioClient, type CallbackFixture } from '../support/fixtures.ts';
-import { RESERVATION_KEYS, SCHEMAS, assertSchema } from '../support/openapi.ts';
+import { RESERVATION_KEYS, SCHEMAS, assertSchema, schemaKeys } from '../support/openapi.ts';
 
 let stack: LocalStack;
 let client: ReturnType<typeof twilioClient>;
@@ -75,18 +75,33 @@ describe('fetching', () => {
     expect((await workerReservation(a).fetch()).reservationStatus).toBe('pending');
   });
 
-  it('serves the read-only Task and Worker views', async () => {
+  it('serves the Task and Worker views with every field of their schemas, null where a callback does not tell', async () => {
     const a = await assign(stack, { TaskAge: '30', TaskPriority: '5' });
     const task = await getJson(`/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}`);
+    expect(Object.keys(task.body)).toEqual(schemaKeys('taskrouter.v1.workspace.task'));
     assertSchema(SCHEMAS.task, task.body);
     expect(task.body).toMatchObject({ sid: a.taskSid, assignment_status: 'reserved', priority: 5, reason: null, attributes: a.params['TaskAttributes'] });
     expect(task.body['age']).toBeGreaterThanOrEqual(30);
-    const worker = await getJson(`/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`);
-    assertSchema(SCHEMAS.worker, worker.body);
-    expect(worker.body).toMatchObject({ sid: a.workerSid, friendly_name: 'Doug', attributes: a.params['WorkerAttributes'], activity_sid: null });
-    for (const key of ['sid', 'account_sid', 'workspace_sid', 'friendly_name', 'activity_sid', 'attributes', 'date_created', 'date_updated', 'url', 'links']) {
-      expect(worker.body).toHaveProperty(key);
+    expect(task.body['timeout']).toBe(86_400);
+    for (const key of ['task_queue_entered_date', 'virtual_start_time', 'task_channel_sid', 'task_channel_unique_name', 'addons', 'routing_target']) {
+      expect(task.body[key], key).toBeNull();
     }
+    // The SDK reads a null date as null; a missing one it would read as the time of the fetch.
+    const fetched = await client.taskrouter.v1.workspaces(a.workspaceSid).tasks(a.taskSid).fetch();
+    expect(fetched.taskQueueEnteredDate).toBeNull();
+    expect(fetched.virtualStartTime).toBeNull();
+    const worker = await getJson(`/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`);
+    expect(Object.keys(worker.body)).toEqual(schemaKeys('taskrouter.v1.workspace.worker'));
+    assertSchema(SCHEMAS.worker, worker.body);
+    // No activity known yet, and the default policy names no available activities.
+    expect(worker.body).toMatchObject({
+      sid: a.workerSid,
+      friendly_name: 'Doug',
+      attributes: a.params['WorkerAttributes'],
+      activity_sid: null,
+      activity_name: null,
+      available: null,
+    });
   });
 });
 

@@ -85,6 +85,31 @@ describe('Task updates', () => {
     });
   });
 
+  it('cancels and sets attributes and priority in one update, as TaskRouter takes them: task.canceled and task.updated once each', async () => {
+    const a = await assign(stack);
+    const canceled = await taskOf(a).update({
+      assignmentStatus: 'canceled',
+      reason: 'caller left a voicemail',
+      attributes: JSON.stringify({ voicemail: true }),
+      priority: 7,
+    });
+    expect(canceled).toMatchObject({ assignmentStatus: 'canceled', reason: 'caller left a voicemail', attributes: '{"voicemail":true}', priority: 7 });
+    expect(await taskOf(a).fetch()).toMatchObject({ assignmentStatus: 'canceled', attributes: '{"voicemail":true}', priority: 7 });
+    expect((await reservationOf(a).fetch()).reservationStatus).toBe('canceled');
+    const types = await eventTypes(a, { taskSid: a.taskSid });
+    expect(types.filter((t) => t === 'task.canceled')).toHaveLength(1);
+    expect(types.filter((t) => t === 'task.updated')).toHaveLength(1);
+    // Completing or wrapping up with them is refused, naming what to do instead.
+    const b = await assign(stack);
+    await reservationOf(b).update({ reservationStatus: 'accepted' });
+    await expect(taskOf(b).update({ assignmentStatus: 'completed', reason: 'done', attributes: '{}' })).rejects.toMatchObject({
+      status: 400,
+      code: 20001,
+      message: expect.stringMatching(/AssignmentStatus: cannot be set to completed in the same update as Attributes or Priority/),
+    });
+    expect((await taskOf(b).fetch()).assignmentStatus).toBe('assigned');
+  });
+
   it('changes attributes and priority with If-Match: the ETag of the GET, 412 on a stale one, task.updated each time', async () => {
     const a = await assign(stack);
     const before = await raw(taskPath(a));
@@ -110,7 +135,8 @@ describe('Task updates', () => {
       { Priority: '-1' },
       { Priority: 'high' },
       { Reason: 'without a status' },
-      { AssignmentStatus: 'canceled', Reason: 'r', Priority: '3' },
+      { AssignmentStatus: 'completed', Reason: 'r', Priority: '3' },
+      { AssignmentStatus: 'wrapping', Attributes: '{}' },
     ];
     for (const params of cases) {
       const response = await raw(taskPath(a), form(params));

@@ -87,10 +87,13 @@ describe.each(ENGINES)('lifecycle rules on $name', (engine) => {
     const a = await voice();
     await reservationOf(a).update({ reservationStatus: 'accepted' });
     await waitFor(async () => expect(await workerActivity(a)).toBe(BUSY));
+    // Its `available`, as the policy's availableActivities say of its activity.
+    expect((await workspace(a).workers(a.workerSid).fetch()).available).toBe(false);
     await reservationOf(a).update({ reservationStatus: 'wrapping' });
     await waitFor(async () => expect(await workerActivity(a)).toBe(WRAPPING));
     await reservationOf(a).update({ reservationStatus: 'completed' });
     await waitFor(async () => expect(await workerActivity(a)).toBe(AVAILABLE));
+    expect((await workspace(a).workers(a.workerSid).fetch()).available).toBe(true);
     // The move's event is stored just after the move itself.
     await stack.runtime.lifecycleSink!.idle();
     const moves = await workspace(a).events.list({ workerSid: a.workerSid, eventType: 'worker.activity.update', limit: 20 });

@@ -427,6 +427,11 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       await apply(assigned.scope, assigned.sids[0]!, ACCEPT);
       await expect(stores.tasks.changeTask({ scope: assigned.scope, now: T0 + 9000, cancel: { reason: 'late' } })).rejects.toBeInstanceOf(TaskStateError);
       expect(await stores.tasks.changeTask({ scope: { ...scope, accountSid: sid('AC') }, now: T0 + 9000, priority: 1 })).toBeUndefined();
+      // A cancellation with attributes and priority: one write makes all three.
+      const both = await created();
+      const all = (await stores.tasks.changeTask({ scope: both.scope, now: T0 + 9000, cancel: { reason: 'voicemail' }, attributes: '{"vm":1}', priority: 3 }))!;
+      expect(all).toMatchObject({ attributes: '{"vm":1}', priority: 3, lastUpdate: { n: 1, at: T0 + 9000 }, canceled: { at: T0 + 9000, reason: 'voicemail' } });
+      expect(await stores.tasks.getTask(both.scope)).toEqual(all);
     });
 
     it('concurrent cancellations and accepts of one task: exactly one of them happens', async () => {

@@ -185,6 +185,16 @@ describe('Task cancellations, attributes and priority through the gateway', () =
     expect(new URLSearchParams(posts.at(-1)!.body).get('Priority')).toBe(String(there['priority']));
   });
 
+  it('a cancellation with attributes and priority reaches upstream once, and the gateway records all three', async () => {
+    const c = await reserve();
+    const answer = await post(gateway, taskPath(c), { AssignmentStatus: 'canceled', Reason: 'voicemail', Attributes: '{"voicemail":true}', Priority: '4' });
+    expect(answer.status).toBe(200);
+    expect(postsTo(c)).toHaveLength(1);
+    const expected = { assignment_status: 'canceled', reason: 'voicemail', attributes: '{"voicemail":true}', priority: 4 };
+    expect(await get(upstream, taskPath(c))).toMatchObject(expected);
+    expect(await get(gateway, taskPath(c))).toMatchObject(expected);
+  });
+
   it('a connection dropped after upstream canceled it: settled by reading, never sent twice', async () => {
     const c = await reserve();
     proxy.plan((method) => (method === 'POST' ? { kind: 'drop-after' } : { kind: 'pass' }));
