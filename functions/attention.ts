@@ -19,7 +19,8 @@ export const attention = apiFunction('attention', async (request, { runtime, acc
     if (reservationSid === undefined) throw new NotFoundError(request.path);
     const dismissed = request.body.get('Dismissed');
     if (dismissed?.length !== 1 || dismissed[0] !== 'true') throw new InvalidParameterError('Dismissed', 'must be true');
-    await runtime.lifecycle.dismiss(scope, reservationSid);
+    // A reservation never flagged in this workspace (or another account's): nothing to dismiss.
+    if (!(await runtime.lifecycle.dismiss(scope, reservationSid))) throw new NotFoundError(request.path);
     return jsonResponse(200, { reservation_sid: reservationSid, dismissed: true });
   }
   const now = runtime.clock.now();

@@ -76,6 +76,9 @@ export function dateParameter(name: string, raw: string): number {
 }
 
 export function readEventListQuery(query: Params, now: number): EventListQuery {
+  // TaskRouter filters events by their task's channel; the record holds no channel (an assignment
+  // callback does not say it), so the filter is refused rather than ignored, which would widen it.
+  if (query.has('TaskChannel')) throw new InvalidParameterError('TaskChannel', 'is not supported by this service: its events hold no task channel');
   const read = (spec: ParameterSpec) => {
     const raw = query.get(spec.name);
     return raw === undefined ? undefined : parseParameter(spec, raw);

@@ -322,7 +322,7 @@ export class LifecycleEngine {
     return open;
   }
 
-  dismiss(scope: WorkspaceScope, reservationSid: string): Promise<void> {
+  dismiss(scope: WorkspaceScope, reservationSid: string): Promise<boolean> {
     return this.options.attention.dismiss(scope, reservationSid);
   }
 

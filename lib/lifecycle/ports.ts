@@ -47,8 +47,11 @@ export interface AttentionStore {
   markNotified(scope: WorkspaceScope, reservationSid: string): Promise<void>;
   /** The flags of a workspace, oldest first (including those whose reservation has finished since). */
   list(scope: WorkspaceScope): Promise<AttentionItem[]>;
-  /** Takes a flag away (a supervisor dismissed it) for good: flagging it again does not bring it back; nothing when there is none. */
-  dismiss(scope: WorkspaceScope, reservationSid: string): Promise<void>;
+  /**
+   * Takes a flag away (a supervisor dismissed it) for good: flagging it again does not bring it
+   * back. Whether there was one (dismissed already counts); nothing is written when there is none.
+   */
+  dismiss(scope: WorkspaceScope, reservationSid: string): Promise<boolean>;
 }
 
 /** Where the news of a reservation needing attention goes: the EventBridge bus deployed, the log locally. */

@@ -59,8 +59,8 @@ export class AttentionItems implements AttentionStore {
     return { notified: (outcome.stored as StoredFlag | undefined)?.notified === true };
   }
 
-  markNotified(scope: WorkspaceScope, reservationSid: string): Promise<void> {
-    return this.#setOnFlag(scope, reservationSid, 'notified');
+  async markNotified(scope: WorkspaceScope, reservationSid: string): Promise<void> {
+    await this.#setOnFlag(scope, reservationSid, 'notified');
   }
 
   async list(scope: WorkspaceScope): Promise<AttentionItem[]> {
@@ -96,14 +96,17 @@ export class AttentionItems implements AttentionStore {
     return items.sort((a, b) => a.since - b.since || (a.reservationSid < b.reservationSid ? -1 : 1));
   }
 
-  dismiss(scope: WorkspaceScope, reservationSid: string): Promise<void> {
+  dismiss(scope: WorkspaceScope, reservationSid: string): Promise<boolean> {
     return this.#setOnFlag(scope, reservationSid, 'dismissed');
   }
 
-  /** Sets `notified` or `dismissed` on a flag that is there: a flag dismissed (or never made) is not made by it. */
-  async #setOnFlag(scope: WorkspaceScope, reservationSid: string, field: 'notified' | 'dismissed'): Promise<void> {
+  /**
+   * Sets `notified` or `dismissed` on a flag that is there, and says whether one was: a flag
+   * dismissed (or never made) is not made by it.
+   */
+  async #setOnFlag(scope: WorkspaceScope, reservationSid: string, field: 'notified' | 'dismissed'): Promise<boolean> {
     const e = new Expression();
-    await conditionalWrite(
+    const outcome = await conditionalWrite(
       this.#client,
       new UpdateCommand({
         TableName: this.#table,
@@ -114,5 +117,6 @@ export class AttentionItems implements AttentionStore {
       }),
       { stored: false },
     );
+    return outcome.written;
   }
 }

@@ -205,6 +205,10 @@ describe.each(ENGINES)('lifecycle rules on $name', (engine) => {
     expect((await http(`${list}/${a.reservationSid}`, { Dismissed: 'maybe' })).status).toBe(400);
     expect((await http(`${list}/${a.reservationSid}`, { Dismissed: 'true' })).status).toBe(200);
     expect((await http(list)).body['reservations']).toEqual([]);
+    // Again: still 200 (it is dismissed). A reservation never flagged: 404, as for any resource not there.
+    expect((await http(`${list}/${a.reservationSid}`, { Dismissed: 'true' })).status).toBe(200);
+    const never = await http(`${list}/${sid('WR')}`, { Dismissed: 'true' });
+    expect(never).toMatchObject({ status: 404, body: { code: 20404 } });
     expect((await reservationOf(a).fetch()).reservationStatus).toBe('accepted');
   });
 

@@ -504,9 +504,11 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect((await stores.attention.list(scope))[1]).toMatchObject({ flaggedAt: T0 + 60_000, rule: 'voice' });
       expect(await stores.attention.list(newWorkspace())).toEqual([]);
       expect(await stores.attention.list({ ...scope, accountSid: sid('AC') })).toEqual([]);
-      await stores.attention.dismiss(scope, item.reservationSid);
-      await stores.attention.dismiss(scope, item.reservationSid);
-      await stores.attention.dismiss(scope, sid('WR'));
+      // Whether there was a flag: a second dismissal finds it (dismissed); one never flagged, or another account's, does not.
+      expect(await stores.attention.dismiss(scope, item.reservationSid)).toBe(true);
+      expect(await stores.attention.dismiss(scope, item.reservationSid)).toBe(true);
+      expect(await stores.attention.dismiss(scope, sid('WR'))).toBe(false);
+      expect(await stores.attention.dismiss({ ...scope, accountSid: sid('AC') }, older.reservationSid)).toBe(false);
       expect((await stores.attention.list(scope)).map((i) => i.reservationSid)).toEqual([older.reservationSid]);
       // A timer delivered again after the dismissal does not bring the flag back.
       await stores.attention.flag(item);

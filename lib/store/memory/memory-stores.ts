@@ -293,11 +293,12 @@ class MemoryAttention implements AttentionStore {
       .sort((a, b) => a.since - b.since || (a.reservationSid < b.reservationSid ? -1 : 1));
   }
 
-  async dismiss(scope: WorkspaceScope, reservationSid: string): Promise<void> {
+  async dismiss(scope: WorkspaceScope, reservationSid: string): Promise<boolean> {
     const key = `${workspaceKey(scope)}#${reservationSid}`;
     const stored = this.#flags.get(key);
     // Kept, dismissed: a timer delivered again does not raise it again.
     if (stored) this.#flags.set(key, { ...stored, dismissed: true });
+    return stored !== undefined;
   }
 }
 
