@@ -54,6 +54,16 @@ export class NotFoundError extends TwilioError {
   }
 }
 
+/** Twilio's 405: the resource is there, but not for this HTTP method; `Allow` names the methods that are. */
+export class MethodNotAllowedError extends TwilioError {
+  readonly status = 405;
+  readonly code = 20004;
+  constructor(method: string, allowed: readonly string[]) {
+    super(`Method ${method} not allowed: this resource takes ${allowed.join(', ')}`);
+    this.headers['Allow'] = allowed.join(', ');
+  }
+}
+
 export class InvalidParameterError extends TwilioError {
   readonly status = 400;
   readonly code = 20001;

@@ -58,5 +58,45 @@ export const ROUTES: readonly Route[] = [
   ...statisticsRoutes(),
 ];
 
-/** Every request no route matches (API Gateway's `$default` route): Twilio's 404. */
+/**
+ * Every request no route matches (API Gateway's `$default` route): Twilio's 404, or its 405 where
+ * routes take that path with other methods.
+ */
 export const DEFAULT_ROUTE: ApiFunctionName = 'not-found';
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+}
+
+const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}).sort((a, b) => a.names.length - b.names.length); // as API Gateway: a literal segment wins over a {parameter} (Workers/Statistics)
+
+/** The route API Gateway gives a request, with its path parameters (each segment decoded); undefined: the default route's. */
+export function routeFor(method: string, path: string): { readonly route: Route; readonly pathParameters: Record<string, string> } | undefined {
+  for (const { route, pattern, names } of COMPILED) {
+    const match = route.method === method ? pattern.exec(path) : null;
+    if (match) return { route, pathParameters: Object.fromEntries(names.map((name, i) => [name, safeDecode(match[i + 1]!)])) };
+  }
+  return undefined;
+}
+
+/** The methods the routes take at `path`: a request with another one is refused as not allowed, not as not found. */
+export function methodsAt(path: string): Route['method'][] {
+  return [...new Set(COMPILED.filter(({ pattern }) => pattern.test(path)).map(({ route }) => route.method))];
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

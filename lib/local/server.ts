@@ -12,7 +12,7 @@ import { loadConfig, tableNameOf, type Config } from '../config.ts';
 import type { ApiHandler } from '../handlers/api-function.ts';
 import { MAX_BODY_BYTES } from '../http/api-request.ts';
 import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
-import { DEFAULT_ROUTE, ROUTES } from '../http/routes.ts';
+import { DEFAULT_ROUTE, routeFor } from '../http/routes.ts';
 import { loadAssignmentPolicy } from '../policy-file.ts';
 import { createRuntime, type Runtime, type RuntimeParts } from '../runtime.ts';
 import { createDocumentClient } from '../store/client.ts';
@@ -42,39 +42,10 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-interface CompiledRoute {
-  readonly method: string;
-  readonly pattern: RegExp;
-  readonly names: readonly string[];
-  readonly routeKey: string;
-  readonly fn: ApiFunctionName;
-}
-
-const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
-  const names: string[] = [];
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { method: route.method, pattern: new RegExp(`^${source}$`), names, routeKey: `${route.method} ${route.path}`, fn: route.fn };
-}).sort((a, b) => a.names.length - b.names.length); // as API Gateway: a literal segment wins over a {parameter} (Workers/Statistics)
-
 export function matchRoute(method: string, path: string): { fn: ApiFunctionName; routeKey: string; pathParameters?: Record<string, string> } {
-  for (const route of COMPILED) {
-    const match = route.method === method ? route.pattern.exec(path) : null;
-    if (!match) continue;
-    const pathParameters = Object.fromEntries(route.names.map((name, i) => [name, safeDecode(match[i + 1]!)]));
-    return { fn: route.fn, routeKey: route.routeKey, pathParameters };
-  }
-  return { fn: DEFAULT_ROUTE, routeKey: '$default' };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+  const found = routeFor(method, path);
+  if (!found) return { fn: DEFAULT_ROUTE, routeKey: '$default' };
+  return { fn: found.route.fn, routeKey: `${found.route.method} ${found.route.path}`, pathParameters: found.pathParameters };
 }
 
 /**

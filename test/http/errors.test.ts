@@ -91,8 +91,24 @@ describe('not found', () => {
     expectTwilioError(await call('GET', `/v1/Workspaces/${a.workspaceSid}/Workers/${sid('WK')}/Reservations/${a.reservationSid}`), 404, 20404);
     expectTwilioError(await call('GET', `/v1/Workspaces/${a.workspaceSid}/Workers/${sid('WK')}/Reservations`), 404, 20404);
     expectTwilioError(await call('GET', `/v1/Workspaces/${a.workspaceSid}/Tasks/${sid('WT')}`), 404, 20404);
-    expectTwilioError(await call('DELETE', `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations/${a.reservationSid}`), 404, 20404);
     expectTwilioError(await call('GET', '/v2/anything'), 404, 20404);
+  });
+
+  it('answers 405/20004 with Allow for a method a resource does not take, as Twilio does, and changes nothing', async () => {
+    const a = await assign(stack);
+    const reservation = `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations/${a.reservationSid}`;
+    for (const [method, path, allow] of [
+      ['DELETE', reservation, 'GET, POST'],
+      ['PUT', reservation, 'GET, POST'],
+      ['POST', `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations`, 'GET'],
+      ['GET', '/assignment-callback', 'POST'],
+      ['DELETE', `/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`, 'GET, POST'],
+    ] as const) {
+      const result = await call(method, path);
+      expectTwilioError(result, 405, 20004);
+      expect(result.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+    expect((await call('GET', reservation)).headers.get('etag')).toBe('"1"');
   });
 });
 
