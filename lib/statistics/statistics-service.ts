@@ -200,7 +200,7 @@ export class StatisticsService {
    * The workers' cumulative figures: reservations and activity durations of the workers the
    * filters select. `TaskQueueSid`: that queue's reservations, and the workers it reserved in the
    * window. `FriendlyName`: the workers of that name. `TaskQueueName`: queue names are not in the
-   * record, so no worker.
+   * record, so no worker. With the figures, the known workers the filters select.
    */
   async #workersCumulative(ids: ResourceIds, query: WorkersQuery) {
     const families: CacheFamily[] = [
@@ -234,7 +234,8 @@ export class StatisticsService {
       }
     }
     const durations = this.#durations(selected, inWindow, before, query.window);
-    return workersCumulativeJson(ids, query, counters, durations);
+    const chosen = new Set(selected);
+    return { json: workersCumulativeJson(ids, query, counters, durations), workers: known.filter((w) => chosen.has(w.workerSid)) };
   }
 
   #durations(workers: readonly string[], inWindow: Aggregate, before: Aggregate, window: StatisticsWindow) {
@@ -244,7 +245,7 @@ export class StatisticsService {
 
   async workersCumulative(ids: ResourceIds, query: WorkersQuery, resource: string) {
     await this.#known(ids, resource);
-    return this.#workersCumulative(ids, query);
+    return (await this.#workersCumulative(ids, query)).json;
   }
 
   async workersRealTime(ids: ResourceIds, taskChannel: string | undefined, resource: string) {
@@ -253,13 +254,13 @@ export class StatisticsService {
     return { account_sid: ids.accountSid, ...figures, workspace_sid: ids.workspaceSid, url: ids.url };
   }
 
-  /** `Workers/Statistics`: the workers' cumulative and real-time figures in one. */
+  /** `Workers/Statistics`: the workers' cumulative and real-time figures in one, both of the workers its filters select. */
   async workers(ids: ResourceIds, query: WorkersQuery, resource: string) {
     await this.#known(ids, resource);
-    const [cumulative, workers] = await Promise.all([this.#workersCumulative(ids, query), this.#store.workers(ids)]);
+    const cumulative = await this.#workersCumulative(ids, query);
     return {
-      realtime: workerFigures(query.taskChannel !== undefined ? [] : workers),
-      cumulative: nested(cumulative),
+      realtime: workerFigures(query.taskChannel !== undefined ? [] : cumulative.workers),
+      cumulative: nested(cumulative.json),
       account_sid: ids.accountSid,
       workspace_sid: ids.workspaceSid,
       url: ids.url,

@@ -216,6 +216,14 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
       .workers.statistics()
       .fetch({ ...hour, taskQueueSid: q2 });
     expect(byQueue.cumulative).toMatchObject({ reservations_created: 3, reservations_timed_out: 1 });
+    // Both parts count the workers the filters select: all of them, or none of a name nobody has.
+    expect((await client.taskrouter.v1.workspaces(ws).workers.statistics().fetch(hour)).realtime).toMatchObject({ total_workers: 2 });
+    const nobody = await client.taskrouter.v1
+      .workspaces(ws)
+      .workers.statistics()
+      .fetch({ ...hour, friendlyName: 'nobody has this name' });
+    expect(nobody.realtime).toMatchObject({ total_workers: 0, activity_statistics: [] });
+    expect(nobody.cumulative).toMatchObject({ reservations_created: 0 });
 
     const query = `StartDate=${at(0).toISOString()}&EndDate=${at(3599).toISOString()}`;
     assertSchema(SCHEMAS.workersCumulativeStatistics, (await raw(`Workers/CumulativeStatistics?${query}`)).body);
