@@ -19,7 +19,8 @@ export type ParameterType =
   | { readonly kind: 'integer'; readonly min: number; readonly max: number }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'sid'; readonly prefix: SidPrefix }
-  | { readonly kind: 'url' }
+  /** `orEmpty`: an empty value is one too (a conference's WaitUrl: no hold music, as Twilio takes it). */
+  | { readonly kind: 'url'; readonly orEmpty?: true }
   | { readonly kind: 'enum'; readonly values: readonly string[]; readonly caseInsensitive?: true }
   /** A repeated key (`A=x&A=y`); a value may also be a comma-separated list. */
   | { readonly kind: 'list'; readonly values: readonly string[] };
@@ -104,7 +105,7 @@ export const PARAMETERS: readonly ParameterSpec[] = [
   conference('EndConferenceOnExit', BOOLEAN),
   conference('EndConferenceOnCustomerExit', BOOLEAN),
   conference('BeepOnCustomerEntrance', BOOLEAN),
-  conference('WaitUrl', URL_TYPE),
+  conference('WaitUrl', { kind: 'url', orEmpty: true }),
   conference('WaitMethod', METHOD, { default: 'POST' }),
   conference('EarlyMedia', BOOLEAN, { default: true }),
   conference('MaxParticipants', { kind: 'integer', min: 2, max: 250 }, { default: 250 }),
@@ -151,7 +152,7 @@ function describe(type: ParameterType): string {
     case 'sid':
       return `a SID starting with ${type.prefix} followed by 32 hex digits`;
     case 'url':
-      return 'an absolute http or https URL';
+      return type.orEmpty ? 'an absolute http or https URL, or empty' : 'an absolute http or https URL';
     case 'enum':
       return `one of ${type.values.join(', ')}`;
     case 'list':
@@ -170,7 +171,7 @@ function parseScalar(type: Exclude<ParameterType, { kind: 'list' }>, raw: string
     case 'sid':
       return canonicalSid(raw, type.prefix);
     case 'url':
-      return isHttpUrl(raw) ? raw : undefined;
+      return isHttpUrl(raw) || (type.orEmpty && raw === '') ? raw : undefined;
     case 'enum':
       return type.caseInsensitive ? type.values.find((v) => v.toLowerCase() === raw.toLowerCase()) : type.values.find((v) => v === raw);
   }

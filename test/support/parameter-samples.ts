@@ -26,6 +26,8 @@ export function valid(type: ParameterType): [string[], unknown][] {
       return [
         [['https://example.com/twiml?x=1'], 'https://example.com/twiml?x=1'],
         [['http://127.0.0.1:8080/cb'], 'http://127.0.0.1:8080/cb'],
+        // A conference's WaitUrl: empty is Twilio's "no hold music".
+        ...(type.orEmpty ? [[[''], ''] as [string[], unknown]] : []),
       ];
     case 'enum':
       return type.values.map((v) => [[v], v]);
@@ -51,7 +53,7 @@ export function invalid(type: ParameterType): string[][] {
     case 'sid':
       return [[`XX${'a'.repeat(32)}`], [`${type.prefix}123`], [`${type.prefix}${'g'.repeat(32)}`], ['']];
     case 'url':
-      return [['example.com/twiml'], ['ftp://example.com/x'], ['https://'], ['']];
+      return [['example.com/twiml'], ['ftp://example.com/x'], ['https://'], ...(type.orEmpty ? [] : [['']])];
     case 'enum':
       return [
         ['bogus'],
