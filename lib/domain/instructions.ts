@@ -43,6 +43,12 @@ export const STATUS_UPDATES: Readonly<Partial<Record<string, TransitionName>>> =
   completed: 'complete',
 };
 
+/** New attributes (JSON object text) or priority of a task, set by a Task update. */
+export interface TaskAttributesChange {
+  readonly attributes?: string;
+  readonly priority?: number;
+}
+
 export interface ReservationAction {
   readonly transition: TransitionName;
   readonly instruction?: RecordedInstruction;
@@ -55,6 +61,11 @@ export interface ReservationAction {
   readonly needsContactUri?: string;
   /** A completion's reason, recorded on the task (the Task update's Reason; the wrap-up timer's). */
   readonly completedReason?: string;
+  /**
+   * A Task update that completes or wraps up and also sets the task's attributes or priority: made
+   * in the same write as the transition (its task.updated with the transition's events).
+   */
+  readonly taskChange?: TaskAttributesChange;
   /** extendWrapUp: how much later the wrap-up ends. */
   readonly extendWrapUpMs?: number;
 }

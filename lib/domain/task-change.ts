@@ -110,15 +110,6 @@ export function readTaskUpdate(params: Params): TaskUpdate {
     }
     priority = Number(rawPriority);
   }
-  // A cancellation and new attributes or priority are one write of the task (TaskRouter takes them
-  // together: a caller hung up, the reason kept in the attributes). Completing and wrapping up are
-  // its claimed reservation's transition, a write of their own: not joined with a change here.
-  if ((status === 'completed' || status === 'wrapping') && (attributes !== undefined || priority !== undefined)) {
-    throw new InvalidParameterError(
-      'AssignmentStatus',
-      `cannot be set to ${status} in the same update as Attributes or Priority: this service takes them in an update of their own, before or after`,
-    );
-  }
   if ((status === 'completed' || status === 'canceled') && (reason === undefined || reason.trim() === '')) {
     throw new InvalidParameterError('Reason', `is required when AssignmentStatus is ${status}`);
   }

@@ -41,7 +41,15 @@ export class TaskUpdates {
       // which first completes those events.
       const claimed = task.acceptedReservationSid;
       if (claimed === undefined) throw taskStateError(scope, status);
-      const action = status === 'completed' ? { transition: 'complete' as const, completedReason: update.reason! } : { transition: 'wrap' as const };
+      // Attributes or priority with it: set by the transition's own write.
+      const taskChange =
+        update.attributes !== undefined || update.priority !== undefined
+          ? { ...(update.attributes !== undefined && { attributes: update.attributes }), ...(update.priority !== undefined && { priority: update.priority }) }
+          : undefined;
+      const action = {
+        ...(status === 'completed' ? { transition: 'complete' as const, completedReason: update.reason! } : { transition: 'wrap' as const }),
+        ...(taskChange && { taskChange }),
+      };
       try {
         const updated = await updater.update({ scope, reservationSid: claimed, action, now, ...(ifMatch !== undefined && { taskIfMatch: ifMatch }) }, request);
         if (!updated) throw new NotFoundError(resource);

@@ -4,7 +4,7 @@
  * state machine's `from` compiled into stored fields; what TaskRouter observed (connected mode) is
  * recorded in the order of STATUS_RANK.
  */
-import type { ReservationAction } from '../domain/instructions.ts';
+import type { ReservationAction, TaskAttributesChange } from '../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
 import { RESERVATION_STATUSES, STATUS_RANK, TRANSITIONS, finalInRank, observedEffects, type Transition } from '../domain/state-machine.ts';
 import type { IfMatch } from '../domain/if-match.ts';
@@ -172,6 +172,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
     }
     if (action.extendWrapUpMs !== undefined) u.set.push(`${field('wrapUpDeadline')} = ${field('wrapUpDeadline')} + ${e.value(action.extendWrapUpMs)}`);
     if (action.completedReason !== undefined) u.set.push(`${e.name('completedReason')} = ${e.value(action.completedReason)}`);
+    if (action.taskChange) setTaskChange(u, action.taskChange, now);
     if (action.activitySid) u.set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
     if (transition.claimsTask) u.set.push(`${accepted()} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (transition.countsRejection) u.set.push(`${rejections()} = ${rejections()} + ${one}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);
@@ -211,12 +212,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
       u.set.push(`${e.name('canceled')} = ${e.value({ at: now, reason: change.cancel.reason })}`);
       this.#writer.retention(u, 'canceled');
     }
-    if (change.attributes !== undefined || change.priority !== undefined) {
-      const updates = e.name('updates');
-      u.set.push(`${updates} = if_not_exists(${updates}, ${e.value(0)}) + ${e.value(1)}`, `${e.name('lastUpdateAt')} = ${e.value(now)}`);
-      if (change.attributes !== undefined) u.set.push(`${e.name('attributes')} = ${e.value(change.attributes)}`);
-      if (change.priority !== undefined) u.set.push(`${e.name('priority')} = ${e.value(change.priority)}`);
-    }
+    if (change.attributes !== undefined || change.priority !== undefined) setTaskChange(u, change, now);
     return u;
   }
 
@@ -316,6 +312,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
     const confirms = o.action !== undefined && TRANSITIONS[o.action.transition].to === status;
     if (confirms && o.action!.instruction) u.set.push(`${field('instruction')} = ${e.value(o.action!.instruction)}`);
     if (confirms && o.action!.completedReason !== undefined) u.set.push(`${e.name('completedReason')} = ${e.value(o.action!.completedReason)}`);
+    if (confirms && o.action!.taskChange) setTaskChange(u, o.action!.taskChange, now);
     if (confirms && o.action!.activitySid)
       u.set.push(`${field('activitySid')} = ${e.value(o.action!.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
     if (markId !== undefined) {
@@ -418,6 +415,15 @@ export function actionConditions(u: TaskUpdate, input: Omit<ApplyAction, 'now'> 
   if (action.needsContactUri !== undefined) u.conditions.push(`attribute_exists(${field('contactUri')})`);
   // Only a wrap-up with a time limit can be given more time.
   if (action.extendWrapUpMs !== undefined) u.conditions.push(`${field('wrapUpDeadline')} < ${e.value(NO_WRAP_UP_LIMIT_MS)}`);
+}
+
+/** New attributes or priority: counted (the how-manyth change, its task.updated event's subject) and set. */
+function setTaskChange(u: TaskUpdate, change: TaskAttributesChange, now: number): void {
+  const { e } = u;
+  const updates = e.name('updates');
+  u.set.push(`${updates} = if_not_exists(${updates}, ${e.value(0)}) + ${e.value(1)}`, `${e.name('lastUpdateAt')} = ${e.value(now)}`);
+  if (change.attributes !== undefined) u.set.push(`${e.name('attributes')} = ${e.value(change.attributes)}`);
+  if (change.priority !== undefined) u.set.push(`${e.name('priority')} = ${e.value(change.priority)}`);
 }
 
 /**

@@ -99,15 +99,28 @@ describe('Task updates', () => {
     const types = await eventTypes(a, { taskSid: a.taskSid });
     expect(types.filter((t) => t === 'task.canceled')).toHaveLength(1);
     expect(types.filter((t) => t === 'task.updated')).toHaveLength(1);
-    // Completing or wrapping up with them is refused, naming what to do instead.
-    const b = await assign(stack);
-    await reservationOf(b).update({ reservationStatus: 'accepted' });
-    await expect(taskOf(b).update({ assignmentStatus: 'completed', reason: 'done', attributes: '{}' })).rejects.toMatchObject({
-      status: 400,
-      code: 20001,
-      message: expect.stringMatching(/AssignmentStatus: cannot be set to completed in the same update as Attributes or Priority/),
+  });
+
+  it('wraps up and completes with attributes and priority in the same update: the transition and task.updated, once each', async () => {
+    const a = await assign(stack);
+    await reservationOf(a).update({ reservationStatus: 'accepted' });
+    const wrapping = await taskOf(a).update({ assignmentStatus: 'wrapping', attributes: JSON.stringify({ notes: 'callback' }) });
+    expect(wrapping).toMatchObject({ assignmentStatus: 'wrapping', attributes: '{"notes":"callback"}', priority: 1 });
+    const completed = await taskOf(a).update({
+      assignmentStatus: 'completed',
+      reason: 'resolved',
+      attributes: JSON.stringify({ outcome: 'sale' }),
+      priority: 9,
     });
-    expect((await taskOf(b).fetch()).assignmentStatus).toBe('assigned');
+    expect(completed).toMatchObject({ assignmentStatus: 'completed', reason: 'resolved', attributes: '{"outcome":"sale"}', priority: 9 });
+    expect((await reservationOf(a).fetch()).reservationStatus).toBe('completed');
+    const types = await eventTypes(a, { taskSid: a.taskSid });
+    expect(types.filter((t) => t === 'task.updated')).toHaveLength(2);
+    expect(types.filter((t) => t === 'task.wrapup')).toHaveLength(1);
+    expect(types.filter((t) => t === 'task.completed')).toHaveLength(1);
+    // A refused transition changes nothing, its attributes included.
+    await expect(taskOf(a).update({ assignmentStatus: 'completed', reason: 'again', attributes: '{"x":1}' })).rejects.toMatchObject({ status: 400 });
+    expect((await taskOf(a).fetch()).attributes).toBe('{"outcome":"sale"}');
   });
 
   it('changes attributes and priority with If-Match: the ETag of the GET, 412 on a stale one, task.updated each time', async () => {
@@ -135,8 +148,8 @@ describe('Task updates', () => {
       { Priority: '-1' },
       { Priority: 'high' },
       { Reason: 'without a status' },
-      { AssignmentStatus: 'completed', Reason: 'r', Priority: '3' },
-      { AssignmentStatus: 'wrapping', Attributes: '{}' },
+      { AssignmentStatus: 'completed', Priority: '3' },
+      { AssignmentStatus: 'wrapping', Attributes: '[1]' },
     ];
     for (const params of cases) {
       const response = await raw(taskPath(a), form(params));

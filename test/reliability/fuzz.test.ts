@@ -74,7 +74,7 @@ const BAD_TASK_UPDATES = [
   'Priority=-1',
   'Priority=high',
   'Priority=99999999999',
-  'AssignmentStatus=completed&Reason=r&Priority=3',
+  'AssignmentStatus=completed&Priority=3',
   'TaskChannel=voice',
   'VirtualStartTime=2026-01-01T00%3A00%3A00Z',
 ];

@@ -432,6 +432,18 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const all = (await stores.tasks.changeTask({ scope: both.scope, now: T0 + 9000, cancel: { reason: 'voicemail' }, attributes: '{"vm":1}', priority: 3 }))!;
       expect(all).toMatchObject({ attributes: '{"vm":1}', priority: 3, lastUpdate: { n: 1, at: T0 + 9000 }, canceled: { at: T0 + 9000, reason: 'voicemail' } });
       expect(await stores.tasks.getTask(both.scope)).toEqual(all);
+      // Completing with attributes and priority: the transition's write sets them, counted as a change.
+      const done = await created();
+      await apply(done.scope, done.sids[0]!, ACCEPT, T0 + 1000);
+      const completed = (await apply(
+        done.scope,
+        done.sids[0]!,
+        { transition: 'complete', completedReason: 'sold', taskChange: { attributes: '{"sale":1}', priority: 2 } },
+        T0 + 2000,
+      ))!;
+      expect(completed).toMatchObject({ attributes: '{"sale":1}', priority: 2, completedReason: 'sold', lastUpdate: { n: 1, at: T0 + 2000 } });
+      expect(findReservation(completed, done.sids[0]!)!.status).toBe('completed');
+      expect(await stores.tasks.getTask(done.scope)).toEqual(completed);
     });
 
     it('concurrent cancellations and accepts of one task: exactly one of them happens', async () => {

@@ -129,6 +129,16 @@ describe('Task updates through the gateway', () => {
     expect(await get(gateway, taskPath(c))).toMatchObject({ assignment_status: 'completed' });
   });
 
+  it('a completion with attributes and priority reaches upstream once, and the gateway records all of it', async () => {
+    const c = await accepted();
+    const answer = await post(gateway, taskPath(c), { AssignmentStatus: 'completed', Reason: 'sold', Attributes: '{"sale":true}', Priority: '6' });
+    expect(answer.status).toBe(200);
+    expect(proxy.posts().map((p) => p.path)).toEqual([taskPath(c)]);
+    const expected = { assignment_status: 'completed', reason: 'sold', attributes: '{"sale":true}', priority: 6 };
+    expect(await get(upstream, taskPath(c))).toMatchObject(expected);
+    expect(await get(gateway, taskPath(c))).toMatchObject(expected);
+  });
+
   it('a connection dropped after upstream completed it: settled by reading, never sent twice', async () => {
     const c = await accepted();
     proxy.plan((method) => (method === 'POST' ? { kind: 'drop-after' } : { kind: 'pass' }));

@@ -6,7 +6,7 @@
  * the stored stamp is made just after it. The store contract suite runs on this and on both
  * engines, so the two implementations cannot drift apart.
  */
-import type { ReservationAction } from '../../domain/instructions.ts';
+import type { ReservationAction, TaskAttributesChange } from '../../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../../domain/scope.ts';
 import { observationReplaces, TRANSITIONS, observedEffects, type ReservationStatus, type Transition } from '../../domain/state-machine.ts';
 import { checkTaskChange, checkTaskIfMatch } from '../../domain/task-change.ts';
@@ -150,14 +150,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     checkTaskChange(task, change, now);
     let next: TaskRecord = change.markId !== undefined ? { ...withoutMark(task), updatedAt: now } : { ...task, updatedAt: now };
     if (change.cancel) next = { ...next, canceled: { at: now, reason: change.cancel.reason } };
-    if (change.attributes !== undefined || change.priority !== undefined) {
-      next = {
-        ...next,
-        ...(change.attributes !== undefined && { attributes: change.attributes }),
-        ...(change.priority !== undefined && { priority: change.priority }),
-        lastUpdate: { n: (task.lastUpdate?.n ?? 0) + 1, at: now },
-      };
-    }
+    if (change.attributes !== undefined || change.priority !== undefined) next = withTaskChange(next, change, now);
     return this.#put(stamped(next, task, now));
   }
 
@@ -228,6 +221,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     if (effects.impliesClaim && next.acceptedReservationSid === undefined) next = { ...next, acceptedReservationSid: o.reservationSid, acceptedAt: now };
     if (effects.countsRejection) next = { ...next, rejections: next.rejections + 1, lastRejectedAt: now };
     if (confirms && o.action!.completedReason !== undefined) next = { ...next, completedReason: o.action!.completedReason };
+    if (confirms && o.action!.taskChange) next = withTaskChange(next, o.action!.taskChange, now);
     if (mark) next = withoutMark(next);
     return { kind: 'recorded', task: this.#put(stamped(next, task, now)) };
   }
@@ -242,6 +236,16 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     );
     return { kind: 'recorded', task: this.#put(stamped({ ...task, reservations, canceled: { at: now, reason }, updatedAt: now }, task, now)) };
   }
+}
+
+/** New attributes or priority, counted as the task's next change (its task.updated event). */
+function withTaskChange(task: TaskRecord, change: TaskAttributesChange, now: number): TaskRecord {
+  return {
+    ...task,
+    ...(change.attributes !== undefined && { attributes: change.attributes }),
+    ...(change.priority !== undefined && { priority: change.priority }),
+    lastUpdate: { n: (task.lastUpdate?.n ?? 0) + 1, at: now },
+  };
 }
 
 /** The task after an allowed action (the DynamoDB adapter's UpdateExpression for it, as a function). */
@@ -265,6 +269,7 @@ function applied(task: TaskRecord, reservation: ReservationRecord, action: Reser
   let next: TaskRecord = withReservation(task, changed);
   if (!transition.afterDeadline) next = { ...next, updatedAt: now };
   if (action.completedReason !== undefined) next = { ...next, completedReason: action.completedReason };
+  if (action.taskChange) next = withTaskChange(next, action.taskChange, now);
   if (transition.claimsTask) next = { ...next, acceptedReservationSid: reservation.sid, acceptedAt: now };
   if (transition.countsRejection) next = { ...next, rejections: next.rejections + 1, lastRejectedAt: now };
   return next;
