@@ -25,7 +25,7 @@ import { loadAssignmentPolicy } from '../policy-file.ts';
 import { LocalUpdater } from '../reservations/local-updater.ts';
 import { ReservationService } from '../reservations/service.ts';
 import { secretsManagerKeys } from '../secrets.ts';
-import { createDocumentClient } from '../store/client.ts';
+import { boundedClientConfig, createDocumentClient } from '../store/client.ts';
 import { dynamoDbStores, type Stores } from '../store/stores.ts';
 import { PowertoolsTelemetry } from '../telemetry/powertools-telemetry.ts';
 import { EventEmittingMarks, EventEmittingTasks, EventEmittingWorkers, EventRecorder } from '../publishing/event-recorder.ts';
@@ -163,7 +163,7 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
       config.accountSid,
       config.authToken !== undefined
         ? () => Promise.resolve(accountKeys(config.accountSid, config.authToken!, config.accounts, config.apiKeys))
-        : secretsManagerKeys(config.accountSid, config.authTokenSecretArn!, new SecretsManagerClient({})),
+        : secretsManagerKeys(config.accountSid, config.authTokenSecretArn!, new SecretsManagerClient(boundedClientConfig())),
     ),
   );
   let ownClient: DynamoDBDocumentClient | undefined;
@@ -259,7 +259,9 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
       workers: new EventEmittingWorkers(plain.workers, recorder()),
     };
   });
-  const scheduler = once(() => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient({}), config.timeoutSchedule)));
+  const scheduler = once(
+    () => parts.scheduler ?? (config.timeoutSchedule && new EventBridgeTimeoutScheduler(new SchedulerClient(boundedClientConfig()), config.timeoutSchedule)),
+  );
   let upstreamClient: HttpTaskRouterUpstream | undefined;
   const upstream = once((): Upstream | undefined => {
     if (config.upstreamUrl === undefined) return undefined;
@@ -341,7 +343,7 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
       attention: stores().attention,
       notices:
         config.eventBusName !== undefined
-          ? new EventBridgeAttentionNotices(new EventBridgeClient({}), config.eventBusName, config.publicBaseUrl)
+          ? new EventBridgeAttentionNotices(new EventBridgeClient(boundedClientConfig()), config.eventBusName, config.publicBaseUrl)
           : new LoggedAttentionNotices(logger, config.publicBaseUrl),
       policy: lifecyclePolicy(),
       clock,

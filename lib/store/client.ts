@@ -28,17 +28,29 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
   return DynamoDBDocumentClient.from(createDynamoDbClient(options), { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/**
+ * The HTTP handler of every AWS client on a request's path (the store, Secrets Manager for the
+ * auth token, Scheduler for a reservation's timer, the bus): each attempt bounded as above, so
+ * that a stalled service is an error the caller answers (a 503), not the function's own timeout.
+ */
+export function boundedRequestHandler(): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
+    requestTimeout: STORE_REQUEST_TIMEOUT_MS,
+    // Without it the request timeout only logs a warning and the attempt waits on: a stalled
+    // connection would hold the request until the function's own timeout, with no retry.
+    throwOnRequestTimeout: true,
+  });
+}
+
+/** The bounds of an AWS client beside the store's: bounded attempts, at most STORE_MAX_ATTEMPTS of them. */
+export function boundedClientConfig(): { readonly maxAttempts: number; readonly requestHandler: NodeHttpHandler } {
+  return { maxAttempts: STORE_MAX_ATTEMPTS, requestHandler: boundedRequestHandler() };
+}
+
 /** The low-level client under it, with the same bounds. */
 export function createDynamoDbClient(options: DocumentClientOptions = {}): DynamoDBClient {
-  const handler: HttpHandler =
-    options.handler ??
-    new NodeHttpHandler({
-      connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
-      requestTimeout: STORE_REQUEST_TIMEOUT_MS,
-      // Without it the request timeout only logs a warning and the attempt waits on: a stalled
-      // connection would hold the request until the function's own timeout, with no retry.
-      throwOnRequestTimeout: true,
-    });
+  const handler: HttpHandler = options.handler ?? boundedRequestHandler();
   return new DynamoDBClient({
     region: options.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
     maxAttempts: STORE_MAX_ATTEMPTS,
