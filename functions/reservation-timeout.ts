@@ -1,8 +1,10 @@
 /**
  * The target of a reservation's timers (EventBridge Scheduler deployed, in-process timers
  * locally): a timeout is written down and the worker moved (connected: TaskRouter is asked); a
- * wrap-up's end completes the reservation; an attention timer flags it (lib/lifecycle/engine.ts). A store failure throws, so Scheduler retries it; an event that is no reservation's
- * is logged and dropped (a retry would not mend it).
+ * wrap-up's end completes the reservation; an attention timer flags it (lib/lifecycle/engine.ts).
+ * A store failure throws: Lambda retries the event twice, then parks it in the timers' failure
+ * queue (infra/timers.ts), which an alarm watches. An event that is no reservation's is logged and
+ * dropped (a retry would not mend it).
  */
 import { eventFunction } from '#lib/handlers/event-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';

@@ -21,6 +21,8 @@ export interface ReservationAlarmsProps {
   readonly callback: IFunction;
   readonly stage: HttpStage;
   readonly deadLetterQueue: IQueue;
+  /** Timers the timeout function failed on after Lambda's retries. */
+  readonly timerFailureQueue: IQueue;
   readonly events: {
     readonly streamReader: IFunction;
     readonly deliveryDeadLetterQueue: IQueue;
@@ -76,6 +78,13 @@ export class ReservationAlarms extends Construct {
       'UndeliveredTimers',
       'Reservation timers could not be delivered and wait in the dead-letter queue (their reservations still time out on read)',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      1,
+      atLeast,
+    );
+    alarm(
+      'UnhandledTimers',
+      "Reservation timers the timeout function failed on after Lambda's retries: the wrap-up completion, the timeout's worker move or the attention flag did not happen (the message holds the timer's event; a timed-out reservation still reads as timed out)",
+      props.timerFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       1,
       atLeast,
     );

@@ -137,6 +137,7 @@ export class ReservationsStack extends Stack {
       callback: functions['assignment-callback'],
       stage: this.api.stage,
       deadLetterQueue: this.timers.deadLetterQueue,
+      timerFailureQueue: this.timers.failureQueue,
       events: {
         streamReader: functions['publish-events'],
         deliveryDeadLetterQueue: this.events.deliveryDeadLetterQueue,

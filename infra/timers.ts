@@ -1,12 +1,17 @@
 /**
  * Reservation timers: a schedule group for the per-reservation one-time schedules, the role
  * EventBridge Scheduler assumes to fire them (it may invoke the timeout function and write to the
- * dead-letter queue, nothing else), and the queue for events it could not deliver.
+ * dead-letter queue, nothing else), the queue for events it could not deliver, and the queue for
+ * those the timeout function failed on. Scheduler invokes the function asynchronously: its retry
+ * policy and dead-letter queue cover only the delivery, and once Lambda has taken the event a
+ * function error is retried by Lambda (twice), then the event goes to the failure queue instead of
+ * being dropped.
  */
 import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TIMEOUT_SCHEDULE_VARIABLES } from '#lib/config.ts';
@@ -25,6 +30,8 @@ export interface ReservationTimersProps {
 export class ReservationTimers extends Construct {
   readonly group: ScheduleGroup;
   readonly deadLetterQueue: Queue;
+  /** Timers the timeout function failed on after Lambda's retries (a store or upstream failure): the message holds the timer's event. */
+  readonly failureQueue: Queue;
   readonly schedulerRole: Role;
   readonly #targetArn: string;
 
@@ -49,6 +56,17 @@ export class ReservationTimers extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: "This queue is the dead-letter queue (of the reservation timers' schedules); a queue for it would have nobody to read it.",
     });
+
+    this.failureQueue = new Queue(this, 'FailureQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is itself an on-failure queue (the timeout function's): one behind it would have nobody to read it; an alarm watches its depth.",
+    });
+    props.target.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.failureQueue) });
 
     // Only this account's schedules may use the role (the confused-deputy guard).
     this.schedulerRole = new Role(this, 'SchedulerRole', {

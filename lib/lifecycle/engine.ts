@@ -283,7 +283,8 @@ export class LifecycleEngine {
    * Connected: what TaskRouter made of a completion a timer forwarded. Unsettled (no answer, and
    * no read yet), the forward mark stays for the upstream sweep, which settles it by reading: a
    * delivery again would only wait for the mark. Refused, TaskRouter's word stands (its events
-   * bring the record up to date). Anything else is thrown, for the timer to be delivered again.
+   * bring the record up to date). Anything else is thrown, for the timer to be delivered again
+   * (deployed: Lambda's two retries, then the timers' failure queue).
    */
   #upstreamOutcome(error: unknown, event: TimeoutEvent): 'upstream-unsettled' | 'upstream-refused' {
     if (error instanceof UpstreamUnsettledError) {

@@ -501,7 +501,7 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   });
 
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
-    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(forwardsUnknown, 0) + FILL(readsFailed, 0)' }),
@@ -585,7 +585,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
       Queues: [{ Ref: queue }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -758,12 +758,13 @@ describe('least privilege', () => {
 });
 
 describe('alarms', () => {
-  it('watch callback errors and p99 duration, API 5xx, undelivered timers, parked event callbacks, unread task writes and unhandled lifecycle events', () => {
+  it('watch callback errors and p99 duration, API 5xx, undelivered and unhandled timers, parked event callbacks, unread task writes and unhandled lifecycle events', () => {
     const { template, stack } = defaults;
     const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['assignment-callback']) } };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     for (const queue of [
       stack.timers.deadLetterQueue,
+      stack.timers.failureQueue,
       stack.events.deliveryDeadLetterQueue,
       stack.events.streamFailureQueue,
       stack.events.subscriberFailureQueue!,
@@ -814,6 +815,16 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it("parks the timers the timeout function failed on after Lambda's two retries in the timers' failure queue", () => {
+    const { template, stack } = defaults;
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack, stack.functions['reservation-timeout']) },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, stack.timers.failureQueue), 'Arn'] } } },
+    });
   });
 
   it('mail alarmEmail through a TLS-only topic when it is set', () => {
