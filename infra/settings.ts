@@ -78,8 +78,9 @@ export function readSettings(node: Node): Settings {
   };
 
   const stackName = text('stackName') ?? DEFAULT_STACK_NAME;
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
-    throw new ContextError('stackName', stackName, 'must be a CloudFormation stack name (a letter, then letters, digits and hyphens, at most 128)');
+  // The timeout function's fixed name is `<stackName>-reservation-timeout`, and Lambda takes 64 characters at most.
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,43}$/.test(stackName)) {
+    throw new ContextError('stackName', stackName, 'must be a letter, then letters, digits and hyphens, at most 44 (the timeout function is named after it)');
   }
 
   const removal = text('removalPolicy') ?? 'retain';

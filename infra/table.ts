@@ -2,7 +2,7 @@
  * The single table of lib/store/table.ts, and what each function may do to it. The actions are
  * the store's own calls (lib/store), no more: no Scan, no DeleteItem, no batch writes.
  */
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -28,6 +28,9 @@ export class ReservationTable extends Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
       removalPolicy: props.removalPolicy,
+      // Kept (the default): deleting the table, by hand or by a change that would replace it, is
+      // refused until this is turned off. Destroyed with the stack: nothing to refuse.
+      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
       // Each write's new image: the events of a task write are derived from it alone (functions/publish-events.ts).
       stream: StreamViewType.NEW_IMAGE,
     });

@@ -243,6 +243,8 @@ describe('the table', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
         TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        // Kept: deleting it, or a change that would replace it, is refused.
+        DeletionProtectionEnabled: true,
       },
     });
     const deployed = (Object.values(resources(template, 'AWS::DynamoDB::Table'))[0]!['Properties'] as { AttributeDefinitions: { AttributeName: string }[] })
@@ -253,7 +255,7 @@ describe('the table', () => {
 
   it('is deleted with the stack when removalPolicy is destroy', () => {
     const { template } = synth({ removalPolicy: 'destroy' });
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
   });
 });
@@ -921,6 +923,8 @@ describe('context', () => {
 
   it.each([
     ['stackName', '1-not-a-stack'],
+    // 45 characters: the timeout function's name after it would pass Lambda's 64.
+    ['stackName', `T${'r'.repeat(44)}`],
     ['removalPolicy', 'keep'],
     ['logRetentionDays', '8'],
     ['throttleRate', 'fast'],
