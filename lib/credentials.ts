@@ -2,7 +2,9 @@
  * Who may call. The account (TWILIO_ACCOUNT_SID) with its auth token, optionally more accounts
  * (Twilio subaccounts, say) with theirs, and API keys (`SK…` SID and secret) each mapped to one of
  * those accounts. The tokens verify assignment-callback signatures and, with the keys, REST Basic
- * auth. They are read once (the environment locally, Secrets Manager when deployed) and cached.
+ * auth. They are read once (the environment locally, Secrets Manager when deployed) and cached;
+ * a check that fails reads them again, at most every REREAD_AFTER_MS, so that a rotated token is
+ * taken up by warm containers too (TaskRouter signs with the new one at once).
  */
 import { AuthenticationError } from './domain/errors.ts';
 import { canonicalSid } from './domain/sid.ts';
@@ -32,7 +34,15 @@ export interface Credentials {
    * first API key when one is configured for it, else its auth token; never a caller's.
    */
   upstreamPair(accountSid: string): Promise<{ readonly username: string; readonly password: string } | undefined>;
+  /**
+   * After a check failed: reads the keys again, unless they were read less than REREAD_AFTER_MS
+   * ago. True when new keys were read, so that the check is worth trying once more.
+   */
+  reread(): Promise<boolean>;
 }
+
+/** How often a failing check may read the keys again: a bad signature cannot make more reads than this. */
+export const REREAD_AFTER_MS = 30_000;
 
 /** The message of every refused Basic-auth pair. */
 export const AUTHENTICATION_FAILED = 'Authenticate';
@@ -40,13 +50,17 @@ export const AUTHENTICATION_FAILED = 'Authenticate';
 /** Compared against when the username is unknown, so that both failures take the same time. */
 const UNKNOWN = 'x'.repeat(32);
 
-export function accountCredentials(accountSid: string, readKeys: () => Promise<AccountKeys>): Credentials {
+export function accountCredentials(accountSid: string, readKeys: () => Promise<AccountKeys>, now: () => number = Date.now): Credentials {
   let keys: Promise<AccountKeys> | undefined;
+  let readAt = Number.NEGATIVE_INFINITY;
   const load = () => {
-    keys ??= readKeys().catch((error: unknown) => {
-      keys = undefined; // a failed read is tried again by the next request
-      throw error;
-    });
+    if (!keys) {
+      readAt = now();
+      keys = readKeys().catch((error: unknown) => {
+        keys = undefined; // a failed read is tried again by the next request
+        throw error;
+      });
+    }
     return keys;
   };
   return {
@@ -70,6 +84,19 @@ export function accountCredentials(accountSid: string, readKeys: () => Promise<A
       for (const [keySid, key] of apiKeys) if (key.accountSid === sid) return { username: keySid, password: key.secret };
       const token = tokens.get(sid);
       return token === undefined ? undefined : { username: sid, password: token };
+    },
+    async reread() {
+      if (now() - readAt < REREAD_AFTER_MS) return false;
+      // Taken now, so that the failures arriving meanwhile do not read too; the keys in use stay
+      // until the new ones are there, and a failed read leaves them.
+      readAt = now();
+      try {
+        const fresh = await readKeys();
+        keys = Promise.resolve(fresh);
+        return true;
+      } catch {
+        return false;
+      }
     },
   };
 }

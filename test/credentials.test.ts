@@ -2,8 +2,11 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '#lib/config.ts';
-import { CredentialsError, accountCredentials, accountKeys, keysFromSecret } from '#lib/credentials.ts';
-import { AuthenticationError } from '#lib/domain/errors.ts';
+import { CredentialsError, REREAD_AFTER_MS, accountCredentials, accountKeys, keysFromSecret } from '#lib/credentials.ts';
+import { parseApiRequest } from '#lib/http/api-request.ts';
+import { basicAuth as basicAuthMiddleware, webhookSignature } from '#lib/http/middleware.ts';
+import { twilioSignature } from '#lib/signature.ts';
+import { AuthenticationError, ForbiddenError } from '#lib/domain/errors.ts';
 import type { LocalStack } from '#lib/local/server.ts';
 import { secretsManagerKeys } from '#lib/secrets.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, assign, basicAuth, sid, startStack, twilioClient } from './support/fixtures.ts';
@@ -103,6 +106,75 @@ describe('the deployed secret', () => {
     expect(sent).toHaveLength(2);
     expect(sent[1]).toBeInstanceOf(GetSecretValueCommand);
     expect((sent[1] as GetSecretValueCommand).input).toEqual({ SecretId: arn });
+  });
+
+  it('is read again after a refused check, at most every 30 s: a rotated token is taken up by a warm container', async () => {
+    let token = 'old-token';
+    let reads = 0;
+    let clock = 0;
+    const credentials = accountCredentials(
+      PRIMARY,
+      async () => {
+        reads++;
+        return accountKeys(PRIMARY, token);
+      },
+      () => clock,
+    );
+    await expect(credentials.authenticate(PRIMARY, 'old-token')).resolves.toBe(PRIMARY);
+    token = 'new-token';
+    // Within 30 s of the last read, a refusal reads nothing.
+    clock = REREAD_AFTER_MS - 1;
+    await expect(credentials.reread()).resolves.toBe(false);
+    expect(reads).toBe(1);
+    clock = REREAD_AFTER_MS;
+    await expect(credentials.reread()).resolves.toBe(true);
+    await expect(credentials.authenticate(PRIMARY, 'new-token')).resolves.toBe(PRIMARY);
+    await expect(credentials.authToken(PRIMARY)).resolves.toBe('new-token');
+    expect(reads).toBe(2);
+    // The slot is taken at once: a burst of refusals makes one read.
+    clock += REREAD_AFTER_MS;
+    expect(await Promise.all([credentials.reread(), credentials.reread(), credentials.reread()])).toEqual([true, false, false]);
+    expect(reads).toBe(3);
+  });
+
+  it('a signed callback or a Basic-auth request made with a rotated token passes once the keys are read again', async () => {
+    let token = 'old-token';
+    let clock = 0;
+    const credentials = accountCredentials(
+      PRIMARY,
+      async () => accountKeys(PRIMARY, token),
+      () => clock,
+    );
+    const base = 'https://hooks.example.com';
+    const params = { AccountSid: PRIMARY, TaskSid: `WT${'a'.repeat(32)}` };
+    const body = new URLSearchParams(params).toString();
+    const event = (headers: Record<string, string>) =>
+      ({
+        rawPath: '/assignment-callback',
+        rawQueryString: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'POST' }, requestId: 'r' },
+      }) as never;
+    const run = async (middleware: ReturnType<typeof webhookSignature>, headers: Record<string, string>) => {
+      const request = { event: event(headers), context: { api: parseApiRequest(event(headers)) } } as never;
+      await middleware.before!(request);
+      return (request as { context: { accountSid: string } }).context.accountSid;
+    };
+    const signed = (t: string) => ({ 'x-twilio-signature': twilioSignature(t, `${base}/assignment-callback`, Object.entries(params)) });
+    const basic = (t: string) => ({ authorization: `Basic ${Buffer.from(`${PRIMARY}:${t}`).toString('base64')}` });
+    await expect(run(webhookSignature(credentials, base), signed('old-token'))).resolves.toBe(PRIMARY);
+    await expect(run(basicAuthMiddleware(credentials), basic('old-token'))).resolves.toBe(PRIMARY);
+    token = 'new-token';
+    clock = REREAD_AFTER_MS;
+    await expect(run(webhookSignature(credentials, base), signed('new-token'))).resolves.toBe(PRIMARY);
+    clock += REREAD_AFTER_MS;
+    token = 'newer-token';
+    await expect(run(basicAuthMiddleware(credentials), basic('newer-token'))).resolves.toBe(PRIMARY);
+    // Forged ones stay refused, and read the keys at most once every 30 s.
+    await expect(run(webhookSignature(credentials, base), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(run(basicAuthMiddleware(credentials), basic('forged'))).rejects.toBeInstanceOf(AuthenticationError);
   });
 });
 
