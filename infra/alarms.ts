@@ -2,8 +2,9 @@
  * What an operator must hear about: the assignment callback failing or nearing Twilio's 5-second
  * deadline (TaskRouter then falls back or cancels), the API answering 5xx, reservation timers
  * that could not be delivered, event callbacks parked, task writes whose events the stream
- * reader could not store, reservation events the lifecycle function gave up on, and (with Event
- * Streams) streamed events the mirror could not apply.
+ * reader could not store, reservation events the lifecycle function gave up on, timers the timeout
+ * function failed on, connected mode's upstream failures, unsettled updates and failing sweeps,
+ * and (with Event Streams) streamed events the mirror could not apply.
  * Optionally mailed through an SNS topic.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
@@ -32,6 +33,8 @@ export interface ReservationAlarmsProps {
   };
   /** Connected mode: the upstream's failures and the updates left unsettled are watched too. */
   readonly connected: boolean;
+  /** Connected mode: the sweep, whose failures would otherwise leave the unsettled updates' measure unpublished (and its alarm quiet). */
+  readonly sweep?: IFunction;
   /** With Event Streams: batches of the stream the consumer failed on every retry. */
   readonly eventStreamsFailureQueue?: IQueue;
   readonly email: string | undefined;
@@ -141,6 +144,16 @@ export class ReservationAlarms extends Construct {
         1,
         atLeast,
       );
+      if (props.sweep) {
+        // A sweep that throws publishes no measure, which the alarm above reads as no news.
+        alarm(
+          'SweepErrors',
+          'The upstream sweep failed: updates left unsettled are not settled, and the UnsettledUpdates alarm is not fed',
+          props.sweep.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+          1,
+          atLeast,
+        );
+      }
     }
   }
 

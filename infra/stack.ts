@@ -126,6 +126,8 @@ export class ReservationsStack extends Stack {
         schedule: Schedule.rate(Duration.minutes(1)),
         targets: [new LambdaFunction(functions['upstream-sweep'], { retryAttempts: 0 })],
       });
+      // The next minute's sweep is the retry: Lambda's own two would only overlap it.
+      functions['upstream-sweep'].configureAsyncInvoke({ retryAttempts: 0 });
     }
 
     // Connected, Event Streams may feed the mirror instead of (or beside) the EventCallbackUrl.
@@ -145,6 +147,7 @@ export class ReservationsStack extends Stack {
         lifecycleFailureQueue: this.events.subscriberFailureQueue,
       },
       connected: settings.connected,
+      ...(settings.connected && { sweep: functions['upstream-sweep'] }),
       ...(this.eventStreams && { eventStreamsFailureQueue: this.eventStreams.failureQueue }),
       email: settings.alarmEmail,
     });

@@ -502,8 +502,19 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
     expect(defaults.template.findOutputs('EventCallbackUrl')).toEqual({});
   });
 
+  it('alarms on a failing sweep, and leaves its retry to the next minute’s sweep', () => {
+    const sweep = { Ref: logicalId(connected.stack, connected.stack.functions['upstream-sweep']) };
+    connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: sweep }],
+      Threshold: 1,
+    });
+    connected.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: sweep, MaximumRetryAttempts: 0 });
+  });
+
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
-    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(forwardsUnknown, 0) + FILL(readsFailed, 0)' }),
@@ -587,7 +598,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
       Queues: [{ Ref: queue }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
