@@ -2,7 +2,7 @@
  * What an operator must hear about: the assignment callback failing or nearing Twilio's 5-second
  * deadline (TaskRouter then falls back or cancels), the API answering 5xx, reservation timers
  * that could not be delivered, event callbacks parked, task writes whose events the stream
- * reader could not store, reservation events the lifecycle function gave up on, timers the timeout
+ * reader could not store or is late with, reservation events the lifecycle function gave up on, timers the timeout
  * function failed on, connected mode's upstream failures, unsettled updates and failing sweeps,
  * and (with Event Streams) streamed events the mirror could not apply.
  * Optionally mailed through an SNS topic.
@@ -106,6 +106,13 @@ export class ReservationAlarms extends Construct {
       atLeast,
     );
     alarm('EventReaderErrors', 'The publish-events function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    alarm(
+      'EventReaderLag',
+      "The stream reader is over 5 minutes behind the table's writes: events, their callbacks and the lifecycle's reactions to them come that late",
+      props.events.streamReader.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
+      5 * 60_000,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
     if (props.events.lifecycleFailureQueue) {
       alarm(
         'UnhandledLifecycleEvents',

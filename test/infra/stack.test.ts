@@ -514,7 +514,7 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   });
 
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
-    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
+    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(forwardsUnknown, 0) + FILL(readsFailed, 0)' }),
@@ -598,7 +598,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
       Queues: [{ Ref: queue }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -774,7 +774,7 @@ describe('alarms', () => {
   it('watch callback errors and p99 duration, API 5xx, undelivered and unhandled timers, parked event callbacks, unread task writes and unhandled lifecycle events', () => {
     const { template, stack } = defaults;
     const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['assignment-callback']) } };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     for (const queue of [
       stack.timers.deadLetterQueue,
       stack.timers.failureQueue,
@@ -793,6 +793,14 @@ describe('alarms', () => {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['publish-events']) } }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['publish-events']) } }],
+      Statistic: 'Maximum',
+      Threshold: 300_000,
+      ComparisonOperator: 'GreaterThanThreshold',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
