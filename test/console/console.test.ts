@@ -130,6 +130,23 @@ describe('sign-in', () => {
     expect(await page.locator('main table, main .facts').count()).toBe(0);
     expect(await page.locator('main').textContent()).not.toContain('Doug');
     expect(await page.evaluate(() => sessionStorage.getItem('taskrouter-console'))).toBeNull();
+    // The SID stays typed, the secret is asked again, with the focus on it.
+    expect(await page.getByLabel('Account SID or API key SID').inputValue()).toBe(ACCOUNT_SID);
+    expect(await page.getByLabel('Auth token or API key secret').inputValue()).toBe('');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('secret');
+  });
+
+  it('opens the workspace typed, not the one the address named, when they differ', async () => {
+    const r = await assign(stack);
+    const other = await assign(stack);
+    const { page } = await open(`#/${r.workspaceSid}/attention`, null);
+    await until(() => page.getByLabel('Workspace SID').inputValue()).toBe(r.workspaceSid);
+    await page.getByLabel('Account SID or API key SID').fill(ACCOUNT_SID);
+    await page.getByLabel('Auth token or API key secret').fill(AUTH_TOKEN);
+    await page.getByLabel('Workspace SID').fill(other.workspaceSid);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await until(() => page.evaluate(() => location.hash)).toBe(`#/${other.workspaceSid}`);
+    await until(() => page.locator('main').textContent()).toContain(other.workspaceSid);
   });
 
   it('says what is wrong with the form before asking the API anything', async () => {
@@ -437,11 +454,26 @@ describe('live refresh', () => {
     const notice = page.getByRole('alert').filter({ hasText: 'Could not refresh' });
     await notice.waitFor();
     expect(await notice.textContent()).toMatch(
-      /^Could not refresh: Cannot reach the API: is the service running, and is this the page it serves\?\. Showing what was loaded before\. Retrying in \d+ s\.$/,
+      /^Could not refresh: Cannot reach the API \(is the service running, and is this the page it serves\)\. Showing what was loaded before\. Retrying in \d+ s\.$/,
     );
     expect(await page.getByRole('heading', { name: `Task ${r.taskSid}` }).isVisible()).toBe(true);
     await page.unroute('**/v1/**');
     await until(() => notice.count(), 15_000).toBe(0);
+  });
+
+  it('says an update that got no answer is no refusal: whether it was made shows when the view loads again', async () => {
+    const r = await assign(stack);
+    const { page } = await open(reservationHash(r), { workspace: r.workspaceSid });
+    const accept = page.getByRole('button', { name: 'Accept', exact: true });
+    await accept.waitFor();
+    await page.route('**/v1/**', (route) => route.abort());
+    await accept.click();
+    const said = page.getByRole('alert').filter({ hasText: 'No answer' });
+    await said.waitFor();
+    expect(await said.textContent()).toBe(
+      'No answer: Cannot reach the API (is the service running, and is this the page it serves). Whether the reservation changed shows when the view loads again.',
+    );
+    await page.unroute('**/v1/**');
   });
 });
 

@@ -392,7 +392,8 @@ describe('the new views as a user sees them: light and dark, 375 px, axe, and th
   const WORKSPACE = fixed('WS', '5eed');
   const ADA = { WorkerSid: fixed('WK', 'ada0'), WorkerName: 'Ada' };
   const GRACE = { WorkerSid: fixed('WK', '96ace'), WorkerName: 'Grace' };
-  const LIN = { WorkerSid: fixed('WK', '11e0'), WorkerName: 'Lin' };
+  // A long name: the attention table still fits a laptop's screen, its actions in view.
+  const LIN = { WorkerSid: fixed('WK', '11e0'), WorkerName: 'Lin Long-Surname-Hyphenated Ramanathan' };
   const WRAPPING = { task: fixed('WT', '7a61'), reservation: fixed('WR', 'e61') };
   const clock = new FakeClock(NOW);
   let seeded: LocalStack;
@@ -481,6 +482,18 @@ describe('the new views as a user sees them: light and dark, 375 px, axe, and th
     // Grace's chat, held since she accepted it 4 s after the start: 2 min, 25 min, 293 s and the page's 5 s ago.
     expect(await page.locator('tbody tr').first().locator('.elapsed').textContent()).toBe('32:02');
     await check(page, width === 375 ? 'attention-375' : `attention-${scheme}`);
+  });
+
+  it('needs attention at 1024 px: every row, a long worker name included, fits with both actions in view', async () => {
+    const page = await view(`#/${WORKSPACE}/attention`, 'light', 1024);
+    await page.locator('table tbody tr').nth(1).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+    for (const name of ['Complete', 'Dismiss']) {
+      for (const button of await page.getByRole('button', { name: new RegExp(`^${name}`) }).all()) {
+        const box = (await button.boundingBox())!;
+        expect(box.x + box.width, name).toBeLessThanOrEqual(1024);
+      }
+    }
   });
 
   it.each([

@@ -213,6 +213,16 @@ describe('the overview', () => {
     );
   });
 
+  it('the pending tile lists the five soonest and says so when there are more', async () => {
+    const busy = sid('WS');
+    for (let i = 0; i < 7; i++) await assign(stack, { WorkspaceSid: busy, WorkerName: `Agent ${i}` });
+    const page = await open(`#/${busy}`, busy);
+    await page.getByRole('list', { name: 'Soonest deadlines' }).waitFor();
+    expect((await tiles(page))['Pending now']).toBe('7');
+    expect(await page.getByRole('list', { name: 'Soonest deadlines' }).getByRole('listitem').count()).toBe(5);
+    expect(await page.locator('.tiles .more').textContent()).toBe('the 5 soonest of 7');
+  });
+
   it('tables: per worker and per queue, as their resources say; a header button sorts, and says how with aria-sort', async () => {
     const page = await open(`#/${WORKSPACE}`, WORKSPACE);
     await page.locator(workersTable).locator('tbody tr').nth(3).waitFor();

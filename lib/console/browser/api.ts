@@ -81,7 +81,7 @@ export class Api {
       });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new ApiError(0, 'Cannot reach the API: is the service running, and is this the page it serves?');
+      throw new ApiError(0, 'Cannot reach the API (is the service running, and is this the page it serves)');
     }
     const text = await response.text();
     let json: unknown = null;

@@ -35,7 +35,8 @@ function stopView(): void {
 }
 
 function signOut(error: string | null): void {
-  const workspace = loadSession()?.workspace ?? null;
+  const previous = loadSession();
+  const workspace = previous?.workspace ?? null;
   clearSession();
   stopView();
   nav.hidden = true;
@@ -44,11 +45,16 @@ function signOut(error: string | null): void {
   signInView(main, {
     error: error && `Sign-in failed: the API refused these credentials (${error}).`,
     workspace: routeWorkspace(parseRoute(location.hash)) ?? workspace,
+    // Refused, the SID stays typed: only the secret is asked again.
+    username: error ? (previous?.username ?? null) : null,
     local,
     signIn: (session) => {
       saveSession(session);
-      if (parseRoute(location.hash).view === 'home' || routeWorkspace(parseRoute(location.hash)) === null) location.hash = href.overview(session.workspace);
-      else show(true);
+      const routed = routeWorkspace(parseRoute(location.hash));
+      // The address's view, unless it names another workspace than the one typed: that one's overview.
+      if (parseRoute(location.hash).view === 'home' || routed === null || routed.toLowerCase() !== session.workspace.toLowerCase()) {
+        location.hash = href.overview(session.workspace);
+      } else show(true);
     },
   });
 }

@@ -121,6 +121,9 @@ export class Notices {
     } else if (error.status === 412) {
       this.refusal.textContent = `Refused: this view was stale. The ${what} changed since it was shown (${error.message}). The view has been refreshed: check it and try again.`;
       refresh();
+    } else if (error.status === 0) {
+      // No answer is no refusal: the update may or may not have got there.
+      this.refusal.textContent = `No answer: ${error.message}. Whether the ${what} changed shows when the view loads again.`;
     } else {
       this.refusal.textContent = `Refused (HTTP ${error.status}): ${error.message}`;
     }

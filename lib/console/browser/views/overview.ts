@@ -137,16 +137,21 @@ export function overviewView(ctx: ViewContext, workspace: string, minutesParam: 
     const signature = JSON.stringify([c, pending]);
     if (signature === tilesShow) return;
     tilesShow = signature;
+    const shown = pending.reservations.length;
     const soonest =
-      pending.reservations.length === 0
+      shown === 0
         ? null
-        : h(
-            'ol',
-            { class: 'soonest', 'aria-label': 'Soonest deadlines' },
-            pending.reservations.map((r) =>
-              h('li', null, countdown(r.deadline_ms), ' ', r.worker_name ? `${r.worker_name} ` : null, sid(workspace, r.reservation_sid, r.task_sid)),
+        : [
+            h(
+              'ol',
+              { class: 'soonest', 'aria-label': 'Soonest deadlines' },
+              pending.reservations.map((r) =>
+                h('li', null, countdown(r.deadline_ms), ' ', r.worker_name ? `${r.worker_name} ` : null, sid(workspace, r.reservation_sid, r.task_sid)),
+              ),
             ),
-          );
+            // The tile lists the soonest few: it says so when there are more.
+            shown < pending.total ? h('p', { class: 'hint more' }, `the ${shown} soonest of ${pending.total}`) : null,
+          ];
     replaceChildren(
       tiles,
       tile('Pending now', pending.total, soonest),

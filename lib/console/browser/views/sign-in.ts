@@ -9,6 +9,8 @@ import type { Session } from '../session.ts';
 export interface SignInOptions {
   readonly error: string | null;
   readonly workspace: string | null;
+  /** The SID a refused sign-in was made with, typed again for the user. */
+  readonly username: string | null;
   readonly local: boolean;
   readonly signIn: (session: Session) => void;
 }
@@ -28,7 +30,7 @@ export function signInView(main: HTMLElement, options: SignInOptions): void {
   const form = h(
     'form',
     { novalidate: true, 'aria-labelledby': 'sign-in-heading' },
-    field('username', 'Account SID or API key SID', 'AC… or SK…, as for the REST API.', { autocomplete: 'username' }),
+    field('username', 'Account SID or API key SID', 'AC… or SK…, as for the REST API.', { value: options.username ?? '', autocomplete: 'username' }),
     field('secret', 'Auth token or API key secret', 'Kept in this tab only (session storage) and sent only to this service.', {
       type: 'password',
       autocomplete: 'current-password',
@@ -69,5 +71,5 @@ export function signInView(main: HTMLElement, options: SignInOptions): void {
     }
     options.signIn({ username, secret, workspace });
   });
-  if (options.error) input('username').focus();
+  if (options.error) input(options.username ? 'secret' : 'username').focus();
 }
