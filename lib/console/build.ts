@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { buildSync, transformSync } from 'esbuild';
 import { INSTRUCTIONS, STATUS_UPDATES, parametersOf, type InstructionSpec } from '../domain/instructions.ts';
 import { INSTRUCTION_NAMES, type InstructionName, type ParameterSpec } from '../domain/parameters.ts';
-import { RESERVATION_STATUSES } from '../domain/state-machine.ts';
+import { RESERVATION_STATUSES, TRANSITIONS } from '../domain/state-machine.ts';
 import { EVENT_TYPE_NAMES } from '../domain/events.ts';
 import { MAX_WRAP_UP_SECONDS } from '../domain/lifecycle-policy.ts';
 import { MAX_REASON_LENGTH } from '../domain/task-change.ts';
@@ -55,11 +55,13 @@ export function consoleData(): ConsoleData {
     value: status,
     // A status update takes the parameters of the instruction of the same name (reject: WorkerActivitySid).
     fields: isInstruction(transition) ? fieldsOf(transition) : [],
+    from: [...TRANSITIONS[transition!].from],
   }));
   const instructions: ActionData[] = INSTRUCTION_NAMES.filter((name) => !statusTransitions.includes(name)).map((name) => ({
     parameter: 'Instruction',
     value: name,
     fields: fieldsOf(name),
+    from: [...TRANSITIONS[INSTRUCTIONS[name].transition].from],
   }));
   return {
     reservationStatuses: [...RESERVATION_STATUSES],

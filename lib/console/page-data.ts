@@ -31,6 +31,8 @@ export interface ActionData {
   readonly parameter: 'ReservationStatus' | 'Instruction';
   readonly value: string;
   readonly fields: readonly FieldData[];
+  /** The reservation statuses it is allowed from (the state machine's): the page offers it only there. */
+  readonly from: readonly string[];
 }
 
 export interface ConsoleData {

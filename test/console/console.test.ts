@@ -269,20 +269,44 @@ describe('actions on a reservation', () => {
     expect(await cspViolations(page)).toEqual([]);
   });
 
-  it("rejects with an activity (the worker moves to it), then refuses to accept with the API's message", async () => {
+  it("refuses a bad activity with the API's message, rejects with a good one (the worker moves), then offers nothing more", async () => {
     const r = await assign(stack);
     const activity = sid('WA');
     const { page } = await open(reservationHash(r), { workspace: r.workspaceSid });
     await until(() => status(page).textContent()).toBe('pending');
+    await page.getByLabel('WorkerActivitySid').fill('WA123');
+    await page.getByRole('button', { name: 'Reject' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'Refused' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/^Refused \(HTTP 400\): Invalid parameter WorkerActivitySid: /);
     await page.getByLabel('WorkerActivitySid').fill(activity);
     await page.getByRole('button', { name: 'Reject' }).click();
     await until(() => status(page).textContent()).toBe('rejected');
     expect((await api(`/v1/Workspaces/${r.workspaceSid}/Workers/${r.workerSid}`))['activity_sid']).toBe(activity);
+    // Only what the status allows is offered: from rejected, nothing.
+    await until(() => page.locator('.actions form:visible, .actions details:visible').count()).toBe(0);
+    expect(await page.getByText('Nothing to do: its status, rejected, allows no action.').isVisible()).toBe(true);
+  });
 
+  it('offers what the status allows: accept, reject and the instructions while pending; then supervise, wrap up and complete', async () => {
+    const r = await assign(stack);
+    const { page } = await open(reservationHash(r), { workspace: r.workspaceSid });
+    await until(() => status(page).textContent()).toBe('pending');
+    const offered = () =>
+      page.locator('.actions form:visible button[type=submit], .actions details:visible > summary').evaluateAll((els) => els.map((e) => e.textContent!.trim()));
+    expect(await offered()).toEqual([
+      'Accept',
+      'Reject',
+      'Conference instruction',
+      'Dequeue instruction',
+      'Call instruction (accepts only with CallAccept=true)',
+      'Redirect instruction (accepts only with RedirectAccept=true)',
+    ]);
     await page.getByRole('button', { name: 'Accept' }).click();
-    const refusal = page.getByRole('alert').filter({ hasText: 'Refused' });
-    await refusal.waitFor();
-    expect(await refusal.textContent()).toBe(`Refused (HTTP 400): Reservation ${r.reservationSid} is not currently in a Pending state`);
+    await until(() => status(page).textContent()).toBe('accepted');
+    await until(offered).toEqual(['Wrap up', 'Complete', 'Supervise instruction']);
+    await page.getByRole('button', { name: 'Wrap up' }).click();
+    await until(offered).toEqual(['Complete']);
   });
 
   it('wraps up and completes an accepted reservation', async () => {
@@ -360,16 +384,12 @@ describe('actions on a reservation', () => {
     expect(await status(page).textContent()).toBe('pending');
   });
 
-  it('on a timed-out reservation, shows "…is not currently in a Pending state"', async () => {
+  it('on a timed-out reservation, offers nothing, and says why', async () => {
     const r = await assign(stack, {}, { query: 'ReservationTimeout=1' });
     const { page } = await open(reservationHash(r), { workspace: r.workspaceSid });
     await until(() => status(page).textContent()).toBe('timeout');
-    // The timer has written the timeout down (version 2): the view sends the version it shows.
-    await until(() => page.locator('.actions .hint').first().textContent()).toContain('If-Match: "2"');
-    await page.getByRole('button', { name: 'Accept' }).click();
-    const refusal = page.getByRole('alert').filter({ hasText: 'Refused' });
-    await refusal.waitFor();
-    expect(await refusal.textContent()).toBe(`Refused (HTTP 400): Reservation ${r.reservationSid} is not currently in a Pending state`);
+    await until(() => page.getByText('Nothing to do: its status, timeout, allows no action.').isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Accept' }).count()).toBe(0);
   });
 
   it('catches a stale view: the API refuses the If-Match, the page says so and refreshes', async () => {

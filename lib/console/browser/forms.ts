@@ -109,25 +109,43 @@ function actionForm(action: ActionData, submit: Submit, button: Child, buttonCla
   return form;
 }
 
-/** Accept, reject (with its activity), wrap up and complete; then one form per instruction. */
+/** Accept, reject (with its activity), wrap up and complete; then one form per instruction. Each says the statuses it is allowed from. */
 export function actionForms(submit: Submit): HTMLElement[] {
-  const statusForms = DATA.statusUpdates.map((action) =>
-    actionForm(
+  const statusForms = DATA.statusUpdates.map((action) => {
+    const form = actionForm(
       action,
       submit,
       STATUS_BUTTONS[action.value] ?? `Set ${action.value}`,
       action.value === 'accepted' ? 'primary' : action.value === 'rejected' ? 'danger' : null,
-    ),
-  );
+    );
+    form.dataset['from'] = action.from.join(' ');
+    return form;
+  });
   const instructions = DATA.instructions.map((action) => {
     const accepts = action.fields.find((f) => f.accepts);
     const note = accepts ? `accepts only with ${accepts.name}=true` : null;
     return h(
       'details',
-      { class: 'instruction' },
+      { class: 'instruction', 'data-from': action.from.join(' ') },
       h('summary', null, `${action.value[0]!.toUpperCase()}${action.value.slice(1)} instruction`, note ? h('span', { class: 'hint' }, ` (${note})`) : null),
       actionForm(action, submit, `Send ${action.value}`, 'primary'),
     );
   });
   return [h('div', { class: 'status-actions' }, statusForms), ...instructions];
+}
+
+/**
+ * Offers only what the reservation's status allows (the state machine's rule, embedded): the
+ * others are hidden, not sent to be refused. True when something is left to offer.
+ */
+export function offerAllowed(actions: readonly HTMLElement[], status: string): boolean {
+  let any = false;
+  for (const root of actions) {
+    for (const element of root.matches('[data-from]') ? [root] : root.querySelectorAll<HTMLElement>('[data-from]')) {
+      const allowed = (element.dataset['from'] ?? '').split(' ').includes(status);
+      element.hidden = !allowed;
+      any ||= allowed;
+    }
+  }
+  return any;
 }

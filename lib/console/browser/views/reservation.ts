@@ -11,7 +11,7 @@ import { ApiError } from '../api.ts';
 import { DATA } from '../data.ts';
 import { countdown, deadlineOf } from '../deadlines.ts';
 import { KeyedTable, badge, facts, h, prepareTimeFormats, replaceChildren, sid, time } from '../dom.ts';
-import { actionForms } from '../forms.ts';
+import { actionForms, offerAllowed } from '../forms.ts';
 import type { Reservation, TaskRouterEvent, WrapUp } from '../types.ts';
 import { Notices, asked, updateForm } from '../updates.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
@@ -183,6 +183,7 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
       ({ body: updated, etag }) => {
         current = { reservation: updated, etag };
         showHeader();
+        offer(updated.reservation_status);
         return `${action.parameter}=${action.value}: the reservation is now ${updated.reservation_status}.`;
       },
       () => live.poller.now(),
@@ -226,6 +227,14 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
       ),
   });
   extend.hidden = true;
+  const actions = actionForms(submit);
+  /** Said when the reservation's status allows none of the actions (a final one). */
+  const noAction = h('p', { class: 'hint' });
+  const offer = (status: string) => {
+    const any = offerAllowed(actions, status);
+    noAction.textContent = any ? '' : `Nothing to do: its status, ${status}, allows no action.`;
+    noAction.hidden = any;
+  };
 
   const live = mountLive(ctx, {
     load: async (signal) => {
@@ -255,7 +264,8 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
             notices.outcome,
             notices.refusal,
             extend,
-            actionForms(submit),
+            noAction,
+            actions,
           ),
           h('h2', null, 'History'),
           historyNote,
@@ -263,6 +273,7 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
         );
       }
       showHeader();
+      offer(body.reservation_status);
       showHistory(!first);
     },
     notFound: (error) => [
