@@ -32,8 +32,8 @@ export const ACCESS_LOG_FIELDS = {
   status: '$context.status',
   responseLength: '$context.responseLength',
   integrationLatency: '$context.integrationLatency',
-  /** The function's own status, beside the one API Gateway answered: a 429 of the stage's throttle has none. */
-  integrationStatus: '$context.integrationStatus',
+  /** The status the function answered, beside the one API Gateway did: a 429 of the stage's throttle has none. */
+  integrationStatus: '$context.integration.status',
   integrationError: '$context.integrationErrorMessage',
   /** API Gateway's own refusals (THROTTLED, INTEGRATION_FAILURE…), which never reached a function. */
   errorType: '$context.error.responseType',

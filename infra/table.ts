@@ -28,8 +28,9 @@ export class ReservationTable extends Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
       removalPolicy: props.removalPolicy,
-      // Kept (the default): deleting the table, by hand or by a change that would replace it, is
-      // refused until this is turned off. Destroyed with the stack: nothing to refuse.
+      // Kept (the default): deleting the table by hand is refused until this is turned off (a
+      // replacement leaves the old table in place anyway: UpdateReplacePolicy Retain). Destroyed
+      // with the stack: nothing to refuse.
       deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
       // Each write's new image: the events of a task write are derived from it alone (functions/publish-events.ts).
       stream: StreamViewType.NEW_IMAGE,

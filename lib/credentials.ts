@@ -50,7 +50,13 @@ export const AUTHENTICATION_FAILED = 'Authenticate';
 /** Compared against when the username is unknown, so that both failures take the same time. */
 const UNKNOWN = 'x'.repeat(32);
 
-export function accountCredentials(accountSid: string, readKeys: () => Promise<AccountKeys>, now: () => number = Date.now): Credentials {
+export function accountCredentials(
+  accountSid: string,
+  readKeys: () => Promise<AccountKeys>,
+  now: () => number = Date.now,
+  /** Told when a read again fails (a secret put malformed, say): the keys in use stay. */
+  rereadFailed: (error: unknown) => void = () => {},
+): Credentials {
   let keys: Promise<AccountKeys> | undefined;
   let readAt = Number.NEGATIVE_INFINITY;
   const load = () => {
@@ -94,7 +100,8 @@ export function accountCredentials(accountSid: string, readKeys: () => Promise<A
         const fresh = await readKeys();
         keys = Promise.resolve(fresh);
         return true;
-      } catch {
+      } catch (error) {
+        rereadFailed(error);
         return false;
       }
     },

@@ -140,9 +140,13 @@ describe('the deployed secret', () => {
   it('a signed callback or a Basic-auth request made with a rotated token passes once the keys are read again', async () => {
     let token = 'old-token';
     let clock = 0;
+    let reads = 0;
     const credentials = accountCredentials(
       PRIMARY,
-      async () => accountKeys(PRIMARY, token),
+      async () => {
+        reads++;
+        return accountKeys(PRIMARY, token);
+      },
       () => clock,
     );
     const base = 'https://hooks.example.com';
@@ -172,9 +176,15 @@ describe('the deployed secret', () => {
     clock += REREAD_AFTER_MS;
     token = 'newer-token';
     await expect(run(basicAuthMiddleware(credentials), basic('newer-token'))).resolves.toBe(PRIMARY);
-    // Forged ones stay refused, and read the keys at most once every 30 s.
+    // Forged ones stay refused, and read the keys at most once every 30 s: within them, not at all.
+    const before = reads;
     await expect(run(webhookSignature(credentials, base), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(run(basicAuthMiddleware(credentials), basic('forged'))).rejects.toBeInstanceOf(AuthenticationError);
+    expect(reads).toBe(before);
+    clock += REREAD_AFTER_MS;
+    await expect(run(webhookSignature(credentials, base), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(run(basicAuthMiddleware(credentials), basic('forged'))).rejects.toBeInstanceOf(AuthenticationError);
+    expect(reads).toBe(before + 1);
   });
 });
 

@@ -88,9 +88,15 @@ export function routeFor(method: string, path: string): { readonly route: Route;
   return undefined;
 }
 
-/** The methods the routes take at `path`: a request with another one is refused as not allowed, not as not found. */
+/**
+ * The methods the routes take at `path`: a request with another one is refused as not allowed, not
+ * as not found. Those of the most literal routes only, as API Gateway would route them
+ * (`Workers/Statistics` is not a worker named Statistics).
+ */
 export function methodsAt(path: string): Route['method'][] {
-  return [...new Set(COMPILED.filter(({ pattern }) => pattern.test(path)).map(({ route }) => route.method))];
+  const matching = COMPILED.filter(({ pattern }) => pattern.test(path));
+  const fewest = Math.min(...matching.map(({ names }) => names.length));
+  return [...new Set(matching.filter(({ names }) => names.length === fewest).map(({ route }) => route.method))];
 }
 
 function safeDecode(segment: string): string {

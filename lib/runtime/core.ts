@@ -164,6 +164,8 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
       config.authToken !== undefined
         ? () => Promise.resolve(accountKeys(config.accountSid, config.authToken!, config.accounts, config.apiKeys))
         : secretsManagerKeys(config.accountSid, config.authTokenSecretArn!, new SecretsManagerClient(boundedClientConfig())),
+      Date.now,
+      (error) => logger.warn('the credentials could not be read again; the keys in use stay', { error: (error as Error).message }),
     ),
   );
   let ownClient: DynamoDBDocumentClient | undefined;

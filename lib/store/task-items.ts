@@ -11,7 +11,7 @@ import type { IfMatch } from '../domain/if-match.ts';
 import { checkTaskChange, checkTaskIfMatch } from '../domain/task-change.ts';
 import { NO_WRAP_UP_LIMIT_MS, checkAction, findReservation, isCanceled, presentOf, type TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskChange, TaskStore } from '../reservations/ports.ts';
-import type { ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
+import { confirmedExtras, type ConfirmedExtras, type ObservedOutcome, type ObservedRecords, type Observation } from '../upstream/ports.ts';
 import { batchGet } from './batch.ts';
 import { FORWARD_INDEX, reservationAttribute, taskKey } from './table.ts';
 import { decodeTask, encodeReservation } from './task-codec.ts';
@@ -224,8 +224,9 @@ export class TaskItems implements TaskStore, ObservedRecords {
       return alone.kind === 'mark-gone' ? { kind: 'unknown' } : alone;
     }
     if (outcome.kind === 'already-recorded' && o.markId !== undefined) {
-      // Nothing to record: the mark, if still this one, is cleared on its own.
-      const cleared = await clearMark(this.#writer, o.scope, o.markId, o.now);
+      // The status is recorded (TaskRouter's event got here first): the mark, if still this one,
+      // is cleared, with what the forward confirmed beside its status (a reason, attributes).
+      const cleared = await clearMark(this.#writer, o.scope, o.markId, o.now, confirmedExtras(o));
       if (cleared) return { kind: 'already-recorded', task: cleared, markCleared: true };
     }
     return outcome;
@@ -458,7 +459,7 @@ export function removeMark(u: TaskUpdate): void {
 }
 
 /** Clears the forward mark if it is still `markId`: the task as written, or undefined when nothing was. */
-export function clearMark(writer: TaskWriter, scope: TaskScope, markId: string, at: number): Promise<TaskRecord | undefined> {
+export function clearMark(writer: TaskWriter, scope: TaskScope, markId: string, at: number, extras?: ConfirmedExtras): Promise<TaskRecord | undefined> {
   return writer.write(
     scope,
     at,
@@ -466,6 +467,8 @@ export function clearMark(writer: TaskWriter, scope: TaskScope, markId: string, 
       const u = new TaskUpdate(scope, now);
       removeMark(u);
       u.conditions.push(`${u.e.name('forward')}.${u.e.name('id')} = ${u.e.value(markId)}`);
+      if (extras?.completedReason !== undefined) u.set.push(`${u.e.name('completedReason')} = ${u.e.value(extras.completedReason)}`);
+      if (extras?.taskChange) setTaskChange(u, extras.taskChange, now);
       return u;
     },
     (task): TaskRecord | undefined => task,

@@ -98,7 +98,7 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
 
   constructor(
     readonly baseUrl: string,
-    private readonly credentials: Pick<Credentials, 'upstreamPair'>,
+    private readonly credentials: Pick<Credentials, 'upstreamPair'> & Partial<Pick<Credentials, 'reread'>>,
   ) {
     const base = new URL(baseUrl);
     const https = base.protocol === 'https:';
@@ -109,7 +109,7 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     this.#prefix = base.pathname.replace(/\/$/, '');
   }
 
-  async send(request: UpstreamRequest): Promise<UpstreamAnswer> {
+  async send(request: UpstreamRequest, again = false): Promise<UpstreamAnswer> {
     const pair = await this.credentials.upstreamPair(request.accountSid);
     if (!pair) return { kind: 'unknown', timedOut: false, reason: `no credentials for account ${request.accountSid}` };
     const query = request.query && request.query.length > 0 ? `?${new URLSearchParams(request.query as [string, string][])}` : '';
@@ -123,6 +123,9 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     const exchange = await this.#exchange(`${this.#prefix}${request.path}${query}`, request.method, pair, body, request.timeoutMs);
     if (exchange.kind === 'failed')
       return { kind: 'unknown', timedOut: exchange.timedOut, reason: exchange.timedOut ? `no answer within ${request.timeoutMs} ms` : exchange.reason };
+    // A 401 is refused before anything is done: with the keys read again (a rotated token or key,
+    // if that is due), the request is sent once more, even a POST.
+    if (exchange.status === 401 && !again && (await this.credentials.reread?.())) return this.send(request, true);
     const ok = exchange.status >= 200 && exchange.status < 300;
     const read = exchange.kind === 'answered' ? readJson(exchange.body) : undefined;
     // The answer was cut off or is not JSON: for a 2xx, what was done is not known.

@@ -103,6 +103,8 @@ describe('not found', () => {
       ['POST', `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations`, 'GET'],
       ['GET', '/assignment-callback', 'POST'],
       ['DELETE', `/v1/Workspaces/${a.workspaceSid}/Workers/${a.workerSid}`, 'GET, POST'],
+      // A literal route wins over a parameter, as API Gateway routes: Workers/Statistics is no worker.
+      ['DELETE', `/v1/Workspaces/${a.workspaceSid}/Workers/Statistics`, 'GET'],
     ] as const) {
       const result = await call(method, path);
       expectTwilioError(result, 405, 20004);

@@ -243,7 +243,7 @@ describe('the table', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
         TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
-        // Kept: deleting it, or a change that would replace it, is refused.
+        // Kept: deleting it by hand is refused.
         DeletionProtectionEnabled: true,
       },
     });

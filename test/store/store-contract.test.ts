@@ -726,6 +726,24 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect((await markForward(scope, sids[0]!, id, T0 + 1000, { workerSid: reservations[0]!.workerSid }))?.taken).toBe(true);
     });
 
+    it('records what a confirmed forward set beside its status when TaskRouter’s event recorded the status first', async () => {
+      const { scope, sids } = await created();
+      await apply(scope, sids[0]!, ACCEPT, T0 + 1000);
+      const action = { transition: 'complete' as const, completedReason: 'sold', taskChange: { attributes: '{"sale":1}', priority: 4 } };
+      const id = randomUUID();
+      expect((await markForward(scope, sids[0]!, id, T0 + 2000, { action }))!.taken).toBe(true);
+      // The mirror applies reservation.completed before the forward's answer is recorded.
+      expect((await observe(scope, sids[0]!, 'completed', T0 + 2500)).kind).toBe('recorded');
+      const settled = await observe(scope, sids[0]!, 'completed', T0 + 3000, { action, markId: id });
+      expect(settled).toMatchObject({ kind: 'already-recorded', markCleared: true });
+      const task = (await stores.tasks.getTask(scope))!;
+      expect(task).toMatchObject({ attributes: '{"sale":1}', priority: 4, completedReason: 'sold', lastUpdate: { n: 1, at: T0 + 3000 } });
+      expect(task.forward).toBeUndefined();
+      // Settled again (the sweep, a retry): the mark is gone, nothing more is written.
+      await observe(scope, sids[0]!, 'completed', T0 + 4000, { action, markId: id });
+      expect(await stores.tasks.getTask(scope)).toEqual(task);
+    });
+
     it('clears the mark only while it is the same one: another id, or the same one again, writes nothing', async () => {
       const { scope, sids } = await created();
       const id = randomUUID();

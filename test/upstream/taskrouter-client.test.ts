@@ -168,6 +168,33 @@ describe('what it sends', () => {
   });
 });
 
+describe('a rotated token or key', () => {
+  it('a 401 reads the keys again, if due, and sends the request once more (nothing was done); twice refused stays refused', async () => {
+    let secret = 'old-secret';
+    let rereads = 0;
+    const made = new HttpTaskRouterUpstream(base, {
+      upstreamPair: async () => ({ username: PAIR.username, password: secret }),
+      reread: async () => {
+        rereads++;
+        secret = 'new-secret';
+        return true;
+      },
+    });
+    clients.push(made);
+    const authorized = `Basic ${Buffer.from(`${PAIR.username}:new-secret`).toString('base64')}`;
+    answer = (res, request) =>
+      request.headers['authorization'] === authorized ? json(200, { sid: 'WR1' })(res) : json(401, { code: 20003, message: 'Authenticate', status: 401 })(res);
+    await expect(made.send(post())).resolves.toMatchObject({ kind: 'ok', status: 200 });
+    expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
+    expect(rereads).toBe(1);
+    // Refused with the keys read again too: the refusal, and no third request.
+    seen.length = 0;
+    answer = json(401, { code: 20003, message: 'Authenticate', status: 401 });
+    await expect(made.send(post())).resolves.toMatchObject({ kind: 'refused', status: 401 });
+    expect(seen).toHaveLength(2);
+  });
+});
+
 describe('what an answer means', () => {
   const cases: [string, (res: ServerResponse) => void, UpstreamAnswer | Record<string, unknown>][] = [
     [

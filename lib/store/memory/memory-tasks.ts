@@ -12,7 +12,7 @@ import { observationReplaces, TRANSITIONS, observedEffects, type ReservationStat
 import { checkTaskChange, checkTaskIfMatch } from '../../domain/task-change.ts';
 import { checkAction, findReservation, isCanceled, taskChangeIntent, type ReservationRecord, type TaskRecord } from '../../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskChange, TaskStore } from '../../reservations/ports.ts';
-import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../../upstream/ports.ts';
+import { confirmedExtras, type ForwardMarks, type MarkOutcome, type ObservedOutcome, type ObservedRecords, type Observation } from '../../upstream/ports.ts';
 
 const keyOf = (scope: TaskScope) => `${scope.accountSid}#${scope.workspaceSid}#${scope.taskSid}`;
 
@@ -197,7 +197,12 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     if (!observationReplaces(reservation.status, reservation.observedAt, o.status, o.observedAt)) {
       if (!mark) return { kind: 'already-recorded', task, markCleared: false };
       const now = stampAt(task, o.now);
-      return { kind: 'already-recorded', task: this.#put(stamped(withoutMark(task), task, now)), markCleared: true };
+      // Recorded already (TaskRouter's event came first): the mark goes, with what the forward confirmed beside the status.
+      const extras = confirmedExtras(o);
+      let next = withoutMark(task);
+      if (extras?.completedReason !== undefined) next = { ...next, completedReason: extras.completedReason };
+      if (extras?.taskChange) next = withTaskChange(next, extras.taskChange, now);
+      return { kind: 'already-recorded', task: this.#put(stamped(next, task, now)), markCleared: true };
     }
     const now = stampAt(task, o.now);
     const effects = observedEffects(o.status);
