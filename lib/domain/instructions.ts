@@ -5,7 +5,7 @@
  */
 import { InvalidParameterError } from './errors.ts';
 import { PARAMETERS, parseParameter, type InstructionName, type ParameterSpec, type ParameterValue } from './parameters.ts';
-import type { TransitionName } from './state-machine.ts';
+import { TRANSITIONS, type TransitionName } from './state-machine.ts';
 
 /** The instruction a reservation was given, with its validated parameters by wire name. */
 export interface RecordedInstruction {
@@ -143,4 +143,25 @@ export function callbackInstructionJson(name: InstructionName, given: ReadonlyMa
     if (v !== undefined) json[p.callbackKey!] = Array.isArray(v) ? v.join(',') : v;
   }
   return json;
+}
+
+/** What a confirmed forward records beside the status: a completion's reason, a Task update's attributes or priority. */
+export interface ConfirmedExtras {
+  readonly completedReason?: string;
+  readonly taskChange?: TaskAttributesChange;
+}
+
+/**
+ * The extras of an observation that confirms its forward (its action's transition leads to the
+ * status observed). Recorded even when the status already was, by TaskRouter's event arriving
+ * first: nothing else would bring them.
+ */
+export function confirmedExtras(o: { readonly action?: ReservationAction; readonly status: string }): ConfirmedExtras | undefined {
+  const action = o.action;
+  if (action === undefined || TRANSITIONS[action.transition].to !== o.status) return undefined;
+  if (action.completedReason === undefined && action.taskChange === undefined) return undefined;
+  return {
+    ...(action.completedReason !== undefined && { completedReason: action.completedReason }),
+    ...(action.taskChange && { taskChange: action.taskChange }),
+  };
 }

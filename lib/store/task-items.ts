@@ -4,14 +4,14 @@
  * state machine's `from` compiled into stored fields; what TaskRouter observed (connected mode) is
  * recorded in the order of STATUS_RANK.
  */
-import type { ReservationAction, TaskAttributesChange } from '../domain/instructions.ts';
+import { confirmedExtras, type ConfirmedExtras, type ReservationAction, type TaskAttributesChange } from '../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
 import { RESERVATION_STATUSES, STATUS_RANK, TRANSITIONS, finalInRank, observedEffects, type Transition } from '../domain/state-machine.ts';
 import type { IfMatch } from '../domain/if-match.ts';
 import { checkTaskChange, checkTaskIfMatch } from '../domain/task-change.ts';
 import { NO_WRAP_UP_LIMIT_MS, checkAction, findReservation, isCanceled, presentOf, type TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskChange, TaskStore } from '../reservations/ports.ts';
-import { confirmedExtras, type ConfirmedExtras, type ObservedOutcome, type ObservedRecords, type Observation } from '../upstream/ports.ts';
+import type { ObservedOutcome, ObservedRecords, Observation } from '../upstream/ports.ts';
 import { batchGet } from './batch.ts';
 import { FORWARD_INDEX, reservationAttribute, taskKey } from './table.ts';
 import { decodeTask, encodeReservation } from './task-codec.ts';

@@ -5,9 +5,9 @@
  * adapters are in lib/store (forward-marks.ts, task-items.ts, inbox-items.ts,
  * cloud-event-items.ts), the in-memory ones in lib/store/memory/.
  */
-import type { ReservationAction, TaskAttributesChange } from '../domain/instructions.ts';
+import type { ReservationAction } from '../domain/instructions.ts';
 import type { TaskScope, WorkerScope, WorkspaceScope } from '../domain/scope.ts';
-import { TRANSITIONS, type ReservationStatus } from '../domain/state-machine.ts';
+import type { ReservationStatus } from '../domain/state-machine.ts';
 import type { ForwardMark, TaskRecord } from '../domain/task.ts';
 import type { WorkerWrite } from '../domain/worker.ts';
 import type { ApplyAction, TaskChange } from '../reservations/ports.ts';
@@ -69,27 +69,6 @@ export interface Observation {
   readonly action?: ReservationAction;
   /** The forward mark this settles, cleared in the same write. */
   readonly markId?: string;
-}
-
-/** What a confirmed forward records beside the status: a completion's reason, a Task update's attributes or priority. */
-export interface ConfirmedExtras {
-  readonly completedReason?: string;
-  readonly taskChange?: TaskAttributesChange;
-}
-
-/**
- * The extras of an observation that confirms its forward (its action's transition leads to the
- * status observed). Recorded even when the status already was, by TaskRouter's event arriving
- * first: nothing else would bring them.
- */
-export function confirmedExtras(o: Observation): ConfirmedExtras | undefined {
-  const action = o.action;
-  if (action === undefined || TRANSITIONS[action.transition].to !== o.status) return undefined;
-  if (action.completedReason === undefined && action.taskChange === undefined) return undefined;
-  return {
-    ...(action.completedReason !== undefined && { completedReason: action.completedReason }),
-    ...(action.taskChange && { taskChange: action.taskChange }),
-  };
 }
 
 export type ObservedOutcome =

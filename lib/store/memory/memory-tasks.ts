@@ -6,13 +6,13 @@
  * the stored stamp is made just after it. The store contract suite runs on this and on both
  * engines, so the two implementations cannot drift apart.
  */
-import type { ReservationAction, TaskAttributesChange } from '../../domain/instructions.ts';
+import { confirmedExtras, type ReservationAction, type TaskAttributesChange } from '../../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../../domain/scope.ts';
 import { observationReplaces, TRANSITIONS, observedEffects, type ReservationStatus, type Transition } from '../../domain/state-machine.ts';
 import { checkTaskChange, checkTaskIfMatch } from '../../domain/task-change.ts';
 import { checkAction, findReservation, isCanceled, taskChangeIntent, type ReservationRecord, type TaskRecord } from '../../domain/task.ts';
 import type { ApplyAction, NewReservation, RecordOutcome, TaskChange, TaskStore } from '../../reservations/ports.ts';
-import { confirmedExtras, type ForwardMarks, type MarkOutcome, type ObservedOutcome, type ObservedRecords, type Observation } from '../../upstream/ports.ts';
+import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation } from '../../upstream/ports.ts';
 
 const keyOf = (scope: TaskScope) => `${scope.accountSid}#${scope.workspaceSid}#${scope.taskSid}`;
 
