@@ -62,13 +62,13 @@ export class ReservationAlarms extends Construct {
       this.alarms.push(created);
     };
     const atLeast = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    alarm(
-      'CallbackErrors',
-      'The assignment callback function failed (TaskRouter gets no instruction)',
-      props.callback.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-      1,
-      atLeast,
-    );
+    /** Any message in a queue that only failures fill. */
+    const queued = (name: string, description: string, queue: IQueue) =>
+      alarm(name, description, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }), 1, atLeast);
+    /** Any error of a function. */
+    const failed = (name: string, description: string, fn: IFunction) =>
+      alarm(name, description, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    failed('CallbackErrors', 'The assignment callback function failed (TaskRouter gets no instruction)', props.callback);
     alarm(
       'CallbackDuration',
       "The assignment callback's p99 duration is above 1 s (Twilio waits 5 s at most)",
@@ -77,35 +77,27 @@ export class ReservationAlarms extends Construct {
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
     alarm('ApiServerErrors', 'The API answered 5xx', props.stage.metricServerError({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
-    alarm(
+    queued(
       'UndeliveredTimers',
       'Reservation timers could not be delivered and wait in the dead-letter queue (their reservations still time out on read)',
-      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-      1,
-      atLeast,
+      props.deadLetterQueue,
     );
-    alarm(
+    queued(
       'UnhandledTimers',
       "Reservation timers the timeout function failed on after Lambda's retries: the wrap-up completion, the timeout's worker move or the attention flag did not happen (the message holds the timer's event; a timed-out reservation still reads as timed out)",
-      props.timerFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-      1,
-      atLeast,
+      props.timerFailureQueue,
     );
-    alarm(
+    queued(
       'ParkedEventCallbacks',
       'Event callbacks failed for over an hour and are parked in the dead-letter queue (the events are stored: GET …/Events serves them)',
-      props.events.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-      1,
-      atLeast,
+      props.events.deliveryDeadLetterQueue,
     );
-    alarm(
+    queued(
       'UnreadTaskWrites',
       "Stream batches the event reader failed on every retry: those writes' events are not stored until recovered",
-      props.events.streamFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-      1,
-      atLeast,
+      props.events.streamFailureQueue,
     );
-    alarm('EventReaderErrors', 'The publish-events function failed', props.events.streamReader.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    failed('EventReaderErrors', 'The publish-events function failed', props.events.streamReader);
     alarm(
       'EventReaderLag',
       "The stream reader is over 5 minutes behind the table's writes: events, their callbacks and the lifecycle's reactions to them come that late",
@@ -114,12 +106,10 @@ export class ReservationAlarms extends Construct {
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
     if (props.events.lifecycleFailureQueue) {
-      alarm(
+      queued(
         'UnhandledLifecycleEvents',
         "Reservation events the lifecycle function failed on after every retry: their rules' moves, wrap-up and attention timers did not happen (the message holds the event)",
-        props.events.lifecycleFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-        1,
-        atLeast,
+        props.events.lifecycleFailureQueue,
       );
     }
     if (props.connected) {
@@ -136,12 +126,10 @@ export class ReservationAlarms extends Construct {
         atLeast,
       );
       if (props.eventStreamsFailureQueue) {
-        alarm(
+        queued(
           'UnappliedStreamedEvents',
           "Event Streams batches the consumer failed on every retry: the queue's messages name their shard and sequence numbers, readable from the stream for 24 hours",
-          props.eventStreamsFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-          1,
-          atLeast,
+          props.eventStreamsFailureQueue,
         );
       }
       alarm(
@@ -153,13 +141,7 @@ export class ReservationAlarms extends Construct {
       );
       if (props.sweep) {
         // A sweep that throws publishes no measure, which the alarm above reads as no news.
-        alarm(
-          'SweepErrors',
-          'The upstream sweep failed: updates left unsettled are not settled, and the UnsettledUpdates alarm is not fed',
-          props.sweep.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-          1,
-          atLeast,
-        );
+        failed('SweepErrors', 'The upstream sweep failed: updates left unsettled are not settled, and the UnsettledUpdates alarm is not fed', props.sweep);
       }
     }
   }

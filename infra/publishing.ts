@@ -13,12 +13,13 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS } from '#lib/functions.ts';
 import { ACTIVITY_SORT_KEY, TABLE, TASK_PREFIX, WORKER_PREFIX } from '#lib/store/table.ts';
 import { EVENT_SOURCE } from '#lib/domain/events.ts';
 import { MAX_RECEIVES } from '#lib/publishing/sqs-callback-queue.ts';
+import { queue } from './queue.ts';
 import type { ReservationTable } from './table.ts';
 
 export interface TaskRouterEventsProps {
@@ -29,21 +30,6 @@ export interface TaskRouterEventsProps {
   readonly deliverer: LambdaFunction;
   /** How long the bus's archive keeps events, in days; 0: indefinitely. */
   readonly archiveRetentionDays?: number;
-}
-
-/** A queue at rest encrypted, over TLS only. */
-function queue(
-  scope: Construct,
-  id: string,
-  props: { retention: Duration; visibilityTimeout?: Duration; deadLetter?: Queue; maxReceiveCount?: number },
-): Queue {
-  return new Queue(scope, id, {
-    encryption: QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: props.retention,
-    ...(props.visibilityTimeout && { visibilityTimeout: props.visibilityTimeout }),
-    ...(props.deadLetter && { deadLetterQueue: { queue: props.deadLetter, maxReceiveCount: props.maxReceiveCount! } }),
-  });
 }
 
 export class TaskRouterEvents extends Construct {

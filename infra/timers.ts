@@ -12,9 +12,10 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TIMEOUT_SCHEDULE_VARIABLES } from '#lib/config.ts';
+import { queue } from './queue.ts';
 
 export interface ReservationTimersProps {
   /** The reservation-timeout function, the only target of the schedules. */
@@ -47,21 +48,13 @@ export class ReservationTimers extends Construct {
     // deploying the stack again.
     this.group = new ScheduleGroup(this, 'Group', { removalPolicy: RemovalPolicy.DESTROY });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = queue(this, 'DeadLetterQueue', { retention: Duration.days(14) });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: "This queue is the dead-letter queue (of the reservation timers' schedules); a queue for it would have nobody to read it.",
     });
 
-    this.failureQueue = new Queue(this, 'FailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.failureQueue = queue(this, 'FailureQueue', { retention: Duration.days(14) });
     Validations.of(this.failureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: "This queue is itself an on-failure queue (the timeout function's): one behind it would have nobody to read it; an alarm watches its depth.",

@@ -16,6 +16,25 @@ const OTHER = `AC${'2'.repeat(32)}`;
 const KEY = `SK${'3'.repeat(32)}`;
 const OTHER_KEY = `SK${'4'.repeat(32)}`;
 
+/** Credentials over keys whose token the test rotates, on a clock it sets; counts the reads. */
+function rotatingKeys() {
+  const state = {
+    token: 'old-token',
+    clock: 0,
+    reads: 0,
+    credentials: undefined as unknown as ReturnType<typeof accountCredentials>,
+  };
+  state.credentials = accountCredentials(
+    PRIMARY,
+    async () => {
+      state.reads++;
+      return accountKeys(PRIMARY, state.token);
+    },
+    () => state.clock,
+  );
+  return state;
+}
+
 describe('authenticating', () => {
   const keys = accountKeys(
     PRIMARY,
@@ -109,46 +128,28 @@ describe('the deployed secret', () => {
   });
 
   it('is read again after a refused check, at most every 30 s: a rotated token is taken up by a warm container', async () => {
-    let token = 'old-token';
-    let reads = 0;
-    let clock = 0;
-    const credentials = accountCredentials(
-      PRIMARY,
-      async () => {
-        reads++;
-        return accountKeys(PRIMARY, token);
-      },
-      () => clock,
-    );
+    const rotating = rotatingKeys();
+    const { credentials } = rotating;
     await expect(credentials.authenticate(PRIMARY, 'old-token')).resolves.toBe(PRIMARY);
-    token = 'new-token';
+    rotating.token = 'new-token';
     // Within 30 s of the last read, a refusal reads nothing.
-    clock = REREAD_AFTER_MS - 1;
+    rotating.clock = REREAD_AFTER_MS - 1;
     await expect(credentials.reread()).resolves.toBe(false);
-    expect(reads).toBe(1);
-    clock = REREAD_AFTER_MS;
+    expect(rotating.reads).toBe(1);
+    rotating.clock = REREAD_AFTER_MS;
     await expect(credentials.reread()).resolves.toBe(true);
     await expect(credentials.authenticate(PRIMARY, 'new-token')).resolves.toBe(PRIMARY);
     await expect(credentials.authToken(PRIMARY)).resolves.toBe('new-token');
-    expect(reads).toBe(2);
+    expect(rotating.reads).toBe(2);
     // The slot is taken at once: a burst of refusals makes one read.
-    clock += REREAD_AFTER_MS;
+    rotating.clock += REREAD_AFTER_MS;
     expect(await Promise.all([credentials.reread(), credentials.reread(), credentials.reread()])).toEqual([true, false, false]);
-    expect(reads).toBe(3);
+    expect(rotating.reads).toBe(3);
   });
 
   it('a signed callback or a Basic-auth request made with a rotated token passes once the keys are read again', async () => {
-    let token = 'old-token';
-    let clock = 0;
-    let reads = 0;
-    const credentials = accountCredentials(
-      PRIMARY,
-      async () => {
-        reads++;
-        return accountKeys(PRIMARY, token);
-      },
-      () => clock,
-    );
+    const rotating = rotatingKeys();
+    const { credentials } = rotating;
     const base = 'https://hooks.example.com';
     const params = { AccountSid: PRIMARY, TaskSid: `WT${'a'.repeat(32)}` };
     const body = new URLSearchParams(params).toString();
@@ -170,21 +171,21 @@ describe('the deployed secret', () => {
     const basic = (t: string) => ({ authorization: `Basic ${Buffer.from(`${PRIMARY}:${t}`).toString('base64')}` });
     await expect(run(webhookSignature(credentials, base), signed('old-token'))).resolves.toBe(PRIMARY);
     await expect(run(basicAuthMiddleware(credentials), basic('old-token'))).resolves.toBe(PRIMARY);
-    token = 'new-token';
-    clock = REREAD_AFTER_MS;
+    rotating.token = 'new-token';
+    rotating.clock = REREAD_AFTER_MS;
     await expect(run(webhookSignature(credentials, base), signed('new-token'))).resolves.toBe(PRIMARY);
-    clock += REREAD_AFTER_MS;
-    token = 'newer-token';
+    rotating.clock += REREAD_AFTER_MS;
+    rotating.token = 'newer-token';
     await expect(run(basicAuthMiddleware(credentials), basic('newer-token'))).resolves.toBe(PRIMARY);
     // Forged ones stay refused, and read the keys at most once every 30 s: within them, not at all.
-    const before = reads;
+    const before = rotating.reads;
     await expect(run(webhookSignature(credentials, base), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(run(basicAuthMiddleware(credentials), basic('forged'))).rejects.toBeInstanceOf(AuthenticationError);
-    expect(reads).toBe(before);
-    clock += REREAD_AFTER_MS;
+    expect(rotating.reads).toBe(before);
+    rotating.clock += REREAD_AFTER_MS;
     await expect(run(webhookSignature(credentials, base), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(run(basicAuthMiddleware(credentials), basic('forged'))).rejects.toBeInstanceOf(AuthenticationError);
-    expect(reads).toBe(before + 1);
+    expect(rotating.reads).toBe(before + 1);
   });
 });
 

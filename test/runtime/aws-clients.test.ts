@@ -6,14 +6,13 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
-import { FUNCTIONS } from '#lib/functions.ts';
 import { createRuntimeWith } from '#lib/runtime/core.ts';
 import { loadSubsystems } from '#lib/runtime/subsystems.ts';
 import { memoryStores } from '#lib/store/memory/memory-stores.ts';
 import { STORE_MAX_ATTEMPTS, STORE_REQUEST_TIMEOUT_MS } from '#lib/store/client.ts';
+import { DEPLOYED_ACCOUNT_SID, deployedConfig } from '../support/deployed-config.ts';
 
-const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+const ACCOUNT_SID = DEPLOYED_ACCOUNT_SID;
 const hex = (c: string) => c.repeat(32);
 
 let silent: Server;
@@ -50,20 +49,7 @@ afterAll(async () => {
 
 describe('AWS clients on the request path', () => {
   it('give up on a service that never answers, after their attempts, for Secrets Manager and Scheduler', async () => {
-    const config = loadConfig(
-      {
-        TABLE_NAME: 'table',
-        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:token',
-        PUBLIC_BASE_URL: 'https://example.execute-api.us-east-1.amazonaws.com',
-        TIMEOUT_SCHEDULE_GROUP: 'timers',
-        TIMEOUT_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:reservation-timeout',
-        TIMEOUT_SCHEDULE_ROLE_ARN: 'arn:aws:iam::000000000000:role/timers',
-        TIMEOUT_DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:timers',
-      },
-      'lambda',
-      FUNCTIONS['assignment-callback'].binds,
-    );
+    const config = deployedConfig('assignment-callback');
     const runtime = createRuntimeWith(await loadSubsystems([]), config, { stores: memoryStores() });
     const started = performance.now();
     const timer = {

@@ -7,34 +7,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '#lib/config.ts';
+import { loadConfig } from '#lib/config.ts';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, type RuntimeUse } from '#lib/functions.ts';
 import { createRuntimeWith } from '#lib/runtime/core.ts';
 import { loadSubsystems, subsystemsOf, type SubsystemName } from '#lib/runtime/subsystems.ts';
 import { memoryStores } from '#lib/store/memory/memory-stores.ts';
+import { deployedConfig } from '../support/deployed-config.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 const USES: readonly RuntimeUse[] = ['lifecycle', 'taskUpdates', 'workerUpdates', 'statistics'];
 
-/** A deployed function's configuration as the stack sets it, plus `extra`. */
-function deployed(name: FunctionName, extra: Record<string, string> = {}): Config {
-  return loadConfig(
-    {
-      TABLE_NAME: 'table',
-      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
-      TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:token',
-      PUBLIC_BASE_URL: 'https://example.execute-api.us-east-1.amazonaws.com',
-      TIMEOUT_SCHEDULE_GROUP: 'timers',
-      TIMEOUT_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:reservation-timeout',
-      TIMEOUT_SCHEDULE_ROLE_ARN: 'arn:aws:iam::000000000000:role/timers',
-      TIMEOUT_DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:timers',
-      ...extra,
-    },
-    'lambda',
-    FUNCTIONS[name].binds,
-  );
-}
+const deployed = deployedConfig;
 
 const spec = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
 
