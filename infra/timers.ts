@@ -61,10 +61,11 @@ export class ReservationTimers extends Construct {
     });
     props.target.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.failureQueue) });
 
-    // Only this account's schedules may use the role (the confused-deputy guard).
+    // Only the schedules of this group, in this account, may use the role (the confused-deputy
+    // guard): Scheduler names the schedule's group as the source when it assumes the role.
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': this.group.scheduleGroupArn } },
       }),
       description: 'EventBridge Scheduler fires reservation timers: invokes the reservation-timeout function',
     });

@@ -265,6 +265,7 @@ describe('reservation timers', () => {
   const timeoutFunction = { 'Fn::GetAtt': [logicalId(stack, stack.functions['reservation-timeout']), 'Arn'] };
   const schedulerRoleId = logicalId(stack, stack.timers.schedulerRole);
   const queueId = logicalId(stack, stack.timers.deadLetterQueue);
+  const groupId = logicalId(stack, stack.timers.group);
 
   it('have a schedule group and an encrypted, TLS-only dead-letter queue', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
@@ -275,7 +276,7 @@ describe('reservation timers', () => {
     });
   });
 
-  it('fire with a role only Scheduler of this account assumes, that may invoke the timeout function and write to the queue, nothing else', () => {
+  it('fire with a role only Scheduler assumes, for the schedules of this group in this account, that may invoke the timeout function and write to the queue, nothing else', () => {
     const role = resources(template, 'AWS::IAM::Role')[schedulerRoleId]!;
     expect((role['Properties'] as Json)['AssumeRolePolicyDocument']).toEqual({
       Version: '2012-10-17',
@@ -284,7 +285,7 @@ describe('reservation timers', () => {
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': { 'Fn::GetAtt': [groupId, 'Arn'] } } },
         },
       ],
     });
