@@ -1,6 +1,6 @@
 /**
  * What an operator must hear about: the assignment callback failing or nearing Twilio's 5-second
- * deadline (TaskRouter then falls back or cancels), the API answering 5xx, reservation timers
+ * deadline (TaskRouter then falls back or cancels), the API answering 5xx or slowly, reservation timers
  * that could not be delivered, event callbacks parked, task writes whose events the stream
  * reader could not store or is late with, reservation events the lifecycle function gave up on, timers the timeout
  * function failed on, connected mode's upstream failures, unsettled updates and failing sweeps,
@@ -77,6 +77,16 @@ export class ReservationAlarms extends Construct {
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
     alarm('ApiServerErrors', 'The API answered 5xx', props.stage.metricServerError({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
+    // A route answers after one to three store calls (tens of milliseconds warm, about a second
+    // from a cold start): a p99 over 2 s is the store throttling or a function at its limit, and
+    // agent desktops wait for it (an accept a desktop gave up on may still have happened).
+    alarm(
+      'ApiLatency',
+      "The API's p99 latency is above 2 s: agent desktops wait that long for their reads and updates",
+      props.stage.metricLatency({ period: PERIOD, statistic: 'p99' }),
+      2_000,
+      ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
     queued(
       'UndeliveredTimers',
       'Reservation timers could not be delivered and wait in the dead-letter queue (their reservations still time out on read)',

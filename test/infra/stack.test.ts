@@ -515,7 +515,7 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   });
 
   it('alarms on the upstream’s failures and on updates unsettled for five minutes', () => {
-    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+    connected.template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'FILL(forwardsUnknown, 0) + FILL(readsFailed, 0)' }),
@@ -599,7 +599,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
       Queues: [{ Ref: queue }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -772,10 +772,10 @@ describe('least privilege', () => {
 });
 
 describe('alarms', () => {
-  it('watch callback errors and p99 duration, API 5xx, undelivered and unhandled timers, parked event callbacks, unread task writes and unhandled lifecycle events', () => {
+  it('watch callback errors and p99 duration, API 5xx and p99 latency, undelivered and unhandled timers, parked event callbacks, unread task writes and unhandled lifecycle events', () => {
     const { template, stack } = defaults;
     const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['assignment-callback']) } };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     for (const queue of [
       stack.timers.deadLetterQueue,
       stack.timers.failureQueue,
@@ -818,6 +818,17 @@ describe('alarms', () => {
       Dimensions: [callback],
       ExtendedStatistic: 'p99',
       Threshold: 1000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      Dimensions: Match.arrayWith([
+        { Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } },
+        { Name: 'Stage', Value: '$default' },
+      ]),
+      ExtendedStatistic: 'p99',
+      Threshold: 2000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
