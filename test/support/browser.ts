@@ -157,7 +157,8 @@ export interface AxeViolation {
 }
 
 /**
- * axe-core on the page as it is (WCAG 2.x A and AA rules and best practices). The source is
+ * axe-core on the page as it is (WCAG 2.x A and AA rules and best practices, with WCAG 2.2's
+ * target size: every control at least 24 by 24 px, or that far from the next). The source is
  * evaluated through the DevTools protocol, which the page's CSP does not govern, so the page is
  * checked under its own policy.
  */
@@ -172,7 +173,7 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
         ) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }>;
       };
     };
-    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    const result = await w.axe.run(document, { resultTypes: ['violations'], rules: { 'target-size': { enabled: true } } });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
 }
