@@ -43,9 +43,9 @@ async function open(
   target: LocalStack,
   hash: string,
   session: ConsoleSession | null,
-  options: BrowserContextOptions & { clock?: boolean } = {},
+  options: BrowserContextOptions & { clock?: boolean; fixedTime?: number } = {},
 ): Promise<Opened> {
-  const { clock, ...contextOptions } = options;
+  const { clock, fixedTime, ...contextOptions } = options;
   const context = await signedInContext(browser, session, contextOptions);
   context.setDefaultTimeout(10_000);
   onTestFinished(() => context.close());
@@ -56,6 +56,7 @@ async function open(
     if (url.pathname.startsWith('/v1/')) calls.push(url);
   });
   if (clock) await page.clock.install();
+  if (fixedTime !== undefined) await page.clock.setFixedTime(fixedTime);
   await page.goto(`${target.url}/console${hash}`);
   return { page, calls };
 }
@@ -119,8 +120,9 @@ describe('the events view', () => {
     await until(() => page.locator('main .empty').textContent()).toBe(
       'No events in the last 15 minutes — send one with npm run callback. It appears here within 2 seconds.',
     );
-    const first = eventCalls(calls)[0]!;
-    expect(Object.fromEntries(first.searchParams)).toEqual({ Minutes: '15', PageSize: '1000' });
+    // The last 15 minutes by the page's clock; nothing older asked for, the window being 15 minutes.
+    expect(eventCalls(calls).map((url) => [...url.searchParams.keys()])).toEqual([['StartDate', 'PageSize']]);
+    expect(Math.abs(Date.parse(eventCalls(calls)[0]!.searchParams.get('StartDate')!) - (Date.now() - 15 * 60_000))).toBeLessThan(60_000);
     expect(await cspViolations(page)).toEqual([]);
   });
 
@@ -245,7 +247,9 @@ describe('the events view', () => {
     await until(async () => (await rows(page)).length).toBeGreaterThanOrEqual(1);
     await until(() => eventCalls(calls).length).toBeGreaterThanOrEqual(3);
     const [first, ...later] = eventCalls(calls);
-    expect(first!.searchParams.get('Minutes')).toBe('15');
+    // The window's start by the page's clock (15 minutes back), which later spans and refreshes share.
+    expect(first!.searchParams.get('StartDate')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Math.abs(Date.parse(first!.searchParams.get('StartDate')!) - (Date.now() - 15 * 60_000))).toBeLessThan(60_000);
     for (const url of later) {
       expect(url.searchParams.has('Minutes')).toBe(false);
       expect(url.searchParams.get('StartDate')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -401,5 +405,122 @@ describe('the events view as a user sees it', () => {
     expect(await cspViolations(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     await page.screenshot({ path: screenshotPath(width === 375 ? 'events-375' : `events-${scheme}`), fullPage: true, animations: 'disabled', caret: 'hide' });
+  });
+});
+
+describe('the events window, the Go box and filters the API would refuse', () => {
+  const NOW = Date.UTC(2026, 10, 24, 9, 0, 0);
+  const HOUR = 3_600_000;
+  let windowed: LocalStack;
+  let workspace: string;
+  /** Reservations made 3 days, 2 hours and 5 minutes before NOW. */
+  const made: Record<'days' | 'hours' | 'minutes', { taskSid: string; reservationSid: string }> = {} as never;
+
+  beforeAll(async () => {
+    const clock = new FakeClock(NOW - 72 * HOUR);
+    windowed = await startStack({}, { clock });
+    workspace = sid('WS');
+    made.days = await assign(windowed, { WorkspaceSid: workspace });
+    clock.advance(70 * HOUR);
+    made.hours = await assign(windowed, { WorkspaceSid: workspace });
+    clock.advance(2 * HOUR - 5 * 60_000);
+    made.minutes = await assign(windowed, { WorkspaceSid: workspace });
+    clock.advance(5 * 60_000);
+  }, 60_000);
+  afterAll(() => windowed?.close());
+
+  /** The page at NOW: the stack's clock stands there too. */
+  async function openAt(hash: string): Promise<Opened> {
+    return open(windowed, hash, { workspace }, { fixedTime: NOW });
+  }
+  const reservationsShown = async (page: Page) => (await rows(page)).map((row) => row.split(' ')[1]).filter((wr, i, all) => wr && all.indexOf(wr) === i);
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+  it('shows the last 15 minutes unless told; a wider window is read from the newest, one span at a time, with no gap between them', async () => {
+    const { page, calls } = await openAt(`#/${workspace}/events`);
+    await until(() => reservationsShown(page)).toEqual([made.minutes.reservationSid]);
+    expect(Object.fromEntries(eventCalls(calls)[0]!.searchParams)).toEqual({ StartDate: iso(NOW - 15 * 60_000), PageSize: '1000' });
+
+    calls.length = 0;
+    await page.getByLabel('Window').selectOption({ label: 'the last 7 days' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await until(() => new URL(page.url()).hash).toBe(`#/${workspace}/events?Minutes=10080`);
+    await until(() => reservationsShown(page)).toEqual([made.minutes.reservationSid, made.hours.reservationSid, made.days.reservationSid]);
+    expect(await page.getByRole('paragraph').filter({ hasText: 'the last 7 days and everything since' }).count()).toBe(1);
+    const spans = eventCalls(calls)
+      .slice(0, 4)
+      .map((url) => [url.searchParams.get('StartDate'), url.searchParams.get('EndDate')]);
+    const at = (minutes: number) => iso(NOW - minutes * 60_000);
+    expect(spans).toEqual([
+      [at(15), null],
+      [at(60), at(15)],
+      [at(1440), at(60)],
+      [at(10_080), at(1440)],
+    ]);
+    // Later refreshes ask only for what is new.
+    await until(() => eventCalls(calls).length).toBeGreaterThanOrEqual(5);
+    expect(eventCalls(calls)[4]!.searchParams.has('EndDate')).toBe(false);
+  });
+
+  it('reads no wider span once the newer ones fill a screen (500 rows)', async () => {
+    const busy = sid('WS');
+    const recent = () => api<{ events: unknown[] }>(`/v1/Workspaces/${busy}/Events?Minutes=15&PageSize=1000`).then((page) => page.events.length);
+    // The live stack's clock is the real one: all of these are within its last 15 minutes.
+    while ((await recent()) < 520) await Promise.all(Array.from({ length: 25 }, () => assign(stack, { WorkspaceSid: busy })));
+    const { page, calls } = await open(stack, `#/${busy}/events?Minutes=43200`, { workspace: busy });
+    await until(() => page.locator('table caption').textContent()).toMatch(/^The newest 500 of \d+ events read: filter to see others$/);
+    await page.waitForTimeout(300);
+    const firstLoad = eventCalls(calls).filter((url) => !url.searchParams.has('PageToken') && url.searchParams.has('EndDate'));
+    expect(firstLoad).toEqual([]);
+  });
+
+  it('the Go box opens a reservation by its SID alone: its events name its task', async () => {
+    const { page } = await openAt(`#/${workspace}/events`);
+    await page.getByLabel('Go to a task, worker, reservation or workspace SID').fill(made.days.reservationSid);
+    await page.getByRole('button', { name: 'Go' }).click();
+    await until(() => new URL(page.url()).hash).toBe(`#/${workspace}/tasks/${made.days.taskSid}/reservations/${made.days.reservationSid}`);
+    await page.getByRole('heading', { level: 1, name: /Reservation/ }).waitFor();
+  });
+
+  it('the Go box: a reservation no event names opens its 30 days of events, empty; a malformed SID is said at the box', async () => {
+    const { page, calls } = await openAt(`#/${workspace}/events`);
+    const unknown = sid('WR');
+    await page.getByLabel('Go to a task, worker, reservation or workspace SID').fill(unknown);
+    await page.getByRole('button', { name: 'Go' }).click();
+    await until(() => new URL(page.url()).hash).toBe(`#/${workspace}/events?ReservationSid=${unknown}&Minutes=43200`);
+    await page.getByText('No events match these filters in the last 30 days.').waitFor();
+
+    const before = calls.length;
+    const hash = new URL(page.url()).hash;
+    await page.getByLabel('Go to a task, worker, reservation or workspace SID').fill('WR1234');
+    await page.getByRole('button', { name: 'Go' }).click();
+    await page.getByText('A reservation SID is WR followed by 32 hexadecimal digits.').waitFor();
+    expect(await page.getByLabel('Go to a task, worker, reservation or workspace SID').getAttribute('aria-invalid')).toBe('true');
+    expect(new URL(page.url()).hash).toBe(hash);
+    expect(calls.slice(before).filter((url) => url.searchParams.get('ReservationSid') === 'WR1234')).toEqual([]);
+  });
+
+  it('a filter the API would refuse is said at its field, the form kept, and nothing asked', async () => {
+    const { page, calls } = await openAt(`#/${workspace}/events`);
+    await until(() => reservationsShown(page)).toEqual([made.minutes.reservationSid]);
+    await page.getByLabel('Task SID', { exact: true }).fill('WT-not-a-sid');
+    await page.getByLabel('Event type', { exact: true }).fill('accepted');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('Correct the filters marked below.').waitFor();
+    const task = page.getByLabel('Task SID', { exact: true });
+    expect(await task.getAttribute('aria-invalid')).toBe('true');
+    expect(await task.inputValue()).toBe('WT-not-a-sid');
+    expect(await page.locator(`#${await task.getAttribute('aria-describedby')}`).textContent()).toBe('A task SID is WT followed by 32 hexadecimal digits.');
+    expect(await page.getByLabel('Event type', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Worker SID', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    await page.waitForTimeout(2_000);
+    expect(eventCalls(calls).filter((url) => url.searchParams.has('TaskSid'))).toEqual([]);
+    expect(serious(await axe(page))).toEqual([]);
+    // Corrected, it is asked.
+    await task.fill(made.minutes.taskSid);
+    await page.getByLabel('Event type', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await until(() => reservationsShown(page)).toEqual([made.minutes.reservationSid]);
+    expect(eventCalls(calls).at(-1)!.searchParams.get('TaskSid')).toBe(made.minutes.taskSid);
   });
 });

@@ -5,11 +5,13 @@
 import { Api } from './api.ts';
 import { startTicker } from './deadlines.ts';
 import { h, prepareTimeFormats, replaceChildren } from './dom.ts';
-import { href, parseRoute, type Route } from './routes.ts';
+import { href, parseRoute, sidPattern, type Route } from './routes.ts';
 import { clearSession, loadSession, saveSession, type Session } from './session.ts';
 import type { View, ViewContext } from './view.ts';
+import type { TaskRouterEvent } from './types.ts';
 import { attentionView } from './views/attention.ts';
-import { eventsView } from './views/events.ts';
+import { sidOf } from './views/event-columns.ts';
+import { WINDOWS, eventsView } from './views/events.ts';
 import { overviewView } from './views/overview.ts';
 import { reservationView } from './views/reservation.ts';
 import { signInView } from './views/sign-in.ts';
@@ -63,7 +65,29 @@ function routeWorkspace(route: Route): string | null {
   return 'workspace' in route ? route.workspace : null;
 }
 
-function renderNav(session: Session, route: Route): void {
+/**
+ * A reservation's page is addressed by its task, which its SID alone does not say: its oldest
+ * event within the 30 days events are kept names the task. A reservation with none there opens
+ * the events view filtered by it, which says that nothing matched.
+ */
+async function openReservation(api: Api, workspace: string, reservation: string, status: HTMLElement): Promise<void> {
+  const window = { ReservationSid: reservation, Minutes: String(WINDOWS.at(-1)![0]) };
+  status.textContent = `Looking for reservation ${reservation}…`;
+  let task: string | undefined;
+  try {
+    const { body } = await api.get<{ events?: TaskRouterEvent[] }>(
+      `/v1/Workspaces/${encodeURIComponent(workspace)}/Events?${new URLSearchParams({ ...window, PageSize: '1' })}`,
+    );
+    const first = body.events?.[0];
+    task = first ? sidOf(first, 'task_sid') : undefined;
+  } catch {
+    // The events view asks again, and says what went wrong.
+  }
+  status.textContent = '';
+  location.hash = task ? href.reservation(workspace, task, reservation) : href.events(workspace, new URLSearchParams(window));
+}
+
+function renderNav(session: Session, route: Route, api: Api): void {
   const workspace = routeWorkspace(route) ?? session.workspace;
   const findInput = h('input', {
     id: 'find',
@@ -83,26 +107,30 @@ function renderNav(session: Session, route: Route): void {
     h('button', { type: 'submit' }, 'Go'),
     findError,
   );
+  const refuse = (message: string) => {
+    findError.textContent = message;
+    findInput.setAttribute('aria-invalid', 'true');
+  };
   find.addEventListener('submit', (event) => {
     event.preventDefault();
     const value = findInput.value.trim();
     const prefix = value.slice(0, 2).toUpperCase();
-    const target =
-      prefix === 'WT'
-        ? href.task(workspace, value)
-        : prefix === 'WK'
-          ? href.worker(workspace, value)
-          : prefix === 'WR'
-            ? href.events(workspace, new URLSearchParams({ ReservationSid: value }))
-            : prefix === 'WS'
-              ? href.overview(value)
-              : null;
-    if (target === null) {
-      findError.textContent = 'Enter a SID starting with WT (task), WK (worker), WR (reservation) or WS (workspace).';
-      findInput.setAttribute('aria-invalid', 'true');
+    const kind = ({ WT: 'task', WK: 'worker', WR: 'reservation', WS: 'workspace' } as Record<string, string>)[prefix];
+    if (kind === undefined) {
+      refuse('Enter a SID starting with WT (task), WK (worker), WR (reservation) or WS (workspace).');
       return;
     }
-    location.hash = target;
+    if (!sidPattern(prefix).test(value)) {
+      refuse(`A ${kind} SID is ${prefix} followed by 32 hexadecimal digits.`);
+      return;
+    }
+    findError.textContent = '';
+    findInput.removeAttribute('aria-invalid');
+    if (prefix === 'WR') {
+      void openReservation(api, workspace, value, findError);
+      return;
+    }
+    location.hash = prefix === 'WT' ? href.task(workspace, value) : prefix === 'WK' ? href.worker(workspace, value) : href.overview(value);
   });
   const signOutButton = h('button', { type: 'button', class: 'link' }, 'Sign out');
   signOutButton.addEventListener('click', () => {
@@ -153,9 +181,10 @@ function show(focus: boolean): void {
   }
   if (view?.update?.(route)) return;
   stopView();
-  renderNav(session, route);
+  const api = new Api(session, (message) => signOut(message));
+  renderNav(session, route, api);
   const ctx: ViewContext = {
-    api: new Api(session, (message) => signOut(message)),
+    api,
     main,
     announce,
     title: (text) => (document.title = `${text} · Reservation console`),

@@ -13,6 +13,9 @@ export type Route =
   | { readonly view: 'reservation'; readonly workspace: string; readonly task: string; readonly reservation: string }
   | { readonly view: 'unknown'; readonly hash: string };
 
+/** A Twilio SID of one of `prefixes` (`'WS'`, `'AC|SK'`): the two letters and 32 hexadecimal digits, in either case as the API takes them. */
+export const sidPattern = (prefixes: string) => new RegExp(`^(${prefixes})[0-9a-f]{32}$`, 'i');
+
 const segment = (s: string) => encodeURIComponent(s);
 const query = (params?: URLSearchParams) => (params && [...params.keys()].length > 0 ? `?${params}` : '');
 

@@ -1,13 +1,14 @@
 /**
  * A workspace's recent events, newest first: what arrived, who was reserved, who accepted, rejected
  * or timed out, and when. Filters are the Event resource's own (EventType, TaskSid, WorkerSid,
- * ReservationSid), the types offered those lib/domain/events.ts declares; refreshes ask only for
- * what is new (StartDate).
+ * ReservationSid, and Minutes, the window: 15 minutes up to the 30 days events are kept), the
+ * types offered those lib/domain/events.ts declares; a filter the API would refuse is said at its
+ * field and never sent. Refreshes ask only for what is new (StartDate).
  */
 import { API_BASE } from '../api.ts';
 import { DATA } from '../data.ts';
 import { KeyedTable, h, replaceChildren, type Child } from '../dom.ts';
-import { href } from '../routes.ts';
+import { href, sidPattern } from '../routes.ts';
 import type { TaskRouterEvent } from '../types.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
 import { byNewest, eventColumns } from './event-columns.ts';
@@ -19,21 +20,55 @@ export const FILTERS = [
   ['WorkerSid', 'Worker SID'],
   ['ReservationSid', 'Reservation SID'],
 ] as const;
+type FilterName = (typeof FILTERS)[number][0];
 
-/** The Event resource's default window (Twilio's): what the first load shows. */
-const WINDOW_MINUTES = 15;
+const SID_PREFIX: Readonly<Record<Exclude<FilterName, 'EventType'>, string>> = { TaskSid: 'WT', WorkerSid: 'WK', ReservationSid: 'WR' };
+
+/** What the API would refuse in a filter, before it is asked: a 400 is never cured by asking again. */
+function filterProblem(name: FilterName, value: string): string | null {
+  if (name === 'EventType') return /^[a-z-]+(\.[a-z-]+)+$/.test(value) ? null : 'An event type is words joined by dots, such as reservation.accepted.';
+  const prefix = SID_PREFIX[name];
+  return sidPattern(prefix).test(value)
+    ? null
+    : `A ${name === 'TaskSid' ? 'task' : name === 'WorkerSid' ? 'worker' : 'reservation'} SID is ${prefix} followed by 32 hexadecimal digits.`;
+}
+
+/**
+ * The windows offered, in minutes: the Event resource's default (Twilio's, 15 minutes) up to the
+ * 30 days events are kept. The first load reads them in turn from the newest, and stops once it
+ * has a screenful: the API pages a window oldest first, so a wide window read whole would show
+ * its oldest events.
+ */
+export const WINDOWS = [
+  [15, '15 minutes'],
+  [60, '1 hour'],
+  [1440, '24 hours'],
+  [10_080, '7 days'],
+  [43_200, '30 days'],
+] as const;
+const DEFAULT_MINUTES = 15;
 /** Refreshes ask again from a little before the newest event seen, so one recorded late still shows. */
 const OVERLAP_MS = 30_000;
-/** Rows shown at most: a busy workspace's 15 minutes can be long; filters narrow it. */
+/** Rows shown at most: a busy workspace's window can be long; filters narrow it. */
 const MAX_ROWS = 500;
+/** Pages of 1,000 one step of the first load reads at most: a step holding more is narrowed by a filter. */
+const MAX_PAGES = 10;
 
 export function eventsView(ctx: ViewContext, workspace: string, filters: URLSearchParams): View {
   const active = new URLSearchParams();
+  const problems = new Map<FilterName, string>();
   for (const [name] of FILTERS) {
     const value = filters.get(name)?.trim();
-    if (value) active.set(name, value);
+    if (!value) continue;
+    active.set(name, value);
+    const problem = filterProblem(name, value);
+    if (problem) problems.set(name, problem);
   }
   const filtered = [...active.keys()].length > 0;
+  const minutes = WINDOWS.find(([m]) => String(m) === filters.get('Minutes'))?.[0] ?? DEFAULT_MINUTES;
+  const windowText = WINDOWS.find(([m]) => m === minutes)![1];
+  // Read more than a window holds: more events than the first load reads, so the oldest are not shown.
+  let overflowed = false;
   const events = new Map<string, { event: TaskRouterEvent; seq: number }>();
   let seq = 0;
   let newestMs: number | null = null;
@@ -54,6 +89,7 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
   const empty = h('p', { class: 'empty' });
   ctx.title('Events');
 
+  const errorId = (name: string) => `filter-${name}-error`;
   const filterForm = h(
     'form',
     { class: 'filters', novalidate: true, 'aria-label': 'Filter events' },
@@ -67,81 +103,122 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
           name,
           value: active.get(name) ?? '',
           list: name === 'EventType' ? 'event-types' : null,
-          placeholder: name === 'EventType' ? 'any type' : `${{ TaskSid: 'WT', WorkerSid: 'WK', ReservationSid: 'WR' }[name]}…`,
+          placeholder: name === 'EventType' ? 'any type' : `${SID_PREFIX[name]}…`,
           autocomplete: 'off',
           spellcheck: 'false',
           autocapitalize: 'off',
+          'aria-invalid': problems.has(name) ? 'true' : null,
+          'aria-describedby': problems.has(name) ? errorId(name) : null,
         }),
+        problems.has(name) ? h('p', { class: 'error-text', id: errorId(name) }, problems.get(name)!) : null,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'filter-Minutes' }, 'Window'),
+      h(
+        'select',
+        { id: 'filter-Minutes', name: 'Minutes' },
+        WINDOWS.map(([m, text]) => h('option', { value: String(m), selected: m === minutes ? true : null }, `the last ${text}`)),
       ),
     ),
     h(
       'div',
       { class: 'buttons' },
       h('button', { type: 'submit', class: 'primary' }, 'Filter'),
-      filtered ? h('a', { href: href.events(workspace) }, 'Clear filters') : null,
+      filtered || minutes !== DEFAULT_MINUTES ? h('a', { href: href.events(workspace) }, 'Clear filters') : null,
     ),
     typeList,
   );
   filterForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const chosen = new URLSearchParams();
-    for (const [name, value] of new FormData(filterForm)) if (typeof value === 'string' && value.trim()) chosen.set(name, value.trim());
+    for (const [name, value] of new FormData(filterForm)) {
+      if (typeof value !== 'string' || !value.trim()) continue;
+      // The default window stays out of the address, as the API's own default.
+      if (name === 'Minutes' && value === String(DEFAULT_MINUTES)) continue;
+      chosen.set(name, value.trim());
+    }
+    // A bad value is said at its field by the view the address opens, and never sent.
     location.hash = href.events(workspace, chosen);
   });
 
   const emptyText = (): Child[] => {
     if (filtered)
-      return [
-        `No events match these filters in the last ${WINDOW_MINUTES} minutes. Widen them, or `,
-        h('a', { href: href.events(workspace) }, 'clear them'),
-        '.',
-      ];
+      return [`No events match these filters in the last ${windowText}. Widen them, or `, h('a', { href: href.events(workspace) }, 'clear them'), '.'];
     return ctx.local
-      ? [`No events in the last ${WINDOW_MINUTES} minutes — send one with `, h('code', null, 'npm run callback'), '. It appears here within 2 seconds.']
+      ? [`No events in the last ${windowText} — send one with `, h('code', null, 'npm run callback'), '. It appears here within 2 seconds.']
       : [
-          `No events in the last ${WINDOW_MINUTES} minutes. They appear as soon as TaskRouter calls `,
+          `No events in the last ${windowText}. They appear as soon as TaskRouter calls `,
           h('code', null, `${location.origin}${API_BASE}/assignment-callback`),
           " (a Workflow's AssignmentCallbackUrl) and reservations change.",
         ];
   };
 
+  const heading = () => [
+    h('h1', null, 'Events'),
+    h(
+      'p',
+      { class: 'sub' },
+      'Workspace ',
+      h('code', { class: 'sid' }, workspace),
+      ` · the last ${windowText} and everything since, newest first · refreshed live`,
+    ),
+  ];
+
+  if (problems.size > 0) {
+    // Nothing is asked: the form, with what to correct at each field.
+    replaceChildren(ctx.main, ...heading(), h('p', { class: 'notice error', role: 'alert' }, 'Correct the filters marked below.'), filterForm);
+    const first = filterForm.querySelector<HTMLInputElement>('[aria-invalid="true"]');
+    if (ctx.focus) first?.focus();
+    return { stop: () => {} };
+  }
+
+  const eventsPath = (query: Record<string, string>) =>
+    `/v1/Workspaces/${encodeURIComponent(workspace)}/Events?${new URLSearchParams({ ...Object.fromEntries(active), ...query, PageSize: '1000' })}`;
+  const take = (found: readonly TaskRouterEvent[]) => {
+    let fresh = 0;
+    for (const event of found) {
+      if (events.has(event.sid)) continue;
+      events.set(event.sid, { event, seq: seq++ });
+      newestMs = Math.max(newestMs ?? 0, Number(event.event_date_ms));
+      fresh++;
+    }
+    return fresh;
+  };
+  /** The first load: the windows up to the one chosen, newest first, until a screenful is read. */
+  const firstLoad = async (signal: AbortSignal) => {
+    const now = Date.now();
+    let end: string | null = null;
+    let fresh = 0;
+    for (const [m] of WINDOWS) {
+      if (m > minutes) break;
+      const start = isoSeconds(now - m * 60_000);
+      // Both bounds are inclusive: an event on the shared second comes twice and is kept once.
+      const found = await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: start, ...(end !== null && { EndDate: end }) }), 'events', signal, MAX_PAGES);
+      fresh += take(found);
+      if (found.length >= MAX_PAGES * 1000) overflowed = true;
+      if (events.size >= MAX_ROWS || overflowed) break;
+      end = start;
+    }
+    return fresh;
+  };
+
   const live = mountLive(ctx, {
     load: async (signal) => {
-      const window: Record<string, string> = newestMs === null ? { Minutes: String(WINDOW_MINUTES) } : { StartDate: isoSeconds(newestMs - OVERLAP_MS) };
-      const query = new URLSearchParams({ ...Object.fromEntries(active), ...window, PageSize: '1000' });
-      const found = await ctx.api.list<TaskRouterEvent>(`/v1/Workspaces/${encodeURIComponent(workspace)}/Events?${query}`, 'events', signal, 10);
-      let fresh = 0;
-      for (const event of found) {
-        if (events.has(event.sid)) continue;
-        events.set(event.sid, { event, seq: seq++ });
-        newestMs = Math.max(newestMs ?? 0, Number(event.event_date_ms));
-        fresh++;
-      }
-      return fresh;
+      if (newestMs === null) return firstLoad(signal);
+      return take(await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: isoSeconds(newestMs - OVERLAP_MS) }), 'events', signal, MAX_PAGES));
     },
     render: (fresh, first) => {
-      if (first) {
-        replaceChildren(
-          live.content,
-          h('h1', null, 'Events'),
-          h(
-            'p',
-            { class: 'sub' },
-            'Workspace ',
-            h('code', { class: 'sid' }, workspace),
-            ` · the last ${WINDOW_MINUTES} minutes and everything since, newest first · refreshed live`,
-          ),
-          filterForm,
-          empty,
-          table.element,
-        );
-      }
+      if (first) replaceChildren(live.content, ...heading(), filterForm, empty, table.element);
       if (!first && fresh === 0) return;
       const ordered = byNewest(events.values()).slice(0, MAX_ROWS);
       table.update(ordered, !first);
-      table.caption =
-        events.size > MAX_ROWS
-          ? `The newest ${MAX_ROWS} of ${events.size} events: filter to see others`
+      table.caption = overflowed
+        ? `More events than this view reads at once: the ${ordered.length} shown may not be the newest. Filter them, or choose a shorter window.`
+        : events.size > MAX_ROWS
+          ? `The newest ${MAX_ROWS} of ${events.size} events read: filter to see others`
           : `${events.size} event${events.size === 1 ? '' : 's'}, newest first`;
       table.element.hidden = events.size === 0;
       replaceChildren(empty, events.size === 0 ? emptyText() : null);

@@ -4,6 +4,7 @@
  * view's first request, and a 401 brings this form back with the API's message.
  */
 import { h, replaceChildren } from '../dom.ts';
+import { sidPattern } from '../routes.ts';
 import type { Session } from '../session.ts';
 
 export interface SignInOptions {
@@ -14,8 +15,6 @@ export interface SignInOptions {
   readonly local: boolean;
   readonly signIn: (session: Session) => void;
 }
-
-const SID = (prefixes: string) => new RegExp(`^(${prefixes})[0-9a-f]{32}$`, 'i');
 
 export function signInView(main: HTMLElement, options: SignInOptions): void {
   const error = h('p', { class: 'notice error', role: 'alert', id: 'sign-in-error' }, options.error ?? '');
@@ -57,9 +56,9 @@ export function signInView(main: HTMLElement, options: SignInOptions): void {
     const secret = input('secret').value;
     const workspace = input('workspace').value.trim();
     const problems: [string, string][] = [];
-    if (!SID('AC|SK').test(username)) problems.push(['username', 'The account SID or API key SID is AC or SK followed by 32 hexadecimal digits.']);
+    if (!sidPattern('AC|SK').test(username)) problems.push(['username', 'The account SID or API key SID is AC or SK followed by 32 hexadecimal digits.']);
     if (secret === '') problems.push(['secret', 'The auth token or secret is required.']);
-    if (!SID('WS').test(workspace)) problems.push(['workspace', 'The workspace SID is WS followed by 32 hexadecimal digits.']);
+    if (!sidPattern('WS').test(workspace)) problems.push(['workspace', 'The workspace SID is WS followed by 32 hexadecimal digits.']);
     for (const name of ['username', 'secret', 'workspace']) {
       if (problems.some(([n]) => n === name)) input(name).setAttribute('aria-invalid', 'true');
       else input(name).removeAttribute('aria-invalid');
