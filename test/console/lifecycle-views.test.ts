@@ -305,6 +305,36 @@ describe('the wrap-up on the reservation view', () => {
     expect(await page.locator('form[data-update="wrap-up-extend"]').isVisible()).toBe(false);
   });
 
+  it.each(['task', 'worker'] as const)(
+    "the %s view's Deadline column counts down to a wrapping reservation's wrap-up end, read once, not at every refresh",
+    async (view) => {
+      const limited = await assign(stack);
+      const unlimited = await assign(stack, { WorkspaceSid: limited.workspaceSid, WorkerSid: limited.workerSid, TaskAttributes: JSON.stringify({ type: 'chat' }) });
+      for (const r of [limited, unlimited]) {
+        await http(reservationPath(r), { ReservationStatus: 'accepted' });
+        await http(reservationPath(r), { ReservationStatus: 'wrapping' });
+      }
+      const end = (await http(wrapUpPath(limited))).body['wrap_up_deadline_ms'] as number;
+      const { page, calls } = await open(
+        stack,
+        view === 'task' ? taskHash(limited) : `#/${limited.workspaceSid}/workers/${limited.workerSid}`,
+        limited.workspaceSid,
+      );
+      const deadlineOf = (r: CallbackFixture) =>
+        page
+          .locator('tbody tr')
+          .filter({ has: page.getByRole('link', { name: r.reservationSid }) })
+          .locator('td[data-label="Deadline"]');
+      await until(() => deadlineOf(limited).textContent()).toMatch(/^wrap-up (2:00|1:5\d) left$/);
+      expect(await deadlineOf(limited).locator('.countdown').getAttribute('data-deadline')).toBe(String(end));
+      if (view === 'worker') expect(await deadlineOf(unlimited).textContent()).toBe('');
+      // Refreshed every 1.25 s; the end read once in these 3 s.
+      await page.waitForTimeout(3_000);
+      expect(calls.filter((c) => c.path === wrapUpPath(limited))).toHaveLength(1);
+      expect(serious(await axe(page))).toEqual([]);
+    },
+  );
+
   it('without a time limit: "no time limit", no countdown, no extend form', async () => {
     const r = await assign(stack, { TaskAttributes: JSON.stringify({ type: 'chat' }) });
     await http(reservationPath(r), { ReservationStatus: 'accepted' });

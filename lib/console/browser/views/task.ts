@@ -1,7 +1,7 @@
 /**
  * A task's reservations: its assignment status and reason (why it was canceled, say), and every
- * reservation with its worker, status and deadline: who was reserved, who accepted, rejected or
- * timed out. Its updates as forms, each where TaskRouter allows it: cancel while pending or
+ * reservation with its worker, status and deadline (a wrapping one's wrap-up end): who was
+ * reserved, who accepted, rejected or timed out. Its updates as forms, each where TaskRouter allows it: cancel while pending or
  * reserved, wrap up while assigned, complete while assigned or wrapping; each sent with the ETag
  * of the task the view shows as If-Match.
  */
@@ -13,6 +13,7 @@ import { href } from '../routes.ts';
 import type { Reservation, Task } from '../types.ts';
 import { Notices, asked, updateForm } from '../updates.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
+import { WrapUpEnds } from '../wrap-ups.ts';
 import { newestFirst, reservationsTable } from './reservations-table.ts';
 
 /** TaskRouter's rule for each Task update: the assignment statuses it is allowed from. */
@@ -26,7 +27,8 @@ export function taskView(ctx: ViewContext, workspace: string, taskSid: string): 
   const ws = encodeURIComponent(workspace);
   const wt = encodeURIComponent(taskSid);
   const deadlines = new Deadlines(ctx.api, workspace, { TaskSid: taskSid });
-  const table = reservationsTable(workspace, deadlines, 'task');
+  const wrapUps = new WrapUpEnds(ctx.api, workspace);
+  const table = reservationsTable(workspace, deadlines, wrapUps, 'task');
   const header = h('div');
   const empty = h('p', { class: 'empty' });
   let headerShows = '';
@@ -137,10 +139,13 @@ export function taskView(ctx: ViewContext, workspace: string, taskSid: string): 
       const [task, list] = await reads;
       if (task.status === 'rejected') throw task.reason;
       if (list.status === 'rejected') throw list.reason;
-      await deadlines.ensure(
-        list.value.filter((r) => r.reservation_status === 'pending').map((r) => r.sid),
-        signal,
-      );
+      await Promise.all([
+        deadlines.ensure(
+          list.value.filter((r) => r.reservation_status === 'pending').map((r) => r.sid),
+          signal,
+        ),
+        wrapUps.ensure(list.value, signal),
+      ]);
       return { task: task.value, reservations: list.value };
     },
     render: ({ task, reservations }: { task: ApiResult<Task>; reservations: Reservation[] }, first) => {

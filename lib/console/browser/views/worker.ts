@@ -12,13 +12,15 @@ import { href } from '../routes.ts';
 import type { Reservation, Worker } from '../types.ts';
 import { Notices, updateForm } from '../updates.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
+import { WrapUpEnds } from '../wrap-ups.ts';
 import { newestFirst, reservationsTable } from './reservations-table.ts';
 
 export function workerView(ctx: ViewContext, workspace: string, workerSid: string, initialStatus: string | null): View {
   const ws = encodeURIComponent(workspace);
   const wk = encodeURIComponent(workerSid);
   const deadlines = new Deadlines(ctx.api, workspace, { WorkerSid: workerSid });
-  const table = reservationsTable(workspace, deadlines, 'worker');
+  const wrapUps = new WrapUpEnds(ctx.api, workspace);
+  const table = reservationsTable(workspace, deadlines, wrapUps, 'worker');
   let status = initialStatus;
   let last: { worker: Worker; etag: string | null; reservations: Reservation[] } | undefined;
   const header = h('div');
@@ -134,10 +136,13 @@ export function workerView(ctx: ViewContext, workspace: string, workerSid: strin
       // A worker with no reservation listed reads 404 there: an empty list, since the worker exists.
       if (list.status === 'rejected' && !(list.reason instanceof ApiError && list.reason.status === 404)) throw list.reason;
       const reservations = list.status === 'fulfilled' ? list.value : [];
-      await deadlines.ensure(
-        reservations.filter((r) => r.reservation_status === 'pending').map((r) => r.sid),
-        signal,
-      );
+      await Promise.all([
+        deadlines.ensure(
+          reservations.filter((r) => r.reservation_status === 'pending').map((r) => r.sid),
+          signal,
+        ),
+        wrapUps.ensure(reservations, signal),
+      ]);
       return { worker: worker.value.body, etag: worker.value.etag, reservations };
     },
     render: (data, first) => {
