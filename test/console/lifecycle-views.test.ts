@@ -309,7 +309,11 @@ describe('the wrap-up on the reservation view', () => {
     "the %s view's Deadline column counts down to a wrapping reservation's wrap-up end, read once, not at every refresh",
     async (view) => {
       const limited = await assign(stack);
-      const unlimited = await assign(stack, { WorkspaceSid: limited.workspaceSid, WorkerSid: limited.workerSid, TaskAttributes: JSON.stringify({ type: 'chat' }) });
+      const unlimited = await assign(stack, {
+        WorkspaceSid: limited.workspaceSid,
+        WorkerSid: limited.workerSid,
+        TaskAttributes: JSON.stringify({ type: 'chat' }),
+      });
       for (const r of [limited, unlimited]) {
         await http(reservationPath(r), { ReservationStatus: 'accepted' });
         await http(reservationPath(r), { ReservationStatus: 'wrapping' });
