@@ -5,7 +5,7 @@
  * function reading it: partial batch responses, bisected retries, then the batch's place in the
  * stream parked in an on-failure queue an alarm watches.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccountPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -31,12 +31,15 @@ export class EventStreamsIngest extends Construct {
   constructor(scope: Construct, id: string, props: EventStreamsProps) {
     super(scope, id);
     // One provisioned shard (1,000 records or 1 MB a second in) is far above one contact
-    // centre's TaskRouter events, at about a third of an on-demand stream's fixed cost.
+    // centre's TaskRouter events, at about a third of an on-demand stream's fixed cost. It holds
+    // nothing the table does not (a day of records on their way to it): deleted with the stack or
+    // when Event Streams is turned off, where CDK's default would keep it, and its shard's bill.
     this.stream = new Stream(this, 'Stream', {
       streamMode: StreamMode.PROVISIONED,
       shardCount: 1,
       retentionPeriod: Duration.hours(24),
       encryption: StreamEncryption.MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.twilioRole = new Role(this, 'TwilioRole', {

@@ -17,7 +17,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS } from '#lib/functions.ts';
 import { ACTIVITY_SORT_KEY, TABLE, TASK_PREFIX, WORKER_PREFIX } from '#lib/store/table.ts';
-import { EVENT_SOURCE } from '#lib/domain/events.ts';
+import { EVENT_SOURCE, LIFECYCLE_SOURCE } from '#lib/domain/events.ts';
 import { MAX_RECEIVES } from '#lib/publishing/sqs-callback-queue.ts';
 import { queue } from './queue.ts';
 import type { ReservationTable } from './table.ts';
@@ -52,8 +52,9 @@ export class TaskRouterEvents extends Construct {
 
     const days = props.archiveRetentionDays ?? 365;
     this.archive = this.bus.archive('Archive', {
-      description: `Every TaskRouter event of the reservation service, kept ${days === 0 ? 'indefinitely' : `${days} days`} for replay`,
-      eventPattern: { source: [EVENT_SOURCE] },
+      description: `Every event of the reservation service (TaskRouter's and its own news), kept ${days === 0 ? 'indefinitely' : `${days} days`} for replay`,
+      // Both of the service's sources: its TaskRouter events, and its news of reservations needing attention.
+      eventPattern: { source: [EVENT_SOURCE, LIFECYCLE_SOURCE] },
       ...(days > 0 && { retention: Duration.days(days) }),
     });
 

@@ -115,6 +115,8 @@ export const STATUS_EVENTS: Readonly<Record<Exclude<ReservationStatus, 'pending'
 
 /** Who produced an event: the Event resource's `source` and the EventBridge bus's. */
 export const EVENT_SOURCE = 'taskrouter-reservations';
+/** The bus's source of this service's own news (a reservation needing attention), which is no TaskRouter event. */
+export const LIFECYCLE_SOURCE = `${EVENT_SOURCE}.lifecycle`;
 
 export interface TaskRouterEvent {
   readonly sid: string;

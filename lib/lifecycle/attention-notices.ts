@@ -6,11 +6,11 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LIFECYCLE_SOURCE } from '../domain/events.ts';
 import { workspaceUrl } from '../domain/representations.ts';
 import type { AttentionItem, AttentionNotices } from './ports.ts';
 import { attentionFacts } from './representations.ts';
 
-export const LIFECYCLE_SOURCE = 'taskrouter-reservations.lifecycle';
 export const NEEDS_ATTENTION = 'reservation.needs-attention';
 
 /** The detail of the news: which reservation, since when, and where to read it. */

@@ -445,12 +445,13 @@ describe('TaskRouter events', () => {
       expect(environmentOf(template, stack, name)['EVENT_DELIVERY_QUEUE_URL']).toEqual({ Ref: queue });
   });
 
-  it('archive every event of the bus, 365 days unless archiveRetentionDays says otherwise, named in the EventArchiveArn output', () => {
+  it('archive every event of the bus (both sources), 365 days unless archiveRetentionDays says otherwise, named in the EventArchiveArn output', () => {
     const bus = logicalId(stack, stack.events.bus);
     template.resourceCountIs('AWS::Events::Archive', 1);
     template.hasResourceProperties('AWS::Events::Archive', {
       SourceArn: { 'Fn::GetAtt': [bus, 'Arn'] },
-      EventPattern: { source: ['taskrouter-reservations'] },
+      // The TaskRouter events and the service's own news (reservation.needs-attention).
+      EventPattern: { source: ['taskrouter-reservations', 'taskrouter-reservations.lifecycle'] },
       RetentionDays: 365,
     });
     template.hasOutput('EventArchiveArn', { Value: { 'Fn::GetAtt': [logicalId(stack, stack.events.archive), 'Arn'] } });
@@ -556,8 +557,9 @@ describe('Event Streams (eventStreams, connected mode)', () => {
   const consumer = logicalId(stack, stack.functions['mirror-event-streams']);
   const streamArn = { 'Fn::GetAtt': [logicalId(stack, ingest.stream), 'Arn'] };
 
-  it('creates a one-shard stream, 24-hour retention, encrypted with the AWS managed key', () => {
+  it('creates a one-shard stream, 24-hour retention, encrypted with the AWS managed key, deleted with the stack', () => {
     template.resourceCountIs('AWS::Kinesis::Stream', 1);
+    template.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
     template.hasResourceProperties('AWS::Kinesis::Stream', {
       ShardCount: 1,
       RetentionPeriodHours: 24,

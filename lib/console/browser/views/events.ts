@@ -120,7 +120,7 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
       h(
         'select',
         { id: 'filter-Minutes', name: 'Minutes' },
-        WINDOWS.map(([m, text]) => h('option', { value: String(m), selected: m === minutes ? true : null }, `the last ${text}`)),
+        WINDOWS.map(([m, text]) => h('option', { value: String(m), selected: m === minutes ? true : null }, text)),
       ),
     ),
     h(
