@@ -3,7 +3,7 @@
  * Twilio's Event list.
  */
 import { eventListQueryString, readEventListQuery } from '#lib/domain/event-query.ts';
-import { readPage } from '#lib/domain/paging.ts';
+import { readFilledPage } from '#lib/domain/paging.ts';
 import { eventJson } from '#lib/domain/representations.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
@@ -15,7 +15,9 @@ import { eventListKey } from '#lib/domain/events.ts';
 export const listEvents = apiFunction('list-events', async (request, { runtime, accountSid }) => {
   const scope = workspaceScope(request, accountSid);
   const query = readEventListQuery(request.query, runtime.clock.now());
-  const page = await readPage(query.cursor, query.pageSize, eventListKey, runtime.stores.events.list(scope, query), eventMatches(query));
+  // The store's indexes serve the reservation, task and worker filters; the others (type, queue,
+  // workflow) are applied to what it reads, each page read on until it is full.
+  const page = await readFilledPage(query.cursor, query.pageSize, eventListKey, runtime.stores.events.list(scope, query), eventMatches(query));
   const { publicBaseUrl } = runtime.config;
   return listResponse(
     'events',

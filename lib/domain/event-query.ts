@@ -92,26 +92,21 @@ export function readEventListQuery(query: Params, now: number): EventListQuery {
   const start = read(p.StartDate) as string | undefined;
   const end = read(p.EndDate) as string | undefined;
   const minutes = read(p.Minutes) as number | undefined;
-  const to = end === undefined ? undefined : dateParameter('EndDate', end);
+  // Events "on or before" EndDate: a date-time without a fraction (the twilio SDK sends whole
+  // seconds) names its whole second, as the Statistics resources count it.
+  const to = end === undefined ? undefined : dateParameter('EndDate', end) + (/\.\d+/.test(end) ? 0 : 999);
   // StartDate, when given, is the lower bound and Minutes is not used; else the last Minutes (15).
   const from = start !== undefined ? dateParameter('StartDate', start) : (to ?? now) - (minutes ?? DEFAULT_MINUTES) * 60_000;
   if (to !== undefined && from > to) throw new InvalidParameterError('StartDate', 'must not be after EndDate');
   const token = read(p.PageToken) as string | undefined;
   const page = (read(p.Page) as number | undefined) ?? 0;
+  // The page URLs repeat the filters, but pin the window where this read put it: a relative one
+  // (Minutes, or the default) moves with the clock, and a page read later would lose the events
+  // between its old start and its new one. StartDate in place of Minutes, in milliseconds.
+  const pinned = start ?? new Date(from).toISOString();
   const echo: [string, string][] = [];
-  for (const name of [
-    'EndDate',
-    'EventType',
-    'Minutes',
-    'ReservationSid',
-    'StartDate',
-    'TaskQueueSid',
-    'TaskSid',
-    'WorkerSid',
-    'WorkflowSid',
-    'Sid',
-  ] as const) {
-    const value = query.get(name)?.[0];
+  for (const name of ['EndDate', 'EventType', 'ReservationSid', 'StartDate', 'TaskQueueSid', 'TaskSid', 'WorkerSid', 'WorkflowSid', 'Sid'] as const) {
+    const value = name === 'StartDate' ? pinned : query.get(name)?.[0];
     if (value !== undefined) echo.push([name, value]);
   }
   const optional = <K extends string>(key: K, value: unknown) => (value === undefined ? {} : { [key]: value });

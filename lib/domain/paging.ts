@@ -95,6 +95,50 @@ export async function readPage<T>(
   };
 }
 
+/**
+ * A forward page of `size` items `keep` accepts, reading on past the windows whose items it
+ * dropped: a sparse filter (an event type among a busy workspace's events) still fills its page,
+ * rather than answering empty pages that link onward. At most `maxReads` windows per page (the
+ * later ones of at least `sparseWindow` items); past that the page holds fewer and leads on where
+ * it stopped. A page backward (previous_page_url) is read as `readPage` reads it.
+ */
+export async function readFilledPage<T>(
+  cursor: Cursor,
+  size: number,
+  keyOf: (item: T) => string,
+  read: WindowReader<T>,
+  keep: (item: T) => boolean,
+  { maxReads = 10, sparseWindow = 100 }: { maxReads?: number; sparseWindow?: number } = {},
+): Promise<Page<T>> {
+  if (cursor.before !== undefined) return readPage(cursor, size, keyOf, read, keep);
+  const items: T[] = [];
+  /** The first and the last key looked at: the page's edges, wherever its kept items are. */
+  let first: string | undefined;
+  let last = cursor.after;
+  let more = false;
+  reading: for (let reads = 0; reads < maxReads; reads++) {
+    const window = await read('forward', last, reads === 0 ? size : Math.max(size, sparseWindow));
+    more = window.more;
+    for (const [i, item] of window.items.entries()) {
+      const key = keyOf(item);
+      first ??= key;
+      last = key;
+      if (!keep(item)) continue;
+      items.push(item);
+      if (items.length === size) {
+        more = i < window.items.length - 1 || window.more;
+        break reading;
+      }
+    }
+    if (!more) break;
+  }
+  return {
+    items,
+    next: more && last !== undefined ? { page: cursor.page + 1, after: last } : null,
+    previous: cursor.after === undefined ? null : { page: Math.max(0, cursor.page - 1), before: first ?? cursor.after },
+  };
+}
+
 /** A window over a list already in memory and sorted by `keyOf`. */
 export function memoryWindow<T>(sorted: readonly T[], keyOf: (item: T) => string): WindowReader<T> {
   return async (direction, from, limit) => {

@@ -5,8 +5,9 @@
  *
  * Statistics count whole seconds: a window is the seconds from its start's to its end's, both
  * included, so that an event stamped 10:00:00.250 is inside a window that ends at 10:00:00 (as it
- * is inside the Event list's window ending at 10:00:00.999). Counts are kept per second (see
- * lib/statistics/statistics-reader.ts), which is what makes a window cut exactly at its bounds.
+ * is inside the Event list's window with that EndDate). Counts are kept per tenth of a second
+ * (lib/domain/statistics-tally.ts), finer than a window's bounds, which is what makes a window cut
+ * exactly at them.
  */
 import { InvalidParameterError } from './errors.ts';
 import { DEFAULT_MINUTES, dateParameter } from './event-query.ts';

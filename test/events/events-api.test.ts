@@ -166,7 +166,11 @@ describe('paging', () => {
     const page1 = await get(`/v1/Workspaces/${first.workspaceSid}/Events?PageSize=3`);
     const meta1 = page1.body['meta'] as Record<string, string | null>;
     expect(meta1).toMatchObject({ key: 'events', page: 0, page_size: 3, previous_page_url: null });
-    expect(meta1['next_page_url']).toMatch(new RegExp(`^${stack.url}/v1/Workspaces/${first.workspaceSid}/Events\\?PageSize=3&Page=1&PageToken=`));
+    // The window is pinned where the first page put it (the last 15 minutes, by the stack's clock).
+    const pinned = encodeURIComponent(new Date(clock.now() - 15 * 60_000).toISOString());
+    expect(meta1['next_page_url']).toMatch(
+      new RegExp(`^${stack.url}/v1/Workspaces/${first.workspaceSid}/Events\\?StartDate=${pinned}&PageSize=3&Page=1&PageToken=`),
+    );
     const page2 = await get(new URL(meta1['next_page_url']!).pathname + new URL(meta1['next_page_url']!).search);
     expect((page2.body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual(expected.slice(3, 6));
     const back = await get(
@@ -174,6 +178,62 @@ describe('paging', () => {
         new URL((page2.body['meta'] as Record<string, string>)['previous_page_url']!).search,
     );
     expect((back.body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual(expected.slice(0, 3));
+  });
+
+  it('fills a page filtered by what no index serves (EventType): no empty pages that link onward', async () => {
+    const first = await assign(stack);
+    const others = [];
+    for (let i = 0; i < 5; i++) {
+      clock.advance(10);
+      others.push(await assign(stack, { WorkspaceSid: first.workspaceSid }));
+    }
+    clock.advance(10);
+    await update(others[4]!, { ReservationStatus: 'accepted' });
+    const { body } = await get(`/v1/Workspaces/${first.workspaceSid}/Events?EventType=reservation.accepted&PageSize=1`);
+    expect((body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual([others[4]!.reservationSid]);
+    expect((body['meta'] as Record<string, unknown>)['next_page_url']).toBeNull();
+    const page = await events(first.workspaceSid).page({ eventType: 'reservation.accepted', pageSize: 1 });
+    expect(page.instances.map((e) => e.resourceSid)).toEqual([others[4]!.reservationSid]);
+  });
+
+  it('keeps a relative window where its first page put it: a next page read minutes later loses nothing', async () => {
+    const first = await assign(stack);
+    const expected: string[] = [first.reservationSid];
+    for (let i = 0; i < 4; i++) {
+      clock.advance(1_000);
+      expected.push((await assign(stack, { WorkspaceSid: first.workspaceSid })).reservationSid);
+    }
+    const page1 = await get(`/v1/Workspaces/${first.workspaceSid}/Events?Minutes=5&PageSize=2`);
+    expect((page1.body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual(expected.slice(0, 2));
+    // Six minutes on, "the last 5 minutes" holds none of them; the page URL still names them.
+    clock.advance(6 * 60_000);
+    let next = (page1.body['meta'] as Record<string, string | null>)['next_page_url'];
+    const rest: string[] = [];
+    while (next) {
+      const page = await get(new URL(next).pathname + new URL(next).search);
+      rest.push(...(page.body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid));
+      next = (page.body['meta'] as Record<string, string | null>)['next_page_url'];
+    }
+    expect(rest).toEqual(expected.slice(2));
+  });
+
+  it('EndDate without a fraction, as the SDK sends it, takes in the whole of its second, as the Statistics count it', async () => {
+    const at = clock.now() - (clock.now() % 1000) + 1_000;
+    clock.advance(at + 400 - clock.now());
+    const r = await assign(stack);
+    const second = new Date(at).toISOString().replace('.000Z', 'Z');
+    for (const query of [`EndDate=${second}`, `StartDate=${second}&EndDate=${second}`]) {
+      const { body } = await get(`/v1/Workspaces/${r.workspaceSid}/Events?${query}`);
+      expect(
+        (body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid),
+        query,
+      ).toEqual([r.reservationSid]);
+    }
+    const listed = await events(r.workspaceSid).list({ endDate: new Date(at + 400) });
+    expect(listed.map((e) => e.resourceSid)).toEqual([r.reservationSid]);
+    // With a fraction it is that very instant.
+    const { body } = await get(`/v1/Workspaces/${r.workspaceSid}/Events?EndDate=${new Date(at + 399).toISOString()}`);
+    expect(body['events']).toEqual([]);
   });
 });
 
