@@ -32,7 +32,7 @@ export interface Settings {
   /** Of what holds data: the table, the auth-token secret, the log groups. */
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: RetentionDays;
-  /** Absolute path of the policy file bundled into the assignment callback, validated. */
+  /** Absolute path of the policy file bundled into every function that applies it (`binds.policy`), validated. */
   readonly assignmentPolicyPath: string;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** A custom domain in front of the API; unset: the API's own endpoint. */

@@ -1,6 +1,7 @@
 /**
  * The single table of lib/store/table.ts, and what each function may do to it. The actions are
- * the store's own calls (lib/store), no more: no Scan, no DeleteItem, no batch writes.
+ * the store's own calls (lib/store), no more: no Scan, no DeleteItem; batch writes only for the
+ * group commit's puts and deletes (lib/store/batch.ts, group-commit.ts).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';

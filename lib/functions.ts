@@ -33,8 +33,8 @@ export type RuntimeUse = 'lifecycle' | 'taskUpdates' | 'workerUpdates' | 'statis
 export interface FunctionSpec {
   readonly description: string;
   /**
-   * `http`: behind an API Gateway route (lib/http/routes.ts); `schedule`: EventBridge Scheduler's
-   * target; `table-stream`: reads the table's DynamoDB Stream; `queue`: reads an SQS queue;
+   * `http`: behind an API Gateway route (lib/http/routes.ts); `schedule`: fired on a schedule
+   * (a reservation's timer by EventBridge Scheduler, the sweep by a rule every minute); `table-stream`: reads the table's DynamoDB Stream; `queue`: reads an SQS queue;
    * `kinesis`: reads the Kinesis stream Twilio Event Streams writes to; `bus`: a rule on this
    * service's EventBridge bus (its own reservation events).
    */

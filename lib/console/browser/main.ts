@@ -67,7 +67,7 @@ function routeWorkspace(route: Route): string | null {
 
 /**
  * A reservation's page is addressed by its task, which its SID alone does not say: its oldest
- * event within the 30 days events are kept names the task. A reservation with none there opens
+ * event within the Event resource's widest window (30 days; events are kept RETENTION_DAYS) names the task. A reservation with none there opens
  * the events view filtered by it, which says that nothing matched.
  */
 async function openReservation(api: Api, workspace: string, reservation: string, status: HTMLElement): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A workspace's recent events, newest first: what arrived, who was reserved, who accepted, rejected
  * or timed out, and when. Filters are the Event resource's own (EventType, TaskSid, WorkerSid,
- * ReservationSid, and Minutes, the window: 15 minutes up to the 30 days events are kept), the
+ * ReservationSid, and Minutes, the window: 15 minutes up to Twilio's widest, 30 days), the
  * types offered those lib/domain/events.ts declares; a filter the API would refuse is said at its
  * field and never sent. Refreshes ask only for what is new (StartDate).
  */
@@ -34,8 +34,9 @@ function filterProblem(name: FilterName, value: string): string | null {
 }
 
 /**
- * The windows offered, in minutes: the Event resource's default (Twilio's, 15 minutes) up to the
- * 30 days events are kept. The first load reads them in turn from the newest, and stops once it
+ * The windows offered, in minutes: the Event resource's default (Twilio's, 15 minutes) up to its
+ * widest, 30 days (this service keeps events RETENTION_DAYS, 7 unless set: a wider window shows
+ * what is kept). The first load reads them in turn from the newest, and stops once it
  * has a screenful: the API pages a window oldest first, so a wide window read whole would show
  * its oldest events.
  */
