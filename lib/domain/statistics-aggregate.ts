@@ -10,6 +10,14 @@ import type { Counters, Family, Tally } from './statistics-tally.ts';
 /** The families a rolled-up period is kept in: the counters' and `a`, the activity spans. */
 export type CacheFamily = Family | 'a';
 
+/**
+ * The name each family's roll-ups are kept under. A family whose counts change meaning takes a new
+ * name, so that the roll-ups made before (which lack what it now counts) are never read again and
+ * are made anew from the tallies, which hold every event's entry. `p2`: a queue's worker counts
+ * every reservation field (until then `created` only, which named the workers a queue reserved).
+ */
+export const ROLL_UP_NAME: Readonly<Record<CacheFamily, string>> = { w: 'w', q: 'q', f: 'f', k: 'k', p: 'p2', a: 'a' };
+
 export interface Aggregate {
   /** Family → member → counters. */
   readonly counts: Partial<Record<Family, Readonly<Record<string, Counters>>>>;

@@ -5,7 +5,7 @@
  * `<family>|<member>|<field>`:
  *
  *   families   w  the workspace (member: empty)      q  a task queue (WQ…)      f  a workflow (WW…)
- *              k  a worker (WK…)                     p  a task queue's worker (WQ…:WK…)
+ *              k  a worker (WK…)                     p  a worker's reservations from a task queue (WQ…:WK…)
  *   fields     rc ra rr rt rx rs   reservations created, accepted, rejected, timed out, canceled, rescinded
  *              tc tx               tasks completed, canceled
  *              wa.<s> wx.<s>       tasks accepted / canceled after waiting <s> whole seconds since the
@@ -120,8 +120,8 @@ function entryOf(event: TaskRouterEvent): string | undefined {
 
 /**
  * What a tally's entries add up to: the counts, as attributes named `<family>|<member>|<field>`
- * (each reservation event its field for the workspace, its queue, workflow and worker, `created`
- * also the pair queue:worker; `accepted` a bin `wa.<seconds>` of the wait; a task's completion
+ * (each reservation event its field for the workspace, its queue, workflow and worker, and the
+ * pair queue:worker; `accepted` a bin `wa.<seconds>` of the wait; a task's completion
  * and cancellation `tc`, `tx` and a bin `wx.<seconds>`), and the activity changes. An entry not
  * understood (written by a later version) counts nowhere.
  */
@@ -150,7 +150,7 @@ export function countEntries(entries: Iterable<string>): { counts: Record<string
     routing(kind);
     if (reservation && worker) {
       add('k', worker, kind);
-      if (kind === 'rc' && queue) add('p', `${queue}:${worker}`, 'rc');
+      if (queue) add('p', `${queue}:${worker}`, kind);
     }
     if (/^\d+$/.test(wait) && (kind === 'ra' || kind === 'tx')) routing(`${kind === 'ra' ? ACCEPT_WAIT : CANCEL_WAIT}${Number(wait)}`);
   }

@@ -199,8 +199,9 @@ export class StatisticsService {
   /**
    * The workers' cumulative figures: reservations and activity durations of the workers the
    * filters select. `TaskQueueSid`: that queue's reservations, and the workers it reserved in the
-   * window. `FriendlyName`: the workers of that name. `TaskQueueName`: queue names are not in the
-   * record, so no worker. With the figures, the known workers the filters select.
+   * window. `FriendlyName`: the workers of that name. Both: those workers' reservations from that
+   * queue. `TaskQueueName`: queue names are not in the record, so no worker. With the figures, the
+   * known workers the filters select.
    */
   async #workersCumulative(ids: ResourceIds, query: WorkersQuery) {
     const families: CacheFamily[] = [
@@ -228,9 +229,9 @@ export class StatisticsService {
     if (query.friendlyName !== undefined) {
       const named = new Set(known.filter((w) => w.friendlyName === query.friendlyName).map((w) => w.workerSid));
       selected = selected.filter((w) => named.has(w));
-      if (query.taskQueueSid === undefined) {
-        counters = {};
-        for (const w of selected) addCounters(counters, inWindow.counts.k?.[w]);
+      counters = {};
+      for (const w of selected) {
+        addCounters(counters, query.taskQueueSid === undefined ? inWindow.counts.k?.[w] : inWindow.counts.p?.[`${query.taskQueueSid}:${w}`]);
       }
     }
     const durations = this.#durations(selected, inWindow, before, query.window);

@@ -25,7 +25,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WorkspaceScope } from '../domain/scope.ts';
-import type { CacheFamily } from '../domain/statistics-aggregate.ts';
+import { type CacheFamily, ROLL_UP_NAME } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
 import type { KnownWorker, LiveReservation, LiveTask, PendingMark } from '../domain/statistics-realtime.ts';
@@ -79,7 +79,7 @@ function versionOf(scope: WorkspaceScope, period: Period): { key: Item; attribut
 
 function rollUpKey(scope: WorkspaceScope, period: Period, family: CacheFamily): Item {
   const partition = period.level === 'minute' ? `h${hourOf(period.start)}` : `d${dayOf(period.start)}`;
-  return { pk: statisticsPartition(scope, partition), sk: `C#${period.level[0]}${period.start}#${family}` };
+  return { pk: statisticsPartition(scope, partition), sk: `C#${period.level[0]}${period.start}#${ROLL_UP_NAME[family]}` };
 }
 
 /** The day's version item, which also holds `hs`: the hours of the day marked as having tallies. */

@@ -35,7 +35,7 @@ const countsOf = (e: TaskRouterEvent) => {
 };
 
 describe('what an event counts', () => {
-  it('a reservation event counts its field for the workspace, queue, workflow and worker; created also the pair', () => {
+  it('a reservation event counts its field for the workspace, queue, workflow, worker and the pair queue:worker', () => {
     expect(countsOf(event('reservation.created'))).toEqual({
       counts: { 'w||rc': 1, 'q|WQ1|rc': 1, 'f|WW1|rc': 1, 'k|WK1|rc': 1, 'p|WQ1:WK1|rc': 1 },
       activities: [],
@@ -51,6 +51,7 @@ describe('what an event counts', () => {
         [`q|WQ1|${field}`]: 1,
         [`f|WW1|${field}`]: 1,
         [`k|WK1|${field}`]: 1,
+        [`p|WQ1:WK1|${field}`]: 1,
       });
     }
   });
@@ -61,11 +62,18 @@ describe('what an event counts', () => {
       'q|WQ1|ra': 1,
       'f|WW1|ra': 1,
       'k|WK1|ra': 1,
+      'p|WQ1:WK1|ra': 1,
       'w||wa.42': 1,
       'q|WQ1|wa.42': 1,
       'f|WW1|wa.42': 1,
     });
-    expect(countsOf(event('reservation.accepted', { TaskAge: 'soon' })).counts).toEqual({ 'w||ra': 1, 'q|WQ1|ra': 1, 'f|WW1|ra': 1, 'k|WK1|ra': 1 });
+    expect(countsOf(event('reservation.accepted', { TaskAge: 'soon' })).counts).toEqual({
+      'w||ra': 1,
+      'q|WQ1|ra': 1,
+      'f|WW1|ra': 1,
+      'k|WK1|ra': 1,
+      'p|WQ1:WK1|ra': 1,
+    });
     expect(countsOf(event('task.canceled', { TaskAge: '7' }, { resourceType: 'task' })).counts).toEqual({
       'w||tx': 1,
       'q|WQ1|tx': 1,

@@ -38,7 +38,15 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
     setClock(T0 + s * 1000);
     return assign(
       stack,
-      { WorkspaceSid: ws, TaskSid: taskSid, WorkerSid: workerSid, TaskQueueSid: queue, WorkflowSid: wf, TaskAge: String(taskAge) },
+      {
+        WorkspaceSid: ws,
+        TaskSid: taskSid,
+        WorkerSid: workerSid,
+        WorkerName: workerSid === workerA ? 'Ada' : 'Grace',
+        TaskQueueSid: queue,
+        WorkflowSid: wf,
+        TaskAge: String(taskAge),
+      },
       query ? { query } : {},
     );
   };
@@ -216,6 +224,22 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
       .workers.statistics()
       .fetch({ ...hour, taskQueueSid: q2 });
     expect(byQueue.cumulative).toMatchObject({ reservations_created: 3, reservations_timed_out: 1 });
+    // A name and a queue: that worker's reservations from that queue, not the queue's (A: R5 from
+    // q2, rejected; B: R3 from q1, accepted).
+    const named = (friendlyName: string, taskQueueSid: string) =>
+      client.taskrouter.v1
+        .workspaces(ws)
+        .workers.statistics()
+        .fetch({ ...hour, friendlyName, taskQueueSid });
+    expect((await named('Ada', q2)).cumulative).toMatchObject({
+      reservations_created: 1,
+      reservations_accepted: 0,
+      reservations_rejected: 1,
+      reservations_timed_out: 0,
+    });
+    expect((await named('Ada', q2)).realtime).toMatchObject({ total_workers: 1 });
+    expect((await named('Grace', q1)).cumulative).toMatchObject({ reservations_created: 1, reservations_accepted: 1, reservations_rejected: 0 });
+    expect((await named('Grace', q2)).cumulative).toMatchObject({ reservations_created: 2, reservations_rejected: 1, reservations_timed_out: 1 });
     // Both parts count the workers the filters select: all of them, or none of a name nobody has.
     expect((await client.taskrouter.v1.workspaces(ws).workers.statistics().fetch(hour)).realtime).toMatchObject({ total_workers: 2 });
     const nobody = await client.taskrouter.v1
@@ -290,8 +314,8 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
       // A: R1 accepted, R2 and R5 rejected. B: R3 accepted, R4 timed out (at its deadline, 230 s), R6 rejected.
       expect(rows).toEqual(
         [
-          { worker_sid: workerA, friendly_name: 'Doug', activity_sid: ACT2, ...counts(3, 1, 2, 0) },
-          { worker_sid: workerB, friendly_name: 'Doug', activity_sid: ACT2, ...counts(3, 1, 1, 1) },
+          { worker_sid: workerA, friendly_name: 'Ada', activity_sid: ACT2, ...counts(3, 1, 2, 0) },
+          { worker_sid: workerB, friendly_name: 'Grace', activity_sid: ACT2, ...counts(3, 1, 1, 1) },
         ].sort((a, b) => (a.worker_sid < b.worker_sid ? -1 : 1)),
       );
       expect(body).toMatchObject({
@@ -397,7 +421,7 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
             reservation_sid: sooner.reservationSid,
             task_sid: t6,
             worker_sid: workerB,
-            worker_name: 'Doug',
+            worker_name: 'Grace',
             task_queue_sid: q2,
             deadline: at(3970).toISOString(),
             deadline_ms: T0 + 3970_000,

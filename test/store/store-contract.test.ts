@@ -1508,6 +1508,7 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
             'q|WQ1|ra': 1,
             'f|WW1|ra': 1,
             'k|WK1|ra': 1,
+            'p|WQ1:WK1|ra': 1,
             'w||wa.15': 1,
             'q|WQ1|wa.15': 1,
             'f|WW1|wa.15': 1,
