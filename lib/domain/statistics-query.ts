@@ -47,7 +47,6 @@ export interface WorkersQuery extends StatisticsQuery {
 }
 
 const PARAMETERS = {
-  Minutes: { name: 'Minutes', type: { kind: 'integer', min: 1, max: 1_000_000 }, pii: false },
   StartDate: { name: 'StartDate', type: { kind: 'string' }, pii: false },
   EndDate: { name: 'EndDate', type: { kind: 'string' }, pii: false },
   TaskChannel: { name: 'TaskChannel', type: { kind: 'string' }, pii: false },
@@ -72,17 +71,17 @@ function reader(query: Params) {
  */
 export function readWindow(query: Params, now: number, days: number): StatisticsWindow {
   const read = reader(query);
-  const minutes = read(PARAMETERS.Minutes) as number | undefined;
+  // At most what the statistics keep: one bound, and one message, for every bad value.
+  const minutes = read({ name: 'Minutes', type: { kind: 'integer', min: 1, max: days * 1440 }, pii: false }) as number | undefined;
   const start = read(PARAMETERS.StartDate) as string | undefined;
   const end = read(PARAMETERS.EndDate) as string | undefined;
   const oldest = now - days * 86_400_000;
   if (minutes !== undefined && (start !== undefined || end !== undefined)) {
     throw new InvalidParameterError('Minutes', 'cannot be combined with StartDate or EndDate');
   }
-  if (minutes !== undefined && minutes > days * 1440) throw new InvalidParameterError('Minutes', `must be an integer from 1 to ${days * 1440} (${days} days)`);
   const to = end === undefined ? now : dateParameter('EndDate', end);
   const from = start === undefined ? to - (minutes ?? DEFAULT_MINUTES) * 60_000 : dateParameter('StartDate', start);
-  if (from > to) throw new InvalidParameterError('StartDate', 'must not be after EndDate');
+  if (from > to) throw new InvalidParameterError('StartDate', end === undefined ? 'must not be in the future' : 'must not be after EndDate');
   if (from < oldest) {
     const name = start !== undefined ? 'StartDate' : end !== undefined ? 'EndDate' : 'Minutes';
     throw new InvalidParameterError(name, `must not reach further back than the ${days} days the statistics keep`);

@@ -286,6 +286,15 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
       expect(body['code']).toBe(20001);
       expect(String(body['message'])).toContain(name);
     }
+    // One bound for Minutes whatever the bad value, and a start in the future said as such.
+    for (const minutes of ['43201', '99999999999', 'abc', '0']) {
+      expect((await raw(`CumulativeStatistics?Minutes=${minutes}`)).body['message'], minutes).toBe(
+        'Invalid parameter Minutes: must be an integer from 1 to 43200',
+      );
+    }
+    expect((await raw(`CumulativeStatistics?StartDate=${at(7200).toISOString()}`)).body['message']).toBe(
+      'Invalid parameter StartDate: must not be in the future',
+    );
     const other = await raw('Statistics', basicAuth(B, B_TOKEN));
     expect(other.status).toBe(404);
     expect(other.body['code']).toBe(20404);
