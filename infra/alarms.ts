@@ -49,13 +49,22 @@ export class ReservationAlarms extends Construct {
   constructor(scope: Construct, id: string, props: ReservationAlarmsProps) {
     super(scope, id);
     const action = props.email === undefined ? undefined : this.emailAction(props.email);
-    const alarm = (name: string, description: string, metric: IMetric, threshold: number, comparison: ComparisonOperator) => {
+    const alarm = (
+      name: string,
+      description: string,
+      metric: IMetric,
+      threshold: number,
+      comparison: ComparisonOperator,
+      /** Periods looked at, and how many of them must breach: one of one unless told. */
+      { periods = 1, breaching = 1 }: { periods?: number; breaching?: number } = {},
+    ) => {
       const created = new Alarm(this, name, {
         alarmDescription: description,
         metric,
         threshold,
         comparisonOperator: comparison,
-        evaluationPeriods: 1,
+        evaluationPeriods: periods,
+        datapointsToAlarm: breaching,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       if (action) created.addAlarmAction(action);
@@ -79,13 +88,16 @@ export class ReservationAlarms extends Construct {
     alarm('ApiServerErrors', 'The API answered 5xx', props.stage.metricServerError({ period: PERIOD, statistic: 'Sum' }), 1, atLeast);
     // A route answers after one to three store calls (tens of milliseconds warm, about a second
     // from a cold start): a p99 over 2 s is the store throttling or a function at its limit, and
-    // agent desktops wait for it (an accept a desktop gave up on may still have happened).
+    // agent desktops wait for it (an accept a desktop gave up on may still have happened). At low
+    // traffic a period's p99 is its slowest request, and one slow read (a cold start, a 30-day
+    // statistics read whose roll-ups are being made) is no trouble: two periods of three.
     alarm(
       'ApiLatency',
-      "The API's p99 latency is above 2 s: agent desktops wait that long for their reads and updates",
+      "The API's p99 latency was above 2 s in two of the last three 5-minute periods: agent desktops wait that long for their reads and updates",
       props.stage.metricLatency({ period: PERIOD, statistic: 'p99' }),
       2_000,
       ComparisonOperator.GREATER_THAN_THRESHOLD,
+      { periods: 3, breaching: 2 },
     );
     queued(
       'UndeliveredTimers',

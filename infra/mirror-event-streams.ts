@@ -31,9 +31,10 @@ export class EventStreamsIngest extends Construct {
   constructor(scope: Construct, id: string, props: EventStreamsProps) {
     super(scope, id);
     // One provisioned shard (1,000 records or 1 MB a second in) is far above one contact
-    // centre's TaskRouter events, at about a third of an on-demand stream's fixed cost. It holds
-    // nothing the table does not (a day of records on their way to it): deleted with the stack or
-    // when Event Streams is turned off, where CDK's default would keep it, and its shard's bill.
+    // centre's TaskRouter events, at about a third of an on-demand stream's fixed cost. It holds a
+    // day of records on their way to the table, and of those the failure queue names (read them
+    // first): deleted with the stack or when Event Streams is turned off, where CDK's default would
+    // keep it, and its shard's bill, for good.
     this.stream = new Stream(this, 'Stream', {
       streamMode: StreamMode.PROVISIONED,
       shardCount: 1,

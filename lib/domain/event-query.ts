@@ -94,9 +94,11 @@ export function readEventListQuery(query: Params, now: number): EventListQuery {
   const minutes = read(p.Minutes) as number | undefined;
   // Events "on or before" EndDate: a date-time without a fraction (the twilio SDK sends whole
   // seconds) names its whole second, as the Statistics resources count it.
-  const to = end === undefined ? undefined : dateParameter('EndDate', end) + (/\.\d+/.test(end) ? 0 : 999);
-  // StartDate, when given, is the lower bound and Minutes is not used; else the last Minutes (15).
-  const from = start !== undefined ? dateParameter('StartDate', start) : (to ?? now) - (minutes ?? DEFAULT_MINUTES) * 60_000;
+  const endAt = end === undefined ? undefined : dateParameter('EndDate', end);
+  const to = endAt === undefined ? undefined : endAt + (/\.\d+/.test(end!) ? 0 : 999);
+  // StartDate, when given, is the lower bound and Minutes is not used; else the last Minutes (15)
+  // before the end as given (10:15:00Z and 15 minutes: from 10:00:00.000).
+  const from = start !== undefined ? dateParameter('StartDate', start) : (endAt ?? now) - (minutes ?? DEFAULT_MINUTES) * 60_000;
   if (to !== undefined && from > to) throw new InvalidParameterError('StartDate', 'must not be after EndDate');
   const token = read(p.PageToken) as string | undefined;
   const page = (read(p.Page) as number | undefined) ?? 0;

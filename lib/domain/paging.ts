@@ -1,7 +1,8 @@
 /**
- * Keyset paging for reservation lists: stable order by creation time then SID, and an opaque
- * PageToken that says where a page starts. Both lists, the task's (one item in memory) and the
- * worker's (a DynamoDB query), read pages through the same `readPage`.
+ * Keyset paging: stable order by a sort key (a reservation's creation time then SID, an event's
+ * time and SID), and an opaque PageToken that says where a page starts. The reservation lists, the
+ * task's (one item in memory) and the worker's (a DynamoDB query), read pages through `readPage`;
+ * the Event list through `readFilledPage`, which fills a page its filter thins.
  */
 import { InvalidParameterError } from './errors.ts';
 
@@ -100,7 +101,7 @@ export async function readPage<T>(
  * dropped: a sparse filter (an event type among a busy workspace's events) still fills its page,
  * rather than answering empty pages that link onward. At most `maxReads` windows per page (the
  * later ones of at least `sparseWindow` items); past that the page holds fewer and leads on where
- * it stopped. A page backward (previous_page_url) is read as `readPage` reads it.
+ * it stopped. A page backward (previous_page_url) is filled the same way, from its end.
  */
 export async function readFilledPage<T>(
   cursor: Cursor,
@@ -110,7 +111,7 @@ export async function readFilledPage<T>(
   keep: (item: T) => boolean,
   { maxReads = 10, sparseWindow = 100 }: { maxReads?: number; sparseWindow?: number } = {},
 ): Promise<Page<T>> {
-  if (cursor.before !== undefined) return readPage(cursor, size, keyOf, read, keep);
+  if (cursor.before !== undefined) return readFilledPageBackward(cursor as Cursor & { before: string }, size, keyOf, read, keep, maxReads, sparseWindow);
   const items: T[] = [];
   /** The first and the last key looked at: the page's edges, wherever its kept items are. */
   let first: string | undefined;
@@ -136,6 +137,47 @@ export async function readFilledPage<T>(
     items,
     next: more && last !== undefined ? { page: cursor.page + 1, after: last } : null,
     previous: cursor.after === undefined ? null : { page: Math.max(0, cursor.page - 1), before: first ?? cursor.after },
+  };
+}
+
+/** The page just before `cursor.before`, filled as readFilledPage fills one forward. */
+async function readFilledPageBackward<T>(
+  cursor: Cursor & { readonly before: string },
+  size: number,
+  keyOf: (item: T) => string,
+  read: WindowReader<T>,
+  keep: (item: T) => boolean,
+  maxReads: number,
+  sparseWindow: number,
+): Promise<Page<T>> {
+  /** Kept items, newest first as they are met. */
+  const kept: T[] = [];
+  /** The first key looked at (just before the page we came from) and the last. */
+  let highest: string | undefined;
+  let lowest = cursor.before;
+  let more = false;
+  reading: for (let reads = 0; reads < maxReads; reads++) {
+    const window = await read('backward', lowest, reads === 0 ? size : Math.max(size, sparseWindow));
+    more = window.more;
+    for (let i = window.items.length - 1; i >= 0; i--) {
+      const item = window.items[i]!;
+      const key = keyOf(item);
+      highest ??= key;
+      lowest = key;
+      if (!keep(item)) continue;
+      kept.push(item);
+      if (kept.length === size) {
+        more = i > 0 || window.more;
+        break reading;
+      }
+    }
+    if (!more) break;
+  }
+  return {
+    items: kept.reverse(),
+    // The page we came from follows this one.
+    next: { page: cursor.page + 1, ...(highest !== undefined && { after: highest }) },
+    previous: more && lowest !== cursor.before ? { page: Math.max(0, cursor.page - 1), before: lowest } : null,
   };
 }
 

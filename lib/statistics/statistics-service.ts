@@ -218,10 +218,12 @@ export class StatisticsService {
       counters = {};
     }
     if (query.taskQueueSid !== undefined) {
+      // The workers the queue reserved in the window: a reservation created in it, not one that
+      // only ended there.
       const reserved = new Set(
-        Object.keys(inWindow.counts.p ?? {})
-          .filter((pair) => pair.startsWith(`${query.taskQueueSid}:`))
-          .map((pair) => pair.slice(query.taskQueueSid!.length + 1)),
+        Object.entries(inWindow.counts.p ?? {})
+          .filter(([pair, counters]) => pair.startsWith(`${query.taskQueueSid}:`) && (counters['rc'] ?? 0) > 0)
+          .map(([pair]) => pair.slice(query.taskQueueSid!.length + 1)),
       );
       selected = selected.filter((w) => reserved.has(w));
       counters = inWindow.counts.q?.[query.taskQueueSid] ?? {};
@@ -230,9 +232,9 @@ export class StatisticsService {
       const named = new Set(known.filter((w) => w.friendlyName === query.friendlyName).map((w) => w.workerSid));
       selected = selected.filter((w) => named.has(w));
       counters = {};
-      for (const w of selected) {
-        addCounters(counters, query.taskQueueSid === undefined ? inWindow.counts.k?.[w] : inWindow.counts.p?.[`${query.taskQueueSid}:${w}`]);
-      }
+      if (query.taskQueueSid === undefined) for (const w of selected) addCounters(counters, inWindow.counts.k?.[w]);
+      // Every reservation of theirs from the queue in the window, one created before it included.
+      else for (const w of named) addCounters(counters, inWindow.counts.p?.[`${query.taskQueueSid}:${w}`]);
     }
     const durations = this.#durations(selected, inWindow, before, query.window);
     const chosen = new Set(selected);

@@ -474,6 +474,20 @@ describe('the events window, the Go box and filters the API would refuse', () =>
     expect(firstLoad).toEqual([]);
   });
 
+  it('with nothing matching, reads the window once, then asks only since its last read at each refresh', async () => {
+    const { page, calls } = await openAt(`#/${workspace}/events?EventType=reservation.timeout&Minutes=43200`);
+    await page.getByText('No events match these filters in the last 30 days.').waitFor();
+    // Three refreshes (every 1.25 s).
+    await until(() => eventCalls(calls).length, 8_000).toBeGreaterThanOrEqual(8);
+    const spans = eventCalls(calls).slice(0, 5);
+    expect(spans.map((url) => url.searchParams.get('StartDate'))).toEqual([15, 60, 1440, 10_080, 43_200].map((m) => iso(NOW - m * 60_000)));
+    for (const url of eventCalls(calls).slice(5)) {
+      // Since the last read, allowing the page's clock to be two minutes off: never the 30 days again.
+      expect(url.searchParams.has('EndDate')).toBe(false);
+      expect(NOW - Date.parse(url.searchParams.get('StartDate')!)).toBeLessThanOrEqual(2 * 60_000);
+    }
+  });
+
   it('the Go box opens a reservation by its SID alone: its events name its task', async () => {
     const { page } = await openAt(`#/${workspace}/events`);
     await page.getByLabel('Go to a task, worker, reservation or workspace SID').fill(made.days.reservationSid);
@@ -503,6 +517,8 @@ describe('the events window, the Go box and filters the API would refuse', () =>
   it('a filter the API would refuse is said at its field, the form kept, and nothing asked', async () => {
     const { page, calls } = await openAt(`#/${workspace}/events`);
     await until(() => reservationsShown(page)).toEqual([made.minutes.reservationSid]);
+    // A lower-case prefix the API refuses too.
+    await page.getByLabel('Worker SID', { exact: true }).fill(`wk${'0'.repeat(32)}`);
     await page.getByLabel('Task SID', { exact: true }).fill('WT-not-a-sid');
     await page.getByLabel('Event type', { exact: true }).fill('accepted');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -512,13 +528,15 @@ describe('the events window, the Go box and filters the API would refuse', () =>
     expect(await task.inputValue()).toBe('WT-not-a-sid');
     expect(await page.locator(`#${await task.getAttribute('aria-describedby')}`).textContent()).toBe('A task SID is WT followed by 32 hexadecimal digits.');
     expect(await page.getByLabel('Event type', { exact: true }).getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByLabel('Worker SID', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    expect(await page.getByLabel('Worker SID', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Reservation SID', { exact: true }).getAttribute('aria-invalid')).toBeNull();
     await page.waitForTimeout(2_000);
     expect(eventCalls(calls).filter((url) => url.searchParams.has('TaskSid'))).toEqual([]);
     expect(serious(await axe(page))).toEqual([]);
     // Corrected, it is asked.
     await task.fill(made.minutes.taskSid);
     await page.getByLabel('Event type', { exact: true }).fill('');
+    await page.getByLabel('Worker SID', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Filter' }).click();
     await until(() => reservationsShown(page)).toEqual([made.minutes.reservationSid]);
     expect(eventCalls(calls).at(-1)!.searchParams.get('TaskSid')).toBe(made.minutes.taskSid);

@@ -231,6 +231,10 @@ describe('paging', () => {
     }
     const listed = await events(r.workspaceSid).list({ endDate: new Date(at + 400) });
     expect(listed.map((e) => e.resourceSid)).toEqual([r.reservationSid]);
+    // The window before it starts where that second does: 15 minutes before a whole second ends at it.
+    const quarter = new Date(at + 15 * 60_000).toISOString().replace('.000Z', 'Z');
+    const { body: before } = await get(`/v1/Workspaces/${r.workspaceSid}/Events?EndDate=${quarter}&Minutes=15`);
+    expect((before['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual([r.reservationSid]);
     // With a fraction it is that very instant.
     const { body } = await get(`/v1/Workspaces/${r.workspaceSid}/Events?EndDate=${new Date(at + 399).toISOString()}`);
     expect(body['events']).toEqual([]);

@@ -832,6 +832,8 @@ describe('alarms', () => {
       ExtendedStatistic: 'p99',
       Threshold: 2000,
       ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',

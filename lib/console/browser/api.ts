@@ -110,6 +110,11 @@ export class Api {
 
   /** Every item of a list, following `next_page_url` (at most `maxPages` pages). */
   async list<T>(path: string, key: string, signal: AbortSignal, maxPages = 10): Promise<T[]> {
+    return (await this.listUpTo<T>(path, key, signal, maxPages)).items;
+  }
+
+  /** A list's items, up to `maxPages` pages; `complete` false when a page still linked onward. */
+  async listUpTo<T>(path: string, key: string, signal: AbortSignal, maxPages = 10): Promise<{ items: T[]; complete: boolean }> {
     const items: T[] = [];
     let next: string | null = path;
     for (let page = 0; next !== null && page < maxPages; page++) {
@@ -118,6 +123,6 @@ export class Api {
       const url: string | null | undefined = (result.body['meta'] as { next_page_url?: string | null } | undefined)?.next_page_url;
       next = url ? apiPath(url) : null;
     }
-    return items;
+    return { items, complete: next === null };
   }
 }

@@ -1,5 +1,5 @@
 /** A few DOM helpers: elements built with textContent and attributes only, never HTML strings. */
-import { href } from './routes.ts';
+import { WIDEST_MINUTES, href } from './routes.ts';
 
 export type Child = Node | string | number | null | undefined | false | readonly Child[];
 type Attributes = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -70,7 +70,7 @@ export function sid(workspace: string, value: string | null | undefined, taskSid
           : prefix === 'WR'
             ? taskSid
               ? href.reservation(workspace, taskSid, value)
-              : href.events(workspace, new URLSearchParams({ ReservationSid: value }))
+              : href.events(workspace, new URLSearchParams({ ReservationSid: value, Minutes: String(WIDEST_MINUTES) }))
             : null;
   return target === null ? h('code', { class: 'sid' }, value) : h('a', { class: 'sid', href: target }, value);
 }

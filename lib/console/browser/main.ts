@@ -2,16 +2,16 @@
  * The reservation console: sign-in, then the view the URL's hash names, kept live. Everything it
  * shows comes from the REST API with the credentials signed in with.
  */
-import { Api } from './api.ts';
+import { Api, ApiError } from './api.ts';
 import { startTicker } from './deadlines.ts';
 import { h, prepareTimeFormats, replaceChildren } from './dom.ts';
-import { href, parseRoute, sidPattern, type Route } from './routes.ts';
+import { WIDEST_MINUTES, href, parseRoute, sidPattern, type Route } from './routes.ts';
 import { clearSession, loadSession, saveSession, type Session } from './session.ts';
 import type { View, ViewContext } from './view.ts';
 import type { TaskRouterEvent } from './types.ts';
 import { attentionView } from './views/attention.ts';
 import { sidOf } from './views/event-columns.ts';
-import { WINDOWS, eventsView } from './views/events.ts';
+import { eventsView } from './views/events.ts';
 import { overviewView } from './views/overview.ts';
 import { reservationView } from './views/reservation.ts';
 import { signInView } from './views/sign-in.ts';
@@ -70,8 +70,14 @@ function routeWorkspace(route: Route): string | null {
  * event within the Event resource's widest window (30 days; events are kept RETENTION_DAYS) names the task. A reservation with none there opens
  * the events view filtered by it, which says that nothing matched.
  */
+let lookups = 0;
+
 async function openReservation(api: Api, workspace: string, reservation: string, status: HTMLElement): Promise<void> {
-  const window = { ReservationSid: reservation, Minutes: String(WINDOWS.at(-1)![0]) };
+  const window = { ReservationSid: reservation, Minutes: String(WIDEST_MINUTES) };
+  // Only the latest lookup may navigate, and only from where it was asked: the user may have gone
+  // elsewhere, or asked for another, meanwhile.
+  const lookup = ++lookups;
+  const from = location.hash;
   status.textContent = `Looking for reservation ${reservation}…`;
   let task: string | undefined;
   try {
@@ -80,9 +86,12 @@ async function openReservation(api: Api, workspace: string, reservation: string,
     );
     const first = body.events?.[0];
     task = first ? sidOf(first, 'task_sid') : undefined;
-  } catch {
-    // The events view asks again, and says what went wrong.
+  } catch (error) {
+    // Refused credentials: the console has signed out already, and stays there.
+    if (error instanceof ApiError && error.status === 401) return;
+    // Anything else: the events view asks again, and says what went wrong.
   }
+  if (lookup !== lookups || location.hash !== from) return;
   status.textContent = '';
   location.hash = task ? href.reservation(workspace, task, reservation) : href.events(workspace, new URLSearchParams(window));
 }
@@ -99,6 +108,8 @@ function renderNav(session: Session, route: Route, api: Api): void {
     'aria-describedby': 'find-error',
   });
   const findError = h('p', { class: 'find-error error-text', id: 'find-error', role: 'alert' });
+  // Progress is news, not an error: said politely, apart from the box's description.
+  const findStatus = h('p', { class: 'visually-hidden', role: 'status' });
   const find = h(
     'form',
     { class: 'find', role: 'search', novalidate: true },
@@ -106,6 +117,7 @@ function renderNav(session: Session, route: Route, api: Api): void {
     findInput,
     h('button', { type: 'submit' }, 'Go'),
     findError,
+    findStatus,
   );
   const refuse = (message: string) => {
     findError.textContent = message;
@@ -127,7 +139,7 @@ function renderNav(session: Session, route: Route, api: Api): void {
     findError.textContent = '';
     findInput.removeAttribute('aria-invalid');
     if (prefix === 'WR') {
-      void openReservation(api, workspace, value, findError);
+      void openReservation(api, workspace, value, findStatus);
       return;
     }
     location.hash = prefix === 'WT' ? href.task(workspace, value) : prefix === 'WK' ? href.worker(workspace, value) : href.overview(value);

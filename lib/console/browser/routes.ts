@@ -13,8 +13,18 @@ export type Route =
   | { readonly view: 'reservation'; readonly workspace: string; readonly task: string; readonly reservation: string }
   | { readonly view: 'unknown'; readonly hash: string };
 
-/** A Twilio SID of one of `prefixes` (`'WS'`, `'AC|SK'`): the two letters and 32 hexadecimal digits, in either case as the API takes them. */
-export const sidPattern = (prefixes: string) => new RegExp(`^(${prefixes})[0-9a-f]{32}$`, 'i');
+/**
+ * A Twilio SID of one of `prefixes` (`'WS'`, `'AC|SK'`): the two upper-case letters and 32
+ * hexadecimal digits in either case, as the API takes them (`wt…` it refuses).
+ */
+export const sidPattern = (prefixes: string) => new RegExp(`^(${prefixes})[0-9a-fA-F]{32}$`);
+
+/**
+ * The Event resource's widest window, 30 days, in minutes: what a link to one task's or
+ * reservation's events asks for (the index of its SID serves it, however busy the workspace; the
+ * service keeps events RETENTION_DAYS).
+ */
+export const WIDEST_MINUTES = 43_200;
 
 const segment = (s: string) => encodeURIComponent(s);
 const query = (params?: URLSearchParams) => (params && [...params.keys()].length > 0 ? `?${params}` : '');

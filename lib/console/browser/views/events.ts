@@ -8,7 +8,7 @@
 import { API_BASE } from '../api.ts';
 import { DATA } from '../data.ts';
 import { KeyedTable, h, replaceChildren, type Child } from '../dom.ts';
-import { href, sidPattern } from '../routes.ts';
+import { WIDEST_MINUTES, href, sidPattern } from '../routes.ts';
 import type { TaskRouterEvent } from '../types.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
 import { byNewest, eventColumns } from './event-columns.ts';
@@ -45,11 +45,17 @@ export const WINDOWS = [
   [60, '1 hour'],
   [1440, '24 hours'],
   [10_080, '7 days'],
-  [43_200, '30 days'],
+  [WIDEST_MINUTES, '30 days'],
 ] as const;
 const DEFAULT_MINUTES = 15;
-/** Refreshes ask again from a little before the newest event seen, so one recorded late still shows. */
+/** Refreshes ask again from a little before the newest event seen, so one recorded late still shows… */
 const OVERLAP_MS = 30_000;
+/**
+ * …or from the view's last read, by the page's clock, allowing for it to be this far off the
+ * service's: with few or no events matching, the newest one seen may be days old (or none), and
+ * asking from there at every refresh would read those days again and again.
+ */
+const SKEW_MS = 120_000;
 /** Rows shown at most: a busy workspace's window can be long; filters narrow it. */
 const MAX_ROWS = 500;
 /** Pages of 1,000 one step of the first load reads at most: a step holding more is narrowed by a filter. */
@@ -70,6 +76,8 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
   const windowText = WINDOWS.find(([m]) => m === minutes)![1];
   // Read more than a window holds: more events than the first load reads, so the oldest are not shown.
   let overflowed = false;
+  /** When the last read that succeeded started (the page's clock); null until the first load is whole. */
+  let readAt: number | null = null;
   const events = new Map<string, { event: TaskRouterEvent; seq: number }>();
   let seq = 0;
   let newestMs: number | null = null;
@@ -188,28 +196,45 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
     }
     return fresh;
   };
-  /** The first load: the windows up to the one chosen, newest first, until a screenful is read. */
+  /**
+   * The first load: the windows up to the one chosen, newest first, until a screenful is read.
+   * Whole or not at all: a span that fails is asked again with the others, never skipped.
+   */
   const firstLoad = async (signal: AbortSignal) => {
     const now = Date.now();
+    const gathered: TaskRouterEvent[] = [];
+    const seen = new Set<string>();
+    let cut = false;
     let end: string | null = null;
-    let fresh = 0;
     for (const [m] of WINDOWS) {
       if (m > minutes) break;
       const start = isoSeconds(now - m * 60_000);
       // Both bounds are inclusive: an event on the shared second comes twice and is kept once.
-      const found = await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: start, ...(end !== null && { EndDate: end }) }), 'events', signal, MAX_PAGES);
-      fresh += take(found);
-      if (found.length >= MAX_PAGES * 1000) overflowed = true;
-      if (events.size >= MAX_ROWS || overflowed) break;
+      const { items, complete } = await ctx.api.listUpTo<TaskRouterEvent>(
+        eventsPath({ StartDate: start, ...(end !== null && { EndDate: end }) }),
+        'events',
+        signal,
+        MAX_PAGES,
+      );
+      for (const event of items) seen.add(event.sid);
+      gathered.push(...items);
+      cut = !complete;
+      if (seen.size >= MAX_ROWS || cut) break;
       end = start;
     }
-    return fresh;
+    overflowed = cut;
+    readAt = now;
+    return take(gathered);
   };
 
   const live = mountLive(ctx, {
     load: async (signal) => {
-      if (newestMs === null) return firstLoad(signal);
-      return take(await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: isoSeconds(newestMs - OVERLAP_MS) }), 'events', signal, MAX_PAGES));
+      if (readAt === null) return firstLoad(signal);
+      const started = Date.now();
+      const from = Math.max(newestMs === null ? Number.NEGATIVE_INFINITY : newestMs - OVERLAP_MS, readAt - SKEW_MS);
+      const fresh = take(await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: isoSeconds(from) }), 'events', signal, MAX_PAGES));
+      readAt = started;
+      return fresh;
     },
     render: (fresh, first) => {
       if (first) replaceChildren(live.content, ...heading(), filterForm, empty, table.element);

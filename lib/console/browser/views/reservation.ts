@@ -12,6 +12,7 @@ import { DATA } from '../data.ts';
 import { countdown, deadlineOf } from '../deadlines.ts';
 import { KeyedTable, badge, facts, h, prepareTimeFormats, replaceChildren, sid, time } from '../dom.ts';
 import { actionForms, offerAllowed } from '../forms.ts';
+import { WIDEST_MINUTES } from '../routes.ts';
 import type { Reservation, TaskRouterEvent, WrapUp } from '../types.ts';
 import { Notices, asked, updateForm } from '../updates.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
@@ -19,6 +20,8 @@ import { byNewest, eventColumns } from './event-columns.ts';
 
 /** Events are asked for again from a little before the newest one seen: one recorded late still shows. */
 const OVERLAP_MS = 30_000;
+/** How far off the service's clock the page's may be, when a refresh asks from the last read. */
+const SKEW_MS = 120_000;
 /** After the history could not be read, the view asks for it again no sooner than this (or Retry-After). */
 const HISTORY_RETRY_MS = 5_000;
 
@@ -50,6 +53,8 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
   const events = new Map<string, { event: TaskRouterEvent; seq: number }>();
   let seq = 0;
   let newestMs: number | null = null;
+  /** When the last history read that succeeded started (the page's clock). */
+  let historyReadAt: number | null = null;
   /**
    * The history's last read. One that failed (a 503, a 429) does not fail the view: the reservation
    * and its actions stay usable, the history says why it is missing and is asked for again later.
@@ -149,16 +154,24 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
       history instanceof ApiError
         ? `Could not ${events.size === 0 ? 'load' : 'refresh'} the history: ${history.status === 0 ? history.message : `${history.message} (HTTP ${history.status})`}. Retrying in ${Math.max(1, Math.round((historyRetryAt - Date.now()) / 1000))} s.`
         : history === 'ok' && events.size === 0
-          ? 'No events recorded for this reservation in the last 24 hours.'
+          ? 'No events of this reservation are kept.'
           : '';
   };
 
   const loadHistory = async (signal: AbortSignal) => {
     if (Date.now() < historyRetryAt) return;
-    const window: Record<string, string> = newestMs === null ? { Minutes: '1440' } : { StartDate: isoSeconds(newestMs - OVERLAP_MS) };
+    // First every event still kept (the Event resource's widest window; the reservation's index
+    // serves it), then what is new since the later of the newest seen and the last read (by the
+    // page's clock, allowing it to be off): an empty history is not read whole again each time.
+    const started = Date.now();
+    const window: Record<string, string> =
+      historyReadAt === null
+        ? { Minutes: String(WIDEST_MINUTES) }
+        : { StartDate: isoSeconds(Math.max(newestMs === null ? Number.NEGATIVE_INFINITY : newestMs - OVERLAP_MS, historyReadAt - SKEW_MS)) };
     const query = new URLSearchParams({ ReservationSid: reservationSid, ...window, PageSize: '1000' });
     try {
       const found = await ctx.api.list<TaskRouterEvent>(`/v1/Workspaces/${encodeURIComponent(workspace)}/Events?${query}`, 'events', signal, 5);
+      historyReadAt = started;
       for (const event of found) {
         if (events.has(event.sid)) continue;
         events.set(event.sid, { event, seq: seq++ });

@@ -9,7 +9,7 @@ import type { ApiError, ApiResult } from '../api.ts';
 import { DATA } from '../data.ts';
 import { Deadlines } from '../deadlines.ts';
 import { attributesBlock, badge, facts, h, replaceChildren, sid, time } from '../dom.ts';
-import { href } from '../routes.ts';
+import { WIDEST_MINUTES, href } from '../routes.ts';
 import type { Reservation, Task } from '../types.ts';
 import { Notices, asked, updateForm } from '../updates.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
@@ -123,7 +123,7 @@ export function taskView(ctx: ViewContext, workspace: string, taskSid: string): 
         ['Workflow', task.workflow_sid ? h('code', { class: 'sid' }, task.workflow_sid) : '—'],
         ['Created', time(task.date_created)],
         ['Updated', time(task.date_updated)],
-        ['Events', h('a', { href: href.events(workspace, new URLSearchParams({ TaskSid: task.sid })) }, "This task's events")],
+        ['Events', h('a', { href: href.events(workspace, new URLSearchParams({ TaskSid: task.sid, Minutes: String(WIDEST_MINUTES) })) }, "This task's events")],
       ]),
       attributesBlock(task.attributes, attributesOpen),
     );
