@@ -67,8 +67,9 @@ function routeWorkspace(route: Route): string | null {
 
 /**
  * A reservation's page is addressed by its task, which its SID alone does not say: its oldest
- * event within the Event resource's widest window (30 days; events are kept RETENTION_DAYS) names the task. A reservation with none there opens
- * the events view filtered by it, which says that nothing matched.
+ * event within the Event resource's widest window (30 days; events are kept RETENTION_DAYS)
+ * names the task. A reservation with none there opens the events view filtered by it, which says
+ * that nothing matched.
  */
 let lookups = 0;
 

@@ -40,7 +40,7 @@ function filterProblem(name: FilterName, value: string): string | null {
  * has a screenful: the API pages a window oldest first, so a wide window read whole would show
  * its oldest events.
  */
-export const WINDOWS = [
+const WINDOWS = [
   [15, '15 minutes'],
   [60, '1 hour'],
   [1440, '24 hours'],
