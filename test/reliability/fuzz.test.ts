@@ -492,8 +492,7 @@ async function viewsOfA(): Promise<unknown[]> {
       if (typeof body['cumulative'] === 'object' && body['cumulative'] !== null)
         body['cumulative'] = { ...body['cumulative'], start_time: 0, end_time: 0, activity_durations: 0 };
       // The Event list's page URLs pin its relative window's start, which moves with the clock.
-      if (path.includes('/Events?') && typeof body['meta'] === 'object' && body['meta'] !== null)
-        body['meta'] = { ...body['meta'], url: 0, first_page_url: 0 };
+      if (path.includes('/Events?') && typeof body['meta'] === 'object' && body['meta'] !== null) body['meta'] = { ...body['meta'], url: 0, first_page_url: 0 };
       views.push({ path, status: response.status, etag: response.headers.get('etag'), body });
     }
     // A's answer to a repeat of its callback.
