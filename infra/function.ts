@@ -28,6 +28,8 @@ export interface ServiceFunctionProps {
   readonly bundledFiles?: Readonly<Record<string, string>>;
   /** Files made at synth and written into the bundle: name in the bundle → content. */
   readonly generatedFiles?: Readonly<Record<string, string>>;
+  /** Executions kept for this function alone (and its ceiling); unset: none. */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -94,6 +96,7 @@ export class ServiceFunction extends LambdaFunction {
       architecture: Architecture.ARM_64,
       memorySize: MEMORY_MB,
       timeout: Duration.seconds(spec.timeoutSeconds),
+      ...(props.reservedConcurrency !== undefined && { reservedConcurrentExecutions: props.reservedConcurrency }),
       role,
       logGroup,
       environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },

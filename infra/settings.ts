@@ -48,6 +48,12 @@ export interface Settings {
   readonly eventStreams: { readonly externalId: string } | undefined;
   /** How long the event bus's archive keeps events, in days (`archiveRetentionDays`; 0: indefinitely). */
   readonly archiveRetentionDays: number;
+  /**
+   * Executions of the assignment callback kept for it alone (`callbackReservedConcurrency`); unset:
+   * none reserved. Reserved, a burst of API reads cannot take the account's concurrency from
+   * TaskRouter's callbacks, which have 5 s to be answered; it is also the callback's ceiling.
+   */
+  readonly callbackReservedConcurrency: number | undefined;
   /** The service's environment variables set by context, for every function. */
   readonly serviceEnvironment: Readonly<Record<string, string>>;
 }
@@ -114,6 +120,11 @@ export function readSettings(node: Node): Settings {
     'a whole number of days from 0 (keep indefinitely) to 36500',
   );
 
+  const callbackReservedConcurrency =
+    text('callbackReservedConcurrency') === undefined
+      ? undefined
+      : number('callbackReservedConcurrency', 0, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'a whole number of executions from 1 to 10000');
+
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) throw new ContextError('alarmEmail', alarmEmail, 'must be an email address');
 
@@ -156,6 +167,7 @@ export function readSettings(node: Node): Settings {
     connected: checked.upstreamUrl !== undefined,
     eventStreams,
     archiveRetentionDays,
+    callbackReservedConcurrency,
     serviceEnvironment: lifecycle,
   };
 }

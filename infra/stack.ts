@@ -79,6 +79,8 @@ export class ReservationsStack extends Stack {
       functions[name] = new ServiceFunction(this, functionId(name), {
         name,
         ...(name === 'reservation-timeout' && { functionName: timeoutFunctionName }),
+        ...(name === 'assignment-callback' &&
+          settings.callbackReservedConcurrency !== undefined && { reservedConcurrency: settings.callbackReservedConcurrency }),
         logRetention: settings.logRetention,
         removalPolicy: settings.removalPolicy,
         environment: {

@@ -973,8 +973,23 @@ describe('context', () => {
     ['archiveRetentionDays', '-1'],
     ['archiveRetentionDays', '1.5'],
     ['archiveRetentionDays', '40000'],
+    ['callbackReservedConcurrency', '0'],
+    ['callbackReservedConcurrency', '2.5'],
+    ['callbackReservedConcurrency', 'some'],
   ])('refuses %s=%s with a message naming the key', (key, value) => {
     expect(() => defineApp(newApp({ [key]: value }))).toThrow(new RegExp(`Invalid CDK context value ${key}=`));
+  });
+
+  it('reserves concurrency for the assignment callback alone, only when callbackReservedConcurrency says', () => {
+    const reserved = (template: Template) =>
+      Object.values(resources(template, 'AWS::Lambda::Function'))
+        .map((fn) => (fn['Properties'] as Json)['ReservedConcurrentExecutions'])
+        .filter((n) => n !== undefined);
+    expect(reserved(defaults.template)).toEqual([]);
+    const { stack, template } = synth({ callbackReservedConcurrency: '50' });
+    expect(reserved(template)).toEqual([50]);
+    const callback = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions['assignment-callback'])]!;
+    expect((callback['Properties'] as Json)['ReservedConcurrentExecutions']).toBe(50);
   });
 
   it('passes the service settings to every function and names the stack', () => {
