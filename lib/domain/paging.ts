@@ -97,11 +97,11 @@ export async function readPage<T>(
 }
 
 /**
- * A forward page of `size` items `keep` accepts, reading on past the windows whose items it
- * dropped: a sparse filter (an event type among a busy workspace's events) still fills its page,
- * rather than answering empty pages that link onward. At most `maxReads` windows per page (the
- * later ones of at least `sparseWindow` items); past that the page holds fewer and leads on where
- * it stopped. A page backward (previous_page_url) is filled the same way, from its end.
+ * A page of `size` items `keep` accepts, reading on past the windows whose items it dropped: a
+ * sparse filter (an event type among a busy workspace's events) still fills its page, rather than
+ * answering empty pages that link onward. At most `maxReads` windows per page (the later ones of
+ * at least `sparseWindow` items); past that the page holds fewer and leads on where it stopped. A
+ * page backward (previous_page_url) is filled the same way, from its end.
  */
 export async function readFilledPage<T>(
   cursor: Cursor,
@@ -111,73 +111,44 @@ export async function readFilledPage<T>(
   keep: (item: T) => boolean,
   { maxReads = 10, sparseWindow = 100 }: { maxReads?: number; sparseWindow?: number } = {},
 ): Promise<Page<T>> {
-  if (cursor.before !== undefined) return readFilledPageBackward(cursor as Cursor & { before: string }, size, keyOf, read, keep, maxReads, sparseWindow);
-  const items: T[] = [];
-  /** The first and the last key looked at: the page's edges, wherever its kept items are. */
-  let first: string | undefined;
-  let last = cursor.after;
-  let more = false;
-  reading: for (let reads = 0; reads < maxReads; reads++) {
-    const window = await read('forward', last, reads === 0 ? size : Math.max(size, sparseWindow));
-    more = window.more;
-    for (const [i, item] of window.items.entries()) {
-      const key = keyOf(item);
-      first ??= key;
-      last = key;
-      if (!keep(item)) continue;
-      items.push(item);
-      if (items.length === size) {
-        more = i < window.items.length - 1 || window.more;
-        break reading;
-      }
-    }
-    if (!more) break;
-  }
-  return {
-    items,
-    next: more && last !== undefined ? { page: cursor.page + 1, after: last } : null,
-    previous: cursor.after === undefined ? null : { page: Math.max(0, cursor.page - 1), before: first ?? cursor.after },
-  };
-}
-
-/** The page just before `cursor.before`, filled as readFilledPage fills one forward. */
-async function readFilledPageBackward<T>(
-  cursor: Cursor & { readonly before: string },
-  size: number,
-  keyOf: (item: T) => string,
-  read: WindowReader<T>,
-  keep: (item: T) => boolean,
-  maxReads: number,
-  sparseWindow: number,
-): Promise<Page<T>> {
-  /** Kept items, newest first as they are met. */
+  const backward = cursor.before !== undefined;
+  const direction = backward ? 'backward' : 'forward';
   const kept: T[] = [];
-  /** The first key looked at (just before the page we came from) and the last. */
-  let highest: string | undefined;
-  let lowest = cursor.before;
+  /** The first and the last key looked at, in the direction read: the page's edges, wherever its kept items are. */
+  let nearest: string | undefined;
+  let farthest = backward ? cursor.before : cursor.after;
   let more = false;
   reading: for (let reads = 0; reads < maxReads; reads++) {
-    const window = await read('backward', lowest, reads === 0 ? size : Math.max(size, sparseWindow));
+    const window = await read(direction, farthest, reads === 0 ? size : Math.max(size, sparseWindow));
     more = window.more;
-    for (let i = window.items.length - 1; i >= 0; i--) {
-      const item = window.items[i]!;
+    // A window is in ascending order: read backward, it is met from its end.
+    const met = backward ? [...window.items].reverse() : window.items;
+    for (const [i, item] of met.entries()) {
       const key = keyOf(item);
-      highest ??= key;
-      lowest = key;
+      nearest ??= key;
+      farthest = key;
       if (!keep(item)) continue;
       kept.push(item);
       if (kept.length === size) {
-        more = i > 0 || window.more;
+        more = i < met.length - 1 || window.more;
         break reading;
       }
     }
     if (!more) break;
   }
+  const previousPage = Math.max(0, cursor.page - 1);
+  if (backward) {
+    return {
+      items: kept.reverse(),
+      // The page we came from follows this one.
+      next: { page: cursor.page + 1, ...(nearest !== undefined && { after: nearest }) },
+      previous: more && farthest !== cursor.before ? { page: previousPage, before: farthest! } : null,
+    };
+  }
   return {
-    items: kept.reverse(),
-    // The page we came from follows this one.
-    next: { page: cursor.page + 1, ...(highest !== undefined && { after: highest }) },
-    previous: more && lowest !== cursor.before ? { page: Math.max(0, cursor.page - 1), before: lowest } : null,
+    items: kept,
+    next: more && farthest !== undefined ? { page: cursor.page + 1, after: farthest } : null,
+    previous: cursor.after === undefined ? null : { page: previousPage, before: nearest ?? cursor.after },
   };
 }
 

@@ -153,14 +153,21 @@ describe('the time window', () => {
   });
 });
 
+/** `count` reservations in one new workspace, `stepMs` of the stack's clock apart, in order. */
+async function assignedInTurn(count: number, stepMs: number): Promise<CallbackFixture[]> {
+  const made = [await assign(stack)];
+  for (let i = 1; i < count; i++) {
+    clock.advance(stepMs);
+    made.push(await assign(stack, { WorkspaceSid: made[0]!.workspaceSid }));
+  }
+  return made;
+}
+
 describe('paging', () => {
   it('pages in time order with absolute next_page_url that the SDK follows, and back with previous_page_url', async () => {
-    const first = await assign(stack);
-    const expected: string[] = [first.reservationSid];
-    for (let i = 0; i < 6; i++) {
-      clock.advance(10);
-      expected.push((await assign(stack, { WorkspaceSid: first.workspaceSid })).reservationSid);
-    }
+    const made = await assignedInTurn(7, 10);
+    const first = made[0]!;
+    const expected = made.map((r) => r.reservationSid);
     const all = await events(first.workspaceSid).list({ pageSize: 2 });
     expect(all.map((e) => e.resourceSid)).toEqual(expected);
     const page1 = await get(`/v1/Workspaces/${first.workspaceSid}/Events?PageSize=3`);
@@ -181,12 +188,7 @@ describe('paging', () => {
   });
 
   it('fills a page filtered by what no index serves (EventType): no empty pages that link onward', async () => {
-    const first = await assign(stack);
-    const others = [];
-    for (let i = 0; i < 5; i++) {
-      clock.advance(10);
-      others.push(await assign(stack, { WorkspaceSid: first.workspaceSid }));
-    }
+    const [first, ...others] = (await assignedInTurn(6, 10)) as [CallbackFixture, ...CallbackFixture[]];
     clock.advance(10);
     await update(others[4]!, { ReservationStatus: 'accepted' });
     const { body } = await get(`/v1/Workspaces/${first.workspaceSid}/Events?EventType=reservation.accepted&PageSize=1`);
@@ -197,12 +199,9 @@ describe('paging', () => {
   });
 
   it('keeps a relative window where its first page put it: a next page read minutes later loses nothing', async () => {
-    const first = await assign(stack);
-    const expected: string[] = [first.reservationSid];
-    for (let i = 0; i < 4; i++) {
-      clock.advance(1_000);
-      expected.push((await assign(stack, { WorkspaceSid: first.workspaceSid })).reservationSid);
-    }
+    const made = await assignedInTurn(5, 1_000);
+    const first = made[0]!;
+    const expected = made.map((r) => r.reservationSid);
     const page1 = await get(`/v1/Workspaces/${first.workspaceSid}/Events?Minutes=5&PageSize=2`);
     expect((page1.body['events'] as { resource_sid: string }[]).map((e) => e.resource_sid)).toEqual(expected.slice(0, 2));
     // Six minutes on, "the last 5 minutes" holds none of them; the page URL still names them.

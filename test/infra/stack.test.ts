@@ -822,13 +822,14 @@ describe('alarms', () => {
       Threshold: 1000,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+    const apiStage = Match.arrayWith([
+      { Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } },
+      { Name: 'Stage', Value: '$default' },
+    ]);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
       MetricName: 'Latency',
-      Dimensions: Match.arrayWith([
-        { Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } },
-        { Name: 'Stage', Value: '$default' },
-      ]),
+      Dimensions: apiStage,
       ExtendedStatistic: 'p99',
       Threshold: 2000,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -838,10 +839,7 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
       MetricName: '5xx',
-      Dimensions: Match.arrayWith([
-        { Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } },
-        { Name: 'Stage', Value: '$default' },
-      ]),
+      Dimensions: apiStage,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });

@@ -1,6 +1,20 @@
-/** How an event shows in a table: its time, type, description and the SIDs it is about. */
+/** How an event shows in a table: its time, type, description and the SIDs it is about; and where a list of events refreshes from. */
 import { h, sid, time, type Child, type Column } from '../dom.ts';
 import type { TaskRouterEvent } from '../types.ts';
+
+/** Refreshes ask again from a little before the newest event seen, so one recorded late still shows… */
+const OVERLAP_MS = 30_000;
+/**
+ * …or from the view's last read, by the page's clock, allowing for it to be this far off the
+ * service's: with few or no events matching, the newest one seen may be days old (or none), and
+ * asking from there at every refresh would read those days again and again.
+ */
+const SKEW_MS = 120_000;
+
+/** Where a refresh of a list of events asks from (epoch ms): the later of the two bounds above. */
+export function refreshFrom(newestMs: number | null, readAt: number): number {
+  return Math.max(newestMs === null ? Number.NEGATIVE_INFINITY : newestMs - OVERLAP_MS, readAt - SKEW_MS);
+}
 
 /** An event's SID of a kind: from event_data, or the resource itself. */
 export function sidOf(event: TaskRouterEvent, key: 'task_sid' | 'worker_sid' | 'reservation_sid'): string | undefined {

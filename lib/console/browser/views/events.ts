@@ -11,7 +11,7 @@ import { KeyedTable, h, replaceChildren, type Child } from '../dom.ts';
 import { WIDEST_MINUTES, href, sidPattern } from '../routes.ts';
 import type { TaskRouterEvent } from '../types.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
-import { byNewest, eventColumns } from './event-columns.ts';
+import { byNewest, eventColumns, refreshFrom } from './event-columns.ts';
 import { isoSeconds } from './reservation.ts';
 
 export const FILTERS = [
@@ -48,14 +48,6 @@ const WINDOWS = [
   [WIDEST_MINUTES, '30 days'],
 ] as const;
 const DEFAULT_MINUTES = 15;
-/** Refreshes ask again from a little before the newest event seen, so one recorded late still shows… */
-const OVERLAP_MS = 30_000;
-/**
- * …or from the view's last read, by the page's clock, allowing for it to be this far off the
- * service's: with few or no events matching, the newest one seen may be days old (or none), and
- * asking from there at every refresh would read those days again and again.
- */
-const SKEW_MS = 120_000;
 /** Rows shown at most: a busy workspace's window can be long; filters narrow it. */
 const MAX_ROWS = 500;
 /** Pages of 1,000 one step of the first load reads at most: a step holding more is narrowed by a filter. */
@@ -231,8 +223,9 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
     load: async (signal) => {
       if (readAt === null) return firstLoad(signal);
       const started = Date.now();
-      const from = Math.max(newestMs === null ? Number.NEGATIVE_INFINITY : newestMs - OVERLAP_MS, readAt - SKEW_MS);
-      const fresh = take(await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: isoSeconds(from) }), 'events', signal, MAX_PAGES));
+      const fresh = take(
+        await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: isoSeconds(refreshFrom(newestMs, readAt)) }), 'events', signal, MAX_PAGES),
+      );
       readAt = started;
       return fresh;
     },

@@ -16,12 +16,8 @@ import { WIDEST_MINUTES } from '../routes.ts';
 import type { Reservation, TaskRouterEvent, WrapUp } from '../types.ts';
 import { Notices, asked, updateForm } from '../updates.ts';
 import { mountLive, type View, type ViewContext } from '../view.ts';
-import { byNewest, eventColumns } from './event-columns.ts';
+import { byNewest, eventColumns, refreshFrom } from './event-columns.ts';
 
-/** Events are asked for again from a little before the newest one seen: one recorded late still shows. */
-const OVERLAP_MS = 30_000;
-/** How far off the service's clock the page's may be, when a refresh asks from the last read. */
-const SKEW_MS = 120_000;
 /** After the history could not be read, the view asks for it again no sooner than this (or Retry-After). */
 const HISTORY_RETRY_MS = 5_000;
 
@@ -165,9 +161,7 @@ export function reservationView(ctx: ViewContext, workspace: string, taskSid: st
     // page's clock, allowing it to be off): an empty history is not read whole again each time.
     const started = Date.now();
     const window: Record<string, string> =
-      historyReadAt === null
-        ? { Minutes: String(WIDEST_MINUTES) }
-        : { StartDate: isoSeconds(Math.max(newestMs === null ? Number.NEGATIVE_INFINITY : newestMs - OVERLAP_MS, historyReadAt - SKEW_MS)) };
+      historyReadAt === null ? { Minutes: String(WIDEST_MINUTES) } : { StartDate: isoSeconds(refreshFrom(newestMs, historyReadAt)) };
     const query = new URLSearchParams({ ReservationSid: reservationSid, ...window, PageSize: '1000' });
     try {
       const found = await ctx.api.list<TaskRouterEvent>(`/v1/Workspaces/${encodeURIComponent(workspace)}/Events?${query}`, 'events', signal, 5);
