@@ -5,7 +5,7 @@ import { toApiGatewayEvent } from '#lib/local/server.ts';
 import { twilioSignature } from '#lib/signature.ts';
 import type { OperationSids } from './store-calls.ts';
 
-/** The event the local server would build for this request (lib/local/server.ts). */
+/** The event a standalone local server would build for this request (lib/local/server.ts). */
 export function apiEvent(
   method: 'GET' | 'POST',
   target: string,
@@ -13,7 +13,7 @@ export function apiEvent(
 ): APIGatewayProxyEventV2 {
   const body = Buffer.from(init.form ? new URLSearchParams(init.form).toString() : '');
   const headers = { host: '127.0.0.1', ...(init.form && { 'content-type': 'application/x-www-form-urlencoded' }), ...init.headers };
-  return toApiGatewayEvent({ method, target, headers, body }).event;
+  return toApiGatewayEvent({ method, target, headers, body }, false).event;
 }
 
 export interface Assignment {

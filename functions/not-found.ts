@@ -8,8 +8,9 @@ import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { methodsAt } from '#lib/http/routes.ts';
 
-export const notFound = apiFunction('not-found', async (request) => {
-  const allowed = methodsAt(request.path);
+export const notFound = apiFunction('not-found', async (request, { runtime }) => {
+  // Standalone, connected mode's routes are not there: POST /event-callback is not found, not a 405.
+  const allowed = methodsAt(request.path, runtime.config.upstreamUrl !== undefined);
   if (allowed.length > 0) throw new MethodNotAllowedError(request.method, allowed);
   throw new NotFoundError(request.path.replace(/^\/v1(?=\/)/, ''));
 });

@@ -1,5 +1,5 @@
 /**
- * The HTTP API: one route per entry of lib/http/routes.ts, `$default` to Twilio's 404, a single
+ * The HTTP API: one route per entry of lib/http/routes.ts whose function the stack creates, `$default` to Twilio's 404, a single
  * `$default` stage (no stage prefix in the URLs), throttled, with access logs that name the route
  * and never the request's content or the caller's address.
  */
@@ -10,11 +10,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ApiFunctionName } from '#lib/functions.ts';
+import type { ApiFunctionName, ModeFunctionName } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
 
 export interface ReservationApiProps {
-  readonly functions: Readonly<Record<ApiFunctionName, IFunction>>;
+  /** A function of a mode the stack does not turn on is absent: its route too, so `$default`'s 404 answers it. */
+  readonly functions: Readonly<Record<Exclude<ApiFunctionName, ModeFunctionName>, IFunction>> &
+    Readonly<Partial<Record<ApiFunctionName & ModeFunctionName, IFunction>>>;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -47,18 +49,19 @@ export class ReservationApi extends Construct {
   constructor(scope: Construct, id: string, props: ReservationApiProps) {
     super(scope, id);
     const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
-    const integration = (fn: ApiFunctionName) => {
-      if (!integrations.has(fn)) integrations.set(fn, new HttpLambdaIntegration(`${fn}-integration`, props.functions[fn]));
+    const integration = (fn: ApiFunctionName, handler: IFunction) => {
+      if (!integrations.has(fn)) integrations.set(fn, new HttpLambdaIntegration(`${fn}-integration`, handler));
       return integrations.get(fn)!;
     };
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Twilio TaskRouter reservations: assignment callback and Reservation REST API',
       createDefaultStage: false,
-      defaultIntegration: integration(DEFAULT_ROUTE),
+      defaultIntegration: integration(DEFAULT_ROUTE, props.functions[DEFAULT_ROUTE]),
     });
     for (const route of ROUTES) {
-      this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: integration(route.fn) });
+      const handler = props.functions[route.fn];
+      if (handler) this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: integration(route.fn, handler) });
     }
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });

@@ -10,7 +10,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { buildConsoleHtml } from '#lib/console/build.ts';
-import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
+import { FUNCTIONS, bindsOf, deployedFunctions, type FunctionName, type ModeFunctionName } from '#lib/functions.ts';
 import { ROUTES } from '#lib/http/routes.ts';
 import { ReservationAlarms } from './alarms.ts';
 import { ReservationDashboard } from './dashboard.ts';
@@ -31,11 +31,20 @@ export interface ReservationsStackProps extends StackProps {
   readonly settings: Settings;
 }
 
+/**
+ * The stack's functions: every one of lib/functions.ts but those of a mode the stack does not turn
+ * on (`deployedWith`), which are absent.
+ */
+export type StackFunctions = Readonly<Record<Exclude<FunctionName, ModeFunctionName>, ServiceFunction>> &
+  Readonly<Partial<Record<ModeFunctionName, ServiceFunction>>>;
+
 /** The construct id of a function: its name in PascalCase (`assignment-callback` → `AssignmentCallback`). */
 export const functionId = (name: FunctionName) => name.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
 
 export class ReservationsStack extends Stack {
-  readonly functions: Readonly<Record<FunctionName, ServiceFunction>>;
+  readonly functions: StackFunctions;
+  /** The names of the functions this stack creates (lib/functions.ts `deployedWith`). */
+  readonly functionNames: readonly FunctionName[];
   readonly table: ReservationTable;
   readonly api: ReservationApi;
   readonly timers: ReservationTimers;
@@ -73,10 +82,11 @@ export class ReservationsStack extends Stack {
     this.table = new ReservationTable(this, 'Table', { removalPolicy: settings.removalPolicy });
 
     const environment = { ...settings.serviceEnvironment, TWILIO_ACCOUNT_SID: accountSid.valueAsString };
-    const functions = {} as Record<FunctionName, ServiceFunction>;
+    this.functionNames = deployedFunctions({ connected: settings.connected, eventStreams: settings.eventStreams !== undefined });
+    const created: Partial<Record<FunctionName, ServiceFunction>> = {};
     const timeoutFunctionName = `${this.stackName}-reservation-timeout`;
-    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
-      functions[name] = new ServiceFunction(this, functionId(name), {
+    for (const name of this.functionNames) {
+      created[name] = new ServiceFunction(this, functionId(name), {
         name,
         ...(name === 'reservation-timeout' && { functionName: timeoutFunctionName }),
         ...(name === 'assignment-callback' &&
@@ -92,6 +102,7 @@ export class ReservationsStack extends Stack {
         ...(bindsOf(name).consolePage && { generatedFiles: { [BUNDLED_CONSOLE_FILE]: buildConsoleHtml() } }),
       });
     }
+    const functions = created as StackFunctions;
     this.functions = functions;
 
     // Each function gets what it binds (lib/functions.ts), one bind per resource: the grant and its variables together.
@@ -102,14 +113,15 @@ export class ReservationsStack extends Stack {
       deliverer: functions['publish-event-callbacks'],
       archiveRetentionDays: settings.archiveRetentionDays,
     });
-    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    for (const name of this.functionNames) {
       const binds = bindsOf(name);
-      if (binds.table) bindTable(functions[name], this.table, binds.table);
-      if (binds.credentials) bindSecret(functions[name], this.authToken);
-      if (binds.timers) this.timers.bindArmer(functions[name]);
-      if (binds.eventBus) this.events.bindBus(functions[name]);
-      if (binds.eventDelivery) this.events.bindDeliveryQueue(functions[name], binds.eventDelivery);
-      if (FUNCTIONS[name].trigger === 'bus') this.events.subscribe(functions[name]);
+      const fn = created[name]!;
+      if (binds.table) bindTable(fn, this.table, binds.table);
+      if (binds.credentials) bindSecret(fn, this.authToken);
+      if (binds.timers) this.timers.bindArmer(fn);
+      if (binds.eventBus) this.events.bindBus(fn);
+      if (binds.eventDelivery) this.events.bindDeliveryQueue(fn, binds.eventDelivery);
+      if (FUNCTIONS[name].trigger === 'bus') this.events.subscribe(fn);
     }
 
     this.api = new ReservationApi(this, 'Api', {
@@ -122,20 +134,23 @@ export class ReservationsStack extends Stack {
     for (const fn of Object.values(functions)) fn.addEnvironment('PUBLIC_BASE_URL', this.publicBaseUrl);
 
     // Connected: the sweep settles forwarded updates left unsettled, every minute.
-    if (settings.connected) {
+    const sweep = functions['upstream-sweep'];
+    if (sweep) {
       new Rule(this, 'UpstreamSweepSchedule', {
         description: 'Runs the upstream sweep every minute (connected mode)',
         schedule: Schedule.rate(Duration.minutes(1)),
-        targets: [new LambdaFunction(functions['upstream-sweep'], { retryAttempts: 0 })],
+        targets: [new LambdaFunction(sweep, { retryAttempts: 0 })],
       });
       // The next minute's sweep is the retry: Lambda's own two would only overlap it.
-      functions['upstream-sweep'].configureAsyncInvoke({ retryAttempts: 0 });
+      sweep.configureAsyncInvoke({ retryAttempts: 0 });
     }
 
     // Connected, Event Streams may feed the mirror instead of (or beside) the EventCallbackUrl.
+    const streamsConsumer = functions['mirror-event-streams'];
     this.eventStreams =
       settings.eventStreams &&
-      new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: functions['mirror-event-streams'], externalId: settings.eventStreams.externalId });
+      streamsConsumer &&
+      new EventStreamsIngest(this, 'EventStreamsIngest', { consumer: streamsConsumer, externalId: settings.eventStreams.externalId });
 
     const alarms = new ReservationAlarms(this, 'Alarms', {
       callback: functions['assignment-callback'],
@@ -149,7 +164,7 @@ export class ReservationsStack extends Stack {
         lifecycleFailureQueue: this.events.subscriberFailureQueue,
       },
       connected: settings.connected,
-      ...(settings.connected && { sweep: functions['upstream-sweep'] }),
+      ...(sweep && { sweep }),
       ...(this.eventStreams && { eventStreamsFailureQueue: this.eventStreams.failureQueue }),
       email: settings.alarmEmail,
     });

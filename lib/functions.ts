@@ -49,7 +49,17 @@ export interface FunctionSpec {
    * gets an answer (503) back to TaskRouter in time for its fallback URL.
    */
   readonly timeoutSeconds: number;
+  /**
+   * Created only in a stack of that mode: `connected` (with `taskrouterUpstreamUrl`), `eventStreams`
+   * (with `eventStreams=true`, itself connected only). A standalone stack has no upstream to mirror
+   * or settle with, so it leaves out these functions, their roles and their log groups; their
+   * routes fall to the API's 404.
+   */
+  readonly deployedWith?: DeployMode;
 }
+
+/** What a stack turns on beyond standalone (infra/settings.ts). */
+export type DeployMode = 'connected' | 'eventStreams';
 
 export const FUNCTIONS = {
   'assignment-callback': {
@@ -160,14 +170,16 @@ export const FUNCTIONS = {
     auth: 'webhook',
     binds: { policy: true, table: 'write', credentials: true, timers: true },
     timeoutSeconds: 10,
+    deployedWith: 'connected',
   },
-  // Created in every stack; only `-c eventStreams=true` gives it its Kinesis stream (infra/mirror-event-streams.ts).
+  // Its Kinesis stream comes with it (infra/mirror-event-streams.ts).
   'mirror-event-streams': {
     description: "Connected mode: applies the upstream TaskRouter's events from Twilio Event Streams (Kinesis) to the record",
     trigger: 'kinesis',
     auth: 'none',
     binds: { policy: true, table: 'write', credentials: true, timers: true },
     timeoutSeconds: 60,
+    deployedWith: 'eventStreams',
   },
   'upstream-sweep': {
     description: 'Connected mode: settles forwarded updates left unsettled, every minute',
@@ -175,6 +187,7 @@ export const FUNCTIONS = {
     auth: 'none',
     binds: { table: 'write', credentials: true, timers: true },
     timeoutSeconds: 60,
+    deployedWith: 'connected',
   },
   'publish-events': {
     description: 'Stores the TaskRouter events of each task write from the table stream, queues their callbacks, puts them on the bus',
@@ -196,4 +209,19 @@ export type FunctionName = keyof typeof FUNCTIONS;
 
 /** What a function binds. */
 export const bindsOf = (name: FunctionName): Binds => (FUNCTIONS[name] as FunctionSpec).binds;
+/** The modes a stack turns on. */
+export type DeployModes = Readonly<Record<DeployMode, boolean>>;
+
+/** Whether a stack of these modes creates the function: every one without `deployedWith`, and those of a mode it turns on. */
+export function isDeployed(name: FunctionName, modes: DeployModes): boolean {
+  const mode = (FUNCTIONS[name] as FunctionSpec).deployedWith;
+  return mode === undefined || modes[mode];
+}
+
+/** The functions a stack of these modes creates. */
+export const deployedFunctions = (modes: DeployModes): FunctionName[] => (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) => isDeployed(name, modes));
+
+/** The functions created only in a stack of some mode: a stack's record of them may lack them. */
+export type ModeFunctionName = { [K in FunctionName]: (typeof FUNCTIONS)[K] extends { deployedWith: DeployMode } ? K : never }[FunctionName];
+
 export type ApiFunctionName = { [K in FunctionName]: (typeof FUNCTIONS)[K]['trigger'] extends 'http' ? K : never }[FunctionName];

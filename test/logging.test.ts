@@ -92,13 +92,16 @@ describe('the logger', () => {
     const runtime = createRuntime(loadConfig({}, 'local'), { logger: createLogger() });
     try {
       const handler = notFound.createHandler(runtime);
-      const event = toApiGatewayEvent({
-        method: 'POST',
-        target: '/nowhere',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: Buffer.from('To=%2B14155550100'),
-        sourceIp: '203.0.113.9',
-      }).event;
+      const event = toApiGatewayEvent(
+        {
+          method: 'POST',
+          target: '/nowhere',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.from('To=%2B14155550100'),
+          sourceIp: '203.0.113.9',
+        },
+        false,
+      ).event;
       const lines: string[] = [];
       for (const method of ['info', 'warn', 'error', 'debug', 'log'] as const)
         vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));

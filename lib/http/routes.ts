@@ -2,7 +2,7 @@
  * The HTTP surface, declared once: the local server routes with it and the CDK stack creates one
  * API Gateway route per entry, each to the function of that name in functions/.
  */
-import type { ApiFunctionName } from '../functions.ts';
+import { type ApiFunctionName, isDeployed } from '../functions.ts';
 
 export interface Route {
   readonly method: 'GET' | 'POST';
@@ -62,7 +62,7 @@ export const ROUTES: readonly Route[] = [
  * Every request no route matches (API Gateway's `$default` route): Twilio's 404, or its 405 where
  * routes take that path with other methods.
  */
-export const DEFAULT_ROUTE: ApiFunctionName = 'not-found';
+export const DEFAULT_ROUTE = 'not-found' satisfies ApiFunctionName;
 
 interface CompiledRoute {
   readonly route: Route;
@@ -79,9 +79,24 @@ const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
   return { route, pattern: new RegExp(`^${source}$`), names };
 }).sort((a, b) => a.names.length - b.names.length); // as API Gateway: a literal segment wins over a {parameter} (Workers/Statistics)
 
-/** The route API Gateway gives a request, with its path parameters (each segment decoded); undefined: the default route's. */
-export function routeFor(method: string, path: string): { readonly route: Route; readonly pathParameters: Record<string, string> } | undefined {
+/**
+ * Whether a stack has the route: one whose function only a connected stack creates (lib/functions.ts
+ * `deployedWith`) is not there standalone, and its path falls to `$default` as any unknown one.
+ * (Event Streams' function has no route.)
+ */
+export const hasRoute = (route: Route, connected: boolean): boolean => isDeployed(route.fn, { connected, eventStreams: connected });
+
+/**
+ * The route API Gateway gives a request in a stack connected or not, with its path parameters
+ * (each segment decoded); undefined: the default route's.
+ */
+export function routeFor(
+  method: string,
+  path: string,
+  connected: boolean,
+): { readonly route: Route; readonly pathParameters: Record<string, string> } | undefined {
   for (const { route, pattern, names } of COMPILED) {
+    if (!hasRoute(route, connected)) continue;
     const match = route.method === method ? pattern.exec(path) : null;
     if (match) return { route, pathParameters: Object.fromEntries(names.map((name, i) => [name, safeDecode(match[i + 1]!)])) };
   }
@@ -93,8 +108,8 @@ export function routeFor(method: string, path: string): { readonly route: Route;
  * as not found. Those of the most literal routes only, as API Gateway would route them
  * (`Workers/Statistics` is not a worker named Statistics).
  */
-export function methodsAt(path: string): Route['method'][] {
-  const matching = COMPILED.filter(({ pattern }) => pattern.test(path));
+export function methodsAt(path: string, connected: boolean): Route['method'][] {
+  const matching = COMPILED.filter(({ route, pattern }) => hasRoute(route, connected) && pattern.test(path));
   const fewest = Math.min(...matching.map(({ names }) => names.length));
   return [...new Set(matching.filter(({ names }) => names.length === fewest).map(({ route }) => route.method))];
 }

@@ -42,8 +42,13 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-export function matchRoute(method: string, path: string): { fn: ApiFunctionName; routeKey: string; pathParameters?: Record<string, string> } {
-  const found = routeFor(method, path);
+/** The route of a request in a stack connected or not (standalone, connected mode's routes are not there). */
+export function matchRoute(
+  method: string,
+  path: string,
+  connected: boolean,
+): { fn: ApiFunctionName; routeKey: string; pathParameters?: Record<string, string> } {
+  const found = routeFor(method, path, connected);
   if (!found) return { fn: DEFAULT_ROUTE, routeKey: '$default' };
   return { fn: found.route.fn, routeKey: `${found.route.method} ${found.route.path}`, pathParameters: found.pathParameters };
 }
@@ -90,11 +95,11 @@ export interface LocalRequest {
   readonly protocol?: string;
 }
 
-/** The function API Gateway would route `request` to, and the v2 event it would give it. */
-export function toApiGatewayEvent(request: LocalRequest): { fn: ApiFunctionName; event: APIGatewayProxyEventV2 } {
+/** The function API Gateway would route `request` to in a stack connected or not, and the v2 event it would give it. */
+export function toApiGatewayEvent(request: LocalRequest, connected: boolean): { fn: ApiFunctionName; event: APIGatewayProxyEventV2 } {
   const { method, headers, body } = request;
   const { path, query } = splitTarget(request.target);
-  const route = matchRoute(method, path);
+  const route = matchRoute(method, path, connected);
   const queryStringParameters: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(query))
     queryStringParameters[name] = name in queryStringParameters ? `${queryStringParameters[name]},${value}` : value;
@@ -254,6 +259,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
     throw error;
   }
   const live = runtime;
+  const connected = config.upstreamUrl !== undefined;
   // Requests being answered: close lets them finish, as Lambda lets an invocation finish.
   const answering = new Underway();
 
@@ -262,7 +268,7 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       (async () => {
         try {
           const body = await readBody(request);
-          const { fn, event } = toApiGatewayEvent(localRequest(request, body));
+          const { fn, event } = toApiGatewayEvent(localRequest(request, body), connected);
           const result = await handlers[fn](event, localLambdaContext(fn, FUNCTIONS[fn].timeoutSeconds));
           response.writeHead(result.statusCode, result.headers);
           response.end(result.body);

@@ -92,6 +92,13 @@ describe('not found', () => {
     expectTwilioError(await call('GET', `/v1/Workspaces/${a.workspaceSid}/Workers/${sid('WK')}/Reservations`), 404, 20404);
     expectTwilioError(await call('GET', `/v1/Workspaces/${a.workspaceSid}/Tasks/${sid('WT')}`), 404, 20404);
     expectTwilioError(await call('GET', '/v2/anything'), 404, 20404);
+    // Standalone, connected mode's route is not there (nor its function deployed): not found, not a 405.
+    for (const method of ['POST', 'GET']) {
+      const result = await call(method, '/event-callback', { headers: form, body: 'EventType=task.created' });
+      expectTwilioError(result, 404, 20404);
+      expect(result.body['message'], method).toBe('The requested resource /event-callback was not found');
+      expect(result.headers.get('allow'), method).toBeNull();
+    }
   });
 
   it('answers 405/20004 with Allow for a method a resource does not take, as Twilio does, and changes nothing', async () => {

@@ -12,11 +12,12 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
 import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
-import { DEFAULT_ROUTE, ROUTES } from '#lib/http/routes.ts';
+import { DEFAULT_ROUTE, ROUTES, hasRoute } from '#lib/http/routes.ts';
 import { SERVICE_NAME } from '#lib/logging.ts';
 import { TABLE, createTableInput } from '#lib/store/table.ts';
 import { METRICS } from '#lib/telemetry/metrics.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/api.ts';
+import type { ServiceFunction } from '../../infra/function.ts';
 import { ContextError } from '../../infra/settings.ts';
 import { defineApp, type ReservationsStack } from '../../infra/stack.ts';
 import { TABLE_ACTIONS } from '../../infra/table.ts';
@@ -52,6 +53,13 @@ interface Statement {
 }
 
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+/** A function the stack creates; one of a mode it does not turn on fails the test. */
+function fnOf(stack: ReservationsStack, name: FunctionName): ServiceFunction {
+  const fn = stack.functions[name];
+  if (!fn) throw new Error(`${name} is not in this stack (${stack.functionNames.join(', ')})`);
+  return fn;
+}
+
 const logicalId = (stack: ReservationsStack, construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
 function resources(template: Template, type: string): Record<string, Json> {
@@ -71,11 +79,11 @@ function statementsOfRole(template: Template, roleId: string): Statement[] {
 }
 
 function actionsOf(template: Template, stack: ReservationsStack, name: FunctionName): string[] {
-  return statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).flatMap((s) => list(s.Action));
+  return statementsOfRole(template, logicalId(stack, fnOf(stack, name).role!)).flatMap((s) => list(s.Action));
 }
 
 function environmentOf(template: Template, stack: ReservationsStack, name: FunctionName): Record<string, unknown> {
-  const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions[name])]!;
+  const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, fnOf(stack, name))]!;
   return ((fn['Properties'] as Json)['Environment'] as { Variables: Record<string, unknown> }).Variables;
 }
 
@@ -89,35 +97,54 @@ const defaults = (() => {
   }
 })();
 
-describe('the functions', () => {
-  const { template, stack } = defaults;
+const EXTERNAL_ID = 'f00d'.repeat(20);
+const UPSTREAM = { taskrouterUpstreamUrl: 'https://taskrouter.twilio.com' };
+/** Connected with Event Streams: the stack that creates every function of lib/functions.ts. */
+const full = synth({ ...UPSTREAM, eventStreams: 'true', eventStreamsExternalId: EXTERNAL_ID });
+/** Each function in the stack that has it: standalone's in the default one, the others in the full one. */
+const EVERY = [defaults, full] as const;
 
-  it('are one Lambda function per entry of lib/functions.ts, Node.js 22 on arm64, with its timeout, a log group and the handler of the bundle', () => {
-    const functions = Object.values(resources(template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(NAMES.length);
-    for (const fn of functions) {
-      expect(fn['Properties']).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024 });
+describe('the functions', () => {
+  it('are one Lambda function per entry of lib/functions.ts the stack’s modes call for, Node.js 22 on arm64, with its timeout, a log group and the handler of the bundle', () => {
+    for (const { template, stack } of EVERY) {
+      const functions = Object.values(resources(template, 'AWS::Lambda::Function'));
+      expect(functions).toHaveLength(stack.functionNames.length);
+      for (const fn of functions) {
+        expect(fn['Properties']).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024 });
+      }
+      for (const name of stack.functionNames) {
+        const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, fnOf(stack, name))]!;
+        expect(fn['Properties']).toMatchObject({
+          Timeout: FUNCTIONS[name].timeoutSeconds,
+          Description: FUNCTIONS[name].description,
+          LoggingConfig: { LogGroup: { Ref: logicalId(stack, fnOf(stack, name).logGroup) } },
+        });
+      }
+      template.resourceCountIs('AWS::Logs::LogGroup', stack.functionNames.length + 1); // and the API's access logs
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     }
-    for (const name of NAMES) {
-      const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions[name])]!;
-      expect(fn['Properties']).toMatchObject({
-        Timeout: FUNCTIONS[name].timeoutSeconds,
-        Description: FUNCTIONS[name].description,
-        LoggingConfig: { LogGroup: { Ref: logicalId(stack, stack.functions[name].logGroup) } },
-      });
-    }
-    template.resourceCountIs('AWS::Logs::LogGroup', NAMES.length + 1); // and the API's access logs
-    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('leave out connected mode’s functions standalone, and Event Streams’ consumer unless eventStreams is on', () => {
+    const modeFunctions = ['mirror-event-callbacks', 'mirror-event-streams', 'upstream-sweep'];
+    expect(NAMES.filter((name) => 'deployedWith' in FUNCTIONS[name])).toEqual(modeFunctions);
+    expect(defaults.stack.functionNames).toEqual(NAMES.filter((name) => !modeFunctions.includes(name)));
+    const connected = synth(UPSTREAM).stack;
+    expect(connected.functionNames).toEqual(NAMES.filter((name) => name !== 'mirror-event-streams'));
+    expect(full.stack.functionNames).toEqual(NAMES);
+    for (const stack of [defaults.stack, connected, full.stack])
+      expect(Object.keys(stack.functions).sort(), stack.node.path).toEqual([...stack.functionNames].sort());
   });
 
   it('are each traced with X-Ray (active tracing), their role allowed to send the segments', () => {
-    for (const name of NAMES) {
-      const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions[name])]!;
-      expect(fn['Properties'], name).toMatchObject({ TracingConfig: { Mode: 'Active' } });
-      expect(actionsOf(template, stack, name), name).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
-      // Powertools Tracer names the service in every trace; the environment does not turn it off.
-      expect(environmentOf(template, stack, name)['POWERTOOLS_TRACE_ENABLED'], name).toBeUndefined();
-    }
+    for (const { template, stack } of EVERY)
+      for (const name of stack.functionNames) {
+        const fn = resources(template, 'AWS::Lambda::Function')[logicalId(stack, fnOf(stack, name))]!;
+        expect(fn['Properties'], name).toMatchObject({ TracingConfig: { Mode: 'Active' } });
+        expect(actionsOf(template, stack, name), name).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+        // Powertools Tracer names the service in every trace; the environment does not turn it off.
+        expect(environmentOf(template, stack, name)['POWERTOOLS_TRACE_ENABLED'], name).toBeUndefined();
+      }
   });
 
   it('each get an environment the deployed configuration (lib/config.ts, lambda mode) accepts', () => {
@@ -126,32 +153,35 @@ describe('the functions', () => {
       typeof value === 'string'
         ? value
         : ({ PUBLIC_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` }[key] ?? `resolved-${key}`);
-    for (const name of NAMES) {
-      const variables = environmentOf(template, stack, name);
-      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, stand(k, v)]));
-      const config = loadConfig(env, 'lambda', bindsOf(name));
-      expect(config.timeoutSchedule !== undefined, name).toBe(bindsOf(name).timers === true);
-      expect(config.tableName !== undefined, name).toBe(bindsOf(name).table !== undefined);
-      expect(config.assignmentPolicyPath, name).toBe(bindsOf(name).policy ? '/var/task/policy.json' : undefined);
-      expect(config.consolePagePath, name).toBe(bindsOf(name).consolePage ? '/var/task/console.html' : undefined);
-    }
+    for (const { template, stack } of EVERY)
+      for (const name of stack.functionNames) {
+        const variables = environmentOf(template, stack, name);
+        const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, stand(k, v)]));
+        const config = loadConfig(env, 'lambda', bindsOf(name));
+        expect(config.timeoutSchedule !== undefined, name).toBe(bindsOf(name).timers === true);
+        expect(config.tableName !== undefined, name).toBe(bindsOf(name).table !== undefined);
+        expect(config.assignmentPolicyPath, name).toBe(bindsOf(name).policy ? '/var/task/policy.json' : undefined);
+        expect(config.consolePagePath, name).toBe(bindsOf(name).consolePage ? '/var/task/console.html' : undefined);
+      }
   });
 
   it('find the token only in the secret: its ARN in the environment, never the token itself', () => {
-    const secretId = logicalId(stack, stack.authToken);
-    const secret = resources(template, 'AWS::SecretsManager::Secret')[secretId]!;
-    expect(secret['Properties']).toMatchObject({ GenerateSecretString: { PasswordLength: 32 } });
-    expect((secret['Properties'] as Json)['SecretString']).toBeUndefined();
-    for (const name of NAMES) {
-      const env = environmentOf(template, stack, name);
-      expect(env['TWILIO_AUTH_TOKEN_SECRET_ARN'], name).toEqual(bindsOf(name).credentials ? { Ref: secretId } : undefined);
-      expect(
-        Object.keys(env).filter((k) => ['TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNTS', 'TWILIO_API_KEYS'].includes(k)),
-        name,
-      ).toEqual([]);
-      expect(env['TWILIO_ACCOUNT_SID'], name).toEqual({ Ref: 'TwilioAccountSid' });
+    for (const { template, stack } of EVERY) {
+      const secretId = logicalId(stack, stack.authToken);
+      const secret = resources(template, 'AWS::SecretsManager::Secret')[secretId]!;
+      expect(secret['Properties']).toMatchObject({ GenerateSecretString: { PasswordLength: 32 } });
+      expect((secret['Properties'] as Json)['SecretString']).toBeUndefined();
+      for (const name of stack.functionNames) {
+        const env = environmentOf(template, stack, name);
+        expect(env['TWILIO_AUTH_TOKEN_SECRET_ARN'], name).toEqual(bindsOf(name).credentials ? { Ref: secretId } : undefined);
+        expect(
+          Object.keys(env).filter((k) => ['TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNTS', 'TWILIO_API_KEYS'].includes(k)),
+          name,
+        ).toEqual([]);
+        expect(env['TWILIO_ACCOUNT_SID'], name).toEqual({ Ref: 'TwilioAccountSid' });
+      }
+      template.hasParameter('TwilioAccountSid', { Type: 'String', AllowedPattern: '^AC[0-9a-fA-F]{32}$' });
     }
-    template.hasParameter('TwilioAccountSid', { Type: 'String', AllowedPattern: '^AC[0-9a-fA-F]{32}$' });
   });
 });
 
@@ -170,15 +200,18 @@ describe('the HTTP API', () => {
     return uri?.['Fn::GetAtt'][0];
   }
 
-  it('has one route per entry of lib/http/routes.ts and `$default`, each to its function with payload format 2.0', () => {
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), '$default'].sort());
-    for (const route of ROUTES) expect(functionOf(`${route.method} ${route.path}`), route.path).toBe(logicalId(stack, stack.functions[route.fn]));
-    expect(functionOf('$default')).toBe(logicalId(stack, stack.functions[DEFAULT_ROUTE]));
+  it('has one route per entry of lib/http/routes.ts whose function it creates and `$default`, each to its function with payload format 2.0', () => {
+    const served = ROUTES.filter((route) => hasRoute(route, false));
+    // Standalone, only connected mode's route is not there.
+    expect(ROUTES.filter((route) => !served.includes(route)).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /event-callback']);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...served.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    for (const route of served) expect(functionOf(`${route.method} ${route.path}`), route.path).toBe(logicalId(stack, fnOf(stack, route.fn)));
+    expect(functionOf('$default')).toBe(logicalId(stack, fnOf(stack, DEFAULT_ROUTE)));
     template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
   it('serves the console page at GET /console from a function of its own, public (no authorizer), and gives its URL as an output', () => {
-    const consoleFunction = logicalId(stack, stack.functions.console);
+    const consoleFunction = logicalId(stack, fnOf(stack, 'console'));
     expect(functionOf('GET /console')).toBe(consoleFunction);
     expect(routes.find((r) => r.RouteKey === 'GET /console')?.AuthorizationType ?? 'NONE').toBe('NONE');
     expect(NAMES.filter((name) => bindsOf(name).consolePage)).toEqual(['console']);
@@ -216,7 +249,7 @@ describe('the HTTP API', () => {
     template.hasOutput('WebhookUrl', { Value: { 'Fn::Join': ['', [endpoint, '/assignment-callback']] } });
     template.hasOutput('AuthTokenSecretArn', { Value: { Ref: logicalId(stack, stack.authToken) } });
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack, stack.table) } });
-    for (const name of NAMES) expect(environmentOf(template, stack, name)['PUBLIC_BASE_URL']).toEqual(endpoint);
+    for (const name of stack.functionNames) expect(environmentOf(template, stack, name)['PUBLIC_BASE_URL']).toEqual(endpoint);
 
     const custom = synth({ publicBaseUrl: 'https://taskrouter.example.com/' });
     custom.template.hasOutput('WebhookUrl', { Value: 'https://taskrouter.example.com/assignment-callback' });
@@ -261,8 +294,9 @@ describe('the table', () => {
 });
 
 describe('reservation timers', () => {
-  const { template, stack } = defaults;
-  const timeoutFunction = { 'Fn::GetAtt': [logicalId(stack, stack.functions['reservation-timeout']), 'Arn'] };
+  // Every function that arms them is in the full stack.
+  const { template, stack } = full;
+  const timeoutFunction = { 'Fn::GetAtt': [logicalId(stack, fnOf(stack, 'reservation-timeout')), 'Arn'] };
   const schedulerRoleId = logicalId(stack, stack.timers.schedulerRole);
   const queueId = logicalId(stack, stack.timers.deadLetterQueue);
   const groupId = logicalId(stack, stack.timers.group);
@@ -321,11 +355,11 @@ describe('reservation timers', () => {
         ],
       ],
     };
-    expect(
-      (resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions['reservation-timeout'])]!['Properties'] as Json)['FunctionName'],
-    ).toBe(`${stack.stackName}-reservation-timeout`);
-    for (const name of NAMES) {
-      const statements = statementsOfRole(template, logicalId(stack, stack.functions[name].role!));
+    expect((resources(template, 'AWS::Lambda::Function')[logicalId(stack, fnOf(stack, 'reservation-timeout'))]!['Properties'] as Json)['FunctionName']).toBe(
+      `${stack.stackName}-reservation-timeout`,
+    );
+    for (const name of stack.functionNames) {
+      const statements = statementsOfRole(template, logicalId(stack, fnOf(stack, name).role!));
       const scheduling = statements.filter((s) => list(s.Action).some((a) => a.startsWith('scheduler:') || a === 'iam:PassRole' || a.startsWith('lambda:')));
       if (!bindsOf(name).timers) {
         expect(scheduling, name).toEqual([]);
@@ -353,8 +387,8 @@ const STREAM_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynam
 
 describe('TaskRouter events', () => {
   const { template, stack } = defaults;
-  const reader = logicalId(stack, stack.functions['publish-events']);
-  const deliverer = logicalId(stack, stack.functions['publish-event-callbacks']);
+  const reader = logicalId(stack, fnOf(stack, 'publish-events'));
+  const deliverer = logicalId(stack, fnOf(stack, 'publish-event-callbacks'));
   const queueArn = (queue: IConstruct) => ({ 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] });
 
   it('leave the request path through the table stream: the reader takes task items and workers’ own items only, reports failures per record, bisects, then parks the batch', () => {
@@ -373,7 +407,7 @@ describe('TaskRouter events', () => {
         ],
       },
     });
-    const streamGrant = statementsOfRole(template, logicalId(stack, stack.functions['publish-events'].role!)).filter((s) =>
+    const streamGrant = statementsOfRole(template, logicalId(stack, fnOf(stack, 'publish-events').role!)).filter((s) =>
       list(s.Action).some((a) => STREAM_ACTIONS.includes(a)),
     );
     // CDK merges ListStreams with X-Ray's actions, every resource too, into one statement.
@@ -386,7 +420,7 @@ describe('TaskRouter events', () => {
   });
 
   it('hand each reservation event on the bus to the lifecycle function, retried, then parked', () => {
-    const lifecycle = logicalId(stack, stack.functions['lifecycle']);
+    const lifecycle = logicalId(stack, fnOf(stack, 'lifecycle'));
     const failures = queueArn(stack.events.subscriberFailureQueue!);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: logicalId(stack, stack.events.bus) },
@@ -406,13 +440,16 @@ describe('TaskRouter events', () => {
     template.hasOutput('EventBusName', { Value: { Ref: bus } });
     // The timer function puts reservation.needs-attention (its own source) on the bus.
     const putters: readonly FunctionName[] = ['publish-events', 'reservation-timeout'];
-    for (const name of NAMES) {
-      const puts = statementsOfRole(template, logicalId(stack, stack.functions[name].role!)).filter((s) => list(s.Action).includes('events:PutEvents'));
-      expect(
-        puts.map((s) => s.Resource),
-        name,
-      ).toEqual(putters.includes(name) ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
-      expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(putters.includes(name) ? { Ref: bus } : undefined);
+    for (const { template, stack } of EVERY) {
+      const bus = logicalId(stack, stack.events.bus);
+      for (const name of stack.functionNames) {
+        const puts = statementsOfRole(template, logicalId(stack, fnOf(stack, name).role!)).filter((s) => list(s.Action).includes('events:PutEvents'));
+        expect(
+          puts.map((s) => s.Resource),
+          name,
+        ).toEqual(putters.includes(name) ? [{ 'Fn::GetAtt': [bus, 'Arn'] }] : []);
+        expect(environmentOf(template, stack, name)['EVENT_BUS_NAME'], name).toEqual(putters.includes(name) ? { Ref: bus } : undefined);
+      }
     }
   });
 
@@ -430,7 +467,7 @@ describe('TaskRouter events', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     const actionsOn = (name: FunctionName) =>
-      statementsOfRole(template, logicalId(stack, stack.functions[name].role!))
+      statementsOfRole(template, logicalId(stack, fnOf(stack, name).role!))
         .filter((s) => JSON.stringify(s.Resource).includes(queue))
         .flatMap((s) => list(s.Action));
     expect(actionsOn('publish-events')).toEqual(['sqs:SendMessage']);
@@ -480,16 +517,20 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   const connected = synth({ taskrouterUpstreamUrl: 'https://taskrouter.twilio.com' });
 
   it('gives every function TASKROUTER_UPSTREAM_URL, routes POST /event-callback to its function, and refuses a URL that is not https', () => {
-    for (const name of NAMES)
+    for (const name of connected.stack.functionNames)
       expect(environmentOf(connected.template, connected.stack, name)['TASKROUTER_UPSTREAM_URL'], name).toBe('https://taskrouter.twilio.com');
     expect(ROUTES.find((r) => r.path === '/event-callback')).toMatchObject({ method: 'POST', fn: 'mirror-event-callbacks' });
+    const routeKeys = (template: Template) =>
+      Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => (r['Properties'] as { RouteKey: string }).RouteKey);
+    expect(routeKeys(connected.template)).toContain('POST /event-callback');
+    expect(routeKeys(defaults.template)).not.toContain('POST /event-callback');
     expect(FUNCTIONS['mirror-event-callbacks']).toMatchObject({ auth: 'webhook', binds: { table: 'write', credentials: true } });
     expect(() => defineApp(newApp({ taskrouterUpstreamUrl: 'http://taskrouter.example.com' }))).toThrow(/taskrouterUpstreamUrl.*https/s);
     expect(environmentOf(defaults.template, defaults.stack, 'update-reservation')['TASKROUTER_UPSTREAM_URL']).toBeUndefined();
   });
 
   it('runs the sweep every minute, only when connected', () => {
-    const sweep = { 'Fn::GetAtt': [logicalId(connected.stack, connected.stack.functions['upstream-sweep']), 'Arn'] };
+    const sweep = { 'Fn::GetAtt': [logicalId(connected.stack, fnOf(connected.stack, 'upstream-sweep')), 'Arn'] };
     connected.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
@@ -505,7 +546,7 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
   });
 
   it('alarms on a failing sweep, and leaves its retry to the next minute’s sweep', () => {
-    const sweep = { Ref: logicalId(connected.stack, connected.stack.functions['upstream-sweep']) };
+    const sweep = { Ref: logicalId(connected.stack, fnOf(connected.stack, 'upstream-sweep')) };
     connected.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
@@ -549,12 +590,10 @@ describe('connected mode (taskrouterUpstreamUrl)', () => {
 });
 
 describe('Event Streams (eventStreams, connected mode)', () => {
-  const EXTERNAL_ID = 'f00d'.repeat(20);
-  const UPSTREAM = { taskrouterUpstreamUrl: 'https://taskrouter.twilio.com' };
-  const streaming = synth({ ...UPSTREAM, eventStreams: 'true', eventStreamsExternalId: EXTERNAL_ID });
+  const streaming = full;
   const { template, stack } = streaming;
   const ingest = stack.eventStreams!;
-  const consumer = logicalId(stack, stack.functions['mirror-event-streams']);
+  const consumer = logicalId(stack, fnOf(stack, 'mirror-event-streams'));
   const streamArn = { 'Fn::GetAtt': [logicalId(stack, ingest.stream), 'Arn'] };
 
   it('creates a one-shard stream, 24-hour retention, encrypted with the AWS managed key, deleted with the stack', () => {
@@ -611,7 +650,7 @@ describe('Event Streams (eventStreams, connected mode)', () => {
   });
 
   it('lets the consumer read this stream alone, and no role but Twilio’s write to it', () => {
-    const consumerStatements = statementsOfRole(template, logicalId(stack, stack.functions['mirror-event-streams'].role!));
+    const consumerStatements = statementsOfRole(template, logicalId(stack, fnOf(stack, 'mirror-event-streams').role!));
     const reads = consumerStatements.filter((st) => list(st.Action).some((a) => a.startsWith('kinesis:')));
     expect(reads.map((st) => st.Resource)).toEqual([streamArn]);
     expect(reads.flatMap((st) => list(st.Action))).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
@@ -632,15 +671,14 @@ describe('Event Streams (eventStreams, connected mode)', () => {
     expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   });
 
-  it('creates none of it without eventStreams, connected or not', () => {
+  it('creates none of it without eventStreams, connected or not: no stream, no consumer function', () => {
     for (const { template: t, stack: s } of [defaults, synth(UPSTREAM), synth({ ...UPSTREAM, eventStreams: false })]) {
       expect(s.eventStreams).toBeUndefined();
       t.resourceCountIs('AWS::Kinesis::Stream', 0);
-      expect(
-        Object.values(resources(t, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
-          JSON.stringify(m).includes(logicalId(s, s.functions['mirror-event-streams'])),
-        ),
-      ).toEqual([]);
+      // Nor its consumer: no function, no event source mapping from a stream.
+      expect(s.functions['mirror-event-streams']).toBeUndefined();
+      const fed = Object.values(resources(t, 'AWS::Lambda::EventSourceMapping')).map((m) => (m['Properties'] as Json)['FunctionName']);
+      expect(fed).toEqual([{ Ref: logicalId(s, fnOf(s, 'publish-events')) }, { Ref: logicalId(s, fnOf(s, 'publish-event-callbacks')) }]);
       expect(Object.keys(t.findOutputs('*')).filter((name) => name.startsWith('EventStreams'))).toEqual([]);
       expect(JSON.stringify(t.toJSON())).not.toContain('177261743968');
     }
@@ -661,7 +699,8 @@ describe('Event Streams (eventStreams, connected mode)', () => {
 });
 
 describe('least privilege', () => {
-  const { template, stack } = defaults;
+  // Every function, and so every grant, is in the full stack.
+  const { template, stack } = full;
   const allStatements = () => [
     ...Object.values(resources(template, 'AWS::IAM::Policy')).flatMap(
       (p) => ((p['Properties'] as Json)['PolicyDocument'] as { Statement: Statement[] }).Statement,
@@ -669,7 +708,7 @@ describe('least privilege', () => {
     ...Object.keys(resources(template, 'AWS::IAM::Role')).flatMap((id) => statementsOfRole(template, id)),
   ];
 
-  it('no statement allows a wildcard action, or any action on every resource (but ListStreams and X-Ray’s, which AWS does not scope)', () => {
+  it('no statement allows a wildcard action, or any action on every resource (but ListStreams, X-Ray’s and the Event Streams sink’s DescribeLimits, which AWS does not scope)', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(NAMES.length);
     for (const s of statements) {
@@ -677,7 +716,7 @@ describe('least privilege', () => {
         list(s.Action).filter((a) => a === '*' || a.endsWith(':*')),
         JSON.stringify(s),
       ).toEqual([]);
-      const unscoped = ['dynamodb:ListStreams', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+      const unscoped = ['dynamodb:ListStreams', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'kinesis:DescribeLimits'];
       if (list(s.Resource).includes('*'))
         expect(
           list(s.Action).filter((a) => !unscoped.includes(a)),
@@ -690,7 +729,7 @@ describe('least privilege', () => {
 
   it('each function reaches the table and the secret as lib/functions.ts says it binds them, and nothing it does not bind', () => {
     const writes = TABLE_ACTIONS.write.filter((a) => !(TABLE_ACTIONS.read as readonly string[]).includes(a));
-    for (const name of NAMES) {
+    for (const name of stack.functionNames) {
       const actions = actionsOf(template, stack, name);
       const { table: access, credentials } = bindsOf(name);
       // The stream reader's event source reads the stream (asserted with the events below).
@@ -776,7 +815,7 @@ describe('least privilege', () => {
 describe('alarms', () => {
   it('watch callback errors and p99 duration, API 5xx and p99 latency, undelivered and unhandled timers, parked event callbacks, unread task writes and unhandled lifecycle events', () => {
     const { template, stack } = defaults;
-    const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['assignment-callback']) } };
+    const callback = { Name: 'FunctionName', Value: { Ref: logicalId(stack, fnOf(stack, 'assignment-callback')) } };
     template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     for (const queue of [
       stack.timers.deadLetterQueue,
@@ -795,12 +834,12 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['publish-events']) } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, fnOf(stack, 'publish-events')) } }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'IteratorAge',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions['publish-events']) } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, fnOf(stack, 'publish-events')) } }],
       Statistic: 'Maximum',
       Threshold: 300_000,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -855,7 +894,7 @@ describe('alarms', () => {
   it("parks the timers the timeout function failed on after Lambda's two retries in the timers' failure queue", () => {
     const { template, stack } = defaults;
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: logicalId(stack, stack.functions['reservation-timeout']) },
+      FunctionName: { Ref: logicalId(stack, fnOf(stack, 'reservation-timeout')) },
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 6 * 3600,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, stack.timers.failureQueue), 'Arn'] } } },
@@ -912,12 +951,13 @@ describe('the dashboard', () => {
   });
 
   it('shows each function’s errors, duration, throttles and concurrency, whatever lib/functions.ts declares', () => {
-    const { template, stack } = defaults;
-    const body = dashboardBody(template);
-    for (const name of NAMES) {
-      const ref = `"FunctionName","{Ref ${logicalId(stack, stack.functions[name])}}"`;
-      for (const metric of ['Errors', 'Duration', 'Throttles', 'ConcurrentExecutions']) expect(body, `${name} ${metric}`).toContain(`"${metric}",${ref}`);
-      expect(count(body, ref), name).toBe(4);
+    for (const { template, stack } of EVERY) {
+      const body = dashboardBody(template);
+      for (const name of stack.functionNames) {
+        const ref = `"FunctionName","{Ref ${logicalId(stack, fnOf(stack, name))}}"`;
+        for (const metric of ['Errors', 'Duration', 'Throttles', 'ConcurrentExecutions']) expect(body, `${name} ${metric}`).toContain(`"${metric}",${ref}`);
+        expect(count(body, ref), name).toBe(4);
+      }
     }
   });
 
@@ -986,7 +1026,7 @@ describe('context', () => {
     expect(reserved(defaults.template)).toEqual([]);
     const { stack, template } = synth({ callbackReservedConcurrency: '50' });
     expect(reserved(template)).toEqual([50]);
-    const callback = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions['assignment-callback'])]!;
+    const callback = resources(template, 'AWS::Lambda::Function')[logicalId(stack, fnOf(stack, 'assignment-callback'))]!;
     expect((callback['Properties'] as Json)['ReservedConcurrentExecutions']).toBe(50);
   });
 
@@ -1001,7 +1041,7 @@ describe('context', () => {
       logRetentionDays: 7,
     });
     expect(stack.stackName).toBe('TrStaging');
-    for (const name of NAMES) {
+    for (const name of stack.functionNames) {
       expect(environmentOf(template, stack, name), name).toMatchObject({
         RESERVATION_TIMEOUT_SECONDS: '30',
         MAX_REJECTIONS: '3',

@@ -1,6 +1,7 @@
 /**
- * `npx cdk synth` as a newcomer runs it: offline, no credentials, bundling every function with the
- * local esbuild. Then each bundle is started the way Lambda starts it, with the environment the
+ * `npx cdk synth` as a newcomer runs it: offline, no credentials, bundling with the local esbuild;
+ * with connected mode and Event Streams on, so that the stack has every function to bundle
+ * (standalone leaves three out: stack.test.ts). Then each bundle is started the way Lambda starts it, with the environment the
  * template gives it: the module loads and the runtime builds at init.
  */
 import { execFile } from 'node:child_process';
@@ -32,7 +33,15 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const bundles = new Map<FunctionName, { dir: string; environment: Record<string, unknown> }>();
 
 beforeAll(async () => {
-  await run(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', out], {
+  const connected = [
+    '-c',
+    'taskrouterUpstreamUrl=https://taskrouter.twilio.com',
+    '-c',
+    'eventStreams=true',
+    '-c',
+    `eventStreamsExternalId=${'f00d'.repeat(20)}`,
+  ];
+  await run(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', out, ...connected], {
     cwd: ROOT,
     // No account, no region, no instance metadata to ask: what a laptop without AWS set up has.
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], AWS_EC2_METADATA_DISABLED: 'true' },
