@@ -93,16 +93,10 @@ export class WrapUpLimitError extends TwilioError {
   }
 }
 
-/**
- * A Task update the task's status does not allow, in TaskRouter's words: "Cannot wrap up a task
- * WT… in workspace WS… for account AC… because it's not currently assigned" (400, code 20001).
- */
+/** A Task update the task's status does not allow (400, code 20001), in TaskRouter's words (lib/domain/task-change.ts). */
 export class TaskStateError extends TwilioError {
   readonly status = 400;
   readonly code = 20001;
-  constructor(verb: string, scope: { accountSid: string; workspaceSid: string; taskSid: string }, required: string) {
-    super(`Cannot ${verb} a task ${scope.taskSid} in workspace ${scope.workspaceSid} for account ${scope.accountSid} because it's not currently ${required}`);
-  }
 }
 
 /** A task whose reservations cannot grow any further (item size bound, see lib/store). */

@@ -61,6 +61,8 @@ export interface ReservationAction {
   readonly needsContactUri?: string;
   /** A completion's reason, recorded on the task (the Task update's Reason; the wrap-up timer's). */
   readonly completedReason?: string;
+  /** A wrap-up's reason, recorded on the task (the Task update's Reason). */
+  readonly wrapUpReason?: string;
   /**
    * A Task update that completes or wraps up and also sets the task's attributes or priority: made
    * in the same write as the transition (its task.updated with the transition's events).
@@ -145,9 +147,10 @@ export function callbackInstructionJson(name: InstructionName, given: ReadonlyMa
   return json;
 }
 
-/** What a confirmed forward records beside the status: a completion's reason, a Task update's attributes or priority. */
+/** What a confirmed forward records beside the status: a completion's or wrap-up's reason, a Task update's attributes or priority. */
 export interface ConfirmedExtras {
   readonly completedReason?: string;
+  readonly wrapUpReason?: string;
   readonly taskChange?: TaskAttributesChange;
 }
 
@@ -159,9 +162,10 @@ export interface ConfirmedExtras {
 export function confirmedExtras(o: { readonly action?: ReservationAction; readonly status: string }): ConfirmedExtras | undefined {
   const action = o.action;
   if (action === undefined || TRANSITIONS[action.transition].to !== o.status) return undefined;
-  if (action.completedReason === undefined && action.taskChange === undefined) return undefined;
+  if (action.completedReason === undefined && action.wrapUpReason === undefined && action.taskChange === undefined) return undefined;
   return {
     ...(action.completedReason !== undefined && { completedReason: action.completedReason }),
+    ...(action.wrapUpReason !== undefined && { wrapUpReason: action.wrapUpReason }),
     ...(action.taskChange && { taskChange: action.taskChange }),
   };
 }

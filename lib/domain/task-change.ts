@@ -11,12 +11,24 @@ import { taskAssignment, type TaskRecord } from './task.ts';
 import type { TaskScope } from './scope.ts';
 import type { TaskStatus } from './state-machine.ts';
 
-/** The AssignmentStatus values a Task update may set, what each is called in TaskRouter's refusal, and the statuses it needs. */
+type TaskNames = { readonly accountSid: string; readonly workspaceSid: string; readonly taskSid: string };
+const named = (t: TaskNames) => `${t.taskSid} in workspace ${t.workspaceSid} for account ${t.accountSid}`;
+
+/**
+ * The AssignmentStatus values a Task update may set, the statuses each needs, and TaskRouter's
+ * words when the task has another: as seen from TaskRouter for a cancel ("Cannot cancel task WT…
+ * in workspace WS… for account AC… because it is not pending or reserved.") and a wrap-up
+ * ("Cannot wrap up a task WT… … because it's not currently assigned"); a completion's in the
+ * wrap-up's form.
+ */
 export const TASK_STATUS_UPDATES = {
-  completed: { verb: 'complete', from: ['assigned', 'wrapping'] },
-  wrapping: { verb: 'wrap up', from: ['assigned'] },
-  canceled: { verb: 'cancel', from: ['pending', 'reserved'] },
-} as const satisfies Record<string, { readonly verb: string; readonly from: readonly TaskStatus[] }>;
+  completed: {
+    from: ['assigned', 'wrapping'],
+    refusal: (t: TaskNames) => `Cannot complete a task ${named(t)} because it's not currently assigned or wrapping`,
+  },
+  wrapping: { from: ['assigned'], refusal: (t: TaskNames) => `Cannot wrap up a task ${named(t)} because it's not currently assigned` },
+  canceled: { from: ['pending', 'reserved'], refusal: (t: TaskNames) => `Cannot cancel task ${named(t)} because it is not pending or reserved.` },
+} as const satisfies Record<string, { readonly from: readonly TaskStatus[]; readonly refusal: (task: TaskNames) => string }>;
 
 export type TaskStatusUpdate = keyof typeof TASK_STATUS_UPDATES;
 
@@ -41,9 +53,8 @@ export function checkTaskStatus(task: TaskRecord, update: TaskStatusUpdate, now:
 }
 
 export function taskStateError(scope: TaskScope | TaskRecord, update: TaskStatusUpdate): TaskStateError {
-  const rule = TASK_STATUS_UPDATES[update];
   const task = 'sid' in scope ? { accountSid: scope.accountSid, workspaceSid: scope.workspaceSid, taskSid: scope.sid } : scope;
-  return new TaskStateError(rule.verb, task, rule.from.join(' or '));
+  return new TaskStateError(TASK_STATUS_UPDATES[update].refusal(task));
 }
 
 /** Throws why a cancellation, attributes or priority change is refused now; returns when it is allowed. */
@@ -113,8 +124,9 @@ export function readTaskUpdate(params: Params): TaskUpdate {
   if ((status === 'completed' || status === 'canceled') && (reason === undefined || reason.trim() === '')) {
     throw new InvalidParameterError('Reason', `is required when AssignmentStatus is ${status}`);
   }
-  if (reason !== undefined && status !== 'completed' && status !== 'canceled') {
-    throw new InvalidParameterError('Reason', 'is only taken with AssignmentStatus completed or canceled');
+  // A wrap-up may say why too: Twilio's Worker SDK sends wrapUp({ reason }) as AssignmentStatus=wrapping with a Reason.
+  if (reason !== undefined && status === undefined) {
+    throw new InvalidParameterError('Reason', 'is only taken with an AssignmentStatus (completed, canceled or wrapping)');
   }
   return {
     ...(status !== undefined && { assignmentStatus: status as TaskStatusUpdate }),

@@ -79,6 +79,8 @@ export interface TaskRecord {
   readonly canceled?: { readonly at: number; readonly reason: string };
   /** Why it was completed, as the Task update's Reason said (or the wrap-up timer). */
   readonly completedReason?: string;
+  /** Why it was wrapped up, as the Task update's Reason said: its reason while it wraps up. */
+  readonly wrapUpReason?: string;
   /** Its attributes or priority changed through the Task API: the how-manyth such change, and when (its task.updated event). */
   readonly lastUpdate?: { readonly n: number; readonly at: number };
 }
@@ -210,7 +212,8 @@ export function taskAssignment(task: TaskRecord, now: number): TaskAssignment {
   if (task.acceptedReservationSid !== undefined) {
     const claimed = findReservation(task, task.acceptedReservationSid)!;
     const status = taskStatusOfClaim(effectiveStatus(task, claimed, now).status);
-    return { status, reason: status === 'completed' ? completedReason(task) : null, updatedAt };
+    const reason = status === 'completed' ? completedReason(task) : status === 'wrapping' ? (task.wrapUpReason ?? null) : null;
+    return { status, reason, updatedAt };
   }
   return { status: anyPending ? 'reserved' : 'pending', reason: null, updatedAt };
 }

@@ -47,7 +47,9 @@ export class TaskUpdates {
           ? { ...(update.attributes !== undefined && { attributes: update.attributes }), ...(update.priority !== undefined && { priority: update.priority }) }
           : undefined;
       const action = {
-        ...(status === 'completed' ? { transition: 'complete' as const, completedReason: update.reason! } : { transition: 'wrap' as const }),
+        ...(status === 'completed'
+          ? { transition: 'complete' as const, completedReason: update.reason! }
+          : { transition: 'wrap' as const, ...(update.reason !== undefined && { wrapUpReason: update.reason }) }),
         ...(taskChange && { taskChange }),
       };
       try {

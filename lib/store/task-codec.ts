@@ -51,6 +51,7 @@ export interface StoredTask {
   forward?: ForwardMark;
   canceled?: { at: number; reason: string };
   completedReason?: string;
+  wrapUpReason?: string;
   /** How many Task updates changed its attributes or priority, and when the last one did. */
   updates?: number;
   lastUpdateAt?: number;
@@ -129,6 +130,7 @@ export function decodeTask(item: Record<string, unknown>): TaskRecord {
     ...(t.forward !== undefined && { forward: t.forward }),
     ...(t.canceled !== undefined && { canceled: t.canceled }),
     ...(t.completedReason !== undefined && { completedReason: t.completedReason }),
+    ...(t.wrapUpReason !== undefined && { wrapUpReason: t.wrapUpReason }),
     ...(t.updates !== undefined && t.lastUpdateAt !== undefined && { lastUpdate: { n: t.updates, at: t.lastUpdateAt } }),
   };
 }

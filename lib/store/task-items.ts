@@ -171,7 +171,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
       u.set.push(`${field('wrapUpDeadline')} = if_not_exists(${field('wrapUpMs')}, ${e.value(NO_WRAP_UP_LIMIT_MS)}) + ${e.value(now)}`);
     }
     if (action.extendWrapUpMs !== undefined) u.set.push(`${field('wrapUpDeadline')} = ${field('wrapUpDeadline')} + ${e.value(action.extendWrapUpMs)}`);
-    if (action.completedReason !== undefined) u.set.push(`${e.name('completedReason')} = ${e.value(action.completedReason)}`);
+    setReasons(u, action);
     if (action.taskChange) setTaskChange(u, action.taskChange, now);
     if (action.activitySid) u.set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
     if (transition.claimsTask) u.set.push(`${accepted()} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
@@ -312,7 +312,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
     }
     const confirms = o.action !== undefined && TRANSITIONS[o.action.transition].to === status;
     if (confirms && o.action!.instruction) u.set.push(`${field('instruction')} = ${e.value(o.action!.instruction)}`);
-    if (confirms && o.action!.completedReason !== undefined) u.set.push(`${e.name('completedReason')} = ${e.value(o.action!.completedReason)}`);
+    if (confirms) setReasons(u, o.action);
     if (confirms && o.action!.taskChange) setTaskChange(u, o.action!.taskChange, now);
     if (confirms && o.action!.activitySid)
       u.set.push(`${field('activitySid')} = ${e.value(o.action!.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
@@ -418,6 +418,13 @@ export function actionConditions(u: TaskUpdate, input: Omit<ApplyAction, 'now'> 
   if (action.extendWrapUpMs !== undefined) u.conditions.push(`${field('wrapUpDeadline')} < ${e.value(NO_WRAP_UP_LIMIT_MS)}`);
 }
 
+/** The reasons a Task update gave its completion or wrap-up, recorded on the task. */
+function setReasons(u: TaskUpdate, given: ConfirmedExtras | undefined): void {
+  const { e } = u;
+  if (given?.completedReason !== undefined) u.set.push(`${e.name('completedReason')} = ${e.value(given.completedReason)}`);
+  if (given?.wrapUpReason !== undefined) u.set.push(`${e.name('wrapUpReason')} = ${e.value(given.wrapUpReason)}`);
+}
+
 /** New attributes or priority: counted (the how-manyth change, its task.updated event's subject) and set. */
 function setTaskChange(u: TaskUpdate, change: TaskAttributesChange, now: number): void {
   const { e } = u;
@@ -467,7 +474,7 @@ export function clearMark(writer: TaskWriter, scope: TaskScope, markId: string, 
       const u = new TaskUpdate(scope, now);
       removeMark(u);
       u.conditions.push(`${u.e.name('forward')}.${u.e.name('id')} = ${u.e.value(markId)}`);
-      if (extras?.completedReason !== undefined) u.set.push(`${u.e.name('completedReason')} = ${u.e.value(extras.completedReason)}`);
+      setReasons(u, extras);
       if (extras?.taskChange) setTaskChange(u, extras.taskChange, now);
       return u;
     },

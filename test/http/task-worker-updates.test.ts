@@ -69,6 +69,21 @@ describe('Task updates', () => {
     );
   });
 
+  it('wraps up with a reason, as the Worker SDK’s wrapUp({ reason }) sends it: the task’s reason while it wraps up, the completion’s after', async () => {
+    const a = await assign(stack);
+    await reservationOf(a).update({ reservationStatus: 'accepted' });
+    expect(await taskOf(a).update({ assignmentStatus: 'wrapping', reason: 'conference ended' })).toMatchObject({
+      assignmentStatus: 'wrapping',
+      reason: 'conference ended',
+    });
+    expect(await taskOf(a).fetch()).toMatchObject({ assignmentStatus: 'wrapping', reason: 'conference ended' });
+    expect(await taskOf(a).update({ assignmentStatus: 'completed', reason: 'notes written' })).toMatchObject({ reason: 'notes written' });
+    // Without one, a wrap-up has no reason.
+    const b = await assign(stack);
+    await reservationOf(b).update({ reservationStatus: 'accepted' });
+    expect(await taskOf(b).update({ assignmentStatus: 'wrapping' })).toMatchObject({ assignmentStatus: 'wrapping', reason: null });
+  });
+
   it('cancels a reserved task with a reason: its pending reservations read canceled, and cannot be accepted', async () => {
     const a = await assign(stack);
     const b = await sibling(a);
@@ -81,7 +96,7 @@ describe('Task updates', () => {
     expect(types.filter((t) => t === 'reservation.canceled')).toHaveLength(2);
     await expect(taskOf(a).update({ assignmentStatus: 'canceled', reason: 'again' })).rejects.toMatchObject({
       status: 400,
-      message: `Cannot cancel a task ${a.taskSid} in workspace ${a.workspaceSid} for account ${a.accountSid} because it's not currently pending or reserved`,
+      message: `Cannot cancel task ${a.taskSid} in workspace ${a.workspaceSid} for account ${a.accountSid} because it is not pending or reserved.`,
     });
   });
 

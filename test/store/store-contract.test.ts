@@ -444,6 +444,13 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect(completed).toMatchObject({ attributes: '{"sale":1}', priority: 2, completedReason: 'sold', lastUpdate: { n: 1, at: T0 + 2000 } });
       expect(findReservation(completed, done.sids[0]!)!.status).toBe('completed');
       expect(await stores.tasks.getTask(done.scope)).toEqual(completed);
+      // A wrap-up with a reason records it beside the completion's.
+      const wrapped = await created();
+      await apply(wrapped.scope, wrapped.sids[0]!, ACCEPT, T0 + 1000);
+      const wrapping = (await apply(wrapped.scope, wrapped.sids[0]!, { transition: 'wrap', wrapUpReason: 'conference ended' }, T0 + 2000))!;
+      expect(wrapping).toMatchObject({ wrapUpReason: 'conference ended' });
+      expect(wrapping.completedReason).toBeUndefined();
+      expect(await stores.tasks.getTask(wrapped.scope)).toEqual(wrapping);
     });
 
     it('concurrent cancellations and accepts of one task: exactly one of them happens', async () => {
@@ -742,6 +749,15 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       // Settled again (the sweep, a retry): the mark is gone, nothing more is written.
       await observe(scope, sids[0]!, 'completed', T0 + 4000, { action, markId: id });
       expect(await stores.tasks.getTask(scope)).toEqual(task);
+      // A forwarded wrap-up's reason, the same way.
+      const other = await created();
+      await apply(other.scope, other.sids[0]!, ACCEPT, T0 + 1000);
+      const wrap = { transition: 'wrap' as const, wrapUpReason: 'conference ended' };
+      const wrapId = randomUUID();
+      expect((await markForward(other.scope, other.sids[0]!, wrapId, T0 + 2000, { action: wrap }))!.taken).toBe(true);
+      expect((await observe(other.scope, other.sids[0]!, 'wrapping', T0 + 2500)).kind).toBe('recorded');
+      await observe(other.scope, other.sids[0]!, 'wrapping', T0 + 3000, { action: wrap, markId: wrapId });
+      expect(await stores.tasks.getTask(other.scope)).toMatchObject({ wrapUpReason: 'conference ended' });
     });
 
     it('clears the mark only while it is the same one: another id, or the same one again, writes nothing', async () => {

@@ -172,7 +172,7 @@ describe('Task cancellations, attributes and priority through the gateway', () =
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     for (const loser of results.filter((r) => r.status !== 200)) {
       expect(loser.status).toBe(400);
-      expect(loser.body['message']).toMatch(/cannot be canceled|not currently pending or reserved/i);
+      expect(loser.body['message']).toMatch(/cannot be canceled|not pending or reserved/i);
     }
     expect(await get(upstream, taskPath(c))).toMatchObject({ assignment_status: 'canceled', reason: 'caller hung up' });
     expect(await get(gateway, taskPath(c))).toMatchObject({ assignment_status: 'canceled', reason: 'caller hung up' });

@@ -6,7 +6,7 @@
  * the stored stamp is made just after it. The store contract suite runs on this and on both
  * engines, so the two implementations cannot drift apart.
  */
-import { confirmedExtras, type ReservationAction, type TaskAttributesChange } from '../../domain/instructions.ts';
+import { confirmedExtras, type ConfirmedExtras, type ReservationAction, type TaskAttributesChange } from '../../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../../domain/scope.ts';
 import { observationReplaces, TRANSITIONS, observedEffects, type ReservationStatus, type Transition } from '../../domain/state-machine.ts';
 import { checkTaskChange, checkTaskIfMatch } from '../../domain/task-change.ts';
@@ -200,7 +200,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
       // Recorded already (TaskRouter's event came first): the mark goes, with what the forward confirmed beside the status.
       const extras = confirmedExtras(o);
       let next = withoutMark(task);
-      if (extras?.completedReason !== undefined) next = { ...next, completedReason: extras.completedReason };
+      next = withReasons(next, extras);
       if (extras?.taskChange) next = withTaskChange(next, extras.taskChange, now);
       return { kind: 'already-recorded', task: this.#put(stamped(next, task, now)), markCleared: true };
     }
@@ -225,7 +225,7 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     if (effects.claimsTask) next = { ...next, acceptedReservationSid: o.reservationSid, acceptedAt: now };
     if (effects.impliesClaim && next.acceptedReservationSid === undefined) next = { ...next, acceptedReservationSid: o.reservationSid, acceptedAt: now };
     if (effects.countsRejection) next = { ...next, rejections: next.rejections + 1, lastRejectedAt: now };
-    if (confirms && o.action!.completedReason !== undefined) next = { ...next, completedReason: o.action!.completedReason };
+    if (confirms) next = withReasons(next, o.action);
     if (confirms && o.action!.taskChange) next = withTaskChange(next, o.action!.taskChange, now);
     if (mark) next = withoutMark(next);
     return { kind: 'recorded', task: this.#put(stamped(next, task, now)) };
@@ -241,6 +241,15 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
     );
     return { kind: 'recorded', task: this.#put(stamped({ ...task, reservations, canceled: { at: now, reason }, updatedAt: now }, task, now)) };
   }
+}
+
+/** The reasons a Task update gave its completion or wrap-up, recorded on the task. */
+function withReasons(task: TaskRecord, given: ConfirmedExtras | undefined): TaskRecord {
+  return {
+    ...task,
+    ...(given?.completedReason !== undefined && { completedReason: given.completedReason }),
+    ...(given?.wrapUpReason !== undefined && { wrapUpReason: given.wrapUpReason }),
+  };
 }
 
 /** New attributes or priority, counted as the task's next change (its task.updated event). */
@@ -273,7 +282,7 @@ function applied(task: TaskRecord, reservation: ReservationRecord, action: Reser
   };
   let next: TaskRecord = withReservation(task, changed);
   if (!transition.afterDeadline) next = { ...next, updatedAt: now };
-  if (action.completedReason !== undefined) next = { ...next, completedReason: action.completedReason };
+  next = withReasons(next, action);
   if (action.taskChange) next = withTaskChange(next, action.taskChange, now);
   if (transition.claimsTask) next = { ...next, acceptedReservationSid: reservation.sid, acceptedAt: now };
   if (transition.countsRejection) next = { ...next, rejections: next.rejections + 1, lastRejectedAt: now };
