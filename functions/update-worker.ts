@@ -1,6 +1,7 @@
 /** POST a Worker update: its activity, attributes or friendly name, and RejectPendingReservations (TaskRouter's rules). */
-import { entityTag, parseIfMatch } from '#lib/domain/if-match.ts';
+import { parseIfMatch } from '#lib/domain/if-match.ts';
 import { workerJson } from '#lib/domain/representations.ts';
+import { workerEntityTag } from '#lib/domain/worker.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { jsonResponse } from '#lib/http/api-response.ts';
@@ -14,7 +15,7 @@ export const updateWorker = apiFunction('update-worker', async (request, { runti
     resourceOf(request),
   );
   return jsonResponse(200, workerJson(worker, runtime.config.publicBaseUrl, runtime.workerAvailability(worker.activitySid)), {
-    ETag: entityTag(worker.version),
+    ETag: workerEntityTag(worker),
   });
 });
 

@@ -1,4 +1,5 @@
 import type { WorkerChange } from './events.ts';
+import type { IfMatch } from './if-match.ts';
 
 /**
  * Who last set a worker's activity: a Worker update (the agent, a supervisor, an integration), a
@@ -20,8 +21,34 @@ export interface WorkerRecord {
   readonly activitySetBy: ActivitySetBy | null;
   readonly createdAt: number;
   readonly updatedAt: number;
-  /** Counts the changes of its activity, attributes and name: its ETag, which a Worker update's If-Match names. */
+  /** Counts the changes Worker updates and rules made to its activity, attributes and name (its events' WorkerVersion); its ETag adds what callbacks changed (workerTag). */
   readonly version: number;
+}
+
+/**
+ * A worker's entity tag, the value a Worker update's If-Match must name: its version, and a digest
+ * of the attributes and name it shows. An assignment callback changes those (its WorkerAttributes
+ * and WorkerName, kept on the reservation's link) without a version of its own, so an update
+ * decided from a read before such a callback is refused, not let overwrite attributes its client
+ * never saw. A callback that repeats them changes nothing a client sees, nor the tag.
+ */
+export function workerTag(worker: Pick<WorkerRecord, 'version' | 'attributes' | 'friendlyName'>): string {
+  // FNV-1a (32 bits) over the shown fields: a digest, not a secret.
+  let hash = 0x811c9dc5;
+  const text = `${worker.attributes}\u0000${worker.friendlyName ?? ''}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return `${worker.version}-${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** The worker's entity tag as an HTTP header value. */
+export const workerEntityTag = (worker: Pick<WorkerRecord, 'version' | 'attributes' | 'friendlyName'>): string => `"${workerTag(worker)}"`;
+
+/** Whether an If-Match names the worker as it is (or is `*`). */
+export function workerIfMatchSatisfied(ifMatch: IfMatch, worker: Pick<WorkerRecord, 'version' | 'attributes' | 'friendlyName'>): boolean {
+  return ifMatch.any || ifMatch.tags.includes(workerTag(worker));
 }
 
 /** What the lifecycle keeps on a worker: its reservations being worked on, and the events it already acted on. */

@@ -8,13 +8,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ReservationStateError } from '../domain/errors.ts';
-import { entityTag, ifMatchSatisfied, type IfMatch } from '../domain/if-match.ts';
+import type { IfMatch } from '../domain/if-match.ts';
 import type { Params } from '../domain/parameters.ts';
 import { listKey } from '../domain/paging.ts';
 import type { WorkerScope } from '../domain/scope.ts';
 import { effectiveStatus, findReservation } from '../domain/task.ts';
 import { readWorkerUpdate } from '../domain/worker-change.ts';
-import type { WorkerRecord, WorkerWrite } from '../domain/worker.ts';
+import { type WorkerRecord, type WorkerWrite, workerEntityTag, workerIfMatchSatisfied } from '../domain/worker.ts';
 import type { ReservationUpdater, TaskStore, WorkerStore } from '../reservations/ports.ts';
 import type { WorkerWriter } from './ports.ts';
 
@@ -79,7 +79,7 @@ export class WorkerUpdates {
       const state = await workers.workerState(scope);
       if (!state) throw new NotFoundError(resource);
       const { worker } = state;
-      if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, worker.version)) throw new PreconditionFailedError(ifMatch.raw, entityTag(worker.version));
+      if (ifMatch !== undefined && !workerIfMatchSatisfied(ifMatch, worker)) throw new PreconditionFailedError(ifMatch.raw, workerEntityTag(worker));
       const write = workerWriteOf(worker, update, 'update', clock.now());
       if (write === undefined || (await writer.write(write, { path: `/v1${resource}`, params }))) break;
       if (attempt === MAX_ATTEMPTS) throw new ConflictError(`Worker ${scope.workerSid} changed concurrently; retry the request`);

@@ -203,11 +203,38 @@ describe('Worker updates', () => {
   it('If-Match against the ETag of the GET: 412 and nothing changed on a stale one', async () => {
     const a = await assign(stack);
     const before = await raw(workerPath(a));
-    expect(before.etag).toBe('"0"');
+    expect(before.etag).toMatch(/^"0-[0-9a-f]{8}"$/);
     await workerOf(a).update({ friendlyName: 'Dee', ifMatch: before.etag! });
     await expect(workerOf(a).update({ friendlyName: 'Dan', ifMatch: before.etag! })).rejects.toMatchObject({ status: 412 });
     expect((await workerOf(a).fetch()).friendlyName).toBe('Dee');
-    expect((await raw(workerPath(a))).etag).toBe('"1"');
+    const after = await raw(workerPath(a));
+    expect(after.etag).toMatch(/^"1-[0-9a-f]{8}"$/);
+    // A quoted, weak or bare tag names the same version; `*` any.
+    await workerOf(a).update({ friendlyName: 'Dee', ifMatch: `W/${after.etag}` });
+    await workerOf(a).update({ friendlyName: 'Dee', ifMatch: after.etag!.slice(1, -1) });
+    await workerOf(a).update({ friendlyName: 'Dee', ifMatch: '*' });
+  });
+
+  it('changes the ETag when a callback changes the attributes or name the worker shows, and only then: a stale If-Match is refused', async () => {
+    const a = await assign(stack);
+    const before = await raw(workerPath(a));
+    // A new reservation that repeats the worker's attributes and name changes nothing a client sees.
+    await assign(stack, { WorkspaceSid: a.workspaceSid, WorkerSid: a.workerSid });
+    expect((await raw(workerPath(a))).etag).toBe(before.etag);
+    // One that brings new attributes: the worker shows them, under a new ETag.
+    const skills = JSON.stringify({ contact_uri: 'client:doug', skills: ['sales'] });
+    await assign(stack, { WorkspaceSid: a.workspaceSid, WorkerSid: a.workerSid, WorkerAttributes: skills });
+    const changed = await raw(workerPath(a));
+    expect(changed.body['attributes']).toBe(skills);
+    expect(changed.etag).not.toBe(before.etag);
+    await expect(workerOf(a).update({ attributes: JSON.stringify({ skills: ['support'] }), ifMatch: before.etag! })).rejects.toMatchObject({ status: 412 });
+    expect((await raw(workerPath(a))).body['attributes']).toBe(skills);
+    // And a new name, the same way.
+    await assign(stack, { WorkspaceSid: a.workspaceSid, WorkerSid: a.workerSid, WorkerAttributes: skills, WorkerName: 'Douglas' });
+    const renamed = await raw(workerPath(a));
+    expect(renamed.body['friendly_name']).toBe('Douglas');
+    expect(renamed.etag).not.toBe(changed.etag);
+    await workerOf(a).update({ attributes: JSON.stringify({ skills: ['support'] }), ifMatch: renamed.etag! });
   });
 
   it('RejectPendingReservations with an unavailable activity rejects the worker’s pending reservations', async () => {
