@@ -101,13 +101,12 @@ async function recordCallback(endpoint: string, tableName: string, env: FirstAns
     () => true,
     (call) => calls.push(call),
   );
-  // Silent: its log lines and metric documents would land in the benchmark's table.
+  // Silent: its log lines and metric documents would land in the benchmark's table. The metrics
+  // are built when first used, in the handler: off until it has answered.
   const logger = new Logger({ logLevel: 'SILENT' });
   const metricsOff = process.env['POWERTOOLS_METRICS_DISABLED'];
   process.env['POWERTOOLS_METRICS_DISABLED'] = 'true';
   const runtime = createRuntime({ ...config, eventsFrom: 'stream' }, { documentClient, logger, scheduler: { schedule: async () => {} } });
-  if (metricsOff === undefined) delete process.env['POWERTOOLS_METRICS_DISABLED'];
-  else process.env['POWERTOOLS_METRICS_DISABLED'] = metricsOff;
   try {
     const template = assignment(env.accountSid);
     const handler = assignmentCallback.createHandler(runtime);
@@ -115,6 +114,8 @@ async function recordCallback(endpoint: string, tableName: string, env: FirstAns
     if (response.statusCode !== 200) throw new Error(`the recorded callback answered ${response.statusCode}`);
     return { template, calls };
   } finally {
+    if (metricsOff === undefined) delete process.env['POWERTOOLS_METRICS_DISABLED'];
+    else process.env['POWERTOOLS_METRICS_DISABLED'] = metricsOff;
     runtime.close();
     documentClient.destroy();
   }
