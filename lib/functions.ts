@@ -85,6 +85,14 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
   },
   'get-task': { description: 'Fetch a task', trigger: 'http', auth: 'basic', binds: { table: 'read', credentials: true }, timeoutSeconds: 10 },
+  // Read from the statistics' live tasks (a query of the workspace's), each task from its own item.
+  'list-tasks': {
+    description: "List a workspace's tasks not finished",
+    trigger: 'http',
+    auth: 'basic',
+    binds: { table: 'read', credentials: true },
+    timeoutSeconds: 10,
+  },
   'update-task': {
     description: 'Update a task: complete, cancel, wrap up, attributes, priority',
     trigger: 'http',

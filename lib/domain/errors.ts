@@ -54,6 +54,12 @@ export class NotFoundError extends TwilioError {
   }
 }
 
+/** A resource this deployment does not serve as it is configured (404), saying which setting. */
+export class NotServedError extends TwilioError {
+  readonly status = 404;
+  readonly code = 20404;
+}
+
 /** Twilio's 405: the resource is there, but not for this HTTP method; `Allow` names the methods that are. */
 export class MethodNotAllowedError extends TwilioError {
   readonly status = 405;

@@ -43,6 +43,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${WORKER}/Reservations`, fn: 'list-reservations' },
   { method: 'GET', path: `${WORKER}/Reservations/{ReservationSid}`, fn: 'get-reservation' },
   { method: 'POST', path: `${WORKER}/Reservations/{ReservationSid}`, fn: 'update-reservation' },
+  { method: 'GET', path: `${WORKSPACE}/Tasks`, fn: 'list-tasks' },
   { method: 'GET', path: TASK, fn: 'get-task' },
   { method: 'POST', path: TASK, fn: 'update-task' },
   { method: 'GET', path: WORKER, fn: 'get-worker' },

@@ -22,6 +22,7 @@ import { publishEvents } from '#functions/publish-events.ts';
 import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { upstreamSweep } from '#functions/upstream-sweep.ts';
 import { statistics } from '#functions/statistics.ts';
+import { listTasks } from '#functions/list-tasks.ts';
 import type { ApiFunctionName, FunctionName } from '../functions.ts';
 import type { ApiFunction } from '../handlers/api-function.ts';
 import type { LambdaFunction } from '../handlers/lambda-handler.ts';
@@ -33,6 +34,7 @@ export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'get-reservation': getReservation,
   'update-reservation': updateReservation,
   'get-task': getTask,
+  'list-tasks': listTasks,
   'update-task': updateTask,
   'get-worker': getWorker,
   'update-worker': updateWorker,
