@@ -10,6 +10,11 @@ import type { Binds } from './functions.ts';
 /** The printed development pair `npm start` uses when no credentials are configured. */
 export const LOCAL_ACCOUNT_SID = 'AC00000000000000000000000000010ca1';
 export const LOCAL_AUTH_TOKEN = 'local0dev0auth0token000000000000';
+/**
+ * The workspace `npm run callback` sends to unless told another: one the console can be opened on
+ * before the first callback, which every later one then joins.
+ */
+export const LOCAL_WORKSPACE_SID = 'WS00000000000000000000000000010ca1';
 
 export const DEFAULT_TABLE_NAME = 'taskrouter-reservations';
 

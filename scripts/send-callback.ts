@@ -4,10 +4,12 @@
  *
  *   npm run callback -- [--url URL] [--timeout SECONDS] [Name=Value ...]
  *
- * Unset parameters get fresh SIDs; Name=Value pairs override any (TaskAttributes='{"type":"voice"}').
+ * Unset parameters get fresh SIDs, but the workspace: LOCAL_WORKSPACE_SID, the one npm start's
+ * banner opens the console on. Name=Value pairs override any (WorkspaceSid=WS…,
+ * TaskAttributes='{"type":"voice"}').
  */
 import { parseArgs } from 'node:util';
-import { LOCAL_AUTH_TOKEN, loadConfig } from '#lib/config.ts';
+import { LOCAL_AUTH_TOKEN, LOCAL_WORKSPACE_SID, loadConfig } from '#lib/config.ts';
 import { randomSid as sid } from '#lib/domain/sid.ts';
 import { twilioSignature } from '#lib/signature.ts';
 
@@ -16,14 +18,24 @@ const { values, positionals } = parseArgs({
   options: { url: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });
 if (values.help) {
-  process.stdout.write('npm run callback -- [--url URL] [--timeout SECONDS] [Name=Value ...]\n');
+  process.stdout.write(
+    [
+      'npm run callback -- [--url URL] [--timeout SECONDS] [Name=Value ...]',
+      '  --url URL          the local stack (default: PUBLIC_BASE_URL, or http://127.0.0.1:PORT)',
+      "  --timeout SECONDS  the callback URL's ?ReservationTimeout=, to see a reservation time out",
+      '  Name=Value         any callback parameter: AccountSid, WorkspaceSid (default the local one),',
+      '                     WorkflowSid, TaskQueueSid, TaskSid, TaskAttributes, TaskAge, TaskPriority,',
+      '                     WorkerSid, WorkerName, WorkerAttributes, ReservationSid, Timestamp',
+      '',
+    ].join('\n'),
+  );
   process.exit(0);
 }
 
 const config = loadConfig(process.env, 'local');
 const params: Record<string, string> = {
   AccountSid: config.accountSid,
-  WorkspaceSid: sid('WS'),
+  WorkspaceSid: LOCAL_WORKSPACE_SID,
   WorkflowSid: sid('WW'),
   TaskQueueSid: sid('WQ'),
   TaskSid: sid('WT'),
@@ -48,6 +60,11 @@ const response = await fetch(url, {
   method: 'POST',
   headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(config.authToken!, url, Object.entries(params)) },
   body: new URLSearchParams(params),
+}).catch((error: Error & { cause?: { code?: string; errors?: { code?: string }[]; message?: string } }) => {
+  // fetch's own message is "fetch failed"; the reason is its cause's code (or, tried on several addresses, theirs).
+  const reason = error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message;
+  process.stderr.write(`No local stack answers at ${base} (${reason}): start it with npm start, or give its URL with --url (a stack on another PORT)\n`);
+  process.exit(1);
 });
 const reservation = `${base}/v1/Workspaces/${params['WorkspaceSid']}/Tasks/${params['TaskSid']}/Reservations/${params['ReservationSid']}`;
 // As npm start's banner: the built-in development token is printed, a token of your own never is
@@ -57,8 +74,9 @@ process.stdout.write(
   [
     `POST ${url} → ${response.status} ${await response.text()}`,
     '',
-    `fetch:  curl -u ${credentials} ${reservation}`,
-    `accept: curl -u ${credentials} -d ReservationStatus=accepted ${reservation}`,
+    `fetch:   curl -u ${credentials} ${reservation}`,
+    `accept:  curl -u ${credentials} -d ReservationStatus=accepted ${reservation}`,
+    `console: ${base}/console#/${params['WorkspaceSid']}`,
     '',
   ].join('\n'),
 );

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consolePage } from '#functions/console.ts';
-import { ConfigError, loadConfig } from '#lib/config.ts';
+import { ConfigError, LOCAL_WORKSPACE_SID, loadConfig } from '#lib/config.ts';
 import { buildConsoleHtml, consoleData } from '#lib/console/build.ts';
 import { readConsolePage } from '#lib/console/page.ts';
 import { INSTRUCTIONS, STATUS_UPDATES } from '#lib/domain/instructions.ts';
@@ -163,7 +163,7 @@ describe('configuration', () => {
       });
       const base = /base URL {6}(\S+)/.exec(out)![1]!;
       const line = out.split('\n').find((l) => l.startsWith('  console'));
-      expect(line).toBe(`  console       ${base}/console   (sign in with the account SID and auth token below)`);
+      expect(line).toBe(`  console       ${base}/console#/${LOCAL_WORKSPACE_SID}   (sign in with the account SID and auth token below)`);
       const response = await fetch(`${base}/console`);
       expect(response.status).toBe(200);
       expect(await response.text()).toBe(buildConsoleHtml());

@@ -1,10 +1,11 @@
 /** `npm start` itself (and `npm run callback` beside it): what it prints, and never a real secret. */
 import { execFile } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN } from '#lib/config.ts';
+import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, LOCAL_WORKSPACE_SID } from '#lib/config.ts';
 import { callback } from '../support/fixtures.ts';
 import { npmStart } from '../support/npm-start.ts';
 
@@ -44,15 +45,32 @@ describe('npm start', () => {
       const [developmentUrl, realUrl] = await Promise.all([development.listening, real.listening]);
       const printed = await callback(developmentUrl, {});
       expect(printed).toMatch(/→ 200 /);
-      expect(printed).toContain(`fetch:  curl -u ${LOCAL_ACCOUNT_SID}:${LOCAL_AUTH_TOKEN} `);
+      expect(printed).toContain(`fetch:   curl -u ${LOCAL_ACCOUNT_SID}:${LOCAL_AUTH_TOKEN} ${developmentUrl}/v1/Workspaces/${LOCAL_WORKSPACE_SID}/Tasks/`);
+      // The workspace the banner opens the console on, unless told another.
+      expect(printed).toContain(`console: ${developmentUrl}/console#/${LOCAL_WORKSPACE_SID}`);
+      expect(development.output()).toContain(`console       ${developmentUrl}/console#/${LOCAL_WORKSPACE_SID}`);
+      expect(development.output()).toContain('try it        npm run callback');
       const own = await callback(realUrl, account);
       // Signed with the token (the stack answered 200), which the commands name but never print.
       expect(own).toMatch(/→ 200 /);
-      expect(own).toContain(`accept: curl -u ${account.TWILIO_ACCOUNT_SID}:"$TWILIO_AUTH_TOKEN" -d ReservationStatus=accepted `);
+      expect(own).toContain(`accept:  curl -u ${account.TWILIO_ACCOUNT_SID}:"$TWILIO_AUTH_TOKEN" -d ReservationStatus=accepted `);
       expect(own).not.toContain(account.TWILIO_AUTH_TOKEN);
     } finally {
       await Promise.all([development.stop(), real.stop()]);
     }
+    // With no stack there (a port just freed): one line saying what to do, not a stack trace.
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise((resolve) => free.close(resolve));
+    const failed = await callback(`http://127.0.0.1:${port}`, {}).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr.trim()).toBe(
+      `No local stack answers at http://127.0.0.1:${port} (ECONNREFUSED): start it with npm start, or give its URL with --url (a stack on another PORT)`,
+    );
   });
 
   it('stays quiet about metrics: no CloudWatch EMF documents on its output, which only CloudWatch reads', async () => {
