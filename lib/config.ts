@@ -146,6 +146,30 @@ function callbackUrl(env: Env, name: string): string | undefined {
 }
 
 /** An https base URL (http only on this machine: the tests' and a developer's own upstream). */
+/** DynamoDB's rule for a table's name: 3 to 255 letters, digits, underscores, dots or dashes. */
+function tableName(env: Env, name: string): string | undefined {
+  const raw = value(env, name);
+  if (raw !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(raw)) {
+    throw new ConfigError(name, `must be 3 to 255 letters, digits, underscores, dots or dashes (DynamoDB's rule for a table name), got "${raw}"`);
+  }
+  return raw;
+}
+
+/** Where the SDK sends DynamoDB's requests: an absolute http(s) URL (DynamoDB Local, a test engine). */
+function endpointUrl(env: Env, name: string): string | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol))
+    throw new ConfigError(name, `must be an absolute http(s) URL such as http://127.0.0.1:8000, got "${raw}"`);
+  return raw;
+}
+
 function upstreamUrl(env: Env, name: string): string | undefined {
   const raw = value(env, name);
   if (raw === undefined) return undefined;
@@ -267,11 +291,11 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
     dataDir: value(env, 'DATA_DIR'),
     tableName:
       mode === 'local'
-        ? (value(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME)
+        ? (tableName(env, 'TABLE_NAME') ?? DEFAULT_TABLE_NAME)
         : binds.table
-          ? required(env, 'TABLE_NAME', 'in a deployed function that binds the table (the stack sets it)')
-          : value(env, 'TABLE_NAME'),
-    dynamodbEndpoint: value(env, 'DYNAMODB_ENDPOINT'),
+          ? (tableName(env, 'TABLE_NAME') ?? required(env, 'TABLE_NAME', 'in a deployed function that binds the table (the stack sets it)'))
+          : tableName(env, 'TABLE_NAME'),
+    dynamodbEndpoint: endpointUrl(env, 'DYNAMODB_ENDPOINT'),
     timeoutSchedule: timers,
     eventsFrom: mode === 'local' ? 'write' : 'stream',
     eventCallbackUrl: callbackUrl(env, 'EVENT_CALLBACK_URL'),

@@ -31,6 +31,10 @@ describe('configuration', () => {
     ['PUBLIC_BASE_URL', 'not a url'],
     ['PUBLIC_BASE_URL', 'ftp://example.com'],
     ['PUBLIC_BASE_URL', 'https://example.com/?x=1'],
+    ['DYNAMODB_ENDPOINT', 'notaurl'],
+    ['DYNAMODB_ENDPOINT', 'ftp://127.0.0.1:8000'],
+    ['TABLE_NAME', 'a'],
+    ['TABLE_NAME', 'my table'],
   ])('refuses %s=%s with a message naming it', (variable, value) => {
     const env = { [variable]: value, ...(variable === 'TWILIO_ACCOUNT_SID' && { TWILIO_AUTH_TOKEN: 't' }) };
     expect(() => loadConfig(env, 'local')).toThrow(ConfigError);
@@ -39,8 +43,8 @@ describe('configuration', () => {
 
   it('needs the token when the account is set, and never falls back to development credentials when deployed', () => {
     expect(() => loadConfig({ TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` }, 'local')).toThrow('TWILIO_AUTH_TOKEN');
-    expect(() => loadConfig({ TABLE_NAME: 't', PUBLIC_BASE_URL: 'https://x.example' }, 'lambda')).toThrow('TWILIO_ACCOUNT_SID');
-    const deployed = { TABLE_NAME: 't', PUBLIC_BASE_URL: 'https://x.example', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` };
+    expect(() => loadConfig({ TABLE_NAME: 'tbl', PUBLIC_BASE_URL: 'https://x.example' }, 'lambda')).toThrow('TWILIO_ACCOUNT_SID');
+    const deployed = { TABLE_NAME: 'tbl', PUBLIC_BASE_URL: 'https://x.example', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` };
     const api = { table: 'read', credentials: true } as const;
     expect(() => loadConfig(deployed, 'lambda', api)).toThrow('TWILIO_AUTH_TOKEN_SECRET_ARN');
     expect(() => loadConfig({ ...deployed, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:x' }, 'lambda', api)).not.toThrow();
@@ -54,7 +58,7 @@ describe('configuration', () => {
     expect(config.tableName).toBeUndefined();
     expect(config.authToken).toBeUndefined();
     expect(() => tableNameOf(config)).toThrow('TABLE_NAME');
-    expect(tableNameOf(loadConfig({ ...bare, TABLE_NAME: 't' }, 'lambda', { table: 'write' }))).toBe('t');
+    expect(tableNameOf(loadConfig({ ...bare, TABLE_NAME: 'tbl' }, 'lambda', { table: 'write' }))).toBe('tbl');
   });
 
   it('strips a trailing slash from PUBLIC_BASE_URL and keeps a path prefix', () => {

@@ -169,23 +169,28 @@ describe('the deployed secret', () => {
     };
     const signed = (t: string) => ({ 'x-twilio-signature': twilioSignature(t, `${base}/assignment-callback`, Object.entries(params)) });
     const basic = (t: string) => ({ authorization: `Basic ${Buffer.from(`${PRIMARY}:${t}`).toString('base64')}` });
-    await expect(run(webhookSignature(credentials, base), signed('old-token'))).resolves.toBe(PRIMARY);
+    // The keys a refusal adds to the request's log line.
+    const logged: Record<string, unknown>[] = [];
+    const logger = { appendKeys: (keys: Record<string, unknown>) => void logged.push(keys) } as never;
+    await expect(run(webhookSignature(credentials, base, logger), signed('old-token'))).resolves.toBe(PRIMARY);
     await expect(run(basicAuthMiddleware(credentials), basic('old-token'))).resolves.toBe(PRIMARY);
     rotating.token = 'new-token';
     rotating.clock = REREAD_AFTER_MS;
-    await expect(run(webhookSignature(credentials, base), signed('new-token'))).resolves.toBe(PRIMARY);
+    await expect(run(webhookSignature(credentials, base, logger), signed('new-token'))).resolves.toBe(PRIMARY);
     rotating.clock += REREAD_AFTER_MS;
     rotating.token = 'newer-token';
     await expect(run(basicAuthMiddleware(credentials), basic('newer-token'))).resolves.toBe(PRIMARY);
     // Forged ones stay refused, and read the keys at most once every 30 s: within them, not at all.
     const before = rotating.reads;
-    await expect(run(webhookSignature(credentials, base), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(run(webhookSignature(credentials, base, logger), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(run(basicAuthMiddleware(credentials), basic('forged'))).rejects.toBeInstanceOf(AuthenticationError);
     expect(rotating.reads).toBe(before);
     rotating.clock += REREAD_AFTER_MS;
-    await expect(run(webhookSignature(credentials, base), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(run(webhookSignature(credentials, base, logger), signed('forged'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(run(basicAuthMiddleware(credentials), basic('forged'))).rejects.toBeInstanceOf(AuthenticationError);
     expect(rotating.reads).toBe(before + 1);
+    // Each refusal names the URL the signature was checked against (a PUBLIC_BASE_URL that is not TaskRouter's is the usual cause).
+    expect(logged).toEqual([{ signatureCheckedAgainst: `${base}/assignment-callback` }, { signatureCheckedAgainst: `${base}/assignment-callback` }]);
   });
 });
 

@@ -40,7 +40,7 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
         .use(twilioErrors(logger))
         .use(parseRequest());
       if (spec.auth === 'basic') chain.use(basicAuth(runtime.credentials));
-      if (spec.auth === 'webhook') chain.use(webhookSignature(runtime.credentials, config.publicBaseUrl));
+      if (spec.auth === 'webhook') chain.use(webhookSignature(runtime.credentials, config.publicBaseUrl, logger));
       const handler = chain.handler((_event, context) => {
         // A path segment reaches the logs only once it is known to be a SID: anything else the
         // caller typed there may be a phone number or a name.

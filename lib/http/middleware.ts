@@ -97,7 +97,7 @@ export function basicAuth(credentials: Credentials): ApiMiddleware {
  * X-Twilio-Signature over PUBLIC_BASE_URL + path + query and the form parameters; for a JSON body
  * (Twilio's variant), over the URL alone, whose `bodySHA256` must match the body. Else 403.
  */
-export function webhookSignature(credentials: Credentials, publicBaseUrl: string): ApiMiddleware {
+export function webhookSignature(credentials: Credentials, publicBaseUrl: string, logger: Logger): ApiMiddleware {
   return {
     before: async (request) => {
       const api = request.context.api;
@@ -118,7 +118,12 @@ export function webhookSignature(credentials: Credentials, publicBaseUrl: string
       // Refused by the token as read: once more with the keys read again, if that is due (TaskRouter
       // signs with a rotated token at once; this container may still hold the old one).
       const valid = (await signedWith()) || (signature !== undefined && (await credentials.reread()) && (await signedWith()));
-      if (!valid) throw new ForbiddenError('Invalid X-Twilio-Signature');
+      if (!valid) {
+        // The URL it was checked against, on the request's log line: a mismatch is most often a
+        // PUBLIC_BASE_URL that is not the URL TaskRouter posts to (a tunnel, a custom domain).
+        logger.appendKeys({ signatureCheckedAgainst: signedUrl(publicBaseUrl, api.path, '') });
+        throw new ForbiddenError('Invalid X-Twilio-Signature');
+      }
       request.context.accountSid = accountSid;
     },
   };

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConsoleHtml } from '../console/build.ts';
-import { loadConfig, tableNameOf, type Config } from '../config.ts';
+import { ConfigError, loadConfig, tableNameOf, type Config } from '../config.ts';
 import type { ApiHandler } from '../handlers/api-function.ts';
 import { MAX_BODY_BYTES } from '../http/api-request.ts';
 import { FUNCTIONS, type ApiFunctionName } from '../functions.ts';
@@ -152,9 +152,16 @@ function localRequest(request: IncomingMessage, body: Buffer): LocalRequest {
   };
 }
 
+/** Listens on HOST:PORT; a port taken or a host that is not this machine's is said naming the variable. */
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        reject(new ConfigError('PORT', `${port} is in use on ${host}: stop what listens there, or set another PORT (PORT=0 takes a free one)`));
+      else if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL' || error.code === 'EAI_AGAIN')
+        reject(new ConfigError('HOST', `"${host}" is not an address of this machine (${error.code}): use 127.0.0.1, or 0.0.0.0 for every interface`));
+      else reject(error);
+    });
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
@@ -209,7 +216,16 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       engine = await startDynalite({ dataDir: config.dataDir });
       config = { ...config, dynamodbEndpoint: engine.endpoint };
     }
-    await ensureTable(config.dynamodbEndpoint!, tableNameOf(config));
+    await ensureTable(config.dynamodbEndpoint!, tableNameOf(config)).catch((error: Error & { $metadata?: { httpStatusCode?: number }; code?: string }) => {
+      // DYNAMODB_ENDPOINT that nothing answers at (no HTTP status): said naming the variable.
+      if (engine === undefined && error.$metadata?.httpStatusCode === undefined) {
+        throw new ConfigError(
+          'DYNAMODB_ENDPOINT',
+          `${config.dynamodbEndpoint} does not answer (${error.code ?? error.name}): start DynamoDB Local there, or unset it for the embedded engine`,
+        );
+      }
+      throw error;
+    });
     // The embedded engine is reached in this process, without a socket (in-process-handler.ts).
     if (parts.documentClient === undefined)
       ownClient = createDocumentClient({ endpoint: config.dynamodbEndpoint!, ...(engine !== undefined && { handler: engine.handler }) });
