@@ -17,7 +17,7 @@
  *   npm run cost                                  measure, print, write bench/cost.json
  *   npm run cost -- --rejections=0.3 --timeouts=0.1 --callbacks=1 --callback-url=off --eventbridge=off
  *   npm run cost -- --from=bench/cost.json --rejections=0.5    re-price recorded measurements
- *   npm run cost -- --quick                       one round of two: checks the script, not the figures
+ *   npm run cost -- --quick                       one round of two: checks the script, not the figures (writes nothing)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -336,8 +336,9 @@ if (import.meta.filename === process.argv[1]) {
     : await measureCost(values.quick ? { rounds: 1, iterations: 2 } : { rounds: 5, iterations: 10 });
   const report = costOf(measurements, mix);
   // Measuring records bench/cost.json; pricing recorded measurements again (another mix, a what-if)
-  // writes only where --out says, so as not to replace the record with its own what-if.
-  const out = values.out ?? (values.from ? undefined : join(import.meta.dirname, 'cost.json'));
+  // and a quick check (two samples: not figures to keep) write only where --out says, so as not to
+  // replace the record.
+  const out = values.out ?? (values.from || values.quick ? undefined : join(import.meta.dirname, 'cost.json'));
   if (out !== undefined) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
     `${renderCost(report)}\n\nmix: ${JSON.stringify(mix)}\n${values.from ? `measurements from ${values.from}` : 'measured here'}${out ? `; written to ${out}` : ''}\n`,
