@@ -96,7 +96,15 @@ export function workerJson(worker: WorkerRecord, baseUrl: string, available: boo
     date_status_changed: worker.activityChangedAt === null ? null : twilioDate(worker.activityChangedAt),
     date_updated: twilioDate(worker.updatedAt),
     friendly_name: worker.friendlyName,
-    links: { reservations: `${url}/Reservations`, workspace },
+    // Twilio's links that lead to resources this service serves (not the activity's or channels').
+    links: {
+      cumulative_statistics: `${workspace}/Workers/CumulativeStatistics`,
+      real_time_statistics: `${workspace}/Workers/RealTimeStatistics`,
+      reservations: `${url}/Reservations`,
+      statistics: `${workspace}/Workers/Statistics`,
+      worker_statistics: `${url}/Statistics`,
+      workspace,
+    },
     sid: worker.sid,
     url,
     workspace_sid: worker.workspaceSid,

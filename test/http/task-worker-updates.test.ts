@@ -200,6 +200,24 @@ describe('Worker updates', () => {
     expect(events.filter((e) => e.eventType === 'worker.attributes.update')).toHaveLength(1);
   });
 
+  it('links to Twilio’s resources of a worker that this service serves, each of which answers', async () => {
+    const a = await assign(stack);
+    const { links } = await workerOf(a).fetch();
+    expect(Object.keys(links).sort()).toEqual([
+      'cumulative_statistics',
+      'real_time_statistics',
+      'reservations',
+      'statistics',
+      'worker_statistics',
+      'workspace',
+    ]);
+    for (const [name, url] of Object.entries(links)) {
+      if (name === 'workspace') continue;
+      const { pathname } = new URL(url);
+      expect((await raw(pathname)).status, name).toBe(200);
+    }
+  });
+
   it('If-Match against the ETag of the GET: 412 and nothing changed on a stale one', async () => {
     const a = await assign(stack);
     const before = await raw(workerPath(a));
