@@ -1,14 +1,22 @@
 /**
  * GET a workspace's Task list (TaskRouter's ListTask): the tasks not finished, as the statistics'
  * record of live tasks knows them (STATISTICS=on, the default), each read from its own item, so
- * that its status, priority, queue and attributes are what a GET of it says. Completed and
- * canceled tasks are not listed (TaskRouter deletes them soon after); a task appears once its
- * first event has been counted (deployed: the table stream's reader, about a second later).
+ * that its status, priority, queue and attributes are what a GET of it says. A task is listed
+ * while it is pending, reserved, assigned or wrapping as read now: completed and canceled ones are
+ * not (TaskRouter deletes them soon after), even before the record hears of it (deployed, the
+ * table stream's reader counts an event about a second after its write; a wrap-up past its
+ * deadline is completed before its timer writes it down). A task appears once its first event is
+ * counted. The order is the record's: a priority changed a moment ago may still sort by its old
+ * value.
+ *
+ * Each page reads the workspace's live tasks (one query), then their items a window at a time (the
+ * page's size, then at least 100) until the page is full, three windows at most: a sparse filter
+ * answers a shorter page that leads on.
  */
 import { NotServedError } from '#lib/domain/errors.ts';
 import { memoryWindow, readFilledPage, type WindowReader } from '#lib/domain/paging.ts';
 import { taskJson } from '#lib/domain/representations.ts';
-import type { LiveTask } from '#lib/domain/statistics-realtime.ts';
+import { LIVE_STATUSES, type LiveTask } from '#lib/domain/statistics-realtime.ts';
 import { attributesMatch, readTaskListQuery, taskListKey, taskListQueryString } from '#lib/domain/task-list-query.ts';
 import { taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
@@ -34,7 +42,7 @@ export const listTasks = apiFunction('list-tasks', async (request, { runtime, ac
     sorted.map(({ live }) => live),
     keyOf,
   );
-  // Each window's tasks read in one batch: the filters judge the tasks as they are, not as their last counted event left them.
+  // Each window's tasks read together (BatchGetItem, 100 keys a call): the filters judge the tasks as they are, not as their last counted event left them.
   const read: WindowReader<Listed> = async (direction, from, limit) => {
     const { items, more } = await window(direction, from, limit);
     const found =
@@ -47,17 +55,23 @@ export const listTasks = apiFunction('list-tasks', async (request, { runtime, ac
     return { items: items.map((live) => ({ live, task: found.get(live.taskSid) })), more };
   };
   const now = clock.now();
-  const keep = ({ task }: Listed) =>
-    task !== undefined &&
-    (query.statuses === undefined || query.statuses.has(taskAssignment(task, now).status)) &&
-    (query.priority === undefined || task.priority === query.priority) &&
-    (query.taskQueueSid === undefined || task.taskQueueSid === query.taskQueueSid) &&
-    (query.workflowSid === undefined || task.workflowSid === query.workflowSid) &&
-    (query.attributes === undefined || attributesMatch(task.attributes, query.attributes));
-  const page = await readFilledPage(query.cursor, query.pageSize, (listed) => keyOf(listed.live), read, keep);
+  const listed: ReadonlySet<string> = new Set(LIVE_STATUSES);
+  const keep = ({ task }: Listed) => {
+    if (task === undefined) return false;
+    const status = taskAssignment(task, now).status;
+    return (
+      listed.has(status) &&
+      (query.statuses === undefined || query.statuses.has(status)) &&
+      (query.priority === undefined || task.priority === query.priority) &&
+      (query.taskQueueSid === undefined || task.taskQueueSid === query.taskQueueSid) &&
+      (query.workflowSid === undefined || task.workflowSid === query.workflowSid) &&
+      (query.attributes === undefined || attributesMatch(task.attributes, query.attributes))
+    );
+  };
+  const page = await readFilledPage(query.cursor, query.pageSize, (item) => keyOf(item.live), read, keep, { maxReads: 3 });
   return listResponse(
     'tasks',
-    page.items.map((listed) => taskJson(listed.task!, now, config.publicBaseUrl)),
+    page.items.map((item) => taskJson(item.task!, now, config.publicBaseUrl)),
     page,
     {
       request,

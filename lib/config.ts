@@ -145,7 +145,6 @@ function callbackUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
-/** An https base URL (http only on this machine: the tests' and a developer's own upstream). */
 /** DynamoDB's rule for a table's name: 3 to 255 letters, digits, underscores, dots or dashes. */
 function tableName(env: Env, name: string): string | undefined {
   const raw = value(env, name);
@@ -170,6 +169,7 @@ function endpointUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
+/** An https base URL (http only on this machine: the tests' and a developer's own upstream). */
 function upstreamUrl(env: Env, name: string): string | undefined {
   const raw = value(env, name);
   if (raw === undefined) return undefined;

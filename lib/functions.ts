@@ -221,7 +221,7 @@ export const bindsOf = (name: FunctionName): Binds => (FUNCTIONS[name] as Functi
 export type DeployModes = Readonly<Record<DeployMode, boolean>>;
 
 /** Whether a stack of these modes creates the function: every one without `deployedWith`, and those of a mode it turns on. */
-export function isDeployed(name: FunctionName, modes: DeployModes): boolean {
+function isDeployed(name: FunctionName, modes: DeployModes): boolean {
   const mode = (FUNCTIONS[name] as FunctionSpec).deployedWith;
   return mode === undefined || modes[mode];
 }

@@ -3,10 +3,10 @@
  * minutes unless told otherwise, as Twilio), and paging.
  */
 import { InvalidParameterError } from './errors.ts';
-import { decodePageToken, type Cursor } from './paging.ts';
+import type { Cursor } from './paging.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
 import { EVENT_LIST_KEY, isEventType, type TaskRouterEvent } from './events.ts';
-import { DEFAULT_PAGE_SIZE } from './list-query.ts';
+import { readPaging } from './list-query.ts';
 
 /** Twilio's default window, and the widest one it documents (30 days, its retention). */
 export const DEFAULT_MINUTES = 15;
@@ -25,9 +25,6 @@ const EVENT_LIST_PARAMETERS = {
   Minutes: { name: 'Minutes', type: { kind: 'integer', min: 1, max: MAX_MINUTES }, pii: false },
   StartDate: { name: 'StartDate', type: { kind: 'string' }, pii: false },
   EndDate: { name: 'EndDate', type: { kind: 'string' }, pii: false },
-  PageSize: { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false },
-  Page: { name: 'Page', type: { kind: 'integer', min: 0, max: 1_000_000 }, pii: false },
-  PageToken: { name: 'PageToken', type: { kind: 'string' }, pii: false },
 } as const satisfies Record<string, ParameterSpec>;
 
 /** What a list of the Event resource asks for: its filters and its time window. */
@@ -100,8 +97,6 @@ export function readEventListQuery(query: Params, now: number): EventListQuery {
   // before the end as given (10:15:00Z and 15 minutes: from 10:00:00.000).
   const from = start !== undefined ? dateParameter('StartDate', start) : (endAt ?? now) - (minutes ?? DEFAULT_MINUTES) * 60_000;
   if (to !== undefined && from > to) throw new InvalidParameterError('StartDate', 'must not be after EndDate');
-  const token = read(p.PageToken) as string | undefined;
-  const page = (read(p.Page) as number | undefined) ?? 0;
   // The page URLs repeat the filters, but pin the window where this read put it: a relative one
   // (Minutes, or the default) moves with the clock, and a page read later would lose the events
   // between its old start and its new one. StartDate in place of Minutes, in milliseconds.
@@ -122,8 +117,7 @@ export function readEventListQuery(query: Params, now: number): EventListQuery {
     ...optional('eventType', eventType),
     from,
     ...(to !== undefined && { to }),
-    pageSize: (read(p.PageSize) as number | undefined) ?? DEFAULT_PAGE_SIZE,
-    cursor: token === undefined ? { page } : decodePageToken(token, EVENT_LIST_KEY),
+    ...readPaging(query, EVENT_LIST_KEY),
     echo,
   } as EventListQuery;
 }

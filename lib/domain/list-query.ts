@@ -5,12 +5,30 @@ import { RESERVATION_STATUSES, type ReservationStatus } from './state-machine.ts
 
 export const DEFAULT_PAGE_SIZE = 50;
 
-const LIST_PARAMETERS = {
-  ReservationStatus: { name: 'ReservationStatus', type: { kind: 'enum', values: RESERVATION_STATUSES }, pii: false },
-  WorkerSid: { name: 'WorkerSid', type: { kind: 'sid', prefix: 'WK' }, pii: false },
+/** Every list's paging: Twilio's PageSize (1 to 1000, 50 unless given), Page (the client's count) and PageToken (ours). */
+const PAGING_PARAMETERS = {
   PageSize: { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false },
   Page: { name: 'Page', type: { kind: 'integer', min: 0, max: 1_000_000 }, pii: false },
   PageToken: { name: 'PageToken', type: { kind: 'string' }, pii: false },
+} as const satisfies Record<string, ParameterSpec>;
+
+/** A list's page size and cursor, from its query; a PageToken must hold a key `keyPattern` matches. */
+export function readPaging(query: Params, keyPattern?: RegExp): { readonly pageSize: number; readonly cursor: Cursor } {
+  const read = (spec: ParameterSpec) => {
+    const raw = query.get(spec.name);
+    return raw === undefined ? undefined : parseParameter(spec, raw);
+  };
+  const token = read(PAGING_PARAMETERS.PageToken) as string | undefined;
+  const page = (read(PAGING_PARAMETERS.Page) as number | undefined) ?? 0;
+  return {
+    pageSize: (read(PAGING_PARAMETERS.PageSize) as number | undefined) ?? DEFAULT_PAGE_SIZE,
+    cursor: token === undefined ? { page } : decodePageToken(token, keyPattern),
+  };
+}
+
+const LIST_PARAMETERS = {
+  ReservationStatus: { name: 'ReservationStatus', type: { kind: 'enum', values: RESERVATION_STATUSES }, pii: false },
+  WorkerSid: { name: 'WorkerSid', type: { kind: 'sid', prefix: 'WK' }, pii: false },
 } as const satisfies Record<string, ParameterSpec>;
 
 export interface ListQuery {
@@ -26,15 +44,12 @@ export function readListQuery(query: Params, scope: 'task' | 'worker'): ListQuer
     const raw = query.get(spec.name);
     return raw === undefined ? undefined : parseParameter(spec, raw);
   };
-  const token = read(LIST_PARAMETERS.PageToken) as string | undefined;
-  const page = (read(LIST_PARAMETERS.Page) as number | undefined) ?? 0;
   const status = read(LIST_PARAMETERS.ReservationStatus) as ReservationStatus | undefined;
   const workerSid = scope === 'task' ? (read(LIST_PARAMETERS.WorkerSid) as string | undefined) : undefined;
   return {
     ...(status !== undefined && { status }),
     ...(workerSid !== undefined && { workerSid }),
-    pageSize: (read(LIST_PARAMETERS.PageSize) as number | undefined) ?? DEFAULT_PAGE_SIZE,
-    cursor: token === undefined ? { page } : decodePageToken(token),
+    ...readPaging(query),
   };
 }
 

@@ -130,7 +130,8 @@ export function readTaskUpdate(params: Params): TaskUpdate {
   }
   return {
     ...(status !== undefined && { assignmentStatus: status as TaskStatusUpdate }),
-    ...(reason !== undefined && { reason }),
+    // A blank one with a wrap-up says nothing: the task has no reason then (completed and canceled refuse it above).
+    ...(reason !== undefined && reason.trim() !== '' && { reason }),
     ...(attributes !== undefined && { attributes }),
     ...(priority !== undefined && { priority }),
   };

@@ -11,11 +11,10 @@
  * record never sees: asking by them is refused, not answered wrongly.
  */
 import { InvalidParameterError } from './errors.ts';
-import { decodePageToken, type Cursor } from './paging.ts';
+import { readPaging } from './list-query.ts';
+import type { Cursor } from './paging.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
 import { TASK_STATUSES, type TaskStatus } from './state-machine.ts';
-
-export const DEFAULT_TASK_PAGE_SIZE = 50;
 
 const PARAMETERS = {
   AssignmentStatus: { name: 'AssignmentStatus', type: { kind: 'list', values: TASK_STATUSES }, pii: false },
@@ -24,9 +23,6 @@ const PARAMETERS = {
   WorkflowSid: { name: 'WorkflowSid', type: { kind: 'sid', prefix: 'WW' }, pii: false },
   EvaluateTaskAttributes: { name: 'EvaluateTaskAttributes', type: { kind: 'string' }, pii: false },
   Ordering: { name: 'Ordering', type: { kind: 'string' }, pii: false },
-  PageSize: { name: 'PageSize', type: { kind: 'integer', min: 1, max: 1000 }, pii: false },
-  Page: { name: 'Page', type: { kind: 'integer', min: 0, max: 1_000_000 }, pii: false },
-  PageToken: { name: 'PageToken', type: { kind: 'string' }, pii: false },
 } as const satisfies Record<string, ParameterSpec>;
 
 /** ListTask's filters this service cannot answer, and why. */
@@ -66,18 +62,27 @@ export interface TaskListQuery {
   readonly cursor: Cursor;
 }
 
-/** A task's page key: one zero-padded field per sort field (inverted where descending), then its SID. */
-const TASK_KEY = /^(\d{15}#){1,2}WT[0-9a-f]{32}$/;
+/**
+ * A task's page key: per sort field its tag (C DateCreated, P Priority; lower case descending) and
+ * its value in 15 digits (inverted where descending), then the task's SID. The tags tie a
+ * PageToken to the Ordering it was issued under.
+ */
+const TASK_KEY = /^([CcPp]\d{15}#){1,2}WT[0-9a-f]{32}$/;
 /** The largest 15-digit number, exact in a double: a time in ms or a priority fits under it, and so does its inverse. */
 const KEY_TOP = 999_999_999_999_999;
+
+const tagOf = ({ field, descending }: OrderingField) => {
+  const tag = field === 'DateCreated' ? 'C' : 'P';
+  return descending ? tag.toLowerCase() : tag;
+};
 
 export function taskListKey(
   ordering: readonly OrderingField[],
   task: { readonly createdAt: number; readonly priority: number; readonly taskSid: string },
 ): string {
-  const parts = ordering.map(({ field, descending }) => {
-    const value = field === 'DateCreated' ? task.createdAt : task.priority;
-    return String(descending ? KEY_TOP - value : value).padStart(15, '0');
+  const parts = ordering.map((order) => {
+    const value = order.field === 'DateCreated' ? task.createdAt : task.priority;
+    return `${tagOf(order)}${String(order.descending ? KEY_TOP - value : value).padStart(15, '0')}`;
   });
   return `${parts.join('#')}#${task.taskSid}`;
 }
@@ -94,18 +99,26 @@ export function readTaskListQuery(query: Params): TaskListQuery {
   const workflowSid = read(PARAMETERS.WorkflowSid) as string | undefined;
   const expression = read(PARAMETERS.EvaluateTaskAttributes) as string | undefined;
   const orderingText = read(PARAMETERS.Ordering) as string | undefined;
-  const token = read(PARAMETERS.PageToken) as string | undefined;
-  const page = (read(PARAMETERS.Page) as number | undefined) ?? 0;
+  const ordering: OrderingField[] = orderingText === undefined ? [{ field: 'DateCreated', descending: false }] : parseOrdering(orderingText);
+  const paging = readPaging(query, TASK_KEY);
+  const key = paging.cursor.after ?? paging.cursor.before;
+  const tags = key
+    ?.split('#')
+    .slice(0, -1)
+    .map((part) => part[0])
+    .join('');
+  if (tags !== undefined && tags !== ordering.map(tagOf).join('')) {
+    throw new InvalidParameterError('PageToken', 'was issued for another Ordering: keep the Ordering of the page it came from');
+  }
   return {
     ...(statuses !== undefined && { statuses: new Set(statuses) }),
     ...(priority !== undefined && { priority }),
     ...(taskQueueSid !== undefined && { taskQueueSid }),
     ...(workflowSid !== undefined && { workflowSid }),
     ...(expression !== undefined && { expression, attributes: parseAttributeConditions(expression) }),
-    ordering: orderingText === undefined ? [{ field: 'DateCreated', descending: false }] : parseOrdering(orderingText),
+    ordering,
     ...(orderingText !== undefined && { orderingText }),
-    pageSize: (read(PARAMETERS.PageSize) as number | undefined) ?? DEFAULT_TASK_PAGE_SIZE,
-    cursor: token === undefined ? { page } : decodePageToken(token, TASK_KEY),
+    ...paging,
   };
 }
 
@@ -124,25 +137,57 @@ export function parseOrdering(text: string): OrderingField[] {
   return fields;
 }
 
-const CONDITION = /^\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*(==|!=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?|true|false)\s*$/;
+/** A quoted string's only escapes are its quote and the backslash. */
+const CONDITION = /^\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*(==|!=)\s*("(?:[^"\\]|\\["\\])*"|'(?:[^'\\]|\\['\\])*'|-?\d+(?:\.\d+)?|true|false)\s*$/;
+const AND = /^\s+(?:AND|and)\s+/;
+
+/** The expression cut at each AND (or and) outside a quoted string. */
+function conditionsOf(expression: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i]!;
+    if (quote !== undefined) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      continue;
+    }
+    const and = /\s/.test(c) ? AND.exec(expression.slice(i)) : null;
+    if (and) {
+      parts.push(expression.slice(start, i));
+      start = i + and[0].length;
+      i = start - 1;
+    }
+  }
+  parts.push(expression.slice(start));
+  return parts;
+}
 
 /** EvaluateTaskAttributes in the part of TaskRouter's expression language this service evaluates. */
 export function parseAttributeConditions(expression: string): AttributeCondition[] {
-  const refuse = () =>
-    new InvalidParameterError(
-      'EvaluateTaskAttributes',
-      'this service evaluates conditions attribute == value or attribute != value (a quoted string, a number, true or false) joined by AND',
-    );
   if (expression.length > 1024) throw new InvalidParameterError('EvaluateTaskAttributes', 'must be at most 1024 characters');
-  const conditions = expression.split(/\s+(?:AND|and)\s+/).map((part) => {
+  return conditionsOf(expression).map((part) => {
     const match = CONDITION.exec(part);
-    if (!match) throw refuse();
+    if (!match) {
+      throw new InvalidParameterError(
+        'EvaluateTaskAttributes',
+        'this service evaluates conditions attribute == value or attribute != value (a quoted string, a number, true or false) joined by AND',
+      );
+    }
     const literal = match[3]!;
     const value =
-      literal === 'true' || literal === 'false' ? literal === 'true' : /^["']/.test(literal) ? literal.slice(1, -1).replace(/\\(.)/g, '$1') : Number(literal);
+      literal === 'true' || literal === 'false'
+        ? literal === 'true'
+        : /^["']/.test(literal)
+          ? literal.slice(1, -1).replace(/\\(["'\\])/g, '$1')
+          : Number(literal);
     return { path: match[1]!.split('.'), equal: match[2] === '==', value };
   });
-  return conditions;
 }
 
 /** Whether a task's attributes (its JSON text) meet every condition; a path that is not there is no value, so only `!=` holds. */
@@ -155,7 +200,10 @@ export function attributesMatch(attributesJson: string, conditions: readonly Att
   }
   return conditions.every(({ path, equal, value }) => {
     let at: unknown = attributes;
-    for (const name of path) at = at !== null && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[name] : undefined;
+    // Own properties only: a name such as `constructor` is no attribute.
+    for (const name of path) {
+      at = at !== null && typeof at === 'object' && !Array.isArray(at) && Object.hasOwn(at, name) ? (at as Record<string, unknown>)[name] : undefined;
+    }
     return (at === value) === equal;
   });
 }

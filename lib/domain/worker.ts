@@ -28,9 +28,11 @@ export interface WorkerRecord {
 /**
  * A worker's entity tag, the value a Worker update's If-Match must name: its version, and a digest
  * of the attributes and name it shows. An assignment callback changes those (its WorkerAttributes
- * and WorkerName, kept on the reservation's link) without a version of its own, so an update
- * decided from a read before such a callback is refused, not let overwrite attributes its client
- * never saw. A callback that repeats them changes nothing a client sees, nor the tag.
+ * and WorkerName, kept on the reservation's link) without a version of its own, so an update whose
+ * If-Match names a read from before such a callback is refused, not let overwrite attributes its
+ * client never saw. The check is made on the worker as read just before the update's write, which
+ * is conditioned on the version alone: a callback landing between the two is not seen by it. A
+ * callback that repeats them changes nothing a client sees, nor the tag.
  */
 export function workerTag(worker: Pick<WorkerRecord, 'version' | 'attributes' | 'friendlyName'>): string {
   // FNV-1a (32 bits) over the shown fields: a digest, not a secret.

@@ -119,9 +119,10 @@ export function webhookSignature(credentials: Credentials, publicBaseUrl: string
       // signs with a rotated token at once; this container may still hold the old one).
       const valid = (await signedWith()) || (signature !== undefined && (await credentials.reread()) && (await signedWith()));
       if (!valid) {
-        // The URL it was checked against, on the request's log line: a mismatch is most often a
-        // PUBLIC_BASE_URL that is not the URL TaskRouter posts to (a tunnel, a custom domain).
-        logger.appendKeys({ signatureCheckedAgainst: signedUrl(publicBaseUrl, api.path, '') });
+        // The URL it was checked against, query included, on the request's log line: a mismatch is
+        // most often a PUBLIC_BASE_URL that is not the URL TaskRouter posts to (a tunnel, a custom
+        // domain), or a proxy that changed the query. It holds no secret (ReservationTimeout, bodySHA256).
+        logger.appendKeys({ signatureCheckedAgainst: url });
         throw new ForbiddenError('Invalid X-Twilio-Signature');
       }
       request.context.accountSid = accountSid;

@@ -1,8 +1,9 @@
 /**
  * The HTTP surface, declared once: the local server routes with it and the CDK stack creates one
- * API Gateway route per entry, each to the function of that name in functions/.
+ * API Gateway route per entry whose function it creates (`hasRoute`), each to the function of that
+ * name in functions/.
  */
-import { type ApiFunctionName, isDeployed } from '../functions.ts';
+import { type ApiFunctionName, FUNCTIONS, type FunctionSpec } from '../functions.ts';
 
 export interface Route {
   readonly method: 'GET' | 'POST';
@@ -83,9 +84,13 @@ const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
 /**
  * Whether a stack has the route: one whose function only a connected stack creates (lib/functions.ts
  * `deployedWith`) is not there standalone, and its path falls to `$default` as any unknown one.
- * (Event Streams' function has no route.)
+ * Only standalone and connected functions have routes (test/infra/stack.test.ts holds it): the
+ * routing knows whether the stack is connected, not whether Event Streams are on.
  */
-export const hasRoute = (route: Route, connected: boolean): boolean => isDeployed(route.fn, { connected, eventStreams: connected });
+export function hasRoute(route: Route, connected: boolean): boolean {
+  const mode = (FUNCTIONS[route.fn] as FunctionSpec).deployedWith;
+  return mode === undefined || (mode === 'connected' && connected);
+}
 
 /**
  * The route API Gateway gives a request in a stack connected or not, with its path parameters

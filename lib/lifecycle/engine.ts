@@ -180,7 +180,7 @@ export class LifecycleEngine {
       const now = clock.now();
       const move = target === undefined ? undefined : workerWriteOf(worker, { activitySid: target }, 'lifecycle', now);
       const sameHeld = held.length === lifecycle.held.length && held.every((k) => lifecycle.held.includes(k));
-      // Nothing to move and nothing to keep: no write (the worker's version, its ETag, stays).
+      // Nothing to move and nothing to keep: no write (the worker's version, and so its ETag, stays).
       if (move === undefined && sameHeld) return 'kept';
       const write: WorkerWrite = {
         ...(move ?? { scope, now, expectedVersion: worker.version }),

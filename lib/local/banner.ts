@@ -1,5 +1,5 @@
 /** What `npm start` prints: how to reach and use the local stack, and never a real secret. */
-import { LOCAL_AUTH_TOKEN, LOCAL_WORKSPACE_SID, type Config } from '../config.ts';
+import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, LOCAL_WORKSPACE_SID, type Config } from '../config.ts';
 
 export interface BannerFacts {
   readonly url: string;
@@ -24,6 +24,9 @@ function eventsLine(config: Config): string {
 }
 
 export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
+  // The local workspace is npm run callback's, with the development account: with an account of
+  // your own, callbacks (TaskRouter's, through a tunnel) name your workspaces.
+  const development = config.accountSid === LOCAL_ACCOUNT_SID;
   const storage = embedded
     ? `dynalite, ${config.dataDir === undefined ? 'in memory (set DATA_DIR to persist)' : `persisted in ${config.dataDir}`}`
     : `DynamoDB at ${config.dynamodbEndpoint}, table ${config.tableName ?? '(none)'}`;
@@ -31,14 +34,18 @@ export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
     'TaskRouter reservations: local stack',
     `  base URL      ${url}`,
     `  webhook URL   ${url}/assignment-callback   (AssignmentCallbackUrl; add ?ReservationTimeout=<seconds>)`,
-    `  console       ${url}/console#/${LOCAL_WORKSPACE_SID}   (sign in with the account SID and auth token below)`,
+    development
+      ? `  console       ${url}/console#/${LOCAL_WORKSPACE_SID}   (sign in with the account SID and auth token below)`
+      : `  console       ${url}/console   (sign in with the account SID and auth token below, and a workspace of yours)`,
     `  account SID   ${config.accountSid}`,
     `  auth token    ${shownToken(config)}`,
     `  storage       ${storage}`,
     `  policy        ${config.assignmentPolicyPath ?? 'default: answers {} and leaves reservations pending'}`,
     `  events        ${eventsLine(config)}`,
     `  mode          ${config.upstreamUrl === undefined ? 'standalone (set TASKROUTER_UPSTREAM_URL to front a TaskRouter)' : `connected to ${config.upstreamUrl}: updates are forwarded there; its Workspace's EventCallbackUrl: ${url}/event-callback`}`,
-    `  try it        npm run callback   (in another terminal: a signed callback to workspace ${LOCAL_WORKSPACE_SID}, which the console shows)`,
+    ...(development
+      ? [`  try it        npm run callback   (in another terminal: a signed callback to workspace ${LOCAL_WORKSPACE_SID}, which the console shows)`]
+      : []),
     `listening on http://${config.host}:${config.port}`,
   ];
 }

@@ -108,4 +108,13 @@ describe('a second account knowing the first one’s SIDs', () => {
     const theirList = (await get(paths(a).workerList, asB)).body['reservations'] as Record<string, unknown>[];
     expect(theirList.map((r) => [r['account_sid'], r['sid']])).toEqual([[B, b.reservationSid]]);
   });
+
+  it('lists only its own tasks in the Task list of a workspace SID they share', async () => {
+    const a = await assign(stack, { TaskAttributes: chat });
+    const b = await assign(stack, { AccountSid: B, TaskAttributes: chat, WorkspaceSid: a.workspaceSid }, { token: B_TOKEN });
+    const tasksOf = async (auth: Record<string, string>) =>
+      ((await get(`/v1/Workspaces/${a.workspaceSid}/Tasks`, auth)).body['tasks'] as Record<string, unknown>[]).map((t) => [t['account_sid'], t['sid']]);
+    expect(await tasksOf(basicAuth())).toEqual([[ACCOUNT_SID, a.taskSid]]);
+    expect(await tasksOf(asB)).toEqual([[B, b.taskSid]]);
+  });
 });

@@ -3,9 +3,14 @@
  * not finished, each as its GET says, with the filters, orderings and paging the SDK sends, and
  * a clear refusal of what this service cannot answer.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attributesMatch, parseAttributeConditions } from '#lib/domain/task-list-query.ts';
 import type { LocalStack } from '#lib/local/server.ts';
-import { ACCOUNT_SID, assign, basicAuth, sid, startStack, twilioClient, type CallbackFixture } from '../support/fixtures.ts';
+import { FakeClock } from '../support/clock.ts';
+import { assign, basicAuth, sid, startStack, twilioClient, type CallbackFixture } from '../support/fixtures.ts';
 
 let stack: LocalStack;
 let client: ReturnType<typeof twilioClient>;
@@ -15,12 +20,19 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** A workspace's tasks, one per status this service can give a task, with priorities 1 to 5. */
+/**
+ * A workspace's tasks, one per status this service can give a task, with priorities 1 to 5 and
+ * created a second apart (TaskAge), the oldest first: reserved, assigned, wrapping, completed,
+ * canceled.
+ */
 async function workspaceOfTasks() {
   const workspaceSid = sid('WS');
   const queue = sid('WQ');
-  const add = (priority: number, more: Record<string, string> = {}) =>
-    assign(stack, { WorkspaceSid: workspaceSid, TaskPriority: String(priority), TaskQueueSid: queue, ...more });
+  let added = 0;
+  const add = (priority: number, more: Record<string, string> = {}) => {
+    added += 1;
+    return assign(stack, { WorkspaceSid: workspaceSid, TaskPriority: String(priority), TaskQueueSid: queue, TaskAge: String(60 - added), ...more });
+  };
   const reserved = await add(3);
   const assigned = await add(5, { TaskAttributes: JSON.stringify({ type: 'voice', conference: { sid: 'CF0123' } }) });
   const wrapping = await add(1);
@@ -48,11 +60,13 @@ describe('the Task list', () => {
         [w.wrapping.taskSid, 'wrapping'],
       ].sort(),
     );
-    const fetched = await w.ws.tasks(w.assigned.taskSid).fetch();
-    expect(listed.find((t) => t.sid === w.assigned.taskSid)!.toJSON()).toEqual(fetched.toJSON());
+    // As its GET says, but for its age, which may read a second on.
+    const { age: _listedAge, ...inList } = listed.find((t) => t.sid === w.assigned.taskSid)!.toJSON();
+    const { age: _fetchedAge, ...fetched } = (await w.ws.tasks(w.assigned.taskSid).fetch()).toJSON();
+    expect(inList).toEqual(fetched);
     // DateCreated ascending unless told otherwise.
-    const dates = listed.map((t) => t.dateCreated.getTime());
-    expect(dates).toEqual([...dates].sort((a, b) => a - b));
+    expect(listed.map((t) => t.sid)).toEqual([w.reserved.taskSid, w.assigned.taskSid, w.wrapping.taskSid]);
+    expect((await w.ws.tasks.list({ ordering: 'DateCreated:desc' })).map((t) => t.sid)).toEqual([w.wrapping.taskSid, w.assigned.taskSid, w.reserved.taskSid]);
   });
 
   it('filters by AssignmentStatus (one or more), Priority, TaskQueueSid and WorkflowSid', async () => {
@@ -88,13 +102,29 @@ describe('the Task list', () => {
     const second = await first.nextPage();
     expect(second!.instances.map((t) => t.priority)).toEqual([1]);
     expect((await second!.previousPage())!.instances.map((t) => t.priority)).toEqual([5, 3]);
+    // A filter that drops items between them: one a page, forward to the end and back.
+    const filtered = { assignmentStatus: ['reserved', 'wrapping'], pageSize: 1 };
+    const one = await w.ws.tasks.page(filtered);
+    const two = await one.nextPage();
+    expect([one.instances.map((t) => t.sid), two!.instances.map((t) => t.sid)]).toEqual([[w.reserved.taskSid], [w.wrapping.taskSid]]);
+    expect(await two!.nextPage()).toBeUndefined();
+    expect((await two!.previousPage())!.instances.map((t) => t.sid)).toEqual([w.reserved.taskSid]);
+    // A page token belongs to its Ordering.
+    const token = new URL(first.nextPageUrl!).searchParams.get('PageToken')!;
+    const response = await fetch(`${stack.url}/v1/Workspaces/${w.workspaceSid}/Tasks?PageToken=${token}`, { headers: basicAuth() });
+    expect([response.status, ((await response.json()) as { message: string }).message]).toEqual([
+      400,
+      'Invalid parameter PageToken: was issued for another Ordering: keep the Ordering of the page it came from',
+    ]); // Equal priorities: the second field decides.
+    const twin = await assign(stack, { WorkspaceSid: w.workspaceSid, TaskPriority: '3', TaskAge: '0' });
+    const tie = (ordering: string) => w.ws.tasks.list({ ordering, priority: 3 }).then((tasks) => tasks.map((t) => t.sid));
+    expect(await tie('Priority:desc,DateCreated:asc')).toEqual([w.reserved.taskSid, twin.taskSid]);
+    expect(await tie('Priority:desc,DateCreated:desc')).toEqual([twin.taskSid, w.reserved.taskSid]);
   });
 
   it('finds nothing of another workspace or account, and refuses what it cannot answer with a 400 naming the parameter', async () => {
     const w = await workspaceOfTasks();
     expect(await client.taskrouter.v1.workspaces(sid('WS')).tasks.list()).toEqual([]);
-    const other = `AC${'9'.repeat(32)}`;
-    await expect(twilioClient(stack, other).taskrouter.v1.workspaces(w.workspaceSid).tasks.list()).rejects.toMatchObject({ status: 401 });
     const path = `/v1/Workspaces/${w.workspaceSid}/Tasks`;
     for (const [query, parameter] of [
       ['TaskQueueName=Support', 'TaskQueueName'],
@@ -118,7 +148,48 @@ describe('the Task list', () => {
     // Creating a task is TaskRouter's routing, not this service's: a 405 naming GET.
     const post = await fetch(`${stack.url}${path}`, { method: 'POST', headers: basicAuth() });
     expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET']);
-    expect(ACCOUNT_SID).not.toBe(other);
+  });
+});
+
+describe('EvaluateTaskAttributes', () => {
+  const matches = (expression: string, attributes: unknown) => attributesMatch(JSON.stringify(attributes), parseAttributeConditions(expression));
+
+  it('cuts at AND outside quotes only, unescapes only the quote and the backslash, and reads own attributes only', () => {
+    expect(matches('team == "Sales and Support"', { team: 'Sales and Support' })).toBe(true);
+    expect(matches("team == 'Sales AND Support' and tier == 2", { team: 'Sales AND Support', tier: 2 })).toBe(true);
+    expect(matches('quote == "say \\"hi\\""', { quote: 'say "hi"' })).toBe(true);
+    expect(matches('vip == true AND score != 3', { vip: true, score: 4 })).toBe(true);
+    expect(matches('missing != "x"', {})).toBe(true);
+    expect(matches('constructor == "x"', {})).toBe(false);
+    expect(matches('a.b == "x"', { a: ['x'] })).toBe(false);
+    for (const refused of ['name == "\\u00e9"', 'a == "x" OR b == "y"', 'priority > 3', 'a ==', '== "x"', 'a == "open']) {
+      expect(() => parseAttributeConditions(refused), refused).toThrow(/Invalid parameter EvaluateTaskAttributes/);
+    }
+  });
+});
+
+describe('the Task list, read after a wrap-up ran out but before its timer wrote it down', () => {
+  it('leaves out the task, completed as read now', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'task-list-'));
+    const policy = join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ rules: [], lifecycle: [{ name: 'voice', match: { task: { type: 'voice' } }, wrapUpSeconds: 60 }] }));
+    const clock = new FakeClock();
+    const timed = await startStack({ ASSIGNMENT_POLICY: policy }, { clock });
+    try {
+      const a = await assign(timed);
+      const ws = twilioClient(timed).taskrouter.v1.workspaces(a.workspaceSid);
+      await ws.tasks(a.taskSid).reservations(a.reservationSid).update({ reservationStatus: 'accepted' });
+      await ws.tasks(a.taskSid).update({ assignmentStatus: 'wrapping' });
+      expect((await ws.tasks.list()).map((t) => [t.sid, t.assignmentStatus])).toEqual([[a.taskSid, 'wrapping']]);
+      // The wrap-up's end passes on the stack's clock; its timer (real time) has not fired.
+      clock.advance(61_000);
+      expect((await ws.tasks(a.taskSid).fetch()).assignmentStatus).toBe('completed');
+      expect(await ws.tasks.list()).toEqual([]);
+      expect(await ws.tasks.list({ assignmentStatus: ['completed'] })).toEqual([]);
+    } finally {
+      await timed.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

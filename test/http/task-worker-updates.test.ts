@@ -78,10 +78,10 @@ describe('Task updates', () => {
     });
     expect(await taskOf(a).fetch()).toMatchObject({ assignmentStatus: 'wrapping', reason: 'conference ended' });
     expect(await taskOf(a).update({ assignmentStatus: 'completed', reason: 'notes written' })).toMatchObject({ reason: 'notes written' });
-    // Without one, a wrap-up has no reason.
+    // Without one (a blank one is none), a wrap-up has no reason.
     const b = await assign(stack);
     await reservationOf(b).update({ reservationStatus: 'accepted' });
-    expect(await taskOf(b).update({ assignmentStatus: 'wrapping' })).toMatchObject({ assignmentStatus: 'wrapping', reason: null });
+    expect(await taskOf(b).update({ assignmentStatus: 'wrapping', reason: ' ' })).toMatchObject({ assignmentStatus: 'wrapping', reason: null });
   });
 
   it('cancels a reserved task with a reason: its pending reservations read canceled, and cannot be accepted', async () => {

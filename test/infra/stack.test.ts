@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
-import { FUNCTIONS, bindsOf, type FunctionName } from '#lib/functions.ts';
+import { FUNCTIONS, bindsOf, type FunctionName, type FunctionSpec } from '#lib/functions.ts';
 import { DEFAULT_ROUTE, ROUTES, hasRoute } from '#lib/http/routes.ts';
 import { SERVICE_NAME } from '#lib/logging.ts';
 import { TABLE, createTableInput } from '#lib/store/table.ts';
@@ -202,6 +202,8 @@ describe('the HTTP API', () => {
 
   it('has one route per entry of lib/http/routes.ts whose function it creates and `$default`, each to its function with payload format 2.0', () => {
     const served = ROUTES.filter((route) => hasRoute(route, false));
+    // Routed functions are standalone or connected ones: the routing knows no other mode.
+    for (const route of ROUTES) expect([undefined, 'connected'], route.path).toContain((FUNCTIONS[route.fn] as FunctionSpec).deployedWith);
     // Standalone, only connected mode's route is not there.
     expect(ROUTES.filter((route) => !served.includes(route)).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /event-callback']);
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([...served.map((r) => `${r.method} ${r.path}`), '$default'].sort());

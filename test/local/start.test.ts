@@ -25,6 +25,9 @@ describe('npm start', () => {
       expect(real.output()).toContain('auth token    (set by TWILIO_AUTH_TOKEN; not shown)');
       expect(real.output()).not.toContain('real-token-7f3b9c2d1e');
       expect(real.output()).not.toContain('second-token-4a8e');
+      // With an account of your own, callbacks name your workspaces: no local one offered.
+      expect(real.output()).not.toContain(LOCAL_WORKSPACE_SID);
+      expect(real.output()).toContain('/console   (sign in with the account SID and auth token below, and a workspace of yours)');
     } finally {
       await Promise.all([development.stop(), real.stop()]);
     }
