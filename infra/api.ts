@@ -1,7 +1,7 @@
 /**
- * The HTTP API: one route per entry of lib/http/routes.ts whose function the stack creates, `$default` to Twilio's 404, a single
- * `$default` stage (no stage prefix in the URLs), throttled, with access logs that name the route
- * and never the request's content or the caller's address.
+ * The HTTP API: one route per entry of lib/http/routes.ts whose function the stack creates,
+ * `$default` to Twilio's 404, a single `$default` stage (no stage prefix in the URLs), throttled,
+ * with access logs that name the route and never the request's content or the caller's address.
  */
 import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';

@@ -1,7 +1,7 @@
 /**
  * The HTTP surface, declared once: the local server routes with it and the CDK stack creates one
- * API Gateway route per entry whose function it creates (`hasRoute`), each to the function of that
- * name in functions/.
+ * API Gateway route per entry whose function it creates (which `hasRoute` says for the local
+ * routing), each to the function of that name in functions/.
  */
 import { type ApiFunctionName, FUNCTIONS, type FunctionSpec } from '../functions.ts';
 
