@@ -6,7 +6,7 @@ import { InvalidParameterError } from './errors.ts';
 import type { Cursor } from './paging.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
 import { EVENT_LIST_KEY, isEventType, type TaskRouterEvent } from './events.ts';
-import { readPaging } from './list-query.ts';
+import { pagedQueryString, readPaging } from './list-query.ts';
 
 /** Twilio's default window, and the widest one it documents (30 days, its retention). */
 export const DEFAULT_MINUTES = 15;
@@ -124,9 +124,5 @@ export function readEventListQuery(query: Params, now: number): EventListQuery {
 
 /** The query string of an Event list page's URL: the filters as given, then size, page and token. */
 export function eventListQueryString(query: EventListQuery, page: number, token: string | undefined): string {
-  const params = new URLSearchParams(query.echo as [string, string][]);
-  params.set('PageSize', String(query.pageSize));
-  params.set('Page', String(page));
-  if (token !== undefined) params.set('PageToken', token);
-  return params.toString();
+  return pagedQueryString(new URLSearchParams(query.echo as [string, string][]), query.pageSize, page, token);
 }

@@ -53,13 +53,18 @@ export function readListQuery(query: Params, scope: 'task' | 'worker'): ListQuer
   };
 }
 
+/** A page URL's query string: the list's filters in `params`, then its size, page number and token, in Twilio's order. */
+export function pagedQueryString(params: URLSearchParams, pageSize: number, page: number, token: string | undefined): string {
+  params.set('PageSize', String(pageSize));
+  params.set('Page', String(page));
+  if (token !== undefined) params.set('PageToken', token);
+  return params.toString();
+}
+
 /** The query string of a list page's URL: its filters, size, page and token, in Twilio's order. */
 export function listQueryString(query: ListQuery, page: number, token: string | undefined): string {
   const params = new URLSearchParams();
   if (query.status !== undefined) params.set('ReservationStatus', query.status);
   if (query.workerSid !== undefined) params.set('WorkerSid', query.workerSid);
-  params.set('PageSize', String(query.pageSize));
-  params.set('Page', String(page));
-  if (token !== undefined) params.set('PageToken', token);
-  return params.toString();
+  return pagedQueryString(params, query.pageSize, page, token);
 }

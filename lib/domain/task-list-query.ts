@@ -11,7 +11,7 @@
  * record never sees: asking by them is refused, not answered wrongly.
  */
 import { InvalidParameterError } from './errors.ts';
-import { readPaging } from './list-query.ts';
+import { pagedQueryString, readPaging } from './list-query.ts';
 import type { Cursor } from './paging.ts';
 import { parseParameter, type ParameterSpec, type Params } from './parameters.ts';
 import { TASK_STATUSES, type TaskStatus } from './state-machine.ts';
@@ -217,8 +217,5 @@ export function taskListQueryString(query: TaskListQuery, page: number, token: s
   if (query.workflowSid !== undefined) params.set('WorkflowSid', query.workflowSid);
   if (query.expression !== undefined) params.set('EvaluateTaskAttributes', query.expression);
   if (query.orderingText !== undefined) params.set('Ordering', query.orderingText);
-  params.set('PageSize', String(query.pageSize));
-  params.set('Page', String(page));
-  if (token !== undefined) params.set('PageToken', token);
-  return params.toString();
+  return pagedQueryString(params, query.pageSize, page, token);
 }
