@@ -108,6 +108,14 @@ export const FUNCTIONS = {
     binds: { policy: true, table: 'read', credentials: true },
     timeoutSeconds: 10,
   },
+  // Read from the statistics' directory of workers (a query of the workspace's), each worker from its own items.
+  'list-workers': {
+    description: "List a workspace's workers",
+    trigger: 'http',
+    auth: 'basic',
+    binds: { policy: true, table: 'read', credentials: true },
+    timeoutSeconds: 10,
+  },
   'update-worker': {
     description: 'Update a worker: activity, attributes, friendly name, RejectPendingReservations',
     trigger: 'http',

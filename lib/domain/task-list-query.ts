@@ -3,13 +3,12 @@
  * its orderings, and the page keys that follow them.
  *
  * Filters by what the record knows of a task: `AssignmentStatus` (one or more), `Priority`,
- * `TaskQueueSid`, `WorkflowSid`, and `EvaluateTaskAttributes` in a small part of TaskRouter's
- * expression language: conditions `attribute == value` or `attribute != value` (a dotted path into
- * the task's attributes; a quoted string, a number, true or false) joined by AND, the form public
- * code uses to find a task by its call or conference (`conference.sid == "CF…"`). The names of
+ * `TaskQueueSid`, `WorkflowSid`, and `EvaluateTaskAttributes` in the part of TaskRouter's
+ * expression language lib/domain/attribute-expression.ts evaluates. The names of
  * queues and workflows, routing targets and add-ons are TaskRouter's configuration, which the
  * record never sees: asking by them is refused, not answered wrongly.
  */
+import { parseAttributeConditions, type AttributeCondition } from './attribute-expression.ts';
 import { InvalidParameterError } from './errors.ts';
 import { pagedQueryString, readPaging } from './list-query.ts';
 import type { Cursor } from './paging.ts';
@@ -32,13 +31,6 @@ const REFUSED: Readonly<Record<string, string>> = {
   RoutingTarget: 'is not supported by this service: it does not route tasks',
   HasAddons: 'is not supported by this service: it does not know add-ons',
 };
-
-/** One condition of EvaluateTaskAttributes: the value at `path` in the attributes is (or is not) `value`. */
-export interface AttributeCondition {
-  readonly path: readonly string[];
-  readonly equal: boolean;
-  readonly value: string | number | boolean;
-}
 
 /** One sort field of an Ordering, with its direction. */
 export interface OrderingField {
@@ -115,7 +107,7 @@ export function readTaskListQuery(query: Params): TaskListQuery {
     ...(priority !== undefined && { priority }),
     ...(taskQueueSid !== undefined && { taskQueueSid }),
     ...(workflowSid !== undefined && { workflowSid }),
-    ...(expression !== undefined && { expression, attributes: parseAttributeConditions(expression) }),
+    ...(expression !== undefined && { expression, attributes: parseAttributeConditions(expression, 'EvaluateTaskAttributes') }),
     ordering,
     ...(orderingText !== undefined && { orderingText }),
     ...paging,
@@ -135,77 +127,6 @@ export function parseOrdering(text: string): OrderingField[] {
     fields.push({ field, descending: match[2] === 'desc' });
   }
   return fields;
-}
-
-/** A quoted string's only escapes are its quote and the backslash. */
-const CONDITION = /^\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*(==|!=)\s*("(?:[^"\\]|\\["\\])*"|'(?:[^'\\]|\\['\\])*'|-?\d+(?:\.\d+)?|true|false)\s*$/;
-const AND = /^\s+(?:AND|and)\s+/;
-
-/** The expression cut at each AND (or and) outside a quoted string. */
-function conditionsOf(expression: string): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < expression.length; i++) {
-    const c = expression[i]!;
-    if (quote !== undefined) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      quote = c;
-      continue;
-    }
-    const and = /\s/.test(c) ? AND.exec(expression.slice(i)) : null;
-    if (and) {
-      parts.push(expression.slice(start, i));
-      start = i + and[0].length;
-      i = start - 1;
-    }
-  }
-  parts.push(expression.slice(start));
-  return parts;
-}
-
-/** EvaluateTaskAttributes in the part of TaskRouter's expression language this service evaluates. */
-export function parseAttributeConditions(expression: string): AttributeCondition[] {
-  if (expression.length > 1024) throw new InvalidParameterError('EvaluateTaskAttributes', 'must be at most 1024 characters');
-  return conditionsOf(expression).map((part) => {
-    const match = CONDITION.exec(part);
-    if (!match) {
-      throw new InvalidParameterError(
-        'EvaluateTaskAttributes',
-        'this service evaluates conditions attribute == value or attribute != value (a quoted string, a number, true or false) joined by AND',
-      );
-    }
-    const literal = match[3]!;
-    const value =
-      literal === 'true' || literal === 'false'
-        ? literal === 'true'
-        : /^["']/.test(literal)
-          ? literal.slice(1, -1).replace(/\\(["'\\])/g, '$1')
-          : Number(literal);
-    return { path: match[1]!.split('.'), equal: match[2] === '==', value };
-  });
-}
-
-/** Whether a task's attributes (its JSON text) meet every condition; a path that is not there is no value, so only `!=` holds. */
-export function attributesMatch(attributesJson: string, conditions: readonly AttributeCondition[]): boolean {
-  let attributes: unknown;
-  try {
-    attributes = JSON.parse(attributesJson);
-  } catch {
-    return false;
-  }
-  return conditions.every(({ path, equal, value }) => {
-    let at: unknown = attributes;
-    // Own properties only: a name such as `constructor` is no attribute.
-    for (const name of path) {
-      at = at !== null && typeof at === 'object' && !Array.isArray(at) && Object.hasOwn(at, name) ? (at as Record<string, unknown>)[name] : undefined;
-    }
-    return (at === value) === equal;
-  });
 }
 
 /** The query string of a Task list page's URL: its filters, ordering, size, page and token. */

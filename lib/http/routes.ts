@@ -47,6 +47,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${WORKSPACE}/Tasks`, fn: 'list-tasks' },
   { method: 'GET', path: TASK, fn: 'get-task' },
   { method: 'POST', path: TASK, fn: 'update-task' },
+  { method: 'GET', path: `${WORKSPACE}/Workers`, fn: 'list-workers' },
   { method: 'GET', path: WORKER, fn: 'get-worker' },
   { method: 'POST', path: WORKER, fn: 'update-worker' },
   { method: 'GET', path: `${LIFECYCLE}/Tasks/{TaskSid}/Reservations/{ReservationSid}/WrapUp`, fn: 'wrap-up' },

@@ -23,6 +23,7 @@ import { reservationTimeout } from '#functions/reservation-timeout.ts';
 import { upstreamSweep } from '#functions/upstream-sweep.ts';
 import { statistics } from '#functions/statistics.ts';
 import { listTasks } from '#functions/list-tasks.ts';
+import { listWorkers } from '#functions/list-workers.ts';
 import type { ApiFunctionName, FunctionName } from '../functions.ts';
 import type { ApiFunction } from '../handlers/api-function.ts';
 import type { LambdaFunction } from '../handlers/lambda-handler.ts';
@@ -35,6 +36,7 @@ export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunction>> = {
   'update-reservation': updateReservation,
   'get-task': getTask,
   'list-tasks': listTasks,
+  'list-workers': listWorkers,
   'update-task': updateTask,
   'get-worker': getWorker,
   'update-worker': updateWorker,

@@ -117,4 +117,21 @@ describe('a second account knowing the first one’s SIDs', () => {
     expect(await tasksOf(basicAuth())).toEqual([[ACCOUNT_SID, a.taskSid]]);
     expect(await tasksOf(asB)).toEqual([[B, b.taskSid]]);
   });
+
+  it('lists only its own workers in the Worker list of a workspace SID they share, a worker SID they share under its own name', async () => {
+    const a = await assign(stack, { TaskAttributes: chat });
+    await assign(
+      stack,
+      { AccountSid: B, TaskAttributes: chat, WorkspaceSid: a.workspaceSid, WorkerSid: a.workerSid, WorkerName: 'Mallory' },
+      { token: B_TOKEN },
+    );
+    const workersOf = async (auth: Record<string, string>) =>
+      ((await get(`/v1/Workspaces/${a.workspaceSid}/Workers`, auth)).body['workers'] as Record<string, unknown>[]).map((w) => [
+        w['account_sid'],
+        w['sid'],
+        w['friendly_name'],
+      ]);
+    expect(await workersOf(basicAuth())).toEqual([[ACCOUNT_SID, a.workerSid, 'Doug']]);
+    expect(await workersOf(asB)).toEqual([[B, a.workerSid, 'Mallory']]);
+  });
 });

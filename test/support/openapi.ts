@@ -49,6 +49,8 @@ export const SCHEMAS = {
   workerReservationList: response(`${WORKER}/Reservations`, 'get'),
   task: component('taskrouter.v1.workspace.task'),
   worker: component('taskrouter.v1.workspace.worker'),
+  taskList: response('/v1/Workspaces/{WorkspaceSid}/Tasks', 'get'),
+  workerList: response('/v1/Workspaces/{WorkspaceSid}/Workers', 'get'),
   event: component('taskrouter.v1.workspace.event'),
   eventList: response('/v1/Workspaces/{WorkspaceSid}/Events', 'get'),
   workspaceStatistics: component('taskrouter.v1.workspace.workspace_statistics'),
