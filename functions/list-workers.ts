@@ -6,13 +6,14 @@
  * reader does so about a second after the callback), and it is kept while its reservations are
  * (RETENTION_DAYS).
  *
- * Each page reads the workspace's directory of workers (one query: a short item each), then the
- * workers a window at a time (the page's size, then at least 100) until the page is full, three
- * windows at most: a sparse filter answers a shorter page that leads on. A worker is three reads
- * (its first and latest reservation links and its own item), made a few dozen at a time.
+ * Each page reads the workspace's directory of workers (one query: a short item each), then reads
+ * the workers in its order as a GET reads them (three reads each: the first and latest
+ * reservation links and the worker's own item), sixteen at a time, until the page is full: a
+ * window stops there, and the page reader leads on from the last worker read. A page reads 200
+ * workers at most (its size, if larger): a sparse filter answers a shorter page that leads on.
  */
 import { attributesMatch } from '#lib/domain/attribute-expression.ts';
-import { NotServedError } from '#lib/domain/errors.ts';
+import { InvalidParameterError, NotServedError } from '#lib/domain/errors.ts';
 import { memoryWindow, readFilledPage, type WindowReader } from '#lib/domain/paging.ts';
 import { workerJson } from '#lib/domain/representations.ts';
 import type { KnownWorker } from '#lib/domain/statistics-realtime.ts';
@@ -23,8 +24,10 @@ import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { listResponse } from '#lib/http/list-response.ts';
 import { workspaceScope } from '#lib/http/targets.ts';
 
-/** How many workers a window reads at once: three requests each, under the SDK's 50 sockets. */
+/** How many workers are read at once: three requests each, under the 50 sockets of the AWS SDK's HTTP agent. */
 const READ_TOGETHER = 16;
+/** How many workers a page reads at most, unless its size is larger. */
+const READ_PER_PAGE = 200;
 
 interface Listed {
   readonly known: KnownWorker;
@@ -38,31 +41,43 @@ export const listWorkers = apiFunction('list-workers', async (request, { runtime
   if (!runtime.config.statistics) {
     throw new NotServedError('The Worker list is read from the workers the statistics keep, and STATISTICS=off turns them off');
   }
+  if (query.available !== undefined && !runtime.judgesAvailability()) {
+    throw new InvalidParameterError('Available', 'cannot be judged: the policy names no availableActivities, so no activity is known to be available or not');
+  }
   const { stores, config } = runtime;
   const keyOf = (known: KnownWorker) => known.workerSid;
   const window = memoryWindow(
     (await stores.statistics.workers(scope)).sort((a, b) => (a.workerSid < b.workerSid ? -1 : 1)),
     keyOf,
   );
-  const read: WindowReader<Listed> = async (direction, from, limit) => {
-    const { items, more } = await window(direction, from, limit);
-    const listed: Listed[] = [];
-    for (let i = 0; i < items.length; i += READ_TOGETHER) {
-      const workers = await Promise.all(items.slice(i, i + READ_TOGETHER).map((known) => stores.workers.getWorker({ ...scope, workerSid: known.workerSid })));
-      for (const [j, worker] of workers.entries()) {
-        listed.push({ known: items[i + j]!, worker, available: worker === undefined ? null : runtime.workerAvailability(worker.activitySid) });
-      }
-    }
-    return { items: listed, more };
-  };
   const keep = ({ worker, available }: Listed) =>
     worker !== undefined &&
     (query.activitySid === undefined || worker.activitySid === query.activitySid) &&
-    // A worker whose availability is not known (no activity known, or the policy names none) is neither.
     (query.available === undefined || available === query.available) &&
     (query.friendlyName === undefined || worker.friendlyName === query.friendlyName) &&
     (query.conditions === undefined ||
       attributesMatch(worker.attributes, query.conditions, { sid: worker.sid, friendly_name: worker.friendlyName, activity_sid: worker.activitySid }));
+  /** What the page still needs, and how many more workers it may read. */
+  let wanted = query.pageSize;
+  let allowed = Math.max(query.pageSize, READ_PER_PAGE);
+  const read: WindowReader<Listed> = async (direction, from, limit) => {
+    const { items, more } = await window(direction, from, Math.min(limit, allowed));
+    // Met from `from` on: forward from the window's start, backward from its end.
+    const met = direction === 'forward' ? items : [...items].reverse();
+    const listed: Listed[] = [];
+    for (let i = 0; i < met.length && wanted > 0; i += READ_TOGETHER) {
+      const chunk = met.slice(i, i + READ_TOGETHER);
+      const workers = await Promise.all(chunk.map((known) => stores.workers.getWorker({ ...scope, workerSid: known.workerSid })));
+      for (const [j, worker] of workers.entries()) {
+        const item = { known: chunk[j]!, worker, available: worker === undefined ? null : runtime.workerAvailability(worker.activitySid) };
+        listed.push(item);
+        if (keep(item)) wanted--;
+      }
+    }
+    allowed -= listed.length;
+    // Ascending, as a window is; a window that stopped early has more beyond what it read.
+    return { items: direction === 'forward' ? listed : listed.reverse(), more: more || listed.length < items.length };
+  };
   const page = await readFilledPage(query.cursor, query.pageSize, (item) => keyOf(item.known), read, keep, { maxReads: 3 });
   return listResponse(
     'workers',

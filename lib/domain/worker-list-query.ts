@@ -33,7 +33,7 @@ const REFUSED: Readonly<Record<string, string>> = {
 
 export interface WorkerListQuery {
   readonly activitySid?: string;
-  /** Available: `true`, `1` or `yes` lists the available workers; any other value, the unavailable ones. */
+  /** Available: `true`, `1` or `yes` lists the available workers; any other value, the unavailable ones (a worker with no activity known is neither). */
   readonly available?: boolean;
   /** The text of Available, for the page URLs. */
   readonly availableText?: string;

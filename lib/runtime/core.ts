@@ -82,6 +82,8 @@ export interface Runtime {
   readonly lifecycle: LifecycleEngine;
   /** A Worker's `available`: what the policy's availableActivities say of an activity, or null where they say nothing. */
   workerAvailability(activitySid: string | null): boolean | null;
+  /** Whether the policy names availableActivities: without them, no worker's `available` is known. */
+  judgesAvailability(): boolean;
   /** Locally: the lifecycle's share of the events, handled in this process after each write (deployed: the lifecycle function). */
   readonly lifecycleSink: LifecycleSink | undefined;
   readonly taskUpdates: TaskUpdates;
@@ -402,6 +404,7 @@ export function createRuntimeWith(subsystems: Subsystems, config: Config, parts:
       return lifecycle();
     },
     workerAvailability: (activitySid) => lifecyclePolicy().availability(activitySid),
+    judgesAvailability: () => lifecyclePolicy().availableActivities !== undefined,
     get lifecycleSink() {
       return lifecycleSink();
     },

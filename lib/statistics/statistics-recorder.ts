@@ -48,6 +48,7 @@ const FINAL_STATUSES = new Set(['completed', 'canceled']);
 
 /** How many workers' names (and workspaces) a process remembers writing, so as not to write them again. */
 const REMEMBERED = 10_000;
+const DAY_MS = 86_400_000;
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -61,7 +62,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 export class StatisticsRecorder {
-  /** Workspaces this process has marked, and the worker names it has written (`scope#worker` → name). */
+  /** Workspaces this process has marked, and the worker names it has written, and the day (`scope#worker` → `day#name`). */
   readonly #workspaces = new Set<string>();
   readonly #names = new Map<string, string>();
   readonly #queues = new Set<string>();
@@ -195,12 +196,16 @@ export class StatisticsRecorder {
         writes.push(this.store.setWorker(scope, e.workerSid, { activitySid: e.data.WorkerActivitySid, at: e.at }));
         continue;
       }
-      // A reservation makes its worker known, with the name TaskRouter gave it (if any).
+      // A reservation makes its worker known, with the name TaskRouter gave it (if any). The entry
+      // expires RETENTION_DAYS after its last write, as each reservation does after its own: it is
+      // written again on a worker's first reservation of each day, so a worker still reserved stays
+      // known (the Worker list reads this directory), not only one whose name changed.
       const name = e.data.WorkerName;
       const key = `${scope.accountSid}#${scope.workspaceSid}#${e.workerSid}`;
-      if (e.type !== 'reservation.created' || this.#names.get(key) === (name ?? '')) continue;
+      const written = `${Math.floor(e.at / DAY_MS)}#${name ?? ''}`;
+      if (e.type !== 'reservation.created' || this.#names.get(key) === written) continue;
       if (this.#names.size >= REMEMBERED) this.#names.clear();
-      this.#names.set(key, name ?? '');
+      this.#names.set(key, written);
       writes.push(
         this.store.setWorker(scope, e.workerSid, { ...(name !== undefined && { friendlyName: name }), at: e.at }).catch((error: unknown) => {
           this.#names.delete(key);

@@ -35,7 +35,7 @@ async function workspaceOfTasks() {
     return assign(stack, { WorkspaceSid: workspaceSid, TaskPriority: String(priority), TaskQueueSid: queue, TaskAge: String(60 - added), ...more });
   };
   const reserved = await add(3);
-  const assigned = await add(5, { TaskAttributes: JSON.stringify({ type: 'voice', conference: { sid: 'CF0123' } }) });
+  const assigned = await add(5, { TaskAttributes: JSON.stringify({ type: 'voice', conference: { sid: 'CF0123' }, tags: ['vip'] }) });
   const wrapping = await add(1);
   const completed = await add(4);
   const canceled = await add(2, { TaskQueueSid: sid('WQ') });
@@ -87,13 +87,14 @@ describe('the Task list', () => {
     expect(await sids({ workflowSid: w.reserved.params['WorkflowSid']! })).toEqual([w.reserved.taskSid]);
   });
 
-  it('finds a task by its attributes with EvaluateTaskAttributes: == and != joined by AND', async () => {
+  it('finds a task by its attributes with EvaluateTaskAttributes: ==, != and HAS joined by AND', async () => {
     const w = await workspaceOfTasks();
     const sids = async (expression: string) => (await w.ws.tasks.list({ evaluateTaskAttributes: expression })).map((t) => t.sid).sort();
     expect(await sids('conference.sid == "CF0123"')).toEqual([w.assigned.taskSid]);
     expect(await sids('conference.sid == \'CF0123\' AND type == "voice"')).toEqual([w.assigned.taskSid]);
     expect(await sids('conference.sid != "CF0123"')).toEqual([w.reserved.taskSid, w.wrapping.taskSid].sort());
     expect(await sids('conference.sid == "CF9999"')).toEqual([]);
+    expect(await sids('tags HAS "vip" AND type == "voice"')).toEqual([w.assigned.taskSid]);
   });
 
   it('orders by Priority or DateCreated, ascending or descending, and pages through them with the SDK', async () => {

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
-import { assign, basicAuth, sid, startStack, twilioClient } from '../support/fixtures.ts';
+import { ACCOUNT_SID, assign, basicAuth, sid, startStack, twilioClient } from '../support/fixtures.ts';
 import { expectNotServedWithStatisticsOff, expectRefusals } from '../support/list-refusals.ts';
 import { SCHEMAS, assertSchema, schemaKeys } from '../support/openapi.ts';
 
@@ -30,24 +30,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A worker SID that sorts by its first digit: `WK<digit><31 random hex>`. */
+const workerSid = (digit: number) => `WK${digit}${sid('WK').slice(3)}`;
+
 /**
  * A workspace of four workers, each reserved by a callback: Alice (available), Bob (on a break),
  * Carol (renamed by a Worker update after her callback) and Dan (no activity known), with the
- * attributes their callbacks brought.
+ * attributes their callbacks brought. Their SIDs sort Alice, Carol, Bob, Dan.
  */
 async function workspaceOfWorkers() {
   const workspaceSid = sid('WS');
-  const reserve = (name: string, attributes: Record<string, unknown>) =>
-    assign(stack, { WorkspaceSid: workspaceSid, WorkerName: name, WorkerAttributes: JSON.stringify(attributes) });
-  const alice = await reserve('Alice', { contact_uri: 'client:alice', skills: ['en', 'es'], level: 2 });
-  const bob = await reserve('Bob', { contact_uri: 'client:bob', skills: ['en'], level: 1 });
-  const carol = await reserve('Carol', { contact_uri: 'client:carol', skills: ['fr'], level: 2 });
-  const dan = await reserve('Dan', { contact_uri: 'client:dan', skills: [] });
+  const reserve = (name: string, digit: number, attributes: Record<string, unknown>) =>
+    assign(stack, { WorkspaceSid: workspaceSid, WorkerSid: workerSid(digit), WorkerName: name, WorkerAttributes: JSON.stringify(attributes) });
+  const alice = await reserve('Alice', 1, { contact_uri: 'client:alice', skills: ['en', 'es'], level: 2 });
+  const bob = await reserve('Bob', 3, { contact_uri: 'client:bob', skills: ['en'], level: 1 });
+  const carol = await reserve('Carol', 2, { contact_uri: 'client:carol', skills: ['fr'], level: 2 });
+  const dan = await reserve('Dan', 4, { contact_uri: 'client:dan', skills: [] });
   const ws = client.taskrouter.v1.workspaces(workspaceSid);
   await ws.workers(alice.workerSid).update({ activitySid: AVAILABLE });
   await ws.workers(bob.workerSid).update({ activitySid: BREAK });
   await ws.workers(carol.workerSid).update({ friendlyName: 'Caroline', activitySid: AVAILABLE });
-  const bySid = [alice, bob, carol, dan].map((w) => w.workerSid).sort();
+  const bySid = [alice, carol, bob, dan].map((w) => w.workerSid);
   return { ws, workspaceSid, alice, bob, carol, dan, bySid };
 }
 
@@ -107,11 +110,11 @@ describe('the Worker list', () => {
     expect(second!.instances.map((worker) => worker.sid)).toEqual(w.bySid.slice(3));
     expect(await second!.nextPage()).toBeUndefined();
     expect((await second!.previousPage())!.instances.map((worker) => worker.sid)).toEqual(w.bySid.slice(0, 3));
-    const skilled = w.bySid.filter((s) => s !== w.carol.workerSid && s !== w.dan.workerSid);
+    // Alice and Bob speak English; Carol, between them, does not.
     const one = await w.ws.workers.page({ targetWorkersExpression: 'skills HAS "en"', pageSize: 1 });
     const two = await one.nextPage();
-    expect([one.instances.map((worker) => worker.sid), two!.instances.map((worker) => worker.sid)]).toEqual([[skilled[0]], [skilled[1]]]);
-    expect((await two!.previousPage())!.instances.map((worker) => worker.sid)).toEqual([skilled[0]]);
+    expect([one.instances.map((worker) => worker.sid), two!.instances.map((worker) => worker.sid)]).toEqual([[w.alice.workerSid], [w.bob.workerSid]]);
+    expect((await two!.previousPage())!.instances.map((worker) => worker.sid)).toEqual([w.alice.workerSid]);
     // The filter stays in the page URLs the SDK follows.
     expect(new URL(one.nextPageUrl!).searchParams.get('TargetWorkersExpression')).toBe('skills HAS "en"');
   });
@@ -132,6 +135,53 @@ describe('the Worker list', () => {
       [`PageToken=PT${Buffer.from(JSON.stringify({ p: 1, a: `C000000000000001#${sid('WT')}` })).toString('base64url')}`, 'PageToken'],
       ['PageSize=1001', 'PageSize'],
     ]);
+  });
+});
+
+describe('the Worker list of a larger workspace', () => {
+  it('reads workers only as far as the page needs, sixteen at a time, and passes over those the directory knows but the record no longer holds', async () => {
+    const workspaceSid = sid('WS');
+    const ws = client.taskrouter.v1.workspaces(workspaceSid);
+    // Forty workers reserved; two of them (the 21st and the 40th by SID) are seniors.
+    const sids = Array.from({ length: 40 }, (_, i) => `WK${String(i).padStart(2, '0')}${sid('WK').slice(4)}`);
+    for (const [i, workerSid] of sids.entries()) {
+      await assign(stack, { WorkspaceSid: workspaceSid, WorkerSid: workerSid, WorkerAttributes: JSON.stringify({ senior: i === 20 || i === 39 }) });
+    }
+    // Two more the directory knows, whose reservations are gone (expired): they are not listed.
+    // Their SIDs sort just after the 6th worker's and the 39th's.
+    for (const ghost of [`WK05${'f'.repeat(30)}`, `WK38${'f'.repeat(30)}`]) {
+      await stack.runtime.stores.statistics.setWorker({ accountSid: ACCOUNT_SID, workspaceSid }, ghost, { friendlyName: 'Ghost', at: Date.now() });
+    }
+    expect((await ws.workers.list()).map((worker) => worker.sid)).toEqual(sids);
+    const reads = vi.spyOn(stack.runtime.stores.workers, 'getWorker');
+    try {
+      const one = await ws.workers.page({ targetWorkersExpression: 'senior == true', pageSize: 1 });
+      expect(one.instances.map((worker) => worker.sid)).toEqual([sids[20]]);
+      // The first window is the page's one worker; the next reads 16 at a time and stops at the
+      // chunk that filled the page: 1 + 16 + 16 workers (the ghost among them), not the 42.
+      expect(reads).toHaveBeenCalledTimes(33);
+      const two = await one.nextPage();
+      expect(two!.instances.map((worker) => worker.sid)).toEqual([sids[39]]);
+      expect(await two!.nextPage()).toBeUndefined();
+      expect((await two!.previousPage())!.instances.map((worker) => worker.sid)).toEqual([sids[20]]);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('refuses Available when the policy names no availableActivities: no activity is known to be available or not', async () => {
+    const plain = await startStack();
+    try {
+      const a = await assign(plain);
+      await expect(twilioClient(plain).taskrouter.v1.workspaces(a.workspaceSid).workers.list({ available: 'true' })).rejects.toMatchObject({
+        status: 400,
+        code: 20001,
+        message: expect.stringContaining('Invalid parameter Available'),
+      });
+      expect((await twilioClient(plain).taskrouter.v1.workspaces(a.workspaceSid).workers.list()).map((worker) => worker.sid)).toEqual([a.workerSid]);
+    } finally {
+      await plain.close();
+    }
   });
 });
 

@@ -331,7 +331,7 @@ function fuzzRequests() {
     .tuple(
       fixture(),
       scope,
-      fc.constantFrom('GET item', 'POST item', 'GET list', 'GET list page', 'GET task', 'GET worker'),
+      fc.constantFrom('GET item', 'POST item', 'GET list', 'GET list page', 'GET task', 'GET worker', 'GET task list', 'GET worker list'),
       fc.constantFrom('accepted', 'rejected', 'wrapping', 'completed'),
     )
     .map(([f, s, route, status]): FuzzRequest => {
@@ -345,7 +345,11 @@ function fuzzRequests() {
               ? `/v1/Workspaces/${f.workspaceSid}/Tasks/${f.taskSid}`
               : route === 'GET worker'
                 ? `/v1/Workspaces/${f.workspaceSid}/Workers/${f.workerSid}`
-                : paths.item;
+                : route === 'GET task list'
+                  ? `/v1/Workspaces/${f.workspaceSid}/Tasks`
+                  : route === 'GET worker list'
+                    ? `/v1/Workspaces/${f.workspaceSid}/Workers`
+                    : paths.item;
       const post = route === 'POST item';
       return {
         method: post ? 'POST' : 'GET',
@@ -459,7 +463,8 @@ function fuzzRequests() {
 
 /** A second-account success: only that account's data, never A's. */
 function expectSecondAccountOnly(body: Record<string, unknown>, failure: string) {
-  const items = [body, ...((body['reservations'] as Record<string, unknown>[] | undefined) ?? [])].filter((item) => 'account_sid' in item);
+  const listed = ['reservations', 'tasks', 'workers'].flatMap((key) => (body[key] as Record<string, unknown>[] | undefined) ?? []);
+  const items = [body, ...listed].filter((item) => 'account_sid' in item);
   for (const item of items) expect(item['account_sid'], failure).toBe(B);
   expect(JSON.stringify(body), failure).not.toContain(ACCOUNT_SID);
 }

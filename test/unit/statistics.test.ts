@@ -3,7 +3,7 @@
  * (repeats, replays and recovery included), windows cut at their bounds, roll-ups that hold until a
  * late write lands in their period, and the real-time directories.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { eventsOf } from '#lib/domain/events.ts';
 import { readStatisticsQuery, type StatisticsQuery } from '#lib/domain/statistics-query.ts';
 import { pendingJson, type ResourceIds } from '#lib/domain/statistics-json.ts';
@@ -187,5 +187,23 @@ describe("the reservations pending now, from the reservations' marks", () => {
       expect(now).toEqual(await w.truth(1));
       expect(w.reads.flat()).toContain(soonest.task_sid);
     }
+  });
+});
+
+describe("the workers' directory", () => {
+  it('writes a worker’s entry again on its first reservation of each day, so that it expires with the reservations, not before', async () => {
+    const { runtime, clock, stores } = memoryRuntime();
+    const writes = vi.spyOn(stores.statistics, 'setWorker');
+    const fields = { WorkspaceSid: sid('WS'), WorkerSid: sid('WK'), WorkerName: 'Alice' };
+    await runtime.service.assign(assignment(fields), 120);
+    clock.advance(3_600_000);
+    await runtime.service.assign(assignment(fields), 120);
+    expect(writes).toHaveBeenCalledTimes(1);
+    clock.advance(86_400_000);
+    await runtime.service.assign(assignment(fields), 120);
+    expect(writes).toHaveBeenCalledTimes(2);
+    // A new name is written at once.
+    await runtime.service.assign(assignment({ ...fields, WorkerName: 'Alice Smith' }), 120);
+    expect(writes).toHaveBeenCalledTimes(3);
   });
 });
