@@ -13,7 +13,7 @@
  * page's size, then at least 100) until the page is full, three windows at most: a sparse filter
  * answers a shorter page that leads on.
  */
-import { NotServedError } from '#lib/domain/errors.ts';
+import { NotFoundError, NotServedError } from '#lib/domain/errors.ts';
 import { memoryWindow, readFilledPage, type WindowReader } from '#lib/domain/paging.ts';
 import { taskJson } from '#lib/domain/representations.ts';
 import { LIVE_STATUSES, type LiveTask } from '#lib/domain/statistics-realtime.ts';
@@ -23,7 +23,7 @@ import { taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { listResponse } from '#lib/http/list-response.ts';
-import { workspaceScope } from '#lib/http/targets.ts';
+import { resourceOf, workspaceScope } from '#lib/http/targets.ts';
 
 interface Listed {
   readonly live: LiveTask;
@@ -38,7 +38,10 @@ export const listTasks = apiFunction('list-tasks', async (request, { runtime, ac
   }
   const { stores, clock, config } = runtime;
   const keyOf = (live: LiveTask) => taskListKey(query.ordering, live);
-  const sorted = (await stores.statistics.liveTasks(scope)).map((live) => ({ live, key: keyOf(live) })).sort((a, b) => (a.key < b.key ? -1 : 1));
+  const [known, live] = await Promise.all([stores.statistics.knowsWorkspace(scope), stores.statistics.liveTasks(scope)]);
+  // A workspace with no event counted is unknown here, as in the Statistics resources: Twilio's 404.
+  if (!known) throw new NotFoundError(resourceOf(request));
+  const sorted = live.map((task) => ({ live: task, key: keyOf(task) })).sort((a, b) => (a.key < b.key ? -1 : 1));
   const window = memoryWindow(
     sorted.map(({ live }) => live),
     keyOf,

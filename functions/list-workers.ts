@@ -13,7 +13,7 @@
  * workers at most (its size, if larger): a sparse filter answers a shorter page that leads on.
  */
 import { attributesMatch } from '#lib/domain/attribute-expression.ts';
-import { InvalidParameterError, NotServedError } from '#lib/domain/errors.ts';
+import { InvalidParameterError, NotFoundError, NotServedError } from '#lib/domain/errors.ts';
 import { memoryWindow, readFilledPage, type WindowReader } from '#lib/domain/paging.ts';
 import { workerJson } from '#lib/domain/representations.ts';
 import type { KnownWorker } from '#lib/domain/statistics-realtime.ts';
@@ -22,7 +22,7 @@ import { readWorkerListQuery, workerListQueryString } from '#lib/domain/worker-l
 import { apiFunction } from '#lib/handlers/api-function.ts';
 import { lambdaHandler } from '#lib/handlers/lambda-handler.ts';
 import { listResponse } from '#lib/http/list-response.ts';
-import { workspaceScope } from '#lib/http/targets.ts';
+import { resourceOf, workspaceScope } from '#lib/http/targets.ts';
 
 /** How many workers are read at once: three requests each, under the 50 sockets of the AWS SDK's HTTP agent. */
 const READ_TOGETHER = 16;
@@ -46,8 +46,11 @@ export const listWorkers = apiFunction('list-workers', async (request, { runtime
   }
   const { stores, config } = runtime;
   const keyOf = (known: KnownWorker) => known.workerSid;
+  const [known, directory] = await Promise.all([stores.statistics.knowsWorkspace(scope), stores.statistics.workers(scope)]);
+  // A workspace with no event counted is unknown here, as in the Statistics resources: Twilio's 404.
+  if (!known) throw new NotFoundError(resourceOf(request));
   const window = memoryWindow(
-    (await stores.statistics.workers(scope)).sort((a, b) => (a.workerSid < b.workerSid ? -1 : 1)),
+    directory.sort((a, b) => (a.workerSid < b.workerSid ? -1 : 1)),
     keyOf,
   );
   const keep = ({ worker, available }: Listed) =>

@@ -2,26 +2,39 @@
  * The part of TaskRouter's expression language this service evaluates, for the lists' filters on
  * attributes (the Task list's EvaluateTaskAttributes, the Worker list's TargetWorkersExpression):
  * conditions `attribute == value`, `attribute != value` and `attribute HAS value` (a dotted path
- * into the attributes; a quoted string, a number, true or false) joined by AND. That is the form
+ * into the attributes; a quoted string, a number, true or false) joined by AND, the keywords in any
+ * case, and a constant on the left (`1==1`, TaskRouter's expression that matches all). That is the form
  * public code uses to find a task by its call or conference (`conference.sid == "CF…"`) and a
  * worker by its address or skill (`contact_uri == "client:alice"`, `skills HAS "es"`). The rest
  * of the language (OR, IN, CONTAINS, comparisons, parentheses) is refused, not answered wrongly.
  */
 import { InvalidParameterError } from './errors.ts';
 
-/** One condition: the value at `path` is (`==`) or is not (`!=`) `value`, or is a list holding it (`HAS`). */
+type Literal = string | number | boolean;
+
+/**
+ * One condition: the value on the left (an attribute at `path`, or a constant) is (`==`) or is not
+ * (`!=`) `value`, or is a list holding it (`HAS`).
+ */
 export interface AttributeCondition {
-  readonly path: readonly string[];
+  readonly left: { readonly path: readonly string[] } | { readonly constant: Literal };
   readonly operator: '==' | '!=' | 'HAS';
-  readonly value: string | number | boolean;
+  readonly value: Literal;
 }
 
-/** A quoted string's only escapes are its quote and the backslash. */
-const CONDITION =
-  /^\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*(==|!=|\s(?:HAS|has)\s)\s*("(?:[^"\\]|\\["\\])*"|'(?:[^'\\]|\\['\\])*'|-?\d+(?:\.\d+)?|true|false)\s*$/;
-const AND = /^\s+(?:AND|and)\s+/;
+/** A quoted string (its only escapes are its quote and the backslash), a number, true or false. */
+const LITERAL = String.raw`"(?:[^"\\]|\\["\\])*"|'(?:[^'\\]|\\['\\])*'|-?\d+(?:\.\d+)?|true|false`;
+const PATH = String.raw`[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*`;
+const CONDITION = new RegExp(String.raw`^\s*(?:(${LITERAL})|(${PATH}))\s*(==|!=|\sHAS\s)\s*(${LITERAL})\s*$`, 'i');
+const AND = /^\s+AND\s+/i;
 
-/** The expression cut at each AND (or and) outside a quoted string. */
+function literalOf(text: string): Literal {
+  const lower = text.toLowerCase();
+  if (lower === 'true' || lower === 'false') return lower === 'true';
+  return /^["']/.test(text) ? text.slice(1, -1).replace(/\\(["'\\])/g, '$1') : Number(text);
+}
+
+/** The expression cut at each AND (in any case) outside a quoted string. */
 function conditionsOf(expression: string): string[] {
   const parts: string[] = [];
   let start = 0;
@@ -59,15 +72,9 @@ export function parseAttributeConditions(expression: string, parameter: string):
         'this service evaluates conditions attribute == value, attribute != value or attribute HAS value (a quoted string, a number, true or false) joined by AND',
       );
     }
-    const literal = match[3]!;
-    const value =
-      literal === 'true' || literal === 'false'
-        ? literal === 'true'
-        : /^["']/.test(literal)
-          ? literal.slice(1, -1).replace(/\\(["'\\])/g, '$1')
-          : Number(literal);
-    const operator = match[2]!.trim().toUpperCase() as AttributeCondition['operator'];
-    return { path: match[1]!.split('.'), operator, value };
+    const left = match[1] !== undefined ? { constant: literalOf(match[1]) } : { path: match[2]!.split('.') };
+    const operator = match[3]!.trim().toUpperCase() as AttributeCondition['operator'];
+    return { left, operator, value: literalOf(match[4]!) };
   });
 }
 
@@ -87,13 +94,14 @@ export function attributesMatch(
   } catch {
     return false;
   }
-  return conditions.every(({ path, operator, value }) => {
+  return conditions.every(({ left, operator, value }) => {
     let at: unknown;
-    if (path.length === 1 && Object.hasOwn(fields, path[0]!)) at = fields[path[0]!];
+    if ('constant' in left) at = left.constant;
+    else if (left.path.length === 1 && Object.hasOwn(fields, left.path[0]!)) at = fields[left.path[0]!];
     else {
       at = attributes;
       // Own properties only: a name such as `constructor` is no attribute.
-      for (const name of path) {
+      for (const name of left.path) {
         at = at !== null && typeof at === 'object' && !Array.isArray(at) && Object.hasOwn(at, name) ? (at as Record<string, unknown>)[name] : undefined;
       }
     }

@@ -59,7 +59,7 @@ export function readWorkerListQuery(query: Params): WorkerListQuery {
   const friendlyName = read(PARAMETERS.FriendlyName) as string | undefined;
   const expression = read(PARAMETERS.TargetWorkersExpression) as string | undefined;
   const conditions = expression === undefined ? undefined : parseAttributeConditions(expression, 'TargetWorkersExpression');
-  if (conditions?.some(({ path }) => path.length === 1 && path[0] === 'activity_name')) {
+  if (conditions?.some(({ left }) => 'path' in left && left.path.length === 1 && left.path[0] === 'activity_name')) {
     throw new InvalidParameterError(
       'TargetWorkersExpression',
       'activity_name is not supported by this service: it knows activities by SID only (use activity_sid)',

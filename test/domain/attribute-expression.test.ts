@@ -29,6 +29,15 @@ describe('attribute expressions', () => {
     expect(matches('skills HAS "es"', {})).toBe(false);
   });
 
+  it('takes its keywords in any case, and a constant on the left: TaskRouter’s match-all 1==1', () => {
+    expect(matches('skills Has "es" And level == 2', { skills: ['es'], level: 2 })).toBe(true);
+    expect(matches('vip == TRUE', { vip: true })).toBe(true);
+    expect(matches('1==1', {})).toBe(true);
+    expect(matches('1 == 2', {})).toBe(false);
+    expect(matches('"a" != "b" AND skills HAS "es"', { skills: ['es'] })).toBe(true);
+    expect(matches('trueish == 1', { trueish: 1 })).toBe(true);
+  });
+
   it('reads the fields given before the attributes, for a one-name path only', () => {
     const fields = { sid: 'WK1', friendly_name: 'Alice', activity_sid: null };
     expect(matches('friendly_name == "Alice"', { friendly_name: 'Bob' }, fields)).toBe(true);

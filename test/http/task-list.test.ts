@@ -129,9 +129,14 @@ describe('the Task list', () => {
     expect(await tie('Priority:desc,DateCreated:desc')).toEqual([twin.taskSid, w.reserved.taskSid]);
   });
 
-  it('finds nothing of another workspace or account, and refuses what it cannot answer with a 400 naming the parameter', async () => {
+  it('answers 404 for a workspace it has no record of, and refuses what it cannot answer with a 400 naming the parameter', async () => {
     const w = await workspaceOfTasks();
-    expect(await client.taskrouter.v1.workspaces(sid('WS')).tasks.list()).toEqual([]);
+    // A workspace with no record here is Twilio's 404, as the Statistics resources answer it.
+    const unknown = sid('WS');
+    await expect(client.taskrouter.v1.workspaces(unknown).tasks.list()).rejects.toMatchObject({
+      status: 404,
+      message: `The requested resource /Workspaces/${unknown}/Tasks was not found`,
+    });
     const path = `/v1/Workspaces/${w.workspaceSid}/Tasks`;
     await expectRefusals(stack, path, [
       ['TaskQueueName=Support', 'TaskQueueName'],

@@ -119,9 +119,14 @@ describe('the Worker list', () => {
     expect(new URL(one.nextPageUrl!).searchParams.get('TargetWorkersExpression')).toBe('skills HAS "en"');
   });
 
-  it('finds nothing of another workspace, and refuses what it cannot answer with a 400 naming the parameter', async () => {
+  it('answers 404 for a workspace it has no record of, and refuses what it cannot answer with a 400 naming the parameter', async () => {
     const w = await workspaceOfWorkers();
-    expect(await client.taskrouter.v1.workspaces(sid('WS')).workers.list()).toEqual([]);
+    // A workspace with no record here is Twilio's 404, as the Statistics resources answer it.
+    const unknown = sid('WS');
+    await expect(client.taskrouter.v1.workspaces(unknown).workers.list()).rejects.toMatchObject({
+      status: 404,
+      message: `The requested resource /Workspaces/${unknown}/Workers was not found`,
+    });
     const path = `/v1/Workspaces/${w.workspaceSid}/Workers`;
     await expectRefusals(stack, path, [
       ['ActivityName=Available', 'ActivityName'],
