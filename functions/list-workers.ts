@@ -6,15 +6,16 @@
  * reader does so about a second after the callback), and it is kept while its reservations are
  * (RETENTION_DAYS).
  *
- * Each page reads the workspace's directory of workers (one query: a short item each), then reads
- * the workers in its order as a GET reads them (three reads each: the first and latest
- * reservation links and the worker's own item), sixteen at a time, until the page is full: a
- * window stops there, and the page reader leads on from the last worker read. A page reads 200
- * workers at most (its size, if larger): a sparse filter answers a shorter page that leads on.
+ * Each page reads the workspace's directory of workers by SID from where the page starts (a query
+ * of short items, a window at a time), and reads those workers as a GET reads them (three reads
+ * each: the first and latest reservation links and the worker's own item), sixteen at a time,
+ * until the page is full: a window stops there, and the page reader leads on from the last worker
+ * read. A page reads 200 workers at most (its size, if larger): a sparse filter answers a shorter
+ * page that leads on.
  */
 import { attributesMatch } from '#lib/domain/attribute-expression.ts';
 import { InvalidParameterError, NotFoundError, NotServedError } from '#lib/domain/errors.ts';
-import { memoryWindow, readFilledPage, type WindowReader } from '#lib/domain/paging.ts';
+import { readFilledPage, type WindowReader } from '#lib/domain/paging.ts';
 import { workerJson } from '#lib/domain/representations.ts';
 import type { KnownWorker } from '#lib/domain/statistics-realtime.ts';
 import type { WorkerRecord } from '#lib/domain/worker.ts';
@@ -33,6 +34,8 @@ interface Listed {
   readonly known: KnownWorker;
   readonly worker: WorkerRecord | undefined;
   readonly available: boolean | null;
+  /** Whether the query's filters keep it (judged once, as it is read). */
+  readonly kept: boolean;
 }
 
 export const listWorkers = apiFunction('list-workers', async (request, { runtime, accountSid }) => {
@@ -46,14 +49,10 @@ export const listWorkers = apiFunction('list-workers', async (request, { runtime
   }
   const { stores, config } = runtime;
   const keyOf = (known: KnownWorker) => known.workerSid;
-  const [known, directory] = await Promise.all([stores.statistics.knowsWorkspace(scope), stores.statistics.workers(scope)]);
   // A workspace with no event counted is unknown here, as in the Statistics resources: Twilio's 404.
-  if (!known) throw new NotFoundError(resourceOf(request));
-  const window = memoryWindow(
-    directory.sort((a, b) => (a.workerSid < b.workerSid ? -1 : 1)),
-    keyOf,
-  );
-  const keep = ({ worker, available }: Listed) =>
+  if (!(await stores.statistics.knowsWorkspace(scope))) throw new NotFoundError(resourceOf(request));
+  const window = stores.statistics.workersWindow(scope);
+  const keep = (worker: WorkerRecord | undefined, available: boolean | null) =>
     worker !== undefined &&
     (query.activitySid === undefined || worker.activitySid === query.activitySid) &&
     (query.available === undefined || available === query.available) &&
@@ -72,16 +71,24 @@ export const listWorkers = apiFunction('list-workers', async (request, { runtime
       const chunk = met.slice(i, i + READ_TOGETHER);
       const workers = await Promise.all(chunk.map((known) => stores.workers.getWorker({ ...scope, workerSid: known.workerSid })));
       for (const [j, worker] of workers.entries()) {
-        const item = { known: chunk[j]!, worker, available: worker === undefined ? null : runtime.workerAvailability(worker.activitySid) };
-        listed.push(item);
-        if (keep(item)) wanted--;
+        const available = worker === undefined ? null : runtime.workerAvailability(worker.activitySid);
+        const kept = keep(worker, available);
+        listed.push({ known: chunk[j]!, worker, available, kept });
+        if (kept) wanted--;
       }
     }
     allowed -= listed.length;
     // Ascending, as a window is; a window that stopped early has more beyond what it read.
     return { items: direction === 'forward' ? listed : listed.reverse(), more: more || listed.length < items.length };
   };
-  const page = await readFilledPage(query.cursor, query.pageSize, (item) => keyOf(item.known), read, keep, { maxReads: 3 });
+  const page = await readFilledPage(
+    query.cursor,
+    query.pageSize,
+    (item) => keyOf(item.known),
+    read,
+    (item) => item.kept,
+    { maxReads: 3 },
+  );
   return listResponse(
     'workers',
     page.items.map((item) => workerJson(item.worker!, config.publicBaseUrl, item.available)),

@@ -1,8 +1,9 @@
 /**
  * Keyset paging: stable order by a sort key (a reservation's creation time then SID, an event's
- * time and SID), and an opaque PageToken that says where a page starts. The reservation lists, the
- * task's (one item in memory) and the worker's (a DynamoDB query), read pages through `readPage`;
- * the Event list through `readFilledPage`, which fills a page its filter thins.
+ * time and SID, a worker's SID), and an opaque PageToken that says where a page starts. The
+ * reservation lists, the task's (one item in memory) and the worker's (a DynamoDB query), read
+ * pages through `readPage`; the Event, Task and Worker lists through `readFilledPage`, which fills
+ * a page its filter thins.
  */
 import { InvalidParameterError } from './errors.ts';
 

@@ -5,6 +5,7 @@
  * workers and their activity). The DynamoDB adapter is lib/store/statistics-items.ts, the
  * in-memory one lib/store/memory/memory-statistics.ts.
  */
+import type { WindowReader } from '../domain/paging.ts';
 import type { WorkspaceScope } from '../domain/scope.ts';
 import type { CacheFamily } from '../domain/statistics-aggregate.ts';
 import type { Period } from '../domain/statistics-periods.ts';
@@ -77,6 +78,8 @@ export interface StatisticsStore {
     update: { readonly friendlyName?: string; readonly activitySid?: string; readonly at: number },
   ): Promise<void>;
   workers(scope: WorkspaceScope): Promise<KnownWorker[]>;
+  /** The same workers, by SID, a window at a time (the Worker list's pages). */
+  workersWindow(scope: WorkspaceScope): WindowReader<KnownWorker>;
   /** A task queue the record has seen (TaskRouter's callbacks name queues, never list them). */
   rememberQueue(scope: WorkspaceScope, taskQueueSid: string): Promise<void>;
   queues(scope: WorkspaceScope): Promise<string[]>;

@@ -62,9 +62,9 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 export class StatisticsRecorder {
-  /** Workspaces this process has marked, and the worker names it has written, and the day (`scope#worker` → `day#name`). */
+  /** Workspaces this process has marked, and the day and name it last wrote of each worker (`scope#worker`). */
   readonly #workspaces = new Set<string>();
-  readonly #names = new Map<string, string>();
+  readonly #names = new Map<string, { readonly day: number; readonly name: string | undefined }>();
   readonly #queues = new Set<string>();
   readonly #hours = new Set<string>();
 
@@ -197,15 +197,19 @@ export class StatisticsRecorder {
         continue;
       }
       // A reservation makes its worker known, with the name TaskRouter gave it (if any). The entry
-      // expires RETENTION_DAYS after its last write, as each reservation does after its own: it is
-      // written again on a worker's first reservation of each day, so a worker still reserved stays
-      // known (the Worker list reads this directory), not only one whose name changed.
-      const name = e.data.WorkerName;
+      // expires RETENTION_DAYS after its last write, as a reservation does after its last change:
+      // any reservation event of the worker writes it again, once a day, so a worker still
+      // reserved, or working a reservation for days, stays known (the Worker list reads this
+      // directory); a new name is written at once.
+      if (!e.type.startsWith('reservation.')) continue;
+      const created = e.type === 'reservation.created';
+      const name = created ? e.data.WorkerName : undefined;
+      const day = Math.floor(e.at / DAY_MS);
       const key = `${scope.accountSid}#${scope.workspaceSid}#${e.workerSid}`;
-      const written = `${Math.floor(e.at / DAY_MS)}#${name ?? ''}`;
-      if (e.type !== 'reservation.created' || this.#names.get(key) === written) continue;
+      const last = this.#names.get(key);
+      if (last !== undefined && last.day === day && (!created || last.name === (name ?? ''))) continue;
       if (this.#names.size >= REMEMBERED) this.#names.clear();
-      this.#names.set(key, written);
+      this.#names.set(key, { day, name: created ? (name ?? '') : last?.name });
       writes.push(
         this.store.setWorker(scope, e.workerSid, { ...(name !== undefined && { friendlyName: name }), at: e.at }).catch((error: unknown) => {
           this.#names.delete(key);

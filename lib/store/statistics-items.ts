@@ -25,6 +25,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WorkspaceScope } from '../domain/scope.ts';
+import type { WindowReader } from '../domain/paging.ts';
 import { type CacheFamily, ROLL_UP_NAME } from '../domain/statistics-aggregate.ts';
 import { periodOf, type Period } from '../domain/statistics-periods.ts';
 import { statisticsDaysOf } from '../domain/statistics-query.ts';
@@ -130,6 +131,15 @@ function firstOfEach<T extends { readonly id: string }>(items: readonly T[]): T[
   const first = new Map<string, T>();
   for (const item of items) if (!first.has(item.id)) first.set(item.id, item);
   return [...first.values()];
+}
+
+/** A directory item of the workers' partition as the worker it names. */
+function knownWorker(item: Item): KnownWorker {
+  return {
+    workerSid: String(item['sk']),
+    friendlyName: typeof item['friendlyName'] === 'string' ? item['friendlyName'] : null,
+    activitySid: typeof item['activitySid'] === 'string' ? item['activitySid'] : null,
+  };
 }
 
 export class StatisticsItems implements StatisticsStore {
@@ -528,15 +538,21 @@ export class StatisticsItems implements StatisticsStore {
     // The name and the activity each keep their newest value; one update per kind, each conditioned on its own time.
     const write = async (value: string | undefined, attribute: string, time: string) => {
       const e = new Expression();
-      const sets = [`${e.name(TABLE.ttlAttribute)} = ${e.value(expires)}`];
+      const ttl = e.name(TABLE.ttlAttribute);
+      const sets = [`${ttl} = ${e.value(expires)}`];
       if (value !== undefined) sets.push(`${e.name(attribute)} = ${e.value(value)}`, `${e.name(time)} = ${e.value(update.at)}`);
+      // A value keeps its newest; an expiry alone (a reservation seen again) only moves later.
+      const condition =
+        value !== undefined
+          ? `attribute_not_exists(${e.name(time)}) OR ${e.name(time)} <= ${e.value(update.at)}`
+          : `attribute_not_exists(${ttl}) OR ${ttl} < ${e.value(expires)}`;
       await conditionalWrite(
         this.#client,
         new UpdateCommand({
           TableName: this.#table,
           Key: key,
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ...(value !== undefined && { ConditionExpression: `attribute_not_exists(${e.name(time)}) OR ${e.name(time)} <= ${e.value(update.at)}` }),
+          ConditionExpression: condition,
           ...e.params,
         }),
         { stored: false },
@@ -549,12 +565,31 @@ export class StatisticsItems implements StatisticsStore {
   }
 
   async workers(scope: WorkspaceScope): Promise<KnownWorker[]> {
-    const items = await this.#query(statisticsPartition(scope, 'workers'), ' ', '~');
-    return items.map((item) => ({
-      workerSid: String(item['sk']),
-      friendlyName: typeof item['friendlyName'] === 'string' ? item['friendlyName'] : null,
-      activitySid: typeof item['activitySid'] === 'string' ? item['activitySid'] : null,
-    }));
+    return (await this.#query(statisticsPartition(scope, 'workers'), ' ', '~')).map(knownWorker);
+  }
+
+  workersWindow(scope: WorkspaceScope): WindowReader<KnownWorker> {
+    return async (direction, from, limit) => {
+      // A Limit of 0 is no query DynamoDB takes: nothing read, and more may lie beyond.
+      if (limit === 0) return { items: [], more: true };
+      const e = new Expression();
+      let keyCondition = `${e.name(TABLE.partitionKey)} = ${e.value(statisticsPartition(scope, 'workers'))}`;
+      if (from !== undefined) keyCondition += ` AND ${e.name(TABLE.sortKey)} ${direction === 'forward' ? '>' : '<'} ${e.value(from)}`;
+      const { Items = [], LastEvaluatedKey } = await send<{ Items?: Item[]; LastEvaluatedKey?: object }>(
+        this.#client,
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: keyCondition,
+          ScanIndexForward: direction === 'forward',
+          Limit: limit,
+          ConsistentRead: true,
+          ...e.params,
+        }),
+      );
+      const workers = Items.map(knownWorker);
+      if (direction === 'backward') workers.reverse();
+      return { items: workers, more: LastEvaluatedKey !== undefined };
+    };
   }
 
   async rememberQueue(scope: WorkspaceScope, taskQueueSid: string): Promise<void> {

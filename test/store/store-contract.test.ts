@@ -1743,6 +1743,24 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect(await stores.statistics.workers(newWorkspace())).toEqual([]);
     });
 
+    it('reads the workers’ directory by SID a window at a time, forward and backward from a key', async () => {
+      const scope = newWorkspace();
+      const sids = Array.from({ length: 5 }, () => sid('WK')).sort();
+      for (const workerSid of sids) await stores.statistics.setWorker(scope, workerSid, { friendlyName: workerSid.slice(-4), at: T0 });
+      const window = stores.statistics.workersWindow(scope);
+      const read = async (direction: 'forward' | 'backward', from: string | undefined, limit: number) => {
+        const { items, more } = await window(direction, from, limit);
+        return { sids: items.map((w) => w.workerSid), more };
+      };
+      expect(await read('forward', undefined, 2)).toEqual({ sids: sids.slice(0, 2), more: true });
+      expect(await read('forward', sids[1], 10)).toEqual({ sids: sids.slice(2), more: false });
+      expect(await read('backward', sids[3], 2)).toEqual({ sids: sids.slice(1, 3), more: true });
+      expect(await read('backward', sids[1], 10)).toEqual({ sids: sids.slice(0, 1), more: false });
+      expect((await window('forward', undefined, 1)).items).toEqual([{ workerSid: sids[0], friendlyName: sids[0]!.slice(-4), activitySid: null }]);
+      expect(await read('forward', undefined, 10)).toEqual({ sids, more: false });
+      expect(await stores.statistics.workersWindow(newWorkspace())('forward', undefined, 10)).toEqual({ items: [], more: false });
+    });
+
     it('claims each event for the slot first named, within its subject and workspace, whatever repeats or races', async () => {
       const scope = newWorkspace();
       const task = sid('WT');

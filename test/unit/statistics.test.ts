@@ -191,7 +191,7 @@ describe("the reservations pending now, from the reservations' marks", () => {
 });
 
 describe("the workers' directory", () => {
-  it('writes a worker’s entry again on its first reservation of each day, so that it expires with the reservations, not before', async () => {
+  it('writes a worker’s entry again on the first of its reservations’ events each day, so that it expires with the reservations, not before', async () => {
     const { runtime, clock, stores } = memoryRuntime();
     const writes = vi.spyOn(stores.statistics, 'setWorker');
     const fields = { WorkspaceSid: sid('WS'), WorkerSid: sid('WK'), WorkerName: 'Alice' };
@@ -203,7 +203,13 @@ describe("the workers' directory", () => {
     await runtime.service.assign(assignment(fields), 120);
     expect(writes).toHaveBeenCalledTimes(2);
     // A new name is written at once.
-    await runtime.service.assign(assignment({ ...fields, WorkerName: 'Alice Smith' }), 120);
+    const renamed = assignment({ ...fields, WorkerName: 'Alice Smith' });
+    await runtime.service.assign(renamed, 172_800);
     expect(writes).toHaveBeenCalledTimes(3);
+    // A reservation worked on a later day (here accepted) writes the entry again, its expiry only.
+    clock.advance(86_400_000);
+    await runtime.service.update({ kind: 'task', scope: taskScopeOf(renamed), reservationSid: renamed.reservationSid, resource: 'r' }, form(accept), undefined);
+    expect(writes).toHaveBeenCalledTimes(4);
+    expect(writes.mock.calls[3]![2]).toEqual({ at: clock.now() });
   });
 });

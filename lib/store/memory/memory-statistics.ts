@@ -3,6 +3,7 @@
  * (lib/store/statistics-items.ts), each write one synchronous step as a conditional write is one
  * step on an engine, checked against it by the store contract suite.
  */
+import { memoryWindow, type WindowReader } from '../../domain/paging.ts';
 import type { WorkspaceScope } from '../../domain/scope.ts';
 import type { CacheFamily } from '../../domain/statistics-aggregate.ts';
 import { periodKey, periodOf, type Period } from '../../domain/statistics-periods.ts';
@@ -147,6 +148,10 @@ export class MemoryStatistics implements StatisticsStore {
     return [...(this.#workers.get(workspaceKey(scope))?.entries() ?? [])]
       .map(([workerSid, e]) => ({ workerSid, friendlyName: e.friendlyName, activitySid: e.activitySid }))
       .sort((a, b) => (a.workerSid < b.workerSid ? -1 : 1));
+  }
+
+  workersWindow(scope: WorkspaceScope): WindowReader<KnownWorker> {
+    return async (direction, from, limit) => memoryWindow(await this.workers(scope), (w) => w.workerSid)(direction, from, limit);
   }
 
   async rememberQueue(scope: WorkspaceScope, taskQueueSid: string): Promise<void> {
