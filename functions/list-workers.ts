@@ -48,7 +48,6 @@ export const listWorkers = apiFunction('list-workers', async (request, { runtime
     throw new InvalidParameterError('Available', 'cannot be judged: the policy names no availableActivities, so no activity is known to be available or not');
   }
   const { stores, config } = runtime;
-  const keyOf = (known: KnownWorker) => known.workerSid;
   // A workspace with no event counted is unknown here, as in the Statistics resources: Twilio's 404.
   if (!(await stores.statistics.knowsWorkspace(scope))) throw new NotFoundError(resourceOf(request));
   const window = stores.statistics.workersWindow(scope);
@@ -84,7 +83,7 @@ export const listWorkers = apiFunction('list-workers', async (request, { runtime
   const page = await readFilledPage(
     query.cursor,
     query.pageSize,
-    (item) => keyOf(item.known),
+    (item) => item.known.workerSid,
     read,
     (item) => item.kept,
     { maxReads: 3 },

@@ -5,7 +5,7 @@
  * queue's counts, the outcomes per minute or hour, the reservations pending now (the console's
  * overview reads them).
  */
-import { DEFAULT_PAGE_SIZE } from '#lib/domain/list-query.ts';
+import { DEFAULT_PAGE_SIZE, pagedQueryString } from '#lib/domain/list-query.ts';
 import { decodePageToken, memoryWindow, readPage, type Cursor } from '#lib/domain/paging.ts';
 import { parseParameter, type ParameterSpec } from '#lib/domain/parameters.ts';
 import {
@@ -89,13 +89,7 @@ export const statistics = apiFunction('statistics', async (request, { runtime, a
       publicBaseUrl: runtime.config.publicBaseUrl,
       cursor,
       pageSize,
-      queryString: (n, pageToken) => {
-        const qs = new URLSearchParams(passOn);
-        qs.set('PageSize', String(pageSize));
-        qs.set('Page', String(n));
-        if (pageToken !== undefined) qs.set('PageToken', pageToken);
-        return qs.toString();
-      },
+      queryString: (n, pageToken) => pagedQueryString(new URLSearchParams(passOn), pageSize, n, pageToken),
     });
   }
   const subject: Subject =
