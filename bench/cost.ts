@@ -43,7 +43,18 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { MEMORY_MB } from '../infra/function-memory.ts';
 import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts';
-import { DEFAULT_MIX, OPERATIONS, costOf, renderCost, type Measured, type Measurements, type Mix, type Operation, type Usage } from './cost-model.ts';
+import {
+  DEFAULT_MIX,
+  OPERATIONS,
+  costOf,
+  operationCounts,
+  renderCost,
+  type Measured,
+  type Measurements,
+  type Mix,
+  type Operation,
+  type Usage,
+} from './cost-model.ts';
 import { apiEvent, assignment, basicAuthHeader, callbackEvent, type Assignment } from './events.ts';
 
 export interface CostOptions {
@@ -320,17 +331,34 @@ export function mixFrom(values: Record<string, string | boolean | undefined>): M
   };
 }
 
-if (import.meta.filename === process.argv[1]) {
+/** The command line, or one line saying what is wrong with it (no stack trace) and exit status 2. */
+function commandLine() {
   const mixFlags = ['callbacks', 'rejections', 'timeouts', 'callback-url', 'eventbridge', 'stream-batch', 'queue-batch', 'trace-sampling'] as const;
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      from: { type: 'string' },
-      out: { type: 'string' },
-      ...Object.fromEntries(mixFlags.map((flag) => [flag, { type: 'string' }])),
-    },
-  });
-  const mix = mixFrom(values);
+  try {
+    const { values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        out: { type: 'string' },
+        ...Object.fromEntries(mixFlags.map((flag) => [flag, { type: 'string' }])),
+      },
+    });
+    const mix = mixFrom(values);
+    // Refuses shares that cannot be (rejections and timeouts above 1 together) before measuring.
+    operationCounts(mix);
+    return { values, mix };
+  } catch (error) {
+    process.stderr.write(
+      `npm run cost: ${(error as Error).message}\nflags: --quick, --from=FILE, --out=FILE, ${mixFlags.map((flag) => `--${flag}=…`).join(', ')} (bench/cost.ts says what each means)\n`,
+    );
+    process.exit(2);
+  }
+}
+
+if (import.meta.filename === process.argv[1]) {
+  // The AWS SDK warns that it will want Node 22 in 2027; the local tools support Node 20.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  const { values, mix } = commandLine();
   const measurements = values.from
     ? (JSON.parse(readFileSync(values.from, 'utf8')) as { measurements: Measurements }).measurements
     : await measureCost(values.quick ? { rounds: 1, iterations: 2 } : { rounds: 5, iterations: 10 });

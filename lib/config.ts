@@ -225,9 +225,13 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
 /** What a deployed function binds decides what it requires; local runs default everything. */
 const EVERYTHING: Binds = { table: 'write', credentials: true, timers: true };
 
+/** Where the local stack listens, and `npm run callback` posts, when HOST, PORT and PUBLIC_BASE_URL are unset. */
+export const LOCAL_DEFAULT_URL = 'http://127.0.0.1:3000';
+const LOCAL_DEFAULT = new URL(LOCAL_DEFAULT_URL);
+
 export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING): Config {
-  const host = value(env, 'HOST') ?? '127.0.0.1';
-  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = value(env, 'HOST') ?? LOCAL_DEFAULT.hostname;
+  const port = integer(env, 'PORT', Number(LOCAL_DEFAULT.port), 0, 65535);
 
   const accountSid = value(env, 'TWILIO_ACCOUNT_SID') ?? (mode === 'local' ? LOCAL_ACCOUNT_SID : undefined);
   if (accountSid === undefined) throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required in a deployed function');

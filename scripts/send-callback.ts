@@ -66,13 +66,24 @@ const response = await fetch(url, {
   process.stderr.write(`No local stack answers at ${base} (${reason}): start it with npm start, or give its URL with --url (a stack on another PORT)\n`);
   process.exit(1);
 });
+const answer = `POST ${url} → ${response.status} ${await response.text()}`;
+if (!response.ok) {
+  // No reservation was recorded: no commands for it. A 403 is a signature checked against
+  // another URL or token than this command signed with.
+  const hint =
+    response.status === 403
+      ? 'The stack checks the signature against its own PUBLIC_BASE_URL and auth token: give this command the same PORT, PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN as npm start, or --url with the URL its banner prints.'
+      : 'The callback was refused: no reservation was recorded.';
+  process.stderr.write(`${answer}\n${hint}\n`);
+  process.exit(1);
+}
 const reservation = `${base}/v1/Workspaces/${params['WorkspaceSid']}/Tasks/${params['TaskSid']}/Reservations/${params['ReservationSid']}`;
 // As npm start's banner: the built-in development token is printed, a token of your own never is
 // (the shell reads it from the environment when you run the command).
 const credentials = `${config.accountSid}:${config.authToken === LOCAL_AUTH_TOKEN ? LOCAL_AUTH_TOKEN : '"$TWILIO_AUTH_TOKEN"'}`;
 process.stdout.write(
   [
-    `POST ${url} → ${response.status} ${await response.text()}`,
+    answer,
     '',
     `fetch:   curl -u ${credentials} ${reservation}`,
     `accept:  curl -u ${credentials} -d ReservationStatus=accepted ${reservation}`,

@@ -1,5 +1,5 @@
 /** What `npm start` prints: how to reach and use the local stack, and never a real secret. */
-import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, LOCAL_WORKSPACE_SID, type Config } from '../config.ts';
+import { LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN, LOCAL_DEFAULT_URL, LOCAL_WORKSPACE_SID, type Config } from '../config.ts';
 
 export interface BannerFacts {
   readonly url: string;
@@ -23,6 +23,15 @@ function eventsLine(config: Config): string {
   return `${stored}, and POSTed to ${url.origin}${url.pathname} (${filter})`;
 }
 
+/**
+ * The command that sends a callback to this stack: `npm run callback` posts to PUBLIC_BASE_URL, or
+ * http://HOST:PORT, of its own environment, which is not this one's when it was started with
+ * other values. Signed for, and posted to, the URL given.
+ */
+function callbackCommand(url: string): string {
+  return url === LOCAL_DEFAULT_URL ? 'npm run callback' : `npm run callback -- --url ${url}`;
+}
+
 export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
   // The local workspace is npm run callback's, with the development account: with an account of
   // your own, callbacks (TaskRouter's, through a tunnel) name your workspaces.
@@ -44,7 +53,7 @@ export function bannerLines({ url, config, embedded }: BannerFacts): string[] {
     `  events        ${eventsLine(config)}`,
     `  mode          ${config.upstreamUrl === undefined ? 'standalone (set TASKROUTER_UPSTREAM_URL to front a TaskRouter)' : `connected to ${config.upstreamUrl}: updates are forwarded there; its Workspace's EventCallbackUrl: ${url}/event-callback`}`,
     ...(development
-      ? [`  try it        npm run callback   (in another terminal: a signed callback to workspace ${LOCAL_WORKSPACE_SID}, which the console shows)`]
+      ? [`  try it        ${callbackCommand(url)}   (in another terminal: a signed callback to workspace ${LOCAL_WORKSPACE_SID}, which the console shows)`]
       : []),
     `listening on http://${config.host}:${config.port}`,
   ];

@@ -104,7 +104,7 @@ function prepareDataDir(dataDir: string, fresh: boolean): void {
   } else if (marker !== undefined && marker.format !== STORAGE_FORMAT) {
     throw new ConfigError(
       'DATA_DIR',
-      `${dataDir} holds data in storage format ${marker.format}, and this version reads format ${STORAGE_FORMAT}: choose another folder, or empty this one (npm run invoke -- <function> <event> --fresh)`,
+      `${dataDir} holds data in storage format ${marker.format}, and this version reads format ${STORAGE_FORMAT}: choose another folder, or empty this one (DATA_DIR=${dataDir} npm run invoke -- health events/health.json --fresh)`,
     );
   }
   writeMarker(dataDir);

@@ -65,7 +65,13 @@ describe('npm run cost -- --quick', () => {
     expect(priced.totalUsd).toBeLessThan(report.totalUsd);
     const bad = cost(`--from=${out}`, `--out=${again}`, '--rejections=0.9', '--timeouts=0.2');
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toContain('together at most 1');
+    expect(bad.status).toBe(2);
+    // One line saying what is wrong, and the flags: no stack trace.
+    expect(bad.stderr).toMatch(/^npm run cost: rejections and timeouts are shares of reservations: together at most 1\nflags: --quick, /);
+    expect(bad.stderr).not.toContain('    at ');
+    const unknown = cost(`--from=${out}`, '--bogus=1');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^npm run cost: Unknown option '--bogus'\nflags: /);
     // Without --out, a what-if is printed and the recorded measurements stay as they were.
     const recorded = readFileSync(out, 'utf8');
     const whatIf = cost(`--from=${out}`, '--callback-url=off');

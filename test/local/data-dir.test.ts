@@ -111,7 +111,9 @@ it('deletes only the engine’s own files from its folder, and refuses data of a
   expect(readFileSync(join(dataDir, '000009.ldb', 'keep.txt'), 'utf8')).toBe('a folder, not a LevelDB file');
 
   writeFileSync(join(dataDir, DATA_DIR_MARKER), JSON.stringify({ engine: 'dynalite', format: STORAGE_FORMAT - 1 }));
-  await expect(startDynalite({ dataDir })).rejects.toThrow(`holds data in storage format ${STORAGE_FORMAT - 1}`);
+  await expect(startDynalite({ dataDir })).rejects.toThrow(
+    `holds data in storage format ${STORAGE_FORMAT - 1}, and this version reads format ${STORAGE_FORMAT}: choose another folder, or empty this one (DATA_DIR=${dataDir} npm run invoke -- health events/health.json --fresh)`,
+  );
   const emptied = await startDynalite({ dataDir, fresh: true });
   await emptied.close();
   expect(JSON.parse(readFileSync(join(dataDir, DATA_DIR_MARKER), 'utf8')).format).toBe(STORAGE_FORMAT);

@@ -52,12 +52,23 @@ describe('npm start', () => {
       // The workspace the banner opens the console on, unless told another.
       expect(printed).toContain(`console: ${developmentUrl}/console#/${LOCAL_WORKSPACE_SID}`);
       expect(development.output()).toContain(`console       ${developmentUrl}/console#/${LOCAL_WORKSPACE_SID}`);
-      expect(development.output()).toContain('try it        npm run callback');
+      // Started on another port than 3000 (PORT=0), so the command names this stack's URL.
+      expect(development.output()).toContain(`try it        npm run callback -- --url ${developmentUrl}   (in another terminal`);
       const own = await callback(realUrl, account);
       // Signed with the token (the stack answered 200), which the commands name but never print.
       expect(own).toMatch(/→ 200 /);
       expect(own).toContain(`accept:  curl -u ${account.TWILIO_ACCOUNT_SID}:"$TWILIO_AUTH_TOKEN" -d ReservationStatus=accepted `);
       expect(own).not.toContain(account.TWILIO_AUTH_TOKEN);
+      // Signed with another token than the stack's: refused, so no commands for a reservation
+      // that was never recorded, and an exit status that says so.
+      const refused = await callback(developmentUrl, account).then(
+        () => undefined,
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      expect(refused?.code).toBe(1);
+      expect(refused?.stdout).toBe('');
+      expect(refused?.stderr).toMatch(/→ 403 .*Invalid X-Twilio-Signature/);
+      expect(refused?.stderr).toContain('give this command the same PORT, PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN as npm start');
     } finally {
       await Promise.all([development.stop(), real.stop()]);
     }
