@@ -218,5 +218,15 @@ export function readUpdateParameters(params: Params, scope: 'task' | 'worker'): 
     const raw = [spec.name, ...(spec.aliases ?? [])].flatMap((name) => params.get(name) ?? []);
     if (raw.length > 0) values.set(spec.name, parseParameter(spec, raw));
   }
+  // An instruction whose parameters a worker's reservation resource does not take (supervise's
+  // Supervisor and SupervisorMode, which Twilio's worker-scoped body lacks) is refused as such,
+  // rather than for the parameter it was sent and this scope ignores.
+  const instruction = values.get('Instruction');
+  if (scope === 'worker' && PARAMETERS.some((spec) => spec.taskScopeOnly && spec.instruction === instruction)) {
+    throw new InvalidParameterError(
+      'Instruction',
+      `${instruction} is taken only on the task's reservation (/Tasks/{TaskSid}/Reservations/{Sid}): a worker's reservation takes no Supervisor or SupervisorMode`,
+    );
+  }
   return values;
 }

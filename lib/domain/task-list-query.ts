@@ -56,8 +56,11 @@ export interface TaskListQuery {
 
 /**
  * A task's page key: per sort field its tag (C DateCreated, P Priority; lower case descending) and
- * its value in 15 digits (inverted where descending), then the task's SID. The tags tie a
- * PageToken to the Ordering it was issued under.
+ * its value in 15 digits (inverted where descending), then the task's SID, its hex digits inverted
+ * when the last field is descending: ties (tasks created in the same second, which is all a
+ * task's creation date tells) then come in the reverse of their ascending order, so that
+ * `DateCreated:desc` lists exactly the reverse of `DateCreated:asc`. The tags tie a PageToken to
+ * the Ordering it was issued under.
  */
 const TASK_KEY = /^([CcPp]\d{15}#){1,2}WT[0-9a-f]{32}$/;
 /** The largest 15-digit number, exact in a double: a time in ms or a priority fits under it, and so does its inverse. */
@@ -76,7 +79,13 @@ export function taskListKey(
     const value = order.field === 'DateCreated' ? task.createdAt : task.priority;
     return `${tagOf(order)}${String(order.descending ? KEY_TOP - value : value).padStart(15, '0')}`;
   });
-  return `${parts.join('#')}#${task.taskSid}`;
+  const descending = ordering[ordering.length - 1]?.descending === true;
+  return `${parts.join('#')}#${descending ? invertedSid(task.taskSid) : task.taskSid}`;
+}
+
+/** A SID whose hex digits are inverted (0 for f, f for 0…): it sorts in the reverse order of the SIDs. */
+function invertedSid(sid: string): string {
+  return sid.slice(0, 2) + [...sid.slice(2)].map((digit) => (15 - Number.parseInt(digit, 16)).toString(16)).join('');
 }
 
 export function readTaskListQuery(query: Params): TaskListQuery {

@@ -80,6 +80,18 @@ describe('the table', () => {
     );
     expect([...values]).toEqual([['DequeueStatusCallbackEvent', ['answered', 'completed']]]);
   });
+
+  it('refuses the supervise instruction on a worker’s reservation, saying where it is taken', () => {
+    const supervise = new Map([
+      ['Instruction', ['supervise']],
+      ['Supervisor', [`WK${'1'.repeat(32)}`]],
+      ['SupervisorMode', ['monitor']],
+    ]);
+    expect(() => readUpdateParameters(supervise, 'worker')).toThrow(
+      "Invalid parameter Instruction: supervise is taken only on the task's reservation (/Tasks/{TaskSid}/Reservations/{Sid}): a worker's reservation takes no Supervisor or SupervisorMode",
+    );
+    expect(readUpdateParameters(supervise, 'task').get('Instruction')).toBe('supervise');
+  });
 });
 
 describe('updates', () => {
