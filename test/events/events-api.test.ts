@@ -241,12 +241,13 @@ describe('paging', () => {
 });
 
 describe('accounts and errors', () => {
-  it('keeps one account’s events from another: its lists are empty, its fetches 404, for the very same SIDs', async () => {
+  it('keeps one account’s events from another: its lists and fetches 404, for the very same SIDs', async () => {
     const a = await assign(stack);
     const [created] = await events(a.workspaceSid).list({ reservationSid: a.reservationSid });
     const asB = basicAuth(B, B_TOKEN);
-    expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events`, asB)).body['events']).toEqual([]);
-    expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events?ReservationSid=${a.reservationSid}`, asB)).body['events']).toEqual([]);
+    // The workspace is A's: to B it is unknown.
+    expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events`, asB)).body).toMatchObject({ status: 404, code: 20404 });
+    expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events?ReservationSid=${a.reservationSid}`, asB)).status).toBe(404);
     expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events/${created!.sid}`, asB)).status).toBe(404);
     // B's own callback naming the same SIDs makes B's own events, with SIDs of its own.
     await assign(
@@ -258,6 +259,29 @@ describe('accounts and errors', () => {
     expect(theirs.map((e) => e.account_sid)).toEqual([B]);
     expect(theirs[0]!.sid).not.toBe(created!.sid);
     expect((await events(a.workspaceSid).list({ reservationSid: a.reservationSid })).map((e) => e.sid)).toEqual([created!.sid]);
+    // Now B's workspace too: a filter that matches nothing of B's is an empty page, not a 404.
+    expect((await get(`/v1/Workspaces/${a.workspaceSid}/Events?EventType=task.completed`, asB)).body['events']).toEqual([]);
+  });
+
+  it('answers 404 for a workspace with no event counted here (a mistyped SID), an empty page for a quiet one', async () => {
+    const ws = sid('WS');
+    await expect(events(ws).list()).rejects.toMatchObject({ status: 404, code: 20404 });
+    const a = await assign(stack);
+    // Sixteen minutes later the default window holds nothing: the workspace is quiet, not unknown.
+    clock.advance(16 * 60_000);
+    expect(await events(a.workspaceSid).list()).toEqual([]);
+  });
+
+  it('with STATISTICS=off, which counts no workspace, answers an empty page for any workspace', async () => {
+    const off = await startStack({ STATISTICS: 'off' });
+    try {
+      const a = await assign(off);
+      const list = (workspaceSid: string) => twilioClient(off).taskrouter.v1.workspaces(workspaceSid).events.list();
+      expect((await list(a.workspaceSid)).map((e) => e.eventType)).toEqual(['reservation.created']);
+      expect(await list(sid('WS'))).toEqual([]);
+    } finally {
+      await off.close();
+    }
   });
 
   it('answers 404 for an unknown or malformed event SID, and 401 without credentials', async () => {

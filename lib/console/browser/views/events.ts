@@ -5,7 +5,7 @@
  * types offered those lib/domain/events.ts declares; a filter the API would refuse is said at its
  * field and never sent. Refreshes ask only for what is new (StartDate).
  */
-import { API_BASE } from '../api.ts';
+import { API_BASE, ApiError } from '../api.ts';
 import { DATA } from '../data.ts';
 import { KeyedTable, h, replaceChildren, type Child } from '../dom.ts';
 import { WIDEST_MINUTES, href, sidPattern } from '../routes.ts';
@@ -178,6 +178,20 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
 
   const eventsPath = (query: Record<string, string>) =>
     `/v1/Workspaces/${encodeURIComponent(workspace)}/Events?${new URLSearchParams({ ...Object.fromEntries(active), ...query, PageSize: '1000' })}`;
+  /**
+   * The Event list answers 404 for a workspace with no event counted yet (npm start's own before
+   * its first callback, a new one of yours): to this view, one whose events have not begun, shown
+   * as empty until they do. A SID that cannot be a workspace's stays a 404 (notFound below).
+   */
+  const wellFormed = sidPattern('WS').test(workspace);
+  const orNone = async (read: Promise<{ items: TaskRouterEvent[]; complete: boolean }>) => {
+    try {
+      return await read;
+    } catch (error) {
+      if (wellFormed && error instanceof ApiError && error.status === 404) return { items: [], complete: true };
+      throw error;
+    }
+  };
   const take = (found: readonly TaskRouterEvent[]) => {
     let fresh = 0;
     for (const event of found) {
@@ -202,11 +216,8 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
       if (m > minutes) break;
       const start = isoSeconds(now - m * 60_000);
       // Both bounds are inclusive: an event on the shared second comes twice and is kept once.
-      const { items, complete } = await ctx.api.listUpTo<TaskRouterEvent>(
-        eventsPath({ StartDate: start, ...(end !== null && { EndDate: end }) }),
-        'events',
-        signal,
-        MAX_PAGES,
+      const { items, complete } = await orNone(
+        ctx.api.listUpTo<TaskRouterEvent>(eventsPath({ StartDate: start, ...(end !== null && { EndDate: end }) }), 'events', signal, MAX_PAGES),
       );
       for (const event of items) seen.add(event.sid);
       gathered.push(...items);
@@ -224,7 +235,8 @@ export function eventsView(ctx: ViewContext, workspace: string, filters: URLSear
       if (readAt === null) return firstLoad(signal);
       const started = Date.now();
       const fresh = take(
-        await ctx.api.list<TaskRouterEvent>(eventsPath({ StartDate: isoSeconds(refreshFrom(newestMs, readAt)) }), 'events', signal, MAX_PAGES),
+        (await orNone(ctx.api.listUpTo<TaskRouterEvent>(eventsPath({ StartDate: isoSeconds(refreshFrom(newestMs, readAt)) }), 'events', signal, MAX_PAGES)))
+          .items,
       );
       readAt = started;
       return fresh;
