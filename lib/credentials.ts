@@ -2,9 +2,11 @@
  * Who may call. The account (TWILIO_ACCOUNT_SID) with its auth token, optionally more accounts
  * (Twilio subaccounts, say) with theirs, and API keys (`SK…` SID and secret) each mapped to one of
  * those accounts. The tokens verify assignment-callback signatures and, with the keys, REST Basic
- * auth. They are read once (the environment locally, Secrets Manager when deployed) and cached;
- * a check that fails reads them again, at most every REREAD_AFTER_MS, so that a rotated token is
- * taken up by warm containers too (TaskRouter signs with the new one at once).
+ * auth. They are read (the environment locally, Secrets Manager when deployed) and cached for at
+ * most KEYS_MAX_AGE_MS, so that a key or token removed from the secret stops working in a warm
+ * container too, however busy the callers that still pass keep it; a check that fails reads them
+ * again sooner, at most every REREAD_AFTER_MS, so that a rotated token is taken up at once
+ * (TaskRouter signs with the new one at once).
  */
 import { AuthenticationError } from './domain/errors.ts';
 import { canonicalSid } from './domain/sid.ts';
@@ -44,6 +46,13 @@ export interface Credentials {
 /** How often a failing check may read the keys again: a bad signature cannot make more reads than this. */
 export const REREAD_AFTER_MS = 30_000;
 
+/**
+ * How long keys read are used without reading them again: a revoked API key or account token
+ * (removed from the secret) is refused within this, even where no check fails to prompt a read.
+ * One read per container this often, paid by the request that finds the keys too old.
+ */
+export const KEYS_MAX_AGE_MS = 5 * 60_000;
+
 /** The message of every refused Basic-auth pair. */
 export const AUTHENTICATION_FAILED = 'Authenticate';
 
@@ -58,14 +67,35 @@ export function accountCredentials(
   rereadFailed: (error: unknown) => void = () => {},
 ): Credentials {
   let keys: Promise<AccountKeys> | undefined;
+  /** When the last read began: a refused check reads again only REREAD_AFTER_MS after it. */
   let readAt = Number.NEGATIVE_INFINITY;
+  /** When the keys in use become too old (KEYS_MAX_AGE_MS after their read), or a failed read of them is tried again. */
+  let staleAt = Number.POSITIVE_INFINITY;
   const load = () => {
     if (!keys) {
       readAt = now();
+      staleAt = readAt + KEYS_MAX_AGE_MS;
       keys = readKeys().catch((error: unknown) => {
         keys = undefined; // a failed read is tried again by the next request
         throw error;
       });
+    } else if (now() >= staleAt) {
+      // Too old to trust: read again, the requests meanwhile waiting for this one read. A failed
+      // read keeps the keys in use (an outage of Secrets Manager refuses nobody) and is tried
+      // again REREAD_AFTER_MS later, not by every request.
+      const inUse = keys;
+      readAt = now();
+      staleAt = readAt + REREAD_AFTER_MS;
+      keys = readKeys().then(
+        (fresh) => {
+          staleAt = readAt + KEYS_MAX_AGE_MS;
+          return fresh;
+        },
+        (error: unknown) => {
+          rereadFailed(error);
+          return inUse;
+        },
+      );
     }
     return keys;
   };
@@ -99,6 +129,7 @@ export function accountCredentials(
       try {
         const fresh = await readKeys();
         keys = Promise.resolve(fresh);
+        staleAt = readAt + KEYS_MAX_AGE_MS;
         return true;
       } catch (error) {
         rereadFailed(error);

@@ -2,7 +2,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '#lib/config.ts';
-import { CredentialsError, REREAD_AFTER_MS, accountCredentials, accountKeys, keysFromSecret } from '#lib/credentials.ts';
+import { CredentialsError, KEYS_MAX_AGE_MS, REREAD_AFTER_MS, accountCredentials, accountKeys, keysFromSecret } from '#lib/credentials.ts';
 import { parseApiRequest } from '#lib/http/api-request.ts';
 import { basicAuth as basicAuthMiddleware, webhookSignature } from '#lib/http/middleware.ts';
 import { twilioSignature } from '#lib/signature.ts';
@@ -145,6 +145,44 @@ describe('the deployed secret', () => {
     rotating.clock += REREAD_AFTER_MS;
     expect(await Promise.all([credentials.reread(), credentials.reread(), credentials.reread()])).toEqual([true, false, false]);
     expect(rotating.reads).toBe(3);
+  });
+
+  it('reads the keys again once they are five minutes old: a key removed from the secret is refused, though no check failed', async () => {
+    const secret = { keys: accountKeys(PRIMARY, 'token', [], [[KEY, 'leaked-secret']]), clock: 0, reads: 0, fail: false };
+    const failures: unknown[] = [];
+    const credentials = accountCredentials(
+      PRIMARY,
+      async () => {
+        secret.reads++;
+        if (secret.fail) throw new Error('Secrets Manager is unavailable');
+        return secret.keys;
+      },
+      () => secret.clock,
+      (error) => failures.push(error),
+    );
+    await expect(credentials.authenticate(KEY, 'leaked-secret')).resolves.toBe(PRIMARY);
+    // The operator removes the key; its holder keeps calling, and every call passes until the keys are too old.
+    secret.keys = accountKeys(PRIMARY, 'token');
+    secret.clock = KEYS_MAX_AGE_MS - 1;
+    await expect(credentials.authenticate(KEY, 'leaked-secret')).resolves.toBe(PRIMARY);
+    expect(secret.reads).toBe(1);
+    secret.clock = KEYS_MAX_AGE_MS;
+    // Requests arriving together wait for one read.
+    const [first, second] = await Promise.allSettled([credentials.authenticate(KEY, 'leaked-secret'), credentials.authenticate(PRIMARY, 'token')]);
+    expect(first).toMatchObject({ status: 'rejected', reason: expect.any(AuthenticationError) });
+    expect(second).toEqual({ status: 'fulfilled', value: PRIMARY });
+    expect(secret.reads).toBe(2);
+    // A read that fails keeps the keys in use, says so, and is tried again 30 s later, not by every request.
+    secret.clock += KEYS_MAX_AGE_MS;
+    secret.fail = true;
+    await expect(credentials.authenticate(PRIMARY, 'token')).resolves.toBe(PRIMARY);
+    await expect(credentials.authenticate(PRIMARY, 'token')).resolves.toBe(PRIMARY);
+    expect([secret.reads, failures.length]).toEqual([3, 1]);
+    secret.clock += REREAD_AFTER_MS;
+    secret.fail = false;
+    secret.keys = accountKeys(PRIMARY, 'rotated');
+    await expect(credentials.authToken(PRIMARY)).resolves.toBe('rotated');
+    expect(secret.reads).toBe(4);
   });
 
   it('a signed callback or a Basic-auth request made with a rotated token passes once the keys are read again', async () => {
