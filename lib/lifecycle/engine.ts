@@ -15,7 +15,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../domain/clock.ts';
-import { NotFoundError, ReservationStateError, UpstreamError, UpstreamUnsettledError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, ReservationStateError, UpstreamError, UpstreamUnsettledError } from '../domain/errors.ts';
 import { STATUS_EVENTS, eventSid, type EventType } from '../domain/events.ts';
 import type { LifecycleOutcome, LifecyclePolicy } from '../domain/lifecycle-policy.ts';
 import type { DimensionValue } from '../telemetry/metrics.ts';
@@ -47,6 +47,9 @@ const MAX_ATTEMPTS = 8;
 
 /** What a start-up resumes: reservations that changed this recently have their latest change handled again (a repeat is a no-op). */
 export const RESUME_WINDOW_MS = 10 * 60_000;
+
+/** Connected: how long a lifecycle completion TaskRouter has not confirmed waits before its timer tries again. */
+export const RETRY_COMPLETION_MS = 60_000;
 
 /** What the lifecycle acts on: one of this service's reservation events (its SID makes a repeat a no-op). */
 export interface LifecycleTrigger {
@@ -232,7 +235,7 @@ export class LifecycleEngine {
     } catch (error) {
       // Completed before, or given more time (its own timer comes later): nothing to write.
       if (error instanceof ReservationStateError) return 'nothing-to-do';
-      return this.#upstreamOutcome(error, event);
+      return await this.#upstreamOutcome(error, event);
     }
   }
 
@@ -275,20 +278,25 @@ export class LifecycleEngine {
       return 'completed';
     } catch (error) {
       if (error instanceof ReservationStateError) return 'flagged';
-      return this.#upstreamOutcome(error, event);
+      return await this.#upstreamOutcome(error, event);
     }
   }
 
   /**
-   * Connected: what TaskRouter made of a completion a timer forwarded. Unsettled (no answer, and
-   * no read yet), the forward mark stays for the upstream sweep, which settles it by reading: a
-   * delivery again would only wait for the mark. Refused, TaskRouter's word stands (its events
-   * bring the record up to date). Anything else is thrown, for the timer to be delivered again
-   * (deployed: Lambda's two retries, then the timers' failure queue).
+   * Connected: what TaskRouter made of a completion a timer forwarded. Not confirmed (no answer;
+   * or another forward of the task still holds its mark), the timer is armed again
+   * RETRY_COMPLETION_MS later: by then the upstream sweep has settled a forward left open by
+   * reading it (recorded: the timer finds nothing to do), or TaskRouter still shows the
+   * reservation accepted or wrapping, and the completion is sent again, as the first one never
+   * was made. Refused, TaskRouter's word stands (its events bring the record up to date).
+   * Anything else is thrown, for the timer to be delivered again (deployed: Scheduler's retries,
+   * then the timers' failure queue).
    */
-  #upstreamOutcome(error: unknown, event: TimeoutEvent): 'upstream-unsettled' | 'upstream-refused' {
-    if (error instanceof UpstreamUnsettledError) {
-      this.options.logger.warn('lifecycle completion unsettled upstream; the sweep settles it', { reservationSid: event.reservationSid });
+  async #upstreamOutcome(error: unknown, event: TimeoutEvent): Promise<'upstream-unsettled' | 'upstream-refused'> {
+    if (error instanceof UpstreamUnsettledError || error instanceof ConflictError) {
+      const { scheduler, clock, logger } = this.options;
+      await scheduler?.schedule({ ...event, deadline: clock.now() + RETRY_COMPLETION_MS });
+      logger.warn('lifecycle completion not confirmed upstream; its timer tries again', { reservationSid: event.reservationSid, kind: event.kind });
       return 'upstream-unsettled';
     }
     if (error instanceof UpstreamError) {

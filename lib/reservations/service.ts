@@ -143,7 +143,7 @@ export class ReservationService {
     }
     const reservation = findReservation(task, callback.reservationSid)!;
     this.#logger.info('assignment recorded', { outcome, rule: decision.rule, reservationStatus: reservation.status });
-    if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    if (reservation.activitySid !== undefined) await this.#moveWorker(task, reservation, reservation.activitySid);
     if (effectiveStatus(task, reservation, now).status === 'pending') {
       if (!this.#scheduler) throw new Error('no timeout scheduler: this runtime cannot take assignment callbacks');
       // The reservation's keys only: a timer's payload is stored by Scheduler and logged, the task's attributes are PII.
@@ -193,7 +193,7 @@ export class ReservationService {
       case 'expired': {
         const reservation = findReservation(expiry.task, event.reservationSid);
         if (!reservation) return 'not-found';
-        if (reservation.activitySid !== undefined) await this.#moveWorker(expiry.task, reservation);
+        if (reservation.activitySid !== undefined) await this.#moveWorker(expiry.task, reservation, reservation.activitySid);
         return 'expired';
       }
     }
@@ -246,7 +246,9 @@ export class ReservationService {
     }
     const reservation = task && findReservation(task, target.reservationSid);
     if (!task || !reservation) throw new NotFoundError(target.resource);
-    if (action.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    // The move the update asked for: the stored reservation names it, unless (connected) TaskRouter's
+    // event of the rejection was recorded first, without it; Twilio has confirmed it either way.
+    if (action.activitySid !== undefined) await this.#moveWorker(task, reservation, reservation.activitySid ?? action.activitySid);
     return { task, reservation };
   }
 
@@ -257,12 +259,12 @@ export class ReservationService {
   async #finishWorkerMove(scope: TaskScope, reservationSid: string, status: 'rejected' | 'timeout'): Promise<void> {
     const task = await this.#tasks.getTask(scope);
     const reservation = task && findReservation(task, reservationSid);
-    if (task && reservation?.status === status && reservation.activitySid !== undefined) await this.#moveWorker(task, reservation);
+    if (task && reservation?.status === status && reservation.activitySid !== undefined) await this.#moveWorker(task, reservation, reservation.activitySid);
   }
 
-  async #moveWorker(task: TaskRecord, reservation: ReservationRecord): Promise<void> {
+  async #moveWorker(task: TaskRecord, reservation: ReservationRecord, activitySid: string): Promise<void> {
     const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
-    await this.#workers.setActivity(scope, reservation.activitySid!, reservation.updatedAt);
+    await this.#workers.setActivity(scope, activitySid, reservation.updatedAt);
   }
 
   /** The task that holds a worker's reservation, if the reservation is this worker's. */

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.ts';
 import { ConflictError, ReservationStateError, UpstreamError, UpstreamUnsettledError } from '../domain/errors.ts';
 import type { Params } from '../domain/parameters.ts';
-import { RESERVATION_STATUSES, TRANSITIONS, type ReservationStatus } from '../domain/state-machine.ts';
+import { RESERVATION_STATUSES, TRANSITIONS, requiredStateLabel, type ReservationStatus } from '../domain/state-machine.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { TaskScope } from '../domain/scope.ts';
 import type { ApplyAction, TaskStore } from '../reservations/ports.ts';
@@ -89,17 +89,24 @@ export class UpstreamForwarder implements ForwardContext {
         `TaskRouter did not answer the update (${answer.reason}) and its outcome could not be read yet: nothing is recorded here until it is settled; read the reservation again shortly`,
       );
     }
-    if (status === 'pending' && intended !== 'pending') {
+    const from: readonly ReservationStatus[] = TRANSITIONS[action.transition].from;
+    if (from.includes(status)) {
+      // Still in a state the update starts from. Either it was not made, and may be sent again;
+      // or it leaves the status as it was (supervise, a call or redirect without accept), and the
+      // read cannot tell whether TaskRouter carried it out. Nothing is recorded either way.
       await this.marks.clearForward(scope, markId, this.clock.now());
       this.telemetry.count('forwards', 'settled');
       throw new UpstreamUnsettledError(
         answer.timedOut ? 504 : 502,
-        `TaskRouter did not answer the update (${answer.reason}); the reservation is still pending there and nothing was recorded: retry the request`,
+        status === intended
+          ? `TaskRouter did not answer the update (${answer.reason}), and the reservation, still ${status} there, cannot tell whether it was carried out: nothing was recorded; sending it again may repeat it`
+          : `TaskRouter did not answer the update (${answer.reason}); the reservation is still ${status} there and nothing was recorded: retry the request`,
       );
     }
     const task = await this.#record(input, markId, status);
     this.telemetry.count('forwards', 'settled');
-    if (status !== intended) throw new ReservationStateError(reservationSid, 'a Pending');
+    // Made, or no longer possible (another outcome came first: recorded, as TaskRouter says it).
+    if (status !== intended) throw new ReservationStateError(reservationSid, requiredStateLabel(from));
     return task;
   }
 

@@ -17,7 +17,8 @@ import { MARK_WAIT_MS } from '#lib/upstream/forwarder.ts';
 import { LONG_UNSETTLED_MS, RECHECK_MS, UNSETTLED_AFTER_MS } from '#lib/upstream/reconciler.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from '#lib/upstream/taskrouter-client.ts';
 import { connectedMemory, type ConnectedMemory } from '../support/connected-memory.ts';
-import { form, refusal, sid, taskScopeOf, unknownOutcome } from '../support/use-case-fixtures.ts';
+import { UpstreamMirror } from '#lib/upstream/mirror.ts';
+import { form, refusal, reservationJson, sid, taskScopeOf, unknownOutcome } from '../support/use-case-fixtures.ts';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -232,6 +233,80 @@ describe('unknown outcomes: settled by reading, never POSTed twice', () => {
       expect(task.forward).toBeUndefined();
     }
     expect(c.upstream.posts()).toHaveLength(2);
+  });
+
+  it('an outcome the read cannot confirm is never recorded: still wrapping after a completion, still accepted after a supervise; another outcome first is', async () => {
+    const c = connectedMemory();
+    const update = (a: AssignmentCallback, params: Record<string, string>) => c.service.update(target(a), form(params), undefined);
+    // A completion TaskRouter never made (still wrapping there): 502, nothing recorded, the mark cleared.
+    const wrapping = await c.reserve();
+    await accept(c, wrapping);
+    await update(wrapping, { ReservationStatus: 'wrapping' });
+    plan(c, unknownOutcome);
+    const notMade = await failureOf(update(wrapping, { ReservationStatus: 'completed' }));
+    expect(notMade).toBeInstanceOf(UpstreamUnsettledError);
+    expect(notMade).toMatchObject({ status: 502, message: expect.stringMatching(/still wrapping there and nothing was recorded: retry the request$/) });
+    expect((await recorded(c, wrapping)).reservation.status).toBe('wrapping');
+    expect((await recorded(c, wrapping)).task.forward).toBeUndefined();
+    // A supervise leaves the reservation accepted whether TaskRouter carried it out or not: nothing claimed.
+    c.upstream.answer = (request) => c.taskRouter.answer(request);
+    const supervised = await c.reserve();
+    await accept(c, supervised);
+    plan(c, () => unknownOutcome(true));
+    const unknown = await failureOf(update(supervised, { Instruction: 'supervise', Supervisor: sid('WK'), SupervisorMode: 'monitor' }));
+    expect(unknown).toMatchObject({
+      status: 504,
+      message: expect.stringMatching(/cannot tell whether it was carried out: nothing was recorded; sending it again may repeat it$/),
+    });
+    expect((await recorded(c, supervised)).reservation.instruction).toBeUndefined();
+    expect((await recorded(c, supervised)).task.forward).toBeUndefined();
+    // Canceled there before the accept arrived: recorded as TaskRouter says, and TaskRouter's own 400.
+    c.upstream.answer = (request) => c.taskRouter.answer(request);
+    const canceled = await c.reserve();
+    plan(c, () => {
+      c.taskRouter.set(canceled.reservationSid, 'canceled');
+      return unknownOutcome();
+    });
+    expect(await failureOf(accept(c, canceled))).toMatchObject({
+      status: 400,
+      message: `Reservation ${canceled.reservationSid} is not currently in a Pending state`,
+    });
+    expect(effectiveStatus((await recorded(c, canceled)).task, (await recorded(c, canceled)).reservation, c.clock.now()).status).toBe('canceled');
+  });
+
+  it('a rejection with WorkerActivitySid whose event TaskRouter delivered before its answer: 200, and the worker moved as Twilio confirmed', async () => {
+    const c = connectedMemory();
+    const away = sid('WA');
+    const mirror = new UpstreamMirror({
+      tasks: c.stores.tasks,
+      workers: c.stores.workers,
+      clock: c.clock,
+      scheduler: c.scheduler,
+      reservationTimeoutSeconds: 120,
+      maxRejections: 10,
+      telemetry: c.telemetry,
+    });
+    const a = await c.reserve();
+    c.clock.advance(100);
+    plan(c, async () => {
+      c.taskRouter.set(a.reservationSid, 'rejected');
+      // The event callback is taken in (another invocation) before this POST's answer is read: it names no activity.
+      await mirror.apply({
+        type: 'reservation.rejected',
+        accountSid: a.accountSid,
+        workspaceSid: a.workspaceSid,
+        taskSid: a.taskSid,
+        reservationSid: a.reservationSid,
+        at: c.clock.now(),
+      });
+      c.clock.advance(5);
+      return reservationJson('rejected');
+    });
+    const rejected = await c.service.update(target(a), form({ ReservationStatus: 'rejected', WorkerActivitySid: away }), undefined);
+    expect(rejected.reservation.status).toBe('rejected');
+    const worker = await c.stores.workers.getWorker({ accountSid: a.accountSid, workspaceSid: a.workspaceSid, workerSid: a.workerSid });
+    expect(worker?.activitySid).toBe(away);
+    expect(c.upstream.posts()).toHaveLength(1);
   });
 
   it('the read fails too: 502 claiming nothing, the mark left for the sweep; another update of the task waits for it, then 409, never POSTing', async () => {
