@@ -12,8 +12,15 @@
  * item are totally ordered in time whatever the clocks of concurrent writers, which is what gives
  * each event exactly one write (lib/domain/events.ts `eventsOfWrite`). A write that
  * loses to a writer whose clock is ahead is sent again just after that write.
+ *
+ * Every write also carries an identifier of its own (`writeId`, random), so that a write whose
+ * answer was lost is known when the SDK sends it again (a 500, a time-out): the repeat is refused
+ * by its own stamp, and the item it meets holds its identifier. It is answered as the write made,
+ * not judged as a second attempt (an accept would read as "not pending"); two requests that make
+ * the same change at the same millisecond stay two attempts, one of them refused.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { ConflictError } from '../domain/errors.ts';
 import type { TaskScope } from '../domain/scope.ts';
 import { WORKED_STATUSES, type ReservationStatus } from '../domain/state-machine.ts';
@@ -31,6 +38,9 @@ import { decodeTask } from './task-codec.ts';
  * every round.
  */
 export const MAX_WRITE_ATTEMPTS = 10;
+
+/** The attribute of a task item that names the write that made it as it is. */
+const WRITE_ID = 'writeId';
 
 /** The time of a retried write: after the write it lost to. */
 export function after(writtenAt: number, now: number): number {
@@ -92,11 +102,16 @@ export class TaskWriter {
     else u.set.push(`${u.e.name(TABLE.ttlAttribute)} = ${u.e.value(this.expiresAt(u.now))}`);
   }
 
-  /** The command of an update, stamped with its time and conditioned on the write before being earlier. */
-  command(u: TaskUpdate): UpdateCommand {
+  /** The command of an update, stamped with its time and identifier, and conditioned on the write before being earlier. */
+  command(u: TaskUpdate, writeId: string): UpdateCommand {
     const { e } = u;
     const written = e.name('writtenAt');
-    const set = [...u.set, `${e.name('previousWrittenAt')} = if_not_exists(${written}, ${e.value(0)})`, `${written} = ${e.value(u.now)}`];
+    const set = [
+      ...u.set,
+      `${e.name('previousWrittenAt')} = if_not_exists(${written}, ${e.value(0)})`,
+      `${written} = ${e.value(u.now)}`,
+      `${e.name(WRITE_ID)} = ${e.value(writeId)}`,
+    ];
     const conditions = [...u.conditions, `(attribute_not_exists(${written}) OR ${written} < ${e.value(u.now)})`];
     return new UpdateCommand({
       TableName: this.tableName,
@@ -132,8 +147,11 @@ export class TaskWriter {
   ): Promise<R> {
     let now = at;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await conditionalWrite(this.client, this.command(build(now)), { stored: true });
+      const writeId = randomBytes(9).toString('base64url');
+      const outcome = await conditionalWrite(this.client, this.command(build(now), writeId), { stored: true });
       if (outcome.written) return written(decodeTask(outcome.item));
+      // This very write, made: its answer was lost and the SDK's repeat met it.
+      if (outcome.stored?.[WRITE_ID] === writeId) return written(decodeTask(outcome.stored));
       const judgement = judge(outcome.stored && decodeTask(outcome.stored), now);
       if ('done' in judgement) return judgement.done;
       if (attempt === MAX_WRITE_ATTEMPTS) throw new ConflictError(conflict);

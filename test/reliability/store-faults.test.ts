@@ -104,4 +104,47 @@ describe.each(ENGINES)('on $name', (engine) => {
     expect(await repeat.json()).toEqual({});
     expect(((await get(workerList)).body['reservations'] as { sid: string }[]).map((r) => r.sid)).toEqual([fixture.reservationSid]);
   });
+
+  it.each([
+    ['accepted', 'reservation.accepted'],
+    ['rejected', 'reservation.rejected'],
+  ])('answers an update made but whose answer was lost (the SDK sent it again) as made: %s, its event once', async (status, eventType) => {
+    const { fixture, path } = await recorded();
+    // The first UpdateItem of the update reaches the store; its answer is a 500; the SDK repeats it.
+    faults.plan((call) => (call.operation === 'UpdateItem' && faults.injected === 0 ? 'lost-answer' : undefined));
+    const response = await fetch(`${stack.url}${path}`, {
+      method: 'POST',
+      headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `ReservationStatus=${status}`,
+    });
+    expect([response.status, ((await response.json()) as { reservation_status?: string }).reservation_status]).toEqual([200, status]);
+    expect(faults.injected).toBe(1);
+    faults.reset();
+    expect((await get(path)).body['reservation_status']).toBe(status);
+    const events = await get(`/v1/Workspaces/${fixture.workspaceSid}/Events?ReservationSid=${fixture.reservationSid}&EventType=${eventType}`);
+    expect((events.body['events'] as unknown[]).length).toBe(1);
+    // A second accept is refused as TaskRouter refuses it: the repeat above was the SDK's, not the caller's.
+    const again = await fetch(`${stack.url}${path}`, {
+      method: 'POST',
+      headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `ReservationStatus=${status}`,
+    });
+    expect(again.status).toBe(400);
+  });
+
+  it('answers a Task cancellation made but whose answer was lost as made, its event once', async () => {
+    const { fixture } = await recorded();
+    const task = `/v1/Workspaces/${fixture.workspaceSid}/Tasks/${fixture.taskSid}`;
+    faults.plan((call) => (call.operation === 'UpdateItem' && faults.injected === 0 ? 'lost-answer' : undefined));
+    const response = await fetch(`${stack.url}${task}`, {
+      method: 'POST',
+      headers: { ...basicAuth(), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'AssignmentStatus=canceled&Reason=caller%20hung%20up',
+    });
+    expect([response.status, ((await response.json()) as { assignment_status?: string }).assignment_status]).toEqual([200, 'canceled']);
+    expect(faults.injected).toBe(1);
+    faults.reset();
+    const events = await get(`/v1/Workspaces/${fixture.workspaceSid}/Events?TaskSid=${fixture.taskSid}&EventType=task.canceled`);
+    expect((events.body['events'] as unknown[]).length).toBe(1);
+  });
 });

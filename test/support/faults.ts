@@ -14,7 +14,9 @@ export type Fault =
   /** The request goes to a server that never answers: the SDK's request timeout decides. */
   | 'hang'
   /** The call reaches the store, then the process dies before it sees the answer. */
-  | 'crash-after';
+  | 'crash-after'
+  /** The call reaches the store, but its answer is lost: a 500 InternalServerError, which the SDK sends again. */
+  | 'lost-answer';
 
 /** What a process dying looks like to the code running in it: nothing after this runs. */
 export class ProcessCrash extends Error {
@@ -111,6 +113,10 @@ export class FaultInjector {
         return inner.handle(Object.assign(request.clone(), { hostname: '127.0.0.1', port: this.blackHolePort }), options);
       }
       const result = await inner.handle(request, options);
+      if (fault === 'lost-answer') {
+        (result.response.body as Readable | undefined)?.resume?.();
+        return { response: errorResponse(500, 'InternalServerError', 'Internal server error') };
+      }
       if (fault === 'crash-after') {
         // Drain the answer the dead process never reads, so the connection can be reused.
         const body = result.response.body as Readable | undefined;
