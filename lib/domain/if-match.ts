@@ -6,6 +6,8 @@
  * a version number, and a tag that is not one matches nothing; a worker's is a string of its own
  * (lib/domain/worker.ts).
  */
+import { InvalidParameterError } from './errors.ts';
+
 export interface IfMatch {
   /** The header as sent, for the 412's message. */
   readonly raw: string;
@@ -16,14 +18,25 @@ export interface IfMatch {
   readonly tags: readonly string[];
 }
 
+/**
+ * The most entity tags an If-Match may list: the store compares the version with each in one
+ * condition (DynamoDB's IN takes at most 100 values), and no client has more versions to offer.
+ */
+export const MAX_IF_MATCH_TAGS = 100;
+
 export function parseIfMatch(header: string | undefined): IfMatch | undefined {
   if (header === undefined) return undefined;
-  const tags = header.split(',').map((tag) =>
-    tag
-      .trim()
-      .replace(/^W\//, '')
-      .replace(/^"(.*)"$/, '$1'),
-  );
+  const tags = [
+    ...new Set(
+      header.split(',').map((tag) =>
+        tag
+          .trim()
+          .replace(/^W\//, '')
+          .replace(/^"(.*)"$/, '$1'),
+      ),
+    ),
+  ];
+  if (tags.length > MAX_IF_MATCH_TAGS) throw new InvalidParameterError('If-Match', `lists ${tags.length} entity tags; at most ${MAX_IF_MATCH_TAGS}`);
   return {
     raw: header,
     any: tags.includes('*'),

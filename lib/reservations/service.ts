@@ -67,11 +67,15 @@ function instructionOf(answer: string): DimensionValue<'callbacksAnswered'> {
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
 
 /** A reservation in its worker's list, which is ordered by the link's time (when it was assigned). */
-interface ListedReservation extends WorkerReservation {
-  readonly listedAt: number;
+/**
+ * One of a worker's links in list order, with the reservation it names; none when its task or
+ * reservation is gone (the task expired before the link, or its write failed after the link's).
+ * Such a link still moves the page on, so that a page of them leads to the next.
+ */
+interface ListedLink {
+  readonly key: string;
+  readonly listed?: WorkerReservation;
 }
-
-const listedKeyOf = (item: ListedReservation) => listKey(item.listedAt, item.reservation.sid);
 
 export class ReservationService {
   readonly #tasks: TaskStore;
@@ -292,35 +296,34 @@ export class ReservationService {
     const now = this.#clock.now();
     const read = this.#workerReservations(scope);
     let seen = 0;
-    const page = await readPage(
+    const page = await readPage<ListedLink>(
       query.cursor,
       query.pageSize,
-      listedKeyOf,
+      (item) => item.key,
       async (direction, from, limit) => {
         const window = await read(direction, from, limit);
         seen += window.items.length;
         return window;
       },
-      (item) => query.status === undefined || effectiveStatus(item.task, item.reservation, now).status === query.status,
+      ({ listed }) => listed !== undefined && (query.status === undefined || effectiveStatus(listed.task, listed.reservation, now).status === query.status),
     );
     // A worker this service has never seen has no reservations to list.
     const firstPage = query.cursor.after === undefined && query.cursor.before === undefined;
     if (firstPage && seen === 0) throw new NotFoundError(resource);
-    return page;
+    return { ...page, items: page.items.map((item) => item.listed!) };
   }
 
   /** A worker's reservations in list order: a window of its links, then one batch read of their tasks. */
-  #workerReservations(scope: WorkerScope): WindowReader<ListedReservation> {
+  #workerReservations(scope: WorkerScope): WindowReader<ListedLink> {
     const links = this.#workers.reservationLinks(scope);
     return async (direction, from, limit) => {
       const window = await links(direction, from, limit);
       const tasks = await this.#tasks.getTasks(scope, [...new Set(window.items.map((link) => link.taskSid))]);
-      const items: ListedReservation[] = [];
-      for (const link of window.items) {
+      const items = window.items.map((link): ListedLink => {
         const task = tasks.get(link.taskSid);
         const reservation = task && findReservation(task, link.reservationSid);
-        if (task && reservation) items.push({ task, reservation, listedAt: link.createdAt });
-      }
+        return { key: listKey(link.createdAt, link.reservationSid), ...(task && reservation && { listed: { task, reservation } }) };
+      });
       return { items, more: window.more };
     };
   }

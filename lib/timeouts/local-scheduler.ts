@@ -2,6 +2,13 @@
 import { Underway } from '../domain/in-flight.ts';
 import { timerName, type ReservationTimer, type TimeoutEvent, type TimeoutScheduler } from './scheduler.ts';
 
+/**
+ * The longest delay Node's setTimeout takes (2^31 - 1 ms, about 24.8 days): a longer one fires at
+ * once, with a warning. A timer further out (a wrap-up extended many times) waits this long, then
+ * is armed again for the rest.
+ */
+export const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
+
 export class LocalTimeoutScheduler implements TimeoutScheduler {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** Handlers that fired and have not finished: the stack waits for them before its engine goes. */
@@ -26,7 +33,8 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
       () => {
         this.#timers.delete(name);
         // Node's timers may fire a millisecond before the wall clock reaches the deadline, and a
-        // delivery before it finds nothing to do: such a one waits out the rest.
+        // delivery before it finds nothing to do: such a one waits out the rest (as does a timer
+        // further out than the longest delay).
         if (this.now() < deadline) return void this.schedule(timer);
         const running = Promise.resolve(this.#fire?.(event)).catch((error: Error) => {
           // Deployed, Scheduler would deliver it again; here the start-up sweep re-arms what is still due.
@@ -34,7 +42,7 @@ export class LocalTimeoutScheduler implements TimeoutScheduler {
         });
         void this.#running.add(running);
       },
-      Math.max(0, deadline - this.now()),
+      Math.min(LONGEST_TIMEOUT_MS, Math.max(0, deadline - this.now())),
     );
     handle.unref();
     this.#timers.set(name, handle);

@@ -191,6 +191,13 @@ describe('If-Match', () => {
   ])('%s → %s', (header, expected) => {
     expect(ifMatchSatisfied(parseIfMatch(header)!, r.version)).toBe(expected);
   });
+
+  it('takes at most 100 entity tags (the store compares each in one condition), a repeated one counted once', () => {
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => `"${i}"`).join(', ');
+    expect(parseIfMatch(tags(100))!.versions).toHaveLength(100);
+    expect(parseIfMatch(`${tags(100)}, "7", W/"7"`)!.versions).toHaveLength(100);
+    expect(() => parseIfMatch(tags(101))).toThrow('Invalid parameter If-Match: lists 101 entity tags; at most 100');
+  });
 });
 
 describe('rank and observed effects, derived from the transitions', () => {

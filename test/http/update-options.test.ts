@@ -161,6 +161,15 @@ describe('documented refusals', () => {
     const a = await assign(stack);
     await expect(context(a, 'task').update({ reservationStatus: 'accepted', ifMatch: '"2"' })).rejects.toMatchObject({ status: 412, code: 20412 });
     await expect(context(a, 'worker').update({ reservationStatus: 'accepted', ifMatch: '"1"' })).resolves.toMatchObject({ reservationStatus: 'accepted' });
+    // More entity tags than one condition can compare: Twilio's 400, never the store's error.
+    const b = await assign(stack);
+    const many = Array.from({ length: 101 }, (_, i) => `"${i}"`).join(', ');
+    await expect(context(b, 'task').update({ reservationStatus: 'accepted', ifMatch: many })).rejects.toMatchObject({
+      status: 400,
+      code: 20001,
+      message: 'Invalid parameter If-Match: lists 101 entity tags; at most 100',
+    });
+    expect((await context(b, 'task').fetch()).reservationStatus).toBe('pending');
   });
 
   it('supervise needs an accepted reservation', async () => {

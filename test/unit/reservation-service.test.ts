@@ -362,4 +362,38 @@ describe('lists', () => {
     // A worker this service has never seen has no list at all.
     await expect(m.runtime.service.listForWorker({ ...scope, workerSid: sid('WK') }, readListQuery(form({}), 'worker'), 'list')).rejects.toThrow(NotFoundError);
   });
+
+  it('a link whose task is gone (expired first, or its write failed) is passed over, and still leads the pages on', async () => {
+    const m = memoryRuntime(ENV);
+    const first = assignment();
+    const scope = workerScope(first);
+    // The oldest link names a task that is not there, then two reservations, then another such link.
+    const orphan = () =>
+      m.stores.workers.linkReservation({
+        scope,
+        reservationSid: sid('WR'),
+        taskSid: sid('WT'),
+        workerName: 'Alice',
+        workerAttributes: '{}',
+        createdAt: m.clock.now(),
+        deadline: m.clock.now() + 120_000,
+      });
+    await orphan();
+    m.clock.advance(1000);
+    await m.runtime.service.assign(first, 120);
+    m.clock.advance(1000);
+    await orphan();
+    m.clock.advance(1000);
+    const second = assignment({ WorkspaceSid: first.workspaceSid, WorkerSid: first.workerSid });
+    await m.runtime.service.assign(second, 120);
+    const seen: string[] = [];
+    let query = readListQuery(form({ PageSize: '1' }), 'worker');
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await m.runtime.service.listForWorker(scope, query, 'list');
+      seen.push(...sids(page));
+      if (!page.next) break;
+      query = readListQuery(form({ PageSize: '1', PageToken: encodePageToken(page.next) }), 'worker');
+    }
+    expect(seen).toEqual([first.reservationSid, second.reservationSid]);
+  });
 });
