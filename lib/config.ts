@@ -179,7 +179,7 @@ function upstreamUrl(env: Env, name: string): string | undefined {
   } catch {
     throw new ConfigError(name, `must be an absolute URL such as https://taskrouter.twilio.com, got "${raw}"`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  const loopback = isLoopback(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new ConfigError(name, `must be an https URL (the account's credentials go to it), got "${raw}"`);
   if (url.search || url.hash || url.username || url.password)
@@ -225,6 +225,11 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
 /** What a deployed function binds decides what it requires; local runs default everything. */
 const EVERYTHING: Binds = { table: 'write', credentials: true, timers: true };
 
+/** A host name or address that only this machine reaches. */
+function isLoopback(host: string): boolean {
+  return ['localhost', '[::1]', '::1'].includes(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** Where the local stack listens, and `npm run callback` posts, when HOST, PORT and PUBLIC_BASE_URL are unset. */
 export const LOCAL_DEFAULT_URL = 'http://127.0.0.1:3000';
 const LOCAL_DEFAULT = new URL(LOCAL_DEFAULT_URL);
@@ -246,6 +251,20 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
       throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when TWILIO_ACCOUNT_SID is set');
     }
     if (mode === 'local') authToken = LOCAL_AUTH_TOKEN;
+  }
+
+  const publicBaseUrl = baseUrl(env, 'PUBLIC_BASE_URL', mode === 'local' ? `http://${host}:${port}` : undefined);
+  // The built-in development token is printed in the README: a stack that other machines reach
+  // (every interface, or a public URL through a tunnel) would let anyone sign in and sign callbacks.
+  if (mode === 'local' && authToken === LOCAL_AUTH_TOKEN) {
+    const publicHost = value(env, 'PUBLIC_BASE_URL') === undefined ? host : new URL(publicBaseUrl!).hostname;
+    const exposed = !isLoopback(host) ? `HOST=${host}` : !isLoopback(publicHost) ? `PUBLIC_BASE_URL=${publicBaseUrl}` : undefined;
+    if (exposed !== undefined) {
+      throw new ConfigError(
+        'TWILIO_AUTH_TOKEN',
+        `is required for a stack other machines can reach (${exposed}): the built-in development token is published, so anyone reaching the stack could use it; set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`,
+      );
+    }
   }
 
   const accounts = parseAccountList(value(env, 'TWILIO_ACCOUNTS'));
@@ -284,7 +303,7 @@ export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING
     authTokenSecretArn,
     accounts,
     apiKeys,
-    publicBaseUrl: baseUrl(env, 'PUBLIC_BASE_URL', mode === 'local' ? `http://${host}:${port}` : undefined),
+    publicBaseUrl,
     reservationTimeoutSeconds: integer(env, 'RESERVATION_TIMEOUT_SECONDS', 120, 1, 86_400),
     // Twilio's own Max Assignment Count is 1,000; its Reservations documentation's default is 10.
     maxRejections: integer(env, 'MAX_REJECTIONS', 10, 1, 1_000),

@@ -9,7 +9,7 @@
  * TaskAttributes='{"type":"voice"}').
  */
 import { parseArgs } from 'node:util';
-import { LOCAL_AUTH_TOKEN, LOCAL_WORKSPACE_SID, loadConfig } from '#lib/config.ts';
+import { ConfigError, LOCAL_AUTH_TOKEN, LOCAL_WORKSPACE_SID, loadConfig } from '#lib/config.ts';
 import { randomSid as sid } from '#lib/domain/sid.ts';
 import { twilioSignature } from '#lib/signature.ts';
 
@@ -32,7 +32,16 @@ if (values.help) {
   process.exit(0);
 }
 
-const config = loadConfig(process.env, 'local');
+const config = (() => {
+  try {
+    return loadConfig(process.env, 'local');
+  } catch (error) {
+    // As npm start refuses it: one line naming the variable.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+})();
 const params: Record<string, string> = {
   AccountSid: config.accountSid,
   WorkspaceSid: LOCAL_WORKSPACE_SID,

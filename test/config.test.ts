@@ -62,7 +62,24 @@ describe('configuration', () => {
   });
 
   it('strips a trailing slash from PUBLIC_BASE_URL and keeps a path prefix', () => {
-    expect(loadConfig({ PUBLIC_BASE_URL: 'https://api.example.com/tr/' }, 'local').publicBaseUrl).toBe('https://api.example.com/tr');
+    const account = { TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'own-token' };
+    expect(loadConfig({ ...account, PUBLIC_BASE_URL: 'https://api.example.com/tr/' }, 'local').publicBaseUrl).toBe('https://api.example.com/tr');
+  });
+
+  it('refuses the published development token for a stack other machines can reach', () => {
+    for (const [env, exposed] of [
+      [{ HOST: '0.0.0.0' }, 'HOST=0.0.0.0'],
+      [{ PUBLIC_BASE_URL: 'https://abc.trycloudflare.com' }, 'PUBLIC_BASE_URL=https://abc.trycloudflare.com'],
+    ] as const) {
+      expect(() => loadConfig(env, 'local')).toThrow(
+        `TWILIO_AUTH_TOKEN is required for a stack other machines can reach (${exposed}): the built-in development token is published, so anyone reaching the stack could use it; set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`,
+      );
+      expect(loadConfig({ ...env, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'own-token' }, 'local').authToken).toBe('own-token');
+    }
+    // This machine only, by any of its loopback names: the development pair.
+    for (const env of [{}, { HOST: 'localhost' }, { HOST: '127.0.0.2' }, { PUBLIC_BASE_URL: 'http://localhost:3000' }]) {
+      expect(loadConfig(env, 'local').authToken).toBe(LOCAL_AUTH_TOKEN);
+    }
   });
 
   it('takes TASKROUTER_UPSTREAM_URL as an https base URL (http on this machine only), and names it when it is bad', () => {

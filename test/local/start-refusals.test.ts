@@ -42,7 +42,7 @@ describe('npm start refuses', () => {
 
   it('a HOST that is not an address of this machine', async () => {
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): never this machine's.
-    const error = await refusal({ HOST: '192.0.2.1' });
+    const error = await refusal({ HOST: '192.0.2.1', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'own-token' });
     expect(error.variable).toBe('HOST');
     expect(error.message).toContain('"192.0.2.1" is not an address of this machine');
   });
