@@ -12,7 +12,7 @@ import { FUNCTIONS, type ApiFunctionName, type FunctionSpec } from '../functions
 import type { Runtime } from '../runtime.ts';
 import type { ApiRequest } from '../http/api-request.ts';
 import type { ApiResponse } from '../http/api-response.ts';
-import { accessLog, basicAuth, parseRequest, twilioErrors, webhookSignature, type ApiContext } from '../http/middleware.ts';
+import { accessLog, basicAuth, parseRequest, sameOriginChanges, twilioErrors, webhookSignature, type ApiContext } from '../http/middleware.ts';
 import { instrumentation } from './instrumentation.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResponse>;
@@ -39,7 +39,7 @@ export function apiFunction(name: ApiFunctionName, implementation: ApiImplementa
         .use(accessLog(logger, clock))
         .use(twilioErrors(logger))
         .use(parseRequest());
-      if (spec.auth === 'basic') chain.use(basicAuth(runtime.credentials));
+      if (spec.auth === 'basic') chain.use(sameOriginChanges(config.publicBaseUrl)).use(basicAuth(runtime.credentials));
       if (spec.auth === 'webhook') chain.use(webhookSignature(runtime.credentials, config.publicBaseUrl, logger));
       const handler = chain.handler((_event, context) => {
         // A path segment reaches the logs only once it is known to be a SID: anything else the

@@ -74,6 +74,36 @@ export function parseRequest(): ApiMiddleware {
 }
 
 /**
+ * A change asked from another site's page is refused (403) before its credentials are looked at:
+ * a browser that cached Basic credentials for this API (typed into its own prompt, which the
+ * 401's WWW-Authenticate opens) would attach them to a form another site submits here. Browsers
+ * name the page's origin on such a request; servers, SDKs and curl send none. Taken: no Origin,
+ * the origin of PUBLIC_BASE_URL (the console, served here), or one on the host the request was
+ * sent to. Reads need no check: without CORS another site cannot read the answer.
+ */
+export function sameOriginChanges(publicBaseUrl: string): ApiMiddleware {
+  const own = new URL(publicBaseUrl).origin;
+  return {
+    before: (request) => {
+      const { method, headers } = request.context.api;
+      const origin = headers['origin'];
+      if (method === 'GET' || method === 'HEAD' || origin === undefined || origin === own) return;
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = undefined; // `null` (a sandboxed or privacy-minded page), or nothing a URL parses
+      }
+      if (host === undefined || host !== headers['host']) {
+        throw new ForbiddenError(
+          `A change asked from another site (Origin: ${origin.slice(0, 200)}) is not taken: call this API from a server, or from its console`,
+        );
+      }
+    },
+  };
+}
+
+/**
  * HTTP Basic as Twilio takes it: an account SID and auth token, or an API key and its secret; 401
  * with WWW-Authenticate.
  */

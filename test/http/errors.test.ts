@@ -253,3 +253,25 @@ describe('the OpenAPI check itself', () => {
     expect(() => assertSchema(SCHEMAS.taskReservation, { date_created: '2014-05-14 10:50' })).toThrow(/date-time/);
   });
 });
+
+describe('changes asked from another site', () => {
+  it('are refused (403) before the credentials are looked at, and change nothing; the same change from a server, this site or the console is taken', async () => {
+    const a = await assign(stack);
+    const path = `/v1/Workspaces/${a.workspaceSid}/Tasks/${a.taskSid}/Reservations/${a.reservationSid}`;
+    // A form another site's page submits, with the Basic credentials a browser cached for this API.
+    for (const origin of ['https://evil.example', 'null']) {
+      const refused = await call('POST', path, { headers: { ...form, Origin: origin }, body: 'ReservationStatus=rejected' });
+      expectTwilioError(refused, 403, 20403);
+      expect(refused.body['message']).toBe(
+        `A change asked from another site (Origin: ${origin}) is not taken: call this API from a server, or from its console`,
+      );
+    }
+    // Reads are not changes: another site cannot read their answers anyway.
+    expect((await call('GET', path, { headers: { Origin: 'https://evil.example' } })).body['reservation_status']).toBe('pending');
+    // From this service's own pages (its origin), or with no Origin at all (curl, an SDK).
+    expect((await call('POST', path, { headers: { ...form, Origin: new URL(stack.url).origin }, body: 'ReservationStatus=accepted' })).status).toBe(200);
+    const other = await assign(stack);
+    const otherPath = `/v1/Workspaces/${other.workspaceSid}/Tasks/${other.taskSid}/Reservations/${other.reservationSid}`;
+    expect((await call('POST', otherPath, { headers: form, body: 'ReservationStatus=accepted' })).status).toBe(200);
+  });
+});
