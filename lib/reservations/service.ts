@@ -66,11 +66,11 @@ function instructionOf(answer: string): DimensionValue<'callbacksAnswered'> {
 
 const keyOf = (item: WorkerReservation) => listKey(item.reservation.createdAt, item.reservation.sid);
 
-/** A reservation in its worker's list, which is ordered by the link's time (when it was assigned). */
 /**
- * One of a worker's links in list order, with the reservation it names; none when its task or
- * reservation is gone (the task expired before the link, or its write failed after the link's).
- * Such a link still moves the page on, so that a page of them leads to the next.
+ * One of a worker's links, in list order (the link's time: when the reservation was assigned),
+ * with the reservation it names; none when its task or reservation is gone (the task expired
+ * before the link, or its write failed after the link's). Such a link still moves the page on, so
+ * that a page of them leads to the next.
  */
 interface ListedLink {
   readonly key: string;
