@@ -135,7 +135,10 @@ export function readSettings(node: Node): Settings {
   }
   let checked: Config;
   try {
-    checked = loadConfig(serviceEnvironment, 'local');
+    // Checked as the local stack checks its environment, but with the credentials deployed
+    // functions have: a secret (its ARN a stand-in here), never the local development token,
+    // which a public PUBLIC_BASE_URL would refuse.
+    checked = loadConfig({ ...serviceEnvironment, TWILIO_AUTH_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:checked-at-synth' }, 'local');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const key = Object.entries(SERVICE_CONTEXT).find(([, variable]) => variable === error.variable)?.[0] ?? error.variable;
