@@ -230,13 +230,14 @@ function isLoopback(host: string): boolean {
   return ['localhost', '[::1]', '::1'].includes(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 3000;
 /** Where the local stack listens, and `npm run callback` posts, when HOST, PORT and PUBLIC_BASE_URL are unset. */
-export const LOCAL_DEFAULT_URL = 'http://127.0.0.1:3000';
-const LOCAL_DEFAULT = new URL(LOCAL_DEFAULT_URL);
+export const LOCAL_DEFAULT_URL = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 export function loadConfig(env: Env, mode: ConfigMode, binds: Binds = EVERYTHING): Config {
-  const host = value(env, 'HOST') ?? LOCAL_DEFAULT.hostname;
-  const port = integer(env, 'PORT', Number(LOCAL_DEFAULT.port), 0, 65535);
+  const host = value(env, 'HOST') ?? DEFAULT_HOST;
+  const port = integer(env, 'PORT', DEFAULT_PORT, 0, 65535);
 
   const accountSid = value(env, 'TWILIO_ACCOUNT_SID') ?? (mode === 'local' ? LOCAL_ACCOUNT_SID : undefined);
   if (accountSid === undefined) throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required in a deployed function');
