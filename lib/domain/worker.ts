@@ -3,9 +3,10 @@ import type { IfMatch } from './if-match.ts';
 
 /**
  * Who last set a worker's activity: a Worker update (the agent, a supervisor, an integration), a
- * lifecycle rule, or a reservation (a rejection that named an activity, a timeout).
+ * lifecycle rule, a reservation (a rejection that named an activity, a timeout), or (connected)
+ * the upstream TaskRouter, whose worker.activity.update said so.
  */
-export type ActivitySetBy = 'update' | 'lifecycle' | 'reservation';
+export type ActivitySetBy = 'update' | 'lifecycle' | 'reservation' | 'upstream';
 
 /** What the service knows of a worker: what assignment callbacks told it, Worker updates and activity changes. */
 export interface WorkerRecord {

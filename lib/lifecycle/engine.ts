@@ -174,7 +174,7 @@ export class LifecycleEngine {
         held = await this.#stillHeld(scope, held);
         if (held.length > 0) target = undefined;
       }
-      // The worker's own later choice (a Worker update, a rejection's activity, a timeout) wins over a rule.
+      // The worker's own later choice (a Worker update, a rejection's activity, a timeout, a move TaskRouter made) wins over a rule.
       const since = reservation.history.accepted ?? reservation.createdAt;
       if (target !== undefined && worker.activitySetBy !== null && worker.activitySetBy !== 'lifecycle' && (worker.activityChangedAt ?? 0) > since) {
         target = undefined;

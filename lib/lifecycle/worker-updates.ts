@@ -39,7 +39,7 @@ export interface WorkerUpdatesOptions {
 export function workerWriteOf(
   worker: WorkerRecord,
   change: { readonly activitySid?: string; readonly attributes?: string; readonly friendlyName?: string },
-  by: 'update' | 'lifecycle',
+  by: 'update' | 'lifecycle' | 'upstream',
   now: number,
 ): Omit<WorkerWrite, 'lifecycle'> | undefined {
   const moves = change.activitySid !== undefined && change.activitySid !== worker.activitySid;

@@ -11,7 +11,16 @@ import { eventsOf, eventsOfWrite, workerEventsOf, type TaskRouterEvent, type Wor
 import type { WorkerWrite } from '../domain/worker.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, NewReservationLink, RecordOutcome, TaskChange, TaskStore, WorkerStore } from '../reservations/ports.ts';
-import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, Observation, WorkerForwardMarks } from '../upstream/ports.ts';
+import type {
+  ForwardMarks,
+  MarkOutcome,
+  ObservedOutcome,
+  ObservedRecords,
+  ObservedWorkerOutcome,
+  ObservedWorkers,
+  Observation,
+  WorkerForwardMarks,
+} from '../upstream/ports.ts';
 import type { EventSink, EventStore, ReservationWorkers } from './ports.ts';
 
 export class EventRecorder {
@@ -197,7 +206,7 @@ export class EventEmittingMarks implements ForwardMarks {
 /** The workers' store with events, locally: a write that changes a worker is followed, in the request, by its events. */
 export class EventEmittingWorkers {
   constructor(
-    private readonly inner: WorkerStore & ReservationWorkers & WorkerForwardMarks,
+    private readonly inner: WorkerStore & ReservationWorkers & WorkerForwardMarks & ObservedWorkers,
     private readonly recorder: EventRecorder,
   ) {}
 
@@ -212,6 +221,13 @@ export class EventEmittingWorkers {
     const written = await this.inner.recordWorkerForward(write, markId);
     if (written && write.change) await this.recorder.workerChanged({ ...write.scope, ...write.change });
     return written;
+  }
+
+  /** A move TaskRouter made (connected), recorded from its event: its own events follow, as a local update's do. */
+  async recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome> {
+    const outcome = await this.inner.recordObservedWorker(write);
+    if (outcome === 'written' && write.change) await this.recorder.workerChanged({ ...write.scope, ...write.change });
+    return outcome;
   }
 
   markWorkerForward = (write: WorkerWrite, markId: string) => this.inner.markWorkerForward(write, markId);

@@ -20,7 +20,7 @@ import { Expression, updateExpression } from './expression.ts';
 import { send } from './send.ts';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { WorkerForwardMark, WorkerForwardMarks, WorkerMarkOutcome } from '../upstream/ports.ts';
+import type { ObservedWorkerOutcome, ObservedWorkers, WorkerForwardMark, WorkerForwardMarks, WorkerMarkOutcome } from '../upstream/ports.ts';
 import { ACTIVITY_SORT_KEY, FORWARD_INDEX, TABLE, WORKER_FORWARD_PARTITION, activityKey, inFlightAt, workerLinkKey, workerPartition } from './table.ts';
 
 const LINK_PREFIX = 'RESERVATION#';
@@ -71,7 +71,7 @@ export interface WorkerItemsSettings {
   readonly retentionDays: number;
 }
 
-export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwardMarks {
+export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwardMarks, ObservedWorkers {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #retentionSeconds: number;
@@ -229,6 +229,18 @@ export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwa
     set.push(`${version} = ${e.value(write.expectedVersion + 1)}`);
     // Decided from this version: a write in between makes the writer decide again.
     return (await this.#update(write.scope, e, updateExpression(set, remove), versionIs(e, write.expectedVersion))).written;
+  }
+
+  async recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome> {
+    const e = new Expression();
+    const { set, remove } = this.#writeOf(e, write);
+    const forward = e.name('forward');
+    set.push(`${e.name('version')} = ${e.value(write.expectedVersion + 1)}`);
+    const condition = `${versionIs(e, write.expectedVersion)} AND attribute_not_exists(${forward})`;
+    const outcome = await this.#update(write.scope, e, updateExpression(set, remove), condition, true);
+    if (outcome.written) return 'written';
+    const stored = outcome.stored as StoredProfile | undefined;
+    return (stored?.version ?? 0) === write.expectedVersion && stored?.forward !== undefined ? 'held' : 'moved';
   }
 
   /** One conditional update of the worker's own item (the item as stored when asked for). */

@@ -7,25 +7,36 @@
  * the same record. A reservation this service never saw is created from the event's own fields.
  * Each change recorded is one of this service's events like any other, with the SID it would have
  * had anyway.
+ *
+ * A worker's move at TaskRouter (worker.activity.update: Flex, another client's Worker update, its
+ * own timeout activity) is recorded too, unless the record already shows that activity or a
+ * change made later than the event. Otherwise a worker moved there would keep its old activity
+ * here, and a Worker update back to it would look like no change and never be forwarded. A
+ * worker is known here from its first reservation: a move of a worker never reserved through this
+ * service is acknowledged and not recorded.
  */
 import type { Clock } from '../domain/clock.ts';
 import type { LifecyclePolicy } from '../domain/lifecycle-policy.ts';
-import { InvalidParameterError } from '../domain/errors.ts';
+import { ConflictError, InvalidParameterError } from '../domain/errors.ts';
 import type { TaskScope } from '../domain/scope.ts';
 import { findReservation } from '../domain/task.ts';
+import { workerWriteOf } from '../lifecycle/worker-updates.ts';
 import { newReservationFrom } from '../reservations/new-reservation.ts';
 import { linkOf, type TaskStore, type WorkerStore } from '../reservations/ports.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
-import type { ObservedRecords } from './ports.ts';
-import { OBSERVED_STATUS, type UpstreamEvent } from './upstream-event.ts';
+import { takeMarkWaiting } from './forwarder.ts';
+import type { ObservedRecords, ObservedWorkers } from './ports.ts';
+import { OBSERVED_STATUS, type TaskEvent, type UpstreamEvent, type WorkerActivityEvent } from './upstream-event.ts';
 
 export type MirrorOutcome = 'applied' | 'already-recorded' | 'ignored';
 
 export interface MirrorOptions {
   readonly tasks: TaskStore & ObservedRecords;
-  readonly workers: Pick<WorkerStore, 'linkReservation'>;
+  readonly workers: Pick<WorkerStore, 'linkReservation' | 'workerState'> & ObservedWorkers;
   readonly clock: Clock;
+  /** How a worker's move waits for a forward of this service's own to be recorded: a timer (tests pass their own). */
+  readonly wait?: (ms: number) => Promise<void>;
   /** Arms the deadline check of a reservation learnt from upstream (reconciler.ts). */
   readonly scheduler: TimeoutScheduler | undefined;
   /** A reservation learnt from an event has its deadline this long after it (TaskRouter's is the Workflow's). */
@@ -49,16 +60,25 @@ function jsonObject(name: string, raw: string | undefined): { raw: string; value
   throw new InvalidParameterError(name, 'must be a JSON object');
 }
 
+/** Attempts of a worker's move decided from a version other writes keep moving. */
+const MAX_WORKER_ATTEMPTS = 8;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class UpstreamMirror {
   constructor(private readonly options: MirrorOptions) {}
 
   /** Applies one TaskRouter event. A field it needs that is missing or malformed throws InvalidParameterError, naming it. */
   async apply(event: UpstreamEvent): Promise<MirrorOutcome> {
-    const { tasks, clock } = this.options;
-    const now = clock.now();
-    const at = event.at ?? now;
+    const now = this.options.clock.now();
     // TaskRouter's clock and ours differ a little: an event is never measured as arriving early.
     if (event.at !== undefined) this.options.telemetry.measure('mirrorLag', Math.max(0, now - event.at));
+    return event.type === 'worker.activity.update' ? this.#moveWorker(event, event.at ?? now) : this.#applyToTask(event, now);
+  }
+
+  async #applyToTask(event: TaskEvent, now: number): Promise<MirrorOutcome> {
+    const { tasks } = this.options;
+    const at = event.at ?? now;
     const scope: TaskScope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, taskSid: event.taskSid };
     if (event.type === 'task.canceled') {
       const canceled = await tasks.recordTaskCanceled(scope, event.canceledReason ?? 'Canceled in TaskRouter', now);
@@ -76,8 +96,30 @@ export class UpstreamMirror {
     return recorded.kind === 'recorded' ? 'applied' : 'already-recorded';
   }
 
+  /**
+   * Records the activity TaskRouter moved a worker to, at TaskRouter's time `at`: one write on the
+   * version it was decided from, with the facts of its worker.activity.update, as a Worker
+   * update's. A forward of this service's own in flight is waited for, as concurrent updates wait
+   * (a 409 after 3 s, left to a retry or the sweep): its record is then compared like any other.
+   */
+  async #moveWorker(event: WorkerActivityEvent, at: number): Promise<MirrorOutcome> {
+    const { workers, clock } = this.options;
+    const scope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, workerSid: event.workerSid };
+    for (let attempt = 1; attempt <= MAX_WORKER_ATTEMPTS; attempt++) {
+      const state = await workers.workerState(scope);
+      if (!state) return 'ignored';
+      const { worker } = state;
+      // There already, or moved since (TaskRouter's later event, or a change made here after it).
+      if (worker.activitySid === event.activitySid || (worker.activityChangedAt ?? -Infinity) >= at) return 'already-recorded';
+      const write = workerWriteOf(worker, { activitySid: event.activitySid }, 'upstream', at)!;
+      const outcome = await takeMarkWaiting(clock, this.options.wait ?? sleep, `worker ${scope.workerSid}`, () => workers.recordObservedWorker(write));
+      if (outcome === 'written') return 'applied';
+    }
+    throw new ConflictError(`Worker ${scope.workerSid} changed concurrently; its move at TaskRouter is applied again later`);
+  }
+
   /** Records a reservation first heard of in an event (created, or a later one arriving first); false when it was known. */
-  async #learn(event: UpstreamEvent, scope: TaskScope, reservationSid: string, at: number, now: number): Promise<boolean> {
+  async #learn(event: TaskEvent, scope: TaskScope, reservationSid: string, at: number, now: number): Promise<boolean> {
     const { tasks, workers, scheduler, reservationTimeoutSeconds, maxRejections } = this.options;
     if (event.workerSid === undefined) throw new InvalidParameterError('WorkerSid', 'is required to record a reservation first heard of in an event');
     const workerAttributes = jsonObject('WorkerAttributes', event.workerAttributes);

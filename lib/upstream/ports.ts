@@ -57,6 +57,19 @@ export interface WorkerForwardMarks {
   workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]>;
 }
 
+/** Recording a worker's move TaskRouter made: written; the worker changed since it was decided (decide again); or a forward holds it. */
+export type ObservedWorkerOutcome = 'written' | 'moved' | 'held';
+
+/** What upstream says a worker is now (its activity), recorded as the events of the mirror decide. */
+export interface ObservedWorkers {
+  /**
+   * Writes `write` (its events' facts with it) if the worker is still at `write.expectedVersion`
+   * and no forward of this service's own holds it: a forward's record, landing after this one,
+   * would otherwise put back the activity it was decided from.
+   */
+  recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome>;
+}
+
 /** What upstream says a reservation is, to be recorded even where the local rules would refuse it. */
 export interface Observation {
   readonly scope: TaskScope;

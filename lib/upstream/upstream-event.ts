@@ -22,15 +22,36 @@ export const OBSERVED_STATUS = {
 } as const satisfies Record<string, Exclude<ReservationStatus, 'pending'> | 'created'>;
 
 export type ReservationEventType = keyof typeof OBSERVED_STATUS;
-export type MirroredEventType = ReservationEventType | 'task.canceled';
+export type TaskEventType = ReservationEventType | 'task.canceled';
+/** TaskRouter moved a worker: Flex or another client's Worker update, its timeout activity, a rejection's. */
+export const WORKER_ACTIVITY_UPDATE = 'worker.activity.update';
+export type MirroredEventType = TaskEventType | typeof WORKER_ACTIVITY_UPDATE;
 
 /** Every event type the mirror applies; the rest are acknowledged and ignored. */
-export const MIRRORED_EVENT_TYPES: ReadonlySet<MirroredEventType> = new Set([...(Object.keys(OBSERVED_STATUS) as ReservationEventType[]), 'task.canceled']);
+export const MIRRORED_EVENT_TYPES: ReadonlySet<MirroredEventType> = new Set([
+  ...(Object.keys(OBSERVED_STATUS) as ReservationEventType[]),
+  'task.canceled',
+  WORKER_ACTIVITY_UPDATE,
+]);
 
 const isMirrored = (type: string): type is MirroredEventType => MIRRORED_EVENT_TYPES.has(type as MirroredEventType);
 
-export interface UpstreamEvent {
-  readonly type: MirroredEventType;
+/** A TaskRouter event the mirror applies: one about a task and its reservations, or a worker's move. */
+export type UpstreamEvent = TaskEvent | WorkerActivityEvent;
+
+/** A worker's move at TaskRouter: the activity it is in now. */
+export interface WorkerActivityEvent {
+  readonly type: typeof WORKER_ACTIVITY_UPDATE;
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+  readonly workerSid: string;
+  readonly activitySid: string;
+  /** When it happened at TaskRouter (epoch ms), if the event says. */
+  readonly at?: number;
+}
+
+export interface TaskEvent {
+  readonly type: TaskEventType;
   readonly accountSid: string;
   readonly workspaceSid: string;
   readonly taskSid: string;
@@ -83,11 +104,16 @@ export function readEventCallback(accountSid: string, params: Params): CallbackR
   if (sid('AccountSid', 'AC') !== accountSid) throw new InvalidParameterError('AccountSid', 'must be the account the callback is signed for');
   if (!isMirrored(type)) return { kind: 'ignored' };
   const workspaceSid = sid('WorkspaceSid', 'WS');
-  const taskSid = sid('TaskSid', 'WT');
-  const reservationSid = type === 'task.canceled' ? undefined : sid('ReservationSid', 'WR');
   const eventSid = canonicalSid(field('Sid'), 'EV');
   if (eventSid === undefined) throw new InvalidParameterError('Sid', 'is required as an EV SID: TaskRouter names each event by it');
   const ms = Number(field('TimestampMs') ?? Number(field('Timestamp') ?? Number.NaN) * 1000);
+  const at = Number.isFinite(ms) && ms > 0 ? ms : undefined;
+  if (type === WORKER_ACTIVITY_UPDATE) {
+    const event = { type, accountSid, workspaceSid, workerSid: sid('WorkerSid', 'WK'), activitySid: sid('WorkerActivitySid', 'WA'), at };
+    return { kind: 'mirror', sid: eventSid, event: defined(event) };
+  }
+  const taskSid = sid('TaskSid', 'WT');
+  const reservationSid = type === 'task.canceled' ? undefined : sid('ReservationSid', 'WR');
   return {
     kind: 'mirror',
     sid: eventSid,
@@ -97,7 +123,7 @@ export function readEventCallback(accountSid: string, params: Params): CallbackR
       workspaceSid,
       taskSid,
       reservationSid,
-      at: Number.isFinite(ms) && ms > 0 ? ms : undefined,
+      at,
       workerSid: canonicalSid(field('WorkerSid'), 'WK'),
       workerName: field('WorkerName') || undefined,
       workerAttributes: field('WorkerAttributes'),
@@ -119,7 +145,7 @@ const MAX_ID_LENGTH = 128;
 export type CloudEventRead =
   /** A TaskRouter event the mirror applies, with its dedupe key (the CloudEvent `id`: duplicates share it). */
   | { readonly kind: 'mirror'; readonly id: string; readonly event: UpstreamEvent }
-  /** Not a TaskRouter event, or one the mirror does not apply (task.created, worker.*…): skipped. */
+  /** Not a TaskRouter event, or one the mirror does not apply (task.created, worker.attributes.update…): skipped. */
   | { readonly kind: 'ignored'; readonly type: string }
   /** Not a CloudEvent of the expected shape: `problem` names what is wrong, never a value (it may be PII). */
   | { readonly kind: 'malformed'; readonly problem: string };
@@ -162,11 +188,19 @@ export function readCloudEvent(cloudEvent: unknown): CloudEventRead {
   if (accountSid === undefined) return { kind: 'malformed', problem: 'no account_sid' };
   const workspaceSid = canonicalSid(text(payload['workspace_sid']), 'WS');
   if (workspaceSid === undefined) return { kind: 'malformed', problem: 'no workspace_sid' };
+  const ms = Date.parse(text(payload['timestamp']) ?? text(data['timestamp']) ?? text(cloudEvent['time']) ?? '');
+  const at = Number.isFinite(ms) ? ms : undefined;
+  if (eventType === WORKER_ACTIVITY_UPDATE) {
+    const workerSid = canonicalSid(text(payload['worker_sid']), 'WK');
+    if (workerSid === undefined) return { kind: 'malformed', problem: 'no worker_sid' };
+    const activitySid = canonicalSid(text(payload['worker_activity_sid']), 'WA');
+    if (activitySid === undefined) return { kind: 'malformed', problem: 'no worker_activity_sid' };
+    return { kind: 'mirror', id, event: defined({ type: eventType, accountSid, workspaceSid, workerSid, activitySid, at }) };
+  }
   const taskSid = canonicalSid(text(payload['task_sid']), 'WT');
   if (taskSid === undefined) return { kind: 'malformed', problem: 'no task_sid' };
   const reservationSid = eventType === 'task.canceled' ? undefined : canonicalSid(text(payload['reservation_sid']), 'WR');
   if (eventType !== 'task.canceled' && reservationSid === undefined) return { kind: 'malformed', problem: 'no reservation_sid' };
-  const ms = Date.parse(text(payload['timestamp']) ?? text(data['timestamp']) ?? text(cloudEvent['time']) ?? '');
   return {
     kind: 'mirror',
     id,
@@ -176,7 +210,7 @@ export function readCloudEvent(cloudEvent: unknown): CloudEventRead {
       workspaceSid,
       taskSid,
       reservationSid,
-      at: Number.isFinite(ms) ? ms : undefined,
+      at,
       workerSid: canonicalSid(text(payload['worker_sid']), 'WK'),
       workerName: text(payload['worker_name']) || undefined,
       workerAttributes: attributes(payload['worker_attributes']),

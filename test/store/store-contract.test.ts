@@ -13,16 +13,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError, PreconditionFailedError, ReservationStateError, TaskStateError, WrapUpLimitError } from '#lib/domain/errors.ts';
 import { taskEntityTag } from '#lib/domain/task-change.ts';
 import { WRAP_UP_ELAPSED } from '#lib/domain/task.ts';
-import type { WorkerWrite } from '#lib/domain/worker.ts';
+import type { ActivitySetBy, WorkerWrite } from '#lib/domain/worker.ts';
 import type { EventFilter } from '#lib/domain/event-query.ts';
 import { EVENT_TYPES, eventListKey, eventsOf, eventsOfWrite, type EventType, type TaskRouterEvent } from '#lib/domain/events.ts';
 import { parseIfMatch } from '#lib/domain/if-match.ts';
 import type { ReservationAction } from '#lib/domain/instructions.ts';
 import { listKey, readPage, type Cursor, type Page, type WindowReader } from '#lib/domain/paging.ts';
 import { effectiveStatus, findReservation, taskAssignment, type TaskRecord } from '#lib/domain/task.ts';
-import type { TaskScope, WorkspaceScope } from '#lib/domain/scope.ts';
+import type { TaskScope, WorkerScope, WorkspaceScope } from '#lib/domain/scope.ts';
 import { linkOf, type ApplyAction, type NewReservation } from '#lib/reservations/ports.ts';
 import type { InboxItem, Observation, ObservedOutcome } from '#lib/upstream/ports.ts';
+import type { TaskEvent } from '#lib/upstream/upstream-event.ts';
 import type { Stores } from '#lib/store/stores.ts';
 import type { Period } from '#lib/domain/statistics-periods.ts';
 import type { LiveTask } from '#lib/domain/statistics-realtime.ts';
@@ -119,6 +120,25 @@ function inboxItem(receivedAt: number, scope: WorkspaceScope = newWorkspace()): 
     sid: sid('EV'),
     event: { type: 'reservation.accepted', ...scope, taskSid: sid('WT'), reservationSid: sid('WR'), workerSid: sid('WK'), at: receivedAt - 100 },
     receivedAt,
+  };
+}
+
+/** A move of worker Al (never moved before) to `activitySid`, decided from `expectedVersion`, with its event's facts. */
+function moveOf(scope: WorkerScope, expectedVersion: number, activitySid: string, now: number, by: ActivitySetBy): WorkerWrite {
+  return {
+    scope,
+    now,
+    expectedVersion,
+    activity: { sid: activitySid, by },
+    change: {
+      workerName: 'Al',
+      attributes: '{}',
+      activitySid,
+      version: expectedVersion + 1,
+      at: now,
+      previousActivity: { sid: null, since: null },
+      attributesChanged: false,
+    },
   };
 }
 
@@ -872,19 +892,7 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       await stores.workers.linkReservation(linkOf(newReservation(newTask(scope.workspaceSid), { workerSid: scope.workerSid, workerName: 'Al' }), EARLY - 10));
       const activitySid = sid('WA');
       const write = (expectedVersion: number, now: number): WorkerWrite => ({
-        scope,
-        now,
-        expectedVersion,
-        activity: { sid: activitySid, by: 'lifecycle' },
-        change: {
-          workerName: 'Al',
-          attributes: '{}',
-          activitySid,
-          version: expectedVersion + 1,
-          at: now,
-          previousActivity: { sid: null, since: null },
-          attributesChanged: false,
-        },
+        ...moveOf(scope, expectedVersion, activitySid, now, 'lifecycle'),
         lifecycle: { held: [], moves: ['EVa'] },
       });
       expect(await stores.workers.markWorkerForward(write(1, EARLY), randomUUID())).toBe('moved');
@@ -912,6 +920,33 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       await stores.workers.clearWorkerForward(scope, next, EARLY + 8);
       expect(await stores.workers.markWorkerForward(write(1, EARLY + 9), randomUUID())).toBe('taken');
       expect((await stores.workers.workerState(scope))!.worker).toMatchObject({ version: 1, activitySid });
+    });
+    it('records a move TaskRouter made on the version it was decided from, unless a forward holds the worker', async () => {
+      const scope = { accountSid: ACCOUNT_SID, workspaceSid: sid('WS'), workerSid: sid('WK') };
+      await stores.workers.linkReservation(linkOf(newReservation(newTask(scope.workspaceSid), { workerSid: scope.workerSid, workerName: 'Al' }), EARLY - 10));
+      const [away, busy] = [sid('WA'), sid('WA')];
+      const write = (expectedVersion: number, activitySid: string, now: number, by: ActivitySetBy = 'upstream') =>
+        moveOf(scope, expectedVersion, activitySid, now, by);
+      expect(await stores.workers.recordObservedWorker(write(1, away, EARLY))).toBe('moved');
+      expect(await stores.workers.recordObservedWorker(write(0, away, EARLY))).toBe('written');
+      expect((await stores.workers.workerState(scope))!.worker).toMatchObject({
+        version: 1,
+        activitySid: away,
+        activityChangedAt: EARLY,
+        activitySetBy: 'upstream',
+      });
+      const mark = randomUUID();
+      expect(await stores.workers.markWorkerForward(write(1, busy, EARLY + 5, 'update'), mark)).toBe('taken');
+      expect(await stores.workers.recordObservedWorker(write(1, busy, EARLY + 6))).toBe('held');
+      expect(await stores.workers.recordWorkerForward(write(1, busy, EARLY + 5, 'update'), mark)).toBe(true);
+      expect(await stores.workers.recordObservedWorker(write(1, away, EARLY + 7))).toBe('moved');
+      expect(await stores.workers.recordObservedWorker(write(2, away, EARLY + 7))).toBe('written');
+      expect((await stores.workers.workerState(scope))!.worker).toMatchObject({
+        version: 3,
+        activitySid: away,
+        activityChangedAt: EARLY + 7,
+        activitySetBy: 'upstream',
+      });
     });
   });
 
@@ -1390,7 +1425,7 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
     it('takes an event in once: a repeat of its Sid gets the item as stored', async () => {
       const item = inboxItem(T0);
       expect(await stores.inbox.take(item)).toEqual({ taken: true });
-      const repeat: InboxItem = { ...item, receivedAt: T0 + 5000, event: { ...item.event!, type: 'reservation.rejected' } };
+      const repeat: InboxItem = { ...item, receivedAt: T0 + 5000, event: { ...(item.event as TaskEvent), type: 'reservation.rejected' } };
       expect(await stores.inbox.take(repeat)).toEqual({ taken: false, stored: item });
     });
 

@@ -23,7 +23,7 @@ import { MirrorInbox, UNAPPLIED_AFTER_MS } from '#lib/upstream/mirror-inbox.ts';
 import { UpstreamMirror } from '#lib/upstream/mirror.ts';
 import { UpstreamReconciler } from '#lib/upstream/reconciler.ts';
 import { sweepUpstream } from '#lib/upstream/sweep.ts';
-import type { MirroredEventType, UpstreamEvent } from '#lib/upstream/upstream-event.ts';
+import type { TaskEvent, TaskEventType, UpstreamEvent } from '#lib/upstream/upstream-event.ts';
 import { FakeClock } from '../support/clock.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, FakeUpstream, RecordingScheduler, RecordingTelemetry, form, sid } from '../support/use-case-fixtures.ts';
 
@@ -32,7 +32,7 @@ afterEach(() => vi.restoreAllMocks());
 const TIMEOUT_SECONDS = 120;
 
 /** The mirror and its two ways in, as the runtime wires them, on fresh memory stores. */
-function mirrored() {
+function mirrored(wait?: (ms: number) => Promise<void>) {
   const clock = new FakeClock();
   const stores = memoryStores();
   const scheduler = new RecordingScheduler();
@@ -46,6 +46,7 @@ function mirrored() {
     reservationTimeoutSeconds: TIMEOUT_SECONDS,
     maxRejections: 3,
     telemetry,
+    ...(wait && { wait }),
   });
   const inbox = new MirrorInbox(stores.inbox, mirror, clock, logger);
   const credentials = accountCredentials(ACCOUNT_SID, async () => accountKeys(ACCOUNT_SID, AUTH_TOKEN));
@@ -64,8 +65,8 @@ const upstreamReservation = (task: UpstreamTask = upstreamTask()) => ({ ...task,
 type UpstreamReservation = ReturnType<typeof upstreamReservation>;
 
 /** TaskRouter's event about `r` at `at`, typed, with every field a callback carries (overrides may drop one with undefined). */
-function event(type: MirroredEventType, r: UpstreamReservation, at: number, overrides: Partial<UpstreamEvent> = {}): UpstreamEvent {
-  const full: UpstreamEvent = {
+function event(type: TaskEventType, r: UpstreamReservation, at: number, overrides: Partial<TaskEvent> = {}): TaskEvent {
+  const full: TaskEvent = {
     type,
     accountSid: r.accountSid,
     workspaceSid: r.workspaceSid,
@@ -82,7 +83,7 @@ function event(type: MirroredEventType, r: UpstreamReservation, at: number, over
     taskPriority: 2,
     ...overrides,
   };
-  return Object.fromEntries(Object.entries(full).filter(([, v]) => v !== undefined)) as unknown as UpstreamEvent;
+  return Object.fromEntries(Object.entries(full).filter(([, v]) => v !== undefined)) as unknown as TaskEvent;
 }
 
 /** TaskRouter's event callback about `r`, as form fields (PascalCase, every value text). */
@@ -346,6 +347,83 @@ describe('the mirror: what upstream observed, ordered by rank and time', () => {
   });
 });
 
+const AWAY = `WA${'c'.repeat(32)}`;
+const BUSY = `WA${'b'.repeat(32)}`;
+
+/** TaskRouter's worker.activity.update: the worker `r` names, moved to `activitySid` at `at`. */
+const moved = (r: UpstreamReservation, activitySid: string, at: number): UpstreamEvent => ({
+  type: 'worker.activity.update',
+  accountSid: r.accountSid,
+  workspaceSid: r.workspaceSid,
+  workerSid: r.workerSid,
+  activitySid,
+  at,
+});
+
+describe("the mirror: a worker's move at TaskRouter", () => {
+  it('is recorded at TaskRouter’s time, as set upstream, with a new version; a repeat, the activity already there or an older move change nothing', async () => {
+    const m = mirrored();
+    const r = upstreamReservation();
+    const t0 = m.clock.now();
+    await m.mirror.apply(event('reservation.created', r, t0));
+    const before = (await m.stores.workers.getWorker(workerOf(r)))!;
+    expect(before).toMatchObject({ activitySid: null, version: 0 });
+    m.clock.advance(5000);
+    expect(await m.mirror.apply(moved(r, AWAY, t0 + 3000))).toBe('applied');
+    const after = (await m.stores.workers.getWorker(workerOf(r)))!;
+    expect(after).toMatchObject({ activitySid: AWAY, activityChangedAt: t0 + 3000, activitySetBy: 'upstream', version: 1 });
+    expect(await m.mirror.apply(moved(r, AWAY, t0 + 3000))).toBe('already-recorded');
+    expect(await m.mirror.apply(moved(r, AWAY, t0 + 4000))).toBe('already-recorded');
+    // Delivered late: TaskRouter moved the worker to BUSY before it moved it AWAY.
+    expect(await m.mirror.apply(moved(r, BUSY, t0 + 2000))).toBe('already-recorded');
+    expect(await m.stores.workers.getWorker(workerOf(r))).toEqual(after);
+    expect(await m.mirror.apply(moved(r, BUSY, t0 + 4500))).toBe('applied');
+    expect(await m.stores.workers.getWorker(workerOf(r))).toMatchObject({ activitySid: BUSY, activityChangedAt: t0 + 4500, version: 2 });
+  });
+
+  it('its event callback is read into the worker’s move; without WorkerActivitySid it is refused, naming it', async () => {
+    const m = mirrored();
+    const r = upstreamReservation();
+    await m.mirror.apply(event('reservation.created', r, m.clock.now()));
+    const fields = { EventType: 'worker.activity.update', WorkerActivitySid: AWAY, TaskSid: undefined, ReservationSid: undefined };
+    expect(await m.inbox.take(ACCOUNT_SID, form(callbackEvent('worker.activity.update', r, fields)))).toBe('taken');
+    expect(await m.stores.workers.getWorker(workerOf(r))).toMatchObject({ activitySid: AWAY, activityChangedAt: Date.UTC(2026, 10, 24, 9, 0, 0) });
+    const without = m.inbox.take(ACCOUNT_SID, form(callbackEvent('worker.activity.update', r, { ...fields, WorkerActivitySid: undefined })));
+    await expect(without).rejects.toMatchObject({ parameter: 'WorkerActivitySid' });
+  });
+
+  it('a worker never reserved here is acknowledged and not recorded', async () => {
+    const m = mirrored();
+    const r = upstreamReservation();
+    expect(await m.mirror.apply(moved(r, AWAY, m.clock.now()))).toBe('ignored');
+    expect(await m.stores.workers.getWorker(workerOf(r))).toBeUndefined();
+  });
+
+  it('waits for a forward of this service’s own to be recorded, then judges against it', async () => {
+    // The forward's POST is on its way when TaskRouter's event of a later move comes in: the
+    // mirror waits for the mark, and TaskRouter answers the POST during that wait.
+    let answer: (() => void) | undefined;
+    const waits: number[] = [];
+    const m = mirrored(async (ms) => {
+      waits.push(ms);
+      answer?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    const r = upstreamReservation();
+    const t0 = m.clock.now();
+    await m.mirror.apply(event('reservation.created', r, t0));
+    const upstream = new FakeUpstream(() => new Promise((resolve) => (answer = () => resolve({ kind: 'ok', status: 200, json: {} }))));
+    const writer = new ForwardingWorkerWriter(m.stores.workers, { upstream, clock: m.clock, logger: m.logger, telemetry: m.telemetry });
+    const write = { scope: workerOf(r), now: t0 + 1000, expectedVersion: 0, activity: { sid: BUSY, by: 'update' as const } };
+    const forwarding = writer.write(write, { path: `/v1/Workspaces/${r.workspaceSid}/Workers/${r.workerSid}`, params: new Map() });
+    await vi.waitFor(() => expect(answer).toBeDefined());
+    expect(await m.mirror.apply(moved(r, AWAY, t0 + 2000))).toBe('applied');
+    expect(await forwarding).toBe(true);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(await m.stores.workers.getWorker(workerOf(r))).toMatchObject({ activitySid: AWAY, activityChangedAt: t0 + 2000, version: 2 });
+  });
+});
+
 describe('the inbox: an event callback taken in', () => {
   it('is read once into the typed event, stored by its Sid, applied in the request and marked applied', async () => {
     const t = mirrored();
@@ -397,11 +475,11 @@ describe('the inbox: an event callback taken in', () => {
     const t = mirrored();
     const take = vi.spyOn(t.stores.inbox, 'take');
     const r = upstreamReservation();
-    for (const type of ['worker.activity.update', 'task.created', 'reservation.failed']) {
+    for (const type of ['worker.attributes.update', 'task.created', 'reservation.failed']) {
       expect(await t.inbox.take(ACCOUNT_SID, form(callbackEvent(type, r)))).toBe('ignored');
     }
     expect(take).not.toHaveBeenCalled();
-    const foreign = t.inbox.take(ACCOUNT_SID, form(callbackEvent('worker.activity.update', r, { AccountSid: sid('AC') })));
+    const foreign = t.inbox.take(ACCOUNT_SID, form(callbackEvent('worker.attributes.update', r, { AccountSid: sid('AC') })));
     await expect(foreign).rejects.toMatchObject({ parameter: 'AccountSid' });
   });
 
@@ -457,7 +535,7 @@ describe('the inbox: its sweep', () => {
     expect(await t.inbox.sweep()).toEqual({ applied: 1, failed: 0 });
     t.clock.advance(10);
     expect(await t.inbox.sweep()).toEqual({ applied: 1, failed: 0 });
-    expect(applied.mock.calls.map(([e]) => e.reservationSid)).toEqual([r2.reservationSid, r1.reservationSid]);
+    expect(applied.mock.calls.map(([e]) => (e as TaskEvent).reservationSid)).toEqual([r2.reservationSid, r1.reservationSid]);
     expect([await statusOf(t, r1), await statusOf(t, r2)]).toEqual(['pending', 'pending']);
     expect(await t.inbox.sweep()).toEqual({ applied: 0, failed: 0 });
   });
@@ -533,7 +611,10 @@ describe('the Event Streams consumer', () => {
     const r = upstreamReservation();
     const noId = { ...cloudEvent('reservation.created', r, '2026-11-24T09:00:00Z'), id: '' };
     const noWorker = cloudEvent('reservation.created', r, '2026-11-24T09:00:00Z', { worker_sid: null });
-    const other = { ...cloudEvent('reservation.created', upstreamReservation(), '2026-11-24T09:00:00Z'), type: 'com.twilio.taskrouter.worker.activity.update' };
+    const other = {
+      ...cloudEvent('reservation.created', upstreamReservation(), '2026-11-24T09:00:00Z'),
+      type: 'com.twilio.taskrouter.worker.attributes.update',
+    };
     expect(await consume(c, [noId, noWorker, other])).toEqual(['malformed', 'malformed', 'ignored']);
     // Only the one that reached the mirror; refused, it is not marked (nor recorded).
     expect(apply).toHaveBeenCalledTimes(1);

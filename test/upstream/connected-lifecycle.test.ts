@@ -276,6 +276,25 @@ describe('Worker updates through the gateway', () => {
     expect(await get(upstream, workerPath(c))).toMatchObject({ activity_sid: BUSY, friendly_name: 'Ada' });
   });
 
+  it('a move made at TaskRouter is mirrored from its event, so a Worker update back to the old activity reaches upstream', async () => {
+    const c = await reserve();
+    expect((await post(gateway, workerPath(c), { ActivitySid: AVAILABLE })).status).toBe(200);
+    // Another client (Flex, TaskRouter's own timeout activity) moves the worker at TaskRouter.
+    expect((await post(upstream, workerPath(c), { ActivitySid: AWAY })).status).toBe(200);
+    await vi.waitFor(async () => expect((await get(gateway, workerPath(c)))['activity_sid']).toBe(AWAY), { timeout: 5000, interval: 20 });
+    // Its event follows the write, in the same apply: the gateway's own, TaskRouter's time.
+    const moves = async () => {
+      const page = await get(gateway, `/v1/Workspaces/${c.workspaceSid}/Events?WorkerSid=${c.workerSid}&EventType=worker.activity.update`);
+      return (page['events'] as { event_data: Record<string, string> }[]).map((e) => e.event_data['worker_activity_sid']);
+    };
+    await vi.waitFor(async () => expect(await moves()).toEqual([AVAILABLE, AWAY]), { timeout: 5000, interval: 20 });
+    proxy.requests.length = 0;
+    expect((await post(gateway, workerPath(c), { ActivitySid: AVAILABLE })).status).toBe(200);
+    expect(postsTo(c).map((p) => [p.path, p.body])).toEqual([[workerPath(c), `ActivitySid=${AVAILABLE}`]]);
+    expect((await get(upstream, workerPath(c)))['activity_sid']).toBe(AVAILABLE);
+    expect((await get(gateway, workerPath(c)))['activity_sid']).toBe(AVAILABLE);
+  });
+
   it("passes Twilio's refusal through unchanged and records nothing", async () => {
     const c = await reserve();
     const before = settled(await get(gateway, workerPath(c)));

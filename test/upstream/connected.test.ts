@@ -289,7 +289,7 @@ describe('mirroring what happens at TaskRouter', () => {
 
   it('refuses an event callback with a bad signature (403), and acknowledges types it does not mirror (204)', async () => {
     const url = `${gateway.url}/event-callback`;
-    const params = { EventType: 'worker.activity.update', AccountSid: callback().accountSid, Sid: `EV${'1'.repeat(32)}` };
+    const params = { EventType: 'worker.attributes.update', AccountSid: callback().accountSid, Sid: `EV${'1'.repeat(32)}` };
     const bad = await fetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': 'nope' },

@@ -57,6 +57,7 @@ function cloudEvent(eventType: string, c: CallbackFixture, at: string, overrides
         task_queue_sid: c.params['TaskQueueSid'],
         workflow_sid: c.params['WorkflowSid'],
         worker_sid: c.workerSid,
+        worker_activity_sid: `WA${'a'.repeat(32)}`,
         worker_name: 'Doug',
         worker_attributes: c.params['WorkerAttributes'],
         reservation_sid: c.reservationSid,
@@ -95,7 +96,7 @@ describe('a CloudEvent read as the typed upstream event', () => {
   const c = callback();
 
   it('maps every type the mirror applies, com.twilio.taskrouter.<type> → <type>', () => {
-    expect(MIRRORED_EVENT_TYPES.size).toBe(9);
+    expect(MIRRORED_EVENT_TYPES.size).toBe(10);
     for (const type of MIRRORED_EVENT_TYPES) {
       const read = readCloudEvent(cloudEvent(type, c, iso(0)));
       expect(read.kind, type).toBe('mirror');
@@ -130,6 +131,30 @@ describe('a CloudEvent read as the typed upstream event', () => {
     });
   });
 
+  it('reads a worker.activity.update as the worker’s move: its worker, its new activity, its time; malformed without either', () => {
+    const event = cloudEvent('worker.activity.update', c, '2026-11-24T09:00:01.234Z', { id: 'NO00000000000000000000000002' });
+    expect(readCloudEvent(event)).toEqual({
+      kind: 'mirror',
+      id: 'NO00000000000000000000000002',
+      event: {
+        type: 'worker.activity.update',
+        accountSid: c.accountSid,
+        workspaceSid: c.workspaceSid,
+        workerSid: c.workerSid,
+        activitySid: `WA${'a'.repeat(32)}`,
+        at: Date.UTC(2026, 10, 24, 9, 0, 1, 234),
+      },
+    });
+    expect(readCloudEvent(cloudEvent('worker.activity.update', c, iso(0), { payload: { worker_sid: undefined } }))).toEqual({
+      kind: 'malformed',
+      problem: 'no worker_sid',
+    });
+    expect(readCloudEvent(cloudEvent('worker.activity.update', c, iso(0), { payload: { worker_activity_sid: 'WA1' } }))).toEqual({
+      kind: 'malformed',
+      problem: 'no worker_activity_sid',
+    });
+  });
+
   it('takes the account from data when the payload lacks it, and a lower-case SID in its canonical form', () => {
     const event = cloudEvent('reservation.created', c, iso(0), { payload: { account_sid: undefined } });
     event.data.account_sid = `AC${c.accountSid.slice(2).toUpperCase()}`;
@@ -140,7 +165,7 @@ describe('a CloudEvent read as the typed upstream event', () => {
     for (const type of [
       'com.twilio.messaging.message.sent',
       'com.twilio.taskrouter.task.created',
-      'com.twilio.taskrouter.worker.activity.update',
+      'com.twilio.taskrouter.worker.attributes.update',
       'com.twilio.taskrouter.reservation.failed',
     ]) {
       expect(readCloudEvent({ ...cloudEvent('reservation.created', c, iso(0)), type }), type).toEqual({ kind: 'ignored', type });
@@ -264,7 +289,7 @@ describe.each(ENGINES)('the Event Streams consumer on $name', (engine) => {
       cloudEvent('reservation.created', foreign, iso(0)),
       '{"specversion":"1.0",',
       cloudEvent('reservation.created', noWorker, iso(0), { payload: { worker_sid: null } }),
-      { ...cloudEvent('reservation.created', callback(), iso(0)), type: 'com.twilio.taskrouter.worker.activity.update' },
+      { ...cloudEvent('reservation.created', callback(), iso(0)), type: 'com.twilio.taskrouter.worker.attributes.update' },
     );
     expect(await consume(event)).toEqual({ batchItemFailures: [] });
     expect(apply).toHaveBeenCalledTimes(1);

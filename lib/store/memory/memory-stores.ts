@@ -10,7 +10,17 @@ import type { WorkerScope, WorkspaceScope } from '../../domain/scope.ts';
 import type { ActivitySetBy, WorkerRecord, WorkerState, WorkerWrite } from '../../domain/worker.ts';
 import type { EventStore, ReservationWorkers } from '../../publishing/ports.ts';
 import type { NewReservationLink, ReservationLink, WorkerStore } from '../../reservations/ports.ts';
-import type { CloudEventMark, CloudEventMarks, InboxItem, InboxStore, WorkerForwardMark, WorkerForwardMarks, WorkerMarkOutcome } from '../../upstream/ports.ts';
+import type {
+  CloudEventMark,
+  CloudEventMarks,
+  InboxItem,
+  InboxStore,
+  ObservedWorkerOutcome,
+  ObservedWorkers,
+  WorkerForwardMark,
+  WorkerForwardMarks,
+  WorkerMarkOutcome,
+} from '../../upstream/ports.ts';
 import type { AttentionItem, AttentionStore } from '../../lifecycle/ports.ts';
 import type { Stores } from '../stores.ts';
 import { MemoryStatistics } from './memory-statistics.ts';
@@ -48,7 +58,7 @@ interface Profile {
   readonly forward?: WorkerForwardMark;
 }
 
-class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMarks {
+class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMarks, ObservedWorkers {
   /** Links by worker, then by reservation. */
   readonly #links = new Map<string, Map<string, NewReservationLink>>();
   readonly #profiles = new Map<string, Profile>();
@@ -102,6 +112,12 @@ class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMar
       ...(write.lifecycle && { held: write.lifecycle.held, moves: write.lifecycle.moves }),
     });
     return true;
+  }
+
+  async recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome> {
+    const stored = this.#profiles.get(workerKey(write.scope));
+    if ((stored?.version ?? 0) === write.expectedVersion && stored?.forward) return 'held';
+    return (await this.writeWorker(write)) ? 'written' : 'moved';
   }
 
   async markWorkerForward(write: WorkerWrite, markId: string): Promise<WorkerMarkOutcome> {
