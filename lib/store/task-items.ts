@@ -6,7 +6,17 @@
  */
 import { confirmedExtras, type ConfirmedExtras, type ReservationAction, type TaskAttributesChange } from '../domain/instructions.ts';
 import type { TaskScope, WorkspaceScope } from '../domain/scope.ts';
-import { RESERVATION_STATUSES, STATUS_RANK, TRANSITIONS, finalInRank, observedEffects, type Transition } from '../domain/state-machine.ts';
+import {
+  RESERVATION_STATUSES,
+  STATUS_RANK,
+  TRANSITIONS,
+  WORKED_STATUSES,
+  finalInRank,
+  observationReplaces,
+  observedEffects,
+  type ReservationStatus,
+  type Transition,
+} from '../domain/state-machine.ts';
 import type { IfMatch } from '../domain/if-match.ts';
 import { checkTaskChange, checkTaskIfMatch } from '../domain/task-change.ts';
 import { NO_WRAP_UP_LIMIT_MS, checkAction, findReservation, isCanceled, presentOf, type TaskRecord } from '../domain/task.ts';
@@ -16,6 +26,12 @@ import { batchGet } from './batch.ts';
 import { FORWARD_INDEX, reservationAttribute, taskKey } from './table.ts';
 import { decodeTask, encodeReservation } from './task-codec.ts';
 import { type Judgement, TaskUpdate, type TaskWriteSettings, TaskWriter, after, inScope, lostToLaterStamp } from './task-write.ts';
+
+/** A reservation that claimed the task (accepted it), and its status, as read. */
+interface Claim {
+  readonly sid: string;
+  readonly status: ReservationStatus;
+}
 
 export class TaskItems implements TaskStore, ObservedRecords {
   readonly #writer: TaskWriter;
@@ -239,10 +255,12 @@ export class TaskItems implements TaskStore, ObservedRecords {
    */
   #observe(o: Observation, markId: string | undefined): Promise<ObservedOutcome | { readonly kind: 'mark-gone' }> {
     const { scope, reservationSid } = o;
+    // Another reservation's claim of the task, as last read (none known before the first write).
+    let claim: Claim | undefined;
     return this.#writer.write(
       scope,
       o.now,
-      (now) => this.#observedUpdate(o, markId, now),
+      (now) => this.#observedUpdate(o, markId, now, claim),
       (task): ObservedOutcome => ({ kind: 'recorded', task }),
       (stored, now): Judgement<ObservedOutcome | { readonly kind: 'mark-gone' }> => {
         const reservation = stored && inScope(stored, scope) ? findReservation(stored, reservationSid) : undefined;
@@ -250,13 +268,48 @@ export class TaskItems implements TaskStore, ObservedRecords {
         const later = lostToLaterStamp(stored, now);
         if (later) return later;
         if (markId !== undefined && stored.forward?.id !== markId) return { done: { kind: 'mark-gone' } };
+        // Still to be recorded: what failed was the claim the write assumed. Again, with the claim as stored.
+        const claimed =
+          stored.acceptedReservationSid !== undefined && stored.acceptedReservationSid !== reservationSid
+            ? findReservation(stored, stored.acceptedReservationSid)
+            : undefined;
+        if (
+          claimed !== undefined &&
+          (claim?.sid !== claimed.sid || claim.status !== claimed.status) &&
+          observationReplaces(reservation.status, reservation.observedAt, o.status, o.observedAt)
+        ) {
+          claim = { sid: claimed.sid, status: claimed.status };
+          return { retryAt: now };
+        }
         // The record already says as much, or more (an event got here first).
         return { done: { kind: 'already-recorded', task: stored, markCleared: false } };
       },
     );
   }
 
-  #observedUpdate(o: Observation, markId: string | undefined, now: number): TaskUpdate {
+  /**
+   * The task's TTL after an observation (TaskRouter's events come in any order). A status being
+   * worked on removes it, as a local write does. Any other status of a reservation that does not
+   * claim the task (a sibling rescinded, rejected, timed out) must leave the task as its claim is:
+   * with no TTL while the claim is being worked on, or a sibling's late event would let a task
+   * still in hand expire after RETENTION_DAYS. The write assumes no other claim; where there is
+   * one, it fails and is made again, conditioned on that claim's status as read.
+   */
+  #observedRetention(u: TaskUpdate, o: Observation, claim: Claim | undefined): void {
+    const { e } = u;
+    const acceptedSid = e.name('acceptedSid');
+    if (WORKED_STATUSES.includes(o.status)) {
+      this.#writer.retention(u, o.status);
+    } else if (claim === undefined) {
+      u.conditions.push(`(attribute_not_exists(${acceptedSid}) OR ${acceptedSid} = ${e.value(o.reservationSid)})`);
+      this.#writer.retention(u, o.status);
+    } else {
+      u.conditions.push(`${acceptedSid} = ${e.value(claim.sid)}`, `${u.field(claim.sid, 'status')} = ${e.value(claim.status)}`);
+      this.#writer.retention(u, claim.status);
+    }
+  }
+
+  #observedUpdate(o: Observation, markId: string | undefined, now: number, claim: Claim | undefined): TaskUpdate {
     const { scope, reservationSid, status } = o;
     const u = new TaskUpdate(scope, now);
     const { e } = u;
@@ -292,7 +345,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
     // Wrapping upstream starts the wrap-up's clock here too (a lifecycle rule's limit).
     if (status === 'wrapping')
       u.set.push(`${field('wrapUpDeadline')} = if_not_exists(${field('wrapUpMs')}, ${e.value(NO_WRAP_UP_LIMIT_MS)}) + ${e.value(now)}`);
-    this.#writer.retention(u, status);
+    this.#observedRetention(u, o, claim);
     const effects = observedEffects(status);
     if (effects.claimsTask) u.set.push(`${e.name('acceptedSid')} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (effects.impliesClaim) {

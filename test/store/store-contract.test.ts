@@ -248,6 +248,30 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
         expect(await expiresAt(scope)).toBe(seconds(T0 + 8000));
       });
 
+      it('keeps no TTL while the task is worked on, whatever TaskRouter says later of a sibling; sets it once the claim is done', async () => {
+        const { client, tableName } = raw()!;
+        const expiresAt = async (scope: TaskScope) =>
+          (await client.send(new GetCommand({ TableName: tableName, Key: taskKey(scope) }))).Item?.[TABLE.ttlAttribute] as number | undefined;
+        const seconds = (ms: number) => Math.floor(ms / 1000) + 7 * 86_400;
+        const { scope, sids } = await created(4);
+        const record = (sid: string, status: Observation['status'], at: number) =>
+          stores.tasks.recordObserved({ scope, reservationSid: sid, status, observedAt: at, now: at });
+        expect((await record(sids[0]!, 'accepted', T0 + 1000)).kind).toBe('recorded');
+        expect(await expiresAt(scope)).toBeUndefined();
+        // A sibling's events, late: recorded, and the task keeps no TTL.
+        expect((await record(sids[1]!, 'rescinded', T0 + 2000)).kind).toBe('recorded');
+        expect((await record(sids[2]!, 'timeout', T0 + 3000)).kind).toBe('recorded');
+        expect(await expiresAt(scope)).toBeUndefined();
+        expect((await record(sids[0]!, 'wrapping', T0 + 4000)).kind).toBe('recorded');
+        expect((await record(sids[0]!, 'completed', T0 + 5000)).kind).toBe('recorded');
+        expect(await expiresAt(scope)).toBe(seconds(T0 + 5000));
+        // After the claim is done, a sibling's event is a change like any other.
+        expect((await record(sids[3]!, 'rejected', T0 + 6000)).kind).toBe('recorded');
+        expect(await expiresAt(scope)).toBe(seconds(T0 + 6000));
+        const task = (await stores.tasks.getTask(scope))!;
+        expect(task.reservations.map((r) => r.status)).toEqual(['completed', 'rescinded', 'timeout', 'rejected']);
+      });
+
       it('leaves the TTL alone when a late timer writes down a timeout on a task accepted since', async () => {
         const { client, tableName } = raw()!;
         const task = newTask();
