@@ -11,16 +11,7 @@ import { eventsOf, eventsOfWrite, workerEventsOf, type TaskRouterEvent, type Wor
 import type { WorkerWrite } from '../domain/worker.ts';
 import type { TaskRecord } from '../domain/task.ts';
 import type { ApplyAction, NewReservation, NewReservationLink, RecordOutcome, TaskChange, TaskStore, WorkerStore } from '../reservations/ports.ts';
-import type {
-  ForwardMarks,
-  MarkOutcome,
-  ObservedOutcome,
-  ObservedRecords,
-  ObservedWorkerOutcome,
-  ObservedWorkers,
-  Observation,
-  WorkerForwardMarks,
-} from '../upstream/ports.ts';
+import type { ForwardMarks, MarkOutcome, ObservedOutcome, ObservedRecords, UnmarkedWriteOutcome, Observation, WorkerForwardMarks } from '../upstream/ports.ts';
 import type { EventSink, EventStore, ReservationWorkers } from './ports.ts';
 
 export class EventRecorder {
@@ -206,7 +197,7 @@ export class EventEmittingMarks implements ForwardMarks {
 /** The workers' store with events, locally: a write that changes a worker is followed, in the request, by its events. */
 export class EventEmittingWorkers {
   constructor(
-    private readonly inner: WorkerStore & ReservationWorkers & WorkerForwardMarks & ObservedWorkers,
+    private readonly inner: WorkerStore & ReservationWorkers & WorkerForwardMarks,
     private readonly recorder: EventRecorder,
   ) {}
 
@@ -223,9 +214,9 @@ export class EventEmittingWorkers {
     return written;
   }
 
-  /** A move TaskRouter made (connected), recorded from its event: its own events follow, as a local update's do. */
-  async recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome> {
-    const outcome = await this.inner.recordObservedWorker(write);
+  /** Connected, a write no forward holds (a move TaskRouter made, the lifecycle's bookkeeping): its events follow, as a local update's do. */
+  async writeUnlessMarked(write: WorkerWrite): Promise<UnmarkedWriteOutcome> {
+    const outcome = await this.inner.writeUnlessMarked(write);
     if (outcome === 'written' && write.change) await this.recorder.workerChanged({ ...write.scope, ...write.change });
     return outcome;
   }

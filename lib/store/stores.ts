@@ -1,7 +1,7 @@
 /**
  * The store's adapters, one per item family, each implementing the port its user declares:
  * tasks (lib/reservations/ports.ts, lib/upstream/ports.ts), forward marks, workers (with their own
- * forward marks and what upstream observed of them), events
+ * forward marks), events
  * (lib/publishing/ports.ts), the inbox and the CloudEvent marks (lib/upstream/ports.ts), the
  * attention flags (lib/lifecycle/ports.ts) and the statistics (lib/statistics/ports.ts).
  * `dynamoDbStores` builds them on one document client and table; lib/store/memory/ builds the
@@ -11,7 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TaskStore, WorkerStore } from '../reservations/ports.ts';
 import type { EventStore, ReservationWorkers } from '../publishing/ports.ts';
 import type { StatisticsStore } from '../statistics/ports.ts';
-import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords, ObservedWorkers, WorkerForwardMarks } from '../upstream/ports.ts';
+import type { CloudEventMarks, ForwardMarks as ForwardMarksPort, InboxStore, ObservedRecords, WorkerForwardMarks } from '../upstream/ports.ts';
 import type { AttentionStore } from '../lifecycle/ports.ts';
 import { AttentionItems } from './attention-items.ts';
 import { CloudEventItems } from './cloud-event-items.ts';
@@ -26,7 +26,7 @@ import { WorkerItems } from './worker-items.ts';
 export interface Stores {
   readonly tasks: TaskStore & ObservedRecords;
   readonly marks: ForwardMarksPort;
-  readonly workers: WorkerStore & ReservationWorkers & WorkerForwardMarks & ObservedWorkers;
+  readonly workers: WorkerStore & ReservationWorkers & WorkerForwardMarks;
   readonly events: EventStore;
   readonly inbox: InboxStore;
   readonly cloudEvents: CloudEventMarks;

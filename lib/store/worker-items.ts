@@ -20,7 +20,7 @@ import { Expression, updateExpression } from './expression.ts';
 import { send } from './send.ts';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { ObservedWorkerOutcome, ObservedWorkers, WorkerForwardMark, WorkerForwardMarks, WorkerMarkOutcome } from '../upstream/ports.ts';
+import type { UnmarkedWriteOutcome, WorkerForwardMark, WorkerForwardMarks, WorkerMarkOutcome } from '../upstream/ports.ts';
 import { ACTIVITY_SORT_KEY, FORWARD_INDEX, TABLE, WORKER_FORWARD_PARTITION, activityKey, inFlightAt, workerLinkKey, workerPartition } from './table.ts';
 
 const LINK_PREFIX = 'RESERVATION#';
@@ -71,7 +71,7 @@ export interface WorkerItemsSettings {
   readonly retentionDays: number;
 }
 
-export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwardMarks, ObservedWorkers {
+export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwardMarks {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #retentionSeconds: number;
@@ -231,7 +231,7 @@ export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwa
     return (await this.#update(write.scope, e, updateExpression(set, remove), versionIs(e, write.expectedVersion))).written;
   }
 
-  async recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome> {
+  async writeUnlessMarked(write: WorkerWrite): Promise<UnmarkedWriteOutcome> {
     const e = new Expression();
     const { set, remove } = this.#writeOf(e, write);
     const forward = e.name('forward');

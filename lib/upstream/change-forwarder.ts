@@ -21,7 +21,7 @@ import { sameJson } from '../domain/policy-match.ts';
 import type { TaskScope, WorkerScope } from '../domain/scope.ts';
 import { taskChangeIntent, type TaskChangeForwardMark, type TaskChangeIntent, type TaskRecord } from '../domain/task.ts';
 import type { WorkerWrite } from '../domain/worker.ts';
-import type { TaskChange, TaskStore, UpdateRequest, WorkerStore } from '../reservations/ports.ts';
+import type { TaskChange, TaskStore, UpdateRequest } from '../reservations/ports.ts';
 import type { TaskChanger, WorkerWriter } from '../lifecycle/ports.ts';
 import { passedThrough, postUpstream, readUpstream, takeMarkWaiting, type ForwardContext } from './forwarder.ts';
 import type { ForwardMarks, ObservedRecords, WorkerForwardMark, WorkerForwardMarks } from './ports.ts';
@@ -161,17 +161,21 @@ export class ForwardingWorkerWriter implements WorkerWriter {
   readonly #wait: (ms: number) => Promise<void>;
 
   constructor(
-    private readonly workers: Pick<WorkerStore, 'writeWorker'> & WorkerForwardMarks,
+    private readonly workers: WorkerForwardMarks,
     private readonly options: ChangeForwardingOptions,
   ) {
     this.#wait = options.wait ?? sleep;
   }
 
   async write(write: WorkerWrite, request: UpdateRequest): Promise<boolean> {
-    // The lifecycle's bookkeeping alone changes nothing TaskRouter holds: it is this service's own.
-    if (write.activity === undefined && write.attributes === undefined && write.friendlyName === undefined) return this.workers.writeWorker(write);
     const { clock } = this.options;
     const { scope } = write;
+    // The lifecycle's bookkeeping alone changes nothing TaskRouter holds: it is this service's own,
+    // written once no forward holds the worker. A forward's record, decided before it, would
+    // otherwise put back the held reservations it was decided from.
+    if (write.activity === undefined && write.attributes === undefined && write.friendlyName === undefined) {
+      return (await takeMarkWaiting(clock, this.#wait, `worker ${scope.workerSid}`, () => this.workers.writeUnlessMarked(write))) === 'written';
+    }
     const markId = randomUUID();
     // Changed since the write was decided: the caller decides again, from the worker as it is now.
     if ((await takeMarkWaiting(clock, this.#wait, `worker ${scope.workerSid}`, () => this.workers.markWorkerForward(write, markId))) === 'moved') return false;

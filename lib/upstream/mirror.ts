@@ -26,14 +26,14 @@ import { linkOf, type TaskStore, type WorkerStore } from '../reservations/ports.
 import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { TimeoutScheduler } from '../timeouts/scheduler.ts';
 import { takeMarkWaiting } from './forwarder.ts';
-import type { ObservedRecords, ObservedWorkers } from './ports.ts';
+import type { ObservedRecords, WorkerForwardMarks } from './ports.ts';
 import { OBSERVED_STATUS, type TaskEvent, type UpstreamEvent, type WorkerActivityEvent } from './upstream-event.ts';
 
 export type MirrorOutcome = 'applied' | 'already-recorded' | 'ignored';
 
 export interface MirrorOptions {
   readonly tasks: TaskStore & ObservedRecords;
-  readonly workers: Pick<WorkerStore, 'linkReservation' | 'workerState'> & ObservedWorkers;
+  readonly workers: Pick<WorkerStore, 'linkReservation' | 'workerState'> & Pick<WorkerForwardMarks, 'writeUnlessMarked'>;
   readonly clock: Clock;
   /** How a worker's move waits for a forward of this service's own to be recorded: a timer (tests pass their own). */
   readonly wait?: (ms: number) => Promise<void>;
@@ -112,7 +112,7 @@ export class UpstreamMirror {
       // There already, or moved since (TaskRouter's later event, or a change made here after it).
       if (worker.activitySid === event.activitySid || (worker.activityChangedAt ?? -Infinity) >= at) return 'already-recorded';
       const write = workerWriteOf(worker, { activitySid: event.activitySid }, 'upstream', at)!;
-      const outcome = await takeMarkWaiting(clock, this.options.wait ?? sleep, `worker ${scope.workerSid}`, () => workers.recordObservedWorker(write));
+      const outcome = await takeMarkWaiting(clock, this.options.wait ?? sleep, `worker ${scope.workerSid}`, () => workers.writeUnlessMarked(write));
       if (outcome === 'written') return 'applied';
     }
     throw new ConflictError(`Worker ${scope.workerSid} changed concurrently; its move at TaskRouter is applied again later`);

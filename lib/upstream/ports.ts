@@ -43,9 +43,19 @@ export interface WorkerForwardMark {
 /** Taking a worker's forward mark: taken; the worker changed since the write was decided (decide again); or another forward holds it. */
 export type WorkerMarkOutcome = 'taken' | 'moved' | 'held';
 
+/** A write that waits for no forward: written; the worker changed since it was decided (decide again); or a forward holds it. */
+export type UnmarkedWriteOutcome = 'written' | 'moved' | 'held';
+
 export interface WorkerForwardMarks {
   /** Takes the mark if the worker is still at `write.expectedVersion` and no other forward holds it. */
   markWorkerForward(write: WorkerWrite, markId: string): Promise<WorkerMarkOutcome>;
+  /**
+   * Writes `write` (its events' facts with it) if the worker is still at `write.expectedVersion`
+   * and no forward holds it: what is written beside a forward in flight (a move TaskRouter made,
+   * the lifecycle's bookkeeping) would be put back by the forward's record, which was decided
+   * before it and lands after it.
+   */
+  writeUnlessMarked(write: WorkerWrite): Promise<UnmarkedWriteOutcome>;
   /**
    * Records a confirmed write (its version counted from the stored one), clearing the mark in the
    * same write: false when the mark is no longer this one (the sweep settled it).
@@ -55,19 +65,6 @@ export interface WorkerForwardMarks {
   clearWorkerForward(scope: WorkerScope, markId: string, now: number): Promise<void>;
   /** Workers whose forward mark was taken before `before`, oldest first: the unsettled. */
   workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]>;
-}
-
-/** Recording a worker's move TaskRouter made: written; the worker changed since it was decided (decide again); or a forward holds it. */
-export type ObservedWorkerOutcome = 'written' | 'moved' | 'held';
-
-/** What upstream says a worker is now (its activity), recorded as the events of the mirror decide. */
-export interface ObservedWorkers {
-  /**
-   * Writes `write` (its events' facts with it) if the worker is still at `write.expectedVersion`
-   * and no forward of this service's own holds it: a forward's record, landing after this one,
-   * would otherwise put back the activity it was decided from.
-   */
-  recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome>;
 }
 
 /** What upstream says a reservation is, to be recorded even where the local rules would refuse it. */

@@ -951,8 +951,8 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const [away, busy] = [sid('WA'), sid('WA')];
       const write = (expectedVersion: number, activitySid: string, now: number, by: ActivitySetBy = 'upstream') =>
         moveOf(scope, expectedVersion, activitySid, now, by);
-      expect(await stores.workers.recordObservedWorker(write(1, away, EARLY))).toBe('moved');
-      expect(await stores.workers.recordObservedWorker(write(0, away, EARLY))).toBe('written');
+      expect(await stores.workers.writeUnlessMarked(write(1, away, EARLY))).toBe('moved');
+      expect(await stores.workers.writeUnlessMarked(write(0, away, EARLY))).toBe('written');
       expect((await stores.workers.workerState(scope))!.worker).toMatchObject({
         version: 1,
         activitySid: away,
@@ -961,10 +961,10 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       });
       const mark = randomUUID();
       expect(await stores.workers.markWorkerForward(write(1, busy, EARLY + 5, 'update'), mark)).toBe('taken');
-      expect(await stores.workers.recordObservedWorker(write(1, busy, EARLY + 6))).toBe('held');
+      expect(await stores.workers.writeUnlessMarked(write(1, busy, EARLY + 6))).toBe('held');
       expect(await stores.workers.recordWorkerForward(write(1, busy, EARLY + 5, 'update'), mark)).toBe(true);
-      expect(await stores.workers.recordObservedWorker(write(1, away, EARLY + 7))).toBe('moved');
-      expect(await stores.workers.recordObservedWorker(write(2, away, EARLY + 7))).toBe('written');
+      expect(await stores.workers.writeUnlessMarked(write(1, away, EARLY + 7))).toBe('moved');
+      expect(await stores.workers.writeUnlessMarked(write(2, away, EARLY + 7))).toBe('written');
       expect((await stores.workers.workerState(scope))!.worker).toMatchObject({
         version: 3,
         activitySid: away,

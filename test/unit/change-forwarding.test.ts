@@ -6,7 +6,7 @@
  * the change asked for) to the sweep, which settles it the same way. Concurrent changes of one
  * worker are serialized by its mark, and a change decided from an older version is decided again.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AssignmentCallback } from '#lib/domain/assignment-callback.ts';
 import { ConflictError, UpstreamError, UpstreamUnsettledError } from '#lib/domain/errors.ts';
 import { effectiveStatus, findReservation } from '#lib/domain/task.ts';
@@ -229,6 +229,46 @@ describe('a Worker update forwarded', () => {
     expect(await c.workerWriter.write(write, { path: workerPath(a), params: form({}) })).toBe(true);
     expect(c.upstream.requests).toEqual([]);
     expect((await c.stores.workers.workerState(workerScopeOf(a)))!.lifecycle.held).toEqual([`${a.taskSid}/${a.reservationSid}`]);
+  });
+
+  it("the lifecycle's bookkeeping waits for a forward in flight, then is decided again from what the forward recorded", async () => {
+    // A rule's move is on its way to TaskRouter (decided holding one reservation) when another
+    // reservation of the worker is accepted: its bookkeeping, decided from the same version,
+    // waits, and TaskRouter answers the move meanwhile.
+    let release: (() => void) | undefined;
+    const c = connectedMemory({
+      wait: async () => {
+        release?.();
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    const a = await c.reserve();
+    const state = taskRouterState(a);
+    const held = (reservationSid: string) => `${a.taskSid}/${reservationSid}`;
+    c.upstream.answer = (request) =>
+      new Promise((resolve) => {
+        release = () => {
+          applied(state, request);
+          resolve(ok(state.worker));
+        };
+      });
+    const move: WorkerWrite = { ...(await moveOf(c, a, AWAY)), lifecycle: { held: [held(a.reservationSid)], moves: ['EV1'] } };
+    const forwarding = c.workerWriter.write(move, moveRequest(a, AWAY));
+    await vi.waitFor(() => expect(release).toBeDefined());
+    const bookkeeping: WorkerWrite = {
+      scope: workerScopeOf(a),
+      now: c.clock.now(),
+      expectedVersion: 0,
+      lifecycle: { held: [held(a.reservationSid), held(`WR${'e'.repeat(32)}`)], moves: [] },
+    };
+    expect(await c.workerWriter.write(bookkeeping, { path: workerPath(a), params: form({}) })).toBe(false);
+    expect(await forwarding).toBe(true);
+    // What the caller decides again from: the move recorded, its held list as decided.
+    expect(await c.stores.workers.workerState(workerScopeOf(a))).toMatchObject({
+      worker: { activitySid: AWAY, version: 1 },
+      lifecycle: { held: [held(a.reservationSid)], moves: ['EV1'] },
+    });
+    expect(c.upstream.posts()).toHaveLength(1);
   });
 
   it("passes TaskRouter's refusal through; nothing recorded, the mark cleared for the next update", async () => {

@@ -15,8 +15,7 @@ import type {
   CloudEventMarks,
   InboxItem,
   InboxStore,
-  ObservedWorkerOutcome,
-  ObservedWorkers,
+  UnmarkedWriteOutcome,
   WorkerForwardMark,
   WorkerForwardMarks,
   WorkerMarkOutcome,
@@ -58,7 +57,7 @@ interface Profile {
   readonly forward?: WorkerForwardMark;
 }
 
-class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMarks, ObservedWorkers {
+class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMarks {
   /** Links by worker, then by reservation. */
   readonly #links = new Map<string, Map<string, NewReservationLink>>();
   readonly #profiles = new Map<string, Profile>();
@@ -114,7 +113,7 @@ class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMar
     return true;
   }
 
-  async recordObservedWorker(write: WorkerWrite): Promise<ObservedWorkerOutcome> {
+  async writeUnlessMarked(write: WorkerWrite): Promise<UnmarkedWriteOutcome> {
     const stored = this.#profiles.get(workerKey(write.scope));
     if ((stored?.version ?? 0) === write.expectedVersion && stored?.forward) return 'held';
     return (await this.writeWorker(write)) ? 'written' : 'moved';
