@@ -20,7 +20,11 @@ import type { TimeoutEvent, TimeoutScheduler } from '../timeouts/scheduler.ts';
 import type { UpstreamForwarder } from './forwarder.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from './taskrouter-client.ts';
 
-/** A mark this old has outlived its forward and its settling read: it is the sweep's. */
+/**
+ * A mark this old has outlived its forward and its settling read (each answered within its
+ * time-out, a re-send after a 401 included: taskrouter-client.ts), with 5 s for the store's
+ * writes around them: it is the sweep's.
+ */
 export const UNSETTLED_AFTER_MS = FORWARD_TIMEOUT_MS + READ_TIMEOUT_MS + 5_000;
 /** Marks older than this are what the alarm counts: an update unsettled for five minutes. */
 export const LONG_UNSETTLED_MS = 5 * 60_000;

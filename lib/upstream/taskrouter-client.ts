@@ -109,7 +109,16 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     this.#prefix = base.pathname.replace(/\/$/, '');
   }
 
-  async send(request: UpstreamRequest, again = false): Promise<UpstreamAnswer> {
+  /**
+   * One request, answered within its `timeoutMs` all told: a re-send after a 401 gets only the time
+   * left. The sweep settles a forward's mark once the forward and its read can no longer be under
+   * way (reconciler.ts UNSETTLED_AFTER_MS), which holds only if no request outlives its time-out.
+   */
+  send(request: UpstreamRequest): Promise<UpstreamAnswer> {
+    return this.#send(request, performance.now() + request.timeoutMs, false);
+  }
+
+  async #send(request: UpstreamRequest, deadline: number, again: boolean): Promise<UpstreamAnswer> {
     const pair = await this.credentials.upstreamPair(request.accountSid);
     if (!pair) return { kind: 'unknown', timedOut: false, reason: `no credentials for account ${request.accountSid}` };
     const query = request.query && request.query.length > 0 ? `?${new URLSearchParams(request.query as [string, string][])}` : '';
@@ -120,12 +129,14 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     // close be read and the connection be destroyed and dropped first (undici waits likewise).
     await nextTurn();
     await nextTurn();
-    const exchange = await this.#exchange(`${this.#prefix}${request.path}${query}`, request.method, pair, body, request.timeoutMs);
+    const left = Math.max(1, Math.round(deadline - performance.now()));
+    const exchange = await this.#exchange(`${this.#prefix}${request.path}${query}`, request.method, pair, body, left);
     if (exchange.kind === 'failed')
       return { kind: 'unknown', timedOut: exchange.timedOut, reason: exchange.timedOut ? `no answer within ${request.timeoutMs} ms` : exchange.reason };
     // A 401 is refused before anything is done: with the keys read again (a rotated token or key,
-    // if that is due), the request is sent once more, even a POST.
-    if (exchange.status === 401 && !again && (await this.credentials.reread?.())) return this.send(request, true);
+    // if that is due), the request is sent once more, even a POST, if time is left for it; else
+    // the refusal stands (nothing was done).
+    if (exchange.status === 401 && !again && (await this.credentials.reread?.()) && performance.now() < deadline) return this.#send(request, deadline, true);
     const ok = exchange.status >= 200 && exchange.status < 300;
     const read = exchange.kind === 'answered' ? readJson(exchange.body) : undefined;
     // The answer was cut off or is not JSON: for a 2xx, what was done is not known.

@@ -193,6 +193,27 @@ describe('a rotated token or key', () => {
     await expect(made.send(post())).resolves.toMatchObject({ kind: 'refused', status: 401 });
     expect(seen).toHaveLength(2);
   });
+
+  it('the re-send gets only the time left: the whole request is answered within its time-out, or its 401 stands', async () => {
+    const rotating = (rereadMs: number) => {
+      const made = new HttpTaskRouterUpstream(base, {
+        upstreamPair: async () => PAIR,
+        reread: () => new Promise((resolve) => setTimeout(() => resolve(true), rereadMs)),
+      });
+      clients.push(made);
+      return made;
+    };
+    // Refused after 200 ms; the keys read again in 100 ms; the re-send never answered.
+    answer = (res) => (seen.length === 1 ? setTimeout(() => json(401, { code: 20003, message: 'Authenticate' })(res), 200) : undefined);
+    const started = performance.now();
+    await expect(rotating(100).send(post({ timeoutMs: 600 }))).resolves.toEqual({ kind: 'unknown', timedOut: true, reason: 'no answer within 600 ms' });
+    expect(performance.now() - started).toBeLessThan(800);
+    expect(seen).toHaveLength(2);
+    // The keys read again only after the time-out: not sent again, the 401 (nothing was done) stands.
+    seen.length = 0;
+    await expect(rotating(700).send(post({ timeoutMs: 600 }))).resolves.toMatchObject({ kind: 'refused', status: 401 });
+    expect(seen).toHaveLength(1);
+  });
 });
 
 describe('what an answer means', () => {
