@@ -11,8 +11,13 @@ import type { TaskRouterEvent } from '../domain/events.ts';
 import type { EventSink } from '../publishing/ports.ts';
 import type { LifecycleEngine } from './engine.ts';
 
-/** Attempts of one event whose handling failed (a store that throttled, a write that kept losing). */
-const ATTEMPTS = 3;
+/**
+ * The waits before each new attempt of an event whose handling failed: a store that throttled, a
+ * write that kept losing, or (connected) a worker held by a forward whose outcome is unknown, which
+ * the sweep settles once it is 13 s old, and it runs every minute. So about a minute and a half
+ * in all (as the deployed lifecycle's event source keeps retrying); then the failure is logged.
+ */
+export const RETRY_WAITS_MS: readonly number[] = [100, 500, 2_000, 5_000, 10_000, 20_000, 30_000, 30_000];
 
 export class LifecycleSink implements EventSink {
   readonly name = 'lifecycle';
@@ -38,16 +43,17 @@ export class LifecycleSink implements EventSink {
   }
 
   async #handle(event: TaskRouterEvent): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       try {
         await this.engine().handle(event);
         return;
       } catch (error) {
-        if (attempt === ATTEMPTS) {
+        const wait = RETRY_WAITS_MS[attempt];
+        if (wait === undefined) {
           this.logger.error('lifecycle failed an event', { eventSid: event.sid, eventType: event.type, error: (error as Error).message });
           return;
         }
-        await this.wait(50 * 2 ** attempt);
+        await this.wait(wait);
       }
     }
   }
