@@ -191,6 +191,12 @@ export class EventEmittingMarks implements ForwardMarks {
     return task;
   }
 
+  async deferForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined> {
+    const task = await this.inner.deferForward(scope, markId, now);
+    if (task) await this.recorder.written(task);
+    return task;
+  }
+
   forwardsBefore = (before: number, limit: number) => this.inner.forwardsBefore(before, limit);
 }
 
@@ -224,6 +230,7 @@ export class EventEmittingWorkers {
   markWorkerForward = (write: WorkerWrite, markId: string) => this.inner.markWorkerForward(write, markId);
   clearWorkerForward = (scope: WorkerScope, markId: string, now: number) => this.inner.clearWorkerForward(scope, markId, now);
   workerForwardsBefore = (before: number, limit: number) => this.inner.workerForwardsBefore(before, limit);
+  deferWorkerForward = (scope: WorkerScope, markId: string, now: number) => this.inner.deferWorkerForward(scope, markId, now);
 
   linkReservation = (link: NewReservationLink) => this.inner.linkReservation(link);
   taskOfReservation = (scope: WorkerScope, reservationSid: string) => this.inner.taskOfReservation(scope, reservationSid);

@@ -79,6 +79,22 @@ export class ForwardMarks implements ForwardMarksPort {
     return clearMark(this.#writer, scope, markId, now);
   }
 
+  deferForward(scope: TaskScope, markId: string, at: number): Promise<TaskRecord | undefined> {
+    // A write of the task like any other (stamped, its stream record read for events): only the index key moves.
+    return this.#writer.write(
+      scope,
+      at,
+      (now) => {
+        const u = new TaskUpdate(scope, now);
+        u.conditions.push(`${u.e.name('forward')}.${u.e.name('id')} = ${u.e.value(markId)}`);
+        u.set.push(`${u.e.name(FORWARD_INDEX.sortKey)} = ${u.e.value(inFlightAt(now))}`);
+        return u;
+      },
+      (task): TaskRecord | undefined => task,
+      (stored, now) => lostToLaterStamp(stored, now) ?? { done: undefined },
+    );
+  }
+
   async forwardsBefore(before: number, limit: number): Promise<TaskRecord[]> {
     const e = new Expression();
     const { Items = [] } = await send<{ Items?: Record<string, unknown>[] }>(

@@ -319,6 +319,14 @@ export class WorkerItems implements WorkerStore, ReservationWorkers, WorkerForwa
     await this.#update(scope, e, `REMOVE ${removed.join(', ')}`, `${forward}.${e.name('id')} = ${e.value(markId)}`);
   }
 
+  async deferWorkerForward(scope: WorkerScope, markId: string, now: number): Promise<void> {
+    const e = new Expression();
+    const forward = e.name('forward');
+    // Only the index key moves: the last change's facts go (a stream reader would read them as a new change).
+    const update = updateExpression([`${e.name(FORWARD_INDEX.sortKey)} = ${e.value(inFlightAt(now))}`], [e.name('change')]);
+    await this.#update(scope, e, update, `${forward}.${e.name('id')} = ${e.value(markId)}`);
+  }
+
   async workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]> {
     const e = new Expression();
     const { Items = [] } = await send<{ Items?: (StoredProfile & Record<string, unknown>)[] }>(

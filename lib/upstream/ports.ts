@@ -28,8 +28,13 @@ export interface ForwardMarks {
   markTaskChange(change: TaskChange, markId: string): Promise<MarkOutcome | undefined>;
   /** Clears the mark, if it is still this one: the task as written, or undefined when nothing was. */
   clearForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined>;
-  /** Tasks whose forward mark was taken before `before`, oldest first: the unsettled. */
+  /** Tasks whose forward mark was taken (or last deferred) before `before`, oldest first: the unsettled. */
   forwardsBefore(before: number, limit: number): Promise<TaskRecord[]>;
+  /**
+   * Puts the mark, if it is still this one, behind the others in the sweep's order, as if taken
+   * `now` (its own time stays): a mark that cannot be settled yet does not hold the others back.
+   */
+  deferForward(scope: TaskScope, markId: string, now: number): Promise<TaskRecord | undefined>;
 }
 
 /** A worker's forward mark, on its own item: one forwarded Worker update (or rule's move) at a time per worker. */
@@ -63,8 +68,10 @@ export interface WorkerForwardMarks {
   recordWorkerForward(write: WorkerWrite, markId: string): Promise<boolean>;
   /** Clears the mark if it is still this one. */
   clearWorkerForward(scope: WorkerScope, markId: string, now: number): Promise<void>;
-  /** Workers whose forward mark was taken before `before`, oldest first: the unsettled. */
+  /** Workers whose forward mark was taken (or last deferred) before `before`, oldest first: the unsettled. */
   workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]>;
+  /** As deferForward, for a worker's mark. */
+  deferWorkerForward(scope: WorkerScope, markId: string, now: number): Promise<void>;
 }
 
 /** What upstream says a reservation is, to be recorded even where the local rules would refuse it. */

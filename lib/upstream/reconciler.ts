@@ -30,7 +30,8 @@ export const UNSETTLED_AFTER_MS = FORWARD_TIMEOUT_MS + READ_TIMEOUT_MS + 5_000;
 export const LONG_UNSETTLED_MS = 5 * 60_000;
 /** A reservation still pending upstream past its deadline is read again this much later. */
 export const RECHECK_MS = 60_000;
-const SWEEP_BATCH = 100;
+/** Marks of each kind (the tasks', the workers') one sweep reads, at most. */
+export const SWEEP_BATCH = 100;
 
 export interface SweepOutcome {
   readonly settled: number;
@@ -41,13 +42,13 @@ export interface SweepOutcome {
 
 export class UpstreamReconciler {
   constructor(
-    private readonly marks: Pick<ForwardMarks, 'forwardsBefore'>,
+    private readonly marks: Pick<ForwardMarks, 'forwardsBefore' | 'deferForward'>,
     private readonly forwarder: UpstreamForwarder,
     /** The Task and Worker updates' forwards, and where the workers' marks are found. */
     private readonly changes: {
       readonly tasks: Pick<ForwardingTaskChanger, 'settle'>;
       readonly workers: Pick<ForwardingWorkerWriter, 'settle'>;
-      readonly workerMarks: Pick<WorkerForwardMarks, 'workerForwardsBefore'>;
+      readonly workerMarks: Pick<WorkerForwardMarks, 'workerForwardsBefore' | 'deferWorkerForward'>;
     },
     private readonly scheduler: TimeoutScheduler | undefined,
     private readonly clock: Clock,
@@ -65,31 +66,37 @@ export class UpstreamReconciler {
     return status === 'pending' ? 'still-pending' : 'unknown';
   }
 
-  /** Settles every forward mark older than a forward can take. */
+  /**
+   * Settles every forward mark older than a forward can take, up to SWEEP_BATCH of the tasks' and
+   * as many of the workers' a run, oldest first. One it cannot settle yet (TaskRouter not read: an
+   * outage, an account whose keys were removed) is put behind the others, so that a run always
+   * reaches the ones after it, however many cannot be read.
+   */
   async sweep(): Promise<SweepOutcome> {
     const now = this.clock.now();
     let settled = 0;
     let unsettled = 0;
     let longUnsettled = 0;
-    const count = (done: boolean, at: number) => {
+    const count = async (done: boolean, at: number, defer: () => Promise<unknown>) => {
       if (done) {
         settled++;
       } else {
         unsettled++;
         if (now - at > LONG_UNSETTLED_MS) longUnsettled++;
+        await defer();
       }
     };
     for (const task of await this.marks.forwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
       const mark = task.forward!;
       const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, taskSid: task.sid };
-      if (isTaskChangeMark(mark)) {
-        count((await this.changes.tasks.settle(scope, mark)) !== 'unread', mark.at);
-      } else {
-        count((await this.forwarder.refresh(scope, mark.reservationSid, mark.id)) !== undefined, mark.at);
-      }
+      const done = isTaskChangeMark(mark)
+        ? (await this.changes.tasks.settle(scope, mark)) !== 'unread'
+        : (await this.forwarder.refresh(scope, mark.reservationSid, mark.id)) !== undefined;
+      await count(done, mark.at, () => this.marks.deferForward(scope, mark.id, this.clock.now()));
     }
     for (const { scope, mark } of await this.changes.workerMarks.workerForwardsBefore(now - UNSETTLED_AFTER_MS, SWEEP_BATCH)) {
-      count((await this.changes.workers.settle(scope, mark)) !== 'unread', mark.at);
+      const done = (await this.changes.workers.settle(scope, mark)) !== 'unread';
+      await count(done, mark.at, () => this.changes.workerMarks.deferWorkerForward(scope, mark.id, this.clock.now()));
     }
     this.logger.info('upstream sweep', { settled, unsettled, longUnsettled });
     // Every sweep, zero included: the alarm reads the maximum, and a missing value is not a zero.

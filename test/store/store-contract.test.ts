@@ -845,6 +845,39 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       expect(oldest!.forward).toEqual({ id: marked[3]!.id, reservationSid: marked[3]!.reservationSid, transition: 'accept', at: EARLY + 70 });
       await stores.marks.clearForward(marked[2]!.scope, marked[2]!.id, EARLY + 200);
       expect(await listed(EARLY + 101, 10)).toEqual([d, b, a]);
+      // Deferred by a sweep that could not settle it: behind the others, its own time kept. Another mark's id changes nothing.
+      expect(await stores.marks.deferForward(marked[3]!.scope, randomUUID(), EARLY + 150)).toBeUndefined();
+      expect(await listed(EARLY + 101, 10)).toEqual([d, b, a]);
+      await stores.marks.deferForward(marked[3]!.scope, marked[3]!.id, EARLY + 150);
+      expect(await listed(EARLY + 101, 10)).toEqual([b, a]);
+      expect(await listed(EARLY + 151, 10)).toEqual([b, a, d]);
+      expect((await stores.tasks.getTask(marked[3]!.scope))!.forward).toMatchObject({ id: marked[3]!.id, at: EARLY + 70 });
+    });
+
+    it('lists the workers marked before a time, oldest first; a deferred mark goes behind the others', async () => {
+      const marked = await Promise.all(
+        [1, 2].map(async (i) => {
+          const scope = { accountSid: ACCOUNT_SID, workspaceSid: sid('WS'), workerSid: sid('WK') };
+          await stores.workers.linkReservation(
+            linkOf(newReservation(newTask(scope.workspaceSid), { workerSid: scope.workerSid, workerName: 'Al' }), EARLY - 10),
+          );
+          const id = randomUUID();
+          expect(await stores.workers.markWorkerForward(moveOf(scope, 0, sid('WA'), EARLY + i, 'update'), id)).toBe('taken');
+          return { scope, id };
+        }),
+      );
+      const mine = new Set(marked.map((m) => m.scope.workerSid));
+      const listed = async (before: number) =>
+        (await stores.workers.workerForwardsBefore(before, 1000)).map((m) => m.scope.workerSid).filter((w) => mine.has(w));
+      const [first, second] = marked.map((m) => m.scope.workerSid);
+      expect(await listed(EARLY + 3)).toEqual([first, second]);
+      await stores.workers.deferWorkerForward(marked[0]!.scope, randomUUID(), EARLY + 3);
+      expect(await listed(EARLY + 3)).toEqual([first, second]);
+      await stores.workers.deferWorkerForward(marked[0]!.scope, marked[0]!.id, EARLY + 3);
+      expect(await listed(EARLY + 3)).toEqual([second]);
+      expect(await listed(EARLY + 4)).toEqual([second, first]);
+      const [again] = (await stores.workers.workerForwardsBefore(EARLY + 4, 1000)).filter((m) => m.scope.workerSid === first);
+      expect(again!.mark).toMatchObject({ id: marked[0]!.id, at: EARLY + 1 });
     });
 
     it('gives the mark to exactly one of many concurrent forwards of a task, tells the others which one holds it, and clears it once', async () => {

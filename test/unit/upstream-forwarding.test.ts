@@ -14,7 +14,7 @@ import { ConflictError, NotFoundError, ReservationStateError, UpstreamError, Ups
 import { effectiveStatus, findReservation } from '#lib/domain/task.ts';
 import type { ReservationTarget } from '#lib/reservations/service.ts';
 import { MARK_WAIT_MS } from '#lib/upstream/forwarder.ts';
-import { LONG_UNSETTLED_MS, RECHECK_MS, UNSETTLED_AFTER_MS } from '#lib/upstream/reconciler.ts';
+import { LONG_UNSETTLED_MS, RECHECK_MS, SWEEP_BATCH, UNSETTLED_AFTER_MS } from '#lib/upstream/reconciler.ts';
 import { FORWARD_TIMEOUT_MS, READ_TIMEOUT_MS } from '#lib/upstream/taskrouter-client.ts';
 import { connectedMemory, type ConnectedMemory } from '../support/connected-memory.ts';
 import { UpstreamMirror } from '#lib/upstream/mirror.ts';
@@ -411,13 +411,37 @@ describe('the sweep of unsettled forwards', () => {
     expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: 1, longUnsettled: 1 });
     expect((await recorded(c, a)).task.forward).toBeDefined();
     c.upstream.answer = (request) => c.taskRouter.answer(request);
+    // Put behind the others by the sweep that could not settle it: the next run a sweep's interval later takes it.
+    expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: 0, longUnsettled: 0 });
+    c.clock.advance(UNSETTLED_AFTER_MS + 1);
     expect(await c.reconciler.sweep()).toEqual({ settled: 1, unsettled: 0, longUnsettled: 0 });
     const { task, reservation } = await recorded(c, a);
     expect(reservation).toMatchObject({ status: 'pending', version: 1 });
     expect(task.forward).toBeUndefined();
     // Each sweep says how many were unsettled for five minutes, none included; the last settled it.
-    expect(c.telemetry.measures.filter(([m]) => m === 'unsettledForwards').map(([, v]) => v)).toEqual([0, 1, 0]);
+    expect(c.telemetry.measures.filter(([m]) => m === 'unsettledForwards').map(([, v]) => v)).toEqual([0, 1, 0, 0]);
     expect(c.telemetry.of('forwards')).toEqual(['unknown', 'settled']);
+  });
+
+  it('puts a mark it cannot settle behind the others: more marks than a run reads that cannot be read do not hold back a newer one', async () => {
+    const c = connectedMemory();
+    const stuck: AssignmentCallback[] = [];
+    for (let i = 0; i <= SWEEP_BATCH; i++) {
+      const a = await c.reserve();
+      await unsettledAccept(c, a);
+      stuck.push(a);
+    }
+    const newest = await c.reserve();
+    await unsettledAccept(c, newest);
+    // Twilio can be read for the newest only (the others' account lost its keys, say).
+    c.upstream.answer = (request) => (request.path.endsWith(newest.reservationSid) ? c.taskRouter.answer(request) : unknownOutcome());
+    c.clock.advance(UNSETTLED_AFTER_MS + 1);
+    expect(await c.reconciler.sweep()).toEqual({ settled: 0, unsettled: SWEEP_BATCH, longUnsettled: 0 });
+    c.clock.advance(UNSETTLED_AFTER_MS + 1);
+    // The one the first run did not reach and the newest come first now, before the deferred.
+    expect(await c.reconciler.sweep()).toEqual({ settled: 1, unsettled: SWEEP_BATCH - 1, longUnsettled: 0 });
+    expect((await recorded(c, newest)).task.forward).toBeUndefined();
+    expect((await recorded(c, stuck[0]!)).task.forward).toMatchObject({ at: expect.any(Number) });
   });
 
   it('clears the mark of a reservation Twilio no longer has', async () => {

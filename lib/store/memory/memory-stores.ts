@@ -55,6 +55,8 @@ interface Profile {
   readonly held?: readonly string[];
   readonly moves?: readonly string[];
   readonly forward?: WorkerForwardMark;
+  /** When the sweep last deferred that forward (the in-flight index key the DynamoDB adapter moves). */
+  readonly deferred?: { readonly id: string; readonly at: number };
 }
 
 class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMarks {
@@ -147,12 +149,27 @@ class MemoryWorkers implements WorkerStore, ReservationWorkers, WorkerForwardMar
     this.#profiles.set(key, kept);
   }
 
+  async deferWorkerForward(scope: WorkerScope, markId: string, now: number): Promise<void> {
+    const key = workerKey(scope);
+    const stored = this.#profiles.get(key);
+    if (stored?.forward?.id !== markId) return;
+    const { change: _change, ...kept } = stored;
+    this.#profiles.set(key, { ...kept, deferred: { id: markId, at: now } });
+  }
+
   async workerForwardsBefore(before: number, limit: number): Promise<{ readonly scope: WorkerScope; readonly mark: WorkerForwardMark }[]> {
-    const found: { scope: WorkerScope; mark: WorkerForwardMark }[] = [];
+    // The in-flight index's order: when the mark was taken, or last deferred.
+    const found: { scope: WorkerScope; mark: WorkerForwardMark; queuedAt: number }[] = [];
     for (const profile of this.#profiles.values()) {
-      if (profile.forward !== undefined && profile.forward.at < before) found.push({ scope: profile.forward.write.scope, mark: profile.forward });
+      const { forward, deferred } = profile;
+      if (forward === undefined) continue;
+      const queuedAt = deferred?.id === forward.id ? deferred.at : forward.at;
+      if (queuedAt < before) found.push({ scope: forward.write.scope, mark: forward, queuedAt });
     }
-    return found.sort((a, b) => a.mark.at - b.mark.at).slice(0, limit);
+    return found
+      .sort((a, b) => a.queuedAt - b.queuedAt)
+      .slice(0, limit)
+      .map(({ scope, mark }) => ({ scope, mark }));
   }
 
   async workerState(scope: WorkerScope): Promise<WorkerState | undefined> {

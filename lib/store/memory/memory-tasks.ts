@@ -40,6 +40,8 @@ const inScope = (task: TaskRecord, scope: WorkspaceScope) => task.accountSid ===
 
 export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   readonly #tasks = new Map<string, TaskRecord>();
+  /** Forward marks deferred by the sweep, by mark id: when (the in-flight index key the DynamoDB adapter moves). */
+  readonly #deferred = new Map<string, number>();
 
   async getTask(scope: TaskScope): Promise<TaskRecord | undefined> {
     return this.#get(scope);
@@ -183,10 +185,20 @@ export class MemoryTasks implements TaskStore, ObservedRecords, ForwardMarks {
   }
 
   async forwardsBefore(before: number, limit: number): Promise<TaskRecord[]> {
+    // The in-flight index's order: when the mark was taken, or last deferred.
+    const queuedAt = (task: TaskRecord) => this.#deferred.get(task.forward!.id) ?? task.forward!.at;
     return [...this.#tasks.values()]
-      .filter((task) => task.forward !== undefined && task.forward.at < before)
-      .sort((a, b) => a.forward!.at - b.forward!.at)
+      .filter((task) => task.forward !== undefined && queuedAt(task) < before)
+      .sort((a, b) => queuedAt(a) - queuedAt(b))
       .slice(0, limit);
+  }
+
+  async deferForward(scope: TaskScope, markId: string, at: number): Promise<TaskRecord | undefined> {
+    const task = this.#get(scope);
+    if (task?.forward?.id !== markId) return undefined;
+    const now = stampAt(task, at);
+    this.#deferred.set(markId, now);
+    return this.#put(stamped(task, task, now));
   }
 
   async recordObserved(o: Observation): Promise<ObservedOutcome> {
