@@ -189,12 +189,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
     if (action.extendWrapUpMs !== undefined) u.set.push(`${field('wrapUpDeadline')} = ${field('wrapUpDeadline')} + ${e.value(action.extendWrapUpMs)}`);
     setReasons(u, action);
     if (action.taskChange) setTaskChange(u, action.taskChange, now);
-    if (action.activitySid) {
-      // The worker moves when the reservation ended (a timeout: at its deadline, however late the
-      // timer), which is also when the worker's own item dates the move (setActivity).
-      const movedAt = transition.afterDeadline ? field(transition.afterDeadline) : e.value(now);
-      u.set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${movedAt}`);
-    }
+    if (action.activitySid) u.set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
     if (transition.claimsTask) u.set.push(`${accepted()} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (transition.countsRejection) u.set.push(`${rejections()} = ${rejections()} + ${one}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);
     actionConditions(u, input);

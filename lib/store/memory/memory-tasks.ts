@@ -288,8 +288,7 @@ function applied(task: TaskRecord, reservation: ReservationRecord, action: Reser
     updatedAt: endedAt,
     ...(action.instruction && { instruction: action.instruction }),
     ...(!keeps && { history: { ...reservation.history, [transition.to]: endedAt } }),
-    // The worker moves when the reservation ended (its deadline, for a timeout), as its event says.
-    ...(action.activitySid && { activitySid: action.activitySid, activityAt: endedAt }),
+    ...(action.activitySid && { activitySid: action.activitySid, activityAt: now }),
     ...(startsWrapUp && reservation.wrapUpMs !== undefined && { wrapUpDeadline: now + reservation.wrapUpMs }),
     ...(action.extendWrapUpMs !== undefined && { wrapUpDeadline: reservation.wrapUpDeadline! + action.extendWrapUpMs }),
   };
