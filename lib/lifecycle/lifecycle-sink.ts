@@ -23,12 +23,35 @@ export class LifecycleSink implements EventSink {
   readonly name = 'lifecycle';
   /** Per worker, the events handed over and not yet handled, as a chain. */
   readonly #queues = new Map<string, Promise<void>>();
+  /** The waits under way, each ended at once by `close`. */
+  readonly #waiting = new Set<() => void>();
+  #closing = false;
+  readonly #wait: (ms: number) => Promise<void>;
 
   constructor(
     private readonly engine: () => LifecycleEngine,
     private readonly logger: Logger,
-    private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  ) {}
+    wait?: (ms: number) => Promise<void>,
+  ) {
+    this.#wait =
+      wait ??
+      ((ms) =>
+        new Promise<void>((resolve) => {
+          const end = () => {
+            clearTimeout(timer);
+            this.#waiting.delete(end);
+            resolve();
+          };
+          const timer = setTimeout(end, ms);
+          this.#waiting.add(end);
+        }));
+  }
+
+  /** The stack is closing: events still failing are not tried again (the sweep their retries wait for runs no more). */
+  close(): void {
+    this.#closing = true;
+    for (const end of [...this.#waiting]) end();
+  }
 
   async deliver(events: readonly TaskRouterEvent[]): Promise<void> {
     if (!this.engine().hasRules) return;
@@ -49,11 +72,15 @@ export class LifecycleSink implements EventSink {
         return;
       } catch (error) {
         const wait = RETRY_WAITS_MS[attempt];
-        if (wait === undefined) {
+        if (wait === undefined || this.#closing) {
           this.logger.error('lifecycle failed an event', { eventSid: event.sid, eventType: event.type, error: (error as Error).message });
           return;
         }
-        await this.wait(wait);
+        await this.#wait(wait);
+        if (this.#closing) {
+          this.logger.error('lifecycle failed an event; the stack closed before it was tried again', { eventSid: event.sid, eventType: event.type });
+          return;
+        }
       }
     }
   }

@@ -314,6 +314,8 @@ export async function startLocalStack(env: Readonly<Record<string, string | unde
       // Event callbacks already answered are applied before the engine goes, and so is what their
       // rules make follow; then no timer fires any more, and what the last ones started finishes.
       await live.upstream?.inbox.idle();
+      // A rule's event still failing is not tried again: the sweep its retries wait for has stopped.
+      live.lifecycleSink?.close();
       await live.lifecycleSink?.idle();
       scheduler.close();
       await scheduler.idle();

@@ -409,7 +409,8 @@ function workerOf(scope: WorkerScope, links: { oldest: StoredWorkerLink; newest:
 
 /**
  * A record of the table's stream (its new image, unmarshalled) as the worker change it made, if
- * it is a worker's own item written by a change with events (a Worker update, a rule's move).
+ * it is a worker's own item written by a change with events (a Worker update, a rule's move, a
+ * move TaskRouter made that connected mode's mirror recorded).
  */
 export function decodeWorkerChange(item: Record<string, unknown>): WorkerChange | undefined {
   const key = item[TABLE.partitionKey];

@@ -33,7 +33,7 @@ export type MirrorOutcome = 'applied' | 'already-recorded' | 'ignored';
 
 export interface MirrorOptions {
   readonly tasks: TaskStore & ObservedRecords;
-  readonly workers: Pick<WorkerStore, 'linkReservation' | 'workerState'> & Pick<WorkerForwardMarks, 'writeUnlessMarked'>;
+  readonly workers: Pick<WorkerStore, 'linkReservation' | 'workerState' | 'writeWorker'> & Pick<WorkerForwardMarks, 'writeUnlessMarked'>;
   readonly clock: Clock;
   /** How a worker's move waits for a forward of this service's own to be recorded: a timer (tests pass their own). */
   readonly wait?: (ms: number) => Promise<void>;
@@ -99,12 +99,16 @@ export class UpstreamMirror {
   /**
    * Records the activity TaskRouter moved a worker to, at TaskRouter's time `at`: one write on the
    * version it was decided from, with the facts of its worker.activity.update, as a Worker
-   * update's. A forward of this service's own in flight is waited for, as concurrent updates wait
-   * (a 409 after 3 s, left to a retry or the sweep): its record is then compared like any other.
+   * update's. A forward of this service's own in flight is waited for (its record, decided before
+   * this event, would otherwise put its activity back), as concurrent updates wait, 3 s at most.
+   * A mark held longer is one whose answer was lost or is slow: the move is written all the same,
+   * since the sweep settles such a mark by reading the worker at TaskRouter, and throwing here
+   * would hold up the events behind this one (Event Streams retries a shard's records in order).
    */
   async #moveWorker(event: WorkerActivityEvent, at: number): Promise<MirrorOutcome> {
     const { workers, clock } = this.options;
     const scope = { accountSid: event.accountSid, workspaceSid: event.workspaceSid, workerSid: event.workerSid };
+    let waited = false;
     for (let attempt = 1; attempt <= MAX_WORKER_ATTEMPTS; attempt++) {
       const state = await workers.workerState(scope);
       if (!state) return 'ignored';
@@ -112,8 +116,17 @@ export class UpstreamMirror {
       // There already, or moved since (TaskRouter's later event, or a change made here after it).
       if (worker.activitySid === event.activitySid || (worker.activityChangedAt ?? -Infinity) >= at) return 'already-recorded';
       const write = workerWriteOf(worker, { activitySid: event.activitySid }, 'upstream', at)!;
-      const outcome = await takeMarkWaiting(clock, this.options.wait ?? sleep, `worker ${scope.workerSid}`, () => workers.writeUnlessMarked(write));
-      if (outcome === 'written') return 'applied';
+      if (waited) {
+        if (await workers.writeWorker(write)) return 'applied';
+        continue;
+      }
+      try {
+        const outcome = await takeMarkWaiting(clock, this.options.wait ?? sleep, `worker ${scope.workerSid}`, () => workers.writeUnlessMarked(write));
+        if (outcome === 'written') return 'applied';
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        waited = true;
+      }
     }
     throw new ConflictError(`Worker ${scope.workerSid} changed concurrently; its move at TaskRouter is applied again later`);
   }

@@ -134,9 +134,11 @@ export class HttpTaskRouterUpstream implements TaskRouterUpstream {
     if (exchange.kind === 'failed')
       return { kind: 'unknown', timedOut: exchange.timedOut, reason: exchange.timedOut ? `no answer within ${request.timeoutMs} ms` : exchange.reason };
     // A 401 is refused before anything is done: with the keys read again (a rotated token or key,
-    // if that is due), the request is sent once more, even a POST, if time is left for it; else
-    // the refusal stands (nothing was done).
-    if (exchange.status === 401 && !again && (await this.credentials.reread?.()) && performance.now() < deadline) return this.#send(request, deadline, true);
+    // if that is due), the request is sent once more, even a POST, if a quarter of its time is
+    // still left; else the refusal stands (nothing was done), rather than a re-send with no time
+    // to be answered in, whose outcome would be unknown.
+    if (exchange.status === 401 && !again && (await this.credentials.reread?.()) && deadline - performance.now() >= request.timeoutMs / 4)
+      return this.#send(request, deadline, true);
     const ok = exchange.status >= 200 && exchange.status < 300;
     const read = exchange.kind === 'answered' ? readJson(exchange.body) : undefined;
     // The answer was cut off or is not JSON: for a 2xx, what was done is not known.

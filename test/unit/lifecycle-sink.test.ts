@@ -60,4 +60,27 @@ describe('the local lifecycle sink', () => {
     await s.made.idle();
     expect(s.handled).toEqual(['EV3']);
   });
+
+  it('closing ends the waits under way: an event still failing is not tried again, and idle() resolves at once', async () => {
+    let attempts = 0;
+    const engine = {
+      hasRules: true,
+      handle: async () => {
+        attempts++;
+        throw new ConflictError('An update of worker WK1 is being forwarded to TaskRouter; retry the request');
+      },
+    } as unknown as LifecycleEngine;
+    const logger = createLogger();
+    const error = vi.spyOn(logger, 'error');
+    const made = new LifecycleSink(() => engine, logger);
+    await made.deliver([event('EV1')]);
+    // Into the waits (real timers): the third is 2 s.
+    await vi.waitFor(() => expect(attempts).toBe(3), { timeout: 2000, interval: 10 });
+    const started = performance.now();
+    made.close();
+    await made.idle();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(attempts).toBe(3);
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/closed before it was tried again/), expect.objectContaining({ eventSid: 'EV1' }));
+  });
 });

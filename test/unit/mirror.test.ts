@@ -392,6 +392,26 @@ describe("the mirror: a worker's move at TaskRouter", () => {
     await expect(without).rejects.toMatchObject({ parameter: 'WorkerActivitySid' });
   });
 
+  it('a forward holding the worker longer than 3 s (its answer lost) does not hold the event up: the move is written all the same', async () => {
+    let m!: Mirrored;
+    const waits: number[] = [];
+    m = mirrored(async (ms) => {
+      waits.push(ms);
+      m.clock.advance(ms);
+    });
+    const r = upstreamReservation();
+    const t0 = m.clock.now();
+    await m.mirror.apply(event('reservation.created', r, t0));
+    const upstream = new FakeUpstream(() => new Promise(() => undefined));
+    const writer = new ForwardingWorkerWriter(m.stores.workers, { upstream, clock: m.clock, logger: m.logger, telemetry: m.telemetry });
+    const write = { scope: workerOf(r), now: t0 + 1000, expectedVersion: 0, activity: { sid: BUSY, by: 'update' as const } };
+    void writer.write(write, { path: `/v1/Workspaces/${r.workspaceSid}/Workers/${r.workerSid}`, params: new Map() });
+    await vi.waitFor(() => expect(upstream.requests).toHaveLength(1));
+    expect(await m.mirror.apply(moved(r, AWAY, t0 + 2000))).toBe('applied');
+    expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThan(3000);
+    expect(await m.stores.workers.getWorker(workerOf(r))).toMatchObject({ activitySid: AWAY, activityChangedAt: t0 + 2000, version: 1 });
+  });
+
   it('a worker never reserved here is acknowledged and not recorded', async () => {
     const m = mirrored();
     const r = upstreamReservation();
