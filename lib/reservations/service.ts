@@ -268,7 +268,8 @@ export class ReservationService {
 
   async #moveWorker(task: TaskRecord, reservation: ReservationRecord, activitySid: string): Promise<void> {
     const scope = { accountSid: task.accountSid, workspaceSid: task.workspaceSid, workerSid: reservation.workerSid };
-    await this.#workers.setActivity(scope, activitySid, reservation.updatedAt);
+    // Dated as its event is (the reservation's activityAt: for a timeout, when it ended).
+    await this.#workers.setActivity(scope, activitySid, reservation.activityAt ?? reservation.updatedAt);
   }
 
   /** The task that holds a worker's reservation, if the reservation is this worker's. */

@@ -138,10 +138,12 @@ export class TaskItems implements TaskStore, ObservedRecords {
 
   applyAction(input: ApplyAction): Promise<TaskRecord | undefined> {
     const { scope, reservationSid, action, ifMatch, workerSid } = input;
+    // A move written down after its deadline: the task's last write at or after that deadline, once read (movedAt says why).
+    let since: number | undefined;
     return this.#writer.write(
       scope,
       input.now,
-      (now) => this.#actionUpdate(input, now),
+      (now) => this.#actionUpdate(input, now, since),
       (task) => task,
       (stored, now): Judgement<TaskRecord | undefined> => {
         const reservation = stored && inScope(stored, scope) ? findReservation(stored, reservationSid) : undefined;
@@ -150,6 +152,8 @@ export class TaskItems implements TaskStore, ObservedRecords {
         const retryAt = after(stored.writtenAt, presentOf(stored, now));
         checkTaskIfMatch(stored, input.taskIfMatch);
         checkAction(stored, reservation, action, retryAt, ifMatch);
+        const { afterDeadline: ended }: Transition = TRANSITIONS[action.transition];
+        if (action.activitySid && ended && stored.writtenAt >= reservation[ended]! && since !== stored.writtenAt) since = stored.writtenAt;
         // Allowed even so: the item changed between our write and our read. Write again, at its present.
         return { retryAt };
       },
@@ -158,7 +162,7 @@ export class TaskItems implements TaskStore, ObservedRecords {
   }
 
   /** The update of an action: the state machine's `from`, compiled. */
-  #actionUpdate(input: ApplyAction, now: number): TaskUpdate {
+  #actionUpdate(input: ApplyAction, now: number, since: number | undefined): TaskUpdate {
     const { scope, reservationSid, action } = input;
     const transition: Transition = TRANSITIONS[action.transition];
     const u = new TaskUpdate(scope, now);
@@ -189,7 +193,8 @@ export class TaskItems implements TaskStore, ObservedRecords {
     if (action.extendWrapUpMs !== undefined) u.set.push(`${field('wrapUpDeadline')} = ${field('wrapUpDeadline')} + ${e.value(action.extendWrapUpMs)}`);
     setReasons(u, action);
     if (action.taskChange) setTaskChange(u, action.taskChange, now);
-    if (action.activitySid) u.set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${e.value(now)}`);
+    if (action.activitySid)
+      u.set.push(`${field('activitySid')} = ${e.value(action.activitySid)}`, `${field('activityAt')} = ${movedAt(u, transition, reservationSid, since)}`);
     if (transition.claimsTask) u.set.push(`${accepted()} = ${e.value(reservationSid)}`, `${e.name('acceptedAt')} = ${e.value(now)}`);
     if (transition.countsRejection) u.set.push(`${rejections()} = ${rejections()} + ${one}`, `${e.name('lastRejectedAt')} = ${e.value(now)}`);
     actionConditions(u, input);
@@ -511,6 +516,28 @@ function taskIfMatchCondition(u: TaskUpdate, ifMatch: IfMatch | undefined): void
   if (ifMatch === undefined || ifMatch.any) return;
   const { e } = u;
   u.conditions.push(`${e.name('writtenAt')} IN (${(ifMatch.versions.length > 0 ? ifMatch.versions : [-1]).map((v) => e.value(v)).join(', ')})`);
+}
+
+/**
+ * When a worker moved by an action's `activitySid` moved (the date of its worker.activity.update,
+ * and of the move on the worker's own item). An ordinary action: now. A timeout written down
+ * after its deadline: at the deadline, as TaskRouter moves a worker when the reservation times
+ * out (so a Worker update made since stands), unless the task was written at or after the
+ * deadline (the next reservation's callback, say): that write's events are those dated up to
+ * it, so the move is dated just after it, or no write would ever carry its event. The first
+ * attempt assumes no such write (a condition); where there was one, `since` is its time.
+ */
+function movedAt(u: TaskUpdate, transition: Transition, reservationSid: string, since: number | undefined): string {
+  const { e } = u;
+  if (!transition.afterDeadline) return e.value(u.now);
+  const written = e.name('writtenAt');
+  if (since === undefined) {
+    const ended = u.field(reservationSid, transition.afterDeadline);
+    u.conditions.push(`(attribute_not_exists(${written}) OR ${written} < ${ended})`);
+    return ended;
+  }
+  u.conditions.push(`${written} = ${e.value(since)}`);
+  return e.value(since + 1);
 }
 
 /** Takes a task item's forward mark out of the in-flight index with it. */

@@ -233,6 +233,46 @@ describe.each(ENGINES)('events of every write on $name', (engine) => {
       expect(events.filter((e) => e.type === 'worker.activity.update').map((e) => e.data.WorkerActivitySid)).toEqual([ACTIVITY, TIMEOUT_ACTIVITY]);
     });
 
+    it('a timeout whose timer comes late moves the worker at the deadline: a Worker update made in between stands, and its event comes after', async () => {
+      const fixture = callback();
+      await runtime.service.assign(parseAssignmentCallback(form(fixture.params)), 5);
+      const deadline = clock.now() + 5000;
+      const { accountSid } = runtime.config;
+      const worker = { accountSid, workspaceSid: fixture.workspaceSid, workerSid: fixture.workerSid };
+      clock.advance(7000);
+      await runtime.workerUpdates.update(worker, form({ ActivitySid: ACTIVITY }), undefined, 'test');
+      const updatedAt = clock.now();
+      clock.advance(3000);
+      await runtime.service.expire({ accountSid, workspaceSid: fixture.workspaceSid, taskSid: fixture.taskSid, reservationSid: fixture.reservationSid });
+      expect(await runtime.stores.workers.getWorker(worker)).toMatchObject({ activitySid: ACTIVITY, activityChangedAt: updatedAt });
+      const filter = { workerSid: fixture.workerSid, from: 0 };
+      const page = await readPage({ page: 0 }, 100, eventListKey, runtime.stores.events.list(worker, filter), eventMatches(filter));
+      const moves = page.items.filter((e) => e.type === 'worker.activity.update' || e.type === 'reservation.timeout');
+      expect(moves.map((e) => [e.type, e.type === 'worker.activity.update' ? e.data.WorkerActivitySid : undefined, e.at])).toEqual([
+        ['reservation.timeout', undefined, deadline],
+        ['worker.activity.update', TIMEOUT_ACTIVITY, deadline],
+        ['worker.activity.update', ACTIVITY, updatedAt],
+      ]);
+    });
+
+    it('a timeout whose timer comes after another write of its task: the move is dated just after that write, and its event is stored', async () => {
+      const first = callback();
+      await runtime.service.assign(parseAssignmentCallback(form(first.params)), 5);
+      clock.advance(7000);
+      // The task's next reservation, after the first one's deadline: this write emits its derived reservation.timeout.
+      const second = callback({ WorkspaceSid: first.workspaceSid, TaskSid: first.taskSid });
+      await runtime.service.assign(parseAssignmentCallback(form(second.params)), 600);
+      const { accountSid } = runtime.config;
+      const scope = { accountSid, workspaceSid: first.workspaceSid, taskSid: first.taskSid };
+      const between = (await runtime.stores.tasks.getTask(scope))!.writtenAt;
+      clock.advance(3000);
+      await runtime.service.expire({ ...scope, reservationSid: first.reservationSid });
+      const moves = (await storedEventsOf(scope)).filter((e) => e.type === 'worker.activity.update');
+      expect(moves.map((e) => [e.data.WorkerActivitySid, e.at])).toEqual([[TIMEOUT_ACTIVITY, between + 1]]);
+      const worker = { accountSid, workspaceSid: first.workspaceSid, workerSid: first.workerSid };
+      expect(await runtime.stores.workers.getWorker(worker)).toMatchObject({ activitySid: TIMEOUT_ACTIVITY, activityChangedAt: between + 1 });
+    });
+
     it('wrap-up and completion: reservation.wrapup, task.wrapup, reservation.completed, task.completed', async () => {
       const types = await typesOf(
         await run([

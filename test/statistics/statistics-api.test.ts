@@ -191,13 +191,13 @@ describe.each(ENGINES)('the Statistics resources on $name', (engine) => {
   it("the workers' statistics: reservations, and activity durations from the activity changes", async () => {
     const workers = await client.taskrouter.v1.workspaces(ws).workers.cumulativeStatistics().fetch(hour);
     expect(workers).toMatchObject({ reservationsCreated: 6, reservationsAccepted: 2, reservationsRejected: 3, reservationsTimedOut: 1 });
-    // A: ACT1 90 s..410 s (320 s), ACT2 410 s..3600 s (3190 s); B: ACT3 from when the timer moved it (300 s)
-    // to 430 s (130 s), ACT2 430 s..3600 s (3170 s).
+    // A: ACT1 90 s..410 s (320 s), ACT2 410 s..3600 s (3190 s); B: ACT3 from the timeout that moved it (at
+    // its deadline, 230 s, though its timer wrote it down at 300 s) to 430 s (200 s), ACT2 430 s..3600 s (3170 s).
     // Before a worker's first change the record does not say where it was: nothing is counted.
     expect(workers.activityDurations).toEqual([
       { sid: ACT1, friendly_name: null, avg: 320, min: 320, max: 320, total: 320 },
       { sid: ACT2, friendly_name: null, avg: 3180, min: 3170, max: 3190, total: 6360 },
-      { sid: ACT3, friendly_name: null, avg: 130, min: 130, max: 130, total: 130 },
+      { sid: ACT3, friendly_name: null, avg: 200, min: 200, max: 200, total: 200 },
     ]);
     const a = await client.taskrouter.v1.workspaces(ws).workers(workerA).statistics().fetch(hour);
     expect(a.cumulative).toMatchObject({

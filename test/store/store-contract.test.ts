@@ -347,9 +347,22 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       const deadline = T0 + TIMEOUT;
       await expect(apply(scope, sids[0]!, ACCEPT, deadline)).rejects.toBeInstanceOf(ReservationStateError);
       await expect(apply(scope, sids[0]!, { transition: 'timeout' }, deadline - 1)).rejects.toBeInstanceOf(ReservationStateError);
-      const timedOut = (await apply(scope, sids[0]!, { transition: 'timeout' }, deadline + 30_000))!;
-      expect(findReservation(timedOut, sids[0]!)).toMatchObject({ status: 'timeout', updatedAt: deadline, version: 2 });
+      const activitySid = sid('WA');
+      const timedOut = (await apply(scope, sids[0]!, { transition: 'timeout', activitySid }, deadline + 30_000))!;
+      // It ended at the deadline, and the worker moved then: writing it down later changes no date.
+      expect(findReservation(timedOut, sids[0]!)).toMatchObject({ status: 'timeout', updatedAt: deadline, version: 2, activitySid, activityAt: deadline });
       await expect(apply(scope, sids[0]!, { transition: 'timeout' }, deadline + 60_000)).rejects.toBeInstanceOf(ReservationStateError);
+    });
+
+    it('dates a late timeout’s worker move just after a write of its task made since the deadline', async () => {
+      const { scope, sids } = await created();
+      const deadline = T0 + TIMEOUT;
+      const changed = (await stores.tasks.changeTask({ scope, now: deadline + 10_000, priority: 3 }))!;
+      expect(changed.writtenAt).toBeGreaterThanOrEqual(deadline + 10_000);
+      const activitySid = sid('WA');
+      const timedOut = (await apply(scope, sids[0]!, { transition: 'timeout', activitySid }, deadline + 30_000))!;
+      expect(findReservation(timedOut, sids[0]!)).toMatchObject({ status: 'timeout', updatedAt: deadline, activitySid, activityAt: changed.writtenAt + 1 });
+      expect(timedOut.previousWrittenAt).toBe(changed.writtenAt);
     });
 
     it('does not write a timeout down for a reservation rescinded before its deadline', async () => {

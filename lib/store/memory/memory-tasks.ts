@@ -288,7 +288,9 @@ function applied(task: TaskRecord, reservation: ReservationRecord, action: Reser
     updatedAt: endedAt,
     ...(action.instruction && { instruction: action.instruction }),
     ...(!keeps && { history: { ...reservation.history, [transition.to]: endedAt } }),
-    ...(action.activitySid && { activitySid: action.activitySid, activityAt: now }),
+    // The worker moves when the reservation ended (its deadline, for a timeout), or just after the
+    // task's last write if that came later (the DynamoDB adapter's movedAt says why).
+    ...(action.activitySid && { activitySid: action.activitySid, activityAt: transition.afterDeadline ? Math.max(endedAt, task.writtenAt + 1) : now }),
     ...(startsWrapUp && reservation.wrapUpMs !== undefined && { wrapUpDeadline: now + reservation.wrapUpMs }),
     ...(action.extendWrapUpMs !== undefined && { wrapUpDeadline: reservation.wrapUpDeadline! + action.extendWrapUpMs }),
   };
