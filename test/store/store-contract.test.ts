@@ -231,11 +231,15 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
 
     // The TTL is an attribute of the DynamoDB item (the memory stores keep what TTL would remove).
     if (engine.name !== 'memory') {
-      it('keeps no TTL on a task being worked on, and one RETENTION_DAYS after the last change otherwise', async () => {
+      /** The task item's TTL as stored, in epoch seconds. */
+      const expiresAt = async (scope: TaskScope) => {
         const { client, tableName } = raw()!;
-        const expiresAt = async (scope: TaskScope) =>
-          (await client.send(new GetCommand({ TableName: tableName, Key: taskKey(scope) }))).Item?.[TABLE.ttlAttribute] as number | undefined;
-        const seconds = (ms: number) => Math.floor(ms / 1000) + 7 * 86_400;
+        return (await client.send(new GetCommand({ TableName: tableName, Key: taskKey(scope) }))).Item?.[TABLE.ttlAttribute] as number | undefined;
+      };
+      /** The TTL a change at `ms` sets: RETENTION_DAYS (7 here) after it. */
+      const seconds = (ms: number) => Math.floor(ms / 1000) + 7 * 86_400;
+
+      it('keeps no TTL on a task being worked on, and one RETENTION_DAYS after the last change otherwise', async () => {
         const { scope, sids } = await created(2);
         expect(await expiresAt(scope)).toBe(seconds(T0 + 1));
         await apply(scope, sids[0]!, REJECT, T0 + 5000);
@@ -249,10 +253,6 @@ describe.each(STORE_ENGINES)('store contract on $name', (engine) => {
       });
 
       it('keeps no TTL while the task is worked on, whatever TaskRouter says later of a sibling; sets it once the claim is done', async () => {
-        const { client, tableName } = raw()!;
-        const expiresAt = async (scope: TaskScope) =>
-          (await client.send(new GetCommand({ TableName: tableName, Key: taskKey(scope) }))).Item?.[TABLE.ttlAttribute] as number | undefined;
-        const seconds = (ms: number) => Math.floor(ms / 1000) + 7 * 86_400;
         const { scope, sids } = await created(4);
         const record = (sid: string, status: Observation['status'], at: number) =>
           stores.tasks.recordObserved({ scope, reservationSid: sid, status, observedAt: at, now: at });
