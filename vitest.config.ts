@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import { AWS_CLIENTS } from './infra/bundling.ts';
 
 /**
  * The test tiers, each starting only what it needs (npm test runs them all, npm run test:unit the
  * first): `unit` the domain and the use cases on the in-memory stores, no engine, no server;
  * `engines` everything on a real DynamoDB engine (dynalite in process, and Amazon's DynamoDB Local,
  * started once by the global setup); `browser` the console and the benchmark harness in Chromium;
- * `infra` the CDK stack, the bundles and the type-check.
+ * `infra` the CDK stack, the bundles and the type-check; `aws-clients` the engine tests that reach
+ * the AWS clients most, run again with the SDK packages swapped for the bundles' own clients
+ * (infra/shims/aws-sdk), as a deployed function runs them.
  */
 const UNIT = [
   'test/unit/**/*.test.ts',
@@ -21,6 +24,13 @@ const BROWSER = ['test/console/**/*.test.ts', 'test/bench/**/*.test.ts'];
 const INFRA = ['test/infra/**/*.test.ts', 'test/typecheck.test.ts'];
 /** Unit files that also hold for the real engines: the store contract runs on all three. */
 const BOTH = ['test/store/store-contract.test.ts'];
+/** The store's contract, its faults and bounds, and the HTTP API end to end, through the bundles' AWS clients. */
+const AWS_CLIENT_TESTS = [
+  'test/store/store-contract.test.ts',
+  'test/reliability/store-faults.test.ts',
+  'test/runtime/aws-clients.test.ts',
+  'test/http/reservations-api.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -40,6 +50,16 @@ export default defineConfig({
           name: 'engines',
           include: ['test/**/*.test.ts'],
           exclude: [...UNIT.filter((f) => !BOTH.includes(f)), ...BROWSER, ...INFRA],
+          globalSetup: ['test/support/global-setup.ts'],
+          env: { STORE_ENGINES: 'dynalite,DynamoDB Local' },
+        },
+      },
+      {
+        extends: true,
+        resolve: { alias: AWS_CLIENTS },
+        test: {
+          name: 'aws-clients',
+          include: AWS_CLIENT_TESTS,
           globalSetup: ['test/support/global-setup.ts'],
           env: { STORE_ENGINES: 'dynalite,DynamoDB Local' },
         },

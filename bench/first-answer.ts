@@ -9,7 +9,7 @@
  * (minimal-traced-function.ts), splits that cost between tracing and the rest of our code.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ import { createRuntime } from '#lib/runtime.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { ensureTable } from '#lib/store/table-setup.ts';
 import { createScheduleInput } from '#lib/timeouts/eventbridge-scheduler.ts';
-import { ENTRY_FILE, esbuildOptions } from '../infra/bundling.ts';
+import { AWS_CLIENTS, ENTRY_FILE, esbuildOptions } from '../infra/bundling.ts';
 import { assignment, callbackEvent, type Assignment } from './events.ts';
 import { startFakeAws } from './fake-aws.ts';
 import { alternate, ratioOf, type Ratio } from './stats.ts';
@@ -121,6 +121,17 @@ async function recordCallback(endpoint: string, tableName: string, env: FirstAns
   }
 }
 
+/**
+ * A floor is bundled as the stack bundles a function, less the source maps and less the bundles'
+ * own AWS clients (infra/shims/aws-sdk): it carries nothing of ours, and it is the yardstick of
+ * what the AWS SDK itself costs, so it builds the SDK's clients.
+ */
+function floorOptions(entry: string, outdir: string): BuildOptions {
+  const options = esbuildOptions(entry, outdir);
+  const alias = Object.fromEntries(Object.entries(options.alias ?? {}).filter(([name]) => !(name in AWS_CLIENTS)));
+  return { ...options, alias, sourcemap: false, absWorkingDir: ROOT };
+}
+
 export async function measureFirstAnswer(callbackDir: string, env: FirstAnswerEnvironment, options: FirstAnswerOptions): Promise<FirstAnswerResult> {
   const work = mkdtempSync(join(tmpdir(), 'bench-first-answer-'));
   const engine = await startDynalite();
@@ -128,9 +139,8 @@ export async function measureFirstAnswer(callbackDir: string, env: FirstAnswerEn
   try {
     const minimalDir = join(work, 'minimal');
     const tracedDir = join(work, 'minimal-traced');
-    // Bundled as the stack bundles a function, less the source maps: the floors carry nothing of ours.
-    await build({ ...esbuildOptions(join(ROOT, 'bench', 'minimal-function.ts'), minimalDir), sourcemap: false, absWorkingDir: ROOT });
-    await build({ ...esbuildOptions(join(ROOT, 'bench', 'minimal-traced-function.ts'), tracedDir), sourcemap: false, absWorkingDir: ROOT });
+    await build(floorOptions(join(ROOT, 'bench', 'minimal-function.ts'), minimalDir));
+    await build(floorOptions(join(ROOT, 'bench', 'minimal-traced-function.ts'), tracedDir));
     const tableName = 'bench-first-answer';
     await ensureTable(engine.endpoint, tableName);
     const { template, calls } = await recordCallback(engine.endpoint, tableName, env);

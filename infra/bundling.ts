@@ -35,6 +35,20 @@ export const ENTRY_FILE = 'index.mjs';
 export const HANDLER = 'index.handler';
 
 /**
+ * The AWS SDK packages a function's code imports, bundled as the small clients of
+ * infra/shims/aws-sdk (its README says why): the same names, classes and errors, the SDK's
+ * middleware stack for Powertools Tracer to instrument, the SDK's HTTP handler, retries and
+ * endpoints, at a fraction of the SDK's start-up. The source, the tests and `npm start` run the SDK
+ * itself; the `aws-clients` test project runs the engine tests through these.
+ */
+export const AWS_CLIENTS: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-dynamodb': join(import.meta.dirname, 'shims', 'aws-sdk', 'client-dynamodb.ts'),
+  '@aws-sdk/lib-dynamodb': join(import.meta.dirname, 'shims', 'aws-sdk', 'lib-dynamodb.ts'),
+  '@aws-sdk/client-secrets-manager': join(import.meta.dirname, 'shims', 'aws-sdk', 'client-secrets-manager.ts'),
+  '@aws-sdk/client-scheduler': join(import.meta.dirname, 'shims', 'aws-sdk', 'client-scheduler.ts'),
+};
+
+/**
  * The esbuild options of one function: `entryPoint` (functions/<name>.ts) into `outdir`, which
  * receives index.mjs, chunks/*.mjs and their source maps.
  */
@@ -63,6 +77,7 @@ export function esbuildOptions(entryPoint: string, outdir: string): BuildOptions
      */
     external: ['bowser'],
     alias: {
+      ...AWS_CLIENTS,
       /** `semver` (29 KB) for the one function its importers call: infra/shims/semver-gte.cjs says why. */
       semver: join(import.meta.dirname, 'shims', 'semver-gte.cjs'),
       /** The default credential chain, reduced to its link that applies in Lambda: infra/shims/credentials-from-env.ts says why. */

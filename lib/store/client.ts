@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpHandler } from '@smithy/protocol-http';
 
 /**
@@ -17,10 +16,11 @@ export interface DocumentClientOptions {
   /** A local engine's URL; unset means AWS (region and credentials from the environment). */
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
-  /** How requests reach the engine; by default HTTP, bounded as above (the embedded engine: in this process). */
+  /**
+   * How requests reach the engine: by default the SDK's own handler, bounded as above (the
+   * embedded engine: in this process; a test: faults put between the SDK and the store).
+   */
   readonly handler?: HttpHandler | undefined;
-  /** Wraps the HTTP handler: how tests put faults between the SDK and the store. */
-  readonly wrapHandler?: (handler: HttpHandler) => HttpHandler;
 }
 
 /** The document client the store uses: one per container. */
@@ -29,32 +29,31 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
 }
 
 /**
- * The HTTP handler of every AWS client on a request's path (the store, Secrets Manager for the
- * auth token, Scheduler for a reservation's timer, the bus): each attempt bounded as above, so
- * that a stalled service is an error the caller answers (a 503), not the function's own timeout.
+ * The bounds of each attempt of every AWS client on a request's path (the store, Secrets Manager
+ * for the auth token, Scheduler for a reservation's timer, the bus), so that a stalled service is
+ * an error the caller answers (a 503), not the function's own timeout. Given as the options of
+ * the client's HTTP handler, which the client builds: the SDK its NodeHttpHandler, a bundle's own
+ * client (infra/shims/aws-sdk) its handler with the same bounds.
  */
-export function boundedRequestHandler(): NodeHttpHandler {
-  return new NodeHttpHandler({
-    connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
-    requestTimeout: STORE_REQUEST_TIMEOUT_MS,
-    // Without it the request timeout only logs a warning and the attempt waits on: a stalled
-    // connection would hold the request until the function's own timeout, with no retry.
-    throwOnRequestTimeout: true,
-  });
-}
+export const BOUNDED_REQUESTS = {
+  connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
+  requestTimeout: STORE_REQUEST_TIMEOUT_MS,
+  // Without it the request timeout only logs a warning and the attempt waits on: a stalled
+  // connection would hold the request until the function's own timeout, with no retry.
+  throwOnRequestTimeout: true,
+} as const;
 
 /** The bounds of an AWS client beside the store's: bounded attempts, at most STORE_MAX_ATTEMPTS of them. */
-export function boundedClientConfig(): { readonly maxAttempts: number; readonly requestHandler: NodeHttpHandler } {
-  return { maxAttempts: STORE_MAX_ATTEMPTS, requestHandler: boundedRequestHandler() };
+export function boundedClientConfig(): { readonly maxAttempts: number; readonly requestHandler: typeof BOUNDED_REQUESTS } {
+  return { maxAttempts: STORE_MAX_ATTEMPTS, requestHandler: BOUNDED_REQUESTS };
 }
 
 /** The low-level client under it, with the same bounds. */
 export function createDynamoDbClient(options: DocumentClientOptions = {}): DynamoDBClient {
-  const handler: HttpHandler = options.handler ?? boundedRequestHandler();
   return new DynamoDBClient({
     region: options.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
     maxAttempts: STORE_MAX_ATTEMPTS,
-    requestHandler: options.wrapHandler ? options.wrapHandler(handler) : handler,
+    requestHandler: options.handler ?? BOUNDED_REQUESTS,
     ...(options.endpoint !== undefined && {
       endpoint: options.endpoint,
       // Local engines accept any credentials; these keep the SDK from looking for real ones.

@@ -803,7 +803,8 @@ describe('least privilege', () => {
       ...sourceFiles(join(ROOT, 'functions')),
       ...sourceFiles(join(ROOT, 'scripts')),
       ...sourceFiles(join(ROOT, 'infra')),
-    ].filter((file) => !file.includes(join('lib', 'store')));
+      // The bundles' stand-in for the SDK (infra/shims/aws-sdk) defines the commands; it sends none of its own.
+    ].filter((file) => !file.includes(join('lib', 'store')) && !file.includes(join('infra', 'shims', 'aws-sdk')));
     expect(outside.length).toBeGreaterThan(20);
     for (const file of outside) {
       const source = readFileSync(file, 'utf8');

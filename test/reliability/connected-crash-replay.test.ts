@@ -22,7 +22,7 @@ import type { TaskRouterUpstream, UpstreamAnswer, UpstreamRequest } from '#lib/u
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { FakeClock } from '../support/clock.ts';
 import { ENGINES } from '../support/engines.ts';
-import { FaultInjector, ProcessCrash } from '../support/faults.ts';
+import { FaultInjector, ProcessCrash, boundedHttpHandler } from '../support/faults.ts';
 import { callback } from '../support/fixtures.ts';
 
 const AWAY = `WA${'c'.repeat(32)}`;
@@ -150,7 +150,10 @@ describe.each(ENGINES)('connected: a process dying between store calls of a forw
     );
     await ensureTable(running.endpoint, tableNameOf(config));
     const parts = { clock, scheduler: new IgnoringScheduler(), upstream: taskRouter, lifecycleInBackground: false };
-    crashing = createRuntime(config, { ...parts, documentClient: createDocumentClient({ endpoint: running.endpoint, wrapHandler: faults.wrap }) });
+    crashing = createRuntime(config, {
+      ...parts,
+      documentClient: createDocumentClient({ endpoint: running.endpoint, handler: faults.wrap(boundedHttpHandler()) }),
+    });
     healthy = createRuntime(config, parts);
     scanClient = createDocumentClient({ endpoint: running.endpoint });
   });

@@ -24,7 +24,7 @@ import { createDocumentClient } from '#lib/store/client.ts';
 import type { ReservationTimer, TimeoutScheduler } from '#lib/timeouts/scheduler.ts';
 import { FakeClock } from '../support/clock.ts';
 import { ENGINES } from '../support/engines.ts';
-import { FaultInjector, ProcessCrash } from '../support/faults.ts';
+import { FaultInjector, ProcessCrash, boundedHttpHandler } from '../support/faults.ts';
 import { recordFigure } from '../support/figures.ts';
 import { callback } from '../support/fixtures.ts';
 
@@ -423,7 +423,10 @@ describe.each(ENGINES)('a process dying between store calls, on $name', (engine)
     await ensureTable(running.endpoint, tableNameOf(config));
     // The lifecycle acts only when an operation calls it: in the background its store calls would interleave with the counted ones.
     const parts = { clock, scheduler: timers, policy: POLICY, lifecycleInBackground: false };
-    crashing = createRuntime(config, { ...parts, documentClient: createDocumentClient({ endpoint: running.endpoint, wrapHandler: faults.wrap }) });
+    crashing = createRuntime(config, {
+      ...parts,
+      documentClient: createDocumentClient({ endpoint: running.endpoint, handler: faults.wrap(boundedHttpHandler()) }),
+    });
     healthy = createRuntime(config, parts);
     scanClient = createDocumentClient({ endpoint: running.endpoint });
   });

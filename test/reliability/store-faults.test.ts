@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#lib/local/server.ts';
 import { STORE_MAX_ATTEMPTS, createDocumentClient } from '#lib/store/client.ts';
 import { ENGINES } from '../support/engines.ts';
-import { FaultInjector, blackHole } from '../support/faults.ts';
+import { FaultInjector, blackHole, boundedHttpHandler } from '../support/faults.ts';
 import { recordFigure } from '../support/figures.ts';
 import { basicAuth, callback, postCallback, startStack } from '../support/fixtures.ts';
 
@@ -23,7 +23,7 @@ describe.each(ENGINES)('on $name', (engine) => {
     stopEngine = running.stop;
     hole = await blackHole();
     faults = new FaultInjector(hole.port);
-    const documentClient = createDocumentClient({ endpoint: running.endpoint, wrapHandler: faults.wrap });
+    const documentClient = createDocumentClient({ endpoint: running.endpoint, handler: faults.wrap(boundedHttpHandler()) });
     stack = await startStack({ DYNAMODB_ENDPOINT: running.endpoint, TABLE_NAME: `faults${randomBytes(4).toString('hex')}` }, { documentClient });
   });
   afterAll(async () => {

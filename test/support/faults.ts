@@ -4,7 +4,14 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpResponse, type HttpHandler, type HttpRequest } from '@smithy/protocol-http';
+import { BOUNDED_REQUESTS } from '#lib/store/client.ts';
+
+/** The HTTP handler a client builds from the store's bounds, made here for faults to wrap. */
+export function boundedHttpHandler(): HttpHandler {
+  return new NodeHttpHandler(BOUNDED_REQUESTS);
+}
 
 export type Fault =
   /** DynamoDB's 400 ProvisionedThroughputExceededException. */
@@ -110,7 +117,7 @@ export class FaultInjector {
       if (fault === 'unavailable') return { response: errorResponse(503, 'ServiceUnavailable', 'Service unavailable') };
       if (fault === 'hang') {
         if (this.blackHolePort === undefined) throw new Error('a hang needs a black hole');
-        return inner.handle(Object.assign(request.clone(), { hostname: '127.0.0.1', port: this.blackHolePort }), options);
+        return inner.handle({ ...request, hostname: '127.0.0.1', port: this.blackHolePort } as HttpRequest, options);
       }
       const result = await inner.handle(request, options);
       if (fault === 'lost-answer') {

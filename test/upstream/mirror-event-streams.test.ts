@@ -17,7 +17,7 @@ import { MIRRORED_EVENT_TYPES, readCloudEvent, readKinesisData } from '#lib/upst
 import { mirrorEventStreams } from '#functions/mirror-event-streams.ts';
 import { FakeClock } from '../support/clock.ts';
 import { ENGINES } from '../support/engines.ts';
-import { FaultInjector } from '../support/faults.ts';
+import { FaultInjector, boundedHttpHandler } from '../support/faults.ts';
 import { ACCOUNT_SID, callback, sid, type CallbackFixture } from '../support/fixtures.ts';
 
 /** A TaskRouter CloudEvent as Event Streams sends it (the reservation page's example, schema 1), for a fixture's reservation. */
@@ -215,7 +215,10 @@ describe.each(ENGINES)('the Event Streams consumer on $name', (engine) => {
     const config = loadConfig({ ...env, TASKROUTER_UPSTREAM_URL: 'http://127.0.0.1:9' }, 'local');
     await ensureTable(running.endpoint, tableNameOf(config));
     const parts = { clock, scheduler: { schedule: async () => undefined } };
-    runtime = createRuntime(config, { ...parts, documentClient: createDocumentClient({ endpoint: running.endpoint, wrapHandler: faults.wrap }) });
+    runtime = createRuntime(config, {
+      ...parts,
+      documentClient: createDocumentClient({ endpoint: running.endpoint, handler: faults.wrap(boundedHttpHandler()) }),
+    });
     standalone = createRuntime(loadConfig(env, 'local'), parts);
   });
   afterEach(() => {
