@@ -5,11 +5,12 @@
  *
  * One ESM entry, `index.mjs`, plus chunks: esbuild's code splitting puts what a function reaches
  * only through `import()` in chunks of their own. The entry carries the handler's own code; the
- * runtime (the AWS SDK clients) is imported when the runtime is built, which a deployed function
+ * runtime (the AWS clients) is imported when the runtime is built, which a deployed function
  * does during Lambda's init phase (lib/handlers/lambda-handler.ts), with only the runtime's
  * subsystems the function needs (lib/runtime/subsystems.ts); the others, and the SDK's rarely
  * used credential providers (SSO, STS, INI files) where the environment carries the credentials,
- * as Lambda's does, are never loaded at all.
+ * as Lambda's does, are never loaded at all. DynamoDB, Secrets Manager and Scheduler are reached
+ * with the bundles' own clients, not the SDK's (AWS_CLIENTS below).
  */
 import type { BuildOptions } from 'esbuild';
 import { join } from 'node:path';

@@ -251,6 +251,21 @@ describe("the bundles' errors and retries, against the SDK's", () => {
     expect((shim.output as { $metadata: { attempts: number } }).$metadata.attempts).toBe(2);
   });
 
+  it('a failing store that says when to try again: both wait that long, not their own short backoff', async () => {
+    // DynamoDB's first retry waits at most 25 ms of its own; the answer asks for 400.
+    const failing = {
+      status: 500,
+      headers: { 'retry-after': '0.4' },
+      body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'busy' },
+    };
+    const started = performance.now();
+    const { sdk, shim } = await putFailures([failing, { body: {} }]);
+    expect(shim.error).toBeUndefined();
+    expect(sdk.error).toBeUndefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(800);
+    expect((shim.output as { $metadata: { totalRetryDelay: number } }).$metadata.totalRetryDelay).toBeGreaterThanOrEqual(400);
+  });
+
   it('a failing store (500) on every attempt: the same error after the same number of attempts', async () => {
     const { sdk, shim } = await putFailures(
       [{ status: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' } }],
@@ -260,6 +275,42 @@ describe("the bundles' errors and retries, against the SDK's", () => {
     expect(facts(shim.error)).toMatchObject({ name: 'InternalServerError', fault: 'server', status: 500, attempts: 2 });
     expect(shim.sent).toHaveLength(2);
     expect(sdk.sent).toHaveLength(2);
+  });
+
+  it('a signature refused for a skewed clock: both correct their clock from the answer and sign again', async () => {
+    const serverDate = new Date(Date.now() + 3_600_000);
+    const skewed = {
+      status: 403,
+      headers: { date: serverDate.toUTCString() },
+      body: { __type: 'com.amazon.coral.service#InvalidSignatureException', message: 'Signature not yet current' },
+    };
+    const { sdk, shim } = await putFailures([skewed, { body: {} }]);
+    expect(shim.error).toBeUndefined();
+    expect(sdk.error).toBeUndefined();
+    const dates = (sent: readonly Sent[]) => sent.map((request) => request.headers['x-amz-date']!.slice(0, 11));
+    expect(dates(shim.sent)).toEqual(dates(sdk.sent));
+    expect(dates(shim.sent)[1]).toBe(serverDate.toISOString().replace(/[-:]/g, '').slice(0, 11));
+  });
+
+  it("a client no middleware traces carries the invocation's trace header, as the SDK's does in Lambda", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_LAMBDA_FUNCTION_NAME: 'assignment-callback',
+      _X_AMZN_TRACE_ID: 'Root=1-6751c000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+    });
+    try {
+      const answer = { body: { SecretString: 'token' } };
+      const sdk = recording([answer]);
+      const shim = recording([answer]);
+      await new sdkSecrets.SecretsManagerClient({ ...CONFIG, requestHandler: sdk.handler }).send(new sdkSecrets.GetSecretValueCommand({ SecretId: 's' }));
+      await new shimSecrets.SecretsManagerClient({ ...CONFIG, requestHandler: shim.handler }).send(new shimSecrets.GetSecretValueCommand({ SecretId: 's' }));
+      expect(shim.sent[0]!.headers['x-amzn-trace-id']).toBe(process.env['_X_AMZN_TRACE_ID']);
+      expect(shim.sent[0]!.headers['x-amzn-trace-id']).toBe(sdk.sent[0]!.headers['x-amzn-trace-id']);
+      // Never signed: the header is not among the signed ones.
+      expect(shim.sent[0]!.headers['authorization']).not.toMatch(/x-amzn-trace-id/);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('classes errors as the SDK does: throttling, transient, neither', () => {

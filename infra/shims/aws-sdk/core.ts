@@ -238,6 +238,18 @@ function credentialsFromEnv(): Credentials {
   return { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) };
 }
 
+/**
+ * As the SDK does in Lambda, after X-Ray's middleware: a request that carries no trace header
+ * carries the invocation's (`_X_AMZN_TRACE_ID`), so that the services it calls join the trace and
+ * Lambda can tell a function that calls itself. Never signed: a proxy may change it.
+ */
+function propagateTrace(headers: Record<string, string>): void {
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'x-amzn-trace-id')) return;
+  const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
+  const traceId = process.env['_X_AMZN_TRACE_ID'];
+  if (functionName && traceId) headers['X-Amzn-Trace-Id'] = traceId;
+}
+
 async function bodyText(body: unknown): Promise<string> {
   if (body === undefined || body === null) return '';
   if (typeof body === 'string') return body;
@@ -372,7 +384,14 @@ export class Client {
   async send<Input extends object, Output>(command: Command<Input, Output>): Promise<Output> {
     const context = { clientName: this.#service.clientName, commandName: command.commandName };
     const stack = this.middlewareStack;
-    const build = stack.resolve('build', (args: { request: HttpRequest }) => this.#attempts(args.request, command), context);
+    const build = stack.resolve(
+      'build',
+      (args: { request: HttpRequest }) => {
+        propagateTrace(args.request.headers);
+        return this.#attempts(args.request, command);
+      },
+      context,
+    );
     const serialize = stack.resolve(
       'serialize',
       async (args: { input: object }) => {
@@ -416,14 +435,14 @@ export class Client {
         const { response } = await this.#handler.handle(signed);
         const text = await bodyText(response.body);
         metadata = { ...this.#metadataOf(response), attempts: attempt, totalRetryDelay };
-        this.#correctClock(response, metadata);
+        const corrected = this.#correctClock(response);
         if (response.statusCode < 300) {
           this.#retryQuota = Math.min(RETRY_QUOTA, this.#retryQuota + (retryCost || 1));
           const output = command.deserialize(text) as Output & { $metadata?: ResponseMetadata };
           output.$metadata = metadata;
           return { output: command.unmarshal(output), response };
         }
-        throw this.#errorOf(response, text, metadata);
+        throw this.#errorOf(response, text, corrected ? { ...metadata, clockSkewCorrected: true } : metadata);
       } catch (error) {
         const e = error as Failure;
         e.$metadata = { ...e.$metadata, ...metadata, attempts: attempt, totalRetryDelay };
@@ -454,15 +473,15 @@ export class Client {
     };
   }
 
-  /** As the SDK: a server clock this far from ours becomes ours, and a signature refused for it is retried. */
-  #correctClock(response: HttpResponse, metadata: ResponseMetadata): void {
+  /** As the SDK: a server clock this far from ours becomes ours (and a signature refused for it is retried). */
+  #correctClock(response: HttpResponse): boolean {
     const date = response.headers['date'];
-    if (date === undefined) return;
+    if (date === undefined) return false;
     const serverMs = Date.parse(date);
-    if (Number.isNaN(serverMs)) return;
-    if (Math.abs(serverMs - (Date.now() + this.#clockOffsetMs)) < CLOCK_SKEW_MS) return;
+    if (Number.isNaN(serverMs)) return false;
+    if (Math.abs(serverMs - (Date.now() + this.#clockOffsetMs)) < CLOCK_SKEW_MS) return false;
     this.#clockOffsetMs = serverMs - Date.now();
-    metadata.clockSkewCorrected = true;
+    return true;
   }
 
   #errorOf(response: HttpResponse, text: string, metadata: ResponseMetadata): ServiceException {
@@ -487,7 +506,8 @@ export class Client {
       if (key === '__type' || key === 'code' || key === 'message' || key === 'Message') continue;
       if ((error as unknown as Record<string, unknown>)[key] === undefined) (error as unknown as Record<string, unknown>)[key] = value;
     }
-    if (CLOCK_SKEW_CODES.has(error.name) && metadata.clockSkewCorrected) error.$metadata.clockSkewCorrected = true;
+    // Only a signature refused for the clock is retried once the clock is corrected.
+    if (!CLOCK_SKEW_CODES.has(error.name)) delete error.$metadata.clockSkewCorrected;
     // As the SDK's: the answer, for its Retry-After; not enumerable, so that logging the error does not print it.
     Object.defineProperty(error, '$response', { value: response, enumerable: false });
     return error;
