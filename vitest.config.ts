@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { join } from 'node:path';
 import { AWS_CLIENTS } from './infra/bundling.ts';
+
+const AWS_HTTP_HANDLER = join(import.meta.dirname, 'infra', 'shims', 'aws-sdk', 'http-handler.ts');
 
 /**
  * The test tiers, each starting only what it needs (npm test runs them all, npm run test:unit the
@@ -56,12 +59,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        resolve: { alias: AWS_CLIENTS },
+        // The SDK's HTTP handler too, where a test builds one to put faults in front of: the
+        // bundles' clients bring their own (infra/shims/aws-sdk/http-handler.ts).
+        resolve: { alias: { ...AWS_CLIENTS, '@smithy/node-http-handler': AWS_HTTP_HANDLER } },
         test: {
           name: 'aws-clients',
           include: AWS_CLIENT_TESTS,
           globalSetup: ['test/support/global-setup.ts'],
-          env: { STORE_ENGINES: 'dynalite,DynamoDB Local' },
+          env: { STORE_ENGINES: 'dynalite,DynamoDB Local', TEST_PROJECT: 'aws-clients' },
         },
       },
       { extends: true, test: { name: 'browser', include: BROWSER } },

@@ -221,7 +221,8 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     });
     const { firstAnswer } = cold;
     rows.push({
-      figure: 'cold start to first answer: callback bundle, deployed environment / minimal function with the same SDK clients and calls',
+      figure:
+        'cold start to first answer: callback bundle (its own AWS clients), deployed environment / minimal function making the same calls with the AWS SDK',
       measured: ratioText(firstAnswer.ratio),
       target: '<= 1.0',
       pass: firstAnswer.ratio.median <= 1.0,

@@ -35,13 +35,13 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
  * the client's HTTP handler, which the client builds: the SDK its NodeHttpHandler, a bundle's own
  * client (infra/shims/aws-sdk) its handler with the same bounds.
  */
-export const BOUNDED_REQUESTS = {
+export const BOUNDED_REQUESTS = Object.freeze({
   connectionTimeout: STORE_CONNECTION_TIMEOUT_MS,
   requestTimeout: STORE_REQUEST_TIMEOUT_MS,
   // Without it the request timeout only logs a warning and the attempt waits on: a stalled
   // connection would hold the request until the function's own timeout, with no retry.
   throwOnRequestTimeout: true,
-} as const;
+} as const);
 
 /** The bounds of an AWS client beside the store's: bounded attempts, at most STORE_MAX_ATTEMPTS of them. */
 export function boundedClientConfig(): { readonly maxAttempts: number; readonly requestHandler: typeof BOUNDED_REQUESTS } {

@@ -24,7 +24,7 @@ describe('npm run bench -- --quick', () => {
         'HTTP signed callbacks per second: stack / bare server',
         'HTTP accepts per second: stack / bare server',
         'cold start: node importing the callback bundle / node bare',
-        'cold start to first answer: callback bundle, deployed environment / minimal function with the same SDK clients and calls',
+        'cold start to first answer: callback bundle (its own AWS clients), deployed environment / minimal function making the same calls with the AWS SDK',
         'store calls: callback',
         'store calls: accept',
         'store calls: reject',

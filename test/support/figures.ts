@@ -7,7 +7,11 @@ import { join } from 'node:path';
 
 const OUT = join(import.meta.dirname, '..', '.out');
 
+/** The test project that reached it, when not the engine tier's (vitest.config.ts sets it). */
+const PROJECT = process.env['TEST_PROJECT'] ?? '';
+
 export function recordFigure(figure: string, value: number, detail = ''): void {
   mkdirSync(OUT, { recursive: true });
-  appendFileSync(join(OUT, 'reliability.jsonl'), `${JSON.stringify({ figure, value, detail, at: new Date().toISOString() })}\n`);
+  const where = PROJECT ? `${detail} (${PROJECT})` : detail;
+  appendFileSync(join(OUT, 'reliability.jsonl'), `${JSON.stringify({ figure, value, detail: where, at: new Date().toISOString() })}\n`);
 }

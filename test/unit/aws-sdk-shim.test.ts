@@ -12,7 +12,8 @@ import * as sdkSecrets from '@aws-sdk/client-secrets-manager';
 import * as sdkDocument from '@aws-sdk/lib-dynamodb';
 import { HttpResponse } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { describe, expect, it } from 'vitest';
+import * as sdkRetry from '@smithy/core/retry';
+import { describe, expect, it, vi } from 'vitest';
 import * as shimDynamo from '../../infra/shims/aws-sdk/client-dynamodb.ts';
 import * as shimScheduler from '../../infra/shims/aws-sdk/client-scheduler.ts';
 import * as shimSecrets from '../../infra/shims/aws-sdk/client-secrets-manager.ts';
@@ -263,7 +264,9 @@ describe("the bundles' errors and retries, against the SDK's", () => {
     expect(shim.error).toBeUndefined();
     expect(sdk.error).toBeUndefined();
     expect(performance.now() - started).toBeGreaterThanOrEqual(800);
-    expect((shim.output as { $metadata: { totalRetryDelay: number } }).$metadata.totalRetryDelay).toBeGreaterThanOrEqual(400);
+    const waited = (output: unknown) => (output as { $metadata: { totalRetryDelay: number } }).$metadata.totalRetryDelay;
+    expect(waited(sdk.output)).toBeGreaterThanOrEqual(400);
+    expect(waited(shim.output)).toBeGreaterThanOrEqual(400);
   });
 
   it('a failing store (500) on every attempt: the same error after the same number of attempts', async () => {
@@ -293,11 +296,8 @@ describe("the bundles' errors and retries, against the SDK's", () => {
   });
 
   it("a client no middleware traces carries the invocation's trace header, as the SDK's does in Lambda", async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_LAMBDA_FUNCTION_NAME: 'assignment-callback',
-      _X_AMZN_TRACE_ID: 'Root=1-6751c000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
-    });
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'assignment-callback');
+    vi.stubEnv('_X_AMZN_TRACE_ID', 'Root=1-6751c000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1');
     try {
       const answer = { body: { SecretString: 'token' } };
       const sdk = recording([answer]);
@@ -309,20 +309,38 @@ describe("the bundles' errors and retries, against the SDK's", () => {
       // Never signed: the header is not among the signed ones.
       expect(shim.sent[0]!.headers['authorization']).not.toMatch(/x-amzn-trace-id/);
     } finally {
-      process.env = saved;
+      vi.unstubAllEnvs();
     }
   });
 
-  it('classes errors as the SDK does: throttling, transient, neither', () => {
+  it("classes errors as the SDK's own classifiers do: throttling, transient, neither", () => {
     const error = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error('x'), { name }, extra);
-    expect(isThrottlingError(error('ProvisionedThroughputExceededException'))).toBe(true);
-    expect(isThrottlingError(error('Whatever', { $metadata: { httpStatusCode: 429 } }))).toBe(true);
-    expect(isTransientError(error('TimeoutError'))).toBe(true);
-    expect(isTransientError(error('Error', { code: 'ECONNRESET' }))).toBe(true);
-    expect(isTransientError(error('ServiceUnavailable', { $metadata: { httpStatusCode: 503 } }))).toBe(true);
-    expect(isTransientError(error('AbortError', { $metadata: { httpStatusCode: 503 } }))).toBe(false);
-    expect(isTransientError(error('ConditionalCheckFailedException', { $metadata: { httpStatusCode: 400 } }))).toBe(false);
-    expect(isTransientError(error('InternalFailure', { $metadata: { httpStatusCode: 501 } }))).toBe(false);
+    const cases = [
+      error('ProvisionedThroughputExceededException', { $metadata: { httpStatusCode: 400 } }),
+      error('ThrottlingException', { $metadata: { httpStatusCode: 400 } }),
+      error('Whatever', { $metadata: { httpStatusCode: 429 } }),
+      error('Whatever', { $retryable: { throttling: true } }),
+      error('Whatever', { $retryable: {} }),
+      error('TimeoutError'),
+      error('Error', { code: 'ECONNRESET' }),
+      error('Error', { code: 'EAI_AGAIN' }),
+      error('Error', { cause: error('Error', { code: 'EPIPE' }) }),
+      error('InvalidSignatureException', { message: 'Signature expired: 20261207T000000Z is now earlier than…' }),
+      error('InvalidSignatureException', { $metadata: { httpStatusCode: 403, clockSkewCorrected: true } }),
+      error('ServiceUnavailable', { $metadata: { httpStatusCode: 503 } }),
+      error('InternalServerError', { $metadata: { httpStatusCode: 500 } }),
+      error('AbortError', { $metadata: { httpStatusCode: 503 } }),
+      error('ConditionalCheckFailedException', { $metadata: { httpStatusCode: 400 } }),
+      error('InternalFailure', { $metadata: { httpStatusCode: 501 } }),
+      error('ValidationException', { $metadata: { httpStatusCode: 400 } }),
+    ];
+    const classes = (throttling: (e: never) => boolean, transient: (e: never) => boolean) =>
+      cases.map((e) => `${e.name}${JSON.stringify(e)}: ${throttling(e as never) ? 'throttling' : transient(e as never) ? 'transient' : 'neither'}`);
+    expect(classes(isThrottlingError, isTransientError)).toEqual(classes(sdkRetry.isThrottlingError, sdkRetry.isTransientError));
+    // Each class is met among the cases.
+    expect(new Set(classes(isThrottlingError, isTransientError).map((line) => line.split(': ').at(-1)))).toEqual(
+      new Set(['throttling', 'transient', 'neither']),
+    );
   });
 });
 
@@ -460,8 +478,7 @@ describe("the bundles' endpoints, against the SDK's", () => {
   };
   for (const { region, env } of cases) {
     it(`${region} ${JSON.stringify(env)}: the same origin for DynamoDB, Secrets Manager and Scheduler`, async () => {
-      const saved = { ...process.env };
-      Object.assign(process.env, env);
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
       try {
         const sent = { origins: [] as string[] };
         const requestHandler = {
@@ -496,7 +513,7 @@ describe("the bundles' endpoints, against the SDK's", () => {
         ];
         for (const [sdk, shim] of pairs) expect(shim).toBe(sdk);
       } finally {
-        process.env = saved;
+        vi.unstubAllEnvs();
       }
     });
   }

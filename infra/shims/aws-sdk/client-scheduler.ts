@@ -1,8 +1,8 @@
 /**
  * The bundles' `@aws-sdk/client-scheduler` (README.md beside this file says why): the client and
  * CreateSchedule (`POST /schedules/{Name}`), on EventBridge Scheduler's REST JSON API. As with the
- * SDK, a schedule created without a ClientToken gets a new one, so that a retried attempt cannot
- * create it twice.
+ * SDK, a schedule sent without a ClientToken gets a new one for that send, which its retried
+ * attempts share, so that they cannot create it twice.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, type ClientConfig, exception, type Service } from './core.ts';
@@ -41,7 +41,7 @@ export class CreateScheduleCommand extends RestJsonCommand<ScheduleInput, { read
   readonly commandName = 'CreateScheduleCommand';
   protected readonly method = 'POST';
   protected readonly path = '/schedules/{Name}';
-  constructor(input: ScheduleInput) {
-    super({ ...input, ClientToken: input.ClientToken ?? randomUUID() });
+  override marshal(input: ScheduleInput): object {
+    return { ...input, ClientToken: input.ClientToken ?? randomUUID() };
   }
 }

@@ -72,7 +72,7 @@ export interface HttpResponse {
 
 /** The SDK's HTTP handler interface: the clients' own (http-handler.ts), or a test's, or the embedded engine's. */
 export interface RequestHandler {
-  handle(request: HttpRequest, options?: { abortSignal?: AbortSignal; requestTimeout?: number }): Promise<{ response: HttpResponse }>;
+  handle(request: HttpRequest, options?: { abortSignal?: AbortSignal }): Promise<{ response: HttpResponse }>;
   destroy?(): void;
 }
 
@@ -97,7 +97,7 @@ export interface Service {
   readonly endpointPrefix: string;
   /** SigV4's service name. */
   readonly signingName: string;
-  /** The first retry's mean wait, doubling for each next one: the SDK's, per service. */
+  /** The bound of the first retry's random wait, doubling for each next one: the SDK's, per service. */
   readonly retryDelayBaseMs: number;
   /** Attempts when the client names none: the SDK's, per service. */
   readonly defaultMaxAttempts: number;
@@ -332,7 +332,11 @@ const THROTTLING_DELAY_BASE_MS = 1_000;
 const MAX_DELAY_MS = 20_000;
 /** How far past the computed wait an answer's Retry-After may push the next attempt. */
 const MAX_RETRY_AFTER_EXTRA_MS = 5_000;
-/** The SDK corrects its clock when AWS's differs by this much (a skewed signature is refused). */
+/**
+ * A clock AWS's differs from by this much is corrected from the answer's Date (the SDK re-reads
+ * its offset on every answer; the effect is the same where it matters: a signature refused for a
+ * skewed clock is signed again with AWS's time).
+ */
 const CLOCK_SKEW_MS = 300_000;
 
 /** When the answer asks to be tried again: `x-amz-retry-after` (milliseconds) or `Retry-After` (seconds or a date). */
@@ -370,7 +374,7 @@ export class Client {
 
   async #region(): Promise<string> {
     const configured = this.#settings.region;
-    const region = typeof configured === 'function' ? await configured() : (configured ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION']);
+    const region = typeof configured === 'function' ? await configured() : (configured ?? process.env['AWS_REGION']);
     if (!region) throw Object.assign(new Error('Region is missing'), { name: 'ConfigError' });
     return region;
   }
@@ -443,8 +447,8 @@ export class Client {
           return { output: command.unmarshal(output), response };
         }
         throw this.#errorOf(response, text, corrected ? { ...metadata, clockSkewCorrected: true } : metadata);
-      } catch (error) {
-        const e = error as Failure;
+      } catch (thrown) {
+        const e = (thrown instanceof Error ? thrown : new Error(String(thrown))) as Failure;
         e.$metadata = { ...e.$metadata, ...metadata, attempts: attempt, totalRetryDelay };
         const throttled = isThrottlingError(e);
         const retryable = throttled || isTransientError(e);
@@ -473,7 +477,7 @@ export class Client {
     };
   }
 
-  /** As the SDK: a server clock this far from ours becomes ours (and a signature refused for it is retried). */
+  /** A server clock this far from ours becomes ours (and a signature refused for it is retried). */
   #correctClock(response: HttpResponse): boolean {
     const date = response.headers['date'];
     if (date === undefined) return false;

@@ -77,14 +77,14 @@ abstract class DocumentCommand implements Command<Json, Json> {
   protected abstract readonly inputNodes: KeyNodes;
   protected abstract readonly outputNodes: KeyNodes;
   protected abstract readonly low: Command<Json, Json>;
-  translate: TranslateConfig = {};
   constructor(readonly input: Json) {}
   get commandName(): string {
     return this.low.commandName;
   }
-  marshal(input: Json): object {
+  /** Marshalled with the sending client's options (a document client's translation). */
+  marshal(input: Json, translate: TranslateConfig = {}): object {
     // As the SDK's document client: a map or list given where one value goes stays a value.
-    const options = { ...this.translate.marshallOptions, convertTopLevelContainer: this.translate.marshallOptions?.convertTopLevelContainer ?? true };
+    const options = { ...translate.marshallOptions, convertTopLevelContainer: translate.marshallOptions?.convertTopLevelContainer ?? true };
     return walkKeys(input, this.inputNodes, (value) => marshall(value as never, options));
   }
   serialize(wireInput: object): WireRequest {
@@ -93,9 +93,20 @@ abstract class DocumentCommand implements Command<Json, Json> {
   deserialize(body: string): Json {
     return this.low.deserialize(body);
   }
-  unmarshal(output: Json): Json {
-    const options = { ...this.translate.unmarshallOptions, convertWithoutMapWrapper: this.translate.unmarshallOptions?.convertWithoutMapWrapper ?? true };
+  unmarshal(output: Json, translate: TranslateConfig = {}): Json {
+    const options = { ...translate.unmarshallOptions, convertWithoutMapWrapper: translate.unmarshallOptions?.convertWithoutMapWrapper ?? true };
     return walkKeys(output, this.outputNodes, (value) => unmarshall(value as never, options));
+  }
+  /** This command as `translate` marshals it: what one document client sends, the command itself unchanged. */
+  with(translate: TranslateConfig): Command<Json, Json> {
+    return {
+      input: this.input,
+      commandName: this.commandName,
+      marshal: (input) => this.marshal(input, translate),
+      serialize: (wireInput) => this.serialize(wireInput),
+      deserialize: (body) => this.deserialize(body),
+      unmarshal: (output) => this.unmarshal(output, translate),
+    };
   }
 }
 
@@ -163,8 +174,7 @@ export class DynamoDBDocumentClient {
   }
 
   send(command: Command<Json, Json>): Promise<Json> {
-    if (command instanceof DocumentCommand) command.translate = this.translateConfig;
-    return this.client.send(command);
+    return this.client.send(command instanceof DocumentCommand ? command.with(this.translateConfig) : command);
   }
 
   destroy(): void {

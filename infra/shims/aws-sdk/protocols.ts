@@ -9,6 +9,7 @@
  * the same way, for the members a command names.
  */
 import type { Command, WireRequest } from './core.ts';
+import { escapeUri } from './sigv4.ts';
 
 /** A blob as base64, a timestamp as epoch seconds (Buffer's own toJSON and Date's would be wrong). */
 function jsonBody(input: object): string {
@@ -79,7 +80,7 @@ export abstract class RestJsonCommand<Input extends object, Output> implements C
       const value = body[name];
       if (typeof value !== 'string' || value === '') throw new Error(`${this.commandName}: ${name} is required`);
       delete body[name];
-      return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+      return escapeUri(value);
     });
     return { method: this.method, path, headers: { 'content-type': 'application/json' }, body: jsonBody(body) };
   }

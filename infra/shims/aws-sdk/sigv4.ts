@@ -94,7 +94,7 @@ function signingKey(credentials: Credentials, shortDate: string, scope: SigningS
 }
 
 /** `20261207T061500Z`: ISO 8601 basic format, to the second. */
-export function longDateOf(date: Date): string {
+function longDateOf(date: Date): string {
   return date.toISOString().replace(/[-:]|\.\d{3}/g, '');
 }
 
