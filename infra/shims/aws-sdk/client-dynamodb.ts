@@ -66,7 +66,7 @@ const DYNAMODB_OUTPUT: OutputShape = { revive: reviveBinary };
 // biome-ignore lint/suspicious/noExplicitAny: DynamoDB's inputs and outputs, typed where they are written (against the SDK's types)
 type Json = any;
 
-/** A DynamoDB operation: `DynamoDB_20120810.<operation>`. */
+/** A DynamoDB operation: `DynamoDB_20120810.<operation>`, its input and output DynamoDB's own JSON. */
 abstract class DynamoDBCommand extends JsonCommand<Json, Json> {
   protected readonly version = '1.0' as const;
   protected override readonly outputShape = DYNAMODB_OUTPUT;
@@ -75,36 +75,19 @@ abstract class DynamoDBCommand extends JsonCommand<Json, Json> {
   }
 }
 
-export class GetItemCommand extends DynamoDBCommand {
-  readonly commandName = 'GetItemCommand';
-}
-export class PutItemCommand extends DynamoDBCommand {
-  readonly commandName = 'PutItemCommand';
-}
-export class UpdateItemCommand extends DynamoDBCommand {
-  readonly commandName = 'UpdateItemCommand';
-}
-export class DeleteItemCommand extends DynamoDBCommand {
-  readonly commandName = 'DeleteItemCommand';
-}
-export class QueryCommand extends DynamoDBCommand {
-  readonly commandName = 'QueryCommand';
-}
-export class ScanCommand extends DynamoDBCommand {
-  readonly commandName = 'ScanCommand';
-}
-export class BatchGetItemCommand extends DynamoDBCommand {
-  readonly commandName = 'BatchGetItemCommand';
-}
-export class BatchWriteItemCommand extends DynamoDBCommand {
-  readonly commandName = 'BatchWriteItemCommand';
-}
-export class CreateTableCommand extends DynamoDBCommand {
-  readonly commandName = 'CreateTableCommand';
-}
-export class DescribeTableCommand extends DynamoDBCommand {
-  readonly commandName = 'DescribeTableCommand';
-}
-export class ListTablesCommand extends DynamoDBCommand {
-  readonly commandName = 'ListTablesCommand';
-}
+/** The command class of one operation, named as the SDK names it (`GetItem`: `GetItemCommand`). */
+const operation = (name: string) =>
+  class extends DynamoDBCommand {
+    readonly commandName = `${name}Command`;
+  };
+
+export const GetItemCommand = operation('GetItem');
+export const PutItemCommand = operation('PutItem');
+export const UpdateItemCommand = operation('UpdateItem');
+export const QueryCommand = operation('Query');
+export const ScanCommand = operation('Scan');
+export const BatchGetItemCommand = operation('BatchGetItem');
+export const BatchWriteItemCommand = operation('BatchWriteItem');
+export const CreateTableCommand = operation('CreateTable');
+export const DescribeTableCommand = operation('DescribeTable');
+export const ListTablesCommand = operation('ListTables');

@@ -11,7 +11,6 @@ import type { Command, WireRequest } from './core.ts';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -73,29 +72,36 @@ export interface TranslateConfig {
 // biome-ignore lint/suspicious/noExplicitAny: the document client's inputs and outputs, typed where they are written (against the SDK's types)
 type Json = any;
 
-abstract class DocumentCommand implements Command<Json, Json> {
-  protected abstract readonly inputNodes: KeyNodes;
-  protected abstract readonly outputNodes: KeyNodes;
-  protected abstract readonly low: Command<Json, Json>;
-  constructor(readonly input: Json) {}
+/** A document command's low-level operation, and where attribute values sit in its input and output. */
+interface Operation {
+  readonly low: Command<Json, Json>;
+  readonly input: KeyNodes;
+  readonly output: KeyNodes;
+}
+
+class DocumentCommand implements Command<Json, Json> {
+  constructor(
+    readonly input: Json,
+    private readonly operation: Operation,
+  ) {}
   get commandName(): string {
-    return this.low.commandName;
+    return this.operation.low.commandName;
   }
   /** Marshalled with the sending client's options (a document client's translation). */
   marshal(input: Json, translate: TranslateConfig = {}): object {
     // As the SDK's document client: a map or list given where one value goes stays a value.
     const options = { ...translate.marshallOptions, convertTopLevelContainer: translate.marshallOptions?.convertTopLevelContainer ?? true };
-    return walkKeys(input, this.inputNodes, (value) => marshall(value as never, options));
+    return walkKeys(input, this.operation.input, (value) => marshall(value as never, options));
   }
   serialize(wireInput: object): WireRequest {
-    return this.low.serialize(wireInput);
+    return this.operation.low.serialize(wireInput);
   }
   deserialize(body: string): Json {
-    return this.low.deserialize(body);
+    return this.operation.low.deserialize(body);
   }
   unmarshal(output: Json, translate: TranslateConfig = {}): Json {
     const options = { ...translate.unmarshallOptions, convertWithoutMapWrapper: translate.unmarshallOptions?.convertWithoutMapWrapper ?? true };
-    return walkKeys(output, this.outputNodes, (value) => unmarshall(value as never, options));
+    return walkKeys(output, this.operation.output, (value) => unmarshall(value as never, options));
   }
   /** This command as `translate` marshals it: what one document client sends, the command itself unchanged. */
   with(translate: TranslateConfig): Command<Json, Json> {
@@ -110,53 +116,53 @@ abstract class DocumentCommand implements Command<Json, Json> {
   }
 }
 
+/** The command class of one operation (the low-level command is stateless past its input: one serves them all). */
+const documentCommand = (operation: Operation) =>
+  class extends DocumentCommand {
+    constructor(input: Json) {
+      super(input, operation);
+    }
+  };
+
 const CONDITIONS: KeyNodes = { '*': { Value: SELF, AttributeValueList: ALL } };
 const WRITE_OUTPUT: KeyNodes = { Attributes: ALL, ItemCollectionMetrics: { ItemCollectionKey: ALL } };
-
-export class GetCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { Key: ALL };
-  protected readonly outputNodes: KeyNodes = { Item: ALL };
-  protected readonly low = new GetItemCommand(undefined);
-}
-export class PutCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { Item: ALL, Expected: CONDITIONS, ExpressionAttributeValues: ALL };
-  protected readonly outputNodes = WRITE_OUTPUT;
-  protected readonly low = new PutItemCommand(undefined);
-}
-export class UpdateCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { Key: ALL, AttributeUpdates: { '*': { Value: SELF } }, Expected: CONDITIONS, ExpressionAttributeValues: ALL };
-  protected readonly outputNodes = WRITE_OUTPUT;
-  protected readonly low = new UpdateItemCommand(undefined);
-}
-export class DeleteCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { Key: ALL, Expected: CONDITIONS, ExpressionAttributeValues: ALL };
-  protected readonly outputNodes = WRITE_OUTPUT;
-  protected readonly low = new DeleteItemCommand(undefined);
-}
 const FILTER: KeyNodes = { '*': { AttributeValueList: ALL } };
 const PAGE_OUTPUT: KeyNodes = { Items: { '*': ALL }, LastEvaluatedKey: ALL };
-export class QueryCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { KeyConditions: FILTER, QueryFilter: FILTER, ExclusiveStartKey: ALL, ExpressionAttributeValues: ALL };
-  protected readonly outputNodes = PAGE_OUTPUT;
-  protected readonly low = new QueryItemsCommand(undefined);
-}
-export class ScanCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { ScanFilter: FILTER, ExclusiveStartKey: ALL, ExpressionAttributeValues: ALL };
-  protected readonly outputNodes = PAGE_OUTPUT;
-  protected readonly low = new ScanItemsCommand(undefined);
-}
 const KEYS: KeyNodes = { '*': { Keys: { '*': ALL } } };
-export class BatchGetCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { RequestItems: KEYS };
-  protected readonly outputNodes: KeyNodes = { Responses: { '*': { '*': ALL } }, UnprocessedKeys: KEYS };
-  protected readonly low = new BatchGetItemCommand(undefined);
-}
 const WRITE_REQUESTS: KeyNodes = { '*': { '*': { PutRequest: { Item: ALL }, DeleteRequest: { Key: ALL } } } };
-export class BatchWriteCommand extends DocumentCommand {
-  protected readonly inputNodes: KeyNodes = { RequestItems: WRITE_REQUESTS };
-  protected readonly outputNodes: KeyNodes = { UnprocessedItems: WRITE_REQUESTS, ItemCollectionMetrics: { '*': { '*': { ItemCollectionKey: ALL } } } };
-  protected readonly low = new BatchWriteItemCommand(undefined);
-}
+
+export const GetCommand = documentCommand({ low: new GetItemCommand(undefined), input: { Key: ALL }, output: { Item: ALL } });
+export const PutCommand = documentCommand({
+  low: new PutItemCommand(undefined),
+  input: { Item: ALL, Expected: CONDITIONS, ExpressionAttributeValues: ALL },
+  output: WRITE_OUTPUT,
+});
+export const UpdateCommand = documentCommand({
+  low: new UpdateItemCommand(undefined),
+  input: { Key: ALL, AttributeUpdates: { '*': { Value: SELF } }, Expected: CONDITIONS, ExpressionAttributeValues: ALL },
+  output: WRITE_OUTPUT,
+});
+export const QueryCommand = documentCommand({
+  low: new QueryItemsCommand(undefined),
+  input: { KeyConditions: FILTER, QueryFilter: FILTER, ExclusiveStartKey: ALL, ExpressionAttributeValues: ALL },
+  output: PAGE_OUTPUT,
+});
+export const ScanCommand = documentCommand({
+  low: new ScanItemsCommand(undefined),
+  input: { ScanFilter: FILTER, ExclusiveStartKey: ALL, ExpressionAttributeValues: ALL },
+  output: PAGE_OUTPUT,
+});
+export const BatchGetCommand = documentCommand({
+  low: new BatchGetItemCommand(undefined),
+  input: { RequestItems: KEYS },
+  output: { Responses: { '*': { '*': ALL } }, UnprocessedKeys: KEYS },
+});
+export const BatchWriteCommand = documentCommand({
+  low: new BatchWriteItemCommand(undefined),
+  input: { RequestItems: WRITE_REQUESTS },
+  output: { UnprocessedItems: WRITE_REQUESTS, ItemCollectionMetrics: { '*': { '*': { ItemCollectionKey: ALL } } } },
+});
+
 /** The document client: sends document commands (and low-level ones) through the client it was made from. */
 export class DynamoDBDocumentClient {
   readonly middlewareStack: DynamoDBClient['middlewareStack'];
